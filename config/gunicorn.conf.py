@@ -1,0 +1,16 @@
+"""gunicorn settings for the web process (the Procfile's `web:` line)."""
+
+import multiprocessing
+import os
+
+# Loopback by default: a laptop run is not exposed; production sets HOST=0.0.0.0 behind its proxy.
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
+# Webhooks are short and Redis-bound: a couple of processes per core keep both cores busy.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2))
+threads = int(os.environ.get("WEB_THREADS", 2))
+# Twilio gives up after 15 s; a request still running at 20 s is stuck, not slow.
+timeout = 20
+graceful_timeout = 10
+accesslog = "-"
+# The access log must not carry phone numbers: paths only, never query strings or bodies.
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'

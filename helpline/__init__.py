@@ -1,0 +1,45 @@
+"""Helpline: the SMS and voice service of a free, confidential treatment helpline."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+from config.settings import Settings, load_settings, local_secret
+
+
+def create_app(settings: Settings | None = None, **overrides) -> Flask:
+    """Build the app: settings, Redis, the texting line, blueprints. Nothing is built at import."""
+    settings = settings.with_overrides(**overrides) if settings else load_settings(**overrides)
+    app = Flask(__name__)
+    app.config["SETTINGS"] = settings
+    app.config["SECRET_KEY"] = settings.secret_key or local_secret(settings, "secret_key")
+    app.config.update(settings.extra.get("flask", {}))
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+
+    from helpline import cli, queues, redis_client, security, store, texting_setup
+
+    if not settings.data_key:
+        settings = settings.with_overrides(data_key=local_secret(settings, "data_key", store.new_data_key))
+        app.config["SETTINGS"] = settings
+    redis_client.init_app(app)
+    security.init_app(app)
+    queues.init_app(app)
+    texting_setup.init_app(app)
+    cli.init_app(app)
+
+    from helpline import health, sms
+
+    app.register_blueprint(sms.bp)
+    app.register_blueprint(health.bp)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        return jsonify(error=exc.name, detail=exc.description), exc.code
+
+    return app

@@ -1,0 +1,24 @@
+"""GET /healthz: can this instance serve? Redis reachable, workers alive, queue depths."""
+
+from __future__ import annotations
+
+import redis
+from flask import Blueprint, jsonify
+from rq import Worker
+
+from helpline import queues
+from helpline.redis_client import get_redis
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    r = get_redis()
+    try:
+        r.ping()
+        workers = Worker.count(connection=r)
+        depths = queues.depths(r)
+    except redis.RedisError:
+        return jsonify(ok=False, redis=False, workers=0, queues={}), 503
+    return jsonify(ok=True, redis=True, workers=workers, queues=depths, queue_depth=sum(depths.values()))

@@ -1,0 +1,133 @@
+"""Business hours and holidays for callbacks: open now? when next? Pure: no I/O but `load`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_NAMES = {
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+    "es": ("lun", "mar", "mie", "jue", "vie", "sab", "dom"),
+}
+ZONE_NAMES = {"en": "{abbr}", "es": "hora {abbr}"}
+
+
+class InvalidHours(ValueError):
+    """The hours file or an operator's edit is not usable (bad zone, bad or overlapping range)."""
+
+
+def _parse_range(text: str) -> tuple[dt.time, dt.time]:
+    try:
+        start, end = (dt.time.fromisoformat(part.strip()) for part in text.split("-"))
+    except ValueError as exc:
+        raise InvalidHours(f"not a HH:MM-HH:MM range: {text!r}") from exc
+    if end <= start:
+        raise InvalidHours(f"range ends before it starts: {text!r}")
+    return start, end
+
+
+@dataclass(frozen=True)
+class BusinessHours:
+    timezone: ZoneInfo
+    weekly: dict[int, tuple[tuple[dt.time, dt.time], ...]]
+    holidays: frozenset[dt.date]
+
+    @classmethod
+    def from_dict(cls, data: dict) -> BusinessHours:
+        try:
+            zone = ZoneInfo(str(data.get("timezone", "")))
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise InvalidHours(f"unknown timezone: {data.get('timezone')!r}") from exc
+        weekly = {}
+        for index, day in enumerate(DAYS):
+            ranges = sorted(_parse_range(r) for r in (data.get("weekly", {}).get(day) or []))
+            for (_, end), (start, _) in zip(ranges, ranges[1:], strict=False):
+                if start < end:
+                    raise InvalidHours(f"overlapping ranges on {day}")
+            weekly[index] = tuple(ranges)
+        try:
+            holidays = frozenset(
+                d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d))
+                for d in data.get("holidays") or []
+            )
+        except ValueError as exc:
+            raise InvalidHours(f"holiday is not a YYYY-MM-DD date: {exc}") from exc
+        if not any(weekly.values()):
+            raise InvalidHours("no opening hours at all")
+        return cls(zone, weekly, holidays)
+
+    @classmethod
+    def load(cls, path: Path) -> BusinessHours:
+        with open(path, encoding="utf-8") as fh:
+            return cls.from_dict(yaml.safe_load(fh))
+
+    def to_dict(self) -> dict:
+        return {
+            "timezone": self.timezone.key,
+            "weekly": {
+                DAYS[i]: [f"{s:%H:%M}-{e:%H:%M}" for s, e in ranges] for i, ranges in self.weekly.items()
+            },
+            "holidays": sorted(d.isoformat() for d in self.holidays),
+        }
+
+    def local(self, now: dt.datetime) -> dt.datetime:
+        return now.astimezone(self.timezone)
+
+    def is_open(self, now: dt.datetime) -> bool:
+        local = self.local(now)
+        if local.date() in self.holidays:
+            return False
+        return any(start <= local.time() < end for start, end in self.weekly[local.weekday()])
+
+    def next_opening(self, now: dt.datetime) -> dt.datetime:
+        """The start of the next open period after `now` (now itself when open)."""
+        if self.is_open(now):
+            return now
+        local = self.local(now)
+        for offset in range(0, 400):
+            day = local.date() + dt.timedelta(days=offset)
+            if day in self.holidays:
+                continue
+            for start, _ in self.weekly[day.weekday()]:
+                candidate = dt.datetime.combine(day, start, tzinfo=self.timezone)
+                if candidate > local:
+                    return candidate
+        raise InvalidHours("no opening in the next 400 days")
+
+    def describe(self, lang: str, at: dt.datetime | None = None) -> str:
+        """`Mon-Fri 9am-7pm, Sat 10am-2pm ET`: days with the same hours grouped."""
+        names = DAY_NAMES.get(lang, DAY_NAMES["en"])
+        groups: list[tuple[int, int, tuple]] = []
+        for i in range(7):
+            ranges = self.weekly[i]
+            if groups and groups[-1][2] == ranges and groups[-1][1] == i - 1:
+                groups[-1] = (groups[-1][0], i, ranges)
+            else:
+                groups.append((i, i, ranges))
+        parts = []
+        for first, last, ranges in groups:
+            if not ranges:
+                continue
+            days = names[first] if first == last else f"{names[first]}-{names[last]}"
+            times = ", ".join(f"{_clock(s, lang)}-{_clock(e, lang)}" for s, e in ranges)
+            parts.append(f"{days} {times}")
+        abbr = (at or dt.datetime.now(dt.UTC)).astimezone(self.timezone).strftime("%Z")
+        return ", ".join(parts) + " " + ZONE_NAMES.get(lang, "{abbr}").format(abbr=abbr)
+
+    def describe_moment(self, moment: dt.datetime, lang: str) -> str:
+        """`Mon 9am` / `lun 9:00` in the helpline's timezone."""
+        local = self.local(moment)
+        return f"{DAY_NAMES.get(lang, DAY_NAMES['en'])[local.weekday()]} {_clock(local.time(), lang)}"
+
+
+def _clock(t: dt.time, lang: str) -> str:
+    if lang == "es":
+        return f"{t:%H:%M}".lstrip("0") if t.hour else f"{t:%H:%M}"
+    hour = t.hour % 12 or 12
+    suffix = "am" if t.hour < 12 else "pm"
+    return f"{hour}{suffix}" if t.minute == 0 else f"{hour}:{t.minute:02d}{suffix}"

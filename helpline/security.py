@@ -1,0 +1,46 @@
+"""Twilio webhook signatures: every /twilio/ request must be signed with the account's token."""
+
+from __future__ import annotations
+
+import functools
+import logging
+
+from flask import abort, current_app, request
+from twilio.request_validator import RequestValidator
+
+from config.settings import Settings, local_secret
+
+log = logging.getLogger(__name__)
+
+
+def twilio_auth_token(settings: Settings) -> str:
+    """The real token, or in development a generated one the simulator signs with."""
+    return settings.twilio_auth_token or local_secret(settings, "twilio_auth_token")
+
+
+def signed_url(settings: Settings) -> str:
+    """The URL Twilio signed: the public origin behind a proxy, else what Flask saw."""
+    if settings.public_base_url:
+        path = request.full_path if request.query_string else request.path
+        return settings.public_base_url.rstrip("/") + path
+    return request.url
+
+
+def twilio_signed(view):
+    """Reject (403, no side effects) a request whose X-Twilio-Signature does not verify."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        validator: RequestValidator = current_app.extensions["twilio_validator"]
+        signature = request.headers.get("X-Twilio-Signature", "")
+        url = signed_url(current_app.config["SETTINGS"])
+        if not signature or not validator.validate(url, request.form, signature):
+            log.warning("event=twilio.bad_signature path=%s", request.path)
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def init_app(app) -> None:
+    app.extensions["twilio_validator"] = RequestValidator(twilio_auth_token(app.config["SETTINGS"]))

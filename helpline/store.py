@@ -1,0 +1,200 @@
+"""The one owner of the Redis key schema, and of how personal data is kept in it.
+
+Phone numbers and message text never reach Redis in clear: values are encrypted with the data
+key (Fernet), and a number is found by its keyed hash (HMAC-SHA256), never by itself.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import time
+from hashlib import sha256
+
+import redis
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+PREFIX = "hl"
+
+
+class Keys:
+    """Every Redis key name the service uses. Nothing else builds key strings."""
+
+    optouts = f"{PREFIX}:optouts"  # set of phone ids; never expires
+    invalid_numbers = f"{PREFIX}:invalid-numbers"  # set of phone ids Twilio rejected
+    blocklist = f"{PREFIX}:blocklist"  # hash phone id -> encrypted reason
+    outbox = f"{PREFIX}:outbox"  # list of encrypted outbound messages (development mode)
+    callback_queue = f"{PREFIX}:callbacks:queue"  # zset id -> rank (crisis first, then oldest)
+    callback_seq = f"{PREFIX}:callbacks:seq"
+    callbacks_all = f"{PREFIX}:callbacks:all"  # zset id -> created time, for staff and exports
+
+    @staticmethod
+    def texter(phone_id: str) -> str:
+        return f"{PREFIX}:texter:{phone_id}"  # encrypted conversation state
+
+    @staticmethod
+    def conversation(phone_id: str) -> str:
+        return f"{PREFIX}:conversation:{phone_id}"  # list of encrypted turns
+
+    @staticmethod
+    def webhook_seen(kind: str, sid: str) -> str:
+        return f"{PREFIX}:seen:{kind}:{sid}"
+
+    @staticmethod
+    def rate(phone_id: str, minute: int) -> str:
+        return f"{PREFIX}:rate:{phone_id}:{minute}"
+
+    @staticmethod
+    def flood_logged(phone_id: str) -> str:
+        return f"{PREFIX}:flood-logged:{phone_id}"
+
+    @staticmethod
+    def callback(callback_id: str) -> str:
+        return f"{PREFIX}:callback:{callback_id}"
+
+    @staticmethod
+    def open_callback(phone_id: str) -> str:
+        return f"{PREFIX}:callback-open:{phone_id}"  # the id of this number's open request
+
+    @staticmethod
+    def sent(idempotency_key: str) -> str:
+        return f"{PREFIX}:sent:{idempotency_key}"
+
+    @staticmethod
+    def stat(name: str, bucket: str) -> str:
+        return f"{PREFIX}:stat:{name}:{bucket}"
+
+
+class Vault:
+    """Encryption at rest and keyed hashes, both derived from one data key."""
+
+    def __init__(self, data_key: str):
+        master = data_key.encode()
+        self._fernet = Fernet(master)
+        self._index_key = HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=None, info=b"helpline phone index"
+        ).derive(master)
+
+    def encrypt(self, text: str) -> bytes:
+        return self._fernet.encrypt(text.encode("utf-8"))
+
+    def decrypt(self, token: bytes | str) -> str:
+        try:
+            return self._fernet.decrypt(token).decode("utf-8")
+        except InvalidToken as exc:
+            raise ValueError("stored value was not encrypted with this data key") from exc
+
+    def phone_id(self, phone: str) -> str:
+        """A stable keyed hash of a number: the only form in which it names Redis keys."""
+        return hmac.new(self._index_key, phone.encode(), sha256).hexdigest()[:32]
+
+
+def new_data_key() -> str:
+    return Fernet.generate_key().decode()
+
+
+def mask_phone(phone: str | None) -> str:
+    """`+15551230001` -> `+1******0001` for logs."""
+    if not phone:
+        return "-"
+    if len(phone) <= 6:
+        return "*" * len(phone)
+    return phone[:2] + "*" * (len(phone) - 6) + phone[-4:]
+
+
+class Store:
+    """Texter data in Redis: state, conversation, opt-outs, blocklist, de-duplication, outbox."""
+
+    def __init__(self, r: redis.Redis, vault: Vault, retention_seconds: int):
+        self.r = r
+        self.vault = vault
+        self.retention = retention_seconds
+
+    # -- conversation state -------------------------------------------------------------
+    def load_state(self, phone_id: str) -> dict | None:
+        raw = self.r.get(Keys.texter(phone_id))
+        return json.loads(self.vault.decrypt(raw)) if raw else None
+
+    def save_state(self, phone_id: str, state: dict, pipe=None) -> None:
+        (pipe or self.r).set(Keys.texter(phone_id), self.vault.encrypt(json.dumps(state)), ex=self.retention)
+
+    def append_turn(self, phone_id: str, direction: str, text: str, pipe=None, channel="sms") -> None:
+        """One line of the conversation staff will read; expires with the retention period."""
+        turn = json.dumps({"at": time.time(), "dir": direction, "text": text, "channel": channel})
+        target = pipe or self.r
+        key = Keys.conversation(phone_id)
+        target.rpush(key, self.vault.encrypt(turn))
+        target.ltrim(key, -200, -1)  # a conversation, not an archive
+        target.expire(key, self.retention)
+
+    def conversation(self, phone_id: str) -> list[dict]:
+        return [json.loads(self.vault.decrypt(t)) for t in self.r.lrange(Keys.conversation(phone_id), 0, -1)]
+
+    # -- opt-out, blocklist, invalid numbers -----------------------------------------------
+    def is_opted_out(self, phone_id: str) -> bool:
+        return bool(self.r.sismember(Keys.optouts, phone_id))
+
+    def set_opted_out(self, phone_id: str, opted_out: bool, pipe=None) -> None:
+        target = pipe or self.r
+        if opted_out:
+            target.sadd(Keys.optouts, phone_id)
+        else:
+            target.srem(Keys.optouts, phone_id)
+
+    def is_blocked(self, phone_id: str) -> bool:
+        return bool(self.r.hexists(Keys.blocklist, phone_id))
+
+    def block(self, phone: str, reason: str) -> None:
+        self.r.hset(Keys.blocklist, self.vault.phone_id(phone), self.vault.encrypt(reason))
+
+    def unblock(self, phone: str) -> None:
+        self.r.hdel(Keys.blocklist, self.vault.phone_id(phone))
+
+    def mark_invalid(self, phone_id: str) -> None:
+        self.r.sadd(Keys.invalid_numbers, phone_id)
+
+    def is_invalid(self, phone_id: str) -> bool:
+        return bool(self.r.sismember(Keys.invalid_numbers, phone_id))
+
+    # -- webhook retries and floods --------------------------------------------------------
+    def first_delivery(self, kind: str, sid: str, ttl: int) -> bool:
+        """True the first time a MessageSid/CallSid step is seen; False on Twilio's retries."""
+        return bool(self.r.set(Keys.webhook_seen(kind, sid), b"1", nx=True, ex=ttl))
+
+    def forget_delivery(self, kind: str, sid: str) -> None:
+        """Let Twilio's retry through when handling the first delivery failed."""
+        self.r.delete(Keys.webhook_seen(kind, sid))
+
+    def count_recent(self, phone_id: str, now: float) -> int:
+        """Texts from this number in the current minute."""
+        key = Keys.rate(phone_id, int(now // 60))
+        pipe = self.r.pipeline()
+        pipe.incr(key)
+        pipe.expire(key, 120)
+        return int(pipe.execute()[0])
+
+    def first_flood_notice(self, phone_id: str) -> bool:
+        return bool(self.r.set(Keys.flood_logged(phone_id), b"1", nx=True, ex=3600))
+
+    # -- development outbox ----------------------------------------------------------------
+    def put_outbox(self, message: dict) -> None:
+        self.r.rpush(Keys.outbox, self.vault.encrypt(json.dumps(message)))
+        self.r.ltrim(Keys.outbox, -1000, -1)
+        self.r.expire(Keys.outbox, self.retention)
+
+    def outbox(self, start: int = 0) -> list[dict]:
+        return [json.loads(self.vault.decrypt(m)) for m in self.r.lrange(Keys.outbox, start, -1)]
+
+    def outbox_length(self) -> int:
+        return int(self.r.llen(Keys.outbox))
+
+    # -- counters for operators ----------------------------------------------------------
+    def count(self, name: str, now: float | None = None, amount: int = 1, pipe=None) -> None:
+        """Hourly counter buckets (kept 35 days) that every process agrees on."""
+        bucket = time.strftime("%Y%m%d%H", time.gmtime(now or time.time()))
+        key = Keys.stat(name, bucket)
+        target = pipe or self.r
+        target.incrby(key, amount)
+        target.expire(key, 35 * 24 * 3600)

@@ -1,0 +1,210 @@
+"""An incoming text, end to end: de-duplicate, screen, decide (conversation), act, answer.
+
+The webhook calls `handle_text`; everything here is Redis plus pure domain calls, so the reply
+is ready in milliseconds and slow work (provider search, outbound texts) goes to the workers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from dataclasses import dataclass
+
+import phonenumbers
+
+from helpline import callbacks, places, queues
+from helpline.content import Catalog
+from helpline.conversation import (
+    Context,
+    Decision,
+    FindProviders,
+    Inbound,
+    RequestCallback,
+    Say,
+    SetOptOut,
+    TexterState,
+    decide,
+)
+from helpline.hours import BusinessHours
+from helpline.store import Store, mask_phone
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 1600  # Twilio's own limit for one message; longer input is cut, not refused
+
+
+@dataclass(frozen=True)
+class IncomingText:
+    sid: str
+    sender: str
+    body: str
+    opt_out_type: str | None = None
+    num_media: int = 0
+
+
+@dataclass(frozen=True)
+class Line:
+    """What the texting line needs from the app: storage, words, hours, the helpline number."""
+
+    store: Store
+    catalog: Catalog
+    hours: BusinessHours
+    national_helpline: str
+    dedupe_seconds: int
+    rate_limit: int
+
+
+def callable_number(sender: str) -> str | None:
+    """The sender as E.164 when it is a phone we could call or text back, else None."""
+    raw = sender.removeprefix("whatsapp:").strip()
+    try:
+        number = phonenumbers.parse(raw, "US")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number) and not _is_test_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _is_test_number(number) -> bool:
+    """Fictional 555 numbers (area code or exchange) are what the simulator and tests use."""
+    national = str(number.national_number)
+    return number.country_code == 1 and len(national) == 10 and "555" in (national[:3], national[3:6])
+
+
+def handle_text(line: Line, text: IncomingText, now: float | None = None) -> list[str]:
+    """The replies (0, 1 or 2 texts) to send back in TwiML for one incoming message."""
+    now = now or time.time()
+    store = line.store
+    phone = callable_number(text.sender)
+    identity = phone or text.sender.strip() or "unknown"
+    phone_id = store.vault.phone_id(identity)
+
+    if not store.first_delivery("sms", text.sid, line.dedupe_seconds):
+        log.info("event=sms.duplicate sid=%s", text.sid)
+        return []
+    try:
+        return _answer(line, text, phone, phone_id, now)
+    except Exception:
+        store.forget_delivery("sms", text.sid)  # let Twilio's retry try again
+        raise
+
+
+def _answer(line: Line, text: IncomingText, phone: str | None, phone_id: str, now: float) -> list[str]:
+    store = line.store
+    body = text.body[:MAX_BODY]
+    store.count("sms.in", now)
+    if store.is_blocked(phone_id):
+        log.info("event=sms.blocked from=%s", mask_phone(phone))
+        return []
+
+    state = TexterState.from_dict(store.load_state(phone_id))
+    opted_out = store.is_opted_out(phone_id)
+    inbound = Inbound(body=body, opt_out_type=text.opt_out_type, can_call_back=phone is not None)
+    open_request = callbacks.open_request_for(store, phone_id)
+    decision = decide(state, inbound, Context(opted_out=opted_out, has_open_callback=bool(open_request)))
+
+    if decision.intent != "crisis" and store.count_recent(phone_id, now) > line.rate_limit:
+        if store.first_flood_notice(phone_id):
+            log.warning("event=sms.rate_limited from=%s", mask_phone(phone))
+        return []
+
+    replies = list(decision.replies)
+    for action in decision.actions:
+        replies += _carry_out(line, action, decision, phone, phone_id, now)
+
+    state = decision.state
+    rendered = [_render(line, state.lang, say) for say in replies]
+    pipe = store.r.pipeline()
+    store.save_state(phone_id, state.to_dict(), pipe=pipe)
+    if body.strip() or text.num_media:
+        store.append_turn(phone_id, "in", body if body.strip() else "[picture]", pipe=pipe)
+    for reply in rendered:
+        store.append_turn(phone_id, "out", reply, pipe=pipe)
+    store.count(f"sms.intent.{decision.intent}", now, pipe=pipe)
+    pipe.execute()
+    log.info(
+        "event=sms.answered from=%s intent=%s replies=%d", mask_phone(phone), decision.intent, len(rendered)
+    )
+    if store.is_opted_out(phone_id) and decision.intent != "optout":
+        return []  # never text an opted-out number, whatever the path
+    return rendered
+
+
+def _carry_out(line: Line, action, decision: Decision, phone, phone_id: str, now: float) -> list[Say]:
+    store, state = line.store, decision.state
+    if isinstance(action, SetOptOut):
+        store.set_opted_out(phone_id, action.opted_out)
+        store.count("sms.optout" if action.opted_out else "sms.optin", now)
+        return []
+    if isinstance(action, RequestCallback):
+        if phone is None:
+            return []  # a short code or a name cannot be called back
+        request, created = callbacks.request_callback(
+            store,
+            phone,
+            lang=state.lang,
+            reason=action.reason,
+            priority=action.priority,
+            channel="sms",
+            zip_code=_zip_of(state.location),
+            check_outcome=state.check_outcome,
+            now=now,
+        )
+        if action.priority:
+            store.count("crisis", now)
+            log.warning("event=crisis.escalated callback=%s", request.id)
+            return []  # the crisis reply already says staff will call
+        store.count("callback.requested", now)
+        return [_callback_confirmation(line, state.lang, created, now)]
+    if isinstance(action, FindProviders):
+        place = places.locate(action.location)
+        if place is None:
+            return [Say("place_unknown")]
+        store.count("search.requested", now)
+        if phone is None:
+            return [Say("no_search_yet", {"place": place.label})]
+        queues.enqueue(
+            queues.SEARCH,
+            "workers.jobs.search_providers",
+            store.vault.encrypt(phone).decode(),
+            state.lang,
+            action.location,
+            action.service,
+            action.page,
+            state.check_outcome,
+        )
+        return [] if action.page else [Say("looking_up", {"place": place.label})]
+    raise TypeError(f"unknown action {action!r}")
+
+
+def _zip_of(location: str | None) -> str | None:
+    return location if location and location.isdigit() else None
+
+
+def _callback_confirmation(line: Line, lang: str, created: bool, now: float) -> Say:
+    moment = dt.datetime.fromtimestamp(now, dt.UTC)
+    hours = line.hours
+    if not created:
+        when = (
+            line.catalog.render(lang, "call_soon")
+            if hours.is_open(moment)
+            else line.catalog.render(
+                lang, "call_from", moment=hours.describe_moment(hours.next_opening(moment), lang)
+            )
+        )
+        return Say("call_already_queued", {"when": when})
+    if hours.is_open(moment):
+        return Say("call_confirm_open", {"hours": hours.describe(lang, moment)})
+    next_open = hours.describe_moment(hours.next_opening(moment), lang)
+    return Say("call_confirm_closed", {"hours": hours.describe(lang, moment), "next_open": next_open})
+
+
+def _render(line: Line, lang: str, say: Say) -> str:
+    params = {k: v for k, v in say.params.items() if not k.startswith("_")}
+    params.setdefault("helpline", line.national_helpline)
+    text = line.catalog.render(lang, say.key, **params)
+    if say.params.get("_disclaimer"):
+        text += line.catalog.render(lang, "disclaimer")
+    return text

@@ -1,0 +1,123 @@
+"""Fixtures everything uses: a real embedded Redis, an app on it, and Twilio-signed requests."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import redis as redis_lib
+
+from config.settings import load_settings
+from helpline import create_app, simulator
+from helpline.redis_client import ensure_embedded_server, stop_embedded_server
+from helpline.security import twilio_auth_token
+from helpline.store import new_data_key
+
+SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+TEXTER = "+15551230001"
+HELPLINE_NUMBER = "+15555550100"
+
+ALWAYS_OPEN = """
+timezone: America/New_York
+weekly: {mon: ["00:00-23:59"], tue: ["00:00-23:59"], wed: ["00:00-23:59"], thu: ["00:00-23:59"],
+         fri: ["00:00-23:59"], sat: ["00:00-23:59"], sun: ["00:00-23:59"]}
+holidays: []
+"""
+NEVER_OPEN_TODAY = """
+timezone: America/New_York
+weekly: {mon: ["09:00-17:00"]}
+holidays: []
+"""
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch):
+    """Tests never see a developer's .env or real Twilio credentials."""
+    for name in list(os.environ):
+        if name.startswith(("TWILIO_", "HELPLINE_")) or name in (
+            "REDIS_URL",
+            "PUBLIC_BASE_URL",
+            "SECRET_KEY",
+        ):
+            monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """One real embedded Redis server for the whole run (each test starts from an empty db)."""
+    var = tmp_path_factory.mktemp("redis-var")
+    url = os.environ.get("TEST_REDIS_URL") or ensure_embedded_server(var)
+    yield url
+    if not os.environ.get("TEST_REDIS_URL"):
+        stop_embedded_server(var)
+
+
+@pytest.fixture
+def redis(redis_url):
+    client = redis_lib.Redis.from_url(redis_url)
+    client.flushdb()
+    yield client
+    client.flushdb()
+
+
+@pytest.fixture
+def hours_file(tmp_path):
+    path = tmp_path / "hours.yaml"
+    path.write_text(ALWAYS_OPEN)
+    return path
+
+
+@pytest.fixture
+def settings(tmp_path, redis_url, redis, hours_file):
+    return load_settings(
+        redis_url=redis_url,
+        var_dir=tmp_path / "var",
+        data_key=new_data_key(),
+        secret_key="test-secret",
+        hours_file=hours_file,
+        twilio_phone_number=HELPLINE_NUMBER,
+    )
+
+
+@pytest.fixture
+def app(settings):
+    app = create_app(settings, flask={"TESTING": True})
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def store(app):
+    return app.extensions["store"]
+
+
+@pytest.fixture
+def signed_post(app, client):
+    """POST a form to a /twilio/ route signed exactly as Twilio signs it."""
+    token = twilio_auth_token(app.config["SETTINGS"])
+
+    def post(path: str, params: dict, signature: str | None = None, **kwargs):
+        url = "http://localhost" + path
+        sig = simulator.sign(token, url, params) if signature is None else signature
+        return client.post(path, data=params, headers={"X-Twilio-Signature": sig}, **kwargs)
+
+    return post
+
+
+@pytest.fixture
+def text(signed_post):
+    """Send a text as a phone would; returns the replies the texter sees."""
+
+    def send(body: str, sender: str = TEXTER, **extra) -> list[str]:
+        response = signed_post("/twilio/sms", simulator.sms_params(sender, body, HELPLINE_NUMBER, **extra))
+        assert response.status_code == 200, response.get_data(as_text=True)
+        assert response.mimetype == "text/xml"
+        return simulator.twiml_messages(response.data)
+
+    return send

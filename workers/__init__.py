@@ -1,0 +1,1 @@
+"""RQ workers: slow or failure-prone work (outbound texts and calls, provider searches)."""

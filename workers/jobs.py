@@ -1,0 +1,1 @@
+"""RQ jobs: thin, importable functions taking plain arguments, safe to run twice."""

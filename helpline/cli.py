@@ -34,7 +34,10 @@ def post_signed(base_url: str | None, path: str, params: dict) -> tuple[int, str
     if base_url:
         url = base_url.rstrip("/") + path
         headers = {"X-Twilio-Signature": simulator.sign(token, url, params)}
-        reply = requests.post(url, data=params, headers=headers, timeout=15)
+        try:
+            reply = requests.post(url, data=params, headers=headers, timeout=15)
+        except requests.RequestException as exc:
+            raise click.ClickException(f"could not reach the service at {base_url}: {exc}") from exc
         return reply.status_code, reply.text
     url = "http://localhost" + path
     headers = {"X-Twilio-Signature": simulator.sign(token, url, params)}

@@ -1,0 +1,63 @@
+"""Every template, in both languages, fits in two SMS segments with its placeholders filled."""
+
+import pytest
+
+from config.settings import CONFIG_DIR
+from helpline.content import LANGUAGES, REQUIRED_PLACEHOLDERS, Catalog, count_segments, placeholders
+
+CATALOG = Catalog.load(CONFIG_DIR)
+# The longest values each placeholder takes in practice.
+WORST_CASE = {
+    "hours": "Mon-Fri 9:30am-7:30pm, Sat 10:30am-2:30pm EST",
+    "next_open": "Mon 10:30am",
+    "moment": "Mon 10:30am",
+    "when": "desde el mie 10:30",
+    "place": "Rancho Santa Margarita, CA",
+    "helpline": "1-800-662-4357",
+}
+INFORMATIONAL = ("oih", "signs", "tolerance", "treat")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("key", CATALOG.keys())
+def test_every_template_fits_two_segments(lang, key):
+    text = CATALOG.render(lang, key, **WORST_CASE)
+    if key in INFORMATIONAL:
+        text += CATALOG.render(lang, "disclaimer")
+    segments = count_segments(text)
+    assert segments.count <= 2, f"{lang}/{key}: {segments}"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_templates_keep_their_required_placeholders(lang):
+    for key, needed in REQUIRED_PLACEHOLDERS.items():
+        assert needed <= placeholders(CATALOG.templates[lang][key]), (lang, key)
+
+
+@pytest.mark.parametrize(
+    "text, encoding, count",
+    [
+        ("", "GSM-7", 0),
+        ("a" * 160, "GSM-7", 1),
+        ("a" * 161, "GSM-7", 2),
+        ("a" * 306, "GSM-7", 2),
+        ("a" * 307, "GSM-7", 3),
+        ("{" * 80, "GSM-7", 1),  # extension characters cost two
+        ("{" * 81, "GSM-7", 2),
+        ("ñé¿¡", "GSM-7", 1),
+        ("á" * 70, "UCS-2", 1),
+        ("á" * 71, "UCS-2", 2),
+        ("á" * 134, "UCS-2", 2),
+        ("á" * 135, "UCS-2", 3),
+        ("😀" * 35, "UCS-2", 1),  # a surrogate pair is two UTF-16 units
+    ],
+)
+def test_segment_counting_follows_gsm7_and_ucs2_rules(text, encoding, count):
+    segments = count_segments(text)
+    assert (segments.encoding, segments.count) == (encoding, count)
+
+
+def test_welcome_says_what_design_requires_in_both_languages():
+    for lang in LANGUAGES:
+        welcome = CATALOG.render(lang, "welcome")
+        assert "STOP" in welcome and "911" in welcome and "988" in welcome

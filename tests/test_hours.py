@@ -1,0 +1,61 @@
+"""Business hours: open or closed in the helpline's timezone, holidays, the next opening."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from helpline.hours import BusinessHours, InvalidHours
+
+NY = ZoneInfo("America/New_York")
+HOURS = BusinessHours.from_dict(
+    {
+        "timezone": "America/New_York",
+        "weekly": {"mon": ["09:00-12:00", "13:00-17:00"], "tue": ["09:00-17:00"], "sat": ["10:00-14:00"]},
+        "holidays": ["2026-12-01"],
+    }
+)
+
+
+@pytest.mark.parametrize(
+    "local, is_open",
+    [
+        (dt.datetime(2026, 11, 30, 9, 0, tzinfo=NY), True),  # Monday opening minute
+        (dt.datetime(2026, 11, 30, 12, 30, tzinfo=NY), False),  # lunch gap
+        (dt.datetime(2026, 11, 30, 17, 0, tzinfo=NY), False),  # end is exclusive
+        (dt.datetime(2026, 12, 1, 10, 0, tzinfo=NY), False),  # Tuesday, but a holiday
+        (dt.datetime(2026, 12, 5, 11, 0, tzinfo=NY), True),  # Saturday
+        (dt.datetime(2026, 11, 30, 14, 30, tzinfo=dt.UTC), True),  # 9:30 in New York
+    ],
+)
+def test_open_or_closed_in_the_helpline_timezone(local, is_open):
+    assert HOURS.is_open(local) is is_open
+
+
+def test_next_opening_skips_holidays_and_closed_days():
+    monday_evening = dt.datetime(2026, 11, 30, 18, 0, tzinfo=NY)
+    assert HOURS.next_opening(monday_evening) == dt.datetime(2026, 12, 5, 10, 0, tzinfo=NY)
+    assert HOURS.describe_moment(HOURS.next_opening(monday_evening), "en") == "Sat 10am"
+    assert HOURS.describe_moment(HOURS.next_opening(monday_evening), "es") == "sab 10:00"
+
+
+def test_describe_groups_days_in_both_languages():
+    at = dt.datetime(2026, 11, 30, tzinfo=NY)
+    assert HOURS.describe("en", at) == "Mon 9am-12pm, 1pm-5pm, Tue 9am-5pm, Sat 10am-2pm EST"
+    assert "sab 10:00-14:00" in HOURS.describe("es", at)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"timezone": "Mars/Olympus", "weekly": {"mon": ["09:00-17:00"]}},
+        {"timezone": "America/New_York", "weekly": {"mon": ["09:00-13:00", "12:00-17:00"]}},
+        {"timezone": "America/New_York", "weekly": {"mon": ["17:00-09:00"]}},
+        {"timezone": "America/New_York", "weekly": {"mon": ["nine to five"]}},
+        {"timezone": "America/New_York", "weekly": {}},
+        {"timezone": "America/New_York", "weekly": {"mon": ["09:00-17:00"]}, "holidays": ["someday"]},
+    ],
+)
+def test_unusable_hours_are_refused_with_a_reason(data):
+    with pytest.raises(InvalidHours):
+        BusinessHours.from_dict(data)

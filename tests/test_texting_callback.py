@@ -1,0 +1,72 @@
+"""CALL puts a request on the staff queue and says when staff call back."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from helpline import callbacks
+from tests.conftest import NEVER_OPEN_TODAY, TEXTER
+
+
+def test_call_creates_a_callback_request_with_what_we_know(text, store):
+    text("hi")
+    text("10001")
+    (reply,) = text("call")
+    assert "call you back" in reply and "Callback hours" in reply
+    (request,) = callbacks.waiting(store)
+    assert request.zip == "10001"
+    assert request.lang == "en"
+    assert request.priority == "normal"
+    assert request.status == "waiting"
+    assert request.attempts == 0
+    assert request.channel == "sms"
+    assert callbacks.phone_of(store, request) == TEXTER
+
+
+def test_call_twice_does_not_queue_twice(text, store):
+    text("hi")
+    text("call")
+    (reply,) = text("call")
+    assert "already on our callback list" in reply
+    assert len(callbacks.waiting(store)) == 1
+
+
+def test_call_after_the_self_check_records_its_outcome(text, store):
+    text("hi")
+    for answer in ("check", "yes", "no", "no"):
+        text(answer)
+    text("call")
+    (request,) = callbacks.waiting(store)
+    assert request.check_outcome == "oih"
+    assert request.reason == "check:oih"
+
+
+def test_call_by_menu_number_in_spanish(text, store):
+    text("hola")
+    (reply,) = text("6")
+    assert "Gracias" in reply and "Horario" in reply
+    assert callbacks.waiting(store)[0].lang == "es"
+
+
+def test_short_code_sender_cannot_be_called_back_and_is_told_where_to_call(text, store):
+    text("hi", sender="72345")
+    (reply,) = text("call", sender="72345")
+    assert "1-800-662-4357" in reply
+    assert callbacks.waiting(store) == []
+
+
+@pytest.fixture
+def closed_hours(hours_file):
+    """Open only on Mondays, and today is a holiday: closed now, whatever day the tests run."""
+    today = dt.datetime.now(ZoneInfo("America/New_York")).date()
+    hours_file.write_text(NEVER_OPEN_TODAY.replace("holidays: []", f"holidays: [{today.isoformat()}]"))
+    return hours_file
+
+
+def test_after_hours_call_says_when_staff_will_call(closed_hours, text):
+    text("hi")
+    (reply,) = text("call")
+    assert "closed now" in reply
+    assert "from Mon 9am" in reply
+    assert "Mon 9am-5pm" in reply

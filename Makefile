@@ -31,7 +31,7 @@ run: install
 	@echo "    $(BIN)/flask simulate sms +15551230001 \"oih\""
 	@echo "  (or: . $(BIN)/activate && flask simulate sms +15551230001 \"oih\")"
 	@echo ""
-	$(BIN)/honcho start -f Procfile
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
 
 test: dev-install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

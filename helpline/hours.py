@@ -14,6 +14,7 @@ DAY_NAMES = {
     "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
     "es": ("lun", "mar", "mie", "jue", "vie", "sab", "dom"),
 }
+RELATIVE_DAYS = {"en": ("today", "tomorrow"), "es": ("hoy", "mañana")}
 ZONE_NAMES = {"en": "{abbr}", "es": "hora {abbr}"}
 
 
@@ -119,10 +120,17 @@ class BusinessHours:
         abbr = (at or dt.datetime.now(dt.UTC)).astimezone(self.timezone).strftime("%Z")
         return ", ".join(parts) + " " + ZONE_NAMES.get(lang, "{abbr}").format(abbr=abbr)
 
-    def describe_moment(self, moment: dt.datetime, lang: str) -> str:
-        """`Mon 9am` / `lun 9:00` in the helpline's timezone."""
+    def describe_moment(self, moment: dt.datetime, lang: str, now: dt.datetime | None = None) -> str:
+        """`today 9am`, `tomorrow 9am` or `Mon 9am` (`hoy 9:00`, `lun 9:00`) in the helpline's timezone."""
         local = self.local(moment)
-        return f"{DAY_NAMES.get(lang, DAY_NAMES['en'])[local.weekday()]} {_clock(local.time(), lang)}"
+        days_ahead = (local.date() - self.local(now).date()).days if now else None
+        relative = RELATIVE_DAYS.get(lang, RELATIVE_DAYS["en"])
+        day = (
+            relative[days_ahead]
+            if days_ahead in (0, 1)
+            else DAY_NAMES.get(lang, DAY_NAMES["en"])[local.weekday()]
+        )
+        return f"{day} {_clock(local.time(), lang)}"
 
 
 def _clock(t: dt.time, lang: str) -> str:

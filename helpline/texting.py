@@ -191,13 +191,13 @@ def _callback_confirmation(line: Line, lang: str, created: bool, now: float) -> 
             line.catalog.render(lang, "call_soon")
             if hours.is_open(moment)
             else line.catalog.render(
-                lang, "call_from", moment=hours.describe_moment(hours.next_opening(moment), lang)
+                lang, "call_from", moment=hours.describe_moment(hours.next_opening(moment), lang, moment)
             )
         )
         return Say("call_already_queued", {"when": when})
     if hours.is_open(moment):
         return Say("call_confirm_open", {"hours": hours.describe(lang, moment)})
-    next_open = hours.describe_moment(hours.next_opening(moment), lang)
+    next_open = hours.describe_moment(hours.next_opening(moment), lang, moment)
     return Say("call_confirm_closed", {"hours": hours.describe(lang, moment), "next_open": next_open})
 
 

@@ -39,6 +39,13 @@ def test_next_opening_skips_holidays_and_closed_days():
     assert HOURS.describe_moment(HOURS.next_opening(monday_evening), "es") == "sab 10:00"
 
 
+def test_next_opening_today_or_tomorrow_is_said_that_way():
+    monday_early = dt.datetime(2026, 11, 30, 7, 0, tzinfo=NY)
+    assert HOURS.describe_moment(HOURS.next_opening(monday_early), "en", monday_early) == "today 9am"
+    friday_night = dt.datetime(2026, 12, 4, 23, 30, tzinfo=NY)
+    assert HOURS.describe_moment(HOURS.next_opening(friday_night), "es", friday_night) == "mañana 10:00"
+
+
 def test_describe_groups_days_in_both_languages():
     at = dt.datetime(2026, 11, 30, tzinfo=NY)
     assert HOURS.describe("en", at) == "Mon 9am-12pm, 1pm-5pm, Tue 9am-5pm, Sat 10am-2pm EST"

@@ -68,5 +68,6 @@ def test_after_hours_call_says_when_staff_will_call(closed_hours, text):
     text("hi")
     (reply,) = text("call")
     assert "closed now" in reply
-    assert "from Mon 9am" in reply
+    sunday = dt.datetime.now(ZoneInfo("America/New_York")).weekday() == 6
+    assert ("from tomorrow 9am" if sunday else "from Mon 9am") in reply
     assert "Mon 9am-5pm" in reply

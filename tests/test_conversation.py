@@ -1,0 +1,96 @@
+"""The texter state machine on its own: no Flask, no Redis, just decisions."""
+
+import pytest
+
+from helpline.conversation import (
+    Context,
+    FindProviders,
+    Inbound,
+    RequestCallback,
+    SetOptOut,
+    TexterState,
+    check_outcome,
+    decide,
+)
+
+WELCOMED = TexterState(welcomed=True)
+
+
+def keys(decision):
+    return [say.key for say in decision.replies]
+
+
+@pytest.mark.parametrize(
+    "answers, outcome",
+    [
+        ((True, False, False), "oih"),
+        ((False, True, False), "oih"),
+        ((False, False, True), "oud"),
+        ((True, True, True), "both"),
+        ((False, False, False), "none"),
+    ],
+)
+def test_self_check_outcome(answers, outcome):
+    assert check_outcome(answers) == outcome
+
+
+def test_state_survives_a_round_trip_through_storage():
+    state = TexterState(lang="es", welcomed=True, check_step=2, check_answers=(True,), location="10001")
+    assert TexterState.from_dict(state.to_dict()) == state
+
+
+def test_unknown_fields_in_stored_state_are_ignored():
+    assert TexterState.from_dict({"lang": "es", "removed_field": 1}).lang == "es"
+
+
+def test_crisis_resets_the_flow_and_asks_for_a_priority_callback():
+    state = TexterState(welcomed=True, check_step=2, check_answers=(True,))
+    decision = decide(state, Inbound("he won't wake up"), Context())
+    assert keys(decision) == ["crisis"]
+    assert decision.actions == (RequestCallback(True, "crisis"),)
+    assert decision.state.check_step == 0
+
+
+def test_stop_opts_out_with_one_confirmation():
+    decision = decide(WELCOMED, Inbound("stop"), Context())
+    assert decision.actions == (SetOptOut(True),)
+    assert keys(decision) == ["optout_confirm"]
+
+
+def test_opt_out_carrying_crisis_words_still_alerts_staff():
+    decision = decide(WELCOMED, Inbound("stop I want to die", opt_out_type="STOP"), Context())
+    assert decision.actions == (SetOptOut(True), RequestCallback(True, "crisis"))
+    assert keys(decision) == []  # Twilio sends its own opt-out confirmation
+
+
+def test_opted_out_texter_is_never_answered_except_by_start():
+    for body in ("oih", "menu", "call", "10001", "help"):
+        assert decide(WELCOMED, Inbound(body), Context(opted_out=True)).replies == ()
+    decision = decide(WELCOMED, Inbound("start"), Context(opted_out=True))
+    assert decision.actions == (SetOptOut(False),)
+
+
+def test_yes_is_not_an_opt_in_for_someone_who_never_opted_out():
+    decision = decide(WELCOMED, Inbound("yes"), Context())
+    assert SetOptOut(False) not in decision.actions
+
+
+def test_zip_with_service_word_asks_for_a_filtered_search():
+    decision = decide(WELCOMED, Inbound("10001 methadone"), Context())
+    assert decision.actions == (FindProviders("10001", "methadone", 0),)
+
+
+def test_more_continues_the_last_search():
+    state = TexterState(welcomed=True, location="10001", search_filter="pain", search_page=0)
+    decision = decide(state, Inbound("MORE"), Context())
+    assert decision.actions == (FindProviders("10001", "pain", 1),)
+    assert decision.state.search_page == 1
+
+
+def test_more_without_a_search_shows_the_menu():
+    assert keys(decide(WELCOMED, Inbound("more"), Context())) == ["menu"]
+
+
+def test_first_contact_gets_the_welcome_even_for_a_menu_word():
+    assert keys(decide(TexterState(), Inbound("signs"), Context())) == ["welcome", "signs"]
+    assert keys(decide(TexterState(), Inbound("menu"), Context())) == ["welcome"]

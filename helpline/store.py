@@ -66,6 +66,16 @@ class Keys:
     def stat(name: str, bucket: str) -> str:
         return f"{PREFIX}:stat:{name}:{bucket}"
 
+    # -- provider directory (keys of the directory and its sources go below) --------------
+
+    # -- outbound delivery: Twilio sends, status callbacks ---------------------------------
+
+    # -- voice line: calls, IVR steps, voicemail --------------------------------------------
+
+    # -- staff accounts, sessions, claims, audit -------------------------------------------
+
+    # -- operators: hours/template overrides, exports --------------------------------------
+
 
 class Vault:
     """Encryption at rest and keyed hashes, both derived from one data key."""

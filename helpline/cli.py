@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 
 from helpline import queues, simulator
 from helpline.security import twilio_auth_token
+from helpline.staff_cli import staff
 
 simulate = AppGroup("simulate", help="A local phone that texts and calls the line as Twilio would.")
 
@@ -118,3 +119,4 @@ def quiet_logs() -> None:
 
 def init_app(app) -> None:
     app.cli.add_command(simulate)
+    app.cli.add_command(staff)

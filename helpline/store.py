@@ -67,14 +67,82 @@ class Keys:
         return f"{PREFIX}:stat:{name}:{bucket}"
 
     # -- provider directory (keys of the directory and its sources go below) --------------
+    directory_current = f"{PREFIX}:directory:current"  # the version readers use; switched atomically
+    directory_hidden = f"{PREFIX}:directory:hidden"  # hash provider id -> JSON reason; survives imports
+    locator_breaker = f"{PREFIX}:locator:breaker"  # hash: failures, open_until (shared by all workers)
+    locator_health = f"{PREFIX}:locator:health"  # hash: last_ok, last_error, last_error_at
+
+    @staticmethod
+    def directory_providers(version: str) -> str:
+        return f"{PREFIX}:directory:{version}:providers"  # hash id -> provider JSON (all sources)
+
+    @staticmethod
+    def directory_source(version: str, source: str) -> str:
+        return f"{PREFIX}:directory:{version}:source:{source}"  # hash id -> JSON as that source had it
+
+    @staticmethod
+    def directory_geo(version: str, facet: str) -> str:
+        return f"{PREFIX}:directory:{version}:geo:{facet}"  # GEO set per service or check outcome
+
+    @staticmethod
+    def directory_meta(version: str) -> str:
+        return f"{PREFIX}:directory:{version}:meta"  # hash: sources JSON, built_at, facets
+
+    @staticmethod
+    def locator_cache(area: str) -> str:
+        return f"{PREFIX}:locator:cache:{area}"  # JSON rows of one locator query, with expiry
+
+    @staticmethod
+    def locator_probe() -> str:
+        return f"{PREFIX}:locator:probe"  # one half-open trial at a time
 
     # -- outbound delivery: Twilio sends, status callbacks ---------------------------------
 
     # -- voice line: calls, IVR steps, voicemail --------------------------------------------
 
     # -- staff accounts, sessions, claims, audit -------------------------------------------
+    staff_all = f"{PREFIX}:staff:all"  # set of account emails
+    staff_on_duty = f"{PREFIX}:staff:on-duty"  # set of emails whose phone rings for "talk to someone now"
+    audit_all = f"{PREFIX}:audit"  # list of recent audit entries across requests (capped)
+
+    @staticmethod
+    def staff_account(email: str) -> str:
+        return f"{PREFIX}:staff:account:{email}"
+
+    @staticmethod
+    def staff_set_password(token: str) -> str:
+        return f"{PREFIX}:staff:set-password:{token}"  # -> email; one-time, expires
+
+    @staticmethod
+    def staff_login_failures(kind: str, who: str) -> str:
+        return f"{PREFIX}:staff:login-failures:{kind}:{who}"  # kind: account | address
+
+    @staticmethod
+    def callback_notes(callback_id: str) -> str:
+        return f"{PREFIX}:callback-notes:{callback_id}"  # list of encrypted notes
+
+    @staticmethod
+    def callback_attempts(callback_id: str) -> str:
+        return f"{PREFIX}:callback-attempts:{callback_id}"  # list of JSON call attempts and outcomes
+
+    @staticmethod
+    def callback_audit(callback_id: str) -> str:
+        return f"{PREFIX}:callback-audit:{callback_id}"  # list of JSON who/what/when
+
+    @staticmethod
+    def callback_followup(callback_id: str) -> str:
+        return f"{PREFIX}:callback-followup:{callback_id}"  # JSON follow-up state after a referral
+
+    @staticmethod
+    def followup_for(phone_id: str) -> str:
+        return f"{PREFIX}:followup-open:{phone_id}"  # the callback id whose check-in awaits YES/NO
 
     # -- operators: hours/template overrides, exports --------------------------------------
+    stat_names = f"{PREFIX}:stat-names"  # set of every counter name store.count has written
+    hours_override = f"{PREFIX}:ops:hours"  # JSON business hours edited by operators
+    templates_override = f"{PREFIX}:ops:templates"  # hash "lang:key" -> template edited by operators
+    templates_history = f"{PREFIX}:ops:templates:history"  # list of JSON edits, newest first (rollback)
+    overrides_version = f"{PREFIX}:ops:version"  # bumped on each edit: every process reloads
 
 
 class Vault:
@@ -202,9 +270,16 @@ class Store:
 
     # -- counters for operators ----------------------------------------------------------
     def count(self, name: str, now: float | None = None, amount: int = 1, pipe=None) -> None:
-        """Hourly counter buckets (kept 35 days) that every process agrees on."""
-        bucket = time.strftime("%Y%m%d%H", time.gmtime(now or time.time()))
-        key = Keys.stat(name, bucket)
-        target = pipe or self.r
-        target.incrby(key, amount)
-        target.expire(key, 35 * 24 * 3600)
+        """Hourly (kept 35 days) and daily (kept 400 days) buckets plus a running total, for operators."""
+        moment = time.gmtime(now or time.time())
+        target = pipe if pipe is not None else self.r.pipeline(transaction=False)
+        for bucket, ttl in (
+            (time.strftime("%Y%m%d%H", moment), 35 * 86400),
+            (time.strftime("%Y%m%d", moment), 400 * 86400),
+        ):
+            target.incrby(Keys.stat(name, bucket), amount)
+            target.expire(Keys.stat(name, bucket), ttl)
+        target.incrby(Keys.stat(name, "total"), amount)  # never expires: Prometheus counters only go up
+        target.sadd(Keys.stat_names, name)
+        if pipe is None:
+            target.execute()

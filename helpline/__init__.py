@@ -38,6 +38,10 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     app.register_blueprint(sms.bp)
     app.register_blueprint(health.bp)
 
+    from helpline import metrics
+
+    metrics.init_app(app)  # GET /metrics (helper E)
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         return jsonify(error=exc.name, detail=exc.description), exc.code

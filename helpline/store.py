@@ -142,6 +142,7 @@ class Keys:
     hours_override = f"{PREFIX}:ops:hours"  # JSON business hours edited by operators
     templates_override = f"{PREFIX}:ops:templates"  # hash "lang:key" -> template edited by operators
     templates_history = f"{PREFIX}:ops:templates:history"  # list of JSON edits, newest first (rollback)
+    templates_history_seq = f"{PREFIX}:ops:templates:seq"  # ids of template edits
     overrides_version = f"{PREFIX}:ops:version"  # bumped on each edit: every process reloads
 
 

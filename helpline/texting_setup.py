@@ -5,6 +5,7 @@ from __future__ import annotations
 from helpline import places
 from helpline.content import Catalog
 from helpline.hours import BusinessHours
+from helpline.overrides import LiveCatalog, LiveHours, LiveSettings
 from helpline.store import Store, Vault
 from helpline.texting import Line
 
@@ -18,8 +19,13 @@ def init_app(app) -> None:
     settings = app.config["SETTINGS"]
     store = make_store(app)
     app.extensions["store"] = store
-    app.extensions["catalog"] = Catalog.load(settings.messages_dir)
-    app.extensions["hours"] = BusinessHours.load(settings.hours_file)
+    # Operators' edits (kept in Redis) on top of the shipped files, current in every process.
+    live = LiveSettings(
+        app.extensions["redis"], Catalog.load(settings.messages_dir), BusinessHours.load(settings.hours_file)
+    )
+    app.extensions["live_settings"] = live
+    app.extensions["catalog"] = LiveCatalog(live)
+    app.extensions["hours"] = LiveHours(live)
     app.extensions["texting_line"] = Line(
         store=store,
         catalog=app.extensions["catalog"],

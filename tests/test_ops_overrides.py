@@ -1,0 +1,126 @@
+"""Operators' edits to templates and hours: checked, audited, rolled back, used at once everywhere."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from helpline import create_app, simulator
+from helpline.hours import InvalidHours
+from helpline.overrides import InvalidTemplate
+from helpline.template_rules import check_template
+from tests.conftest import HELPLINE_NUMBER
+
+OIH_EDIT = "OIH means your opioid can make pain worse. Talk to your prescriber. Reply SIGNS or TREAT."
+
+
+@pytest.fixture
+def live(app):
+    return app.extensions["live_settings"]
+
+
+@pytest.mark.parametrize(
+    "key, text, error",
+    [
+        ("oih", "x" * 400, "segments"),
+        ("oih", "á" * 140, "segments"),  # UCS-2: 67 per segment
+        ("help", "Call us.", "Missing required placeholder: {helpline}"),
+        ("oih", "Hello {name}", "Unknown placeholder: {name}"),
+        ("oih", "Hello {", "Braces"),
+        ("oih", "Hello {0}", "malformed"),
+        ("oih", "   ", "empty"),
+    ],
+)
+def test_bad_templates_are_refused_with_a_reason(key, text, error):
+    check = check_template(key, text, default="shipped {helpline}", disclaimer=" This is not medical advice.")
+    assert not check.ok
+    assert any(error in e for e in check.errors), check.errors
+
+
+def test_segment_count_counts_the_longest_placeholder_values():
+    check = check_template("looking_up", "Looking up providers near {place}...", "Looking {place}")
+    assert check.ok
+    assert "Rancho Santa Margarita, CA" in check.preview
+    assert (check.segments.encoding, check.segments.count) == ("GSM-7", 1)
+
+
+def test_an_edited_template_is_what_the_next_texter_gets(live, text):
+    text("hi")
+    live.save_template("en", "oih", OIH_EDIT, by="ops@example.org")
+    (reply,) = text("oih")
+    assert reply.startswith(OIH_EDIT)
+
+
+def test_a_refused_edit_changes_nothing(live, text):
+    with pytest.raises(InvalidTemplate):
+        live.save_template("en", "help", "No number here.", by="ops@example.org")
+    assert not live.is_edited("en", "help")
+    assert live.history() == []
+
+
+def test_edits_are_audited_and_can_be_rolled_back(live, text):
+    text("hi")
+    first = live.save_template("en", "oih", OIH_EDIT, by="ana@example.org")
+    live.save_template("en", "oih", OIH_EDIT + " Two.", by="bo@example.org")
+    history = live.history("en", "oih")
+    assert [(e.by, e.action) for e in history] == [("bo@example.org", "edit"), ("ana@example.org", "edit")]
+    assert history[0].before == OIH_EDIT and history[1].before is None
+    live.rollback(history[0].id, by="ana@example.org")
+    assert text("oih")[0].startswith(OIH_EDIT + " This is not")
+    live.rollback(first.id, by="ana@example.org")
+    assert "oversensitive" in text("oih")[0]  # the shipped text again
+    assert not live.is_edited("en", "oih")
+
+
+def test_another_process_sees_the_edit_after_its_check_interval(settings, live, text):
+    other = create_app(settings, flask={"TESTING": True})
+    other_live = other.extensions["live_settings"]
+    assert "oversensitive" in other.extensions["catalog"].render("en", "oih")
+    live.save_template("es", "oih", "OIH: el opioide puede empeorar el dolor. Responde SIGNS.", by="ops")
+    other_live.check_every = 0  # as if its one-second check interval had passed
+    assert other.extensions["catalog"].render("es", "oih").startswith("OIH: el opioide")
+    token = other.config["SETTINGS"]
+    assert token  # the same Redis and data key: one line, many processes
+
+
+def test_hours_edits_are_validated_and_used_at_once(live, text):
+    with pytest.raises(InvalidHours):
+        live.save_hours({"timezone": "Mars/Olympus", "weekly": {"mon": ["09:00-17:00"]}})
+    with pytest.raises(InvalidHours):
+        live.save_hours({"timezone": "America/New_York", "weekly": {"mon": ["09:00-13:00", "12:00-17:00"]}})
+    text("hi")
+    assert "call you back at this number soon" in text("call")[0]  # the always-open test hours
+    today = dt.datetime.now(dt.UTC).astimezone(live.hours().timezone).date()
+    live.save_hours(
+        {
+            "timezone": "America/New_York",
+            "weekly": {"mon": ["09:00-17:00"], "tue": ["09:00-17:00"]},
+            "holidays": [today.isoformat()],
+        }
+    )
+    reply = text("call", sender="+15551230005")[-1]
+    assert "closed now" in reply and "Mon-Tue 9am-5pm" in reply
+    live.reset_hours()
+    reply = text("call", sender="+15551230006")[-1]
+    assert "soon" in reply
+
+
+def test_the_hot_path_checks_redis_once_per_interval(live, redis):
+    live.check_every = 60
+    live.catalog()
+    calls_before = redis.info("commandstats").get("cmdstat_get", {}).get("calls", 0)
+    for _ in range(100):
+        live.catalog().render("en", "menu")
+        live.hours().describe("en")
+    assert redis.info("commandstats").get("cmdstat_get", {}).get("calls", 0) == calls_before
+
+
+def test_simulated_text_uses_edited_template(live, signed_post):
+    live.save_template(
+        "en", "help", "Helpline help. National line {helpline}. Reply STOP to opt out.", by="ops"
+    )
+    response = signed_post("/twilio/sms", simulator.sms_params("+15551230007", "help", HELPLINE_NUMBER))
+    assert simulator.twiml_messages(response.data) == [
+        "Helpline help. National line 1-800-662-4357. Reply STOP to opt out."
+    ]

@@ -38,6 +38,11 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     app.register_blueprint(sms.bp)
     app.register_blueprint(health.bp)
 
+    from helpline import status, twilio_client
+
+    twilio_client.init_app(app)  # the SDK client for outbound texts and calls (helper B)
+    app.register_blueprint(status.bp)  # POST /twilio/status (helper B)
+
     from helpline import metrics
 
     metrics.init_app(app)  # GET /metrics (helper E)

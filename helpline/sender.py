@@ -1,24 +1,63 @@
-"""The one path by which the service sends a text: queued, opt-out checked, sent once.
+"""The one path by which the service sends a text or places a call: queued, checked, sent once.
 
-`queue_text` is called from web or worker code; the `workers.jobs.send_text` job calls
-`deliver_text`. In development mode (no Twilio credentials) texts go to the Redis outbox.
+`queue_text` / `queue_call` are called from web or worker code; the `workers.jobs.send_text` and
+`workers.jobs.place_call` jobs call `deliver_text` / `deliver_call`. In development mode (no
+Twilio credentials) both go to the Redis outbox; otherwise the official SDK sends them.
+
+Delivery guarantee: exactly once as the texter sees it, by an idempotency key per send.
+- Each job is queued with RQ `Retry`, so a Twilio 429/5xx, a network failure, or a worker that
+  died mid-job (RQ's StartedJobRegistry clean-up re-queues an abandoned job that has retries
+  left) runs the job again: at-least-once execution.
+- `Keys.sent(key)` turns that into one send: `sending:<time>` is claimed before calling Twilio,
+  `sent:<sid>` is recorded after its 201, `failed:<code>` after a final refusal. A clean 429/5xx
+  (Twilio created nothing) deletes the claim so the retry sends.
+- Twilio offers no idempotency key for Messages, so the one dangerous window is a job killed (or a
+  timeout) after Twilio accepted the message but before `sent:` was written. A retry that finds a
+  stale `sending:` claim first asks Twilio's message log (same To/From/Body since the claim) and
+  records that message instead of sending again. Only if Twilio's log cannot be read does the
+  retry fail and try again later: we prefer a late text to a double one, never a lost one.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 
+import phonenumbers
+import requests
 from flask import current_app
+from rq import Retry
+from twilio.base.exceptions import TwilioRestException
 
-from helpline import queues
+from helpline import queues, twilio_client
 from helpline.store import Keys, Store, mask_phone
 
 log = logging.getLogger(__name__)
 
+# Backoff for Twilio 429/5xx and abandoned jobs: quick first, then minutes (the scheduler runs them).
+RETRY_INTERVALS = [2, 10, 30, 60, 300, 900]
+SENT_MARKER_TTL = 7 * 86400  # a retry comes within minutes; a week is plenty
+JOB_TIMEOUT = 60  # seconds; one Twilio request is bounded by twilio_client.REQUEST_TIMEOUT_SECONDS
+RECONCILE_SLACK_SECONDS = 30  # clock difference tolerated between us and Twilio's date_created
+
+RETRYABLE_CODES = {20429, 20500, 20503}
+OPTED_OUT_CODES = {21610}
+INVALID_CODES = {21211, 21614, 21217, 21401, 21407, 21421}
+
 
 class OptedOut(Exception):
     """The number opted out: nothing may be sent to it."""
+
+
+class TwilioUnavailable(Exception):
+    """Twilio said 'not now' (429/5xx) or could not be reached: the job is retried with backoff."""
+
+
+def _retry() -> Retry:
+    return Retry(max=len(RETRY_INTERVALS), interval=list(RETRY_INTERVALS))
 
 
 def queue_text(store: Store, phone: str, body: str, idempotency_key: str) -> None:
@@ -30,25 +69,205 @@ def queue_text(store: Store, phone: str, body: str, idempotency_key: str) -> Non
         store.vault.encrypt(body).decode(),
         idempotency_key,
         job_id=f"text-{idempotency_key}",
+        retry=_retry(),
+        job_timeout=JOB_TIMEOUT,
     )
 
 
+def queue_call(store: Store, to_phone: str, *, url: str, idempotency_key: str, caller_id: str | None = None):
+    """Have Twilio call `to_phone` and fetch TwiML from `url` (a path of this app, or absolute).
+
+    The caller ID defaults to the helpline number, so staff numbers never show.
+    """
+    return queues.enqueue(
+        queues.URGENT,
+        "workers.jobs.place_call",
+        store.vault.encrypt(to_phone).decode(),
+        url,
+        idempotency_key,
+        caller_id,
+        job_id=f"call-{idempotency_key}",
+        retry=_retry(),
+        job_timeout=JOB_TIMEOUT,
+    )
+
+
+def _possible_number(phone: str) -> bool:
+    try:
+        return phonenumbers.is_possible_number(phonenumbers.parse(phone, None))
+    except phonenumbers.NumberParseException:
+        return False
+
+
 def deliver_text(store: Store, phone_enc: str, body_enc: str, idempotency_key: str) -> str:
-    """Send one text unless it was already sent or the number opted out. Returns what happened."""
+    """Send one text unless already sent, opted out or invalid. Returns what happened."""
     phone = store.vault.decrypt(phone_enc)
     phone_id = store.vault.phone_id(phone)
     if store.is_opted_out(phone_id):
         log.info("event=text.skipped_opted_out to=%s", mask_phone(phone))
         return "opted_out"
-    if not store.r.set(Keys.sent(idempotency_key), b"sending", nx=True, ex=7 * 86400):
-        return "duplicate"
+    if store.is_invalid(phone_id) or not _possible_number(phone):
+        log.info("event=text.skipped_invalid to=%s", mask_phone(phone))
+        return "invalid"
     body = store.vault.decrypt(body_enc)
     settings = current_app.config["SETTINGS"]
-    if settings.development:
-        store.put_outbox(
-            {"to": phone, "body": body, "at": time.time(), "kind": "sms", "key": idempotency_key}
+    client = twilio_client.get_client()
+    if settings.development or client is None:
+        return _outbox_once(
+            store, idempotency_key, {"to": phone, "body": body, "kind": "sms"}, phone_id=phone_id, body=body
         )
-    store.append_turn(phone_id, "out", body)
-    store.count("sms.out")
-    log.info("event=text.sent to=%s key=%s", mask_phone(phone), idempotency_key)
+    sender = settings.twilio_phone_number
+    status_callback = twilio_client.status_callback_url(settings)
+
+    def create() -> str:
+        return client.messages.create(to=phone, from_=sender, body=body, status_callback=status_callback).sid
+
+    def find_existing(since: float) -> str | None:
+        for message in client.messages.list(to=phone, from_=sender, limit=20):
+            if message.body == body and _timestamp(message.date_created) >= since:
+                return message.sid
+        return None
+
+    outcome = _send_once(store, idempotency_key, "text", phone, phone_id, create, find_existing)
+    if outcome == "sent":
+        store.append_turn(phone_id, "out", body)
+        store.count("sms.out")
+    return outcome
+
+
+def deliver_call(
+    store: Store, to_enc: str, url: str, idempotency_key: str, caller_id: str | None = None
+) -> str:
+    """Place one call unless already placed, opted out or invalid. Returns what happened.
+
+    An opted-out number is still called when staff call back on request: opt-out covers texts.
+    """
+    phone = store.vault.decrypt(to_enc)
+    phone_id = store.vault.phone_id(phone)
+    if store.is_invalid(phone_id) or not _possible_number(phone):
+        log.info("event=call.skipped_invalid to=%s", mask_phone(phone))
+        return "invalid"
+    settings = current_app.config["SETTINGS"]
+    caller_id = caller_id or settings.twilio_phone_number
+    twiml_url = twilio_client.public_url(settings, url)
+    client = twilio_client.get_client()
+    if settings.development or client is None:
+        entry = {"to": phone, "url": twiml_url, "caller_id": caller_id, "kind": "call"}
+        return _outbox_once(store, idempotency_key, entry, phone_id=phone_id)
+    status_callback = twilio_client.status_callback_url(settings)
+
+    def create() -> str:
+        call = client.calls.create(
+            to=phone,
+            from_=caller_id,
+            url=twiml_url,
+            status_callback=status_callback,
+            status_callback_method="POST",
+        )
+        return call.sid
+
+    def find_existing(since: float) -> str | None:
+        for call in client.calls.list(to=phone, from_=caller_id, limit=20):
+            if _timestamp(call.date_created) >= since:
+                return call.sid
+        return None
+
+    outcome = _send_once(store, idempotency_key, "call", phone, phone_id, create, find_existing)
+    if outcome == "sent":
+        store.count("calls.out")
+    return outcome
+
+
+def _timestamp(value) -> float:
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
+    return 0.0
+
+
+def _outbox_once(store: Store, key: str, entry: dict, *, phone_id: str, body: str | None = None) -> str:
+    """Development mode: outbox entry, conversation turn and sent marker in one transaction."""
+    marker = Keys.sent(key)
+    if store.r.exists(marker):
+        return "duplicate"
+    entry = entry | {"at": time.time(), "key": key}
+    with store.r.pipeline(transaction=True) as pipe:
+        pipe.set(marker, b"sent:outbox", ex=SENT_MARKER_TTL)
+        pipe.rpush(Keys.outbox, store.vault.encrypt(json.dumps(entry)))
+        pipe.ltrim(Keys.outbox, -1000, -1)
+        pipe.expire(Keys.outbox, store.retention)
+        if body is not None:
+            store.append_turn(phone_id, "out", body, pipe=pipe)
+            store.count("sms.out", pipe=pipe)
+        pipe.execute()
+    log.info("event=%s.sent to=%s key=%s via=outbox", entry["kind"], mask_phone(entry["to"]), key)
     return "sent"
+
+
+def _send_once(
+    store: Store,
+    key: str,
+    kind: str,
+    phone: str,
+    phone_id: str,
+    create: Callable[[], str],
+    find_existing: Callable[[float], str | None],
+) -> str:
+    """Claim the key, ask Twilio once, record the outcome. Raises TwilioUnavailable to retry."""
+    marker = Keys.sent(key)
+    now = time.time()
+    if not store.r.set(marker, f"sending:{now}", nx=True, ex=SENT_MARKER_TTL):
+        previous = (store.r.get(marker) or b"").decode()
+        if not previous.startswith("sending:"):
+            return "duplicate"
+        # An earlier attempt died between claiming and recording: did Twilio take it?
+        claimed_at = float(previous.split(":", 1)[1])
+        try:
+            sid = find_existing(claimed_at - RECONCILE_SLACK_SECONDS)
+        except (TwilioRestException, requests.RequestException) as exc:
+            store.count("delivery.retried")
+            raise TwilioUnavailable(f"cannot read Twilio's log to reconcile {kind} {key}") from exc
+        if sid:
+            store.r.set(marker, f"sent:{sid}", ex=SENT_MARKER_TTL)
+            log.warning("event=%s.reconciled to=%s key=%s sid=%s", kind, mask_phone(phone), key, sid)
+            return "sent"  # sent once, by the attempt that died; recorded now
+        store.r.set(marker, f"sending:{now}", ex=SENT_MARKER_TTL)
+    try:
+        sid = create()
+    except TwilioRestException as exc:
+        return _refused(store, key, kind, phone, phone_id, exc)
+    except requests.RequestException as exc:
+        # Twilio may or may not have it: keep the claim so the retry reconciles first.
+        store.count("delivery.retried")
+        log.warning(
+            "event=%s.unreachable to=%s key=%s error=%s", kind, mask_phone(phone), key, type(exc).__name__
+        )
+        raise TwilioUnavailable(f"Twilio unreachable for {kind} {key}") from exc
+    store.r.set(marker, f"sent:{sid}", ex=SENT_MARKER_TTL)
+    log.info("event=%s.sent to=%s key=%s sid=%s", kind, mask_phone(phone), key, sid)
+    return "sent"
+
+
+def _refused(store: Store, key: str, kind: str, phone: str, phone_id: str, exc: TwilioRestException) -> str:
+    code = exc.code or exc.status
+    marker = Keys.sent(key)
+    if exc.status == 429 or exc.status >= 500 or code in RETRYABLE_CODES:
+        store.r.delete(marker)  # Twilio created nothing: let the retry send
+        store.count("delivery.retried")
+        log.warning(
+            "event=%s.retry to=%s key=%s status=%s code=%s", kind, mask_phone(phone), key, exc.status, code
+        )
+        raise TwilioUnavailable(f"Twilio answered {exc.status} ({code}) for {kind} {key}") from exc
+    store.r.set(marker, f"failed:{code}", ex=SENT_MARKER_TTL)
+    store.count(f"delivery.failed.{code}")
+    if code in OPTED_OUT_CODES:
+        store.set_opted_out(phone_id, True)
+        log.info("event=%s.opted_out to=%s key=%s code=%s", kind, mask_phone(phone), key, code)
+        return "opted_out"
+    if code in INVALID_CODES:
+        store.mark_invalid(phone_id)
+        log.info("event=%s.invalid to=%s key=%s code=%s", kind, mask_phone(phone), key, code)
+        return "invalid"
+    log.error(
+        "event=%s.rejected to=%s key=%s status=%s code=%s", kind, mask_phone(phone), key, exc.status, code
+    )
+    return "rejected"

@@ -98,6 +98,10 @@ class Keys:
 
     # -- outbound delivery: Twilio sends, status callbacks ---------------------------------
 
+    @staticmethod
+    def delivery(sid: str) -> str:
+        return f"{PREFIX}:delivery:{sid}"  # hash: latest status, error code, phone id of a message/call sid
+
     # -- voice line: calls, IVR steps, voicemail --------------------------------------------
 
     # -- staff accounts, sessions, claims, audit -------------------------------------------

@@ -46,6 +46,14 @@ class Settings:
     data_key: str | None = None
     # The public treatment locator; tests point it at a local fake.
     findtreatment_api_url: str = "https://findtreatment.gov"
+    # Locator calls run in a worker, but a texter is waiting: give up fast (connect, read seconds).
+    locator_connect_timeout: float = 2.0
+    locator_read_timeout: float = 5.0
+    # Treatment listings change slowly; one answer per area serves its texters for hours.
+    locator_cache_seconds: int = 6 * 3600
+    # Failures in a row that open the breaker, and how long searches then skip the locator.
+    locator_breaker_threshold: int = 3
+    locator_breaker_cooldown: int = 60
     # How long conversations and closed callbacks are kept: long enough for a follow-up.
     retention_days: int = 30
     # More than this many texts from one number per minute is a flood, not a person.

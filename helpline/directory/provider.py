@@ -1,0 +1,57 @@
+"""A treatment provider as the helpline keeps it, whatever source it came from."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import asdict, dataclass, field, replace
+
+
+@dataclass(frozen=True)
+class Provider:
+    id: str
+    name: str
+    phone: str | None  # E.164; None when the source had no usable phone (kept, and said so)
+    address: str
+    city: str
+    state: str
+    zip: str
+    lat: float
+    lng: float
+    services: tuple[str, ...] = ()
+    miles: float = 0.0  # from the searched place; set by search
+    approximate: bool = False  # coordinates are the ZIP centroid, not the address
+    source: str = ""
+    updated: float = 0.0  # when the source data was imported or fetched (epoch seconds)
+    website: str | None = None
+    extra: dict = field(default_factory=dict, compare=False)
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data.pop("miles")
+        return json.dumps(data, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, raw: str | bytes, miles: float = 0.0) -> Provider:
+        data = json.loads(raw)
+        data["services"] = tuple(data.get("services") or ())
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known, miles=miles)
+
+    def at(self, miles: float) -> Provider:
+        return replace(self, miles=round(miles, 1))
+
+
+def provider_id(name: str, street: str, zip_code: str) -> str:
+    """Stable across imports and sources, so the same clinic in two files is one listing."""
+    key = "|".join(" ".join(part.lower().split()) for part in (name, street, zip_code[:5]))
+    return hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()[:16]
+
+
+def miles_between(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance (haversine), in statute miles."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlmb = phi2 - phi1, math.radians(lng2 - lng1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
+    return 3958.7613 * 2 * math.asin(math.sqrt(min(1.0, a)))

@@ -1,0 +1,42 @@
+"""Directory fixtures: small hand-made directories, and the real SAMHSA files imported once."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from helpline.directory import importer, repository
+
+# Around Manhattan (10001 is at 40.7506, -73.9972): distances grow down the list.
+NEAR_10001 = [
+    # name, street, zip, lat, lng, phone, services
+    ("Chelsea Methadone Clinic", "1 W 29th St", "10001", 40.7466, -73.9880, "212-555-0101", "methadone"),
+    ("Midtown Pain Care", "200 W 34th St", "10001", 40.7510, -73.9900, "212-555-0102", "pain"),
+    ("Hudson Recovery", "30 Hudson Yards", "10001", 40.7540, -74.0010, "", "outpatient"),
+    ("Village Bupe Program", "10 Bleecker", "10012", 40.7260, -73.9950, "212-555-0104", "bupe; outpatient"),
+    ("Harlem Naltrexone Center", "100 W 125th St", "10027", 40.8090, -73.9470, "212-555-0105", "naltrexone"),
+    ("Newark Treatment", "1 Broad St", "07102", 40.7360, -74.1720, "973-555-0106", "methadone, detox"),
+    ("Trenton Residential", "1 State St", "08608", 40.2200, -74.7650, "609-555-0107", "residential"),
+    ("Philadelphia Pain Clinic", "1 Market St", "19106", 39.9500, -75.1440, "215-555-0108", "pain"),
+]
+HEADER = ["name1", "street1", "zip", "latitude", "longitude", "phone", "services", "city", "state"]
+
+
+def write_csv(path: Path, rows=NEAR_10001) -> Path:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(HEADER)
+        for name, street, zip_code, lat, lng, phone, services in rows:
+            writer.writerow([name, street, zip_code, lat, lng, phone, services, "New York", "NY"])
+    return path
+
+
+@pytest.fixture
+def small_directory(app, tmp_path):
+    """Eight providers from Manhattan to Philadelphia, imported as source `test`."""
+    path = write_csv(tmp_path / "test.csv")
+    providers = importer.read_directory_file(path, source="test")
+    repository.replace_source(app.extensions["redis"], "test", providers, path.name)
+    return providers

@@ -47,6 +47,11 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
 
     metrics.init_app(app)  # GET /metrics (helper E)
 
+    from helpline import auth, staff
+
+    auth.init_app(app)  # /login, /logout, sessions, CSRF on every non-/twilio/ POST (helper D)
+    app.register_blueprint(staff.bp)  # /staff: the callback queue (helper D)
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         return jsonify(error=exc.name, detail=exc.description), exc.code

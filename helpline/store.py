@@ -114,6 +114,10 @@ class Keys:
         return f"{PREFIX}:staff:account:{email}"
 
     @staticmethod
+    def staff_session(token: str) -> str:
+        return f"{PREFIX}:staff:session:{token}"  # -> "email session_version"; deleted at logout
+
+    @staticmethod
     def staff_set_password(token: str) -> str:
         return f"{PREFIX}:staff:set-password:{token}"  # -> email; one-time, expires
 

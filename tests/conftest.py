@@ -13,6 +13,7 @@ from helpline import create_app, simulator
 from helpline.redis_client import ensure_embedded_server, stop_embedded_server
 from helpline.security import twilio_auth_token
 from helpline.store import new_data_key
+from tests.browser_fixtures import *  # noqa: F403  (live_server, browser, page, sign_in: helper D)
 from tests.directory_fixtures import *  # noqa: F403  (small_directory, fake FindTreatment: helper A)
 from tests.twilio_fixtures import *  # noqa: F403  (fake Twilio: twilio_fake, live_twilio_settings)
 

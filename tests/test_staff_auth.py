@@ -1,0 +1,179 @@
+"""Sign-in security: CSRF on every POST, roles, lock-out after wrong passwords, logout, cookies."""
+
+import re
+
+import pytest
+from flask import Blueprint
+
+from helpline import accounts
+from helpline.auth import operator_required, staff_required
+from tests.browser_fixtures import PASSWORD, save_artifact, sign_in
+
+
+def csrf_token(client, path="/login") -> str:
+    html = client.get(path).get_data(as_text=True)
+    return re.search(r'<meta name="csrf-token" content="([^"]+)"', html).group(1)
+
+
+def login(client, email, password=PASSWORD, token=None, **kwargs):
+    token = token or csrf_token(client)
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": token}, **kwargs)
+
+
+@pytest.fixture
+def ops_probe(settings):
+    """An app with one operator-only and one staff-only page, as helper E's /ops pages use them."""
+    from helpline import create_app
+
+    probe = Blueprint("probe", __name__)
+
+    @probe.route("/ops/probe")
+    @operator_required
+    def operator_page():
+        return "operator page"
+
+    @probe.route("/staff-probe", methods=["GET", "POST"])
+    @staff_required
+    def staff_page():
+        return "staff page"
+
+    app = create_app(settings, flask={"TESTING": True})
+    app.register_blueprint(probe)
+    with app.app_context():
+        yield app
+
+
+def test_sign_in_opens_the_queue_and_renews_the_session(client, staff_user):
+    client.get("/login")
+    before = client.get_cookie("helpline_session")
+    response = login(client, staff_user.email)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/staff")
+    after = client.get_cookie("helpline_session")
+    assert after is not None and (before is None or after.value != before.value)
+    page = client.get("/staff")
+    assert page.status_code == 200 and "Callback queue" in page.get_data(as_text=True)
+
+
+def test_signed_out_people_are_sent_to_sign_in(client):
+    response = client.get("/staff")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_session_cookie_is_httponly_and_samesite(client, staff_user):
+    response = login(client, staff_user.email)
+    cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("helpline_session="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_session_cookie_is_secure_behind_https(settings, store):
+    from helpline import create_app
+
+    app = create_app(settings.with_overrides(public_base_url="https://helpline.example.org"))
+    accounts.add(app.extensions["store"], "ana@example.org", password=PASSWORD)
+    client = app.test_client()
+    response = login(client, "ana@example.org")
+    cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("helpline_session="))
+    assert "Secure" in cookie
+
+
+def test_post_without_csrf_token_is_refused(client, staff_user):
+    response = client.post("/login", data={"email": staff_user.email, "password": PASSWORD})
+    assert response.status_code == 400
+    assert client.get("/staff").status_code == 302  # not signed in
+
+
+def test_signed_in_post_without_csrf_token_is_refused(ops_probe, staff_user):
+    client = ops_probe.test_client()
+    login(client, staff_user.email)
+    assert client.post("/staff-probe").status_code == 400
+    token = csrf_token(client, "/staff")
+    assert client.post("/staff-probe", headers={"X-CSRFToken": token}).status_code == 200
+
+
+def test_twilio_webhooks_need_no_csrf_token(text):
+    assert text("oih")  # a signed POST to /twilio/sms without any CSRF token still answers
+
+
+def test_staff_on_an_operator_page_get_403(ops_probe, staff_user, operator_user):
+    client = ops_probe.test_client()
+    login(client, staff_user.email)
+    assert client.get("/ops/probe").status_code == 403
+    other = ops_probe.test_client()
+    login(other, operator_user.email)
+    assert other.get("/ops/probe").get_data(as_text=True) == "operator page"
+
+
+def test_wrong_password_many_times_locks_the_account_for_a_while(client, staff_user, store):
+    limits = client.application.extensions["login_limits"]
+    for _ in range(limits.per_account):
+        assert login(client, staff_user.email, "not the password").status_code == 401
+    locked = login(client, staff_user.email)  # even the right password is refused now
+    assert locked.status_code == 429 and "Try again in 15 minutes" in locked.get_data(as_text=True)
+    assert client.get("/staff").status_code == 302
+    for key in store.r.scan_iter("hl:staff:login-failures:account:*"):
+        assert 0 < store.r.ttl(key) <= limits.window
+        store.r.delete(key)  # the lock lifting, as it does after the window
+    assert login(client, staff_user.email).status_code == 302
+
+
+def test_many_failures_from_one_address_lock_it(client, store):
+    limits = accounts.LoginLimits(per_address=4)  # fewer than the default 20, to stay fast
+    client.application.extensions["login_limits"] = limits
+    for n in range(limits.per_address):
+        login(client, f"guess{n}@example.org", "whatever")
+    accounts.add(store, "ana@example.org", password=PASSWORD)
+    assert login(client, "ana@example.org").status_code == 429
+
+
+def test_disabled_accounts_cannot_sign_in_and_lose_their_session(client, staff_user, store):
+    login(client, staff_user.email)
+    assert client.get("/staff").status_code == 200
+    accounts.set_disabled(store, staff_user.email)
+    assert client.get("/staff").status_code == 302
+    assert login(client, staff_user.email).status_code == 401
+
+
+def test_logout_ends_the_session_even_for_a_copied_cookie(client, staff_user):
+    login(client, staff_user.email)
+    stolen = client.get_cookie("helpline_session").value
+    token = csrf_token(client, "/staff")
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert client.get("/staff").status_code == 302
+    client.set_cookie("helpline_session", stolen)
+    assert client.get("/staff").status_code == 302
+
+
+def test_logout_by_get_does_not_sign_out(client, staff_user):
+    login(client, staff_user.email)
+    assert client.get("/logout").status_code == 200
+    assert client.get("/staff").status_code == 200
+
+
+def test_set_password_link_lets_a_new_account_sign_in(client, store):
+    accounts.add(store, "new@example.org")
+    token = accounts.issue_set_password_token(store, "new@example.org")
+    form_token = csrf_token(client, f"/set-password/{token}")
+    response = client.post(
+        f"/set-password/{token}",
+        data={"password": "my new password", "confirm": "my new password", "csrf_token": form_token},
+    )
+    assert response.status_code == 302
+    assert login(client, "new@example.org", "my new password").status_code == 302
+    assert client.get(f"/set-password/{token}").status_code == 404
+
+
+def test_login_never_redirects_off_site(client, staff_user):
+    response = login(client, staff_user.email, query_string={"next": "//evil.example/x"})
+    assert response.headers["Location"].endswith("/staff")
+
+
+@pytest.mark.browser
+def test_sign_in_and_out_in_a_real_browser(live_server, page, staff_user):
+    sign_in(page, live_server, staff_user.email)
+    assert page.get_by_role("heading", name="Callback queue").is_visible()
+    assert page.get_by_text("No one is waiting").is_visible()
+    save_artifact(page, "staff-queue-empty")
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(f"{live_server}/login*")
+    page.goto(f"{live_server}/staff")
+    assert "/login" in page.url

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from helpline.directory import importer, repository
+from tests.findtreatment_fixtures import findtreatment_fake, findtreatment_server  # noqa: F401
 
 # Around Manhattan (10001 is at 40.7506, -73.9972): distances grow down the list.
 NEAR_10001 = [

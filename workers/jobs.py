@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from flask import current_app
 
 from helpline import sender
@@ -17,3 +19,21 @@ def send_text(phone_enc: str, body_enc: str, idempotency_key: str) -> str:
 
 def place_call(to_enc: str, url: str, idempotency_key: str, caller_id: str | None = None) -> str:
     return sender.deliver_call(_store(), to_enc, url, idempotency_key, caller_id)
+
+
+def search_providers(
+    phone_enc: str,
+    lang: str,
+    location: str,
+    service: str | None = None,
+    page: int = 0,
+    check_outcome: str | None = None,
+) -> list[str]:
+    """Find providers near `location` and text them (helpline.directory.results)."""
+    from rq import get_current_job
+
+    from helpline.directory.results import text_search_results
+
+    job = get_current_job()
+    job_key = job.id if job else uuid.uuid4().hex  # outside RQ nothing re-runs it: any unique key
+    return text_search_results(current_app, phone_enc, lang, location, service, page, check_outcome, job_key)

@@ -38,6 +38,10 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     app.register_blueprint(sms.bp)
     app.register_blueprint(health.bp)
 
+    from helpline import voice
+
+    voice.init_app(app)  # POST /twilio/voice and the IVR steps (helper C)
+
     from helpline import status, twilio_client
 
     twilio_client.init_app(app)  # the SDK client for outbound texts and calls (helper B)

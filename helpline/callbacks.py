@@ -135,3 +135,19 @@ def waiting(store: Store, limit: int = 200) -> list[CallbackRequest]:
 
 def phone_of(store: Store, request: CallbackRequest) -> str:
     return store.vault.decrypt(request.phone_enc)
+
+
+def extra_of(store: Store, request: CallbackRequest) -> dict:
+    """The request's encrypted extras (voicemail link, transcript …) in clear."""
+    return json.loads(store.vault.decrypt(request.extra_enc)) if request.extra_enc else {}
+
+
+def add_extra(store: Store, callback_id: str, **fields) -> CallbackRequest | None:
+    """Merge fields into the request's encrypted extras (a voicemail's link and transcript)."""
+    request = get(store, callback_id)
+    if request is None:
+        return None
+    extra = extra_of(store, request) | fields
+    request.extra_enc = store.vault.encrypt(json.dumps(extra)).decode()
+    store.r.hset(Keys.callback(request.id), "extra_enc", json.dumps(request.extra_enc))
+    return request

@@ -118,5 +118,7 @@ def quiet_logs() -> None:
 
 
 def init_app(app) -> None:
+    from helpline import simulate_call  # noqa: F401 - registers `flask simulate call` (helper C)
+
     app.cli.add_command(simulate)
     app.cli.add_command(staff)

@@ -103,6 +103,13 @@ class Keys:
         return f"{PREFIX}:delivery:{sid}"  # hash: latest status, error code, phone id of a message/call sid
 
     # -- voice line: calls, IVR steps, voicemail --------------------------------------------
+    @staticmethod
+    def call(call_sid: str) -> str:
+        return f"{PREFIX}:call:{call_sid}"  # encrypted IVR state of one call
+
+    @staticmethod
+    def call_answer(call_sid: str, step: str) -> str:
+        return f"{PREFIX}:call-answer:{call_sid}:{step}"  # encrypted TwiML given, replayed on retries
 
     # -- staff accounts, sessions, claims, audit -------------------------------------------
     staff_all = f"{PREFIX}:staff:all"  # set of account emails

@@ -1,0 +1,210 @@
+"""The caller's menu as pure decisions: no Flask, no Redis, no clock."""
+
+import pytest
+
+from helpline import ivr
+from helpline.ivr import CallFacts, CallState, Heard
+
+CALLER = ivr.CallFacts(caller="+15551230002", can_text=True)
+HIDDEN = ivr.CallFacts()
+
+
+def keys(turn: ivr.Turn) -> list[str]:
+    """Every catalog key the caller hears, the question's prompt included."""
+    heard = [s.key for s in turn.say]
+    return heard + ([s.key for s in turn.ask.prompt] if turn.ask else [])
+
+
+def press(state: CallState, step: str, digits: str, facts: CallFacts = CALLER) -> ivr.Turn:
+    return ivr.answer(state, step, Heard(digits=digits), facts)
+
+
+def say(state: CallState, step: str, words: str, facts: CallFacts = CALLER) -> ivr.Turn:
+    return ivr.answer(state, step, Heard(speech=words), facts)
+
+
+def test_greeting_then_the_menu_with_the_spanish_offer_in_spanish():
+    turn = ivr.greeting()
+    assert keys(turn) == ["greeting", "menu", "language_offer"]
+    assert turn.ask.step == ivr.MENU and turn.ask.speech
+    assert turn.ask.prompt[-1].lang == "es"
+
+
+@pytest.mark.parametrize(
+    ("digit", "intent", "step"),
+    [("1", "info", ivr.MENU), ("2", "treatment", ivr.ZIP), ("3", "callback", ivr.CALLBACK_CONFIRM),
+     ("0", "emergency", ivr.EMERGENCY), ("9", "spanish", ivr.MENU)],
+)  # fmt: skip
+def test_each_menu_key_leads_to_its_option(digit, intent, step):
+    turn = press(CallState(), ivr.MENU, digit)
+    assert turn.intent == intent
+    assert turn.ask.step == step
+
+
+@pytest.mark.parametrize(
+    ("words", "intent"),
+    [("find treatment", "treatment"), ("I want a callback please", "callback"), ("talk to someone", "talk"),
+     ("what is OIH", "info"), ("tratamiento", "treatment"), ("quiero hablar con alguien", "talk"),
+     ("llamada", "callback"), ("emergencia", "emergency"), ("español", "spanish"), ("repeat", "menu")],
+)  # fmt: skip
+def test_speech_at_the_menu_in_both_languages(words, intent):
+    assert say(CallState(), ivr.MENU, words).intent == intent
+
+
+@pytest.mark.parametrize("step", ivr.STEPS)
+@pytest.mark.parametrize(
+    "words", ["I think I took an overdose", "I want to kill myself", "creo que es una sobredosis"]
+)
+def test_crisis_words_anywhere_go_to_the_crisis_path_at_once(step, words):
+    turn = say(CallState(zip="10001"), step, words)
+    assert turn.intent == "crisis"
+    assert keys(turn)[:2] == ["crisis_heard", "emergency"]
+    assert turn.ask.step == ivr.EMERGENCY
+    assert turn.actions == (ivr.RequestCallback("+15551230002", "crisis", True),)
+
+
+def test_crisis_from_a_hidden_number_still_gets_the_guidance_without_a_callback_promise():
+    turn = say(CallState(), ivr.MENU, "overdose", HIDDEN)
+    assert turn.actions == ()
+    assert "crisis_callback" not in keys(turn)
+
+
+def test_four_goes_to_talk_now():
+    turn = press(CallState(), ivr.MENU, "4")
+    assert turn.actions == (ivr.TalkNow(),)
+
+
+@pytest.mark.parametrize(
+    "heard", [Heard(), Heard(digits="7"), Heard(speech="banana bread"), Heard(digits="?")]
+)
+def test_no_or_wrong_input_repeats_the_menu_twice_then_says_goodbye(heard):
+    state = CallState()
+    first = ivr.answer(state, ivr.MENU, heard, CALLER)
+    second = ivr.answer(first.state, ivr.MENU, heard, CALLER)
+    third = ivr.answer(second.state, ivr.MENU, heard, CALLER)
+    why = "no_input" if heard.nothing else "not_understood"
+    assert keys(first) == keys(second) == [why, "menu", "language_offer"]
+    assert keys(third) == ["goodbye_no_input"]
+    assert isinstance(third.then, ivr.Hangup) and third.ask is None
+
+
+def test_a_good_answer_resets_the_count_of_misses():
+    state = ivr.answer(CallState(), ivr.MENU, Heard(), CALLER).state
+    state = press(state, ivr.MENU, "1").state
+    assert state.misses == 0
+
+
+def test_nine_switches_to_spanish_and_back():
+    spanish = press(CallState(), ivr.MENU, "9")
+    assert spanish.state.lang == "es"
+    assert spanish.ask.prompt[-1].lang == "en"  # "For English, press 9" said in English
+    assert press(spanish.state, ivr.MENU, "9").state.lang == "en"
+    assert say(spanish.state, ivr.MENU, "english").state.lang == "en"
+    assert say(CallState(), ivr.MENU, "español").state.lang == "es"
+
+
+def test_info_says_what_oih_is_with_the_disclaimer_and_offers_the_menu_again():
+    turn = press(CallState(), ivr.MENU, "1")
+    assert keys(turn)[:3] == ["oih", "disclaimer", "back_to_menu"]
+    assert turn.ask.step == ivr.MENU
+
+
+def test_zip_by_keypad_is_read_back_then_searched():
+    turn = press(CallState(), ivr.ZIP, "10001#")
+    assert turn.ask.step == ivr.ZIP_CONFIRM
+    assert turn.ask.prompt[0] == ivr.Speak("zip_confirm", {"zip": "10001"})
+    found = press(turn.state, ivr.ZIP_CONFIRM, "1")
+    assert found.actions == (ivr.FindProviders("10001"),)
+    again = press(turn.state, ivr.ZIP_CONFIRM, "2")
+    assert again.ask.step == ivr.ZIP and again.state.zip is None
+
+
+def test_zip_can_be_spoken_as_digits():
+    assert say(CallState(), ivr.ZIP, "one zero zero zero one").state.zip == "10001"
+
+
+@pytest.mark.parametrize("digits", ["123", "1234567", "#", "abc"])
+def test_a_wrong_zip_is_asked_again(digits):
+    turn = press(CallState(), ivr.ZIP, digits)
+    assert keys(turn)[0] in ("zip_not_valid", "not_understood")
+    assert turn.ask.step == ivr.ZIP
+
+
+def test_providers_are_read_and_offered_by_text_only_when_the_number_takes_texts():
+    providers = [{"name": "Clinic", "phone": "+12125550100", "miles": 1.2}]
+    turn = ivr.providers_found(CallState(zip="10001"), providers, CALLER)
+    assert keys(turn) == ["providers_intro", "provider", "providers_options_text"]
+    texted = press(turn.state, ivr.PROVIDERS, "1")
+    assert texted.actions == (ivr.TextProviders(),)
+    no_text = ivr.providers_found(CallState(zip="10001"), providers, CallFacts(caller="+15551230002"))
+    assert keys(no_text)[-1] == "providers_options"
+    assert press(no_text.state, ivr.PROVIDERS, "1", CallFacts(caller="+15551230002")).actions == ()
+
+
+def test_no_providers_says_so_and_offers_the_national_line_and_a_callback():
+    turn = ivr.providers_found(CallState(zip="10001"), [], CALLER)
+    assert keys(turn)[0] == "providers_none"
+    assert turn.ask.step == ivr.MENU
+
+
+def test_callback_to_the_caller_id_when_confirmed():
+    ask = press(CallState(), ivr.MENU, "3")
+    assert ask.ask.prompt[0].params == {"last4": "0002"}
+    turn = press(ask.state, ivr.CALLBACK_CONFIRM, "1")
+    assert turn.actions == (ivr.RequestCallback("+15551230002", "callback", False),)
+
+
+def test_callback_to_another_number_keyed_in_and_read_back():
+    turn = press(CallState(), ivr.CALLBACK_CONFIRM, "2")
+    assert turn.ask.step == ivr.CALLBACK_NUMBER
+    typed = press(turn.state, ivr.CALLBACK_NUMBER, "2125550123#")
+    assert typed.ask.prompt[0].params == {"number": "+12125550123"}
+    done = press(typed.state, ivr.NUMBER_CONFIRM, "1")
+    assert done.actions == (ivr.RequestCallback("+12125550123", "callback", False),)
+
+
+@pytest.mark.parametrize("digits", ["12345", "0000000000", "212555012"])
+def test_a_number_that_cannot_be_a_phone_is_asked_again(digits):
+    turn = press(CallState(), ivr.CALLBACK_NUMBER, digits)
+    assert keys(turn)[0] == "number_not_valid"
+
+
+def test_a_hidden_caller_id_is_asked_for_a_number():
+    turn = press(CallState(), ivr.MENU, "3", HIDDEN)
+    assert keys(turn) == ["callback_no_caller_id", "number_ask"]
+
+
+def test_talk_now_rings_every_on_duty_phone_in_business_hours():
+    turn = ivr.talk_now(CallState(), True, ["+12025550111", "+12025550112"])
+    assert turn.then == ivr.DialStaff(("+12025550111", "+12025550112"))
+
+
+@pytest.mark.parametrize(
+    ("open_now", "phones", "why"),
+    [(False, ["+12025550111"], "voicemail_closed"), (True, [], "voicemail_nobody")],
+)
+def test_talk_now_goes_to_voicemail_when_closed_or_nobody_is_on_duty(open_now, phones, why):
+    turn = ivr.talk_now(CallState(), open_now, phones)
+    assert keys(turn) == [why, "voicemail_instructions"]
+    assert isinstance(turn.then, ivr.RecordVoicemail)
+
+
+@pytest.mark.parametrize("status", ["no-answer", "busy", "failed", "canceled", ""])
+def test_unanswered_ringing_goes_to_voicemail(status):
+    assert isinstance(ivr.dial_finished(CallState(), status).then, ivr.RecordVoicemail)
+
+
+def test_answered_ringing_ends_politely():
+    assert isinstance(ivr.dial_finished(CallState(), "completed").then, ivr.Hangup)
+
+
+def test_emergency_offers_988_now():
+    turn = press(CallState(), ivr.EMERGENCY, "1")
+    assert isinstance(turn.then, ivr.DialCrisisLine)
+    assert press(CallState(), ivr.EMERGENCY, "*").ask.step == ivr.MENU
+
+
+def test_state_round_trips_and_survives_junk():
+    state = CallState(lang="es", zip="10001", providers=({"name": "x"},), turn=4)
+    assert CallState.from_dict(state.to_dict()) == state
+    assert CallState.from_dict({"lang": "fr", "nonsense": 1}).lang == "en"

@@ -1,0 +1,195 @@
+"""The voice line end to end through signed webhooks: greeting, menu, languages, info, emergency, repeats."""
+
+import pytest
+
+from helpline import callbacks
+from helpline.simulate_call import call_params
+from helpline.store import Keys
+from tests.conftest import HELPLINE_NUMBER
+from tests.twiml_check import check_voice, spoken
+from tests.voice_fixtures import CALLER
+
+
+def said(lines: list[str]) -> str:
+    return " ".join(lines)
+
+
+def test_a_call_is_greeted_with_the_menu_and_the_spanish_offer(phone_call, store):
+    call = phone_call()
+    heard = said(call.start())
+    assert "Thank you for calling the Helpline" in heard
+    assert "press 2" in heard and "press 4" in heard and "press 0" in heard
+    assert "Para español, oprima 9" in heard
+    gather = call.waiting
+    assert gather.get("input") == "dtmf speech" and gather.get("language") == "en-US"
+    assert "treatment" in gather.get("hints")
+    spanish = [say for say in gather.iter("Say") if say.get("language") == "es-US"]
+    assert spanish and spanish[0].get("voice") == "Polly.Lupe"
+
+
+def test_nine_gives_the_whole_menu_in_spanish_from_then_on(phone_call):
+    call = phone_call()
+    call.start()
+    heard = said(call.press("9"))
+    assert "oprima 2" in heard and "For English, press 9" in heard
+    assert call.waiting.get("language") == "es-US"
+    info = said(call.press("1"))
+    assert "hiperalgesia inducida por opioides" in info and "no es consejo médico" in info
+    assert all(s.get("language") == "es-US" for s in call.waiting.iter("Say") if "oprima" in (s.text or ""))
+
+
+def test_saying_espanol_switches_too(phone_call):
+    call = phone_call()
+    call.start()
+    assert "oprima 1" in said(call.say("español"))
+
+
+@pytest.mark.parametrize(
+    ("lang_keys", "expected"), [((), "not medical advice"), (("9",), "no es consejo médico")]
+)
+def test_option_one_explains_oih_in_spoken_words_with_the_disclaimer(phone_call, lang_keys, expected):
+    call = phone_call()
+    call.start()
+    for key in lang_keys:
+        call.press(key)
+    heard = said(call.press("1"))
+    assert expected in heard
+    assert "O I H" in heard and "OIH" not in heard  # spelled out for the voice, no SMS shorthand
+    assert call.waiting.get("action").endswith("/twilio/voice/step/menu?n=2" if lang_keys else "menu?n=1")
+
+
+@pytest.mark.parametrize(
+    ("lang_keys", "words"), [((), "If someone may have overdosed"), (("9",), "sobredosis")]
+)
+def test_option_zero_gives_911_and_988_and_connects_to_988(phone_call, lang_keys, words):
+    call = phone_call()
+    call.start()
+    for key in lang_keys:
+        call.press(key)
+    heard = said(call.press("0"))
+    assert words in heard and "9 1 1" in heard and "9 8 8" in heard
+    after = said(call.press("1"))
+    assert call.dialed == [["988"]]
+    assert "9 8 8" in after
+    assert call.ended
+
+
+@pytest.mark.parametrize("silence", ["wait", "wrong"])
+def test_no_input_or_wrong_input_repeats_the_menu_twice_then_a_polite_goodbye(phone_call, silence):
+    call = phone_call()
+    call.start()
+    answers = []
+    for _ in range(3):
+        answers.append(said(call.wait() if silence == "wait" else call.press("7")))
+    assert answers[0].count("press 2") == 1 and answers[1].count("press 2") == 1
+    assert "Goodbye" in answers[2] and "press 2" not in answers[2]
+    assert call.ended
+    assert call.heard[-1] == "(the helpline hangs up)"
+
+
+def test_crisis_words_by_speech_go_to_the_crisis_path_and_queue_a_priority_callback(phone_call, store):
+    call = phone_call()
+    call.start()
+    call.press("2")
+    heard = said(call.say("I think my husband took an overdose"))
+    assert "9 1 1" in heard and "9 8 8" in heard
+    (request,) = callbacks.waiting(store)
+    assert request.priority == "crisis" and request.channel == "voice"
+    assert callbacks.phone_of(store, request) == CALLER
+
+
+def test_spanish_crisis_words_are_heard_too(phone_call, store):
+    call = phone_call()
+    call.start()
+    call.press("9")
+    heard = said(call.say("me quiero morir"))
+    assert "9 8 8" in heard and "No está solo" in heard
+    assert callbacks.waiting(store)[0].lang == "es"
+
+
+def test_the_same_step_twice_gives_the_same_answer_and_changes_nothing(signed_post, store):
+    params = call_params(CALLER, HELPLINE_NUMBER, "CA" + "a" * 32)
+    signed_post("/twilio/voice", params)
+    signed_post("/twilio/voice/step/menu?n=0", dict(params, Digits="3"))
+    first = signed_post("/twilio/voice/step/callback-confirm?n=1", dict(params, Digits="1"))
+    again = signed_post("/twilio/voice/step/callback-confirm?n=1", dict(params, Digits="1"))
+    assert first.data == again.data
+    check_voice(again.data)
+    assert "callback list" in " ".join(spoken(check_voice(again.data)))
+    assert len(callbacks.waiting(store)) == 1
+    assert int(store.r.get(_stat(store, "callback.requested")) or 0) == 1
+
+
+def test_a_retried_greeting_counts_one_call(signed_post, store):
+    params = call_params(CALLER, HELPLINE_NUMBER, "CA" + "b" * 32)
+    assert signed_post("/twilio/voice", params).data == signed_post("/twilio/voice", params).data
+    assert int(store.r.get(_stat(store, "call.in"))) == 1
+
+
+def _stat(store, name):
+    return Keys.stat(name, "total")
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"From": CALLER}, {"CallSid": ""}, {"CallSid": "x"}, {"CallSid": "CA<script>"}],
+)
+def test_missing_or_bad_callsid_is_a_400(signed_post, params):
+    assert signed_post("/twilio/voice", params).status_code == 400
+    assert signed_post("/twilio/voice/step/menu?n=1", dict(params, Digits="1")).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"Digits": "1" * 5000},
+        {"Digits": "\x00\xff"},
+        {"Digits": "😀"},
+        {"SpeechResult": "😀" * 3000},
+        {"SpeechResult": "\x00"},
+        {"Digits": "", "SpeechResult": ""},
+    ],
+)
+@pytest.mark.parametrize("step", ["menu", "zip", "zip-confirm", "providers", "callback-number", "emergency"])
+def test_bad_input_at_any_step_gets_valid_twiml_never_a_5xx(signed_post, extra, step):
+    params = call_params(CALLER, HELPLINE_NUMBER, "CA" + "c" * 32)
+    response = signed_post(f"/twilio/voice/step/{step}?n=zz", dict(params, **extra))
+    assert response.status_code == 200
+    root = check_voice(response.data)
+    assert spoken(root)  # never silence
+
+
+def test_a_step_that_does_not_exist_is_a_404(signed_post):
+    params = call_params(CALLER, HELPLINE_NUMBER, "CA" + "d" * 32)
+    assert signed_post("/twilio/voice/step/nowhere", params).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/twilio/voice", "/twilio/voice/step/menu?n=0", "/twilio/voice/voicemail", "/twilio/voice/whisper"],
+)
+def test_unsigned_or_badly_signed_requests_get_403_and_change_nothing(signed_post, store, path):
+    params = call_params(CALLER, HELPLINE_NUMBER, "CA" + "e" * 32, Digits="3")
+    assert signed_post(path, params, signature="").status_code == 403
+    assert signed_post(path, params, signature="bm90IGEgc2lnbmF0dXJl").status_code == 403
+    assert store.r.keys("hl:call*") == [] and store.r.keys("hl:stat:*") == []
+
+
+def test_call_state_and_answers_are_encrypted_at_rest(phone_call, redis):
+    call = phone_call()
+    call.start()
+    call.press("3")
+    call.press("2")
+    call.press("2125550123")
+    raw = b"".join(redis.dump(k) or b"" for k in redis.keys("*"))
+    assert b"2125550123" not in raw and b"5550123" not in raw
+    assert CALLER.encode() not in raw
+
+
+def test_operators_see_calls_and_menu_choices_counted(phone_call, store):
+    call = phone_call()
+    call.start()
+    call.press("1")
+    call.press("0")
+    names = {k.decode().split(":")[2] for k in store.r.keys("hl:stat:*")}
+    assert {"call.in", "call.menu.info", "call.menu.emergency"} <= names

@@ -1,0 +1,102 @@
+"""Option 3 by phone: a callback request like texting CALL, to the caller ID or a number keyed in."""
+
+import datetime as dt
+
+import pytest
+
+from helpline import callbacks
+from tests.conftest import NEVER_OPEN_TODAY
+from tests.voice_fixtures import CALLER
+
+
+@pytest.fixture
+def settings(settings, findtreatment_fake):
+    """Searches go to the local fake locator, never the internet."""
+    return settings.with_overrides(findtreatment_api_url=findtreatment_fake.url, locator_read_timeout=1.0)
+
+
+def said(lines) -> str:
+    return " ".join(lines)
+
+
+def test_callback_to_the_caller_id_is_queued_and_the_hours_are_said(phone_call, store):
+    call = phone_call()
+    call.start()
+    assert "ending in 0 0 0 2" in said(call.press("3"))
+    heard = said(call.press("1"))
+    assert "on our callback list" in heard and "We make callbacks" in heard and "Goodbye" in heard
+    assert call.ended
+    (request,) = callbacks.waiting(store)
+    assert callbacks.phone_of(store, request) == CALLER
+    assert (request.channel, request.reason, request.priority, request.lang) == (
+        "voice",
+        "callback",
+        "normal",
+        "en",
+    )
+
+
+def test_callback_to_another_number_keyed_in(phone_call, store):
+    call = phone_call()
+    call.start()
+    call.press("3")
+    assert "10 digit phone number" in said(call.press("2"))
+    assert "You entered 2 1 2, 5 5 5, 0 1 2 3" in said(call.press("2125550123#"))
+    call.press("1")
+    (request,) = callbacks.waiting(store)
+    assert callbacks.phone_of(store, request) == "+12125550123"
+
+
+def test_a_hidden_caller_id_is_asked_for_a_number(phone_call, store):
+    call = phone_call(caller="anonymous")
+    call.start()
+    heard = said(call.press("3"))
+    assert "can't see the number" in heard
+    call.press("2125550123")
+    call.press("1")
+    assert callbacks.phone_of(store, callbacks.waiting(store)[0]) == "+12125550123"
+
+
+def test_spanish_callback_is_confirmed_in_spanish_with_spanish_hours(phone_call, store):
+    call = phone_call()
+    call.start()
+    call.press("9")
+    assert "termina en 0 0 0 2" in said(call.press("3"))
+    heard = said(call.press("1"))
+    assert "lista de llamadas" in heard and "Hacemos las llamadas" in heard and "hora del Este" in heard
+    assert callbacks.waiting(store)[0].lang == "es"
+
+
+def test_the_same_request_as_texting_call_one_open_request_per_number(phone_call, text, store):
+    text("call", sender=CALLER)
+    call = phone_call()
+    call.start()
+    call.press("3")
+    assert "already on our callback list" in said(call.press("1"))
+    assert len(callbacks.waiting(store)) == 1
+
+
+def test_the_zip_searched_on_the_call_goes_on_the_request(phone_call, store):
+    call = phone_call()
+    call.start()
+    call.press("2")
+    call.press("99950")
+    call.press("1")  # nothing near: offered a callback from the menu
+    call.press("3")
+    call.press("1")
+    assert callbacks.waiting(store)[0].zip == "99950"
+
+
+@pytest.fixture
+def closed_hours(hours_file):
+    hours_file.write_text(NEVER_OPEN_TODAY)
+
+
+def test_after_hours_says_when_staff_will_call(closed_hours, phone_call, store):
+    if dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=-5))).weekday() == 0:
+        pytest.skip("NEVER_OPEN_TODAY opens on Mondays")
+    call = phone_call()
+    call.start()
+    call.press("3")
+    heard = said(call.press("1"))
+    assert "We are closed right now" in heard and "on Monday at 9 AM" in heard

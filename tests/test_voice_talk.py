@@ -1,0 +1,160 @@
+"""Option 4 by phone: ring every on-duty staff phone with a whisper; otherwise voicemail -> callback."""
+
+import pytest
+
+from helpline import accounts, callbacks
+from helpline.simulate_call import call_params
+from helpline.store import Keys
+from tests.conftest import HELPLINE_NUMBER, NEVER_OPEN_TODAY
+from tests.twiml_check import check_voice, spoken
+from tests.voice_fixtures import CALLER, STAFF_PHONES
+
+
+def said(lines) -> str:
+    return " ".join(lines)
+
+
+def total(store, name: str) -> int:
+    return int(store.r.get(Keys.stat(name, "total")) or 0)
+
+
+def test_in_hours_every_on_duty_phone_rings_at_once_with_a_whisper(phone_call, staff_on_duty):
+    call = phone_call(dial_outcome="completed")
+    call.start()
+    heard = said(call.press("4"))
+    assert "Please hold" in heard
+    assert call.dialed == [list(STAFF_PHONES)]
+    dial = check_voice(call.responses[-2]).find("Dial")
+    assert dial.get("callerId") == HELPLINE_NUMBER  # staff phones show the line, never the caller
+    assert {n.get("url").split("?")[0] for n in dial.iter("Number")} == {
+        "http://localhost/twilio/voice/whisper"
+    }
+    assert "Thank you for calling" in heard and call.ended
+
+
+def test_off_duty_and_disabled_staff_are_not_rung(phone_call, staff_on_duty, store):
+    accounts.set_duty(store, "staff0@helpline.example", False)
+    call = phone_call()
+    call.start()
+    call.press("4")
+    assert call.dialed == [[STAFF_PHONES[1]]]
+
+
+def test_whisper_asks_staff_to_press_1_and_anything_else_hangs_up_that_leg(signed_post):
+    leg = call_params(HELPLINE_NUMBER, STAFF_PHONES[0], "CA" + "f" * 32)
+    whisper = check_voice(signed_post("/twilio/voice/whisper?lang=es", leg).data)
+    gather = whisper.find("Gather")
+    assert gather.get("numDigits") == "1"
+    assert "press 1 to accept" in spoken(whisper)[0].lower() and "Spanish" in spoken(whisper)[0]
+    assert whisper[-1].tag == "Hangup"  # nobody pressed: a voicemail box, not a person
+    accepted = check_voice(signed_post("/twilio/voice/whisper/answer", dict(leg, Digits="1")).data)
+    assert list(accepted) == []  # empty: the caller is bridged to this phone
+    for digits in ("", "2", "*"):
+        refused = check_voice(signed_post("/twilio/voice/whisper/answer", dict(leg, Digits=digits)).data)
+        assert [v.tag for v in refused] == ["Hangup"]
+
+
+def test_nobody_answers_so_voicemail_becomes_a_callback_with_the_recording_encrypted(
+    phone_call, staff_on_duty, store, redis
+):
+    call = phone_call(dial_outcome="no-answer")
+    call.start()
+    heard = said(call.press("4"))
+    assert "nobody from our team can take your call" in heard and "After the tone" in heard
+    record = call.waiting
+    assert record.tag == "Record" and record.get("maxLength") == "120" and record.get("transcribe") == "true"
+    assert "we have your message" in said(call.say("Hi it's Ann, I need help with my pain meds"))
+    (request,) = callbacks.waiting(store)
+    assert (request.reason, request.channel, request.priority) == ("voicemail", "voice", "normal")
+    extra = callbacks.extra_of(store, request)
+    assert extra["voicemail_url"].startswith("https://api.twilio.com/")
+    assert extra["voicemail_transcript"] == "Hi it's Ann, I need help with my pain meds"
+    raw = b"".join(redis.dump(k) or b"" for k in redis.keys("*"))
+    assert b"api.twilio.com" not in raw and b"Ann" not in raw
+    assert total(store, "call.voicemail") == 1 and total(store, "call.talk.no-answer") == 1
+
+
+def test_nobody_on_duty_goes_straight_to_voicemail(phone_call, store):
+    call = phone_call()
+    call.start()
+    call.press("4")
+    assert call.dialed == [] and call.waiting.tag == "Record"
+
+
+@pytest.fixture
+def closed_hours(hours_file):
+    hours_file.write_text(NEVER_OPEN_TODAY.replace('mon: ["09:00-17:00"]', 'mon: ["00:00-00:01"]'))
+
+
+def test_after_hours_goes_to_voicemail_even_with_staff_on_duty(
+    closed_hours, phone_call, staff_on_duty, store
+):
+    call = phone_call()
+    call.start()
+    heard = said(call.press("4"))
+    assert "not available right now" in heard
+    assert call.dialed == [] and call.waiting.tag == "Record"
+    assert "We are closed right now" in said(call.say("please call me"))
+
+
+@pytest.mark.parametrize("words", ["I want to kill myself", "creo que tomé una sobredosis"])
+def test_crisis_words_in_the_transcript_raise_the_voicemail_to_priority(phone_call, store, words):
+    call = phone_call()
+    call.start()
+    call.press("4")
+    call.say(words)
+    (request,) = callbacks.waiting(store)
+    assert request.priority == "crisis" and request.reason == "voicemail"
+    assert total(store, "call.voicemail.crisis") == 1
+
+
+def test_a_silent_voicemail_is_not_a_dead_line(phone_call, store):
+    call = phone_call()
+    call.start()
+    call.press("4")
+    heard = said(call.wait())
+    assert "didn't get a message" in heard and "press 3" in heard
+    assert call.waiting.tag == "Gather" and callbacks.waiting(store) == []
+
+
+def test_recording_and_transcription_callbacks_retried_change_nothing(phone_call, signed_post, store):
+    call = phone_call()
+    call.start()
+    call.press("4")
+    call.say("call me back please")
+    params = call_params(CALLER, HELPLINE_NUMBER, call.sid)
+    transcript = dict(
+        params, TranscriptionSid="TR1", TranscriptionText="overdose", TranscriptionStatus="completed"
+    )
+    signed_post("/twilio/voice/transcription", transcript)
+    signed_post("/twilio/voice/transcription", transcript)
+    assert total(store, "crisis") == 1
+    recording = dict(
+        params, RecordingSid="RE1", RecordingUrl="https://api.twilio.com/x", RecordingStatus="completed"
+    )
+    for _ in range(2):
+        assert (
+            signed_post("/twilio/voice/recording", dict(recording, RecordingDuration="7")).status_code == 200
+        )
+    assert (
+        total(store, "call.recording.seconds") == 7 + 2
+    )  # the simulated phone's recording, then this one once
+
+
+@pytest.mark.parametrize(
+    "path", ["/twilio/voice/recording", "/twilio/voice/transcription", "/twilio/voice/voicemail"]
+)
+def test_callbacks_for_unknown_calls_or_without_fields_never_fail(signed_post, path):
+    params = call_params(CALLER, HELPLINE_NUMBER, "CA" + "9" * 32)
+    response = signed_post(path, params)
+    assert response.status_code == 200
+    check_voice(response.data)
+
+
+def test_an_anonymous_caller_is_asked_for_a_number_instead_of_a_voicemail(phone_call, store):
+    call = phone_call(caller="anonymous")
+    call.start()
+    assert "can't see the number" in said(call.press("4"))
+    call.press("2125550123")
+    call.press("1")
+    assert callbacks.phone_of(store, callbacks.waiting(store)[0]) == "+12125550123"

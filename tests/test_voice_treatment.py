@@ -1,0 +1,105 @@
+"""Option 2 by phone: ZIP by keypad, read back, the three nearest providers read slowly, then by text."""
+
+import pytest
+from rq import SimpleWorker
+
+from helpline import queues
+from tests.voice_fixtures import CALLER
+
+
+@pytest.fixture
+def settings(settings, findtreatment_fake):
+    """Searches that miss the directory go to the local fake locator, never the internet."""
+    return settings.with_overrides(findtreatment_api_url=findtreatment_fake.url, locator_read_timeout=1.0)
+
+
+def said(lines) -> str:
+    return " ".join(lines)
+
+
+def work(redis) -> None:
+    SimpleWorker([queues.queue(n, redis) for n in queues.ALL_QUEUES], connection=redis).work(burst=True)
+
+
+def test_zip_is_read_back_digit_by_digit_then_the_three_nearest_are_read(phone_call, small_directory):
+    call = phone_call()
+    call.start()
+    assert "5 digit ZIP code" in said(call.press("2"))
+    assert "You entered 1 0 0 0 1" in said(call.press("10001#"))
+    heard = said(call.press("1"))
+    assert "3 nearest treatment providers" in heard
+    assert heard.index("Midtown Pain Care") < heard.index("Chelsea Methadone Clinic")
+    assert "2 1 2, 5 5 5, 0 1 0 2" in heard  # phone numbers read slowly, in groups
+    assert "Hudson Recovery" in heard and "Village Bupe" not in heard
+    assert "press 1" in said(call.waiting.itertext())
+
+
+def test_providers_are_texted_on_request_the_way_texters_get_them(phone_call, small_directory, store, redis):
+    call = phone_call()
+    call.start()
+    call.press("2")
+    call.press("10001")
+    call.press("1")
+    assert "sending them to you by text" in said(call.press("1"))
+    work(redis)
+    texts = [m["body"] for m in store.outbox() if m["to"] == CALLER]
+    assert texts and any("Midtown Pain Care" in t for t in texts)
+
+
+def test_no_text_offer_for_a_number_that_opted_out(phone_call, small_directory, store, redis):
+    store.set_opted_out(store.vault.phone_id(CALLER), True)
+    call = phone_call()
+    call.start()
+    call.press("2")
+    call.press("10001")
+    call.press("1")
+    assert "by text" not in said(call.waiting.itertext())
+    call.press("1")  # not offered: nothing is sent
+    work(redis)
+    assert store.outbox() == []
+
+
+def test_spanish_callers_hear_providers_in_spanish(phone_call, small_directory):
+    call = phone_call()
+    call.start()
+    call.press("9")
+    assert "código postal" in said(call.press("2"))
+    assert "Usted marcó 1 0 0 0 1" in said(call.press("10001"))
+    heard = said(call.press("1"))
+    assert "centros de tratamiento más cercanos" in heard and "Teléfono" in heard
+
+
+def test_said_treatment_then_a_spoken_zip(phone_call, small_directory):
+    call = phone_call()
+    call.start()
+    call.say("I need to find treatment")
+    assert "1 0 0 0 1" in said(call.say("one zero zero zero one"))
+
+
+def test_two_reenters_the_zip_and_a_bad_zip_is_asked_again(phone_call, small_directory):
+    call = phone_call()
+    call.start()
+    call.press("2")
+    assert "not a 5 digit ZIP code" in said(call.press("123"))
+    call.press("10001")
+    assert "5 digit ZIP code" in said(call.press("2"))
+
+
+def test_no_provider_near_says_so_and_offers_the_national_line(phone_call, findtreatment_fake):
+    call = phone_call()
+    call.start()
+    call.press("2")
+    call.press("99950")  # Ketchikan, AK: nothing imported, and the locator knows nothing near
+    heard = said(call.press("1"))
+    assert "could not find treatment providers" in heard and "8 0 0, 6 6 2, 4 3 5 7" in heard
+    assert call.waiting.get("action").split("?")[0].endswith("/step/menu")
+
+
+def test_directory_empty_and_locator_down_is_said_kindly(phone_call, findtreatment_fake):
+    findtreatment_fake.fail_with = 503
+    call = phone_call()
+    call.start()
+    call.press("2")
+    call.press("10001")
+    heard = said(call.press("1"))
+    assert "can't look up providers right now" in heard and "8 0 0, 6 6 2, 4 3 5 7" in heard

@@ -11,6 +11,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from helpline import queues, simulator
+from helpline.providers_cli import providers
 from helpline.security import twilio_auth_token
 from helpline.staff_cli import staff
 
@@ -122,3 +123,4 @@ def init_app(app) -> None:
 
     app.cli.add_command(simulate)
     app.cli.add_command(staff)
+    app.cli.add_command(providers)

@@ -196,6 +196,10 @@ def _build_and_switch(r: redis.Redis, source: str, providers: list[Provider], fi
     version = f"{int(time.time() * 1000):x}{secrets.token_hex(3)}"
     now = time.time()
 
+    unique: dict[str, Provider] = {}
+    for p in providers:  # one site listed twice in a file (e.g. as SA and as MH) is one listing
+        unique[p.id] = _merge(unique[p.id], p) if p.id in unique else p
+    providers = list(unique.values())
     by_source: dict[str, list[Provider]] = {source: providers}
     for other in sources:
         if other != source:

@@ -51,6 +51,10 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
 
     metrics.init_app(app)  # GET /metrics (helper E)
 
+    from helpline import ops
+
+    ops.init_app(app)  # /ops pages (helper E)
+
     from helpline import auth, staff
 
     auth.init_app(app)  # /login, /logout, sessions, CSRF on every non-/twilio/ POST (helper D)

@@ -78,6 +78,18 @@ def window_sums(r: redis.Redis, names: list[str], days: int = 30, now: float | N
     }
 
 
+def hour_sums(r: redis.Redis, names: list[str], hours: int = 24, now: float | None = None) -> dict[str, int]:
+    """Total per counter over the last `hours` hours (hourly buckets), in one round trip."""
+    now = time.time() if now is None else now
+    buckets = [time.strftime("%Y%m%d%H", time.gmtime(now - i * HOUR)) for i in range(hours)]
+    pipe = r.pipeline(transaction=False)
+    for name in names:
+        pipe.mget([Keys.stat(name, b) for b in buckets])
+    return {
+        name: sum(int(v or 0) for v in values) for name, values in zip(names, pipe.execute(), strict=True)
+    }
+
+
 def breakdown(sums: dict[str, int], prefix: str) -> dict[str, int]:
     """`{"sms.intent.oih": 3}` with prefix `sms.intent.` -> `{"oih": 3}`, largest first, no zeros."""
     picked = {name[len(prefix) :]: v for name, v in sums.items() if name.startswith(prefix) and v}
@@ -107,6 +119,7 @@ class CallbackFigures:
     by_status: dict[str, int] = field(default_factory=dict)
     crisis_waiting: int = 0
     oldest_waiting_seconds: float | None = None
+    oldest_crisis_seconds: float | None = None
     first_attempt_median: float | None = None
     first_attempt_p90: float | None = None
 
@@ -129,10 +142,11 @@ def callback_figures(
         figures.by_status[status] = figures.by_status.get(status, 0) + 1
         created = float(json.loads(created or "0"))
         if status == "waiting":
-            if json.loads(priority or '""') == "crisis":
-                figures.crisis_waiting += 1
             age = now - created
             figures.oldest_waiting_seconds = max(figures.oldest_waiting_seconds or 0, age)
+            if json.loads(priority or '""') == "crisis":
+                figures.crisis_waiting += 1
+                figures.oldest_crisis_seconds = max(figures.oldest_crisis_seconds or 0, age)
         first = json.loads(first_attempt) if first_attempt else None
         if first:
             delays.append(float(first) - created)

@@ -159,6 +159,7 @@ class Keys:
     templates_history = f"{PREFIX}:ops:templates:history"  # list of JSON edits, newest first (rollback)
     templates_history_seq = f"{PREFIX}:ops:templates:seq"  # ids of template edits
     overrides_version = f"{PREFIX}:ops:version"  # bumped on each edit: every process reloads
+    directory_wrong_numbers = f"{PREFIX}:ops:wrong-numbers"  # zset provider id -> wrong-number reports
 
 
 class Vault:

@@ -17,6 +17,7 @@ from tests.browser_fixtures import *  # noqa: F403  (live_server, browser, page,
 from tests.directory_fixtures import *  # noqa: F403  (small_directory, fake FindTreatment: helper A)
 from tests.twilio_fixtures import *  # noqa: F403  (fake Twilio: twilio_fake, live_twilio_settings)
 from tests.voice_fixtures import *  # noqa: F403  (phone_call, staff_on_duty: helper C)
+from tests.ops_fixtures import *  # noqa: F403  (operator_client, staff_client, ops_post: helper E)
 
 SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 TEXTER = "+15551230001"

@@ -1,0 +1,160 @@
+"""The operators' pages under /ops: live figures, health, and (in ops_*.py) the things they manage.
+
+Every /ops route is for signed-in operators only: anonymous people go to sign in, staff get 403.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from helpline import figures, ops_charts, ops_health
+from helpline.auth import operator_required
+
+log = logging.getLogger(__name__)
+bp = Blueprint("ops", __name__, url_prefix="/ops")
+
+
+@bp.before_request
+def _operators_only():
+    """The same check as `operator_required`, for every view of this blueprint at once."""
+    return operator_required(lambda: None)()
+
+
+@bp.context_processor
+def _ops_globals():
+    return {"current_app_endpoints": set(current_app.view_functions), "now": time.time()}
+
+
+def store():
+    return current_app.extensions["store"]
+
+
+def redis_conn():
+    return current_app.extensions["redis"]
+
+
+def audit(action: str, **detail) -> None:
+    """Who did what, when: into the shared audit trail (helpline.audit) and the log. No PII in detail."""
+    try:
+        from helpline import audit as trail
+
+        trail.record_ops(store(), current_user.email, action, detail)
+    except (ImportError, AttributeError):
+        pass  # the shared trail is not there: the log line below still records it
+    log.info(
+        "event=ops.%s by=%s %s", action, current_user.email, " ".join(f"{k}={v}" for k, v in detail.items())
+    )
+
+
+# -- figures -----------------------------------------------------------------------------------
+
+
+def dashboard_figures(now: float | None = None) -> dict:
+    """Everything the figures panel shows, read from the shared counters."""
+    now = time.time() if now is None else now
+    r = redis_conn()
+    names = figures.counter_names(r)
+    month = figures.window_sums(r, names, 30, now)
+    day = figures.hour_sums(r, names, 24, now)
+    delivery_sent = month.get("sms.out", 0)
+    delivery_failed = sum(v for n, v in month.items() if n.startswith(figures.DELIVERY_FAILED_PREFIX))
+    return {
+        "day": day,
+        "month": month,
+        "texts_hourly": ops_charts.bar_chart(
+            figures.hourly(r, "sms.in", 24, now), "Texts received per hour (UTC)"
+        ),
+        "calls_hourly": ops_charts.bar_chart(
+            figures.hourly(r, "call.in", 24, now), "Calls received per hour (UTC)"
+        ),
+        "texts_daily": ops_charts.bar_chart(
+            figures.daily(r, "sms.in", 30, now), "Texts received per day", "%d", label_every=5
+        ),
+        "calls_daily": ops_charts.bar_chart(
+            figures.daily(r, "call.in", 30, now), "Calls received per day", "%d", label_every=5
+        ),
+        "text_choices": figures.breakdown(month, "sms.intent."),
+        "call_choices": figures.breakdown(month, "call.menu."),
+        "self_check": figures.breakdown(month, figures.SELF_CHECK_PREFIX),
+        "delivery_failures": figures.breakdown(month, figures.DELIVERY_FAILED_PREFIX),
+        "delivery_rate": delivery_failed / (delivery_sent + delivery_failed)
+        if delivery_sent + delivery_failed
+        else None,
+        "hit_rate": figures.hit_rate(month),
+        "callbacks": figures.callback_figures(r, now=now),
+        "updated": now,
+    }
+
+
+@bp.get("")
+@bp.get("/")
+def dashboard():
+    health = ops_health.read_health(redis_conn())
+    return render_template(
+        "ops/dashboard.html",
+        f=dashboard_figures(),
+        health=health,
+        attention=ops_health.needs_attention(health),
+    )
+
+
+@bp.get("/figures")
+def figures_fragment():
+    """The figures panel alone: the dashboard reloads it every few seconds (htmx)."""
+    return render_template("ops/_figures.html", f=dashboard_figures())
+
+
+# -- health ------------------------------------------------------------------------------------
+
+
+@bp.get("/health")
+def health_page():
+    health = ops_health.read_health(redis_conn())
+    return render_template("ops/health.html", health=health, attention=ops_health.needs_attention(health))
+
+
+@bp.post("/health/jobs/<queue>/<job_id>/<action>")
+def failed_job(queue: str, job_id: str, action: str):
+    from helpline import queues
+
+    if queue not in queues.ALL_QUEUES or action not in ("retry", "delete") or len(job_id) > 200:
+        abort(404)
+    act = ops_health.retry_failed if action == "retry" else ops_health.delete_failed
+    if act(redis_conn(), queue, job_id):
+        audit(f"job.{action}", queue=queue, job=job_id)
+        flash(f"Job {job_id} {'queued again' if action == 'retry' else 'deleted'}.", "info")
+    else:
+        flash(f"Job {job_id} is no longer in the failed list.", "error")
+    return redirect(url_for("ops.health_page"))
+
+
+def init_app(app) -> None:
+    from helpline import ops_admin, ops_export, ops_phone  # noqa: F401 - their routes join `bp`
+
+    app.register_blueprint(bp)
+
+    @app.template_filter("duration")
+    def _duration(seconds: float | None) -> str:
+        if seconds is None:
+            return "–"
+        if seconds < 90:
+            return f"{int(seconds)} s"
+        if seconds < 5400:
+            return f"{int(seconds // 60)} min"
+        return f"{seconds / 3600:.1f} h"
+
+    @app.template_filter("percent")
+    def _percent(value: float | None) -> str:
+        return "–" if value is None else f"{value:.0%}"
+
+    @app.template_filter("bytes")
+    def _bytes(value: int) -> str:
+        for unit in ("B", "KB", "MB", "GB"):
+            if value < 1024:
+                return f"{value:.0f} {unit}"
+            value /= 1024
+        return f"{value:.1f} TB"

@@ -1,0 +1,117 @@
+"""The /ops pages in a real browser (Debian chromium via Playwright), as an operator uses them."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from rq import SimpleWorker
+
+from helpline import queues
+from tests.browser_fixtures import save_artifact, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def tile(page, testid: str) -> str:
+    return page.get_by_test_id(testid).locator(".value").inner_text()
+
+
+def test_figures_change_after_simulated_texts(page, live_server, operator_user, text):
+    sign_in(page, live_server, operator_user.email, next_path="/ops")
+    assert tile(page, "texts-24h") == "0"
+    text("oih")
+    text("signs", sender="+15551230002")
+    text("overdose", sender="+15551230003")
+    # The figures panel refreshes itself (htmx, every 5 s); no reload needed.
+    page.wait_for_function(
+        "document.querySelector('[data-testid=texts-24h] .value').textContent.trim() === '3'", timeout=15_000
+    )
+    assert tile(page, "crisis-24h") == "1"
+    assert tile(page, "cb-crisis") == "1"
+    bars = page.locator("svg.chart").first.locator("rect.bar[data-value='3']")
+    assert bars.count() == 1  # this hour's bar in the texts-per-hour chart
+    assert "signs" in page.get_by_test_id("text-choices").inner_text()
+    save_artifact(page, "ops-figures")
+
+
+def test_edit_a_template_and_see_the_segment_count(page, live_server, operator_user, text):
+    sign_in(page, live_server, operator_user.email, next_path="/ops/templates")
+    page.get_by_role("link", name="Edit en oih").click()
+    box = page.get_by_label("Text")
+    box.fill("OIH: your opioid may be making pain worse. Ask your prescriber. Reply SIGNS or TREAT.")
+    page.wait_for_function(
+        "document.querySelector('[data-testid=segment-count]').textContent.trim() === '1 segment'"
+    )
+    box.fill("Too long. " * 40)
+    page.wait_for_function(
+        "document.querySelector('[data-testid=segment-count]').textContent.includes('3 segments')"
+    )
+    assert "the limit is 2" in page.get_by_test_id("template-errors").inner_text()
+    box.fill("Dolor ñ € {braces}")
+    page.wait_for_selector("[data-testid=template-errors]")
+    box.fill("OIH: your opioid may be making pain worse. Ask your prescriber. Reply SIGNS or TREAT.")
+    page.wait_for_function(
+        "document.querySelector('[data-testid=segment-count]').textContent.trim() === '1 segment'"
+    )
+    page.get_by_role("button", name="Save template").click()
+    page.wait_for_selector("text=saved: the next message uses it")
+    text("hi")
+    assert text("oih")[0].startswith("OIH: your opioid may be making pain worse.")
+    page.get_by_role("button", name="Roll back this change").click()
+    page.wait_for_selector("text=rolled back")
+    assert "oversensitive" in text("oih")[0]
+    save_artifact(page, "ops-template")
+
+
+def test_export_a_csv_and_parse_it(page, live_server, operator_user, text):
+    text("call")
+    text("I want to kill myself", sender="+15551230004")
+    sign_in(page, live_server, operator_user.email, next_path="/ops/export")
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download CSV").click()
+    download = download_info.value
+    assert download.suggested_filename.startswith("callbacks-") and download.suggested_filename.endswith(
+        ".csv"
+    )
+    rows = list(csv.DictReader(io.StringIO(download.path().read_text(encoding="utf-8"))))
+    assert sorted(r["phone"] for r in rows) == ["+15551230001", "+15551230004"]
+    assert [r["priority"] for r in rows if r["phone"] == "+15551230004"] == ["crisis"]
+
+
+def test_change_hours_and_see_the_effect(page, live_server, operator_user, text, app):
+    sign_in(page, live_server, operator_user.email, next_path="/ops/hours")
+    page.get_by_label("Monday").fill("09:00-13:00, 12:00-17:00")
+    page.get_by_role("button", name="Save hours").click()
+    page.wait_for_selector("text=overlapping ranges on mon")
+    for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"):
+        page.get_by_label(day).fill("")
+    page.get_by_label("Monday").fill("10:00-11:00")
+    page.get_by_role("button", name="Save hours").click()
+    page.wait_for_selector("text=Business hours saved")
+    assert "Mon 10am-11am" in page.inner_text("main")
+    reply = text("call")[-1]
+    assert "Mon 10am-11am" in reply
+
+
+def test_test_phone_texts_and_shows_the_outbox(page, live_server, operator_user, app):
+    sign_in(page, live_server, operator_user.email, next_path="/ops/phone")
+    page.get_by_label("From number").fill("+15551230005")
+    page.get_by_label("Text", exact=True).fill("10001")
+    page.get_by_role("button", name="Send text").click()
+    page.wait_for_selector("[data-testid=replies]")
+    assert "10001" in page.get_by_test_id("replies").inner_text()
+    r = app.extensions["redis"]
+    SimpleWorker([queues.queue(n, r) for n in queues.ALL_QUEUES], connection=r).work(burst=True)
+    page.get_by_role("link", name="Refresh").click()
+    page.wait_for_selector("[data-testid=outbox] li.later")
+    save_artifact(page, "ops-phone")
+
+
+def test_staff_are_refused_and_anonymous_redirected(page, live_server, staff_user):
+    page.goto(f"{live_server}/ops")
+    assert "/login" in page.url
+    sign_in(page, live_server, staff_user.email)
+    response = page.goto(f"{live_server}/ops/health")
+    assert response.status == 403

@@ -1,0 +1,85 @@
+"""`flask simulate call`: walks the IVR as Twilio would and prints what the caller hears and is texted."""
+
+import socket
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from helpline import callbacks
+from helpline.store import Keys
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def nothing_listening(monkeypatch):
+    monkeypatch.setenv("PORT", str(_free_port()))
+
+
+@pytest.fixture
+def settings(settings, findtreatment_fake):
+    return settings.with_overrides(findtreatment_api_url=findtreatment_fake.url, locator_read_timeout=1.0)
+
+
+def simulate(app, *args):
+    result = app.test_cli_runner().invoke(args=["simulate", "call", "+15551230001", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_digits_walk_the_menu_and_the_texts_sent_are_printed(app, nothing_listening, small_directory):
+    output = simulate(app, "--digits", "2,10001,1,1")
+    assert "(you call the helpline from +15551230001)" in output
+    assert "(you press 2)" in output and "You entered 1 0 0 0 1" in output
+    assert "Midtown Pain Care" in output
+    texted = output.split("helpline -> you (text):", 1)[1]  # the providers, texted by the worker
+    assert "Treatment near 10001" in texted and "Midtown Pain Care" in texted
+
+
+def test_say_then_digits_in_the_order_given(app, nothing_listening, small_directory):
+    output = simulate(app, "--say", "find treatment", "--digits", "10001")
+    assert '(you say "find treatment")' in output
+    assert output.index("find treatment") < output.index("(you press 10001)")
+    assert "You entered 1 0 0 0 1" in output
+
+
+def test_spanish_voicemail_becomes_a_callback_and_the_call_is_recorded(app, store, nothing_listening):
+    output = simulate(app, "--digits", "9,4", "--say", "Hola, necesito ayuda")
+    assert "Para hablar con alguien ahora" in output and "recibimos su mensaje" in output
+    assert "(the helpline hangs up)" in output
+    (request,) = callbacks.waiting(store)
+    assert request.reason == "voicemail" and request.lang == "es"
+    assert int(store.r.get(Keys.stat("calls.outcome.completed", "total"))) == 1  # the status callback
+
+
+def test_silence_repeats_then_goodbye_with_stay(app, nothing_listening):
+    output = simulate(app, "--stay")
+    assert output.count("press 4") == 3
+    assert "Goodbye" in output and "(the helpline hangs up)" in output
+
+
+def test_simulate_call_posts_signed_requests_to_a_running_server(app, store):
+    port = _free_port()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        output = simulate(app, "--digits", "3,1", "--url", f"http://127.0.0.1:{port}", "--wait", "0")
+    finally:
+        server.shutdown()
+    assert "on our callback list" in output
+    assert callbacks.waiting(store)[0].channel == "voice"
+
+
+def test_unreachable_server_is_said_clearly(app):
+    url = f"http://127.0.0.1:{_free_port()}"
+    result = app.test_cli_runner().invoke(
+        args=["simulate", "call", "+15551230001", "--digits", "1", "--url", url]
+    )
+    assert result.exit_code == 1
+    assert "could not reach the service" in result.output

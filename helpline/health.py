@@ -17,7 +17,7 @@ def healthz():
     r = get_redis()
     try:
         r.ping()
-        workers = Worker.count(connection=r)
+        workers = len(Worker.all(connection=r))  # only workers whose heartbeat key is alive
         depths = queues.depths(r)
     except redis.RedisError:
         return jsonify(ok=False, redis=False, workers=0, queues={}), 503

@@ -102,6 +102,12 @@ class Keys:
     def delivery(sid: str) -> str:
         return f"{PREFIX}:delivery:{sid}"  # hash: latest status, error code, phone id of a message/call sid
 
+    @staticmethod
+    def worker_claims(worker_name: str) -> str:
+        return f"{PREFIX}:rq:claimed:{worker_name}"  # job ids a worker took off a queue, not yet started
+
+    worker_recovery_lock = f"{PREFIX}:rq:recovering"  # one worker at a time recovers dead peers' jobs
+
     # -- voice line: calls, IVR steps, voicemail --------------------------------------------
     @staticmethod
     def call(call_sid: str) -> str:

@@ -77,6 +77,9 @@ class FakeTwilio:
     requests_seen: int = 0
     _failures: list[_Failure] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _hold: tuple[threading.Event, bool] | None = None
+    _waiting: threading.Event | None = None
+    holding: threading.Event = field(default_factory=threading.Event)
 
     # -- what tests use ---------------------------------------------------------------------
     def fail_next(self, count: int, status: int, code: int | None = None) -> None:
@@ -87,12 +90,32 @@ class FakeTwilio:
         with self._lock:
             self._failures.extend(_Failure(status, code) for _ in range(count))
 
+    def hold_next(self, *, after_accept: bool) -> None:
+        """Keep the next create request waiting until `release()`, as a slow or cut-off Twilio would.
+
+        `after_accept=True`: the message is recorded first (Twilio took it; the answer is late).
+        `after_accept=False`: nothing is recorded (the request never got through).
+        `holding` is set while a request waits.
+        """
+        with self._lock:
+            self.holding.clear()
+            self._hold = (threading.Event(), after_accept)
+
+    def release(self) -> None:
+        with self._lock:
+            gates = [g for g in (self._hold and self._hold[0], self._waiting) if g]
+            self._hold = self._waiting = None
+        for gate in gates:
+            gate.set()
+
     def reset(self) -> None:
+        self.release()
         with self._lock:
             self.messages.clear()
             self.calls.clear()
             self._failures.clear()
             self.requests_seen = 0
+            self.holding.clear()
 
     def to(self, phone: str) -> list[dict]:
         """Messages accepted for one number, in order."""
@@ -159,14 +182,25 @@ class FakeTwilio:
         with self._lock:
             self.requests_seen += 1
             failure = self._failures.pop(0) if self._failures else None
+            hold = None if failure else self._hold
+            if hold:  # only the next request waits
+                self._hold, self._waiting = None, hold[0]
         if failure:
             message = ERRORS.get(failure.code, (failure.status, "Error"))[1]
             return self._error(start_response, failure.status, failure.code, message)
         if not form.get("To"):
             return self._error(start_response, 400, 21604, ERRORS[21604][1])
-        if kind == "Messages":
-            return self._create_message(start_response, form)
-        return self._create_call(start_response, form)
+        if hold and not hold[1]:
+            self.holding.set()
+            hold[0].wait(60)
+            return self._error(start_response, 503, 20503, ERRORS[20503][1])
+        create = self._create_message if kind == "Messages" else self._create_call
+        if hold:
+            response = create(lambda *args: None, form)  # recorded now, answered after release
+            self.holding.set()
+            hold[0].wait(60)
+            return self._json(start_response, 201, json.loads(response[0]))
+        return create(start_response, form)
 
     def _authorized(self, environ, account: str) -> bool:
         header = environ.get("HTTP_AUTHORIZATION", "")
@@ -304,6 +338,8 @@ class FakeTwilio:
 
 
 class _QuietHandler(WSGIRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as Twilio's API allows
+
     def log_request(self, *args, **kwargs) -> None:  # one line per request drowns test output
         pass
 
@@ -314,7 +350,7 @@ class _ServerThread:
     def __init__(self, app):
         self.server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 
     def close(self) -> None:
@@ -382,9 +418,17 @@ def drain_jobs(connection, *, now_for_retries: bool = True, rounds: int = 20) ->
 
     from helpline import queues
 
+    class BurstWorker(SimpleWorker):
+        # A burst worker takes no commands; joining the pub/sub thread costs 1 s per run.
+        def subscribe(self) -> None:
+            pass
+
+        def unsubscribe(self) -> None:
+            pass
+
     qs = [queues.queue(name, connection) for name in queues.ALL_QUEUES]
     for _ in range(rounds):
-        SimpleWorker(qs, connection=connection).work(burst=True, logging_level="WARNING")
+        BurstWorker(qs, connection=connection).work(burst=True, logging_level="WARNING")
         scheduled = [(q, ScheduledJobRegistry(queue=q)) for q in qs]
         waiting = [(q, reg, job_id) for q, reg in scheduled for job_id in reg.get_job_ids()]
         if not waiting or not now_for_retries:

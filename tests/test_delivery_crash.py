@@ -1,0 +1,170 @@
+"""Real `python -m workers` processes killed with SIGKILL mid-send, and a Redis crash: the texter
+still gets exactly one text. Workers run as subprocesses; every wait polls with a deadline."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+import redis as redis_lib
+from rq import Worker
+
+from config.settings import PROJECT_ROOT
+from helpline import create_app, sender
+from helpline.redis_client import _embedded_paths, ensure_embedded_server, stop_embedded_server
+from helpline.store import Keys
+from tests.conftest import HELPLINE_NUMBER, TEXTER
+
+DEADLINE = 30.0
+
+
+def wait_for(condition, what: str, timeout: float = DEADLINE):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)  # polling interval, not a wait for the worker
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class Workers:
+    """Starts `python -m workers` processes for a settings object; kills what is left at the end."""
+
+    def __init__(self, settings, redis_url: str, log_dir: Path):
+        self.env = {
+            "PATH": os.environ.get("PATH", ""),
+            "REDIS_URL": redis_url,
+            "HELPLINE_VAR_DIR": str(settings.var_dir),
+            "HELPLINE_DATA_KEY": settings.data_key,
+            "TWILIO_ACCOUNT_SID": settings.twilio_account_sid,
+            "TWILIO_AUTH_TOKEN": settings.twilio_auth_token,
+            "TWILIO_API_URL": settings.twilio_api_url,
+            "TWILIO_PHONE_NUMBER": HELPLINE_NUMBER,
+            "LOG_LEVEL": "INFO",
+        }
+        self.log_dir = log_dir
+        self.processes: list[subprocess.Popen] = []
+
+    def start(self) -> subprocess.Popen:
+        log = open(self.log_dir / f"worker-{len(self.processes)}.log", "wb")  # noqa: SIM115
+        process = subprocess.Popen(
+            [sys.executable, "-m", "workers"], cwd=PROJECT_ROOT, env=self.env, stdout=log, stderr=log
+        )
+        self.processes.append(process)
+        return process
+
+    @staticmethod
+    def kill_tree(process: subprocess.Popen) -> None:
+        """SIGKILL the worker and everything it started (its scheduler), as a dying machine would."""
+        try:
+            family = [*psutil.Process(process.pid).children(recursive=True), psutil.Process(process.pid)]
+        except psutil.NoSuchProcess:
+            family = []
+        for member in family:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                member.send_signal(signal.SIGKILL)
+        psutil.wait_procs(family, timeout=10)
+        process.wait(timeout=10)
+
+    def close(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)  # a warm shutdown, as honcho does
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    process.wait(timeout=10)
+            self.kill_tree(process)
+
+
+@pytest.fixture
+def workers(live_twilio_settings, redis_url, tmp_path):
+    pool = Workers(live_twilio_settings, redis_url, tmp_path)
+    yield pool
+    pool.close()
+
+
+@pytest.fixture
+def app(live_twilio_app):
+    return live_twilio_app
+
+
+def sent_marker(store, key: str) -> str:
+    return (store.r.get(Keys.sent(key)) or b"").decode()
+
+
+@pytest.mark.parametrize("after_accept", [True, False], ids=["after-twilio-took-it", "before-twilio-took-it"])
+def test_a_worker_killed_mid_send_is_recovered_and_texts_exactly_once(
+    store, redis, twilio_fake, workers, after_accept
+):
+    twilio_fake.hold_next(after_accept=after_accept)
+    first = workers.start()
+    sender.queue_text(store, TEXTER, "Your nearest providers", "crash-1")
+    wait_for(twilio_fake.holding.is_set, "the worker to be inside the Twilio request")
+    assert sent_marker(store, "crash-1").startswith("sending:")
+
+    workers.kill_tree(first)
+    twilio_fake.release()
+    assert len(twilio_fake.to(TEXTER)) == (1 if after_accept else 0)
+
+    workers.start()  # a new worker finds the dead one's job and RQ retries it
+    wait_for(lambda: sent_marker(store, "crash-1").startswith("sent:"), "the text to be recorded as sent")
+
+    [message] = twilio_fake.to(TEXTER)
+    assert message["Body"] == "Your nearest providers"
+    assert sent_marker(store, "crash-1") == f"sent:{message['Sid']}"
+    turns = [t["text"] for t in store.conversation(store.vault.phone_id(TEXTER))]
+    assert turns == ["Your nearest providers"]
+    # The dead worker no longer counts as alive; the new one does.
+    assert wait_for(lambda: len(Worker.all(connection=redis)) == 1, "only the live worker to be registered")
+
+
+def test_many_texts_survive_a_worker_killed_in_the_middle_of_a_batch(store, redis, twilio_fake, workers):
+    phones = [f"+1555123{n:04d}" for n in range(40)]
+    first = workers.start()
+    for n, phone in enumerate(phones):
+        sender.queue_text(store, phone, f"Answer {n}", f"batch-{n}")
+    wait_for(lambda: len(twilio_fake.messages) >= 5, "some texts to go out")
+    workers.kill_tree(first)
+    workers.start()
+    wait_for(lambda: len(twilio_fake.messages) >= len(phones), "every text to go out", timeout=60)
+    wait_for(
+        lambda: all(sent_marker(store, f"batch-{n}").startswith("sent:") for n in range(40)), "all recorded"
+    )
+    assert sorted(m["To"] for m in twilio_fake.messages) == sorted(phones)  # each once, none lost
+
+
+def test_queued_texts_survive_a_redis_crash_and_restart(live_twilio_settings, twilio_fake, tmp_path):
+    """Its own embedded Redis (append-only, fsync always), killed with SIGKILL while texts wait."""
+    var = tmp_path / "own-redis"
+    url = ensure_embedded_server(var)
+    settings = live_twilio_settings.with_overrides(redis_url=url)
+    app = create_app(settings)
+    pool = Workers(settings, url, tmp_path)
+    try:
+        with app.app_context():
+            store = app.extensions["store"]
+            for n in range(5):
+                sender.queue_text(store, TEXTER, f"Kept {n}", f"redis-{n}")
+            data_dir, _ = _embedded_paths(var)
+            pid = int((data_dir / "redis.pid").read_text())
+            os.kill(pid, signal.SIGKILL)
+            wait_for(
+                lambda: not psutil.pid_exists(pid) or psutil.Process(pid).status() == "zombie", "redis to die"
+            )
+
+            ensure_embedded_server(var)  # the restart: everything accepted before the crash is there
+            pool.start()
+            wait_for(lambda: len(twilio_fake.messages) == 5, "the queued texts to go out")
+            client = redis_lib.Redis.from_url(url)
+            wait_for(lambda: all(client.get(Keys.sent(f"redis-{n}")) for n in range(5)), "all recorded")
+            assert sorted(m["Body"] for m in twilio_fake.to(TEXTER)) == [f"Kept {n}" for n in range(5)]
+    finally:
+        pool.close()
+        stop_embedded_server(var)

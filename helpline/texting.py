@@ -7,6 +7,7 @@ is ready in milliseconds and slow work (provider search, outbound texts) goes to
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import time
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from helpline.conversation import (
     decide,
 )
 from helpline.hours import BusinessHours
-from helpline.store import Store, mask_phone
+from helpline.store import Screening, Store, mask_phone
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,7 @@ class Line:
     rate_limit: int
 
 
+@functools.lru_cache(maxsize=4096)  # people text several times; parsing a number is not free
 def callable_number(sender: str) -> str | None:
     """The sender as E.164 when it is a phone we could call or text back, else None."""
     raw = sender.removeprefix("whatsapp:").strip()
@@ -81,31 +83,34 @@ def handle_text(line: Line, text: IncomingText, now: float | None = None) -> lis
     identity = phone or text.sender.strip() or "unknown"
     phone_id = store.vault.phone_id(identity)
 
-    if not store.first_delivery("sms", text.sid, line.dedupe_seconds):
+    screening = store.screen_text(text.sid, phone_id, now, line.dedupe_seconds)
+    if screening is None:
         log.info("event=sms.duplicate sid=%s", text.sid)
         return []
     try:
-        return _answer(line, text, phone, phone_id, now)
+        return _answer(line, text, phone, phone_id, screening, now)
     except Exception:
         store.forget_delivery("sms", text.sid)  # let Twilio's retry try again
         raise
 
 
-def _answer(line: Line, text: IncomingText, phone: str | None, phone_id: str, now: float) -> list[str]:
+def _answer(
+    line: Line, text: IncomingText, phone: str | None, phone_id: str, screening: Screening, now: float
+) -> list[str]:
     store = line.store
     body = text.body[:MAX_BODY]
-    store.count("sms.in", now)
-    if store.is_blocked(phone_id):
+    if screening.blocked:
+        store.count("sms.in", now)
         log.info("event=sms.blocked from=%s", mask_phone(phone))
         return []
 
-    state = TexterState.from_dict(store.load_state(phone_id))
-    opted_out = store.is_opted_out(phone_id)
+    state = TexterState.from_dict(screening.state)
     inbound = Inbound(body=body, opt_out_type=text.opt_out_type, can_call_back=phone is not None)
-    open_request = callbacks.open_request_for(store, phone_id)
-    decision = decide(state, inbound, Context(opted_out=opted_out, has_open_callback=bool(open_request)))
+    context = Context(opted_out=screening.opted_out, has_open_callback=screening.has_open_callback)
+    decision = decide(state, inbound, context)
 
-    if decision.intent != "crisis" and store.count_recent(phone_id, now) > line.rate_limit:
+    if decision.intent != "crisis" and screening.texts_this_minute > line.rate_limit:
+        store.count("sms.in", now)
         if store.first_flood_notice(phone_id):
             log.warning("event=sms.rate_limited from=%s", mask_phone(phone))
         return []
@@ -115,20 +120,23 @@ def _answer(line: Line, text: IncomingText, phone: str | None, phone_id: str, no
         replies += _carry_out(line, action, decision, phone, phone_id, now)
 
     state = decision.state
+    opted_out = screening.opted_out
+    for action in decision.actions:
+        if isinstance(action, SetOptOut):
+            opted_out = action.opted_out
+    if opted_out and decision.intent != "optout":
+        replies = []  # never text an opted-out number, whatever the path
     rendered = [_render(line, state.lang, say) for say in replies]
-    pipe = store.r.pipeline()
+    pipe = store.r.pipeline(transaction=False)  # one round trip; each write stands on its own
+    store.count("sms.in", now, pipe=pipe)
     store.save_state(phone_id, state.to_dict(), pipe=pipe)
-    if body.strip() or text.num_media:
-        store.append_turn(phone_id, "in", body if body.strip() else "[picture]", pipe=pipe)
-    for reply in rendered:
-        store.append_turn(phone_id, "out", reply, pipe=pipe)
+    turns = [("in", body if body.strip() else "[picture]")] if body.strip() or text.num_media else []
+    store.append_turns(phone_id, turns + [("out", reply) for reply in rendered], pipe=pipe)
     store.count(f"sms.intent.{decision.intent}", now, pipe=pipe)
     pipe.execute()
     log.info(
         "event=sms.answered from=%s intent=%s replies=%d", mask_phone(phone), decision.intent, len(rendered)
     )
-    if store.is_opted_out(phone_id) and decision.intent != "optout":
-        return []  # never text an opted-out number, whatever the path
     return rendered
 
 

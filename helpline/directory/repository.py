@@ -36,20 +36,27 @@ local geo = string.gsub(ARGV[1], '{v}', v)
 local rows_key = string.gsub(ARGV[2], '{v}', v)
 local need = tonumber(ARGV[5])
 local hidden = redis.call('HLEN', KEYS[2])
-local found, reached = {}, nil
-for i = 6, #ARGV do
-  local radius = ARGV[i]
+local function search(radius)
   local hits = redis.call('GEOSEARCH', geo, 'FROMLONLAT', ARGV[3], ARGV[4], 'BYRADIUS', radius, 'mi',
                           'ASC', 'COUNT', need + 1 + hidden, 'WITHDIST')
-  found = {}
+  local kept = {}
   for _, hit in ipairs(hits) do
     if hidden == 0 or redis.call('HEXISTS', KEYS[2], hit[1]) == 0 then
-      found[#found + 1] = hit
-      if #found > need then break end
+      kept[#kept + 1] = hit
+      if #kept > need then break end
     end
   end
-  if reached == nil and #found >= need then reached = radius end
-  if #found > need then break end
+  return kept
+end
+-- The first radius answers most searches; otherwise the widest one holds every nearer answer.
+local found = search(ARGV[6])
+if #found <= need and #ARGV > 6 then found = search(ARGV[#ARGV]) end
+local reached = nil
+if #found >= need then
+  local far = tonumber(found[need][2])
+  for i = 6, #ARGV do
+    if reached == nil and far <= tonumber(ARGV[i]) then reached = ARGV[i] end
+  end
 end
 local out = {v, reached or ARGV[#ARGV]}
 if #found > 0 then
@@ -63,6 +70,9 @@ if #found > 0 then
 end
 return out
 """
+
+
+_scripts: dict = {}  # the script object keeps its SHA: one EVALSHA round trip per search
 
 
 class DirectoryChanged(Exception):
@@ -98,8 +108,11 @@ def current_version(r: redis.Redis) -> str | None:
 def nearby(r: redis.Redis, lat: float, lng: float, facet: str, radii: Iterable[int], need: int) -> Nearby:
     """Providers in `facet` nearest to (lat, lng): widen through `radii` until more than `need`."""
     radii = [int(x) for x in radii]
-    script = r.register_script(_SEARCH_SCRIPT)
+    if "search" not in _scripts:
+        _scripts["search"] = r.register_script(_SEARCH_SCRIPT)
+    script = _scripts["search"]
     out = script(
+        client=r,
         keys=[Keys.directory_current, Keys.directory_hidden],
         args=[
             Keys.directory_geo(_VERSION, facet),

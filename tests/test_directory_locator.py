@@ -1,0 +1,113 @@
+"""The live FindTreatment locator through the real HTTP client, against the local fake server."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from helpline import places
+from helpline.directory.locator import Locator, ProviderSourceUnavailable
+from helpline.directory.search import RADII_MILES, find_providers
+from helpline.store import Keys
+
+CHARLOTTESVILLE = places.zip_centroid("22902")
+
+
+@pytest.fixture
+def settings(settings, findtreatment_fake):
+    return settings.with_overrides(
+        findtreatment_api_url=findtreatment_fake.url, locator_read_timeout=0.3, locator_breaker_threshold=3
+    )
+
+
+@pytest.fixture
+def locator(app, redis):
+    return Locator.from_settings(app.config["SETTINGS"], redis)
+
+
+def test_results_come_nearest_first_with_miles(app, findtreatment_fake):
+    result = find_providers(app, CHARLOTTESVILLE)
+    assert result.source == "locator" and result.radius_miles == 10
+    assert len(result.providers) == 3 and result.more
+    miles = [p.miles for p in result.providers]
+    assert miles == sorted(miles)
+    call = findtreatment_fake.calls[0]
+    assert call["sAddr"].startswith('"38.') and call["limitType"] == "2" and call["sort"] == "0"
+    assert call["limitValue"] == str(round(10 * 1609.344))
+
+
+def test_a_service_word_is_sent_as_a_code_and_checked_on_the_rows(app, findtreatment_fake):
+    result = find_providers(app, CHARLOTTESVILLE, service="bupe")
+    assert result.providers and all("buprenorphine" in p.services for p in result.providers)
+    assert findtreatment_fake.calls[0]["sCodes"] == "BU"
+
+
+def test_one_area_asks_the_locator_once(locator, redis, findtreatment_fake):
+    first, _ = locator.nearest(CHARLOTTESVILLE, (), 3, RADII_MILES)
+    second, _ = locator.nearest(CHARLOTTESVILLE, (), 3, RADII_MILES)
+    assert [p.id for p in first] == [p.id for p in second]
+    assert len(findtreatment_fake.calls) == 1
+    keys = redis.keys(Keys.locator_cache("*"))
+    assert len(keys) == 1 and 0 < redis.ttl(keys[0]) <= locator.cache_seconds  # the cache expires
+
+
+def test_a_hanging_locator_times_out_fast(locator, redis, findtreatment_fake):
+    findtreatment_fake.delay = 1.5
+    started = time.monotonic()
+    with pytest.raises(ProviderSourceUnavailable):
+        locator.rows(CHARLOTTESVILLE, 10, (), 20)
+    assert time.monotonic() - started < 1.2
+    assert locator.health()["last_error"] == "ReadTimeout"
+
+
+@pytest.mark.parametrize("failure", ["status", "garbage"])
+def test_repeated_failures_open_the_breaker_and_stop_calling(locator, findtreatment_fake, failure):
+    if failure == "status":
+        findtreatment_fake.fail_with = 503
+    else:
+        findtreatment_fake.garbage = True
+    for _ in range(3):
+        with pytest.raises(ProviderSourceUnavailable):
+            locator.rows(CHARLOTTESVILLE, 10, (), 20)
+    assert locator.health()["breaker"] == "open"
+    calls = len(findtreatment_fake.calls)
+    with pytest.raises(ProviderSourceUnavailable, match="breaker open"):
+        locator.rows(CHARLOTTESVILLE, 25, (), 20)
+    assert len(findtreatment_fake.calls) == calls  # skipped: no request while open
+
+
+def test_after_the_cooldown_one_good_trial_closes_the_breaker(locator, redis, findtreatment_fake):
+    findtreatment_fake.fail_with = 500
+    for _ in range(3):
+        with pytest.raises(ProviderSourceUnavailable):
+            locator.rows(CHARLOTTESVILLE, 10, (), 20)
+    redis.hset(Keys.locator_breaker, "open_until", time.time() - 1)  # the cooldown has passed
+    assert locator.health()["breaker"] == "half-open"
+    findtreatment_fake.fail_with = None
+    assert locator.rows(CHARLOTTESVILLE, 10, (), 20)
+    health = locator.health()
+    assert health["breaker"] == "closed" and health["failures"] == 0 and health["last_ok"]
+
+
+def test_a_failed_trial_opens_the_breaker_again(locator, redis, findtreatment_fake):
+    findtreatment_fake.fail_with = 500
+    for _ in range(3):
+        with pytest.raises(ProviderSourceUnavailable):
+            locator.rows(CHARLOTTESVILLE, 10, (), 20)
+    redis.hset(Keys.locator_breaker, "open_until", time.time() - 1)
+    with pytest.raises(ProviderSourceUnavailable):
+        locator.rows(CHARLOTTESVILLE, 10, (), 20)
+    assert locator.health()["breaker"] == "open"
+
+
+def test_locator_down_gives_an_empty_result_not_an_error(app, findtreatment_fake):
+    findtreatment_fake.fail_with = 503
+    result = find_providers(app, CHARLOTTESVILLE)
+    assert result.providers == [] and result.source == "none" and not result.more
+
+
+def test_the_imported_directory_answers_before_the_locator(app, small_directory, findtreatment_fake):
+    result = find_providers(app, places.zip_centroid("10001"))
+    assert result.source == "directory"
+    assert findtreatment_fake.calls == []

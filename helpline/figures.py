@@ -124,18 +124,28 @@ class CallbackFigures:
     first_attempt_p90: float | None = None
 
 
+FIRST_ATTEMPT_ACTIONS = ("call", "outcome")  # audit actions that mean staff tried to reach the person
+
+
 def callback_figures(
-    r: redis.Redis, days: int = 30, now: float | None = None, limit: int = 5000
+    r: redis.Redis, days: int = 30, now: float | None = None, limit: int = 5000, delays: bool = False
 ) -> CallbackFigures:
-    """Statuses of the last `days` days of callback requests (at most `limit`), read field by field."""
+    """Statuses of the last `days` days of callback requests (at most `limit`), read field by field.
+
+    With `delays`, also the time from request to the first call attempt (from the audit trail).
+    """
     now = time.time() if now is None else now
-    ids = r.zrangebyscore(Keys.callbacks_all, now - days * DAY, "+inf", start=0, num=limit)
+    ids = [
+        i.decode() for i in r.zrangebyscore(Keys.callbacks_all, now - days * DAY, "+inf", start=0, num=limit)
+    ]
     pipe = r.pipeline(transaction=False)
     for callback_id in ids:
-        pipe.hmget(Keys.callback(callback_id.decode()), "status", "priority", "created", "first_attempt_at")
+        pipe.hmget(Keys.callback(callback_id), "status", "priority", "created", "attempts")
     figures = CallbackFigures()
-    delays = []
-    for status, priority, created, first_attempt in pipe.execute() if ids else []:
+    tried: dict[str, float] = {}
+    for callback_id, (status, priority, created, attempts) in zip(
+        ids, pipe.execute() if ids else [], strict=True
+    ):
         if status is None:
             continue  # expired since it was listed
         status = json.loads(status)
@@ -147,9 +157,17 @@ def callback_figures(
             if json.loads(priority or '""') == "crisis":
                 figures.crisis_waiting += 1
                 figures.oldest_crisis_seconds = max(figures.oldest_crisis_seconds or 0, age)
-        first = json.loads(first_attempt) if first_attempt else None
-        if first:
-            delays.append(float(first) - created)
-    figures.first_attempt_median = percentile(delays, 0.5)
-    figures.first_attempt_p90 = percentile(delays, 0.9)
+        if delays and (json.loads(attempts or "0") or status in ("done", "closed")):
+            tried[callback_id] = created
+    if tried:
+        pipe = r.pipeline(transaction=False)
+        for callback_id in tried:
+            pipe.lrange(Keys.callback_audit(callback_id), 0, -1)
+        waits = []
+        for created, trail in zip(tried.values(), pipe.execute(), strict=True):
+            times = [e["at"] for e in map(json.loads, trail) if e.get("action") in FIRST_ATTEMPT_ACTIONS]
+            if times:
+                waits.append(max(0.0, min(times) - created))
+        figures.first_attempt_median = percentile(waits, 0.5)
+        figures.first_attempt_p90 = percentile(waits, 0.9)
     return figures

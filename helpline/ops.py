@@ -5,17 +5,21 @@ Every /ops route is for signed-in operators only: anonymous people go to sign in
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from helpline import audit as trail
 from helpline import figures, ops_charts, ops_health
 from helpline.auth import operator_required
+from helpline.store import Keys
 
 log = logging.getLogger(__name__)
 bp = Blueprint("ops", __name__, url_prefix="/ops")
+OPS_TRAIL = "ops"  # the audit trail of operators' actions (beside each callback request's own)
 
 
 @bp.before_request
@@ -39,15 +43,12 @@ def redis_conn():
 
 def audit(action: str, **detail) -> None:
     """Who did what, when: into the shared audit trail (helpline.audit) and the log. No PII in detail."""
-    try:
-        from helpline import audit as trail
-
-        trail.record_ops(store(), current_user.email, action, detail)
-    except (ImportError, AttributeError):
-        pass  # the shared trail is not there: the log line below still records it
-    log.info(
-        "event=ops.%s by=%s %s", action, current_user.email, " ".join(f"{k}={v}" for k, v in detail.items())
-    )
+    text = " ".join(f"{k}={v}" for k, v in detail.items())
+    pipe = store().r.pipeline()
+    trail.record(store(), OPS_TRAIL, current_user.email, f"ops.{action}", text, pipe=pipe)
+    pipe.ltrim(Keys.callback_audit(OPS_TRAIL), -trail.RECENT_LIMIT, -1)  # operators' own trail, capped
+    pipe.execute()
+    log.info("event=ops.%s by=%s %s", action, current_user.email, text)
 
 
 # -- figures -----------------------------------------------------------------------------------
@@ -85,7 +86,8 @@ def dashboard_figures(now: float | None = None) -> dict:
         if delivery_sent + delivery_failed
         else None,
         "hit_rate": figures.hit_rate(month),
-        "callbacks": figures.callback_figures(r, now=now),
+        "callbacks": figures.callback_figures(r, now=now, delays=True),
+        "outcomes": figures.breakdown(month, "callback.outcome."),
         "updated": now,
     }
 
@@ -132,6 +134,12 @@ def failed_job(queue: str, job_id: str, action: str):
     return redirect(url_for("ops.health_page"))
 
 
+@bp.get("/audit")
+def audit_page():
+    """Every recorded action, staff and operators, newest first."""
+    return render_template("ops/audit.html", entries=trail.recent(store(), 300))
+
+
 def init_app(app) -> None:
     from helpline import ops_admin, ops_export, ops_phone  # noqa: F401 - their routes join `bp`
 
@@ -146,6 +154,14 @@ def init_app(app) -> None:
         if seconds < 5400:
             return f"{int(seconds // 60)} min"
         return f"{seconds / 3600:.1f} h"
+
+    @app.template_filter("ops_time")
+    def _ops_time(timestamp: float | None) -> str:
+        """A moment in the helpline's timezone, e.g. `2026-03-10 09:05 EDT`."""
+        if not timestamp:
+            return "–"
+        zone = app.extensions["hours"].timezone
+        return dt.datetime.fromtimestamp(timestamp, zone).strftime("%Y-%m-%d %H:%M %Z")
 
     @app.template_filter("percent")
     def _percent(value: float | None) -> str:

@@ -50,8 +50,7 @@ def report_wrong_number(r: redis.Redis, provider_id: str) -> None:
 
 
 def stale_days() -> int:
-    settings = current_app.config["SETTINGS"]
-    return int(getattr(settings, "directory_stale_days", 0) or DEFAULT_STALE_DAYS)
+    return int(current_app.config["SETTINGS"].directory_stale_days or DEFAULT_STALE_DAYS)
 
 
 def review(r: redis.Redis, store: Store, now: float | None = None) -> DirectoryReview:

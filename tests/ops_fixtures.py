@@ -48,4 +48,5 @@ def ops_post(operator_client):
         form = {"csrf_token": csrf_of(operator_client, page), **(data or {})}
         return operator_client.post(path, data=form, **kwargs)
 
+    post.client = operator_client
     return post

@@ -62,3 +62,28 @@ def test_callback_figures_after_texts(text, redis):
     assert result.by_status == {"waiting": 2}
     assert result.crisis_waiting == 1
     assert result.oldest_waiting_seconds is not None and result.oldest_waiting_seconds < 60
+
+
+def test_time_to_first_attempt_comes_from_the_audit_trail(store, redis):
+    from helpline import audit, callbacks
+
+    now = time.time()
+    for i, wait in enumerate((60, 120, 600)):
+        request, _ = callbacks.request_callback(
+            store,
+            f"+1555123010{i}",
+            lang="en",
+            reason="callback",
+            priority=False,
+            channel="sms",
+            now=now - 3600,
+        )
+        audit.record(store, request.id, "sam@example.org", "claim", now=now - 3600 + wait / 2)
+        audit.record(store, request.id, "sam@example.org", "call", now=now - 3600 + wait)
+        audit.record(store, request.id, "sam@example.org", "call", now=now - 60)  # a later attempt
+        request.attempts = 1
+        callbacks.save(store, request)
+    result = figures.callback_figures(redis, now=now, delays=True)
+    assert result.first_attempt_median == 120
+    assert result.first_attempt_p90 == 600
+    assert figures.callback_figures(redis, now=now).first_attempt_median is None  # /metrics skips the trails

@@ -25,6 +25,7 @@ PAGES = [
     "/ops/export",
     "/ops/phone",
     "/ops/directory",
+    "/ops/audit",
 ]
 
 
@@ -111,6 +112,8 @@ def test_export_csv_has_numbers_for_operators_and_is_audited(ops_post, text, sto
     assert {r["priority"] for r in rows} == {"normal", "crisis"}
     assert any("event=ops.export.callbacks" in m and OPERATOR in m and "rows=2" in m for m in caplog.messages)
     assert not any(TEXTER in m for m in caplog.messages)
+    audit_page = ops_post.client.get("/ops/audit").get_data(as_text=True)
+    assert "ops.export.callbacks" in audit_page and OPERATOR in audit_page and TEXTER not in audit_page
 
 
 def test_export_refuses_bad_ranges(ops_post):

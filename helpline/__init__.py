@@ -55,10 +55,11 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
 
     ops.init_app(app)  # /ops pages (helper E)
 
-    from helpline import auth, staff
+    from helpline import auth, staff, staff_calls
 
     auth.init_app(app)  # /login, /logout, sessions, CSRF on every non-/twilio/ POST (helper D)
     app.register_blueprint(staff.bp)  # /staff: the callback queue (helper D)
+    app.register_blueprint(staff_calls.bp)  # /twilio/voice/staff-bridge: one-click callbacks (helper D)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

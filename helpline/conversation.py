@@ -51,6 +51,7 @@ class Context:
 
     opted_out: bool = False
     has_open_callback: bool = False
+    awaiting_follow_up: bool = False  # we asked "Did you reach <provider>?" and wait for YES/NO
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,11 @@ class FindProviders:
     location: str
     service: str | None
     page: int = 0
+
+
+@dataclass(frozen=True)
+class AnswerFollowUp:
+    reached: bool  # YES: they reached the provider; NO: they want a callback
 
 
 @dataclass(frozen=True)
@@ -143,6 +149,10 @@ def decide(state: TexterState, inbound: Inbound, ctx: Context) -> Decision:
 
 
 def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, ctx: Context) -> Decision:
+    # The check-in after a referral waits for YES/NO; anything else goes on as usual.
+    if ctx.awaiting_follow_up and (answer := kw.yes_no(text)) is not None:
+        reply = Say("follow_up_thanks" if answer else "follow_up_callback")
+        return Decision(replace(state, check_step=0), (reply,), (AnswerFollowUp(answer),), "follow_up")
     # The self-check waits for YES/NO; menu words still work as a way out.
     if state.check_step:
         answer = kw.yes_no(text)

@@ -14,6 +14,7 @@ WORST_CASE = {
     "when": "desde el mie 10:30",
     "place": "Rancho Santa Margarita, CA",
     "helpline": "1-800-662-4357",
+    "provider": "Comprehensive Behavioral Health Center of Rancho Santa Margar",  # 60 chars, cut
 }
 INFORMATIONAL = ("oih", "signs", "tolerance", "treat")
 

@@ -37,3 +37,18 @@ def search_providers(
     job = get_current_job()
     job_key = job.id if job else uuid.uuid4().hex  # outside RQ nothing re-runs it: any unique key
     return text_search_results(current_app, phone_enc, lang, location, service, page, check_outcome, job_key)
+
+
+def callback_follow_up(callback_id: str) -> str:
+    """48 h after a referral: "Did you reach <provider>?" (helpline.callbacks)."""
+    from helpline import callbacks
+
+    return callbacks.send_follow_up(_store(), callback_id)
+
+
+def callback_follow_up_expired(callback_id: str) -> str | None:
+    """No answer to the check-in: a new callback request, linked to the first."""
+    from helpline import callbacks
+
+    request = callbacks.expire_follow_up(_store(), callback_id)
+    return request.id if request else None

@@ -1,0 +1,258 @@
+"""Queue rules: atomic claims, leases that lapse, outcomes, retry backoff, final text, follow-up."""
+
+import datetime as dt
+import threading
+import time
+
+import pytest
+from rq import SimpleWorker
+
+from helpline import audit, callbacks, queues
+from helpline.callbacks import ClaimRefused, NotHolder, Outcome
+from helpline.hours import BusinessHours
+from tests.conftest import TEXTER
+
+NY = dt.timezone(dt.timedelta(hours=-5))  # America/New_York in November (EST)
+WEEKDAYS_9_TO_5 = BusinessHours.from_dict(
+    {
+        "timezone": "America/New_York",
+        "weekly": {d: ["09:00-17:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
+        "holidays": ["2026-11-26"],  # Thanksgiving
+    }
+)
+
+
+def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime(2026, 11, day, hour, minute, tzinfo=NY)  # 23 Nov 2026 is a Monday
+
+
+# -- pure: the retry backoff --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "attempts, now, expected",
+    [
+        (1, at(23, 10), at(23, 12)),  # Mon 10:00 miss -> 2 h later, same day
+        (1, at(23, 16), at(24, 9)),  # Mon 16:00 -> 18:00 is closed -> Tue 9:00
+        (2, at(23, 12), at(24, 9)),  # second miss -> next business morning
+        (2, at(25, 10), at(27, 9)),  # Wed -> Thu is a holiday -> Fri 9:00
+        (2, at(27, 15), at(30, 9)),  # Fri -> Mon 9:00
+        (3, at(23, 10), None),  # three tries: stop
+    ],
+)
+def test_backoff_two_hours_then_next_business_morning_then_stop(attempts, now, expected):
+    assert callbacks.next_attempt_at(attempts, now, WEEKDAYS_9_TO_5) == expected
+
+
+@pytest.mark.parametrize(
+    "outcome, attempts, status, final_text",
+    [
+        (Outcome.REACHED, 1, "done", False),
+        (Outcome.REFERRED, 1, "done", False),
+        (Outcome.DECLINED, 2, "done", False),
+        (Outcome.WRONG_NUMBER, 1, "closed", False),
+        (Outcome.NO_ANSWER, 1, "waiting", False),
+        (Outcome.VOICEMAIL_LEFT, 2, "waiting", False),
+        (Outcome.NO_ANSWER, 3, "closed", True),
+        (Outcome.VOICEMAIL_LEFT, 3, "closed", True),
+    ],
+)
+def test_outcome_decides_what_happens_next(outcome, attempts, status, final_text):
+    decision = callbacks.decide_outcome(outcome, attempts, at(23, 10), WEEKDAYS_9_TO_5)
+    assert (decision.status, decision.final_text) == (status, final_text)
+    assert (decision.next_attempt_at is not None) == (status == "waiting")
+
+
+# -- Redis: claims ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def waiting_request(store, text):
+    text("call")
+    (request,) = callbacks.waiting(store)
+    return request
+
+
+def test_two_simultaneous_claims_exactly_one_wins(store, text):
+    for round_ in range(15):
+        request, _ = callbacks.request_callback(
+            store, f"+1555123{round_:04d}", lang="en", reason="callback", priority=False, channel="sms"
+        )
+        barrier = threading.Barrier(2)
+        results = {}
+
+        def claim(who, request_id=request.id, barrier=barrier, results=results):
+            barrier.wait()
+            try:
+                callbacks.claim(store, request_id, who)
+                results[who] = "won"
+            except ClaimRefused as exc:
+                results[who] = exc.holder
+
+        threads = [threading.Thread(target=claim, args=(w,)) for w in ("ana@x.org", "bo@x.org")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        winners = [w for w, r in results.items() if r == "won"]
+        assert len(winners) == 1, results
+        loser = ({"ana@x.org", "bo@x.org"} - set(winners)).pop()
+        assert results[loser] == winners[0]  # the loser is told who holds it
+        assert callbacks.holder(callbacks.get(store, request.id)) == winners[0]
+
+
+def test_abandoned_claim_lapses_and_returns_to_the_queue(store, waiting_request):
+    t0 = time.time()
+    callbacks.claim(store, waiting_request.id, "ana@x.org", now=t0)
+    with pytest.raises(ClaimRefused):
+        callbacks.claim(store, waiting_request.id, "bo@x.org", now=t0 + 60)
+    later = t0 + callbacks.LEASE_SECONDS + 1
+    request = callbacks.get(store, waiting_request.id)
+    assert callbacks.holder(request, later) is None
+    assert callbacks.effective_status(request, later) == "waiting"
+    callbacks.claim(store, waiting_request.id, "bo@x.org", now=later)
+    assert not callbacks.renew_lease(store, waiting_request.id, "ana@x.org", now=later + 1)
+    with pytest.raises(NotHolder):
+        callbacks.record_outcome(
+            store, waiting_request.id, "ana@x.org", Outcome.REACHED, hours=WEEKDAYS_9_TO_5, now=later + 2
+        )
+
+
+def test_renewing_keeps_the_claim(store, waiting_request):
+    t0 = time.time()
+    callbacks.claim(store, waiting_request.id, "ana@x.org", now=t0)
+    assert callbacks.renew_lease(store, waiting_request.id, "ana@x.org", now=t0 + 600)
+    request = callbacks.get(store, waiting_request.id)
+    assert callbacks.holder(request, t0 + 600 + callbacks.LEASE_SECONDS - 1) == "ana@x.org"
+
+
+def test_release_by_hand_returns_it_and_only_the_holder_can(store, waiting_request):
+    callbacks.claim(store, waiting_request.id, "ana@x.org")
+    with pytest.raises(NotHolder):
+        callbacks.release(store, waiting_request.id, "bo@x.org")
+    callbacks.release(store, waiting_request.id, "ana@x.org")
+    assert callbacks.holder(callbacks.get(store, waiting_request.id)) is None
+    callbacks.claim(store, waiting_request.id, "bo@x.org")
+    actions = [(e.who, e.action) for e in audit.trail(store, waiting_request.id)]
+    assert actions == [("ana@x.org", "claim"), ("ana@x.org", "release"), ("bo@x.org", "claim")]
+
+
+def test_closed_requests_cannot_be_claimed(store, waiting_request, hours=WEEKDAYS_9_TO_5):
+    callbacks.claim(store, waiting_request.id, "ana@x.org")
+    callbacks.record_outcome(store, waiting_request.id, "ana@x.org", Outcome.REACHED, hours=hours)
+    with pytest.raises(ClaimRefused) as refused:
+        callbacks.claim(store, waiting_request.id, "bo@x.org")
+    assert refused.value.reason == "closed"
+    assert callbacks.waiting(store) == []
+
+
+# -- outcomes, retries, the final text ----------------------------------------------------------
+
+
+def drain(app):
+    r = app.extensions["redis"]
+    SimpleWorker([queues.queue(n, r) for n in queues.ALL_QUEUES], connection=r).work(
+        burst=True, logging_level="WARNING"
+    )
+
+
+def miss_three_times(store, request_id, hours):
+    t = time.time()
+    for n in range(3):
+        callbacks.claim(store, request_id, "ana@x.org", now=t)
+        request, decision = callbacks.record_outcome(
+            store, request_id, "ana@x.org", Outcome.NO_ANSWER, hours=hours, note=f"try {n + 1}", now=t
+        )
+        t = (request.next_attempt_at or t) + 1
+    return request
+
+
+def test_three_missed_calls_close_with_one_final_text(app, store, waiting_request):
+    hours = app.extensions["hours"]
+    outbox_before = store.outbox_length()
+    request = miss_three_times(store, waiting_request.id, hours)
+    assert request.status == "closed" and request.attempts == 3
+    assert [a["outcome"] for a in callbacks.attempts(store, request.id)] == ["no_answer"] * 3
+    assert [n["text"] for n in callbacks.notes(store, request.id)] == ["try 1", "try 2", "try 3"]
+    drain(app)
+    finals = [m for m in store.outbox()[outbox_before:] if m["to"] == TEXTER]
+    assert len(finals) == 1 and "Text CALL any time" in finals[0]["body"]
+    assert callbacks.open_request_for(store, request.phone_id) is None
+
+
+def test_no_final_text_to_an_opted_out_number(app, store, text, waiting_request):
+    text("STOP")
+    outbox_before = store.outbox_length()
+    request = miss_three_times(store, waiting_request.id, app.extensions["hours"])
+    assert request.status == "closed"
+    drain(app)
+    assert [m for m in store.outbox()[outbox_before:] if m["to"] == TEXTER] == []
+
+
+def test_missed_call_goes_back_on_the_queue_for_later(app, store, waiting_request):
+    callbacks.claim(store, waiting_request.id, "ana@x.org")
+    request, decision = callbacks.record_outcome(
+        store, waiting_request.id, "ana@x.org", Outcome.NO_ANSWER, hours=app.extensions["hours"]
+    )
+    assert request.status == "waiting" and request.attempts == 1
+    assert not callbacks.is_due(request) and callbacks.is_due(request, request.next_attempt_at)
+    assert [r.id for r in callbacks.waiting(store)] == [request.id]
+
+
+def test_notes_are_encrypted_at_rest(store, waiting_request):
+    callbacks.add_note(store, waiting_request.id, "ana@x.org", "prefers evenings, ask for Maria")
+    raw = b"".join(store.r.lrange(f"hl:callback-notes:{waiting_request.id}", 0, -1))
+    assert b"Maria" not in raw
+    assert callbacks.notes(store, waiting_request.id)[0]["text"] == "prefers evenings, ask for Maria"
+
+
+# -- referral and follow-up ----------------------------------------------------------------------
+
+PROVIDER = {"id": "p1", "name": "Harbor Pain & Recovery"}
+
+
+def refer(app, store, request_id, follow_up=True):
+    callbacks.claim(store, request_id, "ana@x.org")
+    return callbacks.record_outcome(
+        store,
+        request_id,
+        "ana@x.org",
+        Outcome.REFERRED,
+        hours=app.extensions["hours"],
+        provider=PROVIDER,
+        follow_up=follow_up,
+    )
+
+
+def test_referral_with_consent_schedules_the_check_in_in_48_hours(app, store, waiting_request):
+    refer(app, store, waiting_request.id)
+    registry = queues.queue(queues.HOUSEKEEPING).scheduled_job_registry
+    (job_id,) = registry.get_job_ids()
+    assert job_id == f"follow-up-{waiting_request.id}"
+    when = registry.get_scheduled_time(job_id).timestamp()
+    assert abs(when - (time.time() + 48 * 3600)) < 60
+
+
+def test_referral_without_consent_schedules_nothing(app, store, waiting_request):
+    refer(app, store, waiting_request.id, follow_up=False)
+    assert queues.queue(queues.HOUSEKEEPING).scheduled_job_registry.get_job_ids() == []
+
+
+def test_check_in_no_reply_puts_a_linked_request_on_the_queue(app, store, waiting_request):
+    refer(app, store, waiting_request.id)
+    outbox_before = store.outbox_length()
+    assert callbacks.send_follow_up(store, waiting_request.id) == "sent"
+    drain(app)
+    (check_in,) = [m for m in store.outbox()[outbox_before:] if m["to"] == TEXTER]
+    assert check_in["body"].startswith("Helpline: did you reach Harbor Pain & Recovery?")
+    new = callbacks.expire_follow_up(store, waiting_request.id)
+    assert new.linked_to == waiting_request.id and new.reason == "follow-up"
+    assert [r.id for r in callbacks.waiting(store)] == [new.id]
+    assert [h.id for h in callbacks.linked_history(store, new)] == [waiting_request.id]
+    assert callbacks.expire_follow_up(store, waiting_request.id) is None  # once only
+
+
+def test_check_in_is_not_sent_to_an_opted_out_number(app, store, text, waiting_request):
+    refer(app, store, waiting_request.id)
+    text("STOP")
+    assert callbacks.send_follow_up(store, waiting_request.id) == "opted_out"

@@ -12,7 +12,7 @@ from flask.cli import AppGroup
 
 from helpline.directory import importer, repository
 from helpline.directory import services as svc
-from helpline.directory.search import locator_of
+from helpline.directory.status import directory_status
 
 providers = AppGroup("providers", help="The treatment provider directory: import files, see its state.")
 
@@ -60,27 +60,6 @@ def import_file(file: Path, source: str | None, services: str | None) -> None:
         + (f", all offering {', '.join(default_services)}" if default_services else "")
         + f") in {time.perf_counter() - started:.1f} s. The directory now holds {total} providers."
     )
-
-
-def directory_status(app) -> dict:
-    """Counts by source and service, data age and source health (also for the ops page)."""
-    r = app.extensions["redis"]
-    meta = repository.meta(r)
-    sources = meta.get("sources", {})
-    by_service = {s: 0 for s in svc.SERVICES}
-    for info in sources.values():
-        for service, count in info.get("services", {}).items():
-            by_service[service] = by_service.get(service, 0) + count
-    now = time.time()
-    oldest = min((info["imported_at"] for info in sources.values()), default=None)
-    return {
-        "total": meta.get("total", 0),
-        "sources": sources,
-        "services": by_service,
-        "oldest_import_age_seconds": (now - oldest) if oldest else None,
-        "hidden": len(repository.hidden(r)),
-        "locator": locator_of(app).health(),
-    }
 
 
 @providers.command("status")

@@ -254,6 +254,7 @@ def _build_and_switch(r: redis.Redis, source: str, providers: list[Provider], fi
         "sources": sources,
         "built_at": now,
         "total": len(merged),
+        "services": {f: len(points) // 3 for f, points in facets.items() if f in svc.SERVICES and points},
         "keys": written,
     }
     pipe.hset(Keys.directory_meta(version), mapping={k: json.dumps(v) for k, v in new_meta.items()})

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 
 import redis
+from flask import current_app
 from rq import Worker
 from rq.job import Job
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
@@ -63,7 +64,7 @@ class Health:
     delivery_failed_24h: int = 0
     crisis_waiting: int = 0
     oldest_crisis_seconds: float | None = None
-    directory: dict = field(default_factory=dict)
+    directory: DirectoryHealth | None = None
 
     @property
     def delivery_error_rate(self) -> float | None:
@@ -138,19 +139,43 @@ def delete_failed(r: redis.Redis, queue: str, job_id: str) -> bool:
     return True
 
 
-def directory_status(r: redis.Redis, now: float) -> dict:
-    """Providers directory: version, sources and their age, locator up/down (empty when absent)."""
+@dataclass
+class DirectorySource:
+    name: str
+    count: int
+    file: str
+    age_seconds: float | None
+
+
+@dataclass
+class DirectoryHealth:
+    version: str | None = None
+    sources: list[DirectorySource] = field(default_factory=list)
+    locator: dict = field(default_factory=dict)  # url, breaker (closed|open|half-open|disabled), last_ok …
+    stale_days: int = 365
+    error: str | None = None
+
+
+def directory_status(r: redis.Redis, now: float, app=None) -> DirectoryHealth:
+    """Provider sources (last import, its age) and the locator API (up / down), for the ops pages."""
+    from helpline.directory import repository, search
+
+    app = app or current_app._get_current_object()
+    result = DirectoryHealth(stale_days=app.config["SETTINGS"].directory_stale_days)
     try:
-        from helpline.directory import repository
-    except ImportError:
-        return {}
-    try:
-        version = repository.current_version(r)
-        meta = repository.meta(r, version) if version else {}
+        result.version = repository.current_version(r)
+        meta = repository.meta(r, result.version) if result.version else {}
+        for name, source in sorted((meta.get("sources") or {}).items()):
+            imported = source.get("imported_at")
+            age = now - float(imported) if imported else None
+            result.sources.append(
+                DirectorySource(name, int(source.get("count", 0)), source.get("file", ""), age)
+            )
+        result.locator = search.locator_of(app).health()
     except Exception as exc:  # noqa: BLE001 - a directory problem must not take the ops page down
         log.warning("event=ops.directory_status_failed error=%s", type(exc).__name__)
-        return {"error": type(exc).__name__}
-    return {"version": version, **meta}
+        result.error = type(exc).__name__
+    return result
 
 
 def needs_attention(health: Health) -> list[str]:
@@ -174,4 +199,13 @@ def needs_attention(health: Health) -> list[str]:
         issues.append(f"{rate:.0%} of texts failed to deliver in the last 24 h.")
     if health.redis_maxmemory and health.redis_memory > REDIS_MEMORY_SHARE * health.redis_maxmemory:
         issues.append("Redis is close to its memory limit.")
+    directory = health.directory
+    if directory and directory.locator.get("breaker") == "open":
+        issues.append("The FindTreatment.gov locator is down: searches use the imported directory only.")
+    if directory and not directory.sources and directory.locator.get("breaker") in ("disabled", None):
+        issues.append("No provider directory is imported and the locator is off: searches find nobody.")
+    for source in directory.sources if directory else []:
+        if source.age_seconds and source.age_seconds > directory.stale_days * 86400:
+            days = int(source.age_seconds // 86400)
+            issues.append(f"Provider source {source.name} was imported {days} days ago: import a fresh file.")
     return issues

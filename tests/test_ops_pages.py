@@ -205,3 +205,46 @@ def test_crisis_waiting_long_shows_in_the_banner(operator_client, store):
     callbacks.save(store, request)
     html = operator_client.get("/ops").get_data(as_text=True)
     assert "crisis callback(s) waiting, the oldest for 60 min" in html
+
+
+def test_health_shows_directory_sources_and_locator(operator_client, small_directory, app):
+    from helpline.store import Keys
+
+    html = operator_client.get("/ops/health").get_data(as_text=True)
+    assert '<th scope="row">test</th><td>8</td>' in html
+    r = app.extensions["redis"]
+    r.hset(
+        Keys.locator_breaker, mapping={"failures": 5, "open_until": dt.datetime.now(dt.UTC).timestamp() + 300}
+    )
+    html = operator_client.get("/ops/health").get_data(as_text=True)
+    assert 'data-testid="locator-state">down<' in html
+    assert "locator is down" in html
+
+
+def test_delivery_failures_by_code_on_the_dashboard(operator_client, store):
+    for _ in range(3):
+        store.count("delivery.failed.30007")
+    store.count("sms.out")
+    html = operator_client.get("/ops/figures").get_data(as_text=True)
+    assert '<th scope="row">30007</th><td>3</td>' in html
+    assert "of texts failed to deliver" in operator_client.get("/ops/health").get_data(as_text=True)
+
+
+def test_test_phone_calls_the_line(ops_post):
+    response = ops_post("/ops/phone", {"number": "+15551230011", "action": "call", "digits": "1"})
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    heard = response.get_data(as_text=True)
+    assert 'data-testid="heard"' in heard and "(you press 1)" in heard
+
+
+def test_test_phone_never_acts_as_a_real_number_outside_development(app, store):
+    from helpline.ops_phone import allowed_number
+
+    with app.test_request_context():
+        assert allowed_number("+15551230001") == "+15551230001"
+        app.config["SETTINGS"] = app.config["SETTINGS"].with_overrides(
+            twilio_account_sid="AC1", twilio_auth_token="x"
+        )
+        assert allowed_number("+12127363100") is None
+        assert allowed_number("+15551230001") == "+15551230001"
+        assert allowed_number("not a number") is None

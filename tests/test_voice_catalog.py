@@ -1,0 +1,55 @@
+"""The spoken wording: both languages complete, placeholders kept, words a voice can say."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from helpline import calling, ivr
+from helpline.content import placeholders
+
+CONFIG = Path(__file__).resolve().parent.parent / "config"
+SOURCES = [Path(ivr.__file__), Path(calling.__file__), Path(calling.__file__).with_name("voice.py")]
+SETTINGS_KEYS = {"tts_voice", "tts_language", "speech_hints"}
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return calling.load_voice_catalog(CONFIG)
+
+
+def used_keys() -> set[str]:
+    found = set()
+    for path in SOURCES:
+        found |= set(re.findall(r'Speak\(\s*"([a-z0-9_]+)"', path.read_text()))
+        found |= set(re.findall(r'"(voicemail_[a-z]+|whisper[a-z_]*)"', path.read_text()))
+    return found
+
+
+def test_every_key_the_line_says_exists_in_both_languages(catalog):
+    for lang in ("en", "es"):
+        missing = used_keys() - set(catalog.templates[lang])
+        assert not missing, (lang, missing)
+
+
+def test_both_languages_have_the_same_placeholders(catalog):
+    for key in catalog.templates["en"]:
+        assert placeholders(catalog.templates["en"][key]) == placeholders(catalog.templates["es"][key]), key
+
+
+def test_spanish_is_spoken_by_a_spanish_voice_and_heard_by_spanish_recognition(catalog):
+    assert catalog.render("es", "tts_language") == "es-US"
+    assert catalog.render("en", "tts_language") == "en-US"
+    assert catalog.render("es", "tts_voice") != catalog.render("en", "tts_voice")
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_spoken_sentences_have_no_text_message_shorthand(catalog, lang):
+    for key, text in catalog.templates[lang].items():
+        if key in SETTINGS_KEYS or key.startswith("whisper"):
+            continue
+        assert not re.search(r"\b(OIH|HIO|24/7|STOP|Reply|Responda|txt|w/)\b|call/text|/", text), (
+            key,
+            text,
+        )
+        assert not re.search(r"\b911\b|\b988\b", text), (key, "say emergency numbers digit by digit")

@@ -15,9 +15,9 @@ from helpline.security import twilio_auth_token
 from helpline.store import new_data_key
 from tests.browser_fixtures import *  # noqa: F403  (live_server, browser, page, sign_in: helper D)
 from tests.directory_fixtures import *  # noqa: F403  (small_directory, fake FindTreatment: helper A)
+from tests.ops_fixtures import *  # noqa: F403  (operator_client, staff_client, ops_post: helper E)
 from tests.twilio_fixtures import *  # noqa: F403  (fake Twilio: twilio_fake, live_twilio_settings)
 from tests.voice_fixtures import *  # noqa: F403  (phone_call, staff_on_duty: helper C)
-from tests.ops_fixtures import *  # noqa: F403  (operator_client, staff_client, ops_post: helper E)
 
 SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 TEXTER = "+15551230001"

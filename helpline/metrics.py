@@ -32,11 +32,14 @@ NAMED_COUNTERS = {
     "sms.optin": ("helpline_optins", "Numbers that opted back in."),
     "callback.requested": ("helpline_callbacks_requested", "Callback requests (not crisis)."),
     "search.requested": ("helpline_provider_searches", "Provider searches asked for."),
+    "search.found": ("helpline_provider_searches_found", "Provider searches that found someone."),
+    "search.empty": ("helpline_provider_searches_empty", "Provider searches that found nobody."),
 }
 # Counter name prefix -> (metric, help, label): one labelled family per prefix.
 LABELLED_COUNTERS = {
     "sms.intent.": ("helpline_text_intents", "Texts by what the texter asked for.", "intent"),
     "call.menu.": ("helpline_call_menu_choices", "Caller menu choices.", "choice"),
+    "callback.outcome.": ("helpline_callback_outcomes", "Staff call outcomes.", "outcome"),
     "delivery.failed.": (
         "helpline_delivery_failures",
         "Failed or undelivered messages by Twilio code.",

@@ -77,3 +77,14 @@ def test_metrics_degrade_when_redis_is_down(settings, redis_url):
     app = create_app(settings.with_overrides(redis_url="redis://127.0.0.1:1/0"), flask={"TESTING": True})
     figures = scrape(app.test_client())
     assert figures["helpline_redis_up"][()] == 0
+
+
+def test_searches_and_outcomes_have_their_own_families(client, store):
+    store.count("search.found")
+    store.count("search.found")
+    store.count("search.empty")
+    store.count("callback.outcome.no_answer")
+    figures = scrape(client)
+    assert figures["helpline_provider_searches_found_total"][()] == 2
+    assert figures["helpline_provider_searches_empty_total"][()] == 1
+    assert figures["helpline_callback_outcomes_total"][(("outcome", "no_answer"),)] == 1

@@ -115,3 +115,34 @@ def test_staff_are_refused_and_anonymous_redirected(page, live_server, staff_use
     sign_in(page, live_server, staff_user.email)
     response = page.goto(f"{live_server}/ops/health")
     assert response.status == 403
+
+
+def test_blocklist_staff_health_directory_and_audit_pages(
+    page, live_server, operator_user, text, small_directory
+):
+    sign_in(page, live_server, operator_user.email, next_path="/ops/blocklist")
+    page.get_by_label("Phone number").fill("+15551230009")
+    page.get_by_label("Reason (needed to block)").fill("abusive texts")
+    page.get_by_role("button", name="Block", exact=True).click()
+    page.wait_for_selector("text=Number blocked")
+    assert "abusive texts" in page.get_by_test_id("blocklist").inner_text()
+    assert text("oih", sender="+15551230009") == []
+
+    page.get_by_role("link", name="Staff").first.click()
+    page.get_by_label("Email").fill("new.colleague@example.org")
+    page.get_by_role("button", name="Add and make a set-password link").click()
+    page.wait_for_selector("text=/set-password/")
+    assert "new.colleague@example.org" in page.get_by_test_id("staff").inner_text()
+
+    page.get_by_role("link", name="Health").click()
+    assert page.get_by_test_id("queues").is_visible()
+    assert "No worker is running" in page.get_by_role("alert").inner_text()
+
+    page.get_by_role("link", name="Directory").click()
+    assert "8 listings" in page.inner_text("main")
+
+    page.get_by_role("link", name="Audit").click()
+    audit = page.get_by_test_id("audit").inner_text()
+    assert "ops.blocklist.added" in audit and "ops.staff.added" in audit
+    assert "+15551230009" not in audit
+    save_artifact(page, "ops-audit")

@@ -24,6 +24,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import phonenumbers
@@ -103,19 +104,18 @@ def deliver_text(store: Store, phone_enc: str, body_enc: str, idempotency_key: s
     """Send one text unless already sent, opted out or invalid. Returns what happened."""
     phone = store.vault.decrypt(phone_enc)
     phone_id = store.vault.phone_id(phone)
-    if store.is_opted_out(phone_id):
-        log.info("event=text.skipped_opted_out to=%s", mask_phone(phone))
-        return "opted_out"
-    if store.is_invalid(phone_id) or not _possible_number(phone):
+    if not _possible_number(phone):
         log.info("event=text.skipped_invalid to=%s", mask_phone(phone))
         return "invalid"
     body = store.vault.decrypt(body_enc)
     settings = current_app.config["SETTINGS"]
     client = twilio_client.get_client()
     if settings.development or client is None:
-        return _outbox_once(
-            store, idempotency_key, {"to": phone, "body": body, "kind": "sms"}, phone_id=phone_id, body=body
-        )
+        if store.is_opted_out(phone_id) or store.is_invalid(phone_id):
+            log.info("event=text.skipped to=%s", mask_phone(phone))
+            return "opted_out" if store.is_opted_out(phone_id) else "invalid"
+        entry = {"to": phone, "body": body, "kind": "sms"}
+        return _outbox_once(store, idempotency_key, entry, phone_id=phone_id, body=body)
     sender = settings.twilio_phone_number
     status_callback = twilio_client.status_callback_url(settings)
 
@@ -128,23 +128,24 @@ def deliver_text(store: Store, phone_enc: str, body_enc: str, idempotency_key: s
                 return message.sid
         return None
 
-    outcome = _send_once(store, idempotency_key, "text", phone, phone_id, create, find_existing)
-    if outcome == "sent":
-        store.append_turn(phone_id, "out", body)
-        store.count("sms.out")
-    return outcome
+    def record(pipe) -> None:
+        store.append_turn(phone_id, "out", body, pipe=pipe)
+        store.count("sms.out", pipe=pipe)
+
+    send = _Send(idempotency_key, "text", phone, phone_id, create, find_existing, record, check_opt_out=True)
+    return _send_once(store, send)
 
 
 def deliver_call(
     store: Store, to_enc: str, url: str, idempotency_key: str, caller_id: str | None = None
 ) -> str:
-    """Place one call unless already placed, opted out or invalid. Returns what happened.
+    """Place one call unless already placed or the number is invalid. Returns what happened.
 
     An opted-out number is still called when staff call back on request: opt-out covers texts.
     """
     phone = store.vault.decrypt(to_enc)
     phone_id = store.vault.phone_id(phone)
-    if store.is_invalid(phone_id) or not _possible_number(phone):
+    if not _possible_number(phone):
         log.info("event=call.skipped_invalid to=%s", mask_phone(phone))
         return "invalid"
     settings = current_app.config["SETTINGS"]
@@ -152,6 +153,8 @@ def deliver_call(
     twiml_url = twilio_client.public_url(settings, url)
     client = twilio_client.get_client()
     if settings.development or client is None:
+        if store.is_invalid(phone_id):
+            return "invalid"
         entry = {"to": phone, "url": twiml_url, "caller_id": caller_id, "kind": "call"}
         return _outbox_once(store, idempotency_key, entry, phone_id=phone_id)
     status_callback = twilio_client.status_callback_url(settings)
@@ -172,10 +175,11 @@ def deliver_call(
                 return call.sid
         return None
 
-    outcome = _send_once(store, idempotency_key, "call", phone, phone_id, create, find_existing)
-    if outcome == "sent":
-        store.count("calls.out")
-    return outcome
+    def record(pipe) -> None:
+        store.count("calls.out", pipe=pipe)
+
+    send = _Send(idempotency_key, "call", phone, phone_id, create, find_existing, record, check_opt_out=False)
+    return _send_once(store, send)
 
 
 def _timestamp(value) -> float:
@@ -203,48 +207,88 @@ def _outbox_once(store: Store, key: str, entry: dict, *, phone_id: str, body: st
     return "sent"
 
 
-def _send_once(
-    store: Store,
-    key: str,
-    kind: str,
-    phone: str,
-    phone_id: str,
-    create: Callable[[], str],
-    find_existing: Callable[[float], str | None],
-) -> str:
+@dataclass
+class _Send:
+    """One outbound text or call: how to create it at Twilio, find it again, and record it."""
+
+    key: str
+    kind: str  # "text" | "call"
+    phone: str
+    phone_id: str
+    create: Callable[[], str]
+    find_existing: Callable[[float], str | None]
+    record: Callable[[object], None]  # adds to the pipeline that writes `sent:`
+    check_opt_out: bool
+
+
+# Opt-out and invalid checks and the idempotency claim in one round trip.
+_CLAIM = """
+if ARGV[4] == '1' and redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 'opted_out' end
+if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then return 'invalid' end
+if redis.call('SET', KEYS[3], ARGV[2], 'NX', 'EX', ARGV[3]) then return 'claimed' end
+return redis.call('GET', KEYS[3])
+"""
+_claim_scripts: dict[int, object] = {}
+
+
+def _claim(store: Store, send: _Send, now: float) -> str:
+    script = _claim_scripts.get(id(store.r))
+    if script is None:
+        script = _claim_scripts[id(store.r)] = store.r.register_script(_CLAIM)
+    keys = [Keys.optouts, Keys.invalid_numbers, Keys.sent(send.key)]
+    args = [send.phone_id, f"sending:{now}", SENT_MARKER_TTL, "1" if send.check_opt_out else "0"]
+    result = script(keys=keys, args=args, client=store.r)
+    return (result or b"").decode() if isinstance(result, bytes) else str(result or "")
+
+
+def _send_once(store: Store, send: _Send) -> str:
     """Claim the key, ask Twilio once, record the outcome. Raises TwilioUnavailable to retry."""
-    marker = Keys.sent(key)
+    marker, kind, key = Keys.sent(send.key), send.kind, send.key
     now = time.time()
-    if not store.r.set(marker, f"sending:{now}", nx=True, ex=SENT_MARKER_TTL):
-        previous = (store.r.get(marker) or b"").decode()
-        if not previous.startswith("sending:"):
+    state = _claim(store, send, now)
+    if state in ("opted_out", "invalid"):
+        log.info("event=%s.skipped_%s to=%s key=%s", kind, state, mask_phone(send.phone), key)
+        return state
+    if state != "claimed":
+        if not state.startswith("sending:"):
             return "duplicate"
         # An earlier attempt died between claiming and recording: did Twilio take it?
-        claimed_at = float(previous.split(":", 1)[1])
+        claimed_at = float(state.split(":", 1)[1])
         try:
-            sid = find_existing(claimed_at - RECONCILE_SLACK_SECONDS)
+            sid = send.find_existing(claimed_at - RECONCILE_SLACK_SECONDS)
         except (TwilioRestException, requests.RequestException) as exc:
             store.count("delivery.retried")
             raise TwilioUnavailable(f"cannot read Twilio's log to reconcile {kind} {key}") from exc
         if sid:
-            store.r.set(marker, f"sent:{sid}", ex=SENT_MARKER_TTL)
-            log.warning("event=%s.reconciled to=%s key=%s sid=%s", kind, mask_phone(phone), key, sid)
+            _record_sent(store, send, sid)
+            log.warning("event=%s.reconciled to=%s key=%s sid=%s", kind, mask_phone(send.phone), key, sid)
             return "sent"  # sent once, by the attempt that died; recorded now
         store.r.set(marker, f"sending:{now}", ex=SENT_MARKER_TTL)
     try:
-        sid = create()
+        sid = send.create()
     except TwilioRestException as exc:
-        return _refused(store, key, kind, phone, phone_id, exc)
+        return _refused(store, key, kind, send.phone, send.phone_id, exc)
     except requests.RequestException as exc:
         # Twilio may or may not have it: keep the claim so the retry reconciles first.
         store.count("delivery.retried")
         log.warning(
-            "event=%s.unreachable to=%s key=%s error=%s", kind, mask_phone(phone), key, type(exc).__name__
+            "event=%s.unreachable to=%s key=%s error=%s",
+            kind,
+            mask_phone(send.phone),
+            key,
+            type(exc).__name__,
         )
         raise TwilioUnavailable(f"Twilio unreachable for {kind} {key}") from exc
-    store.r.set(marker, f"sent:{sid}", ex=SENT_MARKER_TTL)
-    log.info("event=%s.sent to=%s key=%s sid=%s", kind, mask_phone(phone), key, sid)
+    _record_sent(store, send, sid)
+    log.info("event=%s.sent to=%s key=%s sid=%s", kind, mask_phone(send.phone), key, sid)
     return "sent"
+
+
+def _record_sent(store: Store, send: _Send, sid: str) -> None:
+    with store.r.pipeline(transaction=True) as pipe:
+        pipe.set(Keys.sent(send.key), f"sent:{sid}", ex=SENT_MARKER_TTL)
+        send.record(pipe)
+        pipe.execute()
 
 
 def _refused(store: Store, key: str, kind: str, phone: str, phone_id: str, exc: TwilioRestException) -> str:

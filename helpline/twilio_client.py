@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import urllib.request
 
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
@@ -37,11 +38,15 @@ def make_client(settings: Settings) -> Client | None:
     if settings.development:
         return None
     base = settings.twilio_api_url or DEFAULT_API_URL
-    http_client = (
-        TwilioHttpClient(timeout=REQUEST_TIMEOUT_SECONDS)
-        if base.rstrip("/") == DEFAULT_API_URL
-        else RebasedHttpClient(base, timeout=REQUEST_TIMEOUT_SECONDS)
-    )
+    # Proxies from the environment are read once here; per request, requests would rescan the
+    # environment and ~/.netrc (a third of a send's CPU time).
+    proxies = {k: v for k, v in urllib.request.getproxies().items() if k in ("http", "https")}
+    options = {"timeout": REQUEST_TIMEOUT_SECONDS, "proxy": proxies or None}
+    if base.rstrip("/") == DEFAULT_API_URL:
+        http_client = TwilioHttpClient(**options)
+    else:
+        http_client = RebasedHttpClient(base, **options)
+    http_client.session.trust_env = False
     return Client(settings.twilio_account_sid, settings.twilio_auth_token, http_client=http_client)
 
 

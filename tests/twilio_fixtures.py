@@ -16,14 +16,17 @@ and `live_app_url` (that app served over HTTP in a thread, for status callbacks)
 from __future__ import annotations
 
 import base64
+import io
 import json
 import re
 import secrets
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
 from email.utils import formatdate
-from urllib.parse import parse_qs
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, unquote
 
 import pytest
 import requests
@@ -358,9 +361,67 @@ class _ServerThread:
         self.server.server_close()
 
 
-def start_fake_twilio() -> tuple[FakeTwilio, _ServerThread]:
+class _KeepAliveHandler(BaseHTTPRequestHandler):
+    """Serves a WSGI app over HTTP/1.1 keep-alive, as Twilio's API does (werkzeug's server closes
+    every connection, which would make each SDK request pay a new TCP connection)."""
+
+    protocol_version = "HTTP/1.1"
+    wbufsize = 1 << 16  # headers and body leave in one write (flushed per request) ...
+    disable_nagle_algorithm = True  # ... and at once: no Nagle/delayed-ACK stall of ~40 ms
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        path, _, query = self.path.partition("?")
+        environ = {
+            "REQUEST_METHOD": self.command,
+            "PATH_INFO": unquote(path),
+            "QUERY_STRING": query,
+            "CONTENT_LENGTH": str(length),
+            "CONTENT_TYPE": self.headers.get("Content-Type", ""),
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": str(self.server.server_port),
+            "SERVER_PROTOCOL": self.request_version,
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.url_scheme": "http",
+            "wsgi.errors": sys.stderr,
+        }
+        for name, value in self.headers.items():
+            environ["HTTP_" + name.upper().replace("-", "_")] = value
+        started: list = []
+        chunks = b"".join(
+            self.server.app(environ, lambda status, headers, exc_info=None: started.extend([status, headers]))
+        )
+        status, headers = started
+        self.send_response(int(status.split()[0]), status.partition(" ")[2])
+        for name, value in headers:
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(chunks)
+
+    do_GET = do_POST = do_PUT = do_DELETE = _serve
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+class _KeepAliveServer:
+    def __init__(self, app):
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _KeepAliveHandler)
+        self.server.daemon_threads = True
+        self.server.app = app
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def start_fake_twilio() -> tuple[FakeTwilio, _KeepAliveServer]:
     fake = FakeTwilio()
-    server = _ServerThread(fake.wsgi)
+    server = _KeepAliveServer(fake.wsgi)
     fake.url = server.url
     return fake, server
 

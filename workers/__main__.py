@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import sys
 import time
 
 from redis import Redis
@@ -224,14 +225,18 @@ def make_worker(connection: Redis, queue_names=queues.ALL_QUEUES) -> HelplineWor
     )
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """`python -m workers` runs until stopped; `--burst` drains the queues and exits (for batch runs)."""
+    burst = "--burst" in (sys.argv[1:] if argv is None else argv)
     app = create_app()
     with app.app_context():
         connection = app.extensions["redis"]
         recover_abandoned(connection)  # before our scheduler tries to take the locks
         worker = make_worker(connection)
         worker.work(
-            with_scheduler=True, logging_level=os.environ.get("LOG_LEVEL", logging.getLevelName(logging.INFO))
+            burst=burst,
+            with_scheduler=not burst,
+            logging_level=os.environ.get("LOG_LEVEL", logging.getLevelName(logging.INFO)),
         )
 
 

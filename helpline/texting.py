@@ -10,13 +10,14 @@ import datetime as dt
 import functools
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import phonenumbers
 
 from helpline import callbacks, places, queues
 from helpline.content import Catalog
 from helpline.conversation import (
+    AnswerFollowUp,
     Context,
     Decision,
     FindProviders,
@@ -28,6 +29,7 @@ from helpline.conversation import (
     decide,
 )
 from helpline.hours import BusinessHours
+from helpline.keywords import normalise, yes_no
 from helpline.store import Screening, Store, mask_phone
 
 log = logging.getLogger(__name__)
@@ -107,6 +109,8 @@ def _answer(
     state = TexterState.from_dict(screening.state)
     inbound = Inbound(body=body, opt_out_type=text.opt_out_type, can_call_back=phone is not None)
     context = Context(opted_out=screening.opted_out, has_open_callback=screening.has_open_callback)
+    if yes_no(normalise(body)) is not None and callbacks.awaiting_follow_up(store, phone_id):
+        context = replace(context, awaiting_follow_up=True)  # only a YES/NO pays for this lookup
     decision = decide(state, inbound, context)
 
     if decision.intent != "crisis" and screening.texts_this_minute > line.rate_limit:
@@ -184,6 +188,10 @@ def _carry_out(line: Line, action, decision: Decision, phone, phone_id: str, now
             state.check_outcome,
         )
         return [] if action.page else [Say("looking_up", {"place": place.label})]
+    if isinstance(action, AnswerFollowUp):
+        if phone is not None:  # "Did you reach <provider>?": NO puts a linked request on the queue
+            callbacks.answer_follow_up(store, phone, action.reached, now=now)
+        return []
     raise TypeError(f"unknown action {action!r}")
 
 

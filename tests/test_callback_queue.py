@@ -256,3 +256,34 @@ def test_check_in_is_not_sent_to_an_opted_out_number(app, store, text, waiting_r
     refer(app, store, waiting_request.id)
     text("STOP")
     assert callbacks.send_follow_up(store, waiting_request.id) == "opted_out"
+
+
+@pytest.mark.parametrize("reply, reached", [("yes", True), ("Si", True), ("no", False), ("NO thanks", False)])
+def test_check_in_answer_is_read_from_yes_or_no(reply, reached):
+    from helpline.conversation import AnswerFollowUp, Context, Inbound, TexterState, decide
+
+    state = TexterState(welcomed=True)
+    decision = decide(state, Inbound(reply), Context(awaiting_follow_up=True))
+    assert decision.actions == (AnswerFollowUp(reached),)
+    assert decision.replies[0].key == ("follow_up_thanks" if reached else "follow_up_callback")
+    assert decide(state, Inbound(reply), Context()).intent != "follow_up"  # only when we asked
+    assert decide(state, Inbound("oih"), Context(awaiting_follow_up=True)).intent == "oih"
+
+
+def test_texting_no_to_the_check_in_queues_a_linked_callback(app, store, text, waiting_request):
+    refer(app, store, waiting_request.id)
+    callbacks.send_follow_up(store, waiting_request.id)
+    assert text("No")[0].startswith("OK, we have asked our staff to call you back.")
+    (new,) = callbacks.waiting(store)
+    assert new.linked_to == waiting_request.id
+    assert callbacks.follow_up_state(store, waiting_request.id)["answer"] == "no"
+    assert callbacks.expire_follow_up(store, waiting_request.id) is None
+
+
+def test_texting_yes_to_the_check_in_closes_the_journey(app, store, text, waiting_request):
+    refer(app, store, waiting_request.id)
+    callbacks.send_follow_up(store, waiting_request.id)
+    assert text("yes")[0].startswith("Thank you for letting us know.")
+    assert callbacks.waiting(store) == []
+    assert callbacks.follow_up_state(store, waiting_request.id)["answer"] == "yes"
+    assert callbacks.expire_follow_up(store, waiting_request.id) is None

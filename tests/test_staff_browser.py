@@ -1,0 +1,156 @@
+"""Staff work the queue in a real browser (Debian chromium via Playwright) against the app on a free
+port, live Twilio mode with the real SDK talking to the local fake Twilio server."""
+
+import re
+
+import pytest
+import requests
+
+from helpline import callbacks
+from helpline.security import twilio_auth_token
+from tests.browser_fixtures import save_artifact, sign_in
+from tests.conftest import HELPLINE_NUMBER, TEXTER
+from tests.twilio_fixtures import drain_jobs
+
+pytestmark = pytest.mark.browser
+
+STAFF_PHONE = "+12125550142"
+
+
+@pytest.fixture
+def app(live_twilio_app):
+    return live_twilio_app  # texts and calls go through the SDK to the fake Twilio
+
+
+def open_request(page, base_url):
+    page.goto(f"{base_url}/staff")
+    page.locator("tr[data-callback] a").first.click()
+    page.wait_for_url(re.compile(r".*/staff/callbacks/cb\d+$"))
+
+
+def record(page, label: str, note: str | None = None):
+    page.get_by_label(label, exact=True).check()
+    if note:
+        page.get_by_label("Note (kept encrypted)").fill(note)
+    page.get_by_role("button", name="Record outcome").click()
+    page.wait_for_url(re.compile(r".*/staff$"))
+
+
+def signed_twilio_post(app, url: str, params: dict) -> requests.Response:
+    """POST to a TwiML route as Twilio does after it fetched our call URL."""
+    from helpline import simulator
+
+    token = twilio_auth_token(app.config["SETTINGS"])
+    headers = {"X-Twilio-Signature": simulator.sign(token, url, params)}
+    return requests.post(url, data=params, headers=headers, timeout=10)
+
+
+def test_claim_call_and_retry_until_the_final_text(
+    app, live_server, browser_context, staff_user, operator_user, text, store, twilio_fake
+):
+    sam = browser_context().new_page()
+    olu = browser_context().new_page()
+    sign_in(sam, live_server, staff_user.email)
+    sign_in(olu, live_server, operator_user.email)
+    assert sam.get_by_text("No one is waiting").is_visible()
+
+    text("I need someone to call me")  # a signed text makes the request ...
+    text("call")
+    row = sam.locator("tr[data-callback]")
+    row.first.wait_for(timeout=12_000)  # ... and the open queue page shows it without a reload
+    assert "Asked for a callback" in row.first.inner_text()
+    save_artifact(sam, "staff-queue")
+
+    open_request(sam, live_server)
+    open_request(olu, live_server)
+    assert "I need someone to call me" in sam.locator(".turns").inner_text()  # decrypted for staff
+    sam.get_by_role("button", name="Claim").click()
+    assert sam.get_by_role("button", name="Call them from the helpline").is_visible()
+    olu.get_by_role("button", name="Claim").click()  # a second later, on a page that still offered it
+    assert olu.get_by_text(f"{staff_user.email} has already claimed this request.").is_visible()
+    assert olu.get_by_role("button", name="Call them from the helpline").count() == 0
+
+    sam.get_by_role("button", name="Call them from the helpline").click()
+    assert sam.get_by_text("Calling your phone now").is_visible()
+    drain_jobs(app.extensions["redis"], now_for_retries=False)
+    (call,) = twilio_fake.calls
+    assert call["To"] == STAFF_PHONE and call["From"] == HELPLINE_NUMBER
+    request_id = sam.url.rsplit("/", 1)[1]
+    assert call["Url"].endswith(f"/twilio/voice/staff-bridge/{request_id}")
+
+    bridge = f"{live_server}/twilio/voice/staff-bridge/{request_id}"
+    answered = signed_twilio_post(app, bridge, {"CallSid": call["Sid"], "To": STAFF_PHONE})
+    assert "Helpline callback. Press 1 to connect." in answered.text and "<Gather" in answered.text
+    pressed = signed_twilio_post(app, bridge + "/connect", {"CallSid": call["Sid"], "Digits": "1"})
+    assert f'callerId="{HELPLINE_NUMBER}"' in pressed.text
+    assert f"<Number>{TEXTER}</Number>" in pressed.text and STAFF_PHONE not in pressed.text
+
+    record(sam, "No answer", note="rang out")
+    assert sam.get_by_text("Back on the queue for another try").is_visible()
+    assert sam.get_by_role("heading", name="Scheduled retries").is_visible()
+    for attempt in (2, 3):
+        sam.goto(f"{live_server}/staff/callbacks/{request_id}")
+        assert sam.get_by_text(f"{attempt - 1} of 3").is_visible()
+        sam.get_by_role("button", name="Claim").click()
+        record(sam, "Left voicemail" if attempt == 2 else "No answer")
+    assert sam.get_by_text("Closed after 3 attempts").is_visible()
+    assert sam.get_by_text("No one is waiting").is_visible()
+
+    drain_jobs(app.extensions["redis"], now_for_retries=False)
+    finals = [m["Body"] for m in twilio_fake.to(TEXTER) if "call you back 3 times" in m["Body"]]
+    assert len(finals) == 1
+    sam.goto(f"{live_server}/staff/callbacks/{request_id}")
+    trail = sam.get_by_role("heading", name="Audit trail").locator("..").inner_text()
+    for action in ("claim", "call", "outcome (no_answer", "outcome (voicemail_left", "view"):
+        assert action in trail
+
+
+@pytest.mark.parametrize(
+    "label, status", [("Reached", "done"), ("Wrong number", "closed"), ("Declined", "done")]
+)
+def test_each_closing_outcome_takes_the_request_off_the_queue(
+    app, live_server, page, staff_user, text, store, label, status
+):
+    text("call")
+    sign_in(page, live_server, staff_user.email)
+    open_request(page, live_server)
+    page.get_by_role("button", name="Claim").click()
+    record(page, label, note=f"{label} note")
+    assert page.get_by_text("No one is waiting").is_visible()
+    (request,) = [callbacks.get(store, i.decode()) for i in store.r.zrange("hl:callbacks:all", 0, -1)]
+    assert request.status == status and request.attempts == 1
+    assert callbacks.notes(store, request.id)[0]["text"] == f"{label} note"
+
+
+def test_referral_picks_a_provider_and_schedules_the_check_in(
+    app, live_server, page, staff_user, text, store, small_directory
+):
+    text("10001")
+    text("call")
+    sign_in(page, live_server, staff_user.email)
+    open_request(page, live_server)
+    page.get_by_role("button", name="Claim").click()
+    page.get_by_label("Referred to a provider").check()
+    chelsea = page.locator("#provider option", has_text="Chelsea Methadone Clinic").get_attribute("value")
+    page.get_by_label(re.compile(r"^Referred to \(providers near 10001")).select_option(value=chelsea)
+    page.get_by_label("They agree to a check-in text in 2 days").check()
+    page.get_by_role("button", name="Record outcome").click()
+    page.wait_for_url(re.compile(r".*/staff$"))
+    (request,) = [callbacks.get(store, i.decode()) for i in store.r.zrange("hl:callbacks:all", 0, -1)]
+    assert request.status == "done"
+    (attempt,) = callbacks.attempts(store, request.id)
+    assert attempt["provider"]["name"] == "Chelsea Methadone Clinic"
+    assert callbacks.follow_up_state(store, request.id)["state"] == "scheduled"
+
+
+def test_going_on_duty_with_a_phone_rings_it(live_server, page, staff_user, store):
+    from helpline import accounts
+
+    sign_in(page, live_server, staff_user.email)
+    page.get_by_label("Phone to ring").fill("(646) 555-0199")
+    page.get_by_role("button", name="Go on duty").click()
+    assert page.get_by_text("You are on duty").is_visible()
+    assert accounts.on_duty_phones(store) == ["+16465550199"]
+    page.get_by_label("Phone to ring").fill("12")
+    page.get_by_role("button", name="Go off duty").click()
+    assert page.get_by_text("Could not change your duty").is_visible()

@@ -1,0 +1,111 @@
+"""Staff pages through the Flask client: who sees a conversation, the audit of views, bad input,
+and the signed bridge route that connects a staff phone to the person."""
+
+import re
+
+import pytest
+
+from helpline import audit, callbacks, simulator
+from helpline.security import twilio_auth_token
+from tests.conftest import HELPLINE_NUMBER, TEXTER
+from tests.test_staff_auth import csrf_token, login
+
+
+@pytest.fixture
+def request_id(store, text):
+    text("my pain keeps getting worse")
+    text("call")
+    return callbacks.waiting(store)[0].id
+
+
+def test_conversation_is_shown_only_to_signed_in_staff_and_the_view_is_audited(
+    client, staff_user, request_id, store
+):
+    assert client.get(f"/staff/callbacks/{request_id}").status_code == 302
+    assert audit.trail(store, request_id) == []
+    login(client, staff_user.email)
+    page = client.get(f"/staff/callbacks/{request_id}").get_data(as_text=True)
+    assert "my pain keeps getting worse" in page and TEXTER in page
+    (entry,) = audit.trail(store, request_id)
+    assert (entry.who, entry.action) == (staff_user.email, "view")
+
+
+def test_queue_shows_age_language_and_what_was_asked(client, staff_user, request_id):
+    login(client, staff_user.email)
+    fragment = client.get("/staff/queue").get_data(as_text=True)
+    assert "just now" in fragment and "English" in fragment and "Asked for a callback" in fragment
+    assert TEXTER not in fragment  # numbers only on the request page
+
+
+def test_crisis_requests_come_first(client, staff_user, store, text):
+    text("call", sender="+15551230002")
+    text("I think I took an overdose", sender="+15551230003")
+    login(client, staff_user.email)
+    fragment = client.get("/staff/queue").get_data(as_text=True)
+    rows = re.findall(r'data-callback="(cb\d+)"', fragment)
+    assert rows == ["cb000002", "cb000001"]
+    assert "Crisis" in fragment
+
+
+@pytest.mark.parametrize("path", ["/staff/callbacks/nope", "/staff/callbacks/" + "x" * 300])
+def test_unknown_request_is_404(client, staff_user, path):
+    login(client, staff_user.email)
+    assert client.get(path).status_code == 404
+
+
+def test_outcome_without_claim_or_with_nonsense_changes_nothing(client, staff_user, request_id, store):
+    login(client, staff_user.email)
+    token = csrf_token(client, "/staff")
+    for form in ({"outcome": "reached"}, {"outcome": "'; DROP"}, {}):
+        response = client.post(f"/staff/callbacks/{request_id}/outcome", data=form | {"csrf_token": token})
+        assert response.status_code in (302, 303)
+    request = callbacks.get(store, request_id)
+    assert request.status == "waiting" and request.attempts == 0
+
+
+def test_second_claim_is_told_who_holds_it(app, client, staff_user, operator_user, request_id):
+    login(client, staff_user.email)
+    client.post(f"/staff/callbacks/{request_id}/claim", data={"csrf_token": csrf_token(client, "/staff")})
+    other = app.test_client()
+    login(other, operator_user.email)
+    response = other.post(
+        f"/staff/callbacks/{request_id}/claim",
+        data={"csrf_token": csrf_token(other, "/staff")},
+        follow_redirects=True,
+    )
+    assert f"{staff_user.email} has already claimed this request." in response.get_data(as_text=True)
+
+
+# -- the bridge TwiML route --------------------------------------------------------------------
+
+
+def bridge_post(app, client, path, params, signed=True):
+    token = twilio_auth_token(app.config["SETTINGS"])
+    signature = simulator.sign(token, "http://localhost" + path, params) if signed else "bad"
+    return client.post(path, data=params, headers={"X-Twilio-Signature": signature})
+
+
+def test_bridge_refuses_unsigned_requests(app, client, request_id):
+    path = f"/twilio/voice/staff-bridge/{request_id}/connect"
+    assert bridge_post(app, client, path, {"Digits": "1"}, signed=False).status_code == 403
+
+
+def test_bridge_asks_for_1_then_dials_with_the_helpline_caller_id(app, client, request_id):
+    base = f"/twilio/voice/staff-bridge/{request_id}"
+    prompt = bridge_post(app, client, base, {"CallSid": "CA1"}).get_data(as_text=True)
+    assert "Press 1 to connect" in prompt and f'action="{base}/connect"' in prompt
+    wrong = bridge_post(app, client, base + "/connect", {"CallSid": "CA1", "Digits": "7"}).get_data(
+        as_text=True
+    )
+    assert "<Redirect" in wrong and "<Dial" not in wrong
+    dial = bridge_post(app, client, base + "/connect", {"CallSid": "CA1", "Digits": "1"}).get_data(
+        as_text=True
+    )
+    assert f'callerId="{HELPLINE_NUMBER}"' in dial and f"<Number>{TEXTER}</Number>" in dial
+
+
+def test_bridge_to_a_closed_request_says_so_and_hangs_up(app, client, store, request_id):
+    callbacks.claim(store, request_id, "ana@x.org")
+    callbacks.record_outcome(store, request_id, "ana@x.org", "reached", hours=app.extensions["hours"])
+    twiml = bridge_post(app, client, f"/twilio/voice/staff-bridge/{request_id}/connect", {"Digits": "1"})
+    assert "no longer open" in twiml.get_data(as_text=True) and "<Dial" not in twiml.get_data(as_text=True)

@@ -31,12 +31,12 @@ def test_the_real_samhsa_files_import_and_answer_searches(app):
     result = run(app, "import", str(SUT))
     assert result.exit_code == 0, result.output
     assert "Imported 14034 rows" in result.output
-    assert "as 13766 providers" in result.output  # a site listed once per program is one listing
+    assert "as 13763 providers" in result.output  # a site listed once per program is one listing
     result = run(app, "import", str(OTP))
     assert result.exit_code == 0, result.output
     assert "all offering methadone" in result.output  # a list of OTPs is a list of methadone clinics
     state = status(app)
-    assert state["sources"]["substance-use-treatment-geocoded"]["count"] == 13766
+    assert state["sources"]["substance-use-treatment-geocoded"]["count"] == 13763
     otps = state["sources"]["opioid-treatment-programs-geocoded"]["count"]
     assert 1800 < otps <= 1831
     assert state["services"]["methadone"] == otps
@@ -174,3 +174,23 @@ def test_status_of_an_empty_directory_reads_plainly(app):
     assert result.exit_code == 0
     assert "Directory: empty" in result.output
     assert "Locator:" in result.output and "breaker closed" in result.output
+
+
+def test_the_same_clinic_in_two_files_is_one_listing_with_both_services(app, tmp_path):
+    otp = tmp_path / "otp-list.csv"
+    otp.write_text(
+        "ID,ADDRESS,CITY,STATE,POSTAL\nWest Midtown Management Group,311 West 35th St.,New York,NY,10001\n"
+    )
+    sut = tmp_path / "facilities.csv"
+    sut.write_text(
+        "name1,street1,city,state,zip,phone,services,latitude,longitude\n"
+        'West Midtown Management Group Inc,"311 West 35th Street, 2nd Floor",New York,NY,10001,'
+        "212-555-0199,outpatient,40.7535,-73.9945\n"
+    )
+    assert run(app, "import", str(otp)).exit_code == 0
+    assert run(app, "import", str(sut)).exit_code == 0
+    r = app.extensions["redis"]
+    (clinic,) = repository.nearby(r, NYC.lat, NYC.lng, "all", (10,), 5).providers
+    assert clinic.services == ("methadone", "outpatient")
+    assert clinic.phone == "+12125550199"
+    assert clinic.approximate is False  # the file with coordinates wins over a ZIP centre

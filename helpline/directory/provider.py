@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from dataclasses import asdict, dataclass, field, replace
 
 
@@ -43,9 +44,27 @@ class Provider:
         return replace(self, miles=round(miles, 1))
 
 
+_STREET_WORDS = {
+    "street": "st", "avenue": "ave", "av": "ave", "road": "rd", "boulevard": "blvd", "drive": "dr",
+    "lane": "ln", "place": "pl", "court": "ct", "highway": "hwy", "parkway": "pkwy", "suite": "ste",
+    "west": "w", "east": "e", "north": "n", "south": "s", "first": "1st", "second": "2nd", "third": "3rd",
+}  # fmt: skip
+_NAME_NOISE = {"inc", "llc", "the", "corp", "co", "pc"}
+
+
+def _words(text: str) -> list[str]:
+    return re.sub(r"[^a-z0-9 ]", " ", text.lower()).split()
+
+
 def provider_id(name: str, street: str, zip_code: str) -> str:
-    """Stable across imports and sources, so the same clinic in two files is one listing."""
-    key = "|".join(" ".join(part.lower().split()) for part in (name, street, zip_code[:5]))
+    """Stable across imports and sources, so the same clinic in two files is one listing.
+
+    Spelling differences exports make ("311 West 35th St." / "311 West 35th Street", "Inc",
+    a floor after a comma) do not make two listings.
+    """
+    name_key = " ".join(w for w in _words(name) if w not in _NAME_NOISE)
+    street_key = " ".join(_STREET_WORDS.get(w, w) for w in _words(street.split(",")[0]))
+    key = "|".join((name_key, street_key, zip_code[:5]))
     return hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()[:16]
 
 

@@ -163,6 +163,7 @@ class Ask:
     finish_on_key: str = ""
     speech: bool = True
     timeout: int = 6
+    hints: str = "speech_hints"  # the catalog key of the words speech recognition should expect
 
 
 # What follows the words when nothing is asked.
@@ -239,7 +240,7 @@ def number_ask() -> Ask:
 
 
 def confirm_ask(step: str, key: str, params: dict) -> Ask:
-    return Ask(step, (Speak(key, params),))
+    return Ask(step, (Speak(key, params),), hints="yes_no_hints")
 
 
 def emergency_ask() -> Ask:
@@ -433,7 +434,7 @@ def providers_found(state: CallState, providers: list[dict], facts: CallFacts) -
         say = (Speak("providers_none", {"zip": state.zip or ""}),)
         return Turn(state, say, menu_ask(state.lang), intent="search_empty")
     say = (Speak("providers_intro", {"count": len(providers)}),) + tuple(
-        Speak("provider", p) for p in providers
+        Speak("provider" if p.get("phone") else "provider_no_phone", p) for p in providers
     )
     return Turn(state, say, _providers_ask(facts), intent="search")
 

@@ -87,7 +87,7 @@ def _gather(response: VoiceResponse, lang: str, ask: ivr.Ask, n: int) -> None:
     if ask.speech:
         options.update(
             language=catalog.render(lang, "tts_language"),
-            hints=catalog.render(lang, "speech_hints"),
+            hints=catalog.render(lang, ask.hints),
             speech_timeout="auto",
         )
     gather = Gather(**options)

@@ -10,7 +10,7 @@ from helpline.content import placeholders
 
 CONFIG = Path(__file__).resolve().parent.parent / "config"
 SOURCES = [Path(ivr.__file__), Path(calling.__file__), Path(calling.__file__).with_name("voice.py")]
-SETTINGS_KEYS = {"tts_voice", "tts_language", "speech_hints"}
+SETTINGS_KEYS = {"tts_voice", "tts_language", "speech_hints", "yes_no_hints"}
 
 
 @pytest.fixture(scope="module")

@@ -23,6 +23,8 @@ def test_a_call_is_greeted_with_the_menu_and_the_spanish_offer(phone_call, store
     gather = call.waiting
     assert gather.get("input") == "dtmf speech" and gather.get("language") == "en-US"
     assert "treatment" in gather.get("hints")
+    call.press("3")
+    assert call.waiting.get("hints").startswith("yes, no")
     spanish = [say for say in gather.iter("Say") if say.get("language") == "es-US"]
     assert spanish and spanish[0].get("voice") == "Polly.Lupe"
 

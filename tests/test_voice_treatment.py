@@ -30,7 +30,8 @@ def test_zip_is_read_back_digit_by_digit_then_the_three_nearest_are_read(phone_c
     assert "3 nearest treatment providers" in heard
     assert heard.index("Midtown Pain Care") < heard.index("Chelsea Methadone Clinic")
     assert "2 1 2, 5 5 5, 0 1 0 2" in heard  # phone numbers read slowly, in groups
-    assert "Hudson Recovery" in heard and "Village Bupe" not in heard
+    assert "Hudson Recovery, about 0.4 miles away. No phone number is listed." in heard
+    assert "Village Bupe" not in heard
     assert "press 1" in said(call.waiting.itertext())
 
 

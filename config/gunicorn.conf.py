@@ -14,3 +14,5 @@ graceful_timeout = 10
 accesslog = "-"
 # The access log must not carry phone numbers: paths only, never query strings or bodies.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+# gunicorn's control socket lives in the home directory, shared by every checkout; we do not use it.
+control_socket_disable = True

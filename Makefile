@@ -30,6 +30,9 @@ run: install
 	@echo "  In a second terminal, text it:"
 	@echo "    $(BIN)/flask simulate sms +15551230001 \"oih\""
 	@echo "  (or: . $(BIN)/activate && flask simulate sms +15551230001 \"oih\")"
+	@echo "  Call it:  $(BIN)/flask simulate call +15551230001 --digits 1"
+	@echo "  Staff and operator pages: http://127.0.0.1:$(PORT)/staff and /ops"
+	@echo "    (first: $(BIN)/flask staff add you@example.org --role operator)"
 	@echo ""
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
 
@@ -48,7 +51,10 @@ stop: install
 	$(BIN)/python -c "from config.settings import load_settings; from helpline.redis_client import stop_embedded_server; print('stopped' if stop_embedded_server(load_settings().var_dir) else 'not running')"
 
 bench: dev-install
-	$(BIN)/python bench/webhook.py
+	@for b in webhook search worker voice staff_queue ops; do \
+	  [ -f bench/$$b.py ] || continue; \
+	  echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py || exit 1; echo; \
+	done
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -95,6 +95,24 @@ def facts_for(line: CallLine, caller_id: str) -> ivr.CallFacts:
     return ivr.CallFacts(caller=phone, can_text=can_text)
 
 
+def known_language(line: CallLine, facts: ivr.CallFacts) -> str | None:
+    """The language this number chose before (by text or an earlier call): greet in it."""
+    if not facts.caller:
+        return None
+    texter = line.store.load_state(line.store.vault.phone_id(facts.caller)) or {}
+    return texter.get("lang") if texter.get("lang") in ivr.LANGUAGES else None
+
+
+def remember_language(line: CallLine, facts: ivr.CallFacts, lang: str) -> None:
+    """A language chosen on the phone is the one later texts and calls use."""
+    if not facts.caller:
+        return
+    phone_id = line.store.vault.phone_id(facts.caller)
+    texter = line.store.load_state(phone_id)
+    if texter is not None and texter.get("lang") != lang:
+        line.store.save_state(phone_id, {**texter, "lang": lang})
+
+
 def note(line: CallLine, facts: ivr.CallFacts, text: str) -> None:
     """A line in the caller's conversation, so staff see what happened on the phone."""
     if facts.caller:

@@ -165,6 +165,8 @@ def _answer_step(step_key: str, decide) -> Response:
     except Exception:
         calling.forget_step(calls, sid, step_key)
         raise
+    if turn.intent in ("spanish", "english"):
+        calling.remember_language(calls, facts, turn.state.lang)
     calls.store.count(f"call.menu.{turn.intent}", now)
     if turn.intent not in ("repeat", "unknown"):
         calling.note(calls, facts, f"(phone) {turn.intent}")
@@ -189,7 +191,7 @@ def _lang_arg() -> str:
 def incoming_call():
     def decide(state, facts, now):
         calling.call_started(line(), _call_sid(), facts, now)
-        return ivr.greeting(state.lang)
+        return ivr.greeting(calling.known_language(line(), facts) or state.lang)
 
     return _answer_step("call", decide)
 

@@ -195,3 +195,20 @@ def test_operators_see_calls_and_menu_choices_counted(phone_call, store):
     call.press("0")
     names = {k.decode().split(":")[2] for k in store.r.keys("hl:stat:*")}
     assert {"call.in", "call.menu.info", "call.menu.emergency"} <= names
+
+
+def test_a_number_that_chose_spanish_by_text_is_greeted_in_spanish(phone_call, text):
+    text("hola", sender=CALLER)
+    call = phone_call()
+    heard = said(call.start())
+    assert "Gracias por llamar" in heard and "For English, press 9" in heard
+    assert "press 2" in said(call.press("9"))
+    assert call.waiting.get("language") == "en-US"
+
+
+def test_english_chosen_on_the_phone_is_kept_for_texts(phone_call, text):
+    text("hola", sender=CALLER)
+    call = phone_call()
+    call.start()
+    call.press("9")
+    assert "Reply" in " ".join(text("menu", sender=CALLER))

@@ -30,7 +30,11 @@ def _operators_only():
 
 @bp.context_processor
 def _ops_globals():
-    return {"current_app_endpoints": set(current_app.view_functions), "now": time.time()}
+    return {
+        "current_app_endpoints": set(current_app.view_functions),
+        "now": time.time(),
+        "ops_attention": lambda: ops_health.needs_attention(ops_health.read_health(redis_conn())),
+    }
 
 
 def store():

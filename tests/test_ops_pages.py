@@ -248,3 +248,9 @@ def test_test_phone_never_acts_as_a_real_number_outside_development(app, store):
         assert allowed_number("+12127363100") is None
         assert allowed_number("+15551230001") == "+15551230001"
         assert allowed_number("not a number") is None
+
+
+@pytest.mark.parametrize("path", ["/ops/hours", "/ops/templates", "/ops/export"])
+def test_the_banner_is_on_every_ops_page(operator_client, path):
+    html = operator_client.get(path).get_data(as_text=True)
+    assert 'class="banner" role="alert"' in html and "No worker is running" in html

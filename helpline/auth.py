@@ -12,10 +12,21 @@ import secrets
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFError, CSRFProtect
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
@@ -75,13 +86,24 @@ def load_user(token: str) -> StaffUser | None:
     return StaffUser(token, account)
 
 
+def _sign_in_again():
+    """Signed out (or the session ended): to the sign-in page, also from an htmx poll."""
+    if request.headers.get("HX-Request"):
+        target = url_for(
+            "auth.login",
+            next=request.headers.get("HX-Current-URL") and urlsplit(request.headers["HX-Current-URL"]).path,
+        )
+        return Response(status=200, headers={"HX-Redirect": target})
+    return login_manager.unauthorized()
+
+
 def staff_required(view):
     """Any signed-in, enabled account (staff or operator); others go to the sign-in page."""
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         if not current_user.is_authenticated:
-            return login_manager.unauthorized()
+            return _sign_in_again()
         return view(*args, **kwargs)
 
     return wrapper
@@ -93,7 +115,7 @@ def operator_required(view):
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         if not current_user.is_authenticated:
-            return login_manager.unauthorized()
+            return _sign_in_again()
         if not current_user.is_operator:
             log.info("event=auth.forbidden path=%s", request.path)
             return render_template("forbidden.html"), 403
@@ -226,6 +248,11 @@ def init_app(app) -> None:
     app.before_request(_forget_cached_user)
     app.before_request(_protect_forms)
     app.register_blueprint(bp)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_refused(exc: CSRFError):
+        log.info("event=auth.csrf_refused path=%s", request.path)
+        return render_template("csrf_error.html", reason=exc.description), 400
 
     @app.context_processor
     def _globals():

@@ -141,8 +141,10 @@ def open_request_for(store: Store, phone_id: str) -> CallbackRequest | None:
 def waiting(store: Store, limit: int = 200) -> list[CallbackRequest]:
     """Open requests in the order staff should take them: crisis first, then oldest."""
     ids = store.r.zrange(Keys.callback_queue, 0, limit - 1)
-    requests = (get(store, i.decode()) for i in ids)
-    return [r for r in requests if r]
+    pipe = store.r.pipeline(transaction=False)  # one round trip for the whole list
+    for callback_id in ids:
+        pipe.hgetall(Keys.callback(callback_id.decode()))
+    return [CallbackRequest.from_redis(raw) for raw in pipe.execute() if raw]
 
 
 def phone_of(store: Store, request: CallbackRequest) -> str:

@@ -66,6 +66,7 @@ def test_claim_call_and_retry_until_the_final_text(
     assert "I need someone to call me" in sam.locator(".turns").inner_text()  # decrypted for staff
     sam.get_by_role("button", name="Claim").click()
     assert sam.get_by_role("button", name="Call them from the helpline").is_visible()
+    save_artifact(sam, "staff-request")
     olu.get_by_role("button", name="Claim").click()  # a second later, on a page that still offered it
     assert olu.get_by_text(f"{staff_user.email} has already claimed this request.").is_visible()
     assert olu.get_by_role("button", name="Call them from the helpline").count() == 0
@@ -154,3 +155,30 @@ def test_going_on_duty_with_a_phone_rings_it(live_server, page, staff_user, stor
     page.get_by_label("Phone to ring").fill("12")
     page.get_by_role("button", name="Go off duty").click()
     assert page.get_by_text("Could not change your duty").is_visible()
+
+
+def test_open_page_renews_the_claim_and_a_lost_session_goes_to_sign_in(
+    live_server, browser_context, staff_user, text, store
+):
+    text("call")
+    phone = browser_context(viewport={"width": 390, "height": 844}, is_mobile=True).new_page()
+    phone.clock.install()  # the page's timers run when the test says, not in real time
+    sign_in(phone, live_server, staff_user.email)
+    save_artifact(phone, "staff-queue-phone")
+    open_request(phone, live_server)
+    phone.get_by_role("button", name="Claim").click()
+    phone.get_by_text("Yours until").wait_for()
+    phone.wait_for_load_state("load")  # htmx has set up the page's timers
+    request_id = phone.url.rsplit("/", 1)[1]
+    first_lease = callbacks.get(store, request_id).lease_until
+    with phone.expect_response(re.compile(r".*/lease$")):
+        phone.clock.run_for(61_000)  # the open page renews its lease every minute
+    assert callbacks.get(store, request_id).lease_until > first_lease
+    assert phone.get_by_text("Yours until").is_visible()
+
+    phone.goto(f"{live_server}/staff")
+    phone.wait_for_load_state("load")
+    for key in store.r.scan_iter("hl:staff:session:*"):
+        store.r.delete(key)  # the session ends (signed out elsewhere, or expired)
+    phone.clock.run_for(6_000)  # the next queue poll finds it out
+    phone.wait_for_url(re.compile(r".*/login\?next=/staff$"))

@@ -34,7 +34,8 @@ def test_results_come_nearest_first_with_miles(app, findtreatment_fake):
     assert miles == sorted(miles)
     call = findtreatment_fake.calls[0]
     assert call["sAddr"].startswith('"38.') and call["limitType"] == "2" and call["sort"] == "0"
-    assert call["limitValue"] == str(round(10 * 1609.344))
+    assert call["limitValue"] == str(round(100 * 1609.344))  # one call: nearest first up to 100 miles
+    assert len(findtreatment_fake.calls) == 1
 
 
 def test_a_service_word_is_sent_as_a_code_and_checked_on_the_rows(app, findtreatment_fake):

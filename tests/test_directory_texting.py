@@ -109,3 +109,28 @@ def test_a_search_job_run_twice_texts_once(app, store, text, small_directory):
     run_workers(app)
     assert later_texts(store) == once
     assert sum("Midtown Pain Care" in t for t in once) == 1
+
+
+def test_a_texter_who_stops_before_the_search_runs_gets_nothing(app, store, text, small_directory):
+    text("10001")
+    text("STOP")
+    start = store.outbox_length()
+    run_workers(app)
+    assert later_texts(store, start) == []
+
+
+def test_a_city_and_state_searches_around_its_centre(app, store, text, small_directory):
+    replies = text("New York, NY")
+    assert "New York, NY" in replies[-1]
+    run_workers(app)
+    joined = "\n".join(later_texts(store))
+    assert joined.startswith("Treatment near New York, NY:")
+    assert "1) " in joined and "mi" in joined
+
+
+def test_the_search_logs_never_hold_the_number(app, store, text, small_directory, caplog):
+    text("10001")
+    with caplog.at_level("INFO"):
+        run_workers(app)
+    assert "event=search.answered" in caplog.text
+    assert TEXTER not in caplog.text and "+1******0001" in caplog.text

@@ -66,26 +66,28 @@ class Locator:
     def nearest(
         self, place: Place, wanted: tuple[str, ...], need: int, radii, hidden: set[str] = frozenset()
     ) -> tuple[list[Provider], int]:
-        """Up to `need` providers offering one of `wanted`, widening through `radii` (miles)."""
+        """Up to `need` providers offering one of `wanted`, and the first of `radii` that holds them.
+
+        One call at the widest radius: the locator answers nearest first, so its first page holds
+        every nearer answer, and the area's cache entry serves any radius.
+        """
+        rows = self.rows(place, radii[-1], wanted, page_size=max(20, need * 2))
         fits: list[Provider] = []
-        radius = radii[-1]
-        for radius in radii:
-            rows = self.rows(place, radius, wanted, page_size=max(20, need * 2))
-            fits = []
-            for row in rows:
-                provider = provider_from_locator_row(row, source="locator", updated=time.time())
-                if provider is None or provider.id in hidden:
-                    continue
-                if wanted and not set(wanted) & set(provider.services):
-                    continue
-                miles = row.get("miles")
-                if not isinstance(miles, int | float):
-                    miles = miles_between(place.lat, place.lng, provider.lat, provider.lng)
-                fits.append(provider.at(float(miles)))
-            fits.sort(key=lambda p: p.miles)
-            if len(fits) >= need:
-                break
-        return fits[:need], radius
+        for row in rows:
+            provider = provider_from_locator_row(row, source="locator", updated=time.time())
+            if provider is None or provider.id in hidden:
+                continue
+            if wanted and not set(wanted) & set(provider.services):
+                continue
+            miles = row.get("miles")
+            if not isinstance(miles, int | float):
+                miles = miles_between(place.lat, place.lng, provider.lat, provider.lng)
+            fits.append(provider.at(float(miles)))
+        fits.sort(key=lambda p: p.miles)
+        fits = fits[:need]
+        farthest = fits[-1].miles if fits else float("inf")
+        radius = next((r for r in radii if farthest <= r), radii[-1])
+        return fits, radius
 
     def rows(self, place: Place, radius_miles: int, wanted: tuple[str, ...], page_size: int) -> list[dict]:
         """One locator page near `place` (cached per area), or ProviderSourceUnavailable."""

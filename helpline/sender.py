@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 import phonenumbers
 import requests
 from flask import current_app
-from rq import Retry
+from rq import Callback, Retry
 from twilio.base.exceptions import TwilioRestException
 
 from helpline import queues, twilio_client
@@ -61,6 +61,18 @@ def _retry() -> Retry:
     return Retry(max=len(RETRY_INTERVALS), interval=list(RETRY_INTERVALS))
 
 
+def on_send_failure(job, connection, exc_type, exc_value, traceback) -> None:
+    """RQ failure callback: count a send that ran out of retries, for operators."""
+    if job.retries_left:  # RQ will run it again
+        return
+    current_app.extensions["store"].count("delivery.gave_up")
+    log.error("event=delivery.gave_up job=%s error=%s", job.id, getattr(exc_type, "__name__", exc_type))
+
+
+def _job_options() -> dict:
+    return {"retry": _retry(), "job_timeout": JOB_TIMEOUT, "on_failure": Callback(on_send_failure)}
+
+
 def queue_text(store: Store, phone: str, body: str, idempotency_key: str) -> None:
     """Hand a text to the workers. Only ciphertext goes into the job's arguments."""
     queues.enqueue(
@@ -70,8 +82,7 @@ def queue_text(store: Store, phone: str, body: str, idempotency_key: str) -> Non
         store.vault.encrypt(body).decode(),
         idempotency_key,
         job_id=f"text-{idempotency_key}",
-        retry=_retry(),
-        job_timeout=JOB_TIMEOUT,
+        **_job_options(),
     )
 
 
@@ -88,8 +99,7 @@ def queue_call(store: Store, to_phone: str, *, url: str, idempotency_key: str, c
         idempotency_key,
         caller_id,
         job_id=f"call-{idempotency_key}",
-        retry=_retry(),
-        job_timeout=JOB_TIMEOUT,
+        **_job_options(),
     )
 
 

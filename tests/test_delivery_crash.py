@@ -22,7 +22,10 @@ from helpline.redis_client import _embedded_paths, ensure_embedded_server, stop_
 from helpline.store import Keys
 from tests.conftest import HELPLINE_NUMBER, TEXTER
 
-DEADLINE = 30.0
+DEADLINE = 90.0  # generous: a worker starting on a loaded 2-core machine can take a while
+
+
+_log_dirs: list[Path] = []
 
 
 def wait_for(condition, what: str, timeout: float = DEADLINE):
@@ -32,7 +35,12 @@ def wait_for(condition, what: str, timeout: float = DEADLINE):
         if value:
             return value
         time.sleep(0.05)  # polling interval, not a wait for the worker
-    raise AssertionError(f"timed out waiting for {what}")
+    logs = "".join(
+        f"\n--- {log.name}\n" + "".join(log.read_text(errors="replace").splitlines(True)[-15:])
+        for folder in _log_dirs
+        for log in sorted(folder.glob("worker-*.log"))
+    )
+    raise AssertionError(f"timed out waiting for {what}{logs}")
 
 
 class Workers:
@@ -52,6 +60,7 @@ class Workers:
         }
         self.log_dir = log_dir
         self.processes: list[subprocess.Popen] = []
+        _log_dirs[:] = [log_dir]
 
     def start(self) -> subprocess.Popen:
         log = open(self.log_dir / f"worker-{len(self.processes)}.log", "wb")  # noqa: SIM115
@@ -101,7 +110,7 @@ def sent_marker(store, key: str) -> str:
 
 @pytest.mark.parametrize("after_accept", [True, False], ids=["after-twilio-took-it", "before-twilio-took-it"])
 def test_a_worker_killed_mid_send_is_recovered_and_texts_exactly_once(
-    store, redis, twilio_fake, workers, after_accept
+    store, redis, client, twilio_fake, workers, after_accept
 ):
     twilio_fake.hold_next(after_accept=after_accept)
     first = workers.start()
@@ -121,8 +130,9 @@ def test_a_worker_killed_mid_send_is_recovered_and_texts_exactly_once(
     assert sent_marker(store, "crash-1") == f"sent:{message['Sid']}"
     turns = [t["text"] for t in store.conversation(store.vault.phone_id(TEXTER))]
     assert turns == ["Your nearest providers"]
-    # The dead worker no longer counts as alive; the new one does.
+    # The dead worker no longer counts as alive; the new one does, and /healthz says so.
     assert wait_for(lambda: len(Worker.all(connection=redis)) == 1, "only the live worker to be registered")
+    assert client.get("/healthz").get_json()["workers"] == 1
 
 
 def test_many_texts_survive_a_worker_killed_in_the_middle_of_a_batch(store, redis, twilio_fake, workers):
@@ -133,7 +143,7 @@ def test_many_texts_survive_a_worker_killed_in_the_middle_of_a_batch(store, redi
     wait_for(lambda: len(twilio_fake.messages) >= 5, "some texts to go out")
     workers.kill_tree(first)
     workers.start()
-    wait_for(lambda: len(twilio_fake.messages) >= len(phones), "every text to go out", timeout=60)
+    wait_for(lambda: len(twilio_fake.messages) >= len(phones), "every text to go out")
     wait_for(
         lambda: all(sent_marker(store, f"batch-{n}").startswith("sent:") for n in range(40)), "all recorded"
     )
@@ -161,7 +171,7 @@ def test_queued_texts_survive_a_redis_crash_and_restart(live_twilio_settings, tw
 
             ensure_embedded_server(var)  # the restart: everything accepted before the crash is there
             pool.start()
-            wait_for(lambda: len(twilio_fake.messages) == 5, "the queued texts to go out")
+            wait_for(lambda: len(twilio_fake.messages) >= 5, "the queued texts to go out")
             client = redis_lib.Redis.from_url(url)
             wait_for(lambda: all(client.get(Keys.sent(f"redis-{n}")) for n in range(5)), "all recorded")
             assert sorted(m["Body"] for m in twilio_fake.to(TEXTER)) == [f"Kept {n}" for n in range(5)]

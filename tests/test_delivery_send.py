@@ -65,6 +65,8 @@ def test_retries_give_up_after_the_backoff_schedule(store, redis, twilio_fake):
     assert FailedJobRegistry(queue=queues.queue(queues.URGENT, redis)).get_job_ids() == ["text-reply-down"]
     assert twilio_fake.requests_seen == len(sender.RETRY_INTERVALS) + 1
     assert twilio_fake.messages == []
+    hour = time.strftime("%Y%m%d%H", time.gmtime())
+    assert int(store.r.get(Keys.stat("delivery.gave_up", hour))) == 1  # counted once, at the end
 
 
 def test_21610_marks_the_number_opted_out_and_is_not_retried(store, redis, twilio_fake):

@@ -1,0 +1,36 @@
+"""Development mode (no Twilio credentials): texts and calls land in the Redis outbox, once."""
+
+from __future__ import annotations
+
+from helpline import sender
+from helpline.store import Keys
+from tests.conftest import HELPLINE_NUMBER, TEXTER
+from tests.twilio_fixtures import drain_jobs
+
+
+def test_no_credentials_means_no_twilio_client(app):
+    assert app.config["SETTINGS"].development
+    assert app.extensions["twilio"] is None
+
+
+def test_texts_and_calls_go_to_the_outbox_once(store, redis):
+    sender.queue_text(store, TEXTER, "Hello", "dev-1")
+    sender.queue_call(store, TEXTER, url="/twilio/voice/bridge", idempotency_key="dev-call")
+    drain_jobs(redis)
+    sender.queue_text(store, TEXTER, "Hello", "dev-1")
+    sender.queue_call(store, TEXTER, url="/twilio/voice/bridge", idempotency_key="dev-call")
+    drain_jobs(redis)
+
+    outbox = store.outbox()
+    assert [(m["kind"], m["to"]) for m in outbox] == [("sms", TEXTER), ("call", TEXTER)]
+    assert outbox[0]["body"] == "Hello"
+    assert outbox[1]["url"].startswith("http") and outbox[1]["url"].endswith("/twilio/voice/bridge")
+    assert outbox[1]["caller_id"] == HELPLINE_NUMBER
+    assert TEXTER.encode() not in b"".join(redis.lrange(Keys.outbox, 0, -1))  # encrypted at rest
+
+
+def test_opted_out_numbers_get_no_text_in_development_either(store, redis):
+    store.set_opted_out(store.vault.phone_id(TEXTER), True)
+    sender.queue_text(store, TEXTER, "Hello", "dev-2")
+    drain_jobs(redis)
+    assert store.outbox() == []

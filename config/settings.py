@@ -70,6 +70,8 @@ class Settings:
     national_helpline: str = "1-800-662-4357"
     # A listing not refreshed in this many days is flagged for review on /ops/directory.
     directory_stale_days: int = 365
+    # Set -> GET /metrics needs `Authorization: Bearer <token>` (the figures say how busy the line is).
+    metrics_token: str | None = None
     extra: dict = field(default_factory=dict)
 
     @property
@@ -102,6 +104,7 @@ def load_settings(**overrides) -> Settings:
         retention_days=_int("HELPLINE_RETENTION_DAYS", 30),
         sms_rate_limit_per_minute=_int("HELPLINE_SMS_RATE_LIMIT", 20),
         directory_stale_days=_int("HELPLINE_DIRECTORY_STALE_DAYS", 365),
+        metrics_token=_env("HELPLINE_METRICS_TOKEN"),
     )
     return settings.with_overrides(**overrides)
 

@@ -6,11 +6,12 @@ answers the same figures. Label values are checked names or error codes, never n
 
 from __future__ import annotations
 
+import hmac
 import logging
 import re
 
 import redis
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response, current_app, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from rq import Worker
@@ -143,6 +144,9 @@ class HelplineCollector:
 
 @bp.get("/metrics")
 def metrics():
+    token = current_app.config["SETTINGS"].metrics_token
+    if token and not hmac.compare_digest(request.headers.get("Authorization", ""), f"Bearer {token}"):
+        return Response("metrics need a bearer token\n", status=401, headers={"WWW-Authenticate": "Bearer"})
     registry = current_app.extensions["metrics_registry"]
     return Response(generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
 

@@ -88,3 +88,11 @@ def test_searches_and_outcomes_have_their_own_families(client, store):
     assert figures["helpline_provider_searches_found_total"][()] == 2
     assert figures["helpline_provider_searches_empty_total"][()] == 1
     assert figures["helpline_callback_outcomes_total"][(("outcome", "no_answer"),)] == 1
+
+
+def test_metrics_can_require_a_bearer_token(settings):
+    app = create_app(settings.with_overrides(metrics_token="s3cret"), flask={"TESTING": True})
+    client = app.test_client()
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert client.get("/metrics", headers={"Authorization": "Bearer s3cret"}).status_code == 200

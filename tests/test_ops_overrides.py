@@ -124,3 +124,19 @@ def test_simulated_text_uses_edited_template(live, signed_post):
     assert simulator.twiml_messages(response.data) == [
         "Helpline help. National line 1-800-662-4357. Reply STOP to opt out."
     ]
+
+
+def test_hours_edited_by_an_operator_are_what_callers_hear(live, phone_call):
+    call = phone_call()
+    call.start()
+    call.press("3")
+    assert "call you back soon" in " ".join(call.press("1"))  # the always-open test hours
+    today = dt.datetime.now(dt.UTC).astimezone(live.hours().timezone).date()
+    live.save_hours(
+        {"timezone": "America/New_York", "weekly": {"wed": ["13:00-15:00"]}, "holidays": [today.isoformat()]}
+    )
+    later = phone_call(caller="+15551230012")
+    later.start()
+    later.press("3")
+    heard = " ".join(later.press("1"))
+    assert "closed right now" in heard

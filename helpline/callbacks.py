@@ -277,6 +277,32 @@ return 1
 """
 
 
+# Put a claim whose lease ran out back to waiting (unless it was renewed or reclaimed meanwhile).
+_LAPSE = """
+local raw = redis.call('HMGET', KEYS[1], 'status', 'lease_until')
+if not raw[1] or cjson.decode(raw[1]) ~= 'claimed' then return 0 end
+local lease = raw[2] and cjson.decode(raw[2])
+if lease and lease ~= cjson.null and lease > tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'status', '"waiting"', 'claimed_by', 'null', 'lease_until', 'null',
+  'updated', ARGV[1])
+return 1
+"""
+
+
+def return_lapsed_claims(store: Store, requests: list[CallbackRequest], now: float | None = None) -> int:
+    """Write back what `effective_status` already shows: abandoned claims are waiting again."""
+    now = now or time.time()
+    returned = 0
+    for request in requests:
+        if request.status != "claimed" or holder(request, now):
+            continue
+        if _script(store, "lapse", _LAPSE)(keys=[Keys.callback(request.id)], args=[json.dumps(now)]):
+            audit.record(store, request.id, "system", "lease lapsed", request.claimed_by or "", now=now)
+            request.status, request.claimed_by, request.lease_until = "waiting", None, None
+            returned += 1
+    return returned
+
+
 def _script(store: Store, name: str, source: str):
     scripts = store.__dict__.setdefault("_callback_scripts", {})
     if name not in scripts:

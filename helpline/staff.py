@@ -76,6 +76,7 @@ def queue_fragment():
 def _queue_context() -> dict:
     now = time.time()
     open_requests = callbacks.waiting(_store())
+    callbacks.return_lapsed_claims(_store(), open_requests, now)
     due = [r for r in open_requests if callbacks.is_due(r, now)]
     later = sorted(
         (r for r in open_requests if not callbacks.is_due(r, now)), key=lambda r: r.next_attempt_at

@@ -287,3 +287,14 @@ def test_texting_yes_to_the_check_in_closes_the_journey(app, store, text, waitin
     assert callbacks.waiting(store) == []
     assert callbacks.follow_up_state(store, waiting_request.id)["answer"] == "yes"
     assert callbacks.expire_follow_up(store, waiting_request.id) is None
+
+
+def test_lapsed_claims_are_written_back_as_waiting_with_an_audit_entry(store, waiting_request):
+    t0 = time.time()
+    callbacks.claim(store, waiting_request.id, "ana@x.org", now=t0)
+    assert callbacks.return_lapsed_claims(store, callbacks.waiting(store), now=t0 + 60) == 0
+    later = t0 + callbacks.LEASE_SECONDS + 1
+    assert callbacks.return_lapsed_claims(store, callbacks.waiting(store), now=later) == 1
+    request = callbacks.get(store, waiting_request.id)
+    assert (request.status, request.claimed_by) == ("waiting", None)
+    assert audit.trail(store, request.id)[-1].action == "lease lapsed"

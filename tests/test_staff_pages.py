@@ -109,3 +109,23 @@ def test_bridge_to_a_closed_request_says_so_and_hangs_up(app, client, store, req
     callbacks.record_outcome(store, request_id, "ana@x.org", "reached", hours=app.extensions["hours"])
     twiml = bridge_post(app, client, f"/twilio/voice/staff-bridge/{request_id}/connect", {"Digits": "1"})
     assert "no longer open" in twiml.get_data(as_text=True) and "<Dial" not in twiml.get_data(as_text=True)
+
+
+WEIRD = ["", "x" * 5000, "\x00\xff", "😀" * 50, "' OR 1=1 --", "+1" + "9" * 40]
+
+
+@pytest.mark.parametrize("value", WEIRD)
+def test_bad_input_on_every_staff_form_is_never_a_server_error(client, staff_user, request_id, value):
+    login(client, staff_user.email)
+    token = csrf_token(client, "/staff")
+    for path in ("claim", "release", "lease", "call", "outcome", "note"):
+        for target in (request_id, value[:100] or "x"):
+            response = client.post(
+                f"/staff/callbacks/{target}/{path}",
+                data={"csrf_token": token, "outcome": value, "note": value, "provider": value},
+            )
+            assert response.status_code < 500, (path, target, response.status_code)
+    response = client.post("/staff/duty", data={"csrf_token": token, "on_duty": value, "phone": value})
+    assert response.status_code < 500
+    response = client.post("/login", data={"csrf_token": token, "email": value, "password": value})
+    assert response.status_code < 500

@@ -241,6 +241,15 @@ def on_duty_phones(store: Store) -> list[str]:
     return accounts.on_duty_phones(store)
 
 
+def staff_accepted(line: CallLine, call_sid: str) -> None:
+    """A staff phone pressed 1 at the whisper: the caller's call is taken by a person."""
+    state = load_call(line.store, call_sid)
+    if state is not None and not state.staff_accepted:
+        save_call(line.store, call_sid, replace(state, staff_accepted=True))
+        line.store.count("call.talk.accepted")
+        log.info("event=call.staff_accepted sid=%s", call_sid)
+
+
 # -- voicemail ---------------------------------------------------------------------------------
 
 

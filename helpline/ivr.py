@@ -110,6 +110,7 @@ class CallState:
     providers: tuple[dict, ...] = ()  # the ones read out, to text them on request
     callback_id: str | None = None
     crisis: bool = False
+    staff_accepted: bool = False  # a staff phone pressed 1 at the whisper
     turn: int = 0  # counts answers, so a Twilio retry of the same step is recognised
 
     @classmethod
@@ -525,9 +526,13 @@ def voicemail(state: CallState, why: str) -> Turn:
     )
 
 
-def dial_finished(state: CallState, dial_status: str) -> Turn:
-    """After ringing staff: a call that was answered ends politely; anything else goes to voicemail."""
-    if dial_status == "completed":
+def dial_finished(state: CallState, dial_status: str, bridged: bool) -> Turn:
+    """After ringing staff: a call a person took ends politely; anything else goes to voicemail.
+
+    "completed" alone is not enough: a staff phone's own voicemail also answers, then hangs up at
+    the whisper; only a bridged call (a person pressed 1) counts.
+    """
+    if dial_status == "completed" and (bridged or state.staff_accepted):
         return Turn(state, (Speak("thanks_goodbye"),), then=Hangup(), intent="talk_answered")
     return voicemail(state, "voicemail_nobody")
 

@@ -73,6 +73,7 @@ class PhoneCall:
     helpline: str
     sid: str = field(default_factory=lambda: "CA" + uuid.uuid4().hex)
     dial_outcome: str = "no-answer"  # what ringing staff phones comes to
+    staff_presses: str = "1"  # what the staff phone that picks up presses at the whisper
     check: Callable[[str], object] | None = None  # run on every TwiML response (tests check it)
     heard: list[str] = field(default_factory=list)  # everything, in order
     responses: list[str] = field(default_factory=list)
@@ -194,7 +195,13 @@ class PhoneCall:
                 who = f"{len(numbers)} staff phone(s)" if verb.find("Number") is not None else numbers[0]
                 self._note(f"(ringing {who}: {outcome})", lines)
                 if verb.get("action"):
-                    return verb.get("action"), {"DialCallStatus": outcome, "DialCallDuration": "0"}
+                    bridged = outcome == "completed" and self._staff_leg(verb, lines)
+                    result = {
+                        "DialCallStatus": outcome,
+                        "DialCallDuration": "0",
+                        "DialBridged": str(bridged).lower(),
+                    }
+                    return verb.get("action"), result
             elif verb.tag in ("Hangup", "Reject"):
                 self._note("(the helpline hangs up)", lines)
                 self.ended = True
@@ -203,6 +210,33 @@ class PhoneCall:
             self._note("(the call ends)", lines)
             self.ended = True
         return None
+
+    def _staff_leg(self, dial: ElementTree.Element, lines: list[str]) -> bool:
+        """The first staff phone picks up: it hears the whisper and presses `staff_presses`."""
+        number = dial.find("Number")
+        if number is None or not number.get("url"):
+            return True  # a plain number: connected as soon as it answers
+        leg = call_params(
+            dial.get("callerId") or self.helpline, (number.text or "").strip(), "CA" + uuid.uuid4().hex
+        )
+        leg.update(Direction="outbound-dial", ParentCallSid=self.sid)
+        status, body = self.post(path_of(number.get("url")), leg)
+        if status != 200:
+            raise CallFailed(f"the whisper answered {status}: {body[:300]}")
+        if self.check:
+            self.check(body)
+        gather = ElementTree.fromstring(body).find("Gather")  # noqa: S314 - the service's own TwiML
+        if gather is None or not self.staff_presses:
+            self._note("(a staff phone picks up; nobody presses 1)", lines)
+            return False
+        status, body = self.post(path_of(gather.get("action")), dict(leg, Digits=self.staff_presses))
+        if self.check:
+            self.check(body)
+        accepted = status == 200 and len(ElementTree.fromstring(body)) == 0  # noqa: S314 - empty: bridged
+        self._note(
+            f"(staff press {self.staff_presses}: {'connected' if accepted else 'not connected'})", lines
+        )
+        return accepted
 
     def _hear(self, say: ElementTree.Element, lines: list[str]) -> None:
         text = " ".join((say.text or "").split())

@@ -210,10 +210,11 @@ def step(step: str):
 @twilio_signed
 def dial_done():
     status = request.form.get("DialCallStatus", "")[:32]
+    bridged = request.form.get("DialBridged", "").lower() == "true"
 
     def decide(state, facts, now):
         line().store.count(f"call.talk.{re.sub(r'[^a-z-]', '', status) or 'unknown'}", now)
-        return ivr.dial_finished(state, status)
+        return ivr.dial_finished(state, status, bridged)
 
     return _answer_step(f"dial-done:{_turn_number()}", decide)
 
@@ -254,6 +255,10 @@ def whisper_answer():
     response = VoiceResponse()
     if request.form.get("Digits", "") != "1":
         response.hangup()
+        return twiml(response)
+    parent = request.form.get("ParentCallSid", "")
+    if SID_RE.match(parent):
+        calling.staff_accepted(line(), parent)
     return twiml(response)  # an empty response bridges the caller to this staff phone
 
 

@@ -191,11 +191,16 @@ def test_talk_now_goes_to_voicemail_when_closed_or_nobody_is_on_duty(open_now, p
 
 @pytest.mark.parametrize("status", ["no-answer", "busy", "failed", "canceled", ""])
 def test_unanswered_ringing_goes_to_voicemail(status):
-    assert isinstance(ivr.dial_finished(CallState(), status).then, ivr.RecordVoicemail)
+    assert isinstance(ivr.dial_finished(CallState(), status, False).then, ivr.RecordVoicemail)
 
 
 def test_answered_ringing_ends_politely():
-    assert isinstance(ivr.dial_finished(CallState(), "completed").then, ivr.Hangup)
+    assert isinstance(ivr.dial_finished(CallState(), "completed", True).then, ivr.Hangup)
+    assert isinstance(ivr.dial_finished(CallState(staff_accepted=True), "completed", False).then, ivr.Hangup)
+
+
+def test_a_staff_phone_voicemail_that_answered_is_not_a_person():
+    assert isinstance(ivr.dial_finished(CallState(), "completed", False).then, ivr.RecordVoicemail)
 
 
 def test_emergency_offers_988_now():

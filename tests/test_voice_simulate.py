@@ -83,3 +83,9 @@ def test_unreachable_server_is_said_clearly(app):
     )
     assert result.exit_code == 1
     assert "could not reach the service" in result.output
+
+
+def test_answer_lets_an_on_duty_staff_phone_take_the_call(app, nothing_listening, staff_on_duty):
+    output = simulate(app, "--digits", "4", "--answer")
+    assert "(ringing 2 staff phone(s): completed)" in output
+    assert "(staff press 1: connected)" in output and "Thank you for calling" in output

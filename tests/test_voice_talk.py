@@ -18,7 +18,7 @@ def total(store, name: str) -> int:
     return int(store.r.get(Keys.stat(name, "total")) or 0)
 
 
-def test_in_hours_every_on_duty_phone_rings_at_once_with_a_whisper(phone_call, staff_on_duty):
+def test_in_hours_every_on_duty_phone_rings_at_once_with_a_whisper(phone_call, staff_on_duty, store):
     call = phone_call(dial_outcome="completed")
     call.start()
     heard = said(call.press("4"))
@@ -29,7 +29,17 @@ def test_in_hours_every_on_duty_phone_rings_at_once_with_a_whisper(phone_call, s
     assert {n.get("url").split("?")[0] for n in dial.iter("Number")} == {
         "http://localhost/twilio/voice/whisper"
     }
+    assert "(staff press 1: connected)" in heard
     assert "Thank you for calling" in heard and call.ended
+    assert total(store, "call.talk.accepted") == 1
+
+
+def test_a_staff_phone_voicemail_picking_up_does_not_take_the_call(phone_call, staff_on_duty, store):
+    call = phone_call(dial_outcome="completed", staff_presses="")
+    call.start()
+    heard = said(call.press("4"))
+    assert "nobody presses 1" in heard
+    assert "nobody from our team can take your call" in heard and call.waiting.tag == "Record"
 
 
 def test_off_duty_and_disabled_staff_are_not_rung(phone_call, staff_on_duty, store):

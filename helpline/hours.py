@@ -100,9 +100,8 @@ class BusinessHours:
                     return candidate
         raise InvalidHours("no opening in the next 400 days")
 
-    def describe(self, lang: str, at: dt.datetime | None = None) -> str:
-        """`Mon-Fri 9am-7pm, Sat 10am-2pm ET`: days with the same hours grouped."""
-        names = DAY_NAMES.get(lang, DAY_NAMES["en"])
+    def day_groups(self) -> list[tuple[int, int, tuple]]:
+        """Runs of weekdays (0 = Monday) with the same opening ranges: `[(0, 4, ranges), (5, 5, …)]`."""
         groups: list[tuple[int, int, tuple]] = []
         for i in range(7):
             ranges = self.weekly[i]
@@ -110,10 +109,13 @@ class BusinessHours:
                 groups[-1] = (groups[-1][0], i, ranges)
             else:
                 groups.append((i, i, ranges))
+        return [group for group in groups if group[2]]
+
+    def describe(self, lang: str, at: dt.datetime | None = None) -> str:
+        """`Mon-Fri 9am-7pm, Sat 10am-2pm ET`: days with the same hours grouped."""
+        names = DAY_NAMES.get(lang, DAY_NAMES["en"])
         parts = []
-        for first, last, ranges in groups:
-            if not ranges:
-                continue
+        for first, last, ranges in self.day_groups():
             days = names[first] if first == last else f"{names[first]}-{names[last]}"
             times = ", ".join(f"{_clock(s, lang)}-{_clock(e, lang)}" for s, e in ranges)
             parts.append(f"{days} {times}")

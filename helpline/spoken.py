@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from helpline.hours import DAYS, BusinessHours
+from helpline.hours import BusinessHours
 
 DAY_WORDS = {
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
@@ -62,17 +62,8 @@ def hours_said(hours: BusinessHours, lang: str, at: dt.datetime) -> str:
     lang = lang if lang in DAY_WORDS else "en"
     names = DAY_WORDS[lang]
     one_day, day_span = DAY_SPANS[lang]
-    groups: list[tuple[int, int, tuple]] = []
-    for i in range(len(DAYS)):
-        ranges = hours.weekly[i]
-        if groups and groups[-1][2] == ranges and groups[-1][1] == i - 1:
-            groups[-1] = (groups[-1][0], i, ranges)
-        else:
-            groups.append((i, i, ranges))
     parts = []
-    for first, last, ranges in groups:
-        if not ranges:
-            continue
+    for first, last, ranges in hours.day_groups():
         days = (
             one_day.format(a=names[first])
             if first == last

@@ -4,18 +4,9 @@ import pytest
 
 from config.settings import CONFIG_DIR
 from helpline.content import LANGUAGES, REQUIRED_PLACEHOLDERS, Catalog, count_segments, placeholders
+from helpline.template_rules import WORST_CASE
 
 CATALOG = Catalog.load(CONFIG_DIR)
-# The longest values each placeholder takes in practice.
-WORST_CASE = {
-    "hours": "Mon-Fri 9:30am-7:30pm, Sat 10:30am-2:30pm EST",
-    "next_open": "Mon 10:30am",
-    "moment": "Mon 10:30am",
-    "when": "desde el mie 10:30",
-    "place": "Rancho Santa Margarita, CA",
-    "helpline": "1-800-662-4357",
-    "provider": "Comprehensive Behavioral Health Center of Rancho Santa Margar",  # 60 chars, cut
-}
 INFORMATIONAL = ("oih", "signs", "tolerance", "treat")
 
 

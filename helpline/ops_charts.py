@@ -6,7 +6,7 @@ from markupsafe import Markup, escape
 
 from helpline.figures import Point
 
-WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP = 640, 180, 34, 22, 10
+WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP = 640, 200, 40, 26, 10
 
 
 def bar_chart(points: list[Point], title: str, label_format: str = "%H", label_every: int = 3) -> Markup:

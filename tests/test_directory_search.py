@@ -77,3 +77,15 @@ def test_get_provider_returns_the_listing_with_its_services(app, small_directory
     assert found.services == ("buprenorphine", "outpatient")
     assert found.phone == "+12125550104"
     assert repository.get_provider(r, "no-such-id") is None
+
+
+def test_the_directory_in_use_never_expires_and_the_old_one_does(app, small_directory):
+    from helpline.store import Keys
+
+    r = app.extensions["redis"]
+    old = repository.current_version(r)
+    repository.replace_source(r, "test", small_directory[:3], "again.csv")
+    new = repository.current_version(r)
+    assert new != old
+    assert all(r.ttl(key) == -1 for key in repository.meta(r, new)["keys"])  # kept for good
+    assert 0 < r.ttl(Keys.directory_providers(old)) <= repository.OLD_VERSION_GRACE_SECONDS

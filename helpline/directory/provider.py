@@ -37,8 +37,11 @@ class Provider:
     def from_json(cls, raw: str | bytes, miles: float = 0.0) -> Provider:
         data = json.loads(raw)
         data["services"] = tuple(data.get("services") or ())
-        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        return cls(**known, miles=miles)
+        data["miles"] = miles
+        try:
+            return cls(**data)
+        except TypeError:  # written by another version of this class: keep the fields we know
+            return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
 
     def at(self, miles: float) -> Provider:
         return replace(self, miles=round(miles, 1))

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 ALL = "all"
 FACETS = (ALL, *svc.SERVICES, *svc.OUTCOME_SERVICES)  # one GEO set each: a search reads exactly one
 OLD_VERSION_GRACE_SECONDS = 300  # searches that read the old pointer still find its keys
+UNFINISHED_BUILD_SECONDS = 3600  # a version never switched to disappears on its own
 _VERSION = "{v}"  # placeholder the search script fills with the current version
 
 # One round trip: follow the pointer, widen the radius, skip hidden listings, fetch the rows.
@@ -48,9 +49,12 @@ local function search(radius)
   end
   return kept
 end
--- The first radius answers most searches; otherwise the widest one holds every nearer answer.
-local found = search(ARGV[6])
-if #found <= need and #ARGV > 6 then found = search(ARGV[#ARGV]) end
+-- Widen step by step: a small circle in a city is far cheaper than the widest one.
+local found = {}
+for i = 6, #ARGV do
+  found = search(ARGV[i])
+  if #found > need then break end
+end
 local reached = nil
 if #found >= need then
   local far = tonumber(found[need][2])
@@ -127,7 +131,7 @@ def nearby(r: redis.Redis, lat: float, lng: float, facet: str, radii: Iterable[i
         return Nearby(None, radii[-1], [])
     version, reached = out[0].decode(), int(out[1])
     providers = [
-        Provider.from_json(raw, float(dist)).at(float(dist))
+        Provider.from_json(raw, round(float(dist), 1))
         for dist, raw in zip(out[2::2], out[3::2], strict=True)
         if raw
     ]
@@ -258,6 +262,8 @@ def _build_and_switch(r: redis.Redis, source: str, providers: list[Provider], fi
         "keys": written,
     }
     pipe.hset(Keys.directory_meta(version), mapping={k: json.dumps(v) for k, v in new_meta.items()})
+    for key in written:
+        pipe.expire(key, UNFINISHED_BUILD_SECONDS)  # an import killed half-way leaves nothing behind
     pipe.execute()
 
     with r.pipeline() as switch:
@@ -267,6 +273,8 @@ def _build_and_switch(r: redis.Redis, source: str, providers: list[Provider], fi
                 raise DirectoryChanged(source)
             switch.multi()
             switch.set(Keys.directory_current, version)
+            for key in written:
+                switch.persist(key)
             for key in old_meta.get("keys", []):
                 switch.expire(key, OLD_VERSION_GRACE_SECONDS)
             switch.execute()

@@ -150,31 +150,40 @@ def test_many_texts_survive_a_worker_killed_in_the_middle_of_a_batch(store, redi
     assert sorted(m["To"] for m in twilio_fake.messages) == sorted(phones)  # each once, none lost
 
 
+def _crash_redis(var: Path) -> None:
+    data_dir, _ = _embedded_paths(var)
+    pid = int((data_dir / "redis.pid").read_text())
+    os.kill(pid, signal.SIGKILL)
+    wait_for(lambda: not psutil.pid_exists(pid) or psutil.Process(pid).status() == "zombie", "redis to die")
+
+
 def test_queued_texts_survive_a_redis_crash_and_restart(live_twilio_settings, twilio_fake, tmp_path):
-    """Its own embedded Redis (append-only, fsync always), killed with SIGKILL while texts wait."""
+    """Its own embedded Redis (append-only, fsync always), killed with SIGKILL while texts wait,
+    and again under a running worker: the worker reconnects and sends each text once."""
     var = tmp_path / "own-redis"
     url = ensure_embedded_server(var)
     settings = live_twilio_settings.with_overrides(redis_url=url)
     app = create_app(settings)
     pool = Workers(settings, url, tmp_path)
+    client = redis_lib.Redis.from_url(url)
     try:
         with app.app_context():
             store = app.extensions["store"]
             for n in range(5):
                 sender.queue_text(store, TEXTER, f"Kept {n}", f"redis-{n}")
-            data_dir, _ = _embedded_paths(var)
-            pid = int((data_dir / "redis.pid").read_text())
-            os.kill(pid, signal.SIGKILL)
-            wait_for(
-                lambda: not psutil.pid_exists(pid) or psutil.Process(pid).status() == "zombie", "redis to die"
-            )
-
+            _crash_redis(var)
             ensure_embedded_server(var)  # the restart: everything accepted before the crash is there
-            pool.start()
+            worker = pool.start()
             wait_for(lambda: len(twilio_fake.messages) >= 5, "the queued texts to go out")
-            client = redis_lib.Redis.from_url(url)
             wait_for(lambda: all(client.get(Keys.sent(f"redis-{n}")) for n in range(5)), "all recorded")
-            assert sorted(m["Body"] for m in twilio_fake.to(TEXTER)) == [f"Kept {n}" for n in range(5)]
+
+            _crash_redis(var)  # now with the worker connected and waiting for work
+            ensure_embedded_server(var)
+            for n in range(5, 8):
+                sender.queue_text(store, TEXTER, f"Kept {n}", f"redis-{n}")
+            wait_for(lambda: len(twilio_fake.messages) >= 8, "the texts queued after the restart")
+            assert worker.poll() is None  # the same worker, reconnected
+            assert sorted(m["Body"] for m in twilio_fake.to(TEXTER)) == [f"Kept {n}" for n in range(8)]
     finally:
         pool.close()
         stop_embedded_server(var)

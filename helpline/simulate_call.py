@@ -239,7 +239,7 @@ class PhoneCall:
         return accepted
 
     def _hear(self, say: ElementTree.Element, lines: list[str]) -> None:
-        text = " ".join((say.text or "").split())
+        text = " ".join("".join(say.itertext()).split())
         lines.append(text)
         self.heard.append(f"helpline: {text}")
 

@@ -11,7 +11,7 @@ import re
 import time
 
 from flask import Blueprint, Response, abort, current_app, request, url_for
-from twilio.twiml.voice_response import Dial, Gather, Number, VoiceResponse
+from twilio.twiml.voice_response import Dial, Gather, Number, Say, VoiceResponse
 
 from helpline import calling, ivr, spoken
 from helpline.calling import CallLine
@@ -26,6 +26,8 @@ MAX_INPUT = 200  # a Gather result longer than this is not an answer to our ques
 RING_SECONDS = 20  # long enough for staff to pick up, short of a phone's own voicemail (~25 s)
 VOICEMAIL_SECONDS = 120
 CRISIS_LINE = "988"  # the Suicide and Crisis Lifeline, reachable from any US number
+SLOW_KEYS = {"provider", "provider_no_phone", "zip_confirm", "number_confirm"}
+SLOW_RATE = "85%"
 SPOKEN_PARAMS = {"zip": spoken.digits, "last4": spoken.digits, "number": spoken.phone, "phone": spoken.phone}
 
 
@@ -72,7 +74,14 @@ def _say(target, lang: str, speak: ivr.Speak) -> None:
     params = {k: SPOKEN_PARAMS[k](str(v)) if k in SPOKEN_PARAMS else v for k, v in speak.params.items()}
     params.setdefault("helpline", spoken.phone(line().national_helpline))
     text = catalog.render(lang, speak.key, **params)
-    target.say(text, voice=catalog.render(lang, "tts_voice"), language=catalog.render(lang, "tts_language"))
+    voice, language = catalog.render(lang, "tts_voice"), catalog.render(lang, "tts_language")
+    if speak.key not in SLOW_KEYS:
+        target.say(text, voice=voice, language=language)
+        return
+    say = Say(voice=voice, language=language)
+    say.prosody(text, rate=SLOW_RATE)  # names and numbers to write down: slower, then a pause
+    say.break_(time="700ms")
+    target.append(say)
 
 
 def _gather(response: VoiceResponse, lang: str, ask: ivr.Ask, n: int) -> None:

@@ -4,6 +4,7 @@ import pytest
 from rq import SimpleWorker
 
 from helpline import queues
+from tests.twiml_check import check_voice
 from tests.voice_fixtures import CALLER
 
 
@@ -33,6 +34,8 @@ def test_zip_is_read_back_digit_by_digit_then_the_three_nearest_are_read(phone_c
     assert "Hudson Recovery, about 0.4 miles away. No phone number is listed." in heard
     assert "Village Bupe" not in heard
     assert "press 1" in said(call.waiting.itertext())
+    slow = [p for p in check_voice(call.responses[-1]).iter("prosody") if "Midtown" in p.text]
+    assert slow and slow[0].get("rate") == "85%"  # names and numbers read slowly
 
 
 def test_providers_are_texted_on_request_the_way_texters_get_them(phone_call, small_directory, store, redis):

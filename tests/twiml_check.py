@@ -20,9 +20,12 @@ CHILDREN = {
     "Gather": {"Say", "Play", "Pause"},
     "Dial": {"Number", "Client", "Conference", "Queue", "Sip", "Sim", "Application"},
     "Say": {"break", "emphasis", "lang", "p", "phoneme", "prosody", "s", "say-as", "sub", "w"},
+    "prosody": {"break", "emphasis", "lang", "p", "phoneme", "s", "say-as", "sub", "w"},
 }
 ATTRIBUTES = {
     "Response": set(),
+    "prosody": {"rate", "pitch", "volume"},
+    "break": {"time", "strength"},
     "Say": {"voice", "language", "loop"},
     "Play": {"loop", "digits"},
     "Pause": {"length"},
@@ -52,7 +55,7 @@ ATTRIBUTES = {
 URL_ATTRIBUTES = {"action", "url", "statusCallback", "recordingStatusCallback", "transcribeCallback"}
 LANGUAGES = {"en-US", "es-US", "es-MX", "es-ES", "en-GB"}
 TEXT_REQUIRED = {"Say", "Play", "Redirect", "Number"}
-EMPTY = {"Pause", "Hangup", "Record", "Reject"}
+EMPTY = {"Pause", "Hangup", "Record", "Reject", "break"}
 ENDS_DOCUMENT = {"Hangup", "Redirect", "Reject"}  # verbs after these would never run
 
 
@@ -88,7 +91,7 @@ def _check(element: ElementTree.Element, path: str) -> None:
             raise TwimlError(f"{path}: unknown attributes {sorted(unknown)}")
     _check_values(element, path)
     text = (element.text or "").strip()
-    if tag in TEXT_REQUIRED and not text:
+    if tag in TEXT_REQUIRED and not "".join(element.itertext()).strip():
         raise TwimlError(f"{path}: <{tag}> needs text")
     if tag in EMPTY and (text or len(element)):
         raise TwimlError(f"{path}: <{tag}> must be empty")
@@ -127,6 +130,10 @@ def _check_values(element: ElementTree.Element, path: str) -> None:
             raise TwimlError(f"{path}@speechTimeout: {attrs['speechTimeout']!r}")
     if element.tag == "Say" and "language" in attrs and attrs["language"] not in LANGUAGES:
         raise TwimlError(f"{path}@language: {attrs['language']!r}")
+    if element.tag == "prosody" and not re.fullmatch(
+        r"x-slow|slow|medium|fast|x-fast|\d{2,3}%", attrs.get("rate", "medium")
+    ):
+        raise TwimlError(f"{path}@rate: {attrs.get('rate')!r}")
     if element.tag in ("Record", "Dial") and attrs.get("trim", "trim-silence") not in (
         "trim-silence",
         "do-not-trim",
@@ -153,4 +160,4 @@ def _check_url(url: str, where: str) -> None:
 
 def spoken(root: ElementTree.Element) -> list[str]:
     """Everything said, in order (inside Gathers too)."""
-    return [(say.text or "").strip() for say in root.iter("Say")]
+    return [" ".join("".join(say.itertext()).split()) for say in root.iter("Say")]

@@ -6,6 +6,7 @@ found by their lower-cased email.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import secrets
@@ -154,10 +155,12 @@ def verify_password(account: StaffAccount, password: str) -> bool:
 
 def dummy_verify(password: str) -> None:
     """Spend the time a real check takes, so unknown emails cannot be told apart by timing."""
-    verify_password(StaffAccount(email="-", password_hash=_DUMMY_HASH), password)
+    verify_password(StaffAccount(email="-", password_hash=_dummy_hash()), password)
 
 
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+@functools.cache
+def _dummy_hash() -> str:
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def set_disabled(store: Store, email: str, disabled: bool = True) -> StaffAccount:

@@ -13,6 +13,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 
+import redis
 from flask import current_app
 
 from helpline import audit, queues, sender
@@ -363,9 +364,29 @@ def record_outcome(
     """
     now = now or time.time()
     outcome = Outcome(outcome)
+    for _ in range(5):  # the open page renewing its lease at the same instant: read again
+        try:
+            request, decision = _write_outcome(store, callback_id, who, outcome, hours, note, provider, now)
+            break
+        except redis.WatchError:
+            continue
+    else:
+        raise NotHolder(callback_id)
+    store.count(f"callback.outcome.{outcome.value}", now)
+    if request.status not in OPEN_STATUSES:
+        store.count("callback.closed", now)
+    log.info("event=callback.outcome id=%s outcome=%s status=%s", callback_id, outcome.value, request.status)
+    if decision.final_text:
+        _send_final_text(store, request)
+    if outcome == Outcome.REFERRED and follow_up and provider:
+        schedule_follow_up(store, request, provider, now=now)
+    return request, decision
+
+
+def _write_outcome(store, callback_id, who, outcome, hours, note, provider, now):
     key = Keys.callback(callback_id)
     with store.r.pipeline() as pipe:
-        pipe.watch(key)  # a lapse-and-reclaim between our check and our write aborts the write
+        pipe.watch(key)  # any change between our check and our write (renew, lapse, reclaim) aborts it
         raw = pipe.hgetall(key)
         request = CallbackRequest.from_redis(raw) if raw else None
         if not request or holder(request, now) != who:
@@ -390,14 +411,6 @@ def record_outcome(
                 pipe.expire(k, store.retention)
             audit.expire(store, callback_id, pipe=pipe)
         pipe.execute()
-    store.count(f"callback.outcome.{outcome.value}", now)
-    if request.status not in OPEN_STATUSES:
-        store.count("callback.closed", now)
-    log.info("event=callback.outcome id=%s outcome=%s status=%s", callback_id, outcome.value, request.status)
-    if decision.final_text:
-        _send_final_text(store, request)
-    if outcome == Outcome.REFERRED and follow_up and provider:
-        schedule_follow_up(store, request, provider, now=now)
     return request, decision
 
 

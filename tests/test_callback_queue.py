@@ -298,3 +298,30 @@ def test_lapsed_claims_are_written_back_as_waiting_with_an_audit_entry(store, wa
     request = callbacks.get(store, waiting_request.id)
     assert (request.status, request.claimed_by) == ("waiting", None)
     assert audit.trail(store, request.id)[-1].action == "lease lapsed"
+
+
+def test_outcome_survives_the_open_page_renewing_its_lease_at_the_same_time(app, store, waiting_request):
+    callbacks.claim(store, waiting_request.id, "ana@x.org")
+    stop, renewals = threading.Event(), []
+
+    def keep_renewing():
+        while not stop.is_set():
+            renewals.append(callbacks.renew_lease(store, waiting_request.id, "ana@x.org"))
+            time.sleep(0.002)
+
+    renewer = threading.Thread(target=keep_renewing)
+    renewer.start()
+    try:
+        for _ in range(20):  # many outcomes race the renewals; none may fail or be lost
+            request, _ = callbacks.record_outcome(
+                store, waiting_request.id, "ana@x.org", Outcome.NO_ANSWER, hours=WEEKDAYS_9_TO_5
+            )
+            if request.status == "closed":
+                break
+            callbacks.claim(store, waiting_request.id, "ana@x.org")
+    finally:
+        stop.set()
+        renewer.join()
+    assert request.status == "closed" and request.attempts == 3
+    assert len(callbacks.attempts(store, waiting_request.id)) == 3
+    assert any(renewals)

@@ -202,7 +202,7 @@ def needs_attention(health: Health) -> list[str]:
     directory = health.directory
     if directory and directory.locator.get("breaker") == "open":
         issues.append("The FindTreatment.gov locator is down: searches use the imported directory only.")
-    if directory and not directory.sources and directory.locator.get("breaker") in ("disabled", None):
+    if directory and not directory.sources and directory.locator.get("breaker") == "disabled":
         issues.append("No provider directory is imported and the locator is off: searches find nobody.")
     for source in directory.sources if directory else []:
         if source.age_seconds and source.age_seconds > directory.stale_days * 86400:

@@ -1,0 +1,80 @@
+"""Pure parts of the ops pages: what needs a person, and the server-drawn charts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from helpline.figures import Point
+from helpline.ops_charts import _nice_ceiling, bar_chart
+from helpline.ops_health import (
+    DirectoryHealth,
+    DirectorySource,
+    Health,
+    QueueHealth,
+    WorkerHealth,
+    needs_attention,
+)
+
+WORKER = WorkerHealth("w1", "idle", ["urgent"], None)
+
+
+def healthy(**changes) -> Health:
+    base = Health(workers=[WORKER], queues=[QueueHealth("urgent", 0, 0, 0, 0)], directory=DirectoryHealth())
+    for name, value in changes.items():
+        setattr(base, name, value)
+    return base
+
+
+def test_a_healthy_line_needs_nobody():
+    assert needs_attention(healthy()) == []
+
+
+@pytest.mark.parametrize(
+    "changes, expected",
+    [
+        ({"redis_ok": False}, "Redis is not answering"),
+        ({"workers": []}, "No worker is running"),
+        ({"queues": [QueueHealth("search", 51, 0, 0, 0)]}, "Queue search has 51 jobs waiting"),
+        ({"queues": [QueueHealth("urgent", 0, 0, 2, 0)]}, "2 failed job(s)"),
+        ({"texts_sent_24h": 80, "delivery_failed_24h": 20}, "20% of texts failed to deliver"),
+        ({"redis_memory": 90, "redis_maxmemory": 100}, "close to its memory limit"),
+        (
+            {"crisis_waiting": 1, "oldest_crisis_seconds": 20 * 60},
+            "1 crisis callback(s) waiting, the oldest for 20 min",
+        ),
+        ({"directory": DirectoryHealth(locator={"breaker": "open"})}, "locator is down"),
+        ({"directory": DirectoryHealth(locator={"breaker": "disabled"})}, "searches find nobody"),
+        (
+            {"directory": DirectoryHealth(sources=[DirectorySource("samhsa", 10, "f.csv", 400 * 86400)])},
+            "imported 400 days ago",
+        ),
+    ],
+)
+def test_what_needs_a_person(changes, expected):
+    issues = needs_attention(healthy(**changes))
+    assert any(expected in line for line in issues), issues
+
+
+def test_a_fresh_crisis_request_is_not_yet_an_alarm():
+    assert needs_attention(healthy(crisis_waiting=1, oldest_crisis_seconds=60)) == []
+
+
+def test_few_failures_among_many_texts_are_not_an_alarm():
+    assert needs_attention(healthy(texts_sent_24h=1000, delivery_failed_24h=5)) == []
+
+
+def test_bar_chart_draws_a_bar_per_bucket_scaled_to_a_round_top():
+    start = dt.datetime(2026, 3, 10, tzinfo=dt.UTC)
+    points = [Point(start + dt.timedelta(hours=i), v) for i, v in enumerate([0, 3, 7])]
+    svg = str(bar_chart(points, "Texts <per> hour"))
+    assert svg.count('<rect class="bar"') == 3
+    assert 'data-value="7"' in svg and ">10</text>" in svg  # 7 -> a scale topped at 10
+    assert "Texts &lt;per&gt; hour" in svg and "<per>" not in svg
+    assert 'aria-label="Texts &lt;per&gt; hour: 10 in all, peak 7"' in svg
+
+
+@pytest.mark.parametrize("value, top", [(0, 1), (1, 1), (3, 5), (7, 10), (11, 20), (260, 500), (1000, 1000)])
+def test_nice_ceiling(value, top):
+    assert _nice_ceiling(value) == top

@@ -26,7 +26,7 @@ def _age(seconds: float) -> str:
 
 
 @providers.command("import")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--source", default=None, help="Name of this source (default: the file's name); same name replaces."
 )

@@ -194,3 +194,8 @@ def test_the_same_clinic_in_two_files_is_one_listing_with_both_services(app, tmp
     assert clinic.services == ("methadone", "outpatient")
     assert clinic.phone == "+12125550199"
     assert clinic.approximate is False  # the file with coordinates wins over a ZIP centre
+
+
+def test_a_missing_file_is_refused_plainly(app, tmp_path):
+    result = run(app, "import", str(tmp_path / "nope.csv"))
+    assert result.exit_code != 0 and "does not exist" in result.output

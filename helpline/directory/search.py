@@ -76,6 +76,8 @@ def find_providers(
         return SearchResult([], RADII_MILES[-1], "none", False)
     if not providers:
         return SearchResult([], radius, "locator", False)
+    farthest = providers[:need][-1].miles  # the radius that holds this page, not the look-ahead
+    radius = next((r for r in RADII_MILES if farthest <= r), RADII_MILES[-1])
     return _page(providers, radius, "locator", offset, limit)
 
 

@@ -30,7 +30,10 @@ MENU, ZIP, ZIP_CONFIRM, PROVIDERS, CALLBACK_CONFIRM, CALLBACK_NUMBER, NUMBER_CON
 )
 STEPS = (MENU, ZIP, ZIP_CONFIRM, PROVIDERS, CALLBACK_CONFIRM, CALLBACK_NUMBER, NUMBER_CONFIRM, EMERGENCY)
 
-MENU_KEYS = {"1": "info", "2": "treatment", "3": "callback", "4": "talk", "0": "emergency", "9": "language"}
+MENU_KEYS = {
+    "1": "info", "2": "treatment", "3": "callback", "4": "talk", "0": "emergency", "9": "language",
+    "*": "menu",  # "press star for the main menu" is said everywhere else: at the menu it repeats it
+}  # fmt: skip
 
 # What a caller may say at the menu (normalised: lower case, accents off), both languages.
 SPOKEN_CHOICES = (

@@ -69,6 +69,11 @@ def test_crisis_from_a_hidden_number_still_gets_the_guidance_without_a_callback_
     assert "crisis_callback" not in keys(turn)
 
 
+def test_star_at_the_menu_repeats_it_without_counting_a_miss():
+    turn = press(CallState(misses=1), ivr.MENU, "*")
+    assert turn.intent == "menu" and turn.state.misses == 0 and turn.ask.step == ivr.MENU
+
+
 def test_four_goes_to_talk_now():
     turn = press(CallState(), ivr.MENU, "4")
     assert turn.actions == (ivr.TalkNow(),)

@@ -383,7 +383,16 @@ def record_outcome(
     return request, decision
 
 
-def _write_outcome(store, callback_id, who, outcome, hours, note, provider, now):
+def _write_outcome(
+    store: Store,
+    callback_id: str,
+    who: str,
+    outcome: Outcome,
+    hours: BusinessHours,
+    note: str | None,
+    provider: dict | None,
+    now: float,
+) -> tuple[CallbackRequest, OutcomeDecision]:
     key = Keys.callback(callback_id)
     with store.r.pipeline() as pipe:
         pipe.watch(key)  # any change between our check and our write (renew, lapse, reclaim) aborts it

@@ -239,7 +239,11 @@ def outcome(callback_id: str):
 
 
 def _chosen_provider() -> dict | None:
+    """The provider picked from the directory search, or one typed by hand when it is not listed."""
     raw = (request.form.get("provider") or "").strip()
+    typed = (request.form.get("provider_other") or "").strip()
+    if not raw and typed:
+        return {"id": "", "name": typed[:120]}
     if not raw:
         return None
     provider_id, _, name = raw.partition("|")

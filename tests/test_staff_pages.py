@@ -129,3 +129,26 @@ def test_bad_input_on_every_staff_form_is_never_a_server_error(client, staff_use
     assert response.status_code < 500
     response = client.post("/login", data={"csrf_token": token, "email": value, "password": value})
     assert response.status_code < 500
+
+
+def test_referral_to_a_provider_not_in_the_directory(client, staff_user, request_id, store):
+    login(client, staff_user.email)
+    token = csrf_token(client, "/staff")
+    client.post(f"/staff/callbacks/{request_id}/claim", data={"csrf_token": token})
+    form = {"csrf_token": token, "outcome": "referred", "provider": "", "provider_other": "Dr. Lee's clinic"}
+    assert client.post(f"/staff/callbacks/{request_id}/outcome", data=form).status_code == 302
+    (attempt,) = callbacks.attempts(store, request_id)
+    assert attempt["provider"] == {"id": "", "name": "Dr. Lee's clinic"}
+
+
+def test_referral_needs_a_provider(client, staff_user, request_id, store):
+    login(client, staff_user.email)
+    token = csrf_token(client, "/staff")
+    client.post(f"/staff/callbacks/{request_id}/claim", data={"csrf_token": token})
+    response = client.post(
+        f"/staff/callbacks/{request_id}/outcome",
+        data={"csrf_token": token, "outcome": "referred"},
+        follow_redirects=True,
+    )
+    assert "Pick the provider you referred them to." in response.get_data(as_text=True)
+    assert callbacks.get(store, request_id).attempts == 0

@@ -138,3 +138,9 @@ def test_flask_simulate_sms_shows_looking_up_then_real_providers(app, small_dire
     assert "helpline -> you: Looking up treatment providers near 10001" in result.output
     later = result.output.split("(later): ", 1)[1]
     assert later.startswith("Treatment near 10001:") and "1) Midtown Pain Care" in later
+
+
+def test_a_site_name_tells_one_organisations_clinics_apart():
+    clinic = provider(name="REGION TEN COMMUNITY SERVICES BOARD", extra={"site": "Mohr Center"})
+    line = replies.provider_line(1, clinic, renderer("en"))
+    assert line.startswith("1) Region Ten Community Services Board, Mohr Center - 212-555-0101")

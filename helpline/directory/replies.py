@@ -14,7 +14,7 @@ from helpline.directory.provider import Provider
 from helpline.directory.search import SearchResult
 
 MAX_SEGMENTS = 2
-NAME_MAX = 60
+NAME_MAX = 70
 ADDRESS_MAX = 70
 _PLAIN = {
     "\u2019": "'",
@@ -54,6 +54,13 @@ def _display_name(name: str) -> str:
     return name.title() if name.isupper() and len(name) > 4 else name  # SHOUTING EXPORTS read badly
 
 
+def _full_name(provider: Provider) -> str:
+    """`Region Ten Community Services Board, Mohr Center`: one organisation runs many sites."""
+    site = (provider.extra or {}).get("site")
+    name = _display_name(provider.name)
+    return f"{name}, {_display_name(site)}" if site and site.lower() not in name.lower() else name
+
+
 def _phone(phone: str | None, render: Render) -> str:
     if phone and phone.startswith("+1") and len(phone) == 12:
         return f"{phone[2:5]}-{phone[5:8]}-{phone[8:]}"
@@ -65,7 +72,7 @@ def provider_line(number: int, provider: Provider, render: Render) -> str:
     miles = f"{'~' if provider.approximate else ''}{provider.miles:.1f} mi"
     where = ", ".join(x for x in (provider.address, f"{provider.city} {provider.state}".strip()) if x)
     parts = [
-        f"{number}) {_shorten(_display_name(provider.name), NAME_MAX)}",
+        f"{number}) {_shorten(_full_name(provider), NAME_MAX)}",
         _phone(provider.phone, render),
         miles,
         _shorten(where, ADDRESS_MAX),

@@ -20,8 +20,10 @@ Delivery guarantee: exactly once as the texter sees it, by an idempotency key pe
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -73,6 +75,16 @@ def _job_options() -> dict:
     return {"retry": _retry(), "job_timeout": JOB_TIMEOUT, "on_failure": Callback(on_send_failure)}
 
 
+_JOB_ID_SAFE = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+
+
+def _job_id(kind: str, idempotency_key: str) -> str:
+    """RQ job ids allow only letters, digits, `_` and `-`: other keys are hashed (same key, same id)."""
+    if _JOB_ID_SAFE.match(idempotency_key):
+        return f"{kind}-{idempotency_key}"
+    return f"{kind}-h{hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]}"
+
+
 def queue_text(store: Store, phone: str, body: str, idempotency_key: str) -> None:
     """Hand a text to the workers. Only ciphertext goes into the job's arguments."""
     queues.enqueue(
@@ -81,7 +93,7 @@ def queue_text(store: Store, phone: str, body: str, idempotency_key: str) -> Non
         store.vault.encrypt(phone).decode(),
         store.vault.encrypt(body).decode(),
         idempotency_key,
-        job_id=f"text-{idempotency_key}",
+        job_id=_job_id("text", idempotency_key),
         **_job_options(),
     )
 
@@ -98,7 +110,7 @@ def queue_call(store: Store, to_phone: str, *, url: str, idempotency_key: str, c
         url,
         idempotency_key,
         caller_id,
-        job_id=f"call-{idempotency_key}",
+        job_id=_job_id("call", idempotency_key),
         **_job_options(),
     )
 

@@ -108,6 +108,7 @@ class Keys:
         return f"{PREFIX}:rq:claimed:{worker_name}"  # job ids a worker took off a queue, not yet started
 
     worker_recovery_lock = f"{PREFIX}:rq:recovering"  # one worker at a time recovers dead peers' jobs
+    worker_claim_owners = f"{PREFIX}:rq:claim-owners"  # names of workers that may hold a claim list
 
     # -- voice line: calls, IVR steps, voicemail --------------------------------------------
     @staticmethod

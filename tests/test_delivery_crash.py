@@ -17,10 +17,12 @@ import redis as redis_lib
 from rq import Worker
 
 from config.settings import PROJECT_ROOT
-from helpline import create_app, sender
+from helpline import create_app, queues, sender
 from helpline.redis_client import _embedded_paths, ensure_embedded_server, stop_embedded_server
 from helpline.store import Keys
 from tests.conftest import HELPLINE_NUMBER, TEXTER
+from tests.twilio_fixtures import drain_jobs
+from workers.__main__ import recover_abandoned
 
 DEADLINE = 90.0  # generous: a worker starting on a loaded 2-core machine can take a while
 
@@ -187,3 +189,18 @@ def test_queued_texts_survive_a_redis_crash_and_restart(live_twilio_settings, tw
     finally:
         pool.close()
         stop_embedded_server(var)
+
+
+def test_a_popped_job_of_a_worker_long_gone_is_put_back(store, redis, twilio_fake):
+    """A worker died right after taking a job off the queue, and its RQ key has since expired."""
+    sender.queue_text(store, TEXTER, "Still coming", "gone-1")
+    urgent = queues.queue(queues.URGENT, redis)
+    redis.lmove(urgent.key, Keys.worker_claims("ghost"), "LEFT", "RIGHT")  # what its dequeue did
+    redis.sadd(Keys.worker_claim_owners, "ghost")
+    assert urgent.count == 0
+
+    assert recover_abandoned(redis) == 1
+    assert urgent.job_ids == ["text-gone-1"]
+    assert not redis.exists(Keys.worker_claims("ghost"))
+    drain_jobs(redis)
+    assert [m["Body"] for m in twilio_fake.to(TEXTER)] == ["Still coming"]

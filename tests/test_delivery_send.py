@@ -161,3 +161,10 @@ def test_texts_are_sent_with_the_configured_credentials(live_twilio_settings, re
         drain_jobs(redis)
     assert twilio_fake.messages == []  # 401: refused, counted, and not retried forever
     assert FailedJobRegistry(queue=queues.queue(queues.URGENT, redis)).count == 0
+
+
+def test_any_idempotency_key_works_even_ones_rq_would_refuse_as_job_ids(store, redis, twilio_fake):
+    for _ in range(2):
+        sender.queue_text(store, TEXTER, "Colons and spaces", "search:job 1/0")
+        drain_jobs(redis)
+    assert [m["Body"] for m in twilio_fake.to(TEXTER)] == ["Colons and spaces"]

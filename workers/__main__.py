@@ -160,18 +160,30 @@ def _requeue_claimed(connection: Redis, worker_name: str, started: set[str]) -> 
     return requeued
 
 
+def _gone_claim_owners(connection: Redis) -> set[str]:
+    """Workers (of any host) that had a claim list and whose RQ key has expired: dead for > 60 s."""
+    names = {raw.decode() for raw in connection.smembers(Keys.worker_claim_owners)}
+    return {name for name in names if not connection.exists(Worker.redis_worker_namespace_prefix + name)}
+
+
 def recover_abandoned(connection: Redis, queue_names=queues.ALL_QUEUES) -> int:
-    """Give back the jobs of dead workers of this host now; returns how many jobs."""
+    """Give back the jobs of dead workers now; returns how many jobs."""
     if not connection.set(Keys.worker_recovery_lock, os.getpid(), nx=True, ex=30):
         return 0  # another worker is at it
     try:
         release_dead_scheduler_locks(connection, queue_names)
         dead = {w.name: w for w in dead_local_workers(connection)}
-        if not dead:
+        gone = _gone_claim_owners(connection) - set(dead)
+        if not dead and not gone:
             return 0
         started = _started(connection, queue_names)
         started_ids = {job_id for entries in started.values() for job_id, _ in entries}
-        recovered = sum(_requeue_claimed(connection, name, started_ids) for name in dead)
+        recovered = sum(_requeue_claimed(connection, name, started_ids) for name in [*dead, *gone])
+        if gone:
+            connection.srem(Keys.worker_claim_owners, *gone)
+        if not dead:
+            log.warning("event=worker.recovered dead_workers=%d jobs=%d", len(gone), recovered)
+            return recovered
         for name, entries in started.items():
             expired = []
             for job_id, execution_id in entries:
@@ -189,6 +201,7 @@ def recover_abandoned(connection: Redis, queue_names=queues.ALL_QUEUES) -> int:
                 recovered += len(expired)
         for worker in dead.values():
             worker.register_death()  # unregistered: no longer counted as alive
+        connection.srem(Keys.worker_claim_owners, *dead)
         log.warning("event=worker.recovered dead_workers=%d jobs=%d", len(dead), recovered)
         return recovered
     finally:
@@ -203,6 +216,15 @@ class HelplineWorker(SimpleWorker):
         self.queue_class = type(
             "WorkerClaimingQueue", (ClaimingQueue,), {"claim_key": Keys.worker_claims(self.name)}
         )
+
+    def register_birth(self) -> None:
+        super().register_birth()
+        self.connection.sadd(Keys.worker_claim_owners, self.name)  # so its claims are found if it dies
+
+    def register_death(self) -> None:
+        super().register_death()
+        if not self.connection.llen(Keys.worker_claims(self.name)):
+            self.connection.srem(Keys.worker_claim_owners, self.name)
 
     def prepare_job_execution(self, job: Job, remove_from_intermediate_queue: bool = False) -> None:
         super().prepare_job_execution(job, remove_from_intermediate_queue)

@@ -142,12 +142,18 @@ def render(turn: ivr.Turn) -> VoiceResponse:
             recording_status_callback=_url("voice.recording"),
             recording_status_callback_method="POST",
             recording_status_callback_event="completed",
-            transcribe=True,
-            transcribe_callback=_url("voice.transcription"),
+            **_transcription(lang),
         )
         _say(response, lang, ivr.Speak("voicemail_empty"))  # silence: Twilio goes on to the next verb
         _gather(response, lang, ivr.menu_ask(lang), state.turn)
     return response
+
+
+def _transcription(lang: str) -> dict:
+    """Twilio's <Record> transcription understands English only: Spanish messages are listened to."""
+    if lang != "en":
+        return {}
+    return {"transcribe": True, "transcribe_callback": _url("voice.transcription")}
 
 
 # -- the steps ---------------------------------------------------------------------------------

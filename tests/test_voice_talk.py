@@ -84,6 +84,16 @@ def test_nobody_answers_so_voicemail_becomes_a_callback_with_the_recording_encry
     assert total(store, "call.voicemail") == 1 and total(store, "call.talk.no-answer") == 1
 
 
+def test_spanish_voicemail_is_recorded_without_english_only_transcription(phone_call, store):
+    call = phone_call()
+    call.start()
+    call.press("9")
+    assert "Después del tono" in said(call.press("4"))
+    assert call.waiting.tag == "Record" and call.waiting.get("transcribe") is None
+    assert "recibimos su mensaje" in said(call.say("Hola, necesito ayuda"))
+    assert "voicemail_url" in callbacks.extra_of(store, callbacks.waiting(store)[0])
+
+
 def test_nobody_on_duty_goes_straight_to_voicemail(phone_call, store):
     call = phone_call()
     call.start()

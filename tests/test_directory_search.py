@@ -89,3 +89,8 @@ def test_the_directory_in_use_never_expires_and_the_old_one_does(app, small_dire
     assert new != old
     assert all(r.ttl(key) == -1 for key in repository.meta(r, new)["keys"])  # kept for good
     assert 0 < r.ttl(Keys.directory_providers(old)) <= repository.OLD_VERSION_GRACE_SECONDS
+
+
+def test_an_unknown_service_word_still_gets_an_answer(app, small_directory):
+    result = find_providers(app, NYC, service="yoga", check_outcome="oih")
+    assert names(result) == ["Midtown Pain Care", "Philadelphia Pain Clinic"]

@@ -61,7 +61,11 @@ def find_providers(
     """The `limit` providers after `offset` nearest to `place` that fit the filters."""
     app = app or current_app._get_current_object()
     r = app.extensions["redis"]
-    wanted = svc.wanted_services(service, check_outcome)
+    try:
+        wanted = svc.wanted_services(service, check_outcome)
+    except svc.UnknownService:
+        log.warning("event=search.unknown_service service=%s", service)
+        wanted = svc.wanted_services(None, check_outcome)  # still answer, by the CHECK outcome
     need = offset + limit
     found = repository.nearby(r, place.lat, place.lng, repository.facet_for(wanted), RADII_MILES, need)
     if found.providers:

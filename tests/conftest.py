@@ -36,6 +36,26 @@ holidays: []
 """
 
 
+def every_stored_byte(redis) -> bytes:
+    """Every key and value in Redis as stored (not DUMP's compressed form), for privacy checks."""
+    dump = []
+    for key in redis.scan_iter("*"):
+        dump.append(key)
+        kind = redis.type(key)
+        if kind == b"string":
+            dump.append(redis.get(key))
+        elif kind == b"list":
+            dump.extend(redis.lrange(key, 0, -1))
+        elif kind == b"hash":
+            for field, value in redis.hgetall(key).items():
+                dump.extend((field, value))
+        elif kind == b"set":
+            dump.extend(redis.smembers(key))
+        elif kind == b"zset":
+            dump.extend(m for m, _ in redis.zrange(key, 0, -1, withscores=True))
+    return b"\n".join(dump)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch):
     """Tests never see a developer's .env or real Twilio credentials."""

@@ -3,35 +3,16 @@
 import logging
 
 from helpline.store import Keys, mask_phone
-from tests.conftest import TEXTER
+from tests.conftest import TEXTER, every_stored_byte
 
 SECRET_WORDS = "my husband takes oxycodone"
-
-
-def _every_stored_byte(redis) -> bytes:
-    dump = []
-    for key in redis.scan_iter("*"):
-        dump.append(key)
-        kind = redis.type(key)
-        if kind == b"string":
-            dump.append(redis.get(key))
-        elif kind == b"list":
-            dump.extend(redis.lrange(key, 0, -1))
-        elif kind == b"hash":
-            for field, value in redis.hgetall(key).items():
-                dump.extend((field, value))
-        elif kind == b"set":
-            dump.extend(redis.smembers(key))
-        elif kind == b"zset":
-            dump.extend(m for m, _ in redis.zrange(key, 0, -1, withscores=True))
-    return b"\n".join(dump)
 
 
 def test_no_clear_number_or_text_anywhere_in_redis_after_a_conversation(text, redis, caplog):
     caplog.set_level(logging.DEBUG)
     for body in ("hi", SECRET_WORDS, "check", "yes", "no", "yes", "10001", "call", "overdose", "stop"):
         text(body)
-    stored = _every_stored_byte(redis)
+    stored = every_stored_byte(redis)
     assert stored  # something was stored
     for needle in (TEXTER, TEXTER[1:], TEXTER[2:], "5551230001", SECRET_WORDS, "oxycodone"):
         assert needle.encode() not in stored, needle

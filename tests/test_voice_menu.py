@@ -5,7 +5,7 @@ import pytest
 from helpline import callbacks
 from helpline.simulate_call import call_params
 from helpline.store import Keys
-from tests.conftest import HELPLINE_NUMBER
+from tests.conftest import HELPLINE_NUMBER, every_stored_byte
 from tests.twiml_check import check_voice, spoken
 from tests.voice_fixtures import CALLER
 
@@ -183,7 +183,7 @@ def test_call_state_and_answers_are_encrypted_at_rest(phone_call, redis):
     call.press("3")
     call.press("2")
     call.press("2125550123")
-    raw = b"".join(redis.dump(k) or b"" for k in redis.keys("*"))
+    raw = every_stored_byte(redis)
     assert b"2125550123" not in raw and b"5550123" not in raw
     assert CALLER.encode() not in raw
 

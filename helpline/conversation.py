@@ -165,7 +165,8 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
     if match := kw.ZIP_RE.match(text):
         return _find(state, match.group(1), match.group(2))
     match = kw.CITY_STATE_RE.match(text)
-    if match and match.group(2) in kw.US_STATES and not kw.menu_intent(whole, fuzzy=False):
+    # "please call me" is a request, not a town in Maine: any exact keyword in the text wins.
+    if match and match.group(2) in kw.US_STATES and not _keyword_in(whole):
         return _find(state, f"{match.group(1).strip()}, {match.group(2)}", None)
 
     intent = _explicit_intent(whole)
@@ -192,6 +193,12 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
     if intent == "menu":
         return Decision(state, (Say("menu"),), (), "menu")
     return Decision(state, (Say("menu"),), (), "unknown")
+
+
+def _keyword_in(whole: str) -> bool:
+    return bool(kw.menu_intent(whole, fuzzy=False)) or any(
+        len(word) > 1 and kw.menu_intent(word, fuzzy=False) for word in whole.split()
+    )
 
 
 def _explicit_intent(whole: str) -> str | None:

@@ -54,7 +54,7 @@ def test_claim_call_and_retry_until_the_final_text(
     sign_in(olu, live_server, operator_user.email)
     assert sam.get_by_text("No one is waiting").is_visible()
 
-    text("I need someone to call me")  # a signed text makes the request ...
+    text("my pain keeps getting worse")  # a signed conversation ends in a request ...
     text("call")
     row = sam.locator("tr[data-callback]")
     row.first.wait_for(timeout=12_000)  # ... and the open queue page shows it without a reload
@@ -63,7 +63,7 @@ def test_claim_call_and_retry_until_the_final_text(
 
     open_request(sam, live_server)
     open_request(olu, live_server)
-    assert "I need someone to call me" in sam.locator(".turns").inner_text()  # decrypted for staff
+    assert "my pain keeps getting worse" in sam.locator(".turns").inner_text()  # decrypted for staff
     sam.get_by_role("button", name="Claim").click()
     assert sam.get_by_role("button", name="Call them from the helpline").is_visible()
     save_artifact(sam, "staff-request")

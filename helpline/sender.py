@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 
 import phonenumbers
 import requests
+import urllib3
 from flask import current_app
 from rq import Callback, Retry
 from twilio.base.exceptions import TwilioRestException
@@ -49,6 +50,10 @@ RECONCILE_SLACK_SECONDS = 30  # clock difference tolerated between us and Twilio
 RETRYABLE_CODES = {20429, 20500, 20503}
 OPTED_OUT_CODES = {21610}
 INVALID_CODES = {21211, 21614, 21217, 21401, 21407, 21421}
+
+
+# Twilio may or may not have received the request (whichever HTTP client the SDK uses).
+NETWORK_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError)
 
 
 class OptedOut(Exception):
@@ -278,7 +283,7 @@ def _send_once(store: Store, send: _Send) -> str:
         claimed_at = float(state.split(":", 1)[1])
         try:
             sid = send.find_existing(claimed_at - RECONCILE_SLACK_SECONDS)
-        except (TwilioRestException, requests.RequestException) as exc:
+        except (TwilioRestException, *NETWORK_ERRORS) as exc:
             store.count("delivery.retried")
             raise TwilioUnavailable(f"cannot read Twilio's log to reconcile {kind} {key}") from exc
         if sid:
@@ -290,7 +295,7 @@ def _send_once(store: Store, send: _Send) -> str:
         sid = send.create()
     except TwilioRestException as exc:
         return _refused(store, key, kind, send.phone, send.phone_id, exc)
-    except requests.RequestException as exc:
+    except NETWORK_ERRORS as exc:
         # Twilio may or may not have it: keep the claim so the retry reconciles first.
         store.count("delivery.retried")
         log.warning(

@@ -7,12 +7,18 @@ In development mode (no credentials) there is no client: outbound work goes to t
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 import os
 import re
 import urllib.request
+from urllib.parse import urlencode
 
-from twilio.http.http_client import TwilioHttpClient
+import certifi
+import urllib3
+from twilio.http import HttpClient
+from twilio.http.response import Response
 from twilio.rest import Client
 
 from config.settings import Settings
@@ -23,30 +29,63 @@ _TWILIO_ORIGIN = re.compile(r"^https://api\.twilio\.com")
 REQUEST_TIMEOUT_SECONDS = 10.0
 
 
-class RebasedHttpClient(TwilioHttpClient):
-    """The SDK's own HTTP client, with `https://api.twilio.com` replaced by `base_url`."""
+class PooledHttpClient(HttpClient):
+    """An `HttpClient` for the official SDK on a urllib3 connection pool (keep-alive, no retries:
+    RQ retries the job). It sends to `base_url` instead of `https://api.twilio.com` when given.
+    Leaner than the SDK's default requests-based client, which costs ~1 ms of CPU per send."""
 
-    def __init__(self, base_url: str, **kwargs):
-        super().__init__(**kwargs)
-        self.base_url = base_url.rstrip("/")
+    def __init__(
+        self, base_url: str | None = None, timeout: float = REQUEST_TIMEOUT_SECONDS, proxy: str | None = None
+    ):
+        super().__init__(logging.getLogger("twilio.http_client"), False, timeout)
+        self.base_url = base_url.rstrip("/") if base_url and base_url.rstrip("/") != DEFAULT_API_URL else None
+        options = {"maxsize": 8, "retries": False, "ca_certs": certifi.where()}
+        self.pool = urllib3.ProxyManager(proxy, **options) if proxy else urllib3.PoolManager(**options)
 
-    def request(self, method, url, *args, **kwargs):
-        return super().request(method, _TWILIO_ORIGIN.sub(self.base_url, url), *args, **kwargs)
+    def request(
+        self,
+        method,
+        url,
+        params=None,
+        data=None,
+        headers=None,
+        auth=None,
+        timeout=None,
+        allow_redirects=False,
+    ):
+        if self.base_url:
+            url = _TWILIO_ORIGIN.sub(self.base_url, url)
+        if params:
+            url += ("&" if "?" in url else "?") + urlencode(params, doseq=True)
+        headers = dict(headers or {})
+        body = None
+        if data:
+            if headers.get("Content-Type") in ("application/json", "application/scim+json"):
+                body = json.dumps(data)
+            else:
+                body = urlencode(data, doseq=True)
+                headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+        if auth:
+            headers["Authorization"] = "Basic " + base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
+        seconds = timeout if timeout is not None else self.timeout
+        raw = self.pool.request(
+            method.upper(),
+            url,
+            body=body,
+            headers=headers,
+            timeout=urllib3.Timeout(total=seconds) if seconds else None,
+            redirect=allow_redirects,
+            retries=False,
+        )
+        self._test_only_last_response = Response(raw.status, raw.data.decode("utf-8"), raw.headers)
+        return self._test_only_last_response
 
 
 def make_client(settings: Settings) -> Client | None:
     if settings.development:
         return None
-    base = settings.twilio_api_url or DEFAULT_API_URL
-    # Proxies from the environment are read once here; per request, requests would rescan the
-    # environment and ~/.netrc (a third of a send's CPU time).
-    proxies = {k: v for k, v in urllib.request.getproxies().items() if k in ("http", "https")}
-    options = {"timeout": REQUEST_TIMEOUT_SECONDS, "proxy": proxies or None}
-    if base.rstrip("/") == DEFAULT_API_URL:
-        http_client = TwilioHttpClient(**options)
-    else:
-        http_client = RebasedHttpClient(base, **options)
-    http_client.session.trust_env = False
+    proxies = urllib.request.getproxies()  # read once, not per request
+    http_client = PooledHttpClient(settings.twilio_api_url or DEFAULT_API_URL, proxy=proxies.get("https"))
     return Client(settings.twilio_account_sid, settings.twilio_auth_token, http_client=http_client)
 
 

@@ -14,6 +14,7 @@ from flask_login import current_user
 from helpline import accounts, audit, callbacks, places, timefmt
 from helpline.auth import staff_required
 from helpline.callbacks import OUTCOME_LABELS, ClaimRefused, NotHolder, Outcome
+from helpline.store import Keys
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,7 @@ def _queue_context() -> dict:
     account = current_user.account
     return {
         "due": due,
+        "total_open": _store().r.zcard(Keys.callback_queue),  # the list shows the first 200
         "later": later,
         "now": now,
         "holder": callbacks.holder,

@@ -152,3 +152,13 @@ def test_referral_needs_a_provider(client, staff_user, request_id, store):
     )
     assert "Pick the provider you referred them to." in response.get_data(as_text=True)
     assert callbacks.get(store, request_id).attempts == 0
+
+
+def test_a_long_queue_says_how_much_is_not_shown(client, staff_user, store):
+    for n in range(205):
+        callbacks.request_callback(
+            store, f"+1555000{n:04d}", lang="en", reason="callback", priority=False, channel="sms"
+        )
+    login(client, staff_user.email)
+    fragment = client.get("/staff/queue").get_data(as_text=True)
+    assert "200 waiting" in fragment and "showing the first 200 of 205 open" in fragment

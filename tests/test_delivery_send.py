@@ -168,3 +168,29 @@ def test_any_idempotency_key_works_even_ones_rq_would_refuse_as_job_ids(store, r
         sender.queue_text(store, TEXTER, "Colons and spaces", "search:job 1/0")
         drain_jobs(redis)
     assert [m["Body"] for m in twilio_fake.to(TEXTER)] == ["Colons and spaces"]
+
+
+def test_status_callback_and_call_urls_use_the_public_base_url(live_twilio_settings, redis, twilio_fake):
+    from helpline import create_app
+
+    public = create_app(live_twilio_settings.with_overrides(public_base_url="https://line.example.org"))
+    with public.app_context():
+        store = public.extensions["store"]
+        sender.queue_text(store, TEXTER, "Hi", "public-1")
+        sender.queue_call(store, TEXTER, url="/twilio/voice/bridge", idempotency_key="public-2")
+        drain_jobs(redis)
+    assert twilio_fake.messages[0]["StatusCallback"] == "https://line.example.org/twilio/status"
+    assert twilio_fake.calls[0]["Url"] == "https://line.example.org/twilio/voice/bridge"
+
+
+def test_delivery_logs_never_show_a_number_or_a_text(store, redis, twilio_fake, caplog):
+    caplog.set_level("DEBUG")
+    twilio_fake.fail_next(1, 500)
+    sender.queue_text(store, TEXTER, "Private words", "log-1")
+    twilio_fake.fail_next(1, 400, 21211)
+    sender.queue_text(store, "+15551239876", "Private words", "log-2")
+    sender.queue_call(store, "+15551238765", url="/twilio/voice", idempotency_key="log-3")
+    drain_jobs(redis)
+    assert caplog.records  # it did log what happened
+    for secret in (TEXTER, "+15551239876", "+15551238765", "Private words"):
+        assert secret not in caplog.text

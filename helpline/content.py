@@ -28,6 +28,11 @@ REQUIRED_PLACEHOLDERS = {
     "looking_up": {"place"},
     "no_search_yet": {"place", "helpline"},
     "help": {"helpline"},
+    "results_header": {"place"},
+    "results_header_more": {"place"},
+    "results_none": {"place", "helpline"},
+    "results_no_more": {"place", "helpline"},
+    "follow_up_check_in": {"provider"},
 }
 
 

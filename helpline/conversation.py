@@ -164,10 +164,11 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
 
     if match := kw.ZIP_RE.match(text):
         return _find(state, match.group(1), match.group(2))
-    match = kw.CITY_STATE_RE.match(text)
+    place_text, service_word = _split_service_word(text)
+    match = kw.CITY_STATE_RE.match(place_text)
     # "please call me" is a request, not a town in Maine: any exact keyword in the text wins.
-    if match and match.group(2) in kw.US_STATES and not _keyword_in(whole):
-        return _find(state, f"{match.group(1).strip()}, {match.group(2)}", None)
+    if match and match.group(2) in kw.US_STATES and not _keyword_in(" ".join(kw.words(place_text))):
+        return _find(state, f"{match.group(1).strip()}, {match.group(2)}", service_word)
 
     intent = _explicit_intent(whole)
     if intent in INFORMATIONAL:
@@ -243,6 +244,12 @@ SERVICE_WORDS = {
     "outpatient": "outpatient",
     "residential": "residential",
 }
+
+
+def _split_service_word(text: str) -> tuple[str, str | None]:
+    """`austin, tx methadone` -> (`austin, tx`, `methadone`); only known service words are split off."""
+    head, _, last = text.rpartition(" ")
+    return (head, last) if head and last in SERVICE_WORDS else (text, None)
 
 
 def _find(state: TexterState, location: str, word: str | None) -> Decision:

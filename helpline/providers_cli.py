@@ -71,8 +71,11 @@ def status(as_json: bool) -> None:
         click.echo(json.dumps(state, indent=2))
         return
     now = time.time()
+    loc = state["locator"]
     if not state["sources"]:
-        click.echo("Directory: empty (nothing imported; searches use the live locator).")
+        off = loc["breaker"] == "disabled"
+        fallback = "searches find nothing" if off else "searches use the live locator"
+        click.echo(f"Directory: empty (nothing imported; {fallback}).")
     else:
         click.echo(f"Directory: {state['total']} providers, {state['hidden']} hidden")
         for name, info in sorted(state["sources"].items()):
@@ -83,7 +86,6 @@ def status(as_json: bool) -> None:
             )
         services = ", ".join(f"{s} {n}" for s, n in state["services"].items() if n) or "none listed"
         click.echo(f"  by service: {services}")
-    loc = state["locator"]
     line = f"Locator: {loc['url'] or '-'} breaker {loc['breaker']}"
     if loc["last_ok"]:
         line += f", last answered {_age(now - loc['last_ok'])} ago"

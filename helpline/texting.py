@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, replace
 
 import phonenumbers
+from rq import Retry
 
 from helpline import callbacks, places, queues
 from helpline.content import Catalog
@@ -186,6 +187,7 @@ def _carry_out(line: Line, action, decision: Decision, phone, phone_id: str, now
             action.service,
             action.page,
             state.check_outcome,
+            retry=Retry(max=3, interval=[1, 5, 15]),  # the job texts each result once, however often it runs
         )
         return [] if action.page else [Say("looking_up", {"place": place.label})]
     if isinstance(action, AnswerFollowUp):

@@ -102,6 +102,9 @@ def settings(tmp_path, redis_url, redis, hours_file):
         secret_key="test-secret",
         hours_file=hours_file,
         twilio_phone_number=HELPLINE_NUMBER,
+        # Tests never reach the real locator (a closed local port fails at once); tests about it
+        # point this at the local fake.
+        findtreatment_api_url="http://127.0.0.1:9",
     )
 
 

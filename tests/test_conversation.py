@@ -94,3 +94,21 @@ def test_more_without_a_search_shows_the_menu():
 def test_first_contact_gets_the_welcome_even_for_a_menu_word():
     assert keys(decide(TexterState(), Inbound("signs"), Context())) == ["welcome", "signs"]
     assert keys(decide(TexterState(), Inbound("menu"), Context())) == ["welcome"]
+
+
+@pytest.mark.parametrize(
+    ("body", "location", "service"),
+    [
+        ("Austin, TX methadone", "austin, tx", "methadone"),
+        ("austin tx bupe", "austin, tx", "buprenorphine"),
+        ("Springfield, IL", "springfield, il", None),
+    ],
+)
+def test_a_city_may_be_followed_by_a_service_word(body, location, service):
+    decision = decide(TexterState(), Inbound(body=body), Context())
+    assert decision.actions == (FindProviders(location, service, 0),)
+
+
+def test_a_sentence_ending_in_a_state_and_a_plain_word_is_not_a_place():
+    decision = decide(TexterState(), Inbound(body="i need help in ny now"), Context())
+    assert not any(isinstance(a, FindProviders) for a in decision.actions)

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from helpline import places
+from helpline import create_app, places
 from helpline.directory import importer, repository
 from tests.conftest import SHARED_DATA
 
@@ -172,8 +172,14 @@ def test_hide_and_show_from_the_command_line(app, small_directory):
 def test_status_of_an_empty_directory_reads_plainly(app):
     result = run(app, "status")
     assert result.exit_code == 0
-    assert "Directory: empty" in result.output
+    assert "Directory: empty (nothing imported; searches use the live locator)" in result.output
     assert "Locator:" in result.output and "breaker closed" in result.output
+
+
+def test_status_with_the_locator_switched_off_says_searches_find_nothing(settings):
+    result = run(create_app(settings.with_overrides(findtreatment_api_url="off")), "status")
+    assert "Directory: empty (nothing imported; searches find nothing)" in result.output
+    assert "Locator: off breaker disabled" in result.output
 
 
 def test_the_same_clinic_in_two_files_is_one_listing_with_both_services(app, tmp_path):

@@ -11,7 +11,7 @@ import time
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from helpline import accounts, audit, callbacks, places, timefmt
+from helpline import accounts, audit, callbacks, ops_directory, places, timefmt
 from helpline.auth import staff_required
 from helpline.callbacks import OUTCOME_LABELS, ClaimRefused, NotHolder, Outcome
 from helpline.store import Keys
@@ -216,12 +216,14 @@ def outcome(callback_id: str):
     except ValueError:
         flash("Choose what happened on the call.", "error")
         return _back(callback_id), 303
-    provider = None
-    if chosen == Outcome.REFERRED:
-        provider = _chosen_provider()
-        if not provider:
-            flash("Pick the provider you referred them to.", "error")
-            return _back(callback_id), 303
+    provider = _chosen_provider()
+    listing_phone_wrong = request.form.get("listing_phone_wrong") == "yes"
+    if (chosen == Outcome.REFERRED or listing_phone_wrong) and not provider:
+        flash("Pick the provider you referred them to.", "error")
+        return _back(callback_id), 303
+    if listing_phone_wrong and not provider["id"]:
+        flash("Only a listing from the directory can be reported as having a wrong phone.", "error")
+        return _back(callback_id), 303
     try:
         req, decision = callbacks.record_outcome(
             store,
@@ -230,12 +232,15 @@ def outcome(callback_id: str):
             chosen,
             hours=current_app.extensions["hours"],
             note=(request.form.get("note") or "").strip() or None,
-            provider=provider,
+            provider=provider if chosen == Outcome.REFERRED else None,
             follow_up=request.form.get("follow_up") == "yes",
         )
     except NotHolder:
         flash("Claim the request before recording an outcome (your claim may have lapsed).", "error")
         return _back(callback_id), 303
+    if listing_phone_wrong:
+        ops_directory.report_wrong_number(store.r, provider["id"])
+        audit.record(store, callback_id, current_user.email, "listing phone wrong", provider["name"])
     flash(_outcome_message(req, decision), "info")
     return redirect(url_for("staff.queue_page"))
 

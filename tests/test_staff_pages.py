@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from helpline import audit, callbacks, simulator
+from helpline import audit, callbacks, ops_directory, simulator
 from helpline.security import twilio_auth_token
 from tests.conftest import HELPLINE_NUMBER, TEXTER
 from tests.test_staff_auth import csrf_token, login
@@ -162,3 +162,41 @@ def test_a_long_queue_says_how_much_is_not_shown(client, staff_user, store):
     login(client, staff_user.email)
     fragment = client.get("/staff/queue").get_data(as_text=True)
     assert "200 waiting" in fragment and "showing the first 200 of 205 open" in fragment
+
+
+def test_a_listing_with_a_wrong_phone_is_reported_for_the_operators_review(
+    client, staff_user, request_id, store, small_directory
+):
+    chelsea = next(p for p in small_directory if p.name == "Chelsea Methadone Clinic")
+    login(client, staff_user.email)
+    token = csrf_token(client, "/staff")
+    client.post(f"/staff/callbacks/{request_id}/claim", data={"csrf_token": token})
+    form = {
+        "csrf_token": token,
+        "outcome": "no_answer",
+        "provider": f"{chelsea.id}|{chelsea.name}",
+        "listing_phone_wrong": "yes",
+    }
+    assert client.post(f"/staff/callbacks/{request_id}/outcome", data=form).status_code == 302
+    review = ops_directory.review(store.r, store)
+    assert [(x.name, x.wrong_numbers) for x in review.wrong_number] == [("Chelsea Methadone Clinic", 1)]
+    assert ("listing phone wrong", chelsea.name) in [
+        (e.action, e.detail) for e in audit.trail(store, request_id)
+    ]
+    (attempt,) = callbacks.attempts(store, request_id)
+    assert attempt["outcome"] == "no_answer" and not attempt.get("provider")
+
+
+def test_only_a_directory_listing_can_be_reported_wrong(client, staff_user, request_id, store):
+    login(client, staff_user.email)
+    token = csrf_token(client, "/staff")
+    client.post(f"/staff/callbacks/{request_id}/claim", data={"csrf_token": token})
+    form = {
+        "csrf_token": token,
+        "outcome": "reached",
+        "provider_other": "Dr. Lee",
+        "listing_phone_wrong": "yes",
+    }
+    page = client.post(f"/staff/callbacks/{request_id}/outcome", data=form, follow_redirects=True)
+    assert "Only a listing from the directory" in page.get_data(as_text=True)
+    assert callbacks.get(store, request_id).attempts == 0

@@ -269,20 +269,23 @@ class Store:
         if not turns:
             return
         at = time.time()
-        encrypted = [
-            self.vault.encrypt(json.dumps({"at": at, "dir": d, "text": t, "channel": channel}))
-            for d, t in turns
-        ]
+        # One encrypted entry per exchange (a message and its replies): one encryption, not one per line.
+        exchange = [{"at": at, "dir": d, "text": t, "channel": channel} for d, t in turns]
         target = pipe or self.r.pipeline(transaction=False)
         key = Keys.conversation(phone_id)
-        target.rpush(key, *encrypted)
+        target.rpush(key, self.vault.encrypt(json.dumps(exchange)))
         target.ltrim(key, -200, -1)  # a conversation, not an archive
         target.expire(key, self.retention)
         if pipe is None:
             target.execute()
 
     def conversation(self, phone_id: str) -> list[dict]:
-        return [json.loads(self.vault.decrypt(t)) for t in self.r.lrange(Keys.conversation(phone_id), 0, -1)]
+        """Every line kept, oldest first: `{"at", "dir": "in"|"out", "text", "channel"}`."""
+        lines: list[dict] = []
+        for entry in self.r.lrange(Keys.conversation(phone_id), 0, -1):
+            exchange = json.loads(self.vault.decrypt(entry))
+            lines.extend(exchange if isinstance(exchange, list) else [exchange])
+        return lines
 
     # -- opt-out, blocklist, invalid numbers -----------------------------------------------
     def is_opted_out(self, phone_id: str) -> bool:

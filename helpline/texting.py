@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import re
 import time
 from dataclasses import dataclass, replace
 
@@ -35,6 +36,8 @@ from helpline.store import Screening, Store, mask_phone
 
 log = logging.getLogger(__name__)
 
+# +1, an area code and an exchange that cannot start with 0 or 1: a dialable North American number.
+_NANP_E164 = re.compile(r"\+1[2-9]\d{2}[2-9]\d{6}")
 MAX_BODY = 1600  # Twilio's own limit for one message; longer input is cut, not refused
 
 
@@ -63,6 +66,8 @@ class Line:
 def callable_number(sender: str) -> str | None:
     """The sender as E.164 when it is a phone we could call or text back, else None."""
     raw = sender.removeprefix("whatsapp:").strip()
+    if _NANP_E164.fullmatch(raw):
+        return raw  # Twilio's usual form for North American numbers: no need to parse
     try:
         number = phonenumbers.parse(raw, "US")
     except phonenumbers.NumberParseException:

@@ -157,6 +157,7 @@ def phone_of(store: Store, request: CallbackRequest) -> str:
 LEASE_SECONDS = 15 * 60  # a claim lapses this long after the page holding it was last open
 MAX_ATTEMPTS = 3  # calls that did not reach the person before the request is closed
 FIRST_RETRY = dt.timedelta(hours=2)
+CRISIS_RETRY = dt.timedelta(minutes=15)  # someone in crisis is tried again soon, not in two hours
 FOLLOW_UP_AFTER = dt.timedelta(hours=48)  # "Did you reach <provider>?" after a referral
 FOLLOW_UP_WAIT = dt.timedelta(hours=48)  # no answer to the check-in in this long counts as NO
 
@@ -203,11 +204,15 @@ class OutcomeDecision:
     final_text: bool = False  # tell the person we stopped trying (never to an opted-out number)
 
 
-def next_attempt_at(attempts_made: int, now: dt.datetime, hours: BusinessHours) -> dt.datetime | None:
+def next_attempt_at(
+    attempts_made: int, now: dt.datetime, hours: BusinessHours, crisis: bool = False
+) -> dt.datetime | None:
     """When to try again after `attempts_made` missed calls: 2 h later, then the next business
-    morning, then never (None)."""
+    morning, then never (None). A crisis request is tried again 15 minutes after each miss."""
     if attempts_made >= MAX_ATTEMPTS:
         return None
+    if crisis:
+        return hours.next_opening(now + CRISIS_RETRY)
     if attempts_made <= 1:
         return hours.next_opening(now + FIRST_RETRY)
     local = hours.local(now)
@@ -216,13 +221,13 @@ def next_attempt_at(attempts_made: int, now: dt.datetime, hours: BusinessHours) 
 
 
 def decide_outcome(
-    outcome: Outcome, attempts_made: int, now: dt.datetime, hours: BusinessHours
+    outcome: Outcome, attempts_made: int, now: dt.datetime, hours: BusinessHours, crisis: bool = False
 ) -> OutcomeDecision:
     """`attempts_made` counts this call too."""
     if outcome == Outcome.WRONG_NUMBER:
         return OutcomeDecision("closed")
     if outcome in NOT_REACHED:
-        retry = next_attempt_at(attempts_made, now, hours)
+        retry = next_attempt_at(attempts_made, now, hours, crisis)
         return OutcomeDecision("waiting", retry) if retry else OutcomeDecision("closed", final_text=True)
     return OutcomeDecision("done")
 
@@ -401,7 +406,9 @@ def _write_outcome(
         if not request or holder(request, now) != who:
             raise NotHolder(callback_id)
         request.attempts += 1
-        decision = decide_outcome(outcome, request.attempts, dt.datetime.fromtimestamp(now, dt.UTC), hours)
+        decision = decide_outcome(
+            outcome, request.attempts, dt.datetime.fromtimestamp(now, dt.UTC), hours, request.is_crisis
+        )
         request.status = decision.status
         request.claimed_by, request.lease_until, request.updated = None, None, now
         request.next_attempt_at = decision.next_attempt_at.timestamp() if decision.next_attempt_at else None

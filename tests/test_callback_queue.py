@@ -45,6 +45,19 @@ def test_backoff_two_hours_then_next_business_morning_then_stop(attempts, now, e
 
 
 @pytest.mark.parametrize(
+    "attempts, now, expected",
+    [
+        (1, at(23, 10), at(23, 10) + dt.timedelta(minutes=15)),  # a crisis is tried again soon
+        (2, at(23, 10), at(23, 10) + dt.timedelta(minutes=15)),  # not the next morning
+        (1, at(23, 16, 50), at(24, 9)),  # unless the line closes first
+        (3, at(23, 10), None),  # three tries: stop
+    ],
+)
+def test_a_crisis_request_is_tried_again_after_fifteen_minutes(attempts, now, expected):
+    assert callbacks.next_attempt_at(attempts, now, WEEKDAYS_9_TO_5, crisis=True) == expected
+
+
+@pytest.mark.parametrize(
     "outcome, attempts, status, final_text",
     [
         (Outcome.REACHED, 1, "done", False),

@@ -42,6 +42,8 @@ class Settings:
     twilio_api_url: str = "https://api.twilio.com"
     # Behind a proxy Twilio signs the public URL, not the one Flask sees.
     public_base_url: str | None = None
+    # Proxies in front that append X-Forwarded-For; 0 trusts none (a client could forge the header).
+    proxy_hops: int = 0
     # Signs staff sessions; generated under var/ in development.
     secret_key: str | None = None
     # Encrypts phone numbers and texts at rest (Fernet key); generated under var/ in development.
@@ -98,6 +100,7 @@ def load_settings(**overrides) -> Settings:
         twilio_phone_number=_env("TWILIO_PHONE_NUMBER", "+15555550100"),
         twilio_api_url=_env("TWILIO_API_URL", "https://api.twilio.com"),
         public_base_url=_env("PUBLIC_BASE_URL"),
+        proxy_hops=_int("HELPLINE_PROXY_HOPS", 0),
         secret_key=_env("SECRET_KEY"),
         data_key=_env("HELPLINE_DATA_KEY"),
         findtreatment_api_url=_env("FINDTREATMENT_API_URL", "https://findtreatment.gov"),

@@ -7,6 +7,7 @@ import os
 
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config.settings import Settings, load_settings, local_secret
 
@@ -18,6 +19,9 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     app.config["SETTINGS"] = settings
     app.config["SECRET_KEY"] = settings.secret_key or local_secret(settings, "secret_key")
     app.config.update(settings.extra.get("flask", {}))
+    if settings.proxy_hops:
+        # Only the client address: the signed URL comes from PUBLIC_BASE_URL, never from headers.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=0, x_host=0)
     logging.basicConfig(
         level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )

@@ -125,6 +125,22 @@ def test_many_failures_from_one_address_lock_it(client, store):
     assert login(client, "ana@example.org").status_code == 429
 
 
+def test_behind_a_proxy_each_client_address_is_limited_on_its_own(settings, store):
+    from helpline import create_app
+
+    app = create_app(settings.with_overrides(proxy_hops=1), flask={"TESTING": True})
+    limits = accounts.LoginLimits(per_address=3)
+    app.extensions["login_limits"] = limits
+    attacker, neighbour = app.test_client(), app.test_client()
+    for n in range(limits.per_address):
+        login(attacker, f"guess{n}@example.org", "whatever", headers={"X-Forwarded-For": "203.0.113.9"})
+    accounts.add(store, "ana@example.org", password=PASSWORD)
+    locked = login(attacker, "ana@example.org", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert locked.status_code == 429
+    allowed = login(neighbour, "ana@example.org", headers={"X-Forwarded-For": "198.51.100.4"})
+    assert allowed.status_code == 302
+
+
 def test_disabled_accounts_cannot_sign_in_and_lose_their_session(client, staff_user, store):
     login(client, staff_user.email)
     assert client.get("/staff").status_code == 200

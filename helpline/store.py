@@ -217,7 +217,8 @@ local opted_out = redis.call('SISMEMBER', KEYS[4], ARGV[2])
 local open_callback = redis.call('EXISTS', KEYS[5])
 local recent = redis.call('INCR', KEYS[6])
 redis.call('EXPIRE', KEYS[6], 120)
-return {1, blocked, state, opted_out, open_callback, recent}
+local follow_up = redis.call('EXISTS', KEYS[7])
+return {1, blocked, state, opted_out, open_callback, recent, follow_up}
 """
 
 
@@ -241,6 +242,7 @@ class Screening:
     opted_out: bool
     has_open_callback: bool
     texts_this_minute: int
+    awaiting_follow_up: bool  # we asked "Did you reach <provider>?" and wait for YES/NO
 
 
 class Store:
@@ -298,9 +300,6 @@ class Store:
         else:
             target.srem(Keys.optouts, phone_id)
 
-    def is_blocked(self, phone_id: str) -> bool:
-        return bool(self.r.hexists(Keys.blocklist, phone_id))
-
     def block(self, phone: str, reason: str) -> None:
         self.r.hset(Keys.blocklist, self.vault.phone_id(phone), self.vault.encrypt(reason))
 
@@ -331,26 +330,20 @@ class Store:
             Keys.optouts,
             Keys.open_callback(phone_id),
             Keys.rate(phone_id, int(now // 60)),
+            Keys.followup_for(phone_id),
         )
         reply = self._screen_script(keys=keys, args=(dedupe_ttl, phone_id), client=self.r)
         if not reply[0]:
             return None
-        _, blocked, state, opted_out, open_callback, recent = reply
+        _, blocked, state, opted_out, open_callback, recent, follow_up = reply
         return Screening(
             blocked=bool(blocked),
             state=json.loads(self.vault.decrypt(state)) if state else None,
             opted_out=bool(opted_out),
             has_open_callback=bool(open_callback),
             texts_this_minute=int(recent),
+            awaiting_follow_up=bool(follow_up),
         )
-
-    def count_recent(self, phone_id: str, now: float) -> int:
-        """Texts from this number in the current minute."""
-        key = Keys.rate(phone_id, int(now // 60))
-        pipe = self.r.pipeline()
-        pipe.incr(key)
-        pipe.expire(key, 120)
-        return int(pipe.execute()[0])
 
     def first_flood_notice(self, phone_id: str) -> bool:
         return bool(self.r.set(Keys.flood_logged(phone_id), b"1", nx=True, ex=3600))

@@ -11,7 +11,7 @@ import functools
 import logging
 import re
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import phonenumbers
 from rq import Retry
@@ -31,7 +31,6 @@ from helpline.conversation import (
     decide,
 )
 from helpline.hours import BusinessHours
-from helpline.keywords import normalise, yes_no
 from helpline.store import Screening, Store, mask_phone
 
 log = logging.getLogger(__name__)
@@ -114,9 +113,11 @@ def _answer(
 
     state = TexterState.from_dict(screening.state)
     inbound = Inbound(body=body, opt_out_type=text.opt_out_type, can_call_back=phone is not None)
-    context = Context(opted_out=screening.opted_out, has_open_callback=screening.has_open_callback)
-    if yes_no(normalise(body)) is not None and callbacks.awaiting_follow_up(store, phone_id):
-        context = replace(context, awaiting_follow_up=True)  # only a YES/NO pays for this lookup
+    context = Context(
+        opted_out=screening.opted_out,
+        has_open_callback=screening.has_open_callback,
+        awaiting_follow_up=screening.awaiting_follow_up,
+    )
     decision = decide(state, inbound, context)
 
     if decision.intent != "crisis" and screening.texts_this_minute > line.rate_limit:

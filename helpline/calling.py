@@ -18,8 +18,8 @@ from helpline import callbacks, ivr, spoken
 from helpline.content import LANGUAGES, Catalog
 from helpline.hours import BusinessHours
 from helpline.keywords import is_crisis, normalise
+from helpline.phones import callable_number
 from helpline.store import Keys, Store, mask_phone
-from helpline.texting import callable_number
 
 log = logging.getLogger(__name__)
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field, replace
 
-import phonenumbers
-
 from helpline import keywords as kw
+from helpline.phones import callable_number
 
 LANGUAGES = ("en", "es")
 MAX_REPEATS = 2  # a question is asked again twice; the third silence or wrong answer ends the call
@@ -307,11 +306,7 @@ def callback_number(digits: str) -> str | None:
         digits = digits[1:]
     if len(digits) != 10:
         return None
-    number = phonenumbers.parse("+1" + digits)
-    fictional = "555" in (digits[:3], digits[3:6])
-    if not (phonenumbers.is_valid_number(number) or fictional):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return callable_number("+1" + digits)
 
 
 # -- deciding -----------------------------------------------------------------------------------

@@ -12,8 +12,8 @@ from helpline.content import LANGUAGES
 from helpline.hours import DAYS, InvalidHours
 from helpline.ops import audit, bp, redis_conn, store
 from helpline.overrides import InvalidTemplate, LiveSettings
+from helpline.phones import callable_number
 from helpline.store import Keys
-from helpline.texting import callable_number
 
 MAX_FIELD = 2000  # any form field longer than this is not a real edit
 

@@ -11,7 +11,7 @@ from flask import current_app, flash, render_template, request
 
 from helpline import cli, simulator
 from helpline.ops import audit, bp, store
-from helpline.texting import _is_test_number, callable_number
+from helpline.phones import callable_number, is_fictional
 
 DEFAULT_NUMBER = "+15551230001"
 MAX_TEXT = 1600
@@ -22,7 +22,7 @@ def allowed_number(raw: str) -> str | None:
     phone = callable_number(raw) if raw.strip() else None
     if phone is None:
         return None
-    if current_app.config["SETTINGS"].development or _is_test_number(phonenumbers.parse(phone)):
+    if current_app.config["SETTINGS"].development or is_fictional(phonenumbers.parse(phone)):
         return phone
     return None
 

@@ -7,13 +7,10 @@ is ready in milliseconds and slow work (provider search, outbound texts) goes to
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import logging
-import re
 import time
 from dataclasses import dataclass
 
-import phonenumbers
 from rq import Retry
 
 from helpline import callbacks, places, queues
@@ -31,12 +28,11 @@ from helpline.conversation import (
     decide,
 )
 from helpline.hours import BusinessHours
+from helpline.phones import callable_number
 from helpline.store import Screening, Store, mask_phone
 
 log = logging.getLogger(__name__)
 
-# +1, an area code and an exchange that cannot start with 0 or 1: a dialable North American number.
-_NANP_E164 = re.compile(r"\+1[2-9]\d{2}[2-9]\d{6}")
 MAX_BODY = 1600  # Twilio's own limit for one message; longer input is cut, not refused
 
 
@@ -59,27 +55,6 @@ class Line:
     national_helpline: str
     dedupe_seconds: int
     rate_limit: int
-
-
-@functools.lru_cache(maxsize=4096)  # people text several times; parsing a number is not free
-def callable_number(sender: str) -> str | None:
-    """The sender as E.164 when it is a phone we could call or text back, else None."""
-    raw = sender.removeprefix("whatsapp:").strip()
-    if _NANP_E164.fullmatch(raw):
-        return raw  # Twilio's usual form for North American numbers: no need to parse
-    try:
-        number = phonenumbers.parse(raw, "US")
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number) and not _is_test_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def _is_test_number(number) -> bool:
-    """Fictional 555 numbers (area code or exchange) are what the simulator and tests use."""
-    national = str(number.national_number)
-    return number.country_code == 1 and len(national) == 10 and "555" in (national[:3], national[3:6])
 
 
 def handle_text(line: Line, text: IncomingText, now: float | None = None) -> list[str]:

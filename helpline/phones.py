@@ -1,0 +1,30 @@
+"""Phone numbers as the helpline accepts them: pure, no I/O.
+
+A number counts when it could be called or texted back: valid by `phonenumbers`, or one of the
+fictional 555 numbers the simulator, the tests and the ops test phone use.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import phonenumbers
+
+
+@functools.lru_cache(maxsize=4096)  # people text several times; parsing a number is not free
+def callable_number(text: str) -> str | None:
+    """`text` (E.164, national US form, or Twilio's `whatsapp:` form) as E.164 when callable, else None."""
+    raw = text.removeprefix("whatsapp:").strip()
+    try:
+        number = phonenumbers.parse(raw, "US")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number) and not is_fictional(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def is_fictional(number: phonenumbers.PhoneNumber) -> bool:
+    """A North American 555 number (area code or exchange): never a real person."""
+    national = str(number.national_number)
+    return number.country_code == 1 and len(national) == 10 and "555" in (national[:3], national[3:6])

@@ -69,19 +69,18 @@ def _series(r: redis.Redis, name: str, n: int, step: int, fmt: str, now: float |
 def window_sums(r: redis.Redis, names: list[str], days: int = 30, now: float | None = None) -> dict[str, int]:
     """Total per counter over the last `days` days (daily buckets), in one round trip."""
     now = time.time() if now is None else now
-    days_fmt = [time.strftime("%Y%m%d", time.gmtime(now - i * DAY)) for i in range(days)]
-    pipe = r.pipeline(transaction=False)
-    for name in names:
-        pipe.mget([Keys.stat(name, d) for d in days_fmt])
-    return {
-        name: sum(int(v or 0) for v in values) for name, values in zip(names, pipe.execute(), strict=True)
-    }
+    return _bucket_sums(r, names, [time.strftime("%Y%m%d", time.gmtime(now - i * DAY)) for i in range(days)])
 
 
 def hour_sums(r: redis.Redis, names: list[str], hours: int = 24, now: float | None = None) -> dict[str, int]:
     """Total per counter over the last `hours` hours (hourly buckets), in one round trip."""
     now = time.time() if now is None else now
-    buckets = [time.strftime("%Y%m%d%H", time.gmtime(now - i * HOUR)) for i in range(hours)]
+    return _bucket_sums(
+        r, names, [time.strftime("%Y%m%d%H", time.gmtime(now - i * HOUR)) for i in range(hours)]
+    )
+
+
+def _bucket_sums(r: redis.Redis, names: list[str], buckets: list[str]) -> dict[str, int]:
     pipe = r.pipeline(transaction=False)
     for name in names:
         pipe.mget([Keys.stat(name, b) for b in buckets])

@@ -16,6 +16,7 @@ from helpline.store import new_data_key
 from tests.browser_fixtures import *  # noqa: F403  (live_server, browser, page, sign_in: helper D)
 from tests.directory_fixtures import *  # noqa: F403  (small_directory, fake FindTreatment: helper A)
 from tests.ops_fixtures import *  # noqa: F403  (operator_client, staff_client, ops_post: helper E)
+from tests.servers import free_port
 from tests.twilio_fixtures import *  # noqa: F403  (fake Twilio: twilio_fake, live_twilio_settings)
 from tests.voice_fixtures import *  # noqa: F403  (phone_call, staff_on_duty: helper C)
 
@@ -113,6 +114,12 @@ def app(settings):
     app = create_app(settings, flask={"TESTING": True})
     with app.app_context():
         yield app
+
+
+@pytest.fixture
+def nothing_listening(monkeypatch):
+    """No service on the simulator's default port: `flask simulate` falls back to an in-process app."""
+    monkeypatch.setenv("PORT", str(free_port()))
 
 
 @pytest.fixture

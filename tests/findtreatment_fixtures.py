@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import math
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,12 +40,13 @@ class FakeFindTreatment:
     delay: float = 0.0  # seconds to hang before answering (timeouts)
     garbage: bool = False  # answer 200 with something that is not the export
     calls: list[dict] = field(default_factory=list)
+    released: threading.Event = field(default_factory=threading.Event)  # set by reset(): hung requests end
 
     def __call__(self, environ, start_response):
         request = Request(environ)
         self.calls.append(dict(request.args))
         if self.delay:
-            time.sleep(self.delay)  # the fake server hangs; the client's timeout is under test
+            self.released.wait(self.delay)  # the fake server hangs; the client's timeout is under test
         if request.path != "/locator/exportsAsJson/v2":
             return Response("not found", 404)(environ, start_response)
         if self.fail_with:
@@ -78,8 +78,10 @@ class FakeFindTreatment:
         return Response(json.dumps(body), 200, content_type="application/json")(environ, start_response)
 
     def reset(self) -> None:
+        self.released.set()  # let requests still hanging from the last test finish now
         self.fail_with, self.delay, self.garbage = None, 0.0, False
         self.calls.clear()
+        self.released = threading.Event()
 
 
 @pytest.fixture(scope="session")

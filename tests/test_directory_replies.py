@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from config.settings import CONFIG_DIR
@@ -125,14 +123,7 @@ def test_what_a_search_filters_on(service, outcome, wanted):
     assert svc.wanted_services(service, outcome) == wanted
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def test_flask_simulate_sms_shows_looking_up_then_real_providers(app, small_directory, monkeypatch):
-    monkeypatch.setenv("PORT", str(_free_port()))  # nothing listening: the simulator drains the queues itself
+def test_flask_simulate_sms_shows_looking_up_then_real_providers(app, small_directory, nothing_listening):
     result = app.test_cli_runner().invoke(args=["simulate", "sms", "+15551230001", "10001"])
     assert result.exit_code == 0, result.output
     assert "helpline -> you: Looking up treatment providers near 10001" in result.output

@@ -1,21 +1,6 @@
 """`flask simulate sms`: a local phone that signs like Twilio and prints the conversation."""
 
-import socket
-import threading
-
-import pytest
-from werkzeug.serving import make_server
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def nothing_listening(monkeypatch):
-    monkeypatch.setenv("PORT", str(_free_port()))
+from tests.servers import free_port, serving
 
 
 def test_simulate_sms_in_process_when_no_server_runs(app, nothing_listening):
@@ -26,19 +11,12 @@ def test_simulate_sms_in_process_when_no_server_runs(app, nothing_listening):
 
 
 def test_simulate_sms_posts_signed_requests_to_a_running_server(app, store):
-    port = _free_port()
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(app) as url:
         runner = app.test_cli_runner()
-        url = f"http://127.0.0.1:{port}"
         first = runner.invoke(args=["simulate", "sms", "+15551230001", "hola", "--url", url, "--wait", "0"])
         second = runner.invoke(
             args=["simulate", "sms", "+15551230001", "señales", "--url", url, "--wait", "0"]
         )
-    finally:
-        server.shutdown()
     assert first.exit_code == 0, first.output
     assert "Responda" in first.output
     assert "Posibles señales" in second.output
@@ -47,7 +25,7 @@ def test_simulate_sms_posts_signed_requests_to_a_running_server(app, store):
 
 
 def test_simulate_sms_says_clearly_when_the_given_server_is_unreachable(app):
-    url = f"http://127.0.0.1:{_free_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     result = app.test_cli_runner().invoke(args=["simulate", "sms", "+15551230001", "oih", "--url", url])
     assert result.exit_code == 1
     assert "could not reach the service" in result.output

@@ -1,24 +1,10 @@
 """`flask simulate call`: walks the IVR as Twilio would and prints what the caller hears and is texted."""
 
-import socket
-import threading
-
 import pytest
-from werkzeug.serving import make_server
 
 from helpline import callbacks
 from helpline.store import Keys
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def nothing_listening(monkeypatch):
-    monkeypatch.setenv("PORT", str(_free_port()))
+from tests.servers import free_port, serving
 
 
 @pytest.fixture
@@ -64,20 +50,14 @@ def test_silence_repeats_then_goodbye_with_stay(app, nothing_listening):
 
 
 def test_simulate_call_posts_signed_requests_to_a_running_server(app, store):
-    port = _free_port()
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        output = simulate(app, "--digits", "3,1", "--url", f"http://127.0.0.1:{port}", "--wait", "0")
-    finally:
-        server.shutdown()
+    with serving(app) as url:
+        output = simulate(app, "--digits", "3,1", "--url", url, "--wait", "0")
     assert "on our callback list" in output
     assert callbacks.waiting(store)[0].channel == "voice"
 
 
 def test_unreachable_server_is_said_clearly(app):
-    url = f"http://127.0.0.1:{_free_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     result = app.test_cli_runner().invoke(
         args=["simulate", "call", "+15551230001", "--digits", "1", "--url", url]
     )

@@ -48,7 +48,7 @@ format: dev-install
 	$(BIN)/ruff check --fix .
 
 stop: install
-	$(BIN)/python -c "from config.settings import load_settings; from helpline.redis_client import stop_embedded_server; print('stopped' if stop_embedded_server(load_settings().var_dir) else 'not running')"
+	$(BIN)/python -c "from config.settings import load_settings; from helpline.infra.embedded_redis import stop_embedded_server; print('stopped' if stop_embedded_server(load_settings().var_dir) else 'not running')"
 
 bench: dev-install
 	@for b in webhook search worker voice staff_queue ops; do \

@@ -19,9 +19,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from config.settings import load_settings  # noqa: E402
-from helpline import accounts, callbacks, create_app  # noqa: E402
-from helpline.content import Catalog  # noqa: E402
-from helpline.redis_client import ensure_embedded_server, stop_embedded_server  # noqa: E402
+from helpline import create_app  # noqa: E402
+from helpline.domain.content import Catalog  # noqa: E402
+from helpline.infra.embedded_redis import ensure_embedded_server, stop_embedded_server  # noqa: E402
+from helpline.services import accounts, callbacks
 from helpline.store import new_data_key  # noqa: E402
 
 COUNTERS = (
@@ -56,7 +57,7 @@ def main() -> None:
     try:
         settings = load_settings(redis_url=url, var_dir=var, data_key=new_data_key(), secret_key="bench")
         app = create_app(settings, flask={"TESTING": True})
-        store = app.extensions["store"]
+        store = app.extensions["helpline"].store
         store.r.flushdb()
         now = time.time()
         pipe = store.r.pipeline(transaction=False)
@@ -99,9 +100,9 @@ def main() -> None:
         dash = timed(lambda: client.get("/ops"), 10)
         print(f"/ops dashboard (figures + health): median {dash[0]:.1f} ms, p95 {dash[1]:.1f} ms")
 
-        live = app.extensions["catalog"]
+        live = app.extensions["helpline"].catalog
         plain = Catalog.load(settings.messages_dir)
-        hours = app.extensions["hours"]
+        hours = app.extensions["helpline"].hours
         n = 100_000
         start = time.perf_counter()
         for _ in range(n):

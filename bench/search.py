@@ -26,11 +26,13 @@ sys.path.insert(0, str(ROOT))
 import zipcodes  # noqa: E402
 
 from config.settings import load_settings  # noqa: E402
-from helpline import create_app, places  # noqa: E402
-from helpline.directory import importer, repository  # noqa: E402
-from helpline.directory.search import find_providers  # noqa: E402
-from helpline.redis_client import ensure_embedded_server, stop_embedded_server  # noqa: E402
+from helpline import create_app  # noqa: E402
+from helpline.domain import places
+from helpline.infra.embedded_redis import ensure_embedded_server, stop_embedded_server  # noqa: E402
+from helpline.services import directory_import as importer  # noqa: E402
+from helpline.services.provider_search import find_providers  # noqa: E402
 from helpline.store import Keys, new_data_key  # noqa: E402
+from helpline.store import directory as repository
 
 DATA = ROOT.parent / "shared" / "data" / "substance-use-treatment-geocoded.csv"
 
@@ -58,7 +60,7 @@ def main() -> None:
                 findtreatment_api_url="off",
             )
             app = create_app(settings)
-            r = app.extensions["redis"]
+            r = app.extensions["helpline"].store.r
             started = time.perf_counter()
             providers = importer.read_directory_file(DATA)
             version = repository.replace_source(r, "samhsa", providers, DATA.name)

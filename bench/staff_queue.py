@@ -22,8 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from config.settings import load_settings  # noqa: E402
-from helpline import accounts, callbacks, create_app  # noqa: E402
-from helpline.redis_client import stop_embedded_server  # noqa: E402
+from helpline import create_app  # noqa: E402
+from helpline.infra.embedded_redis import stop_embedded_server  # noqa: E402
+from helpline.services import accounts, callbacks
 from helpline.store import new_data_key  # noqa: E402
 
 PASSWORD = "bench password 123"
@@ -84,7 +85,7 @@ def main() -> None:
     app = create_app(settings)
     try:
         with app.app_context():
-            store = app.extensions["store"]
+            store = app.extensions["helpline"].store
             accounts.add(store, "a@bench.org", password=PASSWORD)
             accounts.add(store, "b@bench.org", password=PASSWORD)
             ids = []

@@ -19,11 +19,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from config.settings import load_settings  # noqa: E402
-from helpline import create_app, simulator  # noqa: E402
-from helpline.redis_client import ensure_embedded_server, stop_embedded_server  # noqa: E402
-from helpline.security import twilio_auth_token  # noqa: E402
-from helpline.simulate_call import call_params  # noqa: E402
+from helpline import create_app  # noqa: E402
+from helpline.devtools import simulator
+from helpline.devtools.simulate_call import call_params  # noqa: E402
+from helpline.infra.embedded_redis import ensure_embedded_server, stop_embedded_server  # noqa: E402
 from helpline.store import new_data_key  # noqa: E402
+from helpline.web.twilio_signature import twilio_auth_token  # noqa: E402
 
 HELPLINE = "+15555550100"
 STEPS = (("greeting", "/twilio/voice", {}), ("info", "/twilio/voice/step/menu?n=0", {"Digits": "1"}),

@@ -27,8 +27,8 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from helpline import simulator  # noqa: E402
-from helpline.redis_client import ensure_embedded_server, stop_embedded_server  # noqa: E402
+from helpline.devtools import simulator  # noqa: E402
+from helpline.infra.embedded_redis import ensure_embedded_server, stop_embedded_server  # noqa: E402
 from helpline.store import new_data_key  # noqa: E402
 
 BODIES = ("hi", "oih", "signs", "tolerance", "treat", "menu", "2", "español", "what is this?")

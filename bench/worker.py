@@ -32,8 +32,9 @@ sys.path.insert(0, str(ROOT))
 from rq.job import Job  # noqa: E402
 
 from config.settings import load_settings  # noqa: E402
-from helpline import create_app, queues, sender  # noqa: E402
-from helpline.redis_client import ensure_embedded_server, stop_embedded_server  # noqa: E402
+from helpline import create_app  # noqa: E402
+from helpline.infra import queues, sender
+from helpline.infra.embedded_redis import ensure_embedded_server, stop_embedded_server  # noqa: E402
 from helpline.store import new_data_key  # noqa: E402
 from tests.twilio_fixtures import start_fake_twilio  # noqa: E402
 
@@ -81,6 +82,7 @@ def main() -> None:
         "REDIS_URL": url,
         "HELPLINE_VAR_DIR": str(var),
         "HELPLINE_DATA_KEY": data_key,
+        "SECRET_KEY": "bench-secret",
         "TWILIO_ACCOUNT_SID": fake.account_sid,
         "TWILIO_AUTH_TOKEN": fake.auth_token,
         "TWILIO_API_URL": fake.url,
@@ -91,7 +93,7 @@ def main() -> None:
     results: dict[str, list[float]] = {"trivial": [], "text": []}
     try:
         with app.app_context():
-            store = app.extensions["store"]
+            store = app.extensions["helpline"].store
             urgent = queues.queue(queues.URGENT, store.r)
             for round_no in range(opts.rounds):
                 job_ids = [urgent.enqueue("bench.worker.trivial").id for _ in range(opts.jobs)]

@@ -74,6 +74,10 @@ class Settings:
     directory_stale_days: int = 365
     # Set -> GET /metrics needs `Authorization: Bearer <token>` (the figures say how busy the line is).
     metrics_token: str | None = None
+    # Logging level of web and worker; logs never hold a clear number or message text.
+    log_level: str = "INFO"
+    # Twilio's forms are a few KB; anything larger is refused (413) before it is parsed.
+    max_request_bytes: int = 64 * 1024
     extra: dict = field(default_factory=dict)
 
     @property
@@ -108,6 +112,7 @@ def load_settings(**overrides) -> Settings:
         sms_rate_limit_per_minute=_int("HELPLINE_SMS_RATE_LIMIT", 20),
         directory_stale_days=_int("HELPLINE_DIRECTORY_STALE_DAYS", 365),
         metrics_token=_env("HELPLINE_METRICS_TOKEN"),
+        log_level=_env("LOG_LEVEL", "INFO"),
     )
     return settings.with_overrides(**overrides)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from helpline import accounts
+from helpline.services import accounts
 from tests.servers import serving
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "var" / "test-artifacts"

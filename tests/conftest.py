@@ -9,10 +9,11 @@ import pytest
 import redis as redis_lib
 
 from config.settings import load_settings
-from helpline import create_app, simulator
-from helpline.redis_client import ensure_embedded_server, stop_embedded_server
-from helpline.security import twilio_auth_token
+from helpline import create_app
+from helpline.devtools import simulator
+from helpline.infra.embedded_redis import ensure_embedded_server, stop_embedded_server
 from helpline.store import new_data_key
+from helpline.web.twilio_signature import twilio_auth_token
 from tests.browser_fixtures import *  # noqa: F403  (live_server, browser, page, sign_in: helper D)
 from tests.directory_fixtures import *  # noqa: F403  (small_directory, fake FindTreatment: helper A)
 from tests.ops_fixtures import *  # noqa: F403  (operator_client, staff_client, ops_post: helper E)
@@ -129,7 +130,7 @@ def client(app):
 
 @pytest.fixture
 def store(app):
-    return app.extensions["store"]
+    return app.extensions["helpline"].store
 
 
 @pytest.fixture

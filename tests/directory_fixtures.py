@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from helpline.directory import importer, repository
+from helpline.services import directory_import as importer
+from helpline.store import directory as repository
 from tests.findtreatment_fixtures import findtreatment_fake, findtreatment_server  # noqa: F401
 
 # Around Manhattan (10001 is at 40.7506, -73.9972): distances grow down the list.
@@ -39,5 +40,5 @@ def small_directory(app, tmp_path):
     """Eight providers from Manhattan to Philadelphia, imported as source `test`."""
     path = write_csv(tmp_path / "test.csv")
     providers = importer.read_directory_file(path, source="test")
-    repository.replace_source(app.extensions["redis"], "test", providers, path.name)
+    repository.replace_source(app.extensions["helpline"].store.r, "test", providers, path.name)
     return providers

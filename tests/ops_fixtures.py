@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from helpline import accounts
+from helpline.services import accounts
 from tests.browser_fixtures import PASSWORD
 
 OPERATOR = "ops.lead@example.org"

@@ -7,9 +7,10 @@ import time
 import pytest
 from rq import SimpleWorker
 
-from helpline import audit, callbacks, queues
-from helpline.callbacks import ClaimRefused, NotHolder, Outcome
-from helpline.hours import BusinessHours
+from helpline.domain.hours import BusinessHours
+from helpline.infra import queues
+from helpline.services import audit, callbacks
+from helpline.services.callbacks import ClaimRefused, NotHolder, Outcome
 from tests.conftest import TEXTER
 
 NY = dt.timezone(dt.timedelta(hours=-5))  # America/New_York in November (EST)
@@ -163,7 +164,7 @@ def test_closed_requests_cannot_be_claimed(store, waiting_request, hours=WEEKDAY
 
 
 def drain(app):
-    r = app.extensions["redis"]
+    r = app.extensions["helpline"].store.r
     SimpleWorker([queues.queue(n, r) for n in queues.ALL_QUEUES], connection=r).work(
         burst=True, logging_level="WARNING"
     )
@@ -181,7 +182,7 @@ def miss_three_times(store, request_id, hours):
 
 
 def test_three_missed_calls_close_with_one_final_text(app, store, waiting_request):
-    hours = app.extensions["hours"]
+    hours = app.extensions["helpline"].hours
     outbox_before = store.outbox_length()
     request = miss_three_times(store, waiting_request.id, hours)
     assert request.status == "closed" and request.attempts == 3
@@ -196,7 +197,7 @@ def test_three_missed_calls_close_with_one_final_text(app, store, waiting_reques
 def test_no_final_text_to_an_opted_out_number(app, store, text, waiting_request):
     text("STOP")
     outbox_before = store.outbox_length()
-    request = miss_three_times(store, waiting_request.id, app.extensions["hours"])
+    request = miss_three_times(store, waiting_request.id, app.extensions["helpline"].hours)
     assert request.status == "closed"
     drain(app)
     assert [m for m in store.outbox()[outbox_before:] if m["to"] == TEXTER] == []
@@ -205,7 +206,7 @@ def test_no_final_text_to_an_opted_out_number(app, store, text, waiting_request)
 def test_missed_call_goes_back_on_the_queue_for_later(app, store, waiting_request):
     callbacks.claim(store, waiting_request.id, "ana@x.org")
     request, decision = callbacks.record_outcome(
-        store, waiting_request.id, "ana@x.org", Outcome.NO_ANSWER, hours=app.extensions["hours"]
+        store, waiting_request.id, "ana@x.org", Outcome.NO_ANSWER, hours=app.extensions["helpline"].hours
     )
     assert request.status == "waiting" and request.attempts == 1
     assert not callbacks.is_due(request) and callbacks.is_due(request, request.next_attempt_at)
@@ -231,7 +232,7 @@ def refer(app, store, request_id, follow_up=True):
         request_id,
         "ana@x.org",
         Outcome.REFERRED,
-        hours=app.extensions["hours"],
+        hours=app.extensions["helpline"].hours,
         provider=PROVIDER,
         follow_up=follow_up,
     )
@@ -239,7 +240,7 @@ def refer(app, store, request_id, follow_up=True):
 
 def test_referral_with_consent_schedules_the_check_in_in_48_hours(app, store, waiting_request):
     refer(app, store, waiting_request.id)
-    registry = queues.queue(queues.HOUSEKEEPING).scheduled_job_registry
+    registry = queues.queue(queues.HOUSEKEEPING, store.rq_connection).scheduled_job_registry
     (job_id,) = registry.get_job_ids()
     assert job_id == f"follow-up-{waiting_request.id}"
     when = registry.get_scheduled_time(job_id).timestamp()
@@ -248,7 +249,7 @@ def test_referral_with_consent_schedules_the_check_in_in_48_hours(app, store, wa
 
 def test_referral_without_consent_schedules_nothing(app, store, waiting_request):
     refer(app, store, waiting_request.id, follow_up=False)
-    assert queues.queue(queues.HOUSEKEEPING).scheduled_job_registry.get_job_ids() == []
+    assert queues.queue(queues.HOUSEKEEPING, store.rq_connection).scheduled_job_registry.get_job_ids() == []
 
 
 def test_check_in_no_reply_puts_a_linked_request_on_the_queue(app, store, waiting_request):
@@ -273,7 +274,7 @@ def test_check_in_is_not_sent_to_an_opted_out_number(app, store, text, waiting_r
 
 @pytest.mark.parametrize("reply, reached", [("yes", True), ("Si", True), ("no", False), ("NO thanks", False)])
 def test_check_in_answer_is_read_from_yes_or_no(reply, reached):
-    from helpline.conversation import AnswerFollowUp, Context, Inbound, TexterState, decide
+    from helpline.domain.conversation import AnswerFollowUp, Context, Inbound, TexterState, decide
 
     state = TexterState(welcomed=True)
     decision = decide(state, Inbound(reply), Context(awaiting_follow_up=True))

@@ -3,8 +3,8 @@
 import pytest
 
 from config.settings import CONFIG_DIR
-from helpline.content import LANGUAGES, REQUIRED_PLACEHOLDERS, Catalog, count_segments, placeholders
-from helpline.template_rules import WORST_CASE
+from helpline.domain.content import LANGUAGES, REQUIRED_PLACEHOLDERS, Catalog, count_segments, placeholders
+from helpline.domain.template_rules import WORST_CASE
 
 CATALOG = Catalog.load(CONFIG_DIR)
 INFORMATIONAL = ("oih", "signs", "tolerance", "treat")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from helpline.conversation import (
+from helpline.domain.conversation import (
     Context,
     FindProviders,
     Inbound,

@@ -17,8 +17,9 @@ import redis as redis_lib
 from rq import Worker
 
 from config.settings import PROJECT_ROOT
-from helpline import create_app, queues, sender
-from helpline.redis_client import _embedded_paths, ensure_embedded_server, stop_embedded_server
+from helpline import create_app
+from helpline.infra import queues, sender
+from helpline.infra.embedded_redis import _embedded_paths, ensure_embedded_server, stop_embedded_server
 from helpline.store import Keys
 from tests.conftest import HELPLINE_NUMBER, TEXTER
 from tests.twilio_fixtures import drain_jobs
@@ -54,6 +55,7 @@ class Workers:
             "REDIS_URL": redis_url,
             "HELPLINE_VAR_DIR": str(settings.var_dir),
             "HELPLINE_DATA_KEY": settings.data_key,
+            "SECRET_KEY": settings.secret_key,
             "TWILIO_ACCOUNT_SID": settings.twilio_account_sid,
             "TWILIO_AUTH_TOKEN": settings.twilio_auth_token,
             "TWILIO_API_URL": settings.twilio_api_url,
@@ -170,7 +172,7 @@ def test_queued_texts_survive_a_redis_crash_and_restart(live_twilio_settings, tw
     client = redis_lib.Redis.from_url(url)
     try:
         with app.app_context():
-            store = app.extensions["store"]
+            store = app.extensions["helpline"].store
             for n in range(5):
                 sender.queue_text(store, TEXTER, f"Kept {n}", f"redis-{n}")
             _crash_redis(var)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from helpline import sender
+from helpline.infra import sender
 from helpline.store import Keys
 from tests.conftest import HELPLINE_NUMBER, TEXTER
 from tests.twilio_fixtures import drain_jobs
@@ -10,7 +10,7 @@ from tests.twilio_fixtures import drain_jobs
 
 def test_no_credentials_means_no_twilio_client(app):
     assert app.config["SETTINGS"].development
-    assert app.extensions["twilio"] is None
+    assert app.extensions["helpline"].twilio is None
 
 
 def test_texts_and_calls_go_to_the_outbox_once(store, redis):

@@ -8,7 +8,7 @@ import time
 import pytest
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 
-from helpline import queues, sender
+from helpline.infra import queues, sender
 from helpline.store import Keys
 from tests.conftest import HELPLINE_NUMBER, TEXTER
 from tests.twilio_fixtures import drain_jobs
@@ -106,7 +106,7 @@ def test_a_job_killed_after_twilios_201_does_not_text_again(app, store, redis, t
     # The attempt that died: claimed the key, Twilio accepted the text, nothing recorded after.
     claimed = time.time()
     store.r.set(Keys.sent("reply-k"), f"sending:{claimed}")
-    twilio = app.extensions["twilio"]
+    twilio = app.extensions["helpline"].twilio
     first = twilio.messages.create(to=TEXTER, from_=HELPLINE_NUMBER, body="The answer")
 
     sender.queue_text(store, TEXTER, "The answer", "reply-k")
@@ -157,7 +157,7 @@ def test_texts_are_sent_with_the_configured_credentials(live_twilio_settings, re
 
     wrong = create_app(live_twilio_settings.with_overrides(twilio_auth_token="not-the-token"))
     with wrong.app_context():
-        sender.queue_text(wrong.extensions["store"], TEXTER, "Hi", "reply-auth")
+        sender.queue_text(wrong.extensions["helpline"].store, TEXTER, "Hi", "reply-auth")
         drain_jobs(redis)
     assert twilio_fake.messages == []  # 401: refused, counted, and not retried forever
     assert FailedJobRegistry(queue=queues.queue(queues.URGENT, redis)).count == 0
@@ -175,7 +175,7 @@ def test_status_callback_and_call_urls_use_the_public_base_url(live_twilio_setti
 
     public = create_app(live_twilio_settings.with_overrides(public_base_url="https://line.example.org"))
     with public.app_context():
-        store = public.extensions["store"]
+        store = public.extensions["helpline"].store
         sender.queue_text(store, TEXTER, "Hi", "public-1")
         sender.queue_call(store, TEXTER, url="/twilio/voice/bridge", idempotency_key="public-2")
         drain_jobs(redis)

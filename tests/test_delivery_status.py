@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from helpline import sender
-from helpline.status import delivery_status
+from helpline.infra import sender
 from helpline.store import Keys
+from helpline.web.status import delivery_status
 from tests.conftest import TEXTER
 from tests.twilio_fixtures import drain_jobs
 

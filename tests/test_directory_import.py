@@ -7,8 +7,10 @@ import threading
 
 import pytest
 
-from helpline import create_app, places
-from helpline.directory import importer, repository
+from helpline import create_app
+from helpline.domain import places
+from helpline.services import directory_import as importer
+from helpline.store import directory as repository
 from tests.conftest import SHARED_DATA
 
 SUT = SHARED_DATA / "substance-use-treatment-geocoded.csv"
@@ -41,7 +43,7 @@ def test_the_real_samhsa_files_import_and_answer_searches(app):
     assert 1800 < otps <= 1831
     assert state["services"]["methadone"] == otps
     assert state["oldest_import_age_seconds"] < 60
-    r = app.extensions["redis"]
+    r = app.extensions["helpline"].store.r
     near = repository.nearby(r, NYC.lat, NYC.lng, "methadone", (10,), 3).providers
     assert len(near) == 4 and all("methadone" in p.services for p in near)
     assert near[0].miles < 1.5
@@ -58,7 +60,7 @@ def test_a_latin1_otp_file_keeps_its_spanish_names(app):
 def test_reimporting_a_source_replaces_it_and_keeps_the_others(app, tmp_path):
     from tests.directory_fixtures import NEAR_10001, write_csv
 
-    r = app.extensions["redis"]
+    r = app.extensions["helpline"].store.r
     virginia = len({p.id for p in importer.read_directory_file(SAMPLE)})  # one site listed twice is one
     assert virginia == 24
     assert run(app, "import", str(write_csv(tmp_path / "city.csv"))).exit_code == 0
@@ -141,7 +143,7 @@ def test_a_bad_file_names_the_line_and_imports_nothing(app, small_directory, tmp
 
 
 def test_searches_during_an_import_never_see_half_a_directory(app, small_directory):
-    r = app.extensions["redis"]
+    r = app.extensions["helpline"].store.r
     seen: list[int] = []
     done = threading.Event()
 
@@ -195,7 +197,7 @@ def test_the_same_clinic_in_two_files_is_one_listing_with_both_services(app, tmp
     )
     assert run(app, "import", str(otp)).exit_code == 0
     assert run(app, "import", str(sut)).exit_code == 0
-    r = app.extensions["redis"]
+    r = app.extensions["helpline"].store.r
     (clinic,) = repository.nearby(r, NYC.lat, NYC.lng, "all", (10,), 5).providers
     assert clinic.services == ("methadone", "outpatient")
     assert clinic.phone == "+12125550199"

@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from helpline import places
-from helpline.directory.locator import Locator, ProviderSourceUnavailable
-from helpline.directory.search import RADII_MILES, find_providers
+from helpline.domain import places
+from helpline.infra.locator import Locator, ProviderSourceUnavailable
+from helpline.services.provider_search import RADII_MILES, find_providers
 from helpline.store import Keys
 
 CHARLOTTESVILLE = places.zip_centroid("22902")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from config.settings import CONFIG_DIR
-from helpline.content import Catalog, count_segments
-from helpline.directory import replies
-from helpline.directory import services as svc
-from helpline.directory.provider import Provider
-from helpline.directory.search import SearchResult
+from helpline.domain import result_texts as replies
+from helpline.domain import treatment_services as svc
+from helpline.domain.content import Catalog, count_segments
+from helpline.domain.providers import Provider
+from helpline.services.provider_search import SearchResult
 
 CATALOG = Catalog.load(CONFIG_DIR)
 

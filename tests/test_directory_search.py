@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from helpline import places
-from helpline.directory import repository
-from helpline.directory.search import find_providers
+from helpline.domain import places
+from helpline.services.provider_search import find_providers
+from helpline.store import directory as repository
 
 NYC = places.zip_centroid("10001")
 
@@ -61,7 +61,7 @@ def test_a_service_word_wins_over_the_check_outcome(app, small_directory):
 
 
 def test_hidden_listings_are_not_offered_until_shown_again(app, small_directory):
-    r = app.extensions["redis"]
+    r = app.extensions["helpline"].store.r
     chelsea = next(p for p in small_directory if p.name == "Chelsea Methadone Clinic")
     repository.hide(r, chelsea.id, "closed")
     assert "Chelsea Methadone Clinic" not in names(find_providers(app, NYC, limit=8))
@@ -71,7 +71,7 @@ def test_hidden_listings_are_not_offered_until_shown_again(app, small_directory)
 
 
 def test_get_provider_returns_the_listing_with_its_services(app, small_directory):
-    r = app.extensions["redis"]
+    r = app.extensions["helpline"].store.r
     village = next(p for p in small_directory if p.name == "Village Bupe Program")
     found = repository.get_provider(r, village.id)
     assert found.services == ("buprenorphine", "outpatient")
@@ -82,7 +82,7 @@ def test_get_provider_returns_the_listing_with_its_services(app, small_directory
 def test_the_directory_in_use_never_expires_and_the_old_one_does(app, small_directory):
     from helpline.store import Keys
 
-    r = app.extensions["redis"]
+    r = app.extensions["helpline"].store.r
     old = repository.current_version(r)
     repository.replace_source(r, "test", small_directory[:3], "again.csv")
     new = repository.current_version(r)

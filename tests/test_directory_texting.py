@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from rq import SimpleWorker
 
-from helpline import queues
-from helpline.content import count_segments
+from helpline.domain.content import count_segments
+from helpline.infra import queues
 from tests.conftest import TEXTER
 
 
@@ -17,7 +17,7 @@ def settings(settings, findtreatment_fake):
 
 
 def run_workers(app) -> None:
-    r = app.extensions["redis"]
+    r = app.extensions["helpline"].store.r
     SimpleWorker([queues.queue(n, r) for n in queues.ALL_QUEUES], connection=r).work(burst=True)
 
 
@@ -100,7 +100,7 @@ def test_empty_directory_falls_back_to_the_live_locator(app, store, text, findtr
 
 def test_a_search_job_run_twice_texts_once(app, store, text, small_directory):
     text("10001")
-    r = app.extensions["redis"]
+    r = app.extensions["helpline"].store.r
     job = queues.queue(queues.SEARCH, r).jobs[0]
     job.perform()  # as if a worker died after queueing the texts and the job ran again
     run_workers(app)

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from helpline.hours import BusinessHours, InvalidHours
+from helpline.domain.hours import BusinessHours, InvalidHours
 
 NY = ZoneInfo("America/New_York")
 HOURS = BusinessHours.from_dict(

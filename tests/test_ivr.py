@@ -2,8 +2,8 @@
 
 import pytest
 
-from helpline import ivr
-from helpline.ivr import CallFacts, CallState, Heard
+from helpline.domain import ivr
+from helpline.domain.ivr import CallFacts, CallState, Heard
 
 CALLER = ivr.CallFacts(caller="+15551230002", can_text=True)
 HIDDEN = ivr.CallFacts()

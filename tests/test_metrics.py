@@ -5,7 +5,8 @@ from __future__ import annotations
 from prometheus_client.parser import text_string_to_metric_families
 from rq import SimpleWorker
 
-from helpline import create_app, queues
+from helpline import create_app
+from helpline.infra import queues
 from tests.conftest import TEXTER
 
 
@@ -43,7 +44,7 @@ def test_metrics_show_queue_depth_and_workers(client, text, redis):
     figures = scrape(client)
     assert figures["helpline_queue_jobs"][(("queue", "search"),)] == 1
     assert figures["helpline_provider_searches_total"][()] == 1
-    r = client.application.extensions["redis"]
+    r = client.application.extensions["helpline"].store.r
     SimpleWorker([queues.queue(n, r) for n in queues.ALL_QUEUES], connection=r).work(burst=True)
     drained = scrape(client)
     assert drained["helpline_queue_jobs"][(("queue", "search"),)] == 0

@@ -8,7 +8,7 @@ import io
 import pytest
 from rq import SimpleWorker
 
-from helpline import queues
+from helpline.infra import queues
 from tests.browser_fixtures import save_artifact, sign_in
 
 pytestmark = pytest.mark.browser
@@ -102,7 +102,7 @@ def test_test_phone_texts_and_shows_the_outbox(page, live_server, operator_user,
     page.get_by_role("button", name="Send text").click()
     page.wait_for_selector("[data-testid=replies]")
     assert "10001" in page.get_by_test_id("replies").inner_text()
-    r = app.extensions["redis"]
+    r = app.extensions["helpline"].store.r
     SimpleWorker([queues.queue(n, r) for n in queues.ALL_QUEUES], connection=r).work(burst=True)
     page.get_by_role("link", name="Refresh").click()
     page.wait_for_selector("[data-testid=outbox] li.later")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import time
 
-from helpline import ops_directory
-from helpline.directory import repository
+from helpline.store import directory as repository
+from helpline.web.ops import directory as ops_directory
 
 
 def test_review_flags_wrong_numbers_and_stale_listings(app, store, small_directory):
-    r = app.extensions["redis"]
+    r = app.extensions["helpline"].store.r
     chelsea = next(p for p in small_directory if p.name == "Chelsea Methadone Clinic")
     ops_directory.report_wrong_number(r, chelsea.id)
     ops_directory.report_wrong_number(r, chelsea.id)
@@ -24,7 +24,7 @@ def test_review_flags_wrong_numbers_and_stale_listings(app, store, small_directo
 def test_operator_hides_a_listing_and_searches_stop_offering_it(
     ops_post, operator_client, app, small_directory
 ):
-    r = app.extensions["redis"]
+    r = app.extensions["helpline"].store.r
     chelsea = next(p for p in small_directory if p.name == "Chelsea Methadone Clinic")
     ops_directory.report_wrong_number(r, chelsea.id)
     page = operator_client.get("/ops/directory").get_data(as_text=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 
-from helpline import figures
+from helpline.services import figures
 
 NOW = dt.datetime(2026, 3, 10, 15, 30, tzinfo=dt.UTC).timestamp()
 
@@ -65,7 +65,7 @@ def test_callback_figures_after_texts(text, redis):
 
 
 def test_time_to_first_attempt_comes_from_the_audit_trail(store, redis):
-    from helpline import audit, callbacks
+    from helpline.services import audit, callbacks
 
     now = time.time()
     for i, wait in enumerate((60, 120, 600)):

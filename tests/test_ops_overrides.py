@@ -6,10 +6,11 @@ import datetime as dt
 
 import pytest
 
-from helpline import create_app, simulator
-from helpline.hours import InvalidHours
-from helpline.overrides import InvalidTemplate
-from helpline.template_rules import check_template
+from helpline import create_app
+from helpline.devtools import simulator
+from helpline.domain.hours import InvalidHours
+from helpline.domain.template_rules import check_template
+from helpline.services.overrides import InvalidTemplate
 from tests.conftest import HELPLINE_NUMBER
 
 OIH_EDIT = "OIH means your opioid can make pain worse. Talk to your prescriber. Reply SIGNS or TREAT."
@@ -17,7 +18,7 @@ OIH_EDIT = "OIH means your opioid can make pain worse. Talk to your prescriber. 
 
 @pytest.fixture
 def live(app):
-    return app.extensions["live_settings"]
+    return app.extensions["helpline"].live
 
 
 @pytest.mark.parametrize(
@@ -75,11 +76,11 @@ def test_edits_are_audited_and_can_be_rolled_back(live, text):
 
 def test_another_process_sees_the_edit_after_its_check_interval(settings, live, text):
     other = create_app(settings, flask={"TESTING": True})
-    other_live = other.extensions["live_settings"]
-    assert "oversensitive" in other.extensions["catalog"].render("en", "oih")
+    other_live = other.extensions["helpline"].live
+    assert "oversensitive" in other.extensions["helpline"].catalog.render("en", "oih")
     live.save_template("es", "oih", "OIH: el opioide puede empeorar el dolor. Responde SIGNS.", by="ops")
     other_live.check_every = 0  # as if its one-second check interval had passed
-    assert other.extensions["catalog"].render("es", "oih").startswith("OIH: el opioide")
+    assert other.extensions["helpline"].catalog.render("es", "oih").startswith("OIH: el opioide")
     token = other.config["SETTINGS"]
     assert token  # the same Redis and data key: one line, many processes
 

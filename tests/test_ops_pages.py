@@ -9,7 +9,7 @@ import io
 import pytest
 from rq import Queue, SimpleWorker
 
-from helpline import accounts, callbacks
+from helpline.services import accounts, callbacks
 from tests.conftest import TEXTER
 from tests.ops_fixtures import OPERATOR, csrf_of
 
@@ -158,7 +158,7 @@ def test_hours_form_refuses_overlaps_and_saves_good_hours(ops_post, app):
         "holidays": "2026-12-25",
     }
     assert ops_post("/ops/hours", good).status_code == 302
-    hours = app.extensions["hours"]
+    hours = app.extensions["helpline"].hours
     assert hours.timezone.key == "America/Chicago"
     assert dt.date(2026, 12, 25) in hours.holidays
     assert hours.describe("en").startswith("Mon 9am-12pm, 1pm-5pm, Tue 10am-2pm")
@@ -178,7 +178,7 @@ def test_staff_management_add_role_disable_reset(ops_post, operator_client, stor
 
 
 def test_failed_jobs_can_be_retried_and_deleted(ops_post, operator_client, app):
-    r = app.extensions["redis"]
+    r = app.extensions["helpline"].store.r
     queue = Queue("housekeeping", connection=r)
     failing = queue.enqueue("helpline.no_such_module.job", job_id="broken-1")
     queue.enqueue("helpline.no_such_module.job", job_id="broken-2")
@@ -212,7 +212,7 @@ def test_health_shows_directory_sources_and_locator(operator_client, small_direc
 
     html = operator_client.get("/ops/health").get_data(as_text=True)
     assert '<th scope="row">test</th><td>8</td>' in html
-    r = app.extensions["redis"]
+    r = app.extensions["helpline"].store.r
     r.hset(
         Keys.locator_breaker, mapping={"failures": 5, "open_until": dt.datetime.now(dt.UTC).timestamp() + 300}
     )
@@ -238,7 +238,7 @@ def test_test_phone_calls_the_line(ops_post):
 
 
 def test_test_phone_never_acts_as_a_real_number_outside_development(app, store):
-    from helpline.ops_phone import allowed_number
+    from helpline.web.ops.phone import allowed_number
 
     with app.test_request_context():
         assert allowed_number("+15551230001") == "+15551230001"

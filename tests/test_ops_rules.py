@@ -6,9 +6,8 @@ import datetime as dt
 
 import pytest
 
-from helpline.figures import Point
-from helpline.ops_charts import _nice_ceiling, bar_chart
-from helpline.ops_health import (
+from helpline.services.figures import Point
+from helpline.services.line_health import (
     DirectoryHealth,
     DirectorySource,
     Health,
@@ -16,6 +15,7 @@ from helpline.ops_health import (
     WorkerHealth,
     needs_attention,
 )
+from helpline.web.ops.charts import _nice_ceiling, bar_chart
 
 WORKER = WorkerHealth("w1", "idle", ["urgent"], None)
 

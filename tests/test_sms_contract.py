@@ -8,7 +8,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
-from helpline import simulator
+from helpline.devtools import simulator
 from helpline.store import Keys
 from tests.conftest import HELPLINE_NUMBER, TEXTER
 
@@ -40,7 +40,7 @@ def test_unsigned_or_badly_signed_text_is_refused_and_changes_nothing(signed_pos
 
 
 def test_signature_for_another_url_is_refused(app, client, redis):
-    from helpline.security import twilio_auth_token
+    from helpline.web.twilio_signature import twilio_auth_token
 
     params = simulator.sms_params(TEXTER, "call", HELPLINE_NUMBER)
     token = twilio_auth_token(app.config["SETTINGS"])
@@ -51,7 +51,7 @@ def test_signature_for_another_url_is_refused(app, client, redis):
 
 
 def test_tampered_body_is_refused(app, client, redis):
-    from helpline.security import twilio_auth_token
+    from helpline.web.twilio_signature import twilio_auth_token
 
     params = simulator.sms_params(TEXTER, "oih", HELPLINE_NUMBER)
     signature = simulator.sign(
@@ -65,7 +65,7 @@ def test_tampered_body_is_refused(app, client, redis):
 
 def test_public_base_url_is_what_twilio_signed_behind_a_proxy(settings, redis):
     from helpline import create_app
-    from helpline.security import twilio_auth_token
+    from helpline.web.twilio_signature import twilio_auth_token
 
     app = create_app(settings.with_overrides(public_base_url="https://helpline.example.org"))
     params = simulator.sms_params(TEXTER, "oih", HELPLINE_NUMBER)
@@ -129,7 +129,7 @@ def test_odd_bodies_and_senders_get_valid_twiml(signed_post, body, sender, extra
 
 
 def test_invalid_utf8_body_gets_valid_twiml(app, client):
-    from helpline.security import twilio_auth_token
+    from helpline.web.twilio_signature import twilio_auth_token
 
     raw = b"Body=%FF%FE%C3&From=%2B15551230001&MessageSid=SMbad&To=%2B15555550100"
     # Werkzeug keeps an undecodable value as its raw percent-escapes; that is what gets signed.

@@ -2,7 +2,7 @@
 
 import pytest
 
-from helpline import accounts
+from helpline.services import accounts
 from helpline.store import Keys
 
 STAFF_PHONE = "+12125550142"

@@ -5,8 +5,8 @@ import re
 import pytest
 from flask import Blueprint
 
-from helpline import accounts
-from helpline.auth import operator_required, staff_required
+from helpline.services import accounts
+from helpline.web.auth import operator_required, staff_required
 from tests.browser_fixtures import PASSWORD, save_artifact, sign_in
 
 
@@ -69,7 +69,7 @@ def test_session_cookie_is_secure_behind_https(settings, store):
     from helpline import create_app
 
     app = create_app(settings.with_overrides(public_base_url="https://helpline.example.org"))
-    accounts.add(app.extensions["store"], "ana@example.org", password=PASSWORD)
+    accounts.add(app.extensions["helpline"].store, "ana@example.org", password=PASSWORD)
     client = app.test_client()
     response = login(client, "ana@example.org")
     cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("helpline_session="))
@@ -104,7 +104,7 @@ def test_staff_on_an_operator_page_get_403(ops_probe, staff_user, operator_user)
 
 
 def test_wrong_password_many_times_locks_the_account_for_a_while(client, staff_user, store):
-    limits = client.application.extensions["login_limits"]
+    limits = client.application.extensions["helpline"].login_limits
     for _ in range(limits.per_account):
         assert login(client, staff_user.email, "not the password").status_code == 401
     locked = login(client, staff_user.email)  # even the right password is refused now
@@ -118,7 +118,7 @@ def test_wrong_password_many_times_locks_the_account_for_a_while(client, staff_u
 
 def test_many_failures_from_one_address_lock_it(client, store):
     limits = accounts.LoginLimits(per_address=4)  # fewer than the default 20, to stay fast
-    client.application.extensions["login_limits"] = limits
+    client.application.extensions["helpline"].login_limits = limits
     for n in range(limits.per_address):
         login(client, f"guess{n}@example.org", "whatever")
     accounts.add(store, "ana@example.org", password=PASSWORD)
@@ -130,7 +130,7 @@ def test_behind_a_proxy_each_client_address_is_limited_on_its_own(settings, stor
 
     app = create_app(settings.with_overrides(proxy_hops=1), flask={"TESTING": True})
     limits = accounts.LoginLimits(per_address=3)
-    app.extensions["login_limits"] = limits
+    app.extensions["helpline"].login_limits = limits
     attacker, neighbour = app.test_client(), app.test_client()
     for n in range(limits.per_address):
         login(attacker, f"guess{n}@example.org", "whatever", headers={"X-Forwarded-For": "203.0.113.9"})

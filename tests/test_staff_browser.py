@@ -6,8 +6,8 @@ import re
 import pytest
 import requests
 
-from helpline import callbacks
-from helpline.security import twilio_auth_token
+from helpline.services import callbacks
+from helpline.web.twilio_signature import twilio_auth_token
 from tests.browser_fixtures import save_artifact, sign_in
 from tests.conftest import HELPLINE_NUMBER, TEXTER
 from tests.twilio_fixtures import drain_jobs
@@ -38,7 +38,7 @@ def record(page, label: str, note: str | None = None):
 
 def signed_twilio_post(app, url: str, params: dict) -> requests.Response:
     """POST to a TwiML route as Twilio does after it fetched our call URL."""
-    from helpline import simulator
+    from helpline.devtools import simulator
 
     token = twilio_auth_token(app.config["SETTINGS"])
     headers = {"X-Twilio-Signature": simulator.sign(token, url, params)}
@@ -73,7 +73,7 @@ def test_claim_call_and_retry_until_the_final_text(
 
     sam.get_by_role("button", name="Call them from the helpline").click()
     assert sam.get_by_text("Calling your phone now").is_visible()
-    drain_jobs(app.extensions["redis"], now_for_retries=False)
+    drain_jobs(app.extensions["helpline"].store.r, now_for_retries=False)
     (call,) = twilio_fake.calls
     assert call["To"] == STAFF_PHONE and call["From"] == HELPLINE_NUMBER
     request_id = sam.url.rsplit("/", 1)[1]
@@ -97,7 +97,7 @@ def test_claim_call_and_retry_until_the_final_text(
     assert sam.get_by_text("Closed after 3 attempts").is_visible()
     assert sam.get_by_text("No one is waiting").is_visible()
 
-    drain_jobs(app.extensions["redis"], now_for_retries=False)
+    drain_jobs(app.extensions["helpline"].store.r, now_for_retries=False)
     finals = [m["Body"] for m in twilio_fake.to(TEXTER) if "call you back 3 times" in m["Body"]]
     assert len(finals) == 1
     sam.goto(f"{live_server}/staff/callbacks/{request_id}")
@@ -145,7 +145,7 @@ def test_referral_picks_a_provider_and_schedules_the_check_in(
 
 
 def test_going_on_duty_with_a_phone_rings_it(live_server, page, staff_user, store):
-    from helpline import accounts
+    from helpline.services import accounts
 
     sign_in(page, live_server, staff_user.email)
     page.get_by_label("Phone to ring").fill("(646) 555-0199")

@@ -5,8 +5,10 @@ import re
 
 import pytest
 
-from helpline import audit, callbacks, ops_directory, simulator
-from helpline.security import twilio_auth_token
+from helpline.devtools import simulator
+from helpline.services import audit, callbacks
+from helpline.web.ops import directory as ops_directory
+from helpline.web.twilio_signature import twilio_auth_token
 from tests.conftest import HELPLINE_NUMBER, TEXTER
 from tests.test_staff_auth import csrf_token, login
 
@@ -106,7 +108,9 @@ def test_bridge_asks_for_1_then_dials_with_the_helpline_caller_id(app, client, r
 
 def test_bridge_to_a_closed_request_says_so_and_hangs_up(app, client, store, request_id):
     callbacks.claim(store, request_id, "ana@x.org")
-    callbacks.record_outcome(store, request_id, "ana@x.org", "reached", hours=app.extensions["hours"])
+    callbacks.record_outcome(
+        store, request_id, "ana@x.org", "reached", hours=app.extensions["helpline"].hours
+    )
     twiml = bridge_post(app, client, f"/twilio/voice/staff-bridge/{request_id}/connect", {"Digits": "1"})
     assert "no longer open" in twiml.get_data(as_text=True) and "<Dial" not in twiml.get_data(as_text=True)
 

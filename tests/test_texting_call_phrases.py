@@ -2,7 +2,7 @@
 
 import pytest
 
-from helpline.conversation import Context, FindProviders, Inbound, RequestCallback, TexterState, decide
+from helpline.domain.conversation import Context, FindProviders, Inbound, RequestCallback, TexterState, decide
 
 
 @pytest.mark.parametrize("text", ["please call me", "I need someone to call me", "call me", "Call me"])

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from helpline import callbacks
+from helpline.services import callbacks
 from tests.conftest import NEVER_OPEN_TODAY, TEXTER
 
 

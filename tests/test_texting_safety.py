@@ -2,7 +2,7 @@
 
 import pytest
 
-from helpline import callbacks
+from helpline.services import callbacks
 from tests.conftest import TEXTER
 
 CRISIS_TEXTS = [

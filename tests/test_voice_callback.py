@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from helpline import callbacks
+from helpline.services import callbacks
 from tests.conftest import NEVER_OPEN_TODAY
 from tests.voice_fixtures import CALLER
 

@@ -5,11 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from helpline import calling, ivr
-from helpline.content import placeholders
+from helpline.domain import ivr
+from helpline.domain.content import placeholders
+from helpline.services import calling
+from helpline.web import voice
 
 CONFIG = Path(__file__).resolve().parent.parent / "config"
-SOURCES = [Path(ivr.__file__), Path(calling.__file__), Path(calling.__file__).with_name("voice.py")]
+SOURCES = [Path(ivr.__file__), Path(calling.__file__), Path(voice.__file__)]
 SETTINGS_KEYS = {"tts_voice", "tts_language", "speech_hints", "yes_no_hints"}
 
 

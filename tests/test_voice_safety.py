@@ -6,8 +6,9 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from helpline import callbacks, ivr
-from helpline.simulate_call import call_params
+from helpline.devtools.simulate_call import call_params
+from helpline.domain import ivr
+from helpline.services import callbacks
 from tests.conftest import HELPLINE_NUMBER
 from tests.twiml_check import check_voice, spoken
 from tests.voice_fixtures import CALLER

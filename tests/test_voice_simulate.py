@@ -2,7 +2,7 @@
 
 import pytest
 
-from helpline import callbacks
+from helpline.services import callbacks
 from helpline.store import Keys
 from tests.servers import free_port, serving
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from helpline import accounts, callbacks
-from helpline.simulate_call import call_params
+from helpline.devtools.simulate_call import call_params
+from helpline.services import accounts, callbacks
 from helpline.store import Keys
 from tests.conftest import HELPLINE_NUMBER, NEVER_OPEN_TODAY, every_stored_byte
 from tests.twiml_check import check_voice, spoken

@@ -3,7 +3,7 @@
 import pytest
 from rq import SimpleWorker
 
-from helpline import queues
+from helpline.infra import queues
 from tests.twiml_check import check_voice
 from tests.voice_fixtures import CALLER
 

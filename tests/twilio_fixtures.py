@@ -477,7 +477,7 @@ def drain_jobs(connection, *, now_for_retries: bool = True, rounds: int = 20) ->
     from rq import SimpleWorker
     from rq.registry import ScheduledJobRegistry
 
-    from helpline import queues
+    from helpline.infra import queues
 
     class BurstWorker(SimpleWorker):
         # A burst worker takes no commands; joining the pub/sub thread costs 1 s per run.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from helpline import accounts
-from helpline.simulate_call import PhoneCall
+from helpline.devtools.simulate_call import PhoneCall
+from helpline.services import accounts
 from tests.twiml_check import check_voice
 
 CALLER = "+15551230002"

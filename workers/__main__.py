@@ -34,7 +34,8 @@ from rq.registry import StartedJobRegistry
 from rq.scheduler import RQScheduler
 from rq.scripts import release_lock
 
-from helpline import create_app, queues
+from helpline import create_app
+from helpline.infra import queues
 from helpline.store import Keys
 
 log = logging.getLogger("workers")
@@ -252,7 +253,7 @@ def main(argv: list[str] | None = None) -> None:
     burst = "--burst" in (sys.argv[1:] if argv is None else argv)
     app = create_app()
     with app.app_context():
-        connection = app.extensions["redis"]
+        connection = app.extensions["helpline"].store.r
         recover_abandoned(connection)  # before our scheduler tries to take the locks
         worker = make_worker(connection)
         worker.work(

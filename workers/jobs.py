@@ -6,11 +6,11 @@ import uuid
 
 from flask import current_app
 
-from helpline import sender
+from helpline.infra import sender
 
 
 def _store():
-    return current_app.extensions["store"]
+    return current_app.extensions["helpline"].store
 
 
 def send_text(phone_enc: str, body_enc: str, idempotency_key: str) -> str:
@@ -29,10 +29,10 @@ def search_providers(
     page: int = 0,
     check_outcome: str | None = None,
 ) -> list[str]:
-    """Find providers near `location` and text them (helpline.directory.results)."""
+    """Find providers near `location` and text them (helpline.services.search_results)."""
     from rq import get_current_job
 
-    from helpline.directory.results import text_search_results
+    from helpline.services.search_results import text_search_results
 
     job = get_current_job()
     job_key = job.id if job else uuid.uuid4().hex  # outside RQ nothing re-runs it: any unique key
@@ -40,15 +40,15 @@ def search_providers(
 
 
 def callback_follow_up(callback_id: str) -> str:
-    """48 h after a referral: "Did you reach <provider>?" (helpline.callbacks)."""
-    from helpline import callbacks
+    """48 h after a referral: "Did you reach <provider>?" (helpline.services.callbacks)."""
+    from helpline.services import callbacks
 
     return callbacks.send_follow_up(_store(), callback_id)
 
 
 def callback_follow_up_expired(callback_id: str) -> str | None:
     """No answer to the check-in: a new callback request, linked to the first."""
-    from helpline import callbacks
+    from helpline.services import callbacks
 
     request = callbacks.expire_follow_up(_store(), callback_id)
     return request.id if request else None

@@ -1,0 +1,58 @@
+"""The app factory: settings -> the process's parts (container) -> blueprints. Nothing is built at import."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config.settings import Settings, load_settings
+from helpline import container
+
+
+def create_app(settings: Settings | None = None, **overrides) -> Flask:
+    """Build the web app on a fresh container: its own Redis client, wording, hours and clients."""
+    settings = settings.with_overrides(**overrides) if settings else load_settings(**overrides)
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    parts = container.build(settings)
+    settings = parts.settings
+    app = Flask("helpline")
+    app.config["SETTINGS"] = settings
+    app.config["SECRET_KEY"] = settings.secret_key
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
+    app.config.update(settings.extra.get("flask", {}))
+    app.extensions["helpline"] = parts
+    if settings.proxy_hops:
+        # Only the client address: the signed URL comes from PUBLIC_BASE_URL, never from headers.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=0, x_host=0)
+
+    from helpline.devtools import cli
+    from helpline.web import (
+        auth,
+        health,
+        metrics,
+        ops,
+        sms,
+        staff,
+        staff_bridge,
+        status,
+        twilio_signature,
+        voice,
+    )
+
+    twilio_signature.init_app(app)
+    cli.init_app(app)
+    for blueprint in (sms.bp, voice.bp, status.bp, staff_bridge.bp, health.bp):
+        app.register_blueprint(blueprint)
+    metrics.init_app(app)
+    ops.init_app(app)
+    auth.init_app(app)  # /login, /logout, sessions, CSRF on every non-/twilio/ POST
+    app.register_blueprint(staff.bp)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        return jsonify(error=exc.name, detail=exc.description), exc.code
+
+    return app

@@ -1,0 +1,110 @@
+"""The one object that holds a process's parts, built once in `create_app` and in the worker's `main`.
+
+Services receive it (or the part they need) as an argument; nothing reaches for `current_app`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from config.settings import Settings, local_secret
+from helpline.domain import places
+from helpline.domain.content import Catalog
+from helpline.domain.hours import BusinessHours
+from helpline.infra import embedded_redis
+from helpline.infra.queues import Queues
+from helpline.services.accounts import LoginLimits
+from helpline.services.calling import CallLine, load_voice_catalog
+from helpline.services.overrides import LiveCatalog, LiveHours, LiveSettings
+from helpline.services.texting import Line
+from helpline.store import Store, Vault, new_data_key
+from helpline.store.client import connect
+
+
+@dataclass
+class Helpline:
+    """Settings, storage, wording and the outside systems of one process."""
+
+    settings: Settings
+    store: Store
+    live: LiveSettings  # operators' edits over the shipped hours and templates
+    catalog: LiveCatalog  # SMS wording, live
+    hours: LiveHours  # business hours and holidays, live
+    voice_catalog: Catalog  # spoken wording
+    texting: Line
+    calls: CallLine
+    queues: Queues
+    login_limits: LoginLimits = field(default_factory=LoginLimits)
+
+    @cached_property
+    def twilio(self):
+        """The SDK client over a pooled HTTP session; None in development mode (the outbox)."""
+        from helpline.infra.twilio_client import make_client
+
+        return make_client(self.settings)
+
+    @cached_property
+    def locator(self):
+        """The FindTreatment locator client (it holds an HTTP session and a shared breaker)."""
+        from helpline.infra.locator import Locator
+
+        return Locator.from_settings(self.settings, self.store.r)
+
+
+def development_secrets(settings: Settings) -> Settings:
+    """Outside development mode the secrets must be set; on a laptop they are generated under var/."""
+    missing = [
+        name
+        for name, value in (("SECRET_KEY", settings.secret_key), ("HELPLINE_DATA_KEY", settings.data_key))
+        if not value
+    ]
+    if missing and not settings.development:
+        raise SystemExit(
+            f"{' and '.join(missing)} must be set in production (every host must read the same data); "
+            "see README, Production"
+        )
+    return settings.with_overrides(
+        secret_key=settings.secret_key or local_secret(settings, "secret_key"),
+        data_key=settings.data_key or local_secret(settings, "data_key", new_data_key),
+    )
+
+
+def build(settings: Settings) -> Helpline:
+    """Every part a request or a job needs, made once per process."""
+    settings = development_secrets(settings)
+    url = settings.redis_url or embedded_redis.ensure_embedded_server(
+        settings.var_dir, appendfsync=settings.redis_appendfsync
+    )
+    store = Store(connect(url), Vault(settings.data_key), settings.retention_days * 86400)
+    live = LiveSettings(store.r, Catalog.load(settings.messages_dir), BusinessHours.load(settings.hours_file))
+    catalog, hours = LiveCatalog(live), LiveHours(live)
+    places.warm()
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)  # the SDK logs each request at INFO
+    return Helpline(
+        settings=settings,
+        store=store,
+        live=live,
+        catalog=catalog,
+        hours=hours,
+        voice_catalog=(voice := load_voice_catalog(settings.messages_dir)),
+        texting=Line(
+            store=store,
+            catalog=catalog,
+            hours=hours,
+            national_helpline=settings.national_helpline,
+            dedupe_seconds=settings.webhook_dedupe_seconds,
+            rate_limit=settings.sms_rate_limit_per_minute,
+        ),
+        calls=CallLine(
+            store=store,
+            catalog=voice,
+            hours=hours,
+            national_helpline=settings.national_helpline,
+            dedupe_seconds=settings.webhook_dedupe_seconds,
+            helpline_number=settings.twilio_phone_number,
+        ),
+        queues=Queues(store.rq_connection),
+        login_limits=LoginLimits(**settings.extra.get("login_limits", {})),
+    )

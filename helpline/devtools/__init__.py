@@ -1,0 +1,1 @@
+"""The local phone (`flask simulate`) and the operators' CLIs."""

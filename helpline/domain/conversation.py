@@ -1,0 +1,258 @@
+"""The texter's conversation: given what they sent and what we know, decide the reply.
+
+Pure: no Redis, no Flask, no clock. The caller loads the state, passes the facts it needs
+(`Context`), applies the returned actions and saves the new state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from helpline.domain import keywords as kw
+
+INFORMATIONAL = {"oih", "signs", "tolerance", "treat"}
+CHECK_QUESTIONS = ("check_q1", "check_q2", "check_q3")
+
+
+@dataclass(frozen=True)
+class TexterState:
+    lang: str = "en"
+    welcomed: bool = False
+    disclaimed: bool = False  # "not medical advice" sent in this conversation
+    check_step: int = 0  # 0: not in the self-check; 1..3: waiting for that answer
+    check_answers: tuple[bool, ...] = ()
+    check_outcome: str | None = None  # oih | oud | both | none
+    location: str | None = None  # what they sent: "10001" or "austin, tx"
+    search_filter: str | None = None
+    search_page: int = 0
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> TexterState:
+        if not data:
+            return cls()
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        known["check_answers"] = tuple(known.get("check_answers", ()))
+        return cls(**known)
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)  # flat fields: no deep copy needed (asdict costs more on the hot path)
+
+
+@dataclass(frozen=True)
+class Inbound:
+    body: str
+    opt_out_type: str | None = None  # Twilio Advanced Opt-Out: STOP / START / HELP
+    can_call_back: bool = True  # a real phone number, not a short code or a name
+
+
+@dataclass(frozen=True)
+class Context:
+    """Facts from outside the conversation that the reply depends on."""
+
+    opted_out: bool = False
+    has_open_callback: bool = False
+    awaiting_follow_up: bool = False  # we asked "Did you reach <provider>?" and wait for YES/NO
+
+
+@dataclass(frozen=True)
+class Say:
+    key: str
+    params: dict = field(default_factory=dict)
+
+
+# Actions the caller carries out.
+@dataclass(frozen=True)
+class RequestCallback:
+    priority: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class SetOptOut:
+    opted_out: bool
+
+
+@dataclass(frozen=True)
+class FindProviders:
+    location: str
+    service: str | None
+    page: int = 0
+
+
+@dataclass(frozen=True)
+class AnswerFollowUp:
+    reached: bool  # YES: they reached the provider; NO: they want a callback
+
+
+@dataclass(frozen=True)
+class Decision:
+    state: TexterState
+    replies: tuple[Say, ...] = ()
+    actions: tuple = ()
+    intent: str = "unknown"  # for operators' figures
+
+
+def check_outcome(answers: tuple[bool, ...]) -> str:
+    """Pain pattern (Q1/Q2) points to OIH; Q3 points to opioid use disorder; both can be true."""
+    pain = answers[0] or answers[1]
+    use = answers[2]
+    return "both" if pain and use else "oih" if pain else "oud" if use else "none"
+
+
+def _informational(state: TexterState, key: str) -> tuple[TexterState, Say]:
+    """An informational reply carries the not-medical-advice line once per conversation."""
+    if state.disclaimed:
+        return state, Say(key)
+    return replace(state, disclaimed=True), Say(key, {"_disclaimer": True})
+
+
+def decide(state: TexterState, inbound: Inbound, ctx: Context) -> Decision:
+    text = kw.normalise(inbound.body)
+    whole = " ".join(kw.words(text))
+    opt_type = (inbound.opt_out_type or "").upper()
+
+    # 1. Opt-out and opt-in are the carrier's rules: they come first and are exact.
+    if opt_type == "STOP" or whole in kw.OPT_OUT_WORDS:
+        replies = () if opt_type == "STOP" else (Say("optout_confirm"),)  # Twilio confirms itself
+        if ctx.opted_out:
+            replies = ()
+        crisis = kw.is_crisis(text)
+        actions = (SetOptOut(True),) + ((RequestCallback(True, "crisis"),) if crisis else ())
+        return Decision(replace(state, check_step=0), replies, actions, "optout")
+    if ctx.opted_out and (opt_type == "START" or whole in kw.OPT_IN_WORDS):
+        replies = () if opt_type == "START" else (Say("optin_confirm"),)
+        return Decision(replace(state, welcomed=True), replies, (SetOptOut(False),), "optin")
+
+    # 2. Crisis wins over everything else, at any step of any flow; even opted out, staff call.
+    if kw.is_crisis(text):
+        replies = () if ctx.opted_out else (Say("crisis"),)
+        new = replace(state, welcomed=True, check_step=0)
+        return Decision(new, replies, (RequestCallback(True, "crisis"),), "crisis")
+
+    if ctx.opted_out:
+        return Decision(state, (), (), "opted_out")  # nothing is sent until START
+
+    if opt_type == "HELP" or whole in kw.HELP_WORDS:
+        return Decision(replace(state, welcomed=True), (Say("help"),), (), "help")
+
+    first_contact = not state.welcomed
+    if first_contact and set(kw.words(text)) & kw.SPANISH_GREETINGS:
+        state = replace(state, lang="es")
+    decision = _menu_decision(replace(state, welcomed=True), text, whole, inbound, ctx)
+    if first_contact and decision.intent not in ("menu", "spanish", "english"):
+        # Any first message gets the welcome; a real question is answered right after it.
+        replies = (Say("welcome"),) + (decision.replies if decision.intent != "unknown" else ())
+        return replace(decision, replies=replies)
+    if first_contact:
+        return replace(decision, replies=(Say("welcome"),))
+    return decision
+
+
+def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, ctx: Context) -> Decision:
+    # The check-in after a referral waits for YES/NO; anything else goes on as usual.
+    if ctx.awaiting_follow_up and (answer := kw.yes_no(text)) is not None:
+        reply = Say("follow_up_thanks" if answer else "follow_up_callback")
+        return Decision(replace(state, check_step=0), (reply,), (AnswerFollowUp(answer),), "follow_up")
+    # The self-check waits for YES/NO; menu words still work as a way out.
+    if state.check_step:
+        answer = kw.yes_no(text)
+        if answer is not None:
+            return _check_answer(state, answer)
+        if not _explicit_intent(whole):
+            return Decision(state, (Say("check_yes_no"),), (), "check")
+        state = replace(state, check_step=0)
+
+    if match := kw.ZIP_RE.match(text):
+        return _find(state, match.group(1), match.group(2))
+    place_text, service_word = _split_service_word(text)
+    match = kw.CITY_STATE_RE.match(place_text)
+    # "please call me" is a request, not a town in Maine: any exact keyword in the text wins.
+    if match and match.group(2) in kw.US_STATES and not _keyword_in(" ".join(kw.words(place_text))):
+        return _find(state, f"{match.group(1).strip()}, {match.group(2)}", service_word)
+
+    intent = _explicit_intent(whole)
+    if intent in INFORMATIONAL:
+        state, say = _informational(state, intent)
+        return Decision(state, (say,), (), intent)
+    if intent == "check":
+        return Decision(replace(state, check_step=1, check_answers=()), (Say("check_q1"),), (), "check")
+    if intent == "call":
+        if not inbound.can_call_back:
+            return Decision(state, (Say("call_cannot"),), (), "call")
+        reason = f"check:{state.check_outcome}" if state.check_outcome else "callback"
+        return Decision(state, (), (RequestCallback(False, reason),), "call")
+    if intent == "more":
+        if state.location:
+            page = state.search_page + 1
+            new = replace(state, search_page=page)
+            return Decision(new, (), (FindProviders(state.location, state.search_filter, page),), "more")
+        return Decision(state, (Say("menu"),), (), "more")
+    if intent == "spanish":
+        return Decision(replace(state, lang="es"), (Say("menu"),), (), "spanish")
+    if intent == "english":
+        return Decision(replace(state, lang="en"), (Say("menu"),), (), "english")
+    if intent == "menu":
+        return Decision(state, (Say("menu"),), (), "menu")
+    return Decision(state, (Say("menu"),), (), "unknown")
+
+
+def _keyword_in(whole: str) -> bool:
+    return bool(kw.menu_intent(whole, fuzzy=False)) or any(
+        len(word) > 1 and kw.menu_intent(word, fuzzy=False) for word in whole.split()
+    )
+
+
+def _explicit_intent(whole: str) -> str | None:
+    """The whole message as one keyword (typos allowed), else any exact keyword in it."""
+    if not whole:
+        return None
+    compact = whole.replace(" ", "")
+    intent = kw.menu_intent(whole) or kw.menu_intent(compact)
+    if intent:
+        return intent
+    for word in whole.split():
+        if len(word) > 1 and (intent := kw.menu_intent(word, fuzzy=False)):
+            return intent
+    return None
+
+
+def _check_answer(state: TexterState, answer: bool) -> Decision:
+    answers = state.check_answers + (answer,)
+    if len(answers) < len(CHECK_QUESTIONS):
+        new = replace(state, check_step=len(answers) + 1, check_answers=answers)
+        return Decision(new, (Say(CHECK_QUESTIONS[len(answers)]),), (), "check")
+    outcome = check_outcome(answers)
+    new = replace(state, check_step=0, check_answers=answers, check_outcome=outcome, disclaimed=True)
+    return Decision(new, (Say(f"check_result_{outcome}"),), (), f"check_{outcome}")
+
+
+SERVICE_WORDS = {
+    "methadone": "methadone",
+    "metadona": "methadone",
+    "otp": "methadone",
+    "bupe": "buprenorphine",
+    "buprenorphine": "buprenorphine",
+    "suboxone": "buprenorphine",
+    "buprenorfina": "buprenorphine",
+    "naltrexone": "naltrexone",
+    "vivitrol": "naltrexone",
+    "naltrexona": "naltrexone",
+    "pain": "pain",
+    "dolor": "pain",
+    "detox": "detox",
+    "telehealth": "telehealth",
+    "outpatient": "outpatient",
+    "residential": "residential",
+}
+
+
+def _split_service_word(text: str) -> tuple[str, str | None]:
+    """`austin, tx methadone` -> (`austin, tx`, `methadone`); only known service words are split off."""
+    head, _, last = text.rpartition(" ")
+    return (head, last) if head and last in SERVICE_WORDS else (text, None)
+
+
+def _find(state: TexterState, location: str, word: str | None) -> Decision:
+    service = SERVICE_WORDS.get(word or "")
+    new = replace(state, location=location, search_filter=service, search_page=0)
+    return Decision(new, (), (FindProviders(location, service, 0),), "search")

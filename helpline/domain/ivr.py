@@ -1,0 +1,560 @@
+"""The caller's menu: given where the call is and what the caller pressed or said, decide what comes next.
+
+Pure: no Redis, no Flask, no clock. `answer` handles one Gather result; the voice webhook carries
+out the returned actions (search, callback request) and finishes with `providers_found`,
+`callback_recorded` or `talk_now`, which give the words to say and the verb that follows them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field, replace
+
+from helpline.domain import keywords as kw
+from helpline.domain.phones import callable_number
+
+LANGUAGES = ("en", "es")
+MAX_REPEATS = 2  # a question is asked again twice; the third silence or wrong answer ends the call
+
+# Steps: each names the question a Gather asked, and so the route its answer comes back to.
+MENU, ZIP, ZIP_CONFIRM, PROVIDERS, CALLBACK_CONFIRM, CALLBACK_NUMBER, NUMBER_CONFIRM, EMERGENCY = (
+    "menu",
+    "zip",
+    "zip-confirm",
+    "providers",
+    "callback-confirm",
+    "callback-number",
+    "number-confirm",
+    "emergency",
+)
+STEPS = (MENU, ZIP, ZIP_CONFIRM, PROVIDERS, CALLBACK_CONFIRM, CALLBACK_NUMBER, NUMBER_CONFIRM, EMERGENCY)
+
+MENU_KEYS = {
+    "1": "info", "2": "treatment", "3": "callback", "4": "talk", "0": "emergency", "9": "language",
+    "*": "menu",  # "press star for the main menu" is said everywhere else: at the menu it repeats it
+}  # fmt: skip
+
+# What a caller may say at the menu (normalised: lower case, accents off), both languages.
+SPOKEN_CHOICES = (
+    ("emergency", ("emergency", "emergencia", "911", "988", "crisis")),
+    (
+        "talk",
+        (
+            "talk to someone",
+            "talk to a person",
+            "someone",
+            "person",
+            "human",
+            "operator",
+            "agent",
+            "representative",
+            "hablar",
+            "alguien",
+            "persona",
+            "operador",
+            "agente",
+        ),
+    ),
+    (
+        "callback",
+        (
+            "callback",
+            "call back",
+            "call me",
+            "call me back",
+            "llamada",
+            "llamar",
+            "llamenme",
+            "llameme",
+            "devolver",
+        ),
+    ),
+    (
+        "treatment",
+        (
+            "treatment",
+            "find treatment",
+            "provider",
+            "providers",
+            "doctor",
+            "clinic",
+            "near me",
+            "tratamiento",
+            "clinica",
+            "medico",
+            "cerca",
+        ),
+    ),
+    (
+        "info",
+        ("information", "info", "oih", "hyperalgesia", "what is", "informacion", "hiperalgesia", "que es"),
+    ),
+    ("language", ("espanol", "español", "spanish", "english", "ingles")),
+    ("menu", ("menu", "repeat", "again", "options", "repetir", "opciones", "otra vez")),
+)
+YES_SPOKEN = {"yes", "yeah", "yep", "right", "correct", "si", "sí", "correcto", "claro", "okay", "ok"}
+NO_SPOKEN = {"no", "nope", "wrong", "incorrect", "incorrecto", "equivocado"}
+SPOKEN_DIGITS = {
+    "zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
+    "seven": "7", "eight": "8", "nine": "9", "cero": "0", "uno": "1", "dos": "2", "tres": "3",
+    "cuatro": "4", "cinco": "5", "seis": "6", "siete": "7", "ocho": "8", "nueve": "9",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CallState:
+    """What the line remembers during one call (kept encrypted, keyed by CallSid)."""
+
+    lang: str = "en"
+    misses: int = 0  # silences or wrong answers in a row at the current question
+    zip: str | None = None
+    number: str | None = None  # callback number keyed in, E.164
+    providers: tuple[dict, ...] = ()  # the ones read out, to text them on request
+    callback_id: str | None = None
+    crisis: bool = False
+    staff_accepted: bool = False  # a staff phone pressed 1 at the whisper
+    turn: int = 0  # counts answers, so a Twilio retry of the same step is recognised
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> CallState:
+        if not data:
+            return cls()
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        known["providers"] = tuple(known.get("providers", ()))
+        if known.get("lang") not in LANGUAGES:
+            known["lang"] = "en"
+        return cls(**known)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Heard:
+    """One Gather result: keys pressed and/or words recognised (either may be empty)."""
+
+    digits: str = ""
+    speech: str = ""
+
+    @property
+    def nothing(self) -> bool:
+        return not self.digits.strip() and not self.speech.strip()
+
+
+@dataclass(frozen=True)
+class CallFacts:
+    """Facts from outside the call that the menu depends on."""
+
+    caller: str | None = None  # the caller ID as a number we can call back (E.164), else None
+    can_text: bool = False  # the caller's number takes texts and has not opted out
+
+
+@dataclass(frozen=True)
+class Speak:
+    key: str
+    params: dict = field(default_factory=dict)
+    lang: str | None = None  # spoken in another language than the call's (the language offer)
+
+
+@dataclass(frozen=True)
+class Ask:
+    """A question: a Gather whose answer comes back to `step`."""
+
+    step: str
+    prompt: tuple[Speak, ...]
+    num_digits: int | None = 1
+    finish_on_key: str = ""
+    speech: bool = True
+    timeout: int = 6
+    hints: str = "speech_hints"  # the catalog key of the words speech recognition should expect
+
+
+# What follows the words when nothing is asked.
+@dataclass(frozen=True)
+class Hangup:
+    pass
+
+
+@dataclass(frozen=True)
+class DialStaff:
+    phones: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DialCrisisLine:
+    pass
+
+
+@dataclass(frozen=True)
+class RecordVoicemail:
+    pass
+
+
+# Actions the webhook carries out before finishing the turn.
+@dataclass(frozen=True)
+class FindProviders:
+    zip: str
+
+
+@dataclass(frozen=True)
+class TextProviders:
+    pass
+
+
+@dataclass(frozen=True)
+class RequestCallback:
+    phone: str
+    reason: str  # callback | crisis
+    priority: bool
+
+
+@dataclass(frozen=True)
+class TalkNow:
+    pass
+
+
+@dataclass(frozen=True)
+class Turn:
+    state: CallState
+    say: tuple[Speak, ...] = ()
+    ask: Ask | None = None
+    then: Hangup | DialStaff | DialCrisisLine | RecordVoicemail | None = None
+    actions: tuple = ()
+    intent: str = "unknown"  # for operators' figures: call.menu.<intent>
+
+
+# -- the questions ----------------------------------------------------------------------------
+
+
+def other_language(lang: str) -> str:
+    return "es" if lang == "en" else "en"
+
+
+def menu_ask(lang: str) -> Ask:
+    return Ask(MENU, (Speak("menu"), Speak("language_offer", lang=other_language(lang))))
+
+
+def zip_ask() -> Ask:
+    return Ask(ZIP, (Speak("zip_ask"),), num_digits=None, finish_on_key="#", timeout=10)
+
+
+def number_ask() -> Ask:
+    return Ask(CALLBACK_NUMBER, (Speak("number_ask"),), num_digits=None, finish_on_key="#", timeout=12)
+
+
+def confirm_ask(step: str, key: str, params: dict) -> Ask:
+    return Ask(step, (Speak(key, params),), hints="yes_no_hints")
+
+
+def emergency_ask() -> Ask:
+    return Ask(EMERGENCY, (Speak("emergency_options"),))
+
+
+def greeting(lang: str = "en") -> Turn:
+    """The first words of every call."""
+    return Turn(CallState(lang=lang), (Speak("greeting"),), menu_ask(lang), intent="greeting")
+
+
+# -- understanding what was said ----------------------------------------------------------------
+
+
+def spoken_choice(speech: str) -> str | None:
+    """The menu choice a sentence asks for; crisis words always win."""
+    text = kw.normalise(speech)
+    if not text:
+        return None
+    if kw.is_crisis(text):
+        return "crisis"
+    padded = f" {' '.join(kw.words(text))} "
+    for choice, phrases in SPOKEN_CHOICES:
+        if any(f" {kw.normalise(p)} " in padded for p in phrases):
+            return choice
+    return None
+
+
+def spoken_yes_no(speech: str) -> bool | None:
+    tokens = kw.words(kw.normalise(speech))
+    if any(t in YES_SPOKEN for t in tokens):
+        return True
+    if any(t in NO_SPOKEN for t in tokens):
+        return False
+    return None
+
+
+def digits_of(heard: Heard) -> str:
+    """Keys pressed, or digits spoken ("one zero zero" or "100") when nothing was pressed."""
+    if heard.digits.strip():
+        return re.sub(r"[^0-9]", "", heard.digits)
+    out = []
+    for token in kw.words(kw.normalise(heard.speech)):
+        if token.isdigit():
+            out.append(token)
+        elif token in SPOKEN_DIGITS:
+            out.append(SPOKEN_DIGITS[token])
+    return "".join(out)
+
+
+def key_of(heard: Heard) -> str:
+    """The single key pressed (`*` and `#` included), or ''."""
+    keys = heard.digits.strip()
+    return keys if len(keys) == 1 and keys in "0123456789*#" else ""
+
+
+def callback_number(digits: str) -> str | None:
+    """A keyed-in US number as E.164, if it could be a real phone (or a fictional 555 test number)."""
+    if len(digits) == 11 and digits.startswith("1"):
+        digits = digits[1:]
+    if len(digits) != 10:
+        return None
+    return callable_number("+1" + digits)
+
+
+# -- deciding -----------------------------------------------------------------------------------
+
+
+def answer(state: CallState, step: str, heard: Heard, facts: CallFacts) -> Turn:
+    """The next turn after the caller answered (or did not answer) the question `step` asked."""
+    state = replace(state, turn=state.turn + 1)
+    if heard.speech and kw.is_crisis(kw.normalise(heard.speech)):
+        return crisis(state, facts)
+    handler = _STEP_HANDLERS.get(step, _menu)
+    return handler(state, heard, facts)
+
+
+def crisis(state: CallState, facts: CallFacts) -> Turn:
+    """Crisis words, anywhere: 911 / 988 guidance at once, and staff asked to call back first."""
+    state = replace(state, misses=0, crisis=True)
+    actions = (RequestCallback(facts.caller, "crisis", True),) if facts.caller else ()
+    say = (Speak("crisis_heard"), Speak("emergency"))
+    if facts.caller:
+        say += (Speak("crisis_callback"),)
+    return Turn(state, say, emergency_ask(), actions=actions, intent="crisis")
+
+
+def _again(state: CallState, ask: Ask, why: str) -> Turn:
+    """Ask the same question again, twice at most; then a polite goodbye rather than a dead line."""
+    misses = state.misses + 1
+    state = replace(state, misses=misses)
+    if misses > MAX_REPEATS:
+        return Turn(state, (Speak("goodbye_no_input"),), then=Hangup(), intent="goodbye")
+    return Turn(state, (Speak(why),), ask, intent="repeat")
+
+
+def _why(heard: Heard) -> str:
+    return "no_input" if heard.nothing else "not_understood"
+
+
+def _menu(state: CallState, heard: Heard, facts: CallFacts) -> Turn:
+    choice = MENU_KEYS.get(key_of(heard)) if heard.digits.strip() else spoken_choice(heard.speech)
+    if choice == "crisis":
+        return crisis(state, facts)
+    if choice is None:
+        return _again(state, menu_ask(state.lang), _why(heard))
+    return choose(replace(state, misses=0), choice, facts, heard)
+
+
+def choose(state: CallState, choice: str, facts: CallFacts, heard: Heard | None = None) -> Turn:
+    """A menu option, by key or by name."""
+    lang = state.lang
+    if choice == "language":
+        spoken = kw.normalise(heard.speech) if heard and heard.speech else ""
+        lang = "en" if spoken and any(w in spoken for w in ("english", "ingles")) else other_language(lang)
+        if spoken and any(w in spoken for w in ("espanol", "español", "spanish")):
+            lang = "es"
+        state = replace(state, lang=lang)
+        return Turn(state, (), menu_ask(lang), intent="spanish" if lang == "es" else "english")
+    if choice == "menu":
+        return Turn(state, (), menu_ask(lang), intent="menu")
+    if choice == "info":
+        say = (Speak("oih"), Speak("disclaimer"), Speak("back_to_menu"))
+        return Turn(state, say, menu_ask(lang), intent="info")
+    if choice == "treatment":
+        return Turn(state, (), zip_ask(), intent="treatment")
+    if choice == "callback":
+        if facts.caller:
+            ask = confirm_ask(CALLBACK_CONFIRM, "callback_caller_id", {"last4": facts.caller[-4:]})
+            return Turn(state, (), ask, intent="callback")
+        return Turn(state, (Speak("callback_no_caller_id"),), number_ask(), intent="callback")
+    if choice == "talk":
+        return Turn(state, (), actions=(TalkNow(),), intent="talk")
+    if choice == "emergency":
+        return Turn(state, (Speak("emergency"),), emergency_ask(), intent="emergency")
+    raise ValueError(f"unknown menu choice {choice!r}")
+
+
+def _spoken_menu_choice(state: CallState, heard: Heard, facts: CallFacts) -> Turn | None:
+    """At any question, a spoken menu word ("callback", "talk to someone") goes straight there."""
+    if heard.digits.strip() or not heard.speech:
+        return None
+    choice = spoken_choice(heard.speech)
+    if choice in (None, "crisis"):
+        return None
+    return choose(replace(state, misses=0), choice, facts, heard)
+
+
+def _zip(state: CallState, heard: Heard, facts: CallFacts) -> Turn:
+    if key_of(heard) == "*":
+        return Turn(replace(state, misses=0), (), menu_ask(state.lang), intent="menu")
+    digits = digits_of(heard)
+    if len(digits) != 5:
+        if not digits and (jump := _spoken_menu_choice(state, heard, facts)):
+            return jump
+        return _again(state, zip_ask(), "zip_not_valid" if not heard.nothing else "no_input")
+    state = replace(state, misses=0, zip=digits)
+    return Turn(state, (), confirm_ask(ZIP_CONFIRM, "zip_confirm", {"zip": digits}), intent="zip")
+
+
+def _yes_no(heard: Heard) -> bool | None:
+    key = key_of(heard)
+    if key == "1":
+        return True
+    if key == "2":
+        return False
+    if heard.speech and not heard.digits.strip():
+        return spoken_yes_no(heard.speech)
+    return None
+
+
+def _zip_confirm(state: CallState, heard: Heard, facts: CallFacts) -> Turn:
+    yes = _yes_no(heard)
+    if yes is None:
+        if jump := _spoken_menu_choice(state, heard, facts):
+            return jump
+        return _again(state, confirm_ask(ZIP_CONFIRM, "zip_confirm", {"zip": state.zip or ""}), _why(heard))
+    if not yes or not state.zip:
+        return Turn(replace(state, misses=0, zip=None), (), zip_ask(), intent="zip")
+    return Turn(replace(state, misses=0), (Speak("looking_up"),), actions=(FindProviders(state.zip),))
+
+
+def providers_found(state: CallState, providers: list[dict], facts: CallFacts) -> Turn:
+    """Read the nearest providers slowly, then offer them by text when the number takes texts."""
+    state = replace(state, providers=tuple(providers))
+    if not providers:
+        say = (Speak("providers_none", {"zip": state.zip or ""}),)
+        return Turn(state, say, menu_ask(state.lang), intent="search_empty")
+    say = (Speak("providers_intro", {"count": len(providers)}),) + tuple(
+        Speak("provider" if p.get("phone") else "provider_no_phone", p) for p in providers
+    )
+    return Turn(state, say, _providers_ask(facts), intent="search")
+
+
+def providers_unavailable(state: CallState) -> Turn:
+    return Turn(state, (Speak("providers_unavailable"),), menu_ask(state.lang), intent="search_failed")
+
+
+def _providers_ask(facts: CallFacts) -> Ask:
+    key = "providers_options_text" if facts.can_text else "providers_options"
+    return Ask(PROVIDERS, (Speak(key),))
+
+
+def _providers(state: CallState, heard: Heard, facts: CallFacts) -> Turn:
+    key = key_of(heard)
+    if key == "1" and facts.can_text and state.providers:
+        say = (Speak("providers_texted"), Speak("back_to_menu"))
+        state = replace(state, misses=0)
+        return Turn(state, say, menu_ask(state.lang), actions=(TextProviders(),), intent="text_providers")
+    if key == "2" and state.providers:
+        return providers_found(replace(state, misses=0), list(state.providers), facts)
+    if key == "*":
+        return Turn(replace(state, misses=0), (), menu_ask(state.lang), intent="menu")
+    if jump := _spoken_menu_choice(state, heard, facts):
+        return jump
+    return _again(state, _providers_ask(facts), _why(heard))
+
+
+def _callback_confirm(state: CallState, heard: Heard, facts: CallFacts) -> Turn:
+    yes = _yes_no(heard)
+    if yes is None or (yes and not facts.caller):
+        if jump := _spoken_menu_choice(state, heard, facts):
+            return jump
+        last4 = facts.caller[-4:] if facts.caller else ""
+        ask = confirm_ask(CALLBACK_CONFIRM, "callback_caller_id", {"last4": last4})
+        return _again(state, ask if facts.caller else number_ask(), _why(heard))
+    if yes:
+        return _request(replace(state, misses=0, number=facts.caller), facts.caller)
+    return Turn(replace(state, misses=0), (), number_ask(), intent="callback_number")
+
+
+def _callback_number(state: CallState, heard: Heard, facts: CallFacts) -> Turn:
+    if key_of(heard) == "*":
+        return Turn(replace(state, misses=0), (), menu_ask(state.lang), intent="menu")
+    digits = digits_of(heard)
+    number = callback_number(digits)
+    if number is None:
+        if not digits and (jump := _spoken_menu_choice(state, heard, facts)):
+            return jump
+        return _again(state, number_ask(), "number_not_valid" if not heard.nothing else "no_input")
+    state = replace(state, misses=0, number=number)
+    return Turn(state, (), confirm_ask(NUMBER_CONFIRM, "number_confirm", {"number": number}), intent="number")
+
+
+def _number_confirm(state: CallState, heard: Heard, facts: CallFacts) -> Turn:
+    yes = _yes_no(heard)
+    if yes is None:
+        if jump := _spoken_menu_choice(state, heard, facts):
+            return jump
+        ask = confirm_ask(NUMBER_CONFIRM, "number_confirm", {"number": state.number or ""})
+        return _again(state, ask, _why(heard))
+    if not yes or not state.number:
+        return Turn(replace(state, misses=0, number=None), (), number_ask(), intent="callback_number")
+    return _request(replace(state, misses=0), state.number)
+
+
+def _request(state: CallState, phone: str) -> Turn:
+    return Turn(state, actions=(RequestCallback(phone, "callback", False),), intent="callback_requested")
+
+
+def callback_recorded(state: CallState, created: bool, when: Speak, *, voicemail: bool = False) -> Turn:
+    """After a callback request is on the queue: say when staff call back, then end the call kindly."""
+    key = "voicemail_saved" if voicemail else "callback_confirmed" if created else "callback_already"
+    return Turn(state, (Speak(key), when, Speak("thanks_goodbye")), then=Hangup(), intent="callback_done")
+
+
+def talk_now(state: CallState, open_now: bool, phones: list[str]) -> Turn:
+    """Ring every on-duty phone at once in business hours; otherwise straight to voicemail."""
+    if open_now and phones:
+        return Turn(state, (Speak("connecting"),), then=DialStaff(tuple(phones)), intent="talk_ring")
+    why = "voicemail_closed" if not open_now else "voicemail_nobody"
+    return voicemail(state, why)
+
+
+def voicemail(state: CallState, why: str) -> Turn:
+    return Turn(
+        state, (Speak(why), Speak("voicemail_instructions")), then=RecordVoicemail(), intent="voicemail"
+    )
+
+
+def dial_finished(state: CallState, dial_status: str, bridged: bool) -> Turn:
+    """After ringing staff: a call a person took ends politely; anything else goes to voicemail.
+
+    "completed" alone is not enough: a staff phone's own voicemail also answers, then hangs up at
+    the whisper; only a bridged call (a person pressed 1) counts.
+    """
+    if dial_status == "completed" and (bridged or state.staff_accepted):
+        return Turn(state, (Speak("thanks_goodbye"),), then=Hangup(), intent="talk_answered")
+    return voicemail(state, "voicemail_nobody")
+
+
+def _emergency(state: CallState, heard: Heard, facts: CallFacts) -> Turn:
+    key = key_of(heard)
+    if key == "1" or (not heard.digits.strip() and spoken_yes_no(heard.speech)):
+        return Turn(
+            replace(state, misses=0), (Speak("connecting_988"),), then=DialCrisisLine(), intent="dial_988"
+        )
+    if key == "*":
+        return Turn(replace(state, misses=0), (), menu_ask(state.lang), intent="menu")
+    if jump := _spoken_menu_choice(state, heard, facts):
+        return jump
+    return _again(state, emergency_ask(), _why(heard))
+
+
+_STEP_HANDLERS = {
+    MENU: _menu,
+    ZIP: _zip,
+    ZIP_CONFIRM: _zip_confirm,
+    PROVIDERS: _providers,
+    CALLBACK_CONFIRM: _callback_confirm,
+    CALLBACK_NUMBER: _callback_number,
+    NUMBER_CONFIRM: _number_confirm,
+    EMERGENCY: _emergency,
+}

@@ -1,0 +1,83 @@
+"""What makes an operator's template edit acceptable. Pure: no Redis, no Flask.
+
+A template must keep its required placeholders, use no placeholder the service cannot fill, and fit
+in two SMS segments with the longest values the placeholders take in practice.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+
+from helpline.domain.content import REQUIRED_PLACEHOLDERS, Segments, count_segments
+
+MAX_SEGMENTS = 2
+MAX_LENGTH = 1000  # far over two segments: anything longer is a paste accident
+# The longest values each placeholder takes in practice (what the catalog test also checks against).
+WORST_CASE = {
+    "hours": "Mon-Fri 9:30am-7:30pm, Sat 10:30am-2:30pm EST",
+    "next_open": "Mon 10:30am",
+    "moment": "Mon 10:30am",
+    "when": "desde el mie 10:30",
+    "place": "Rancho Santa Margarita, CA",
+    "helpline": "1-800-662-4357",
+    "provider": "Comprehensive Behavioral Health Center of Rancho Santa Margar",  # 60 chars, cut
+}
+# These replies get the "not medical advice" line appended when sent.
+WITH_DISCLAIMER = ("oih", "signs", "tolerance", "treat")
+
+
+@dataclass(frozen=True)
+class TemplateCheck:
+    """The verdict on one template: what it costs to send and why it may not be saved."""
+
+    preview: str
+    segments: Segments
+    errors: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def check_template(key: str, text: str, default: str, disclaimer: str = "") -> TemplateCheck:
+    """Check `text` as the new template `key` (whose shipped version is `default`)."""
+    errors: list[str] = []
+    text = text.replace("\r\n", "\n").strip()
+    if not text:
+        errors.append("The template is empty.")
+    if len(text) > MAX_LENGTH:
+        errors.append(f"The template is longer than {MAX_LENGTH} characters.")
+    try:
+        names = {name for _, name, spec, conv in string.Formatter().parse(text) if name is not None}
+    except ValueError:
+        names = set()
+        errors.append("Braces { } must enclose a placeholder such as {hours}; write no other braces.")
+    allowed = _placeholders(default) | set(REQUIRED_PLACEHOLDERS.get(key, ()))
+    if "" in names or any(not n.isidentifier() for n in names if n):
+        errors.append("Empty or malformed placeholder: write placeholders as {name}.")
+    unknown = sorted(n for n in names if n and n.isidentifier() and n not in allowed)
+    if unknown:
+        errors.append("Unknown placeholder: " + ", ".join("{" + n + "}" for n in unknown) + ".")
+    missing = sorted(REQUIRED_PLACEHOLDERS.get(key, set()) - names)
+    if missing:
+        errors.append("Missing required placeholder: " + ", ".join("{" + n + "}" for n in missing) + ".")
+    preview = text
+    if not errors:
+        preview = text.format_map({n: WORST_CASE.get(n, n) for n in names}) if names else text
+    if key in WITH_DISCLAIMER:
+        preview += disclaimer
+    segments = count_segments(preview)
+    if segments.count > MAX_SEGMENTS:
+        errors.append(
+            f"Takes {segments.count} SMS segments ({segments.encoding}) with the longest values; "
+            f"the limit is {MAX_SEGMENTS}."
+        )
+    return TemplateCheck(preview, segments, tuple(errors))
+
+
+def _placeholders(template: str) -> set[str]:
+    try:
+        return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+    except ValueError:
+        return set()

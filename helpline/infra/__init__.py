@@ -1,0 +1,1 @@
+"""Outside systems: RQ queues, the one sender and Twilio client, the FindTreatment locator."""

@@ -1,0 +1,319 @@
+"""A call, end to end: its state, Twilio's retries, and carrying out what the caller's menu decided.
+
+The voice webhooks call these; the decisions themselves are in `ivr` (pure). State lives in Redis,
+encrypted and keyed by CallSid, so any web process can answer any step of any call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+from dataclasses import dataclass, replace
+
+import yaml
+
+from helpline.domain import ivr, spoken
+from helpline.domain.content import LANGUAGES, Catalog
+from helpline.domain.hours import BusinessHours
+from helpline.domain.keywords import is_crisis, normalise
+from helpline.domain.phones import callable_number
+from helpline.services import callbacks
+from helpline.store import Keys, Store, mask_phone
+
+log = logging.getLogger(__name__)
+
+CALL_STATE_SECONDS = 6 * 3600  # longer than any call, and than Twilio's wait for a transcription
+
+
+@dataclass(frozen=True)
+class CallLine:
+    """What the voice line needs from the app."""
+
+    store: Store
+    catalog: Catalog  # spoken wording (config/voice.*.yaml)
+    hours: BusinessHours
+    national_helpline: str
+    dedupe_seconds: int
+    helpline_number: str
+
+
+def load_voice_catalog(directory) -> Catalog:
+    templates = {}
+    for lang in LANGUAGES:
+        with open(directory / f"voice.{lang}.yaml", encoding="utf-8") as fh:
+            templates[lang] = {k: str(v) for k, v in yaml.safe_load(fh).items()}
+    if set(templates["en"]) ^ set(templates["es"]):
+        raise ValueError(f"voice catalogs differ: {sorted(set(templates['en']) ^ set(templates['es']))}")
+    return Catalog(templates)
+
+
+# -- call state and retries ----------------------------------------------------------------------
+
+
+def load_call(store: Store, sid: str) -> ivr.CallState | None:
+    raw = store.r.get(Keys.call(sid))
+    return ivr.CallState.from_dict(json.loads(store.vault.decrypt(raw))) if raw else None
+
+
+def save_call(store: Store, sid: str, state: ivr.CallState) -> None:
+    store.r.set(Keys.call(sid), store.vault.encrypt(json.dumps(state.to_dict())), ex=CALL_STATE_SECONDS)
+
+
+def remembered_answer(line: CallLine, sid: str, step: str) -> str | None:
+    """The TwiML already given for this CallSid and step, when this request is Twilio's retry."""
+    if line.store.first_delivery("voice", f"{sid}:{step}", line.dedupe_seconds):
+        return None
+    raw = line.store.r.get(Keys.call_answer(sid, step))
+    log.info("event=call.duplicate sid=%s step=%s", sid, step)
+    return line.store.vault.decrypt(raw) if raw else ""
+
+
+def line_first(line: CallLine, sid: str, key: str) -> bool:
+    """True the first time this callback (recording, transcription) arrives for the call."""
+    return line.store.first_delivery("voice", f"{sid}:{key}", line.dedupe_seconds)
+
+
+def remember_answer(line: CallLine, sid: str, step: str, twiml: str) -> None:
+    line.store.r.set(Keys.call_answer(sid, step), line.store.vault.encrypt(twiml), ex=line.dedupe_seconds)
+
+
+def forget_step(line: CallLine, sid: str, step: str) -> None:
+    """Handling failed: let Twilio's retry of this step through."""
+    line.store.forget_delivery("voice", f"{sid}:{step}")
+
+
+# -- who is calling ---------------------------------------------------------------------------
+
+
+def facts_for(line: CallLine, caller_id: str) -> ivr.CallFacts:
+    phone = callable_number(caller_id or "")
+    if phone is None:
+        return ivr.CallFacts()
+    phone_id = line.store.vault.phone_id(phone)
+    can_text = not (line.store.is_opted_out(phone_id) or line.store.is_invalid(phone_id))
+    return ivr.CallFacts(caller=phone, can_text=can_text)
+
+
+def known_language(line: CallLine, facts: ivr.CallFacts) -> str | None:
+    """The language this number chose before (by text or an earlier call): greet in it."""
+    if not facts.caller:
+        return None
+    texter = line.store.load_state(line.store.vault.phone_id(facts.caller)) or {}
+    return texter.get("lang") if texter.get("lang") in ivr.LANGUAGES else None
+
+
+def remember_language(line: CallLine, facts: ivr.CallFacts, lang: str) -> None:
+    """A language chosen on the phone is the one later texts and calls use."""
+    if not facts.caller:
+        return
+    phone_id = line.store.vault.phone_id(facts.caller)
+    texter = line.store.load_state(phone_id)
+    if texter is not None and texter.get("lang") != lang:
+        line.store.save_state(phone_id, {**texter, "lang": lang})
+
+
+def note(line: CallLine, facts: ivr.CallFacts, text: str) -> None:
+    """A line in the caller's conversation, so staff see what happened on the phone."""
+    if facts.caller:
+        line.store.append_turn(line.store.vault.phone_id(facts.caller), "in", text, channel="voice")
+
+
+# -- carrying out the menu's actions ------------------------------------------------------------
+
+
+def carry_out(line: CallLine, sid: str, turn: ivr.Turn, facts: ivr.CallFacts, now: float) -> ivr.Turn:
+    """Run the turn's actions; some of them decide what is said next (search, callback, ringing)."""
+    for action in turn.actions:
+        if isinstance(action, ivr.RequestCallback):
+            turn = _request_callback(line, turn, action, now)
+        elif isinstance(action, ivr.FindProviders):
+            turn = _then(turn, _find_providers(line, turn.state, action.zip, facts, now))
+        elif isinstance(action, ivr.TextProviders):
+            _text_providers(line, sid, turn.state, facts)
+        elif isinstance(action, ivr.TalkNow):
+            turn = _then(turn, _talk_now(line, turn.state, facts, now))
+        else:
+            raise TypeError(f"unknown action {action!r}")
+    return turn
+
+
+def _then(first: ivr.Turn, second: ivr.Turn) -> ivr.Turn:
+    """What the first turn said, followed by the second turn; the second's intent counts."""
+    intent = second.intent if second.intent != "unknown" else first.intent
+    return replace(second, say=first.say + second.say, actions=(), intent=intent)
+
+
+def _request_callback(line: CallLine, turn: ivr.Turn, action: ivr.RequestCallback, now: float) -> ivr.Turn:
+    state = turn.state
+    request, created = callbacks.request_callback(
+        line.store,
+        action.phone,
+        lang=state.lang,
+        reason=action.reason,
+        priority=action.priority,
+        channel="voice",
+        zip_code=state.zip,
+        now=now,
+    )
+    state = replace(state, callback_id=request.id)
+    if action.priority:
+        line.store.count("crisis", now)
+        log.warning("event=crisis.escalated channel=voice callback=%s", request.id)
+        return replace(turn, state=state)
+    line.store.count("callback.requested", now)
+    log.info("event=call.callback_requested callback=%s created=%s", request.id, created)
+    return _then(turn, ivr.callback_recorded(state, created, when_staff_call(line, state.lang, now)))
+
+
+def when_staff_call(line: CallLine, lang: str, now: float) -> ivr.Speak:
+    """The hours staff call back, and when the next call can come when closed now."""
+    moment = dt.datetime.fromtimestamp(now, dt.UTC)
+    hours = line.hours
+    said = spoken.hours_said(hours, lang, moment)
+    if hours.is_open(moment):
+        return ivr.Speak("callback_when_open", {"hours": said})
+    next_open = spoken.moment_said(hours, hours.next_opening(moment), lang, moment)
+    return ivr.Speak("callback_when_closed", {"hours": said, "next_open": next_open})
+
+
+def _find_providers(line: CallLine, state: ivr.CallState, zip_code: str, facts, now: float) -> ivr.Turn:
+    from helpline.domain import places
+
+    line.store.count("search.requested", now)
+    line.store.count("call.search", now)
+    place = places.locate(zip_code)
+    if place is None:
+        return ivr.providers_found(state, [], facts)
+    try:
+        from helpline.services.provider_search import find_providers
+    except ImportError:  # the directory is not installed in this deployment
+        return ivr.providers_unavailable(state)
+    result = find_providers(None, place, limit=3)
+    if result.source == "none":
+        return ivr.providers_unavailable(state)
+    found = [
+        {
+            "name": p.name,
+            "phone": p.phone or "",
+            "miles": round(p.miles) if p.miles >= 10 else round(p.miles, 1),
+        }
+        for p in result.providers
+    ]
+    line.store.count("search.found" if found else "search.empty", now)
+    return ivr.providers_found(state, found, facts)
+
+
+def _text_providers(line: CallLine, sid: str, state: ivr.CallState, facts: ivr.CallFacts) -> None:
+    """The same search texted the way a texter gets it: the texting line's search job."""
+    from helpline.infra import queues
+
+    if not facts.caller or not facts.can_text or not state.zip:
+        return
+    queues.Queues(line.store.rq_connection).enqueue(
+        queues.SEARCH,
+        "workers.jobs.search_providers",
+        line.store.vault.encrypt(facts.caller).decode(),
+        state.lang,
+        state.zip,
+        None,
+        0,
+        None,
+    )
+    line.store.count("call.texted_providers")
+    log.info("event=call.providers_texted to=%s", mask_phone(facts.caller))
+
+
+def _talk_now(line: CallLine, state: ivr.CallState, facts: ivr.CallFacts, now: float) -> ivr.Turn:
+    if not facts.caller and not state.number:
+        # Nobody could call back after a voicemail: ask for a number instead.
+        return ivr.Turn(state, (ivr.Speak("callback_no_caller_id"),), ivr.number_ask(), intent="talk")
+    moment = dt.datetime.fromtimestamp(now, dt.UTC)
+    open_now = line.hours.is_open(moment)
+    phones = on_duty_phones(line.store) if open_now else []
+    return ivr.talk_now(state, open_now, phones)
+
+
+def on_duty_phones(store: Store) -> list[str]:
+    """Staff phones to ring now (the staff accounts' on-duty list)."""
+    from helpline.services import accounts
+
+    return accounts.on_duty_phones(store)
+
+
+def staff_accepted(line: CallLine, call_sid: str) -> None:
+    """A staff phone pressed 1 at the whisper: the caller's call is taken by a person."""
+    state = load_call(line.store, call_sid)
+    if state is not None and not state.staff_accepted:
+        save_call(line.store, call_sid, replace(state, staff_accepted=True))
+        line.store.count("call.talk.accepted")
+        log.info("event=call.staff_accepted sid=%s", call_sid)
+
+
+# -- voicemail ---------------------------------------------------------------------------------
+
+
+def voicemail_left(
+    line: CallLine,
+    sid: str,
+    state: ivr.CallState,
+    facts: ivr.CallFacts,
+    recording_url: str,
+    seconds: int,
+    now,
+) -> ivr.Turn:
+    """A recorded message becomes a callback request carrying the (encrypted) recording link."""
+    phone = state.number or facts.caller
+    if not phone:
+        return ivr.Turn(state, (ivr.Speak("voicemail_empty"),), ivr.menu_ask(state.lang))
+    request, created = callbacks.request_callback(
+        line.store, phone, lang=state.lang, reason="voicemail", priority=False, channel="voice",
+        zip_code=state.zip, now=now,
+    )  # fmt: skip
+    callbacks.add_extra(line.store, request.id, voicemail_url=recording_url, voicemail_seconds=seconds)
+    line.store.count("call.voicemail", now)
+    line.store.count("callback.requested", now)
+    log.info("event=call.voicemail callback=%s seconds=%d", request.id, seconds)
+    state = replace(state, callback_id=request.id)
+    return ivr.callback_recorded(state, True, when_staff_call(line, state.lang, now), voicemail=True)
+
+
+def recording_ready(line: CallLine, sid: str, recording_url: str, status: str, seconds: int) -> None:
+    """Twilio's recording status callback: the final link and duration go on the request."""
+    state = load_call(line.store, sid)
+    line.store.count(f"call.recording.{status or 'unknown'}")
+    if seconds:
+        line.store.count("call.recording.seconds", amount=seconds)
+    if state and state.callback_id and status == "completed":
+        callbacks.add_extra(
+            line.store, state.callback_id, voicemail_url=recording_url, voicemail_seconds=seconds
+        )
+
+
+def transcription_ready(line: CallLine, sid: str, text: str, now: float) -> bool:
+    """The voicemail's transcript goes on the request; crisis words in it make it a priority."""
+    state = load_call(line.store, sid)
+    if not state or not state.callback_id:
+        return False
+    request = callbacks.get(line.store, state.callback_id)
+    if request is None:
+        return False
+    callbacks.add_extra(line.store, request.id, voicemail_transcript=text)
+    if not is_crisis(normalise(text)):
+        return False
+    phone = callbacks.phone_of(line.store, request)
+    callbacks.request_callback(
+        line.store, phone, lang=request.lang, reason=request.reason, priority=True, channel="voice", now=now
+    )
+    line.store.count("crisis", now)
+    line.store.count("call.voicemail.crisis", now)
+    log.warning("event=crisis.escalated channel=voicemail callback=%s", request.id)
+    return True
+
+
+def call_started(line: CallLine, sid: str, facts: ivr.CallFacts, now: float | None = None) -> None:
+    now = now or time.time()
+    line.store.count("call.in", now)
+    note(line, facts, "(phone call)")
+    log.info("event=call.started sid=%s from=%s", sid, mask_phone(facts.caller))

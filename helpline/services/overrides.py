@@ -1,0 +1,200 @@
+"""Business hours and message templates as operators edit them, shared by every process.
+
+The shipped files (config/hours.yaml, config/messages.*.yaml) are the defaults; edits live in
+Redis. `LiveSettings` hands texting, voice and the queue the current version: it checks one
+version key at most every `check_every` seconds (and at once after this process saves), so the
+hot path costs one GET a second, not one per message.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass
+
+import redis
+
+from helpline.domain.content import Catalog
+from helpline.domain.hours import BusinessHours
+from helpline.domain.template_rules import TemplateCheck, check_template
+from helpline.store import Keys
+
+HISTORY_LIMIT = 500  # template edits kept for audit and rollback
+
+
+class InvalidTemplate(ValueError):
+    """An operator's template edit breaks a rule (segments, placeholders)."""
+
+    def __init__(self, check: TemplateCheck):
+        super().__init__("; ".join(check.errors))
+        self.check = check
+
+
+@dataclass(frozen=True)
+class TemplateEdit:
+    """One saved change to a template: who, when, before and after (None = the shipped default)."""
+
+    id: int
+    at: float
+    by: str
+    lang: str
+    key: str
+    before: str | None
+    after: str | None
+    action: str  # edit | rollback | reset
+
+
+class LiveSettings:
+    """The current hours and catalog: the shipped defaults with operators' edits on top."""
+
+    def __init__(
+        self, r: redis.Redis, base_catalog: Catalog, base_hours: BusinessHours, check_every: float = 1.0
+    ):
+        self.r = r
+        self.base_catalog = base_catalog
+        self.base_hours = base_hours
+        self.check_every = check_every
+        self._lock = threading.Lock()
+        self._version: bytes | None = None
+        self._checked_at = float("-inf")
+        self._catalog = base_catalog
+        self._hours = base_hours
+
+    # -- what the line reads --------------------------------------------------------------
+    def catalog(self) -> Catalog:
+        self._refresh()
+        return self._catalog
+
+    def hours(self) -> BusinessHours:
+        self._refresh()
+        return self._hours
+
+    def _refresh(self) -> None:
+        now = time.monotonic()
+        if now - self._checked_at < self.check_every:
+            return
+        try:
+            version = self.r.get(Keys.overrides_version)
+        except redis.RedisError:
+            return  # keep answering with what we have; the texting path reports Redis itself
+        with self._lock:
+            self._checked_at = now
+            if version == self._version:
+                return
+            self._catalog, self._hours = self._load()
+            self._version = version
+
+    def _load(self) -> tuple[Catalog, BusinessHours]:
+        pipe = self.r.pipeline(transaction=False)
+        pipe.hgetall(Keys.templates_override)
+        pipe.get(Keys.hours_override)
+        templates, hours = pipe.execute()
+        overrides: dict[str, dict[str, str]] = {}
+        for field, text in templates.items():
+            lang, _, key = field.decode().partition(":")
+            if key in self.base_catalog.templates.get(lang, {}):
+                overrides.setdefault(lang, {})[key] = text.decode()
+        catalog = self.base_catalog.with_overrides(overrides) if overrides else self.base_catalog
+        try:
+            current_hours = BusinessHours.from_dict(json.loads(hours)) if hours else self.base_hours
+        except ValueError:
+            current_hours = self.base_hours  # a bad stored value never stops the line
+        return catalog, current_hours
+
+    def invalidate(self) -> None:
+        self._checked_at = float("-inf")
+
+    # -- what operators change ------------------------------------------------------------
+    def check(self, lang: str, key: str, text: str) -> TemplateCheck:
+        default = self.base_catalog.templates[lang][key]
+        disclaimer = self.catalog().templates[lang].get("disclaimer", "")
+        return check_template(key, text, default, disclaimer)
+
+    def save_template(self, lang: str, key: str, text: str, by: str) -> TemplateEdit:
+        """Save an edit after checking it; raises InvalidTemplate (nothing saved) when it breaks a rule."""
+        if key not in self.base_catalog.templates.get(lang, {}):
+            raise KeyError(f"{lang}:{key}")
+        check = self.check(lang, key, text)
+        if not check.ok:
+            raise InvalidTemplate(check)
+        new = text.replace("\r\n", "\n").strip()
+        new = None if new == self.base_catalog.templates[lang][key] else new
+        return self._write(lang, key, new, by, "edit")
+
+    def rollback(self, edit_id: int, by: str) -> TemplateEdit:
+        """Put a template back as it was before edit `edit_id`."""
+        edit = next((e for e in self.history() if e.id == edit_id), None)
+        if edit is None:
+            raise KeyError(edit_id)
+        return self._write(edit.lang, edit.key, edit.before, by, "rollback")
+
+    def _write(self, lang: str, key: str, text: str | None, by: str, action: str) -> TemplateEdit:
+        field = f"{lang}:{key}"
+        before = self.r.hget(Keys.templates_override, field)
+        edit = TemplateEdit(
+            id=int(self.r.incr(Keys.templates_history_seq)),
+            at=time.time(),
+            by=by,
+            lang=lang,
+            key=key,
+            before=before.decode() if before else None,
+            after=text,
+            action=action,
+        )
+        pipe = self.r.pipeline()
+        if text is None:
+            pipe.hdel(Keys.templates_override, field)
+        else:
+            pipe.hset(Keys.templates_override, field, text)
+        pipe.lpush(Keys.templates_history, json.dumps(edit.__dict__))
+        pipe.ltrim(Keys.templates_history, 0, HISTORY_LIMIT - 1)
+        pipe.incr(Keys.overrides_version)
+        pipe.execute()
+        self.invalidate()
+        return edit
+
+    def history(self, lang: str | None = None, key: str | None = None) -> list[TemplateEdit]:
+        edits = [TemplateEdit(**json.loads(raw)) for raw in self.r.lrange(Keys.templates_history, 0, -1)]
+        return [e for e in edits if (lang is None or e.lang == lang) and (key is None or e.key == key)]
+
+    def is_edited(self, lang: str, key: str) -> bool:
+        return bool(self.r.hexists(Keys.templates_override, f"{lang}:{key}"))
+
+    def save_hours(self, data: dict) -> BusinessHours:
+        """Validate (raises InvalidHours) and store business hours; every process uses them at once."""
+        hours = BusinessHours.from_dict(data)
+        pipe = self.r.pipeline()
+        pipe.set(Keys.hours_override, json.dumps(hours.to_dict()))
+        pipe.incr(Keys.overrides_version)
+        pipe.execute()
+        self.invalidate()
+        return hours
+
+    def reset_hours(self) -> None:
+        pipe = self.r.pipeline()
+        pipe.delete(Keys.hours_override)
+        pipe.incr(Keys.overrides_version)
+        pipe.execute()
+        self.invalidate()
+
+
+class LiveCatalog(Catalog):
+    """A Catalog whose templates are always the current ones (drop-in for texting and voice)."""
+
+    def __init__(self, live: LiveSettings):  # noqa: D107 - no templates of its own
+        self._live = live
+
+    @property
+    def templates(self) -> dict[str, dict[str, str]]:  # type: ignore[override]
+        return self._live.catalog().templates
+
+
+class LiveHours:
+    """Business hours that are always the current ones: every BusinessHours method, delegated."""
+
+    def __init__(self, live: LiveSettings):
+        self._live = live
+
+    def __getattr__(self, name: str):
+        return getattr(self._live.hours(), name)

@@ -1,0 +1,211 @@
+"""An incoming text, end to end: de-duplicate, screen, decide (conversation), act, answer.
+
+The webhook calls `handle_text`; everything here is Redis plus pure domain calls, so the reply
+is ready in milliseconds and slow work (provider search, outbound texts) goes to the workers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from dataclasses import dataclass
+
+from rq import Retry
+
+from helpline.domain import places
+from helpline.domain.content import Catalog
+from helpline.domain.conversation import (
+    AnswerFollowUp,
+    Context,
+    Decision,
+    FindProviders,
+    Inbound,
+    RequestCallback,
+    Say,
+    SetOptOut,
+    TexterState,
+    decide,
+)
+from helpline.domain.hours import BusinessHours
+from helpline.domain.phones import callable_number
+from helpline.infra import queues
+from helpline.services import callbacks
+from helpline.store import Screening, Store, mask_phone
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 1600  # Twilio's own limit for one message; longer input is cut, not refused
+
+
+@dataclass(frozen=True)
+class IncomingText:
+    sid: str
+    sender: str
+    body: str
+    opt_out_type: str | None = None
+    num_media: int = 0
+
+
+@dataclass(frozen=True)
+class Line:
+    """What the texting line needs from the app: storage, words, hours, the helpline number."""
+
+    store: Store
+    catalog: Catalog
+    hours: BusinessHours
+    national_helpline: str
+    dedupe_seconds: int
+    rate_limit: int
+
+
+def handle_text(line: Line, text: IncomingText, now: float | None = None) -> list[str]:
+    """The replies (0, 1 or 2 texts) to send back in TwiML for one incoming message."""
+    now = now or time.time()
+    store = line.store
+    phone = callable_number(text.sender)
+    identity = phone or text.sender.strip() or "unknown"
+    phone_id = store.vault.phone_id(identity)
+
+    screening = store.screen_text(text.sid, phone_id, now, line.dedupe_seconds)
+    if screening is None:
+        log.info("event=sms.duplicate sid=%s", text.sid)
+        return []
+    try:
+        return _answer(line, text, phone, phone_id, screening, now)
+    except Exception:
+        store.forget_delivery("sms", text.sid)  # let Twilio's retry try again
+        raise
+
+
+def _answer(
+    line: Line, text: IncomingText, phone: str | None, phone_id: str, screening: Screening, now: float
+) -> list[str]:
+    store = line.store
+    body = text.body[:MAX_BODY]
+    if screening.blocked:
+        store.count("sms.in", now)
+        log.info("event=sms.blocked from=%s", mask_phone(phone))
+        return []
+
+    state = TexterState.from_dict(screening.state)
+    inbound = Inbound(body=body, opt_out_type=text.opt_out_type, can_call_back=phone is not None)
+    context = Context(
+        opted_out=screening.opted_out,
+        has_open_callback=screening.has_open_callback,
+        awaiting_follow_up=screening.awaiting_follow_up,
+    )
+    decision = decide(state, inbound, context)
+
+    if decision.intent != "crisis" and screening.texts_this_minute > line.rate_limit:
+        store.count("sms.in", now)
+        if store.first_flood_notice(phone_id):
+            log.warning("event=sms.rate_limited from=%s", mask_phone(phone))
+        return []
+
+    replies = list(decision.replies)
+    for action in decision.actions:
+        replies += _carry_out(line, action, decision, phone, phone_id, now)
+
+    state = decision.state
+    opted_out = screening.opted_out
+    for action in decision.actions:
+        if isinstance(action, SetOptOut):
+            opted_out = action.opted_out
+    if opted_out and decision.intent != "optout":
+        replies = []  # never text an opted-out number, whatever the path
+    rendered = [_render(line, state.lang, say) for say in replies]
+    pipe = store.r.pipeline(transaction=False)  # one round trip; each write stands on its own
+    store.count("sms.in", now, pipe=pipe)
+    store.save_state(phone_id, state.to_dict(), pipe=pipe)
+    turns = [("in", body if body.strip() else "[picture]")] if body.strip() or text.num_media else []
+    store.append_turns(phone_id, turns + [("out", reply) for reply in rendered], pipe=pipe)
+    store.count(f"sms.intent.{decision.intent}", now, pipe=pipe)
+    pipe.execute()
+    log.info(
+        "event=sms.answered from=%s intent=%s replies=%d", mask_phone(phone), decision.intent, len(rendered)
+    )
+    return rendered
+
+
+def _carry_out(line: Line, action, decision: Decision, phone, phone_id: str, now: float) -> list[Say]:
+    store, state = line.store, decision.state
+    if isinstance(action, SetOptOut):
+        store.set_opted_out(phone_id, action.opted_out)
+        store.count("sms.optout" if action.opted_out else "sms.optin", now)
+        return []
+    if isinstance(action, RequestCallback):
+        if phone is None:
+            return []  # a short code or a name cannot be called back
+        request, created = callbacks.request_callback(
+            store,
+            phone,
+            lang=state.lang,
+            reason=action.reason,
+            priority=action.priority,
+            channel="sms",
+            zip_code=_zip_of(state.location),
+            check_outcome=state.check_outcome,
+            now=now,
+        )
+        if action.priority:
+            store.count("crisis", now)
+            log.warning("event=crisis.escalated callback=%s", request.id)
+            return []  # the crisis reply already says staff will call
+        store.count("callback.requested", now)
+        return [_callback_confirmation(line, state.lang, created, now)]
+    if isinstance(action, FindProviders):
+        place = places.locate(action.location)
+        if place is None:
+            return [Say("place_unknown")]
+        store.count("search.requested", now)
+        if phone is None:
+            return [Say("no_search_yet", {"place": place.label})]
+        queues.Queues(store.rq_connection).enqueue(
+            queues.SEARCH,
+            "workers.jobs.search_providers",
+            store.vault.encrypt(phone).decode(),
+            state.lang,
+            action.location,
+            action.service,
+            action.page,
+            state.check_outcome,
+            retry=Retry(max=3, interval=[1, 5, 15]),  # the job texts each result once, however often it runs
+        )
+        return [] if action.page else [Say("looking_up", {"place": place.label})]
+    if isinstance(action, AnswerFollowUp):
+        if phone is not None:  # "Did you reach <provider>?": NO puts a linked request on the queue
+            callbacks.answer_follow_up(store, phone, action.reached, now=now)
+        return []
+    raise TypeError(f"unknown action {action!r}")
+
+
+def _zip_of(location: str | None) -> str | None:
+    return location if location and location.isdigit() else None
+
+
+def _callback_confirmation(line: Line, lang: str, created: bool, now: float) -> Say:
+    moment = dt.datetime.fromtimestamp(now, dt.UTC)
+    hours = line.hours
+    if not created:
+        when = (
+            line.catalog.render(lang, "call_soon")
+            if hours.is_open(moment)
+            else line.catalog.render(
+                lang, "call_from", moment=hours.describe_moment(hours.next_opening(moment), lang, moment)
+            )
+        )
+        return Say("call_already_queued", {"when": when})
+    if hours.is_open(moment):
+        return Say("call_confirm_open", {"hours": hours.describe(lang, moment)})
+    next_open = hours.describe_moment(hours.next_opening(moment), lang, moment)
+    return Say("call_confirm_closed", {"hours": hours.describe(lang, moment), "next_open": next_open})
+
+
+def _render(line: Line, lang: str, say: Say) -> str:
+    params = {k: v for k, v in say.params.items() if not k.startswith("_")}
+    params.setdefault("helpline", line.national_helpline)
+    text = line.catalog.render(lang, say.key, **params)
+    if say.params.get("_disclaimer"):
+        text += line.catalog.render(lang, "disclaimer")
+    return text

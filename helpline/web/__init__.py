@@ -1,0 +1,1 @@
+"""Blueprints only: parse the request, call a service, render TwiML or a page."""

@@ -1,0 +1,263 @@
+"""What operators manage: business hours, message templates, staff accounts, the blocklist, the directory."""
+
+from __future__ import annotations
+
+import time
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from helpline.domain.content import LANGUAGES
+from helpline.domain.hours import DAYS, InvalidHours
+from helpline.domain.phones import callable_number
+from helpline.services import accounts
+from helpline.services.overrides import InvalidTemplate, LiveSettings
+from helpline.store import Keys
+from helpline.web.ops import audit, bp, redis_conn, store
+
+MAX_FIELD = 2000  # any form field longer than this is not a real edit
+
+
+def live() -> LiveSettings:
+    return current_app.extensions["helpline"].live
+
+
+def _field(name: str) -> str:
+    value = request.form.get(name, "")
+    if len(value) > MAX_FIELD:
+        abort(400, f"{name} is too long")
+    return value
+
+
+# -- business hours --------------------------------------------------------------------------------
+
+
+def hours_from_form(form) -> dict:
+    """The hours form as BusinessHours.from_dict wants it (ranges comma-separated, one holiday a line)."""
+    weekly = {day: [r.strip() for r in form.get(day, "").split(",") if r.strip()] for day in DAYS}
+    holidays = [d.strip() for d in form.get("holidays", "").replace(",", "\n").splitlines() if d.strip()]
+    return {"timezone": form.get("timezone", "").strip(), "weekly": weekly, "holidays": holidays}
+
+
+@bp.route("/hours", methods=["GET", "POST"])
+def hours_page():
+    if request.method == "POST":
+        for name in ("timezone", "holidays", *DAYS):
+            _field(name)
+        data = hours_from_form(request.form)
+        try:
+            hours = live().save_hours(data)
+        except InvalidHours as exc:
+            flash(f"Not saved: {exc}", "error")
+            return render_template("ops/hours.html", data=data, current=live().hours()), 400
+        audit("hours.saved", timezone=hours.timezone.key)
+        flash("Business hours saved. Texting, voice and the callback queue use them now.", "info")
+        return redirect(url_for("ops.hours_page"))
+    data = live().hours().to_dict()
+    return render_template("ops/hours.html", data=data, current=live().hours())
+
+
+@bp.post("/hours/reset")
+def hours_reset():
+    live().reset_hours()
+    audit("hours.reset")
+    flash("Business hours are back to config/hours.yaml.", "info")
+    return redirect(url_for("ops.hours_page"))
+
+
+# -- message templates -----------------------------------------------------------------------------
+
+
+def _known(lang: str, key: str) -> None:
+    if lang not in LANGUAGES or key not in live().base_catalog.templates[lang]:
+        abort(404)
+
+
+@bp.get("/templates")
+def templates_page():
+    settings = live()
+    catalog = settings.catalog()
+    rows = []
+    for key in sorted(catalog.templates["en"]):
+        cells = []
+        for lang in LANGUAGES:
+            text = catalog.templates[lang][key]
+            cells.append((lang, settings.check(lang, key, text), settings.is_edited(lang, key)))
+        rows.append((key, cells))
+    return render_template("ops/templates.html", rows=rows, history=settings.history()[:30])
+
+
+@bp.route("/templates/<lang>/<key>", methods=["GET", "POST"])
+def template_edit(lang: str, key: str):
+    _known(lang, key)
+    settings = live()
+    text = settings.catalog().templates[lang][key]
+    status = 200
+    if request.method == "POST":
+        text = _field("text")
+        try:
+            settings.save_template(lang, key, text, by=current_user.email)
+        except InvalidTemplate as exc:
+            flash("Not saved: " + " ".join(exc.check.errors), "error")
+            status = 400
+        else:
+            audit("template.saved", lang=lang, key=key)
+            flash(f"Template {lang}/{key} saved: the next message uses it.", "info")
+            return redirect(url_for("ops.template_edit", lang=lang, key=key))
+    return render_template(
+        "ops/template_edit.html",
+        lang=lang,
+        key=key,
+        text=text,
+        check=settings.check(lang, key, text),
+        default=settings.base_catalog.templates[lang][key],
+        history=settings.history(lang, key),
+    ), status
+
+
+@bp.post("/templates/<lang>/<key>/check")
+def template_check(lang: str, key: str):
+    """The live segment count and preview while an operator types (htmx)."""
+    _known(lang, key)
+    return render_template("ops/_template_check.html", check=live().check(lang, key, _field("text")))
+
+
+@bp.post("/templates/rollback/<int:edit_id>")
+def template_rollback(edit_id: int):
+    try:
+        edit = live().rollback(edit_id, by=current_user.email)
+    except KeyError:
+        abort(404)
+    audit("template.rolled_back", lang=edit.lang, key=edit.key, edit=edit_id)
+    flash(f"Template {edit.lang}/{edit.key} rolled back.", "info")
+    return redirect(url_for("ops.template_edit", lang=edit.lang, key=edit.key))
+
+
+# -- staff accounts --------------------------------------------------------------------------------
+
+
+def _set_password_link(token: str) -> str:
+    return url_for("auth.set_password", token=token, _external=True)
+
+
+@bp.get("/staff")
+def staff_page():
+    people = accounts.all_accounts(store())
+    return render_template("ops/staff.html", people=people, roles=accounts.ROLES)
+
+
+@bp.post("/staff")
+def staff_add():
+    email, role, phone = _field("email").strip(), _field("role"), _field("phone").strip()
+    try:
+        account = accounts.add(store(), email, role, phone=phone or None)
+        token = accounts.issue_set_password_token(store(), account.email)
+    except accounts.AccountError as exc:
+        flash(f"Not added: {exc}", "error")
+        return redirect(url_for("ops.staff_page"))
+    audit("staff.added", role=role)
+    flash(
+        f"{account.email} added. Send them this one-time link to set a password: {_set_password_link(token)}",
+        "info",
+    )
+    return redirect(url_for("ops.staff_page"))
+
+
+@bp.post("/staff/<path:email>/<action>")
+def staff_action(email: str, action: str):
+    s = store()
+    try:
+        if action == "disable":
+            if accounts.normalize_email(email) == current_user.email:
+                raise accounts.AccountError("you cannot disable your own account")
+            accounts.set_disabled(s, email, True)
+            message = f"{email} is disabled and signed out everywhere."
+        elif action == "enable":
+            accounts.set_disabled(s, email, False)
+            message = f"{email} is enabled."
+        elif action == "role":
+            accounts.set_role(s, email, _field("role"))
+            message = f"{email} is now {_field('role')}."
+        elif action == "reset":
+            token = accounts.issue_set_password_token(s, email)
+            message = f"One-time set-password link for {email}: {_set_password_link(token)}"
+        elif action == "off-duty":
+            accounts.set_duty(s, email, False)
+            message = f"{email} is off duty."
+        else:
+            abort(404)
+    except accounts.AccountError as exc:
+        flash(f"Not done: {exc}", "error")
+        return redirect(url_for("ops.staff_page"))
+    audit(f"staff.{action}")
+    flash(message, "info")
+    return redirect(url_for("ops.staff_page"))
+
+
+# -- blocklist -------------------------------------------------------------------------------------
+
+
+def blocked_entries() -> list[tuple[str, str]]:
+    """(phone id, reason): numbers are kept only as keyed hashes, so the list shows ids, not numbers."""
+    s = store()
+    raw = s.r.hgetall(Keys.blocklist)
+    return sorted((pid.decode(), s.vault.decrypt(reason)) for pid, reason in raw.items())
+
+
+@bp.get("/blocklist")
+def blocklist_page():
+    return render_template("ops/blocklist.html", entries=blocked_entries())
+
+
+@bp.post("/blocklist")
+def blocklist_change():
+    action, number, reason = _field("action"), _field("number"), _field("reason").strip()
+    phone = callable_number(number) if number.strip() else None
+    s = store()
+    if action == "remove-id":
+        s.r.hdel(Keys.blocklist, _field("phone_id"))
+        audit("blocklist.removed")
+        flash("Number removed from the blocklist.", "info")
+        return redirect(url_for("ops.blocklist_page"))
+    if phone is None:
+        flash("That is not a phone number we can use.", "error")
+        return render_template("ops/blocklist.html", entries=blocked_entries()), 400
+    if action == "add":
+        if not reason:
+            flash("Say why the number is blocked.", "error")
+            return render_template("ops/blocklist.html", entries=blocked_entries()), 400
+        s.block(phone, reason)
+        audit("blocklist.added")
+        flash("Number blocked: texts from it get no reply.", "info")
+    else:
+        s.unblock(phone)
+        audit("blocklist.removed")
+        flash("Number removed from the blocklist.", "info")
+    return redirect(url_for("ops.blocklist_page"))
+
+
+# -- provider directory ----------------------------------------------------------------------------
+
+
+@bp.get("/directory")
+def directory_page():
+    from helpline.web.ops import directory as ops_directory
+
+    review = ops_directory.review(redis_conn(), store(), time.time())
+    return render_template("ops/directory.html", review=review)
+
+
+@bp.post("/directory/<provider_id>/<action>")
+def directory_action(provider_id: str, action: str):
+    from helpline.web.ops import directory as ops_directory
+
+    if action not in ("hide", "unhide") or len(provider_id) > 100:
+        abort(404)
+    done = ops_directory.set_hidden(
+        redis_conn(), provider_id, action == "hide", _field("reason"), current_user.email
+    )
+    if not done:
+        abort(404)
+    audit(f"directory.{action}", provider=provider_id)
+    flash("Listing hidden from searches." if action == "hide" else "Listing shown in searches again.", "info")
+    return redirect(url_for("ops.directory_page"))

@@ -1,0 +1,41 @@
+"""POST /twilio/sms: parse Twilio's form, ask the texting line, answer in TwiML."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, request
+from twilio.twiml.messaging_response import MessagingResponse
+
+from helpline.services.texting import IncomingText, handle_text
+from helpline.web.twilio_signature import twilio_signed
+
+bp = Blueprint("sms", __name__, url_prefix="/twilio")
+
+
+def twiml(response) -> Response:
+    return Response(str(response), mimetype="text/xml")
+
+
+@bp.post("/sms")
+@twilio_signed
+def incoming_sms():
+    form = request.form
+    if not all(form.get(name) for name in ("From", "MessageSid")) or "Body" not in form:
+        abort(400, "From, Body and MessageSid are required")
+    text = IncomingText(
+        sid=form["MessageSid"][:64],
+        sender=form["From"][:64],
+        body=form["Body"],
+        opt_out_type=form.get("OptOutType"),
+        num_media=_int(form.get("NumMedia")),
+    )
+    response = MessagingResponse()
+    for reply in handle_text(current_app.extensions["helpline"].texting, text):
+        response.message(reply)
+    return twiml(response)
+
+
+def _int(value: str | None) -> int:
+    try:
+        return max(0, int(value or 0))
+    except ValueError:
+        return 0

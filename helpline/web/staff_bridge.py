@@ -1,0 +1,76 @@
+"""The one-click callback bridge: Twilio has rung the staff phone; press 1 and we dial the person.
+
+The person sees the helpline's number as caller ID, never the staff member's.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, current_app, request, url_for
+from twilio.twiml.voice_response import VoiceResponse
+
+from helpline.services import audit, callbacks
+from helpline.store import mask_phone
+from helpline.web.twilio_signature import twilio_signed
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("staff_calls", __name__, url_prefix="/twilio/voice/staff-bridge")
+
+PROMPT = "Helpline callback. Press 1 to connect."
+TRIES = 2  # the prompt is said this many times before hanging up
+
+
+def _twiml(response: VoiceResponse) -> Response:
+    return Response(str(response), mimetype="text/xml")
+
+
+def _open_request(callback_id: str) -> callbacks.CallbackRequest | None:
+    found = (
+        callbacks.get(current_app.extensions["helpline"].store, callback_id)
+        if len(callback_id) < 40
+        else None
+    )
+    return found if found and found.status in callbacks.OPEN_STATUSES else None
+
+
+@bp.post("/<callback_id>")
+@twilio_signed
+def prompt(callback_id: str):
+    """Answered by staff: ask for 1 before connecting (so a voicemail box never gets bridged)."""
+    response = VoiceResponse()
+    if _open_request(callback_id) is None:
+        response.say("This callback is no longer open. Goodbye.")
+        response.hangup()
+        return _twiml(response)
+    action = url_for("staff_calls.connect", callback_id=callback_id)
+    for _ in range(TRIES):
+        gather = response.gather(num_digits=1, action=action, method="POST", timeout=6)
+        gather.say(PROMPT)
+    response.say("No key pressed. Goodbye.")
+    response.hangup()
+    return _twiml(response)
+
+
+@bp.post("/<callback_id>/connect")
+@twilio_signed
+def connect(callback_id: str):
+    response = VoiceResponse()
+    request_ = _open_request(callback_id)
+    if request.form.get("Digits", "")[:1] != "1":
+        response.redirect(url_for("staff_calls.prompt", callback_id=callback_id), method="POST")
+        return _twiml(response)
+    if request_ is None:
+        response.say("This callback is no longer open. Goodbye.")
+        response.hangup()
+        return _twiml(response)
+    store = current_app.extensions["helpline"].store
+    phone = callbacks.phone_of(store, request_)
+    settings = current_app.config["SETTINGS"]
+    response.say("Connecting.")
+    dial = response.dial(caller_id=settings.twilio_phone_number, timeout=30, answer_on_bridge=True)
+    dial.number(phone)
+    audit.record(store, callback_id, "staff phone", "connect", "bridged to the person")
+    log.info("event=callback.bridged id=%s to=%s", callback_id, mask_phone(phone))
+    return _twiml(response)

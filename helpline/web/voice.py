@@ -1,0 +1,312 @@
+"""POST /twilio/voice and the IVR steps under it: parse Twilio's form, ask the menu, answer in TwiML.
+
+Every route is signature-checked. A step's answer is remembered per CallSid, so Twilio's retry of
+the same step gets the same TwiML and changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+
+from flask import Blueprint, Response, abort, current_app, request, url_for
+from twilio.twiml.voice_response import Dial, Gather, Number, Say, VoiceResponse
+
+from helpline.domain import ivr, spoken
+from helpline.services import calling
+from helpline.services.calling import CallLine
+from helpline.web.twilio_signature import twilio_signed
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("voice", __name__, url_prefix="/twilio/voice")
+
+SID_RE = re.compile(r"^[A-Za-z]{2}[A-Za-z0-9]{1,62}$")
+MAX_INPUT = 200  # a Gather result longer than this is not an answer to our questions
+RING_SECONDS = 20  # long enough for staff to pick up, short of a phone's own voicemail (~25 s)
+VOICEMAIL_SECONDS = 120
+CRISIS_LINE = "988"  # the Suicide and Crisis Lifeline, reachable from any US number
+SLOW_KEYS = {"provider", "provider_no_phone", "zip_confirm", "number_confirm"}
+SLOW_RATE = "85%"
+SPOKEN_PARAMS = {"zip": spoken.digits, "last4": spoken.digits, "number": spoken.phone, "phone": spoken.phone}
+
+
+def line() -> CallLine:
+    return current_app.extensions["helpline"].calls
+
+
+def twiml(response: VoiceResponse) -> Response:
+    return Response(str(response), mimetype="text/xml")
+
+
+def _call_sid() -> str:
+    sid = request.form.get("CallSid", "")
+    if not SID_RE.match(sid):
+        abort(400, "CallSid is required")
+    return sid
+
+
+def _heard() -> ivr.Heard:
+    digits = request.form.get("Digits", "")[:MAX_INPUT]
+    speech = request.form.get("SpeechResult", "")[:MAX_INPUT]
+    return ivr.Heard(digits=digits if re.fullmatch(r"[0-9*#]*", digits) else "?", speech=speech)
+
+
+def _turn_number() -> int:
+    value = request.args.get("n", "0")
+    return int(value) if value.isdigit() and len(value) < 6 else 0
+
+
+def _url(endpoint: str, **values) -> str:
+    """Absolute URLs in TwiML: Twilio calls them back (and signs them) exactly as written."""
+    base = current_app.config["SETTINGS"].public_base_url
+    if base:
+        return base.rstrip("/") + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+# -- rendering a turn as TwiML ---------------------------------------------------------------
+
+
+def _say(target, lang: str, speak: ivr.Speak) -> None:
+    catalog = line().catalog
+    lang = speak.lang or lang
+    params = {k: SPOKEN_PARAMS[k](str(v)) if k in SPOKEN_PARAMS else v for k, v in speak.params.items()}
+    params.setdefault("helpline", spoken.phone(line().national_helpline))
+    text = catalog.render(lang, speak.key, **params)
+    voice, language = catalog.render(lang, "tts_voice"), catalog.render(lang, "tts_language")
+    if speak.key not in SLOW_KEYS:
+        target.say(text, voice=voice, language=language)
+        return
+    say = Say(voice=voice, language=language)
+    say.prosody(text, rate=SLOW_RATE)  # names and numbers to write down: slower, then a pause
+    say.break_(time="700ms")
+    target.append(say)
+
+
+def _gather(response: VoiceResponse, lang: str, ask: ivr.Ask, n: int) -> None:
+    catalog = line().catalog
+    action = _url("voice.step", step=ask.step, n=n)
+    options = {"input": "dtmf speech" if ask.speech else "dtmf", "action": action, "method": "POST"}
+    options["timeout"] = ask.timeout
+    if ask.num_digits:
+        options["num_digits"] = ask.num_digits
+    if ask.finish_on_key:
+        options["finish_on_key"] = ask.finish_on_key
+    if ask.speech:
+        options.update(
+            language=catalog.render(lang, "tts_language"),
+            hints=catalog.render(lang, ask.hints),
+            speech_timeout="auto",
+        )
+    gather = Gather(**options)
+    for speak in ask.prompt:
+        _say(gather, lang, speak)
+    response.append(gather)
+    response.redirect(action, method="POST")  # no answer: the same step hears "nothing"
+
+
+def render(turn: ivr.Turn) -> VoiceResponse:
+    state = turn.state
+    lang = state.lang
+    response = VoiceResponse()
+    for speak in turn.say:
+        _say(response, lang, speak)
+    if turn.ask:
+        _gather(response, lang, turn.ask, state.turn)
+    then = turn.then
+    if isinstance(then, ivr.Hangup):
+        response.hangup()
+    elif isinstance(then, ivr.DialStaff):
+        dial = Dial(
+            action=_url("voice.dial_done", n=state.turn),
+            method="POST",
+            timeout=RING_SECONDS,
+            caller_id=line().helpline_number,  # staff phones show the line, never the caller's number
+        )
+        for phone in then.phones:
+            dial.append(Number(phone, url=_url("voice.whisper", lang=lang), method="POST"))
+        response.append(dial)
+    elif isinstance(then, ivr.DialCrisisLine):
+        response.dial(CRISIS_LINE)
+        _say(response, lang, ivr.Speak("crisis_line_ended"))
+        response.hangup()
+    elif isinstance(then, ivr.RecordVoicemail):
+        response.record(
+            action=_url("voice.voicemail", n=state.turn),
+            method="POST",
+            max_length=VOICEMAIL_SECONDS,
+            finish_on_key="#",
+            play_beep=True,
+            timeout=10,
+            recording_status_callback=_url("voice.recording"),
+            recording_status_callback_method="POST",
+            recording_status_callback_event="completed",
+            **_transcription(lang),
+        )
+        _say(response, lang, ivr.Speak("voicemail_empty"))  # silence: Twilio goes on to the next verb
+        _gather(response, lang, ivr.menu_ask(lang), state.turn)
+    return response
+
+
+def _transcription(lang: str) -> dict:
+    """Twilio's <Record> transcription understands English only: Spanish messages are listened to."""
+    if lang != "en":
+        return {}
+    return {"transcribe": True, "transcribe_callback": _url("voice.transcription")}
+
+
+# -- the steps ---------------------------------------------------------------------------------
+
+
+def _answer_step(step_key: str, decide) -> Response:
+    """Common to every step: retries replayed, state loaded, decided, carried out, saved, rendered."""
+    sid = _call_sid()
+    calls = line()
+    remembered = calling.remembered_answer(calls, sid, step_key)
+    if remembered:
+        return Response(remembered, mimetype="text/xml")
+    if remembered == "":
+        return twiml(_come_back())  # Twilio's retry raced the first answer: ask again in a second
+    facts = calling.facts_for(calls, request.form.get("From", "")[:64])
+    state = calling.load_call(calls.store, sid) or ivr.CallState(lang=_lang_arg())
+    now = time.time()
+    try:
+        turn = decide(state, facts, now)
+        turn = calling.carry_out(calls, sid, turn, facts, now)
+        calling.save_call(calls.store, sid, turn.state)
+        xml = str(render(turn))
+        calling.remember_answer(calls, sid, step_key, xml)
+    except Exception:
+        calling.forget_step(calls, sid, step_key)
+        raise
+    if turn.intent in ("spanish", "english"):
+        calling.remember_language(calls, facts, turn.state.lang)
+    calls.store.count(f"call.menu.{turn.intent}", now)
+    if turn.intent not in ("repeat", "unknown"):
+        calling.note(calls, facts, f"(phone) {turn.intent}")
+    log.info("event=call.step sid=%s step=%s intent=%s", sid, step_key, turn.intent)
+    return Response(xml, mimetype="text/xml")
+
+
+def _come_back() -> VoiceResponse:
+    response = VoiceResponse()
+    response.pause(length=1)
+    response.redirect(_url(request.endpoint, **request.view_args, **request.args.to_dict()), method="POST")
+    return response
+
+
+def _lang_arg() -> str:
+    lang = request.args.get("lang", "en")
+    return lang if lang in ivr.LANGUAGES else "en"
+
+
+@bp.post("")
+@twilio_signed
+def incoming_call():
+    def decide(state, facts, now):
+        calling.call_started(line(), _call_sid(), facts, now)
+        return ivr.greeting(calling.known_language(line(), facts) or state.lang)
+
+    return _answer_step("call", decide)
+
+
+@bp.post("/step/<step>")
+@twilio_signed
+def step(step: str):
+    if step not in ivr.STEPS:
+        abort(404)
+    heard = _heard()
+    n = _turn_number()
+    return _answer_step(f"{step}:{n}", lambda state, facts, now: ivr.answer(state, step, heard, facts))
+
+
+@bp.post("/dial-done")
+@twilio_signed
+def dial_done():
+    status = request.form.get("DialCallStatus", "")[:32]
+    bridged = request.form.get("DialBridged", "").lower() == "true"
+
+    def decide(state, facts, now):
+        line().store.count(f"call.talk.{re.sub(r'[^a-z-]', '', status) or 'unknown'}", now)
+        return ivr.dial_finished(state, status, bridged)
+
+    return _answer_step(f"dial-done:{_turn_number()}", decide)
+
+
+@bp.post("/voicemail")
+@twilio_signed
+def voicemail():
+    url = request.form.get("RecordingUrl", "")[:500]
+    seconds = _int(request.form.get("RecordingDuration"))
+
+    def decide(state, facts, now):
+        if not url.startswith("http"):
+            return ivr.Turn(state, (ivr.Speak("voicemail_empty"),), ivr.menu_ask(state.lang))
+        return calling.voicemail_left(line(), _call_sid(), state, facts, url, seconds, now)
+
+    return _answer_step(f"voicemail:{_turn_number()}", decide)
+
+
+@bp.post("/whisper")
+@twilio_signed
+def whisper():
+    """What a staff phone hears when it picks up: press 1 to take the call (so its voicemail cannot)."""
+    lang = _lang_arg()
+    response = VoiceResponse()
+    gather = Gather(num_digits=1, action=_url("voice.whisper_answer"), method="POST", timeout=8)
+    key = "whisper_spanish" if lang == "es" else "whisper"
+    gather.say(
+        line().catalog.render("en", key), voice=line().catalog.render("en", "tts_voice"), language="en-US"
+    )
+    response.append(gather)
+    response.hangup()  # nobody pressed 1: a voicemail box or a missed pick-up, not a person
+    return twiml(response)
+
+
+@bp.post("/whisper/answer")
+@twilio_signed
+def whisper_answer():
+    response = VoiceResponse()
+    if request.form.get("Digits", "") != "1":
+        response.hangup()
+        return twiml(response)
+    parent = request.form.get("ParentCallSid", "")
+    if SID_RE.match(parent):
+        calling.staff_accepted(line(), parent)
+    return twiml(response)  # an empty response bridges the caller to this staff phone
+
+
+@bp.post("/recording")
+@twilio_signed
+def recording():
+    sid = _call_sid()
+    recording_sid = request.form.get("RecordingSid", "")[:64]
+    if calling.line_first(line(), sid, f"recording:{recording_sid}"):
+        calling.recording_ready(
+            line(),
+            sid,
+            request.form.get("RecordingUrl", "")[:500],
+            re.sub(r"[^a-z-]", "", request.form.get("RecordingStatus", "")[:32]),
+            _int(request.form.get("RecordingDuration")),
+        )
+    return twiml(VoiceResponse())
+
+
+@bp.post("/transcription")
+@twilio_signed
+def transcription():
+    sid = _call_sid()
+    transcription_sid = request.form.get("TranscriptionSid", "")[:64]
+    text = request.form.get("TranscriptionText", "")[:5000]
+    if text and calling.line_first(line(), sid, f"transcription:{transcription_sid}"):
+        calling.transcription_ready(line(), sid, text, time.time())
+    return twiml(VoiceResponse())
+
+
+def _int(value: str | None) -> int:
+    try:
+        return max(0, min(int(value or 0), 24 * 3600))
+    except ValueError:
+        return 0

@@ -42,6 +42,7 @@ test: dev-install
 lint: dev-install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: dev-install
 	$(BIN)/ruff format .

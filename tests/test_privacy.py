@@ -2,7 +2,8 @@
 
 import logging
 
-from helpline.store import Keys, mask_phone
+from helpline.domain.phones import mask_phone
+from helpline.store import Keys
 from tests.conftest import TEXTER, every_stored_byte
 
 SECRET_WORDS = "my husband takes oxycodone"

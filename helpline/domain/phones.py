@@ -28,3 +28,12 @@ def is_fictional(number: phonenumbers.PhoneNumber) -> bool:
     """A North American 555 number (area code or exchange): never a real person."""
     national = str(number.national_number)
     return number.country_code == 1 and len(national) == 10 and "555" in (national[:3], national[3:6])
+
+
+def mask_phone(phone: str | None) -> str:
+    """`+15551230001` -> `+1******0001` for logs."""
+    if not phone:
+        return "-"
+    if len(phone) <= 6:
+        return "*" * len(phone)
+    return phone[:2] + "*" * (len(phone) - 6) + phone[-4:]

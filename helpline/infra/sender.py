@@ -36,8 +36,9 @@ from flask import current_app
 from rq import Callback, Retry
 from twilio.base.exceptions import TwilioRestException
 
+from helpline.domain.phones import mask_phone
 from helpline.infra import queues, twilio_client
-from helpline.store import Keys, Store, mask_phone
+from helpline.store import Keys, Store
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,8 @@ import phonenumbers
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from helpline.store import Keys, Store, mask_phone
+from helpline.domain.phones import mask_phone
+from helpline.store import Keys, Store
 
 log = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ from helpline.domain import ivr, spoken
 from helpline.domain.content import LANGUAGES, Catalog
 from helpline.domain.hours import BusinessHours
 from helpline.domain.keywords import is_crisis, normalise
-from helpline.domain.phones import callable_number
+from helpline.domain.phones import callable_number, mask_phone
 from helpline.services import callbacks
-from helpline.store import Keys, Store, mask_phone
+from helpline.store import Keys, Store
 
 log = logging.getLogger(__name__)
 

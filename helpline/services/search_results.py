@@ -15,9 +15,9 @@ from flask import Flask
 
 from helpline.domain import places
 from helpline.domain import result_texts as replies
+from helpline.domain.phones import mask_phone
 from helpline.infra import sender
 from helpline.services.provider_search import SearchResult, find_providers
-from helpline.store import mask_phone
 
 log = logging.getLogger(__name__)
 

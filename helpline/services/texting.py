@@ -28,10 +28,10 @@ from helpline.domain.conversation import (
     decide,
 )
 from helpline.domain.hours import BusinessHours
-from helpline.domain.phones import callable_number
+from helpline.domain.phones import callable_number, mask_phone
 from helpline.infra import queues
 from helpline.services import callbacks
-from helpline.store import Screening, Store, mask_phone
+from helpline.store import Screening, Store
 
 log = logging.getLogger(__name__)
 

@@ -17,6 +17,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+
 PREFIX = "hl"
 
 
@@ -196,15 +197,6 @@ class Vault:
 
 def new_data_key() -> str:
     return Fernet.generate_key().decode()
-
-
-def mask_phone(phone: str | None) -> str:
-    """`+15551230001` -> `+1******0001` for logs."""
-    if not phone:
-        return "-"
-    if len(phone) <= 6:
-        return "*" * len(phone)
-    return phone[:2] + "*" * (len(phone) - 6) + phone[-4:]
 
 
 # Marks the MessageSid seen (a retry stops here), then reads the texter's screening facts and

@@ -10,8 +10,8 @@ import logging
 from flask import Blueprint, Response, current_app, request, url_for
 from twilio.twiml.voice_response import VoiceResponse
 
+from helpline.domain.phones import mask_phone
 from helpline.services import audit, callbacks
-from helpline.store import mask_phone
 from helpline.web.twilio_signature import twilio_signed
 
 log = logging.getLogger(__name__)

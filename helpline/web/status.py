@@ -13,7 +13,8 @@ import time
 
 from flask import Blueprint, current_app, request
 
-from helpline.store import Keys, Store, mask_phone
+from helpline.domain.phones import mask_phone
+from helpline.store import Keys, Store
 from helpline.web.twilio_signature import twilio_signed
 
 log = logging.getLogger(__name__)

@@ -14,12 +14,12 @@ from helpline.devtools import simulator
 from helpline.infra.embedded_redis import ensure_embedded_server, stop_embedded_server
 from helpline.store import new_data_key
 from helpline.web.twilio_signature import twilio_auth_token
-from tests.browser_fixtures import *  # noqa: F403  (live_server, browser, page, sign_in: helper D)
-from tests.directory_fixtures import *  # noqa: F403  (small_directory, fake FindTreatment: helper A)
-from tests.ops_fixtures import *  # noqa: F403  (operator_client, staff_client, ops_post: helper E)
+from tests.browser_fixtures import *  # noqa: F403  (live_server, browser, page, sign_in)
+from tests.directory_fixtures import *  # noqa: F403  (small_directory, fake FindTreatment)
+from tests.ops_fixtures import *  # noqa: F403  (operator_client, staff_client, ops_post)
 from tests.servers import free_port
 from tests.twilio_fixtures import *  # noqa: F403  (fake Twilio: twilio_fake, live_twilio_settings)
-from tests.voice_fixtures import *  # noqa: F403  (phone_call, staff_on_duty: helper C)
+from tests.voice_fixtures import *  # noqa: F403  (phone_call, staff_on_duty)
 
 SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 TEXTER = "+15551230001"

@@ -22,7 +22,7 @@ def login(client, email, password=PASSWORD, token=None, **kwargs):
 
 @pytest.fixture
 def ops_probe(settings):
-    """An app with one operator-only and one staff-only page, as helper E's /ops pages use them."""
+    """An app with one operator-only and one staff-only page, as the /ops pages use them."""
     from helpline import create_app
 
     probe = Blueprint("probe", __name__)

@@ -120,7 +120,7 @@ def quiet_logs() -> None:
 
 
 def init_app(app) -> None:
-    from helpline.devtools import simulate_call  # noqa: F401 - registers `flask simulate call` (helper C
+    from helpline.devtools import simulate_call  # noqa: F401 - registers `flask simulate call`
 
     app.cli.add_command(simulate)
     app.cli.add_command(staff)

@@ -78,6 +78,18 @@ class Settings:
     log_level: str = "INFO"
     # Twilio's forms are a few KB; anything larger is refused (413) before it is parsed.
     max_request_bytes: int = 64 * 1024
+    # Backoff between tries of a text or call Twilio refused for now (429/5xx) or a dead worker left.
+    send_retry_seconds: tuple[int, ...] = (2, 10, 30, 60, 300, 900)
+    # How long a send's idempotency marker is kept: a retry comes within minutes, a week is plenty.
+    sent_marker_seconds: int = 7 * 86400
+    # A send job is one Twilio request (bounded by twilio_timeout): past this RQ stops it and retries.
+    send_job_timeout: int = 60
+    # One Twilio REST request; Twilio answers in < 1 s, so a hang fails and is retried, not held.
+    twilio_timeout: float = 10.0
+    # Seconds without a heartbeat before RQ forgets a worker (and /healthz stops counting it).
+    worker_ttl: int = 60
+    # How often a worker cleans RQ's registries and gives back the jobs of dead workers.
+    worker_maintenance_seconds: int = 30
     extra: dict = field(default_factory=dict)
 
     @property
@@ -113,6 +125,14 @@ def load_settings(**overrides) -> Settings:
         directory_stale_days=_int("HELPLINE_DIRECTORY_STALE_DAYS", 365),
         metrics_token=_env("HELPLINE_METRICS_TOKEN"),
         log_level=_env("LOG_LEVEL", "INFO"),
+        send_retry_seconds=tuple(
+            int(n) for n in _env("HELPLINE_SEND_RETRY_SECONDS", "2,10,30,60,300,900").split(",")
+        ),
+        sent_marker_seconds=_int("HELPLINE_SENT_MARKER_SECONDS", 7 * 86400),
+        send_job_timeout=_int("HELPLINE_SEND_JOB_TIMEOUT", 60),
+        twilio_timeout=float(_env("HELPLINE_TWILIO_TIMEOUT", "10")),
+        worker_ttl=_int("HELPLINE_WORKER_TTL", 60),
+        worker_maintenance_seconds=_int("HELPLINE_WORKER_MAINTENANCE_SECONDS", 30),
     )
     return settings.with_overrides(**overrides)
 

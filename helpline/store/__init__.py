@@ -19,6 +19,9 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 PREFIX = "hl"
 
+# What any store call raises when Redis cannot answer: callers catch this, never a redis class.
+StoreUnavailable = redis.RedisError
+
 
 class Keys:
     """Every Redis key name the service uses. Nothing else builds key strings."""

@@ -247,6 +247,14 @@ class Store:
         self.vault = vault
         self.retention = retention_seconds
         self._screen_script = r.register_script(_SCREEN_TEXT)
+        # Repositories, one per kind of data (imported here: they read `Keys` from this module).
+        from helpline.store.audit import AuditTrail
+        from helpline.store.callbacks import Callbacks
+        from helpline.store.calls import Calls
+
+        self.audit = AuditTrail(r, vault, retention_seconds)
+        self.callbacks = Callbacks(r, vault, retention_seconds)
+        self.calls = Calls(r, vault, retention_seconds)
 
     @property
     def rq_connection(self):
@@ -279,6 +287,17 @@ class Store:
         target.expire(key, self.retention)
         if pipe is None:
             target.execute()
+
+    def record_exchange(
+        self, phone_id: str, state: dict, turns: list[tuple[str, str]], counters: list[str], now: float
+    ) -> None:
+        """A text and its replies: state, conversation lines and counters, in one round trip."""
+        pipe = self.r.pipeline(transaction=False)  # each write stands on its own
+        for name in counters:
+            self.count(name, now, pipe=pipe)
+        self.save_state(phone_id, state, pipe=pipe)
+        self.append_turns(phone_id, turns, pipe=pipe)
+        pipe.execute()
 
     def conversation(self, phone_id: str) -> list[dict]:
         """Every line kept, oldest first: `{"at", "dir": "in"|"out", "text", "channel"}`."""

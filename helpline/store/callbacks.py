@@ -1,0 +1,259 @@
+"""Callback requests in Redis: the record, the queue that orders them, claims, attempts, notes, follow-ups.
+
+One hash per request (each field JSON), a zset queue ranked crisis-first-then-oldest, and one
+open request per number. Numbers, conversations, attempts, notes and follow-up states are encrypted.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+import redis
+
+from helpline.domain.callback_rules import AuditEntry, CallbackRequest, OutcomeDecision
+from helpline.store import Keys
+from helpline.store.audit import expire_trail, push_entry
+
+# Atomic: of two staff claiming at once exactly one wins; the other learns who did.
+_CLAIM = """
+local raw = redis.call('HMGET', KEYS[1], 'status', 'claimed_by', 'lease_until')
+if not raw[1] then return {'missing', ''} end
+local status = cjson.decode(raw[1])
+if status ~= 'waiting' and status ~= 'claimed' then return {'closed', status} end
+if status == 'claimed' and raw[2] and raw[3] then
+  local who = cjson.decode(raw[2])
+  local lease = cjson.decode(raw[3])
+  if who ~= cjson.null and who ~= ARGV[1] and lease ~= cjson.null and lease > tonumber(ARGV[2]) then
+    return {'held', who}
+  end
+end
+redis.call('HSET', KEYS[1], 'status', '"claimed"', 'claimed_by', cjson.encode(ARGV[1]),
+  'lease_until', ARGV[3], 'updated', ARGV[2])
+return {'ok', ARGV[1]}
+"""
+# Renew (ARGV[4] == '1') or release the caller's own claim; returns 0 when they do not hold it.
+_OWN_CLAIM = """
+local raw = redis.call('HMGET', KEYS[1], 'status', 'claimed_by', 'lease_until')
+if not raw[1] or cjson.decode(raw[1]) ~= 'claimed' or not raw[2] then return 0 end
+if cjson.decode(raw[2]) ~= ARGV[1] then return 0 end
+if ARGV[4] == '1' then
+  redis.call('HSET', KEYS[1], 'lease_until', ARGV[3], 'updated', ARGV[2])
+else
+  redis.call('HSET', KEYS[1], 'status', '"waiting"', 'claimed_by', 'null', 'lease_until', 'null',
+    'updated', ARGV[2])
+end
+return 1
+"""
+# Put a claim whose lease ran out back to waiting (unless it was renewed or reclaimed meanwhile).
+_LAPSE = """
+local raw = redis.call('HMGET', KEYS[1], 'status', 'lease_until')
+if not raw[1] or cjson.decode(raw[1]) ~= 'claimed' then return 0 end
+local lease = raw[2] and cjson.decode(raw[2])
+if lease and lease ~= cjson.null and lease > tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'status', '"waiting"', 'claimed_by', 'null', 'lease_until', 'null',
+  'updated', ARGV[1])
+return 1
+"""
+OUTCOME_TRIES = 5  # the open page renewing its lease at the same instant: read again, this many times
+
+
+@dataclass(frozen=True)
+class OutcomeWrite:
+    """Everything one call's outcome writes, in one transaction."""
+
+    request: CallbackRequest  # as it is after the outcome
+    decision: OutcomeDecision
+    attempt: dict  # {"at", "by", "outcome", "provider"}
+    note: dict | None  # {"at", "by", "text"}
+    audit: tuple[AuditEntry, ...]
+
+
+class Callbacks:
+    """The callback requests and everything kept beside each one."""
+
+    def __init__(self, r: redis.Redis, vault, retention_seconds: int):
+        self._r = r
+        self._vault = vault
+        self.retention = retention_seconds
+        self._claim = r.register_script(_CLAIM)
+        self._own_claim = r.register_script(_OWN_CLAIM)
+        self._lapse = r.register_script(_LAPSE)
+
+    # -- the record and the queue ---------------------------------------------------------------
+    def new_id(self) -> str:
+        return f"cb{int(self._r.incr(Keys.callback_seq)):06d}"
+
+    def add(self, request: CallbackRequest, phone: str, conversation: list[dict]) -> bool:
+        """Queue a new request with its number and conversation (encrypted into the record).
+
+        False when this number already has an open request (another process queued it just now).
+        """
+        request.phone_enc = self._seal(phone)
+        request.conversation_enc = self._seal(json.dumps(conversation))
+        if not self._r.set(Keys.open_callback(request.phone_id), request.id, nx=True):
+            return False
+        self.save(request)
+        return True
+
+    def save(self, request: CallbackRequest) -> None:
+        """Write the request and its place on the queue; closed requests leave it and expire."""
+        pipe = self._r.pipeline()
+        self._save(pipe, request)
+        pipe.execute()
+
+    def _save(self, pipe, request: CallbackRequest) -> None:
+        key = Keys.callback(request.id)
+        pipe.hset(key, mapping={k: json.dumps(v) for k, v in asdict(request).items()})
+        pipe.zadd(Keys.callbacks_all, {request.id: request.created})
+        if request.is_open:
+            pipe.zadd(Keys.callback_queue, {request.id: request.rank()})
+            pipe.persist(key)
+        else:
+            pipe.zrem(Keys.callback_queue, request.id)
+            pipe.delete(Keys.open_callback(request.phone_id))
+            pipe.expire(key, self.retention)
+
+    def get(self, callback_id: str) -> CallbackRequest | None:
+        return _decode(self._r.hgetall(Keys.callback(callback_id)))
+
+    def open_for(self, phone_id: str) -> CallbackRequest | None:
+        """This number's open request, if it has one."""
+        callback_id = self._r.get(Keys.open_callback(phone_id))
+        if not callback_id:
+            return None
+        request = self.get(callback_id.decode())
+        return request if request and request.is_open else None
+
+    def queued(self, limit: int = 200) -> list[CallbackRequest]:
+        """Open requests in queue order, in one round trip for the whole list."""
+        ids = self._r.zrange(Keys.callback_queue, 0, limit - 1)
+        pipe = self._r.pipeline(transaction=False)
+        for callback_id in ids:
+            pipe.hgetall(Keys.callback(callback_id.decode()))
+        return [request for raw in pipe.execute() if (request := _decode(raw))]
+
+    def open_count(self) -> int:
+        return int(self._r.zcard(Keys.callback_queue))
+
+    def created_between(self, since: float, until: float) -> list[str]:
+        """Ids of the requests created from `since` up to (not including) `until`, oldest first."""
+        return [i.decode() for i in self._r.zrangebyscore(Keys.callbacks_all, since, f"({until}")]
+
+    # -- encrypted parts of the record ----------------------------------------------------------
+    def phone_of(self, request: CallbackRequest) -> str:
+        return self._vault.decrypt(request.phone_enc)
+
+    def conversation_of(self, request: CallbackRequest) -> list[dict]:
+        return json.loads(self._vault.decrypt(request.conversation_enc)) if request.conversation_enc else []
+
+    def extra_of(self, request: CallbackRequest) -> dict:
+        return json.loads(self._vault.decrypt(request.extra_enc)) if request.extra_enc else {}
+
+    def add_extra(self, callback_id: str, fields: dict) -> CallbackRequest | None:
+        """Merge fields into the request's encrypted extras (a voicemail's link and transcript)."""
+        request = self.get(callback_id)
+        if request is None:
+            return None
+        request.extra_enc = self._seal(json.dumps(self.extra_of(request) | fields))
+        self._r.hset(Keys.callback(request.id), "extra_enc", json.dumps(request.extra_enc))
+        return request
+
+    # -- claims and leases ----------------------------------------------------------------------
+    def claim(self, callback_id: str, who: str, now: float, lease_until: float) -> tuple[str, str]:
+        """("ok", who), ("held", holder), ("closed", status) or ("missing", "")."""
+        reason, detail = self._claim(
+            keys=[Keys.callback(callback_id)], args=[who, json.dumps(now), json.dumps(lease_until)]
+        )
+        return reason.decode(), detail.decode()
+
+    def renew(self, callback_id: str, who: str, now: float, lease_until: float) -> bool:
+        """False when `who` does not hold the request."""
+        args = [who, json.dumps(now), json.dumps(lease_until), "1"]
+        return bool(self._own_claim(keys=[Keys.callback(callback_id)], args=args))
+
+    def release(self, callback_id: str, who: str, now: float) -> bool:
+        """False when `who` does not hold the request."""
+        args = [who, json.dumps(now), "null", "0"]
+        return bool(self._own_claim(keys=[Keys.callback(callback_id)], args=args))
+
+    def lapse(self, callback_id: str, now: float) -> bool:
+        """Put a claim whose lease ran out back to waiting; False when it was renewed or is not claimed."""
+        return bool(self._lapse(keys=[Keys.callback(callback_id)], args=[json.dumps(now)]))
+
+    # -- outcomes, attempts, notes --------------------------------------------------------------
+    def write_outcome(
+        self, callback_id: str, change: Callable[[CallbackRequest | None], OutcomeWrite]
+    ) -> OutcomeWrite | None:
+        """Read the request, let `change` decide (it may raise), write it all in one transaction.
+
+        Any change to the request between the read and the write (a renewal, a lapse, a claim)
+        makes it read and decide again; None when that kept happening.
+        """
+        key = Keys.callback(callback_id)
+        for _ in range(OUTCOME_TRIES):
+            with self._r.pipeline() as pipe:
+                pipe.watch(key)
+                written = change(_decode(pipe.hgetall(key)))
+                pipe.multi()
+                self._save(pipe, written.request)
+                pipe.rpush(Keys.callback_attempts(callback_id), self._seal(json.dumps(written.attempt)))
+                if written.note:
+                    pipe.rpush(Keys.callback_notes(callback_id), self._seal(json.dumps(written.note)))
+                for entry in written.audit:
+                    push_entry(pipe, entry)
+                if not written.request.is_open:
+                    for k in (Keys.callback_attempts(callback_id), Keys.callback_notes(callback_id)):
+                        pipe.expire(k, self.retention)
+                    expire_trail(pipe, callback_id, self.retention)
+                try:
+                    pipe.execute()
+                except redis.WatchError:
+                    continue
+                return written
+        return None
+
+    def attempts(self, callback_id: str) -> list[dict]:
+        return self._open_list(Keys.callback_attempts(callback_id))
+
+    def add_note(self, callback_id: str, note: dict) -> None:
+        self._r.rpush(Keys.callback_notes(callback_id), self._seal(json.dumps(note)))
+
+    def notes(self, callback_id: str) -> list[dict]:
+        return self._open_list(Keys.callback_notes(callback_id))
+
+    # -- follow-up after a referral -------------------------------------------------------------
+    def follow_up(self, callback_id: str) -> dict | None:
+        raw = self._r.get(Keys.callback_followup(callback_id))
+        return json.loads(self._vault.decrypt(raw)) if raw else None
+
+    def set_follow_up(self, callback_id: str, state: dict) -> None:
+        self._r.set(Keys.callback_followup(callback_id), self._seal(json.dumps(state)), ex=self.retention)
+
+    def await_answer(self, phone_id: str, callback_id: str, seconds: int) -> None:
+        """This number's next YES/NO answers the check-in of `callback_id` (for `seconds`)."""
+        self._r.set(Keys.followup_for(phone_id), callback_id, ex=seconds)
+
+    def awaited(self, phone_id: str) -> str | None:
+        """The request whose check-in this number has not answered yet."""
+        callback_id = self._r.get(Keys.followup_for(phone_id))
+        return callback_id.decode() if callback_id else None
+
+    def take_awaited(self, phone_id: str) -> str | None:
+        """The same, forgotten in the same step: one answer per check-in."""
+        callback_id = self._r.getdel(Keys.followup_for(phone_id))
+        return callback_id.decode() if callback_id else None
+
+    def _seal(self, text: str) -> str:
+        return self._vault.encrypt(text).decode()
+
+    def _open_list(self, key: str) -> list[dict]:
+        return [json.loads(self._vault.decrypt(item)) for item in self._r.lrange(key, 0, -1)]
+
+
+def _decode(raw: dict) -> CallbackRequest | None:
+    if not raw:
+        return None
+    data = {k.decode() if isinstance(k, bytes) else k: json.loads(v) for k, v in raw.items()}
+    return CallbackRequest(**{k: v for k, v in data.items() if k in CallbackRequest.__dataclass_fields__})

@@ -78,6 +78,18 @@ class Settings:
     log_level: str = "INFO"
     # Twilio's forms are a few KB; anything larger is refused (413) before it is parsed.
     max_request_bytes: int = 64 * 1024
+    # A staff claim on a callback lapses this long after the page holding it was last open.
+    callback_lease_seconds: int = 15 * 60
+    # Calls that did not reach the person before the request is closed (with one last text).
+    callback_max_attempts: int = 3
+    # After a first missed call, try again this much later (then the next business morning).
+    callback_retry_seconds: int = 2 * 3600
+    # Someone in crisis who did not answer is tried again soon, after each miss.
+    callback_crisis_retry_seconds: int = 15 * 60
+    # After a referral (with consent), "Did you reach <provider>?" is texted this much later.
+    follow_up_after_seconds: int = 48 * 3600
+    # No answer to that check-in in this long counts as NO: a new callback request, linked.
+    follow_up_wait_seconds: int = 48 * 3600
     # Backoff between tries of a text or call Twilio refused for now (429/5xx) or a dead worker left.
     send_retry_seconds: tuple[int, ...] = (2, 10, 30, 60, 300, 900)
     # How long a send's idempotency marker is kept: a retry comes within minutes, a week is plenty.
@@ -125,6 +137,12 @@ def load_settings(**overrides) -> Settings:
         directory_stale_days=_int("HELPLINE_DIRECTORY_STALE_DAYS", 365),
         metrics_token=_env("HELPLINE_METRICS_TOKEN"),
         log_level=_env("LOG_LEVEL", "INFO"),
+        callback_lease_seconds=_int("HELPLINE_CALLBACK_LEASE_SECONDS", 15 * 60),
+        callback_max_attempts=_int("HELPLINE_CALLBACK_MAX_ATTEMPTS", 3),
+        callback_retry_seconds=_int("HELPLINE_CALLBACK_RETRY_SECONDS", 2 * 3600),
+        callback_crisis_retry_seconds=_int("HELPLINE_CALLBACK_CRISIS_RETRY_SECONDS", 15 * 60),
+        follow_up_after_seconds=_int("HELPLINE_FOLLOW_UP_AFTER_SECONDS", 48 * 3600),
+        follow_up_wait_seconds=_int("HELPLINE_FOLLOW_UP_WAIT_SECONDS", 48 * 3600),
         send_retry_seconds=tuple(
             int(n) for n in _env("HELPLINE_SEND_RETRY_SECONDS", "2,10,30,60,300,900").split(",")
         ),

@@ -102,6 +102,19 @@ class Settings:
     worker_ttl: int = 60
     # How often a worker cleans RQ's registries and gives back the jobs of dead workers.
     worker_maintenance_seconds: int = 30
+    # Staff and operators sign in again after one long shift.
+    staff_session_seconds: int = 12 * 3600
+    # A one-time set-password link stays usable over a weekend, not longer.
+    set_password_link_seconds: int = 48 * 3600
+    # Wrong passwords for one account, and failed sign-ins from one address, before a lock-out.
+    login_failures_per_account: int = 5
+    login_failures_per_address: int = 20
+    # A lock-out lifts this long after the first failure: slows guessing, spares a typo-prone person.
+    login_lock_seconds: int = 15 * 60
+    # argon2 cost of staff passwords (an argon2.profiles name): RFC 9106's low-memory choice, ~0.1 s.
+    password_hash_profile: str = "RFC_9106_LOW_MEMORY"  # noqa: S105 - a cost profile, not a password
+    # How often each process looks for operators' edits to hours and templates (one GET each time).
+    overrides_refresh_seconds: float = 1.0
     extra: dict = field(default_factory=dict)
 
     @property
@@ -151,6 +164,13 @@ def load_settings(**overrides) -> Settings:
         twilio_timeout=float(_env("HELPLINE_TWILIO_TIMEOUT", "10")),
         worker_ttl=_int("HELPLINE_WORKER_TTL", 60),
         worker_maintenance_seconds=_int("HELPLINE_WORKER_MAINTENANCE_SECONDS", 30),
+        staff_session_seconds=_int("HELPLINE_STAFF_SESSION_SECONDS", 12 * 3600),
+        set_password_link_seconds=_int("HELPLINE_SET_PASSWORD_LINK_SECONDS", 48 * 3600),
+        login_failures_per_account=_int("HELPLINE_LOGIN_FAILURES_PER_ACCOUNT", 5),
+        login_failures_per_address=_int("HELPLINE_LOGIN_FAILURES_PER_ADDRESS", 20),
+        login_lock_seconds=_int("HELPLINE_LOGIN_LOCK_SECONDS", 15 * 60),
+        password_hash_profile=_env("HELPLINE_PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY"),
+        overrides_refresh_seconds=float(_env("HELPLINE_OVERRIDES_REFRESH_SECONDS", "1")),
     )
     return settings.with_overrides(**overrides)
 

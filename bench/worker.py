@@ -103,7 +103,8 @@ def main() -> None:
                 job_ids = []
                 for n in range(opts.jobs):
                     key = f"bench-{round_no}-{n}"
-                    sender.queue_text(store, f"+1555{n % 10_000_000:07d}", f"Provider list {n}", key)
+                    phone = f"+1555{n % 10_000_000:07d}"
+                    sender.queue_text(app.extensions["helpline"], phone, f"Provider list {n}", key)
                     job_ids.append(f"text-{key}")
                 before = len(fake.messages)
                 run_worker(env)

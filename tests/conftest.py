@@ -134,6 +134,12 @@ def store(app):
 
 
 @pytest.fixture
+def helpline(app):
+    """The app's container: settings, store, queues and the Twilio client."""
+    return app.extensions["helpline"]
+
+
+@pytest.fixture
 def signed_post(app, client):
     """POST a form to a /twilio/ route signed exactly as Twilio signs it."""
     token = twilio_auth_token(app.config["SETTINGS"])

@@ -5,10 +5,10 @@ import threading
 import time
 
 import pytest
-from rq import SimpleWorker
 
 from helpline.domain.hours import BusinessHours
 from helpline.infra import queues
+from helpline.infra.burst import drain
 from helpline.services import audit, callbacks
 from helpline.services.callbacks import ClaimRefused, NotHolder, Outcome
 from tests.conftest import TEXTER
@@ -163,13 +163,6 @@ def test_closed_requests_cannot_be_claimed(store, waiting_request, hours=WEEKDAY
 # -- outcomes, retries, the final text ----------------------------------------------------------
 
 
-def drain(app):
-    r = app.extensions["helpline"].store.r
-    SimpleWorker([queues.queue(n, r) for n in queues.ALL_QUEUES], connection=r).work(
-        burst=True, logging_level="WARNING"
-    )
-
-
 def miss_three_times(store, request_id, hours):
     t = time.time()
     for n in range(3):
@@ -183,24 +176,24 @@ def miss_three_times(store, request_id, hours):
 
 def test_three_missed_calls_close_with_one_final_text(app, store, waiting_request):
     hours = app.extensions["helpline"].hours
-    outbox_before = store.outbox_length()
+    outbox_before = store.delivery.outbox_length()
     request = miss_three_times(store, waiting_request.id, hours)
     assert request.status == "closed" and request.attempts == 3
     assert [a["outcome"] for a in callbacks.attempts(store, request.id)] == ["no_answer"] * 3
     assert [n["text"] for n in callbacks.notes(store, request.id)] == ["try 1", "try 2", "try 3"]
-    drain(app)
-    finals = [m for m in store.outbox()[outbox_before:] if m["to"] == TEXTER]
+    drain(app.extensions["helpline"].store.rq_connection)
+    finals = [m for m in store.delivery.outbox(outbox_before) if m["to"] == TEXTER]
     assert len(finals) == 1 and "Text CALL any time" in finals[0]["body"]
     assert callbacks.open_request_for(store, request.phone_id) is None
 
 
 def test_no_final_text_to_an_opted_out_number(app, store, text, waiting_request):
     text("STOP")
-    outbox_before = store.outbox_length()
+    outbox_before = store.delivery.outbox_length()
     request = miss_three_times(store, waiting_request.id, app.extensions["helpline"].hours)
     assert request.status == "closed"
-    drain(app)
-    assert [m for m in store.outbox()[outbox_before:] if m["to"] == TEXTER] == []
+    drain(app.extensions["helpline"].store.rq_connection)
+    assert [m for m in store.delivery.outbox(outbox_before) if m["to"] == TEXTER] == []
 
 
 def test_missed_call_goes_back_on_the_queue_for_later(app, store, waiting_request):
@@ -254,10 +247,10 @@ def test_referral_without_consent_schedules_nothing(app, store, waiting_request)
 
 def test_check_in_no_reply_puts_a_linked_request_on_the_queue(app, store, waiting_request):
     refer(app, store, waiting_request.id)
-    outbox_before = store.outbox_length()
+    outbox_before = store.delivery.outbox_length()
     assert callbacks.send_follow_up(store, waiting_request.id) == "sent"
-    drain(app)
-    (check_in,) = [m for m in store.outbox()[outbox_before:] if m["to"] == TEXTER]
+    drain(app.extensions["helpline"].store.rq_connection)
+    (check_in,) = [m for m in store.delivery.outbox(outbox_before) if m["to"] == TEXTER]
     assert check_in["body"].startswith("Helpline: did you reach Harbor Pain & Recovery?")
     new = callbacks.expire_follow_up(store, waiting_request.id)
     assert new.linked_to == waiting_request.id and new.reason == "follow-up"

@@ -19,11 +19,11 @@ from rq import Worker
 from config.settings import PROJECT_ROOT
 from helpline import create_app
 from helpline.infra import queues, sender
+from helpline.infra.burst import drain
 from helpline.infra.embedded_redis import _embedded_paths, ensure_embedded_server, stop_embedded_server
 from helpline.store import Keys
 from tests.conftest import HELPLINE_NUMBER, TEXTER
-from tests.twilio_fixtures import drain_jobs
-from workers.__main__ import recover_abandoned
+from workers.claiming import recover_abandoned
 
 DEADLINE = 90.0  # generous: a worker starting on a loaded 2-core machine can take a while
 
@@ -114,11 +114,11 @@ def sent_marker(store, key: str) -> str:
 
 @pytest.mark.parametrize("after_accept", [True, False], ids=["after-twilio-took-it", "before-twilio-took-it"])
 def test_a_worker_killed_mid_send_is_recovered_and_texts_exactly_once(
-    store, redis, client, twilio_fake, workers, after_accept
+    store, helpline, redis, client, twilio_fake, workers, after_accept
 ):
     twilio_fake.hold_next(after_accept=after_accept)
     first = workers.start()
-    sender.queue_text(store, TEXTER, "Your nearest providers", "crash-1")
+    sender.queue_text(helpline, TEXTER, "Your nearest providers", "crash-1")
     wait_for(twilio_fake.holding.is_set, "the worker to be inside the Twilio request")
     assert sent_marker(store, "crash-1").startswith("sending:")
 
@@ -139,11 +139,11 @@ def test_a_worker_killed_mid_send_is_recovered_and_texts_exactly_once(
     assert client.get("/healthz").get_json()["workers"] == 1
 
 
-def test_many_texts_survive_a_worker_killed_in_the_middle_of_a_batch(store, redis, twilio_fake, workers):
+def test_many_texts_survive_a_worker_killed_in_the_middle_of_a_batch(store, helpline, twilio_fake, workers):
     phones = [f"+1555123{n:04d}" for n in range(40)]
     first = workers.start()
     for n, phone in enumerate(phones):
-        sender.queue_text(store, phone, f"Answer {n}", f"batch-{n}")
+        sender.queue_text(helpline, phone, f"Answer {n}", f"batch-{n}")
     wait_for(lambda: len(twilio_fake.messages) >= 5, "some texts to go out")
     workers.kill_tree(first)
     workers.start()
@@ -172,9 +172,9 @@ def test_queued_texts_survive_a_redis_crash_and_restart(live_twilio_settings, tw
     client = redis_lib.Redis.from_url(url)
     try:
         with app.app_context():
-            store = app.extensions["helpline"].store
+            helpline = app.extensions["helpline"]
             for n in range(5):
-                sender.queue_text(store, TEXTER, f"Kept {n}", f"redis-{n}")
+                sender.queue_text(helpline, TEXTER, f"Kept {n}", f"redis-{n}")
             _crash_redis(var)
             ensure_embedded_server(var)  # the restart: everything accepted before the crash is there
             worker = pool.start()
@@ -184,7 +184,7 @@ def test_queued_texts_survive_a_redis_crash_and_restart(live_twilio_settings, tw
             _crash_redis(var)  # now with the worker connected and waiting for work
             ensure_embedded_server(var)
             for n in range(5, 8):
-                sender.queue_text(store, TEXTER, f"Kept {n}", f"redis-{n}")
+                sender.queue_text(helpline, TEXTER, f"Kept {n}", f"redis-{n}")
             wait_for(lambda: len(twilio_fake.messages) >= 8, "the texts queued after the restart")
             assert worker.poll() is None  # the same worker, reconnected
             assert sorted(m["Body"] for m in twilio_fake.to(TEXTER)) == [f"Kept {n}" for n in range(8)]
@@ -193,16 +193,16 @@ def test_queued_texts_survive_a_redis_crash_and_restart(live_twilio_settings, tw
         stop_embedded_server(var)
 
 
-def test_a_popped_job_of_a_worker_long_gone_is_put_back(store, redis, twilio_fake):
+def test_a_popped_job_of_a_worker_long_gone_is_put_back(store, helpline, redis, twilio_fake):
     """A worker died right after taking a job off the queue, and its RQ key has since expired."""
-    sender.queue_text(store, TEXTER, "Still coming", "gone-1")
+    sender.queue_text(helpline, TEXTER, "Still coming", "gone-1")
     urgent = queues.queue(queues.URGENT, redis)
-    redis.lmove(urgent.key, Keys.worker_claims("ghost"), "LEFT", "RIGHT")  # what its dequeue did
-    redis.sadd(Keys.worker_claim_owners, "ghost")
+    store.worker_claims.add_owner("ghost")
+    store.worker_claims.take(urgent.key, "ghost")  # what its dequeue did
     assert urgent.count == 0
 
-    assert recover_abandoned(redis) == 1
+    assert recover_abandoned(store) == 1
     assert urgent.job_ids == ["text-gone-1"]
     assert not redis.exists(Keys.worker_claims("ghost"))
-    drain_jobs(redis)
+    drain(redis, scheduled_now=True)
     assert [m["Body"] for m in twilio_fake.to(TEXTER)] == ["Still coming"]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from helpline.infra import sender
+from helpline.infra.burst import drain
 from helpline.store import Keys
 from tests.conftest import HELPLINE_NUMBER, TEXTER
-from tests.twilio_fixtures import drain_jobs
 
 
 def test_no_credentials_means_no_twilio_client(app):
@@ -13,15 +13,15 @@ def test_no_credentials_means_no_twilio_client(app):
     assert app.extensions["helpline"].twilio is None
 
 
-def test_texts_and_calls_go_to_the_outbox_once(store, redis):
-    sender.queue_text(store, TEXTER, "Hello", "dev-1")
-    sender.queue_call(store, TEXTER, url="/twilio/voice/bridge", idempotency_key="dev-call")
-    drain_jobs(redis)
-    sender.queue_text(store, TEXTER, "Hello", "dev-1")
-    sender.queue_call(store, TEXTER, url="/twilio/voice/bridge", idempotency_key="dev-call")
-    drain_jobs(redis)
+def test_texts_and_calls_go_to_the_outbox_once(store, helpline, redis):
+    sender.queue_text(helpline, TEXTER, "Hello", "dev-1")
+    sender.queue_call(helpline, TEXTER, url="/twilio/voice/bridge", idempotency_key="dev-call")
+    drain(redis, scheduled_now=True)
+    sender.queue_text(helpline, TEXTER, "Hello", "dev-1")
+    sender.queue_call(helpline, TEXTER, url="/twilio/voice/bridge", idempotency_key="dev-call")
+    drain(redis, scheduled_now=True)
 
-    outbox = store.outbox()
+    outbox = store.delivery.outbox()
     assert [(m["kind"], m["to"]) for m in outbox] == [("sms", TEXTER), ("call", TEXTER)]
     assert outbox[0]["body"] == "Hello"
     assert outbox[1]["url"].startswith("http") and outbox[1]["url"].endswith("/twilio/voice/bridge")
@@ -29,8 +29,8 @@ def test_texts_and_calls_go_to_the_outbox_once(store, redis):
     assert TEXTER.encode() not in b"".join(redis.lrange(Keys.outbox, 0, -1))  # encrypted at rest
 
 
-def test_opted_out_numbers_get_no_text_in_development_either(store, redis):
+def test_opted_out_numbers_get_no_text_in_development_either(store, helpline, redis):
     store.set_opted_out(store.vault.phone_id(TEXTER), True)
-    sender.queue_text(store, TEXTER, "Hello", "dev-2")
-    drain_jobs(redis)
-    assert store.outbox() == []
+    sender.queue_text(helpline, TEXTER, "Hello", "dev-2")
+    drain(redis, scheduled_now=True)
+    assert store.delivery.outbox() == []

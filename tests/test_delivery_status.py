@@ -7,10 +7,9 @@ import time
 import pytest
 
 from helpline.infra import sender
+from helpline.infra.burst import drain
 from helpline.store import Keys
-from helpline.web.status import delivery_status
 from tests.conftest import TEXTER
-from tests.twilio_fixtures import drain_jobs
 
 
 @pytest.fixture
@@ -27,9 +26,9 @@ def _stat(store, name: str) -> int:
 
 
 @pytest.fixture
-def sent_sid(store, redis, twilio_fake):
-    sender.queue_text(store, TEXTER, "Your providers", "status-1")
-    drain_jobs(redis)
+def sent_sid(helpline, redis, twilio_fake):
+    sender.queue_text(helpline, TEXTER, "Your providers", "status-1")
+    drain(redis, scheduled_now=True)
     return twilio_fake.messages[-1]["Sid"]
 
 
@@ -37,7 +36,7 @@ def test_delivered_status_is_recorded_for_the_message(store, twilio_fake, live_a
     url = live_app_url + "/twilio/status"
     assert twilio_fake.message_status(sent_sid, "sent", url=url).status_code == 204
     assert twilio_fake.message_status(sent_sid, "delivered", url=url).status_code == 204
-    record = delivery_status(store, sent_sid)
+    record = store.delivery.status(sent_sid)
     assert record["status"] == "delivered"
     assert record["phone_id"] == store.vault.phone_id(TEXTER)
     assert TEXTER not in str(store.r.hgetall(Keys.delivery(sent_sid)))
@@ -52,17 +51,17 @@ def test_failures_are_counted_by_error_code_once_despite_twilio_retries(
         assert twilio_fake.message_status(sent_sid, "undelivered", 30007, url=url).status_code == 204
     assert _stat(store, "delivery.failed.30007") == 1
     assert _stat(store, "delivery.undelivered") == 1
-    assert delivery_status(store, sent_sid)["error_code"] == "30007"
+    assert store.delivery.status(sent_sid)["error_code"] == "30007"
 
 
-def test_call_outcome_and_duration_are_recorded(store, redis, twilio_fake, live_app_url):
-    sender.queue_call(store, TEXTER, url="/twilio/voice", idempotency_key="status-call")
-    drain_jobs(redis)
+def test_call_outcome_and_duration_are_recorded(store, helpline, redis, twilio_fake, live_app_url):
+    sender.queue_call(helpline, TEXTER, url="/twilio/voice", idempotency_key="status-call")
+    drain(redis, scheduled_now=True)
     sid = twilio_fake.calls[-1]["Sid"]
     url = live_app_url + "/twilio/status"
     assert twilio_fake.call_status(sid, "completed", duration=95, url=url).status_code == 204
     assert twilio_fake.call_status(sid, "completed", duration=95, url=url).status_code == 204
-    assert delivery_status(store, sid) | {"at": "-"} == {
+    assert store.delivery.status(sid) | {"at": "-"} == {
         "kind": "call",
         "status": "completed",
         "duration": "95",
@@ -81,7 +80,7 @@ def test_unsigned_or_missigned_callbacks_change_nothing(store, twilio_fake, live
     assert requests.post(url, data=params, timeout=5).status_code == 403
     forged = requests.post(url, data=params, headers={"X-Twilio-Signature": "bm90IGl0"}, timeout=5)
     assert forged.status_code == 403
-    assert delivery_status(store, sent_sid) == {}
+    assert store.delivery.status(sent_sid) == {}
     assert _stat(store, "delivery.failed.30003") == 0
 
 

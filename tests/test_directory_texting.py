@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from rq import SimpleWorker
 
 from helpline.domain.content import count_segments
 from helpline.infra import queues
+from helpline.infra.burst import drain
 from tests.conftest import TEXTER
 
 
@@ -17,12 +17,11 @@ def settings(settings, findtreatment_fake):
 
 
 def run_workers(app) -> None:
-    r = app.extensions["helpline"].store.r
-    SimpleWorker([queues.queue(n, r) for n in queues.ALL_QUEUES], connection=r).work(burst=True)
+    drain(app.extensions["helpline"].store.rq_connection)
 
 
 def later_texts(store, start: int = 0) -> list[str]:
-    return [m["body"] for m in store.outbox()[start:] if m["to"] == TEXTER]
+    return [m["body"] for m in store.delivery.outbox(start) if m["to"] == TEXTER]
 
 
 def test_a_zip_gets_looking_up_then_the_three_nearest(app, store, text, small_directory):
@@ -44,7 +43,7 @@ def test_a_zip_gets_looking_up_then_the_three_nearest(app, store, text, small_di
 def test_more_gives_the_next_ones_numbered_on(app, store, text, small_directory):
     text("10001")
     run_workers(app)
-    start = store.outbox_length()
+    start = store.delivery.outbox_length()
     assert text("more") == []  # the next page arrives from the worker, no second 'looking up'
     run_workers(app)
     joined = "\n".join(later_texts(store, start))
@@ -114,7 +113,7 @@ def test_a_search_job_run_twice_texts_once(app, store, text, small_directory):
 def test_a_texter_who_stops_before_the_search_runs_gets_nothing(app, store, text, small_directory):
     text("10001")
     text("STOP")
-    start = store.outbox_length()
+    start = store.delivery.outbox_length()
     run_workers(app)
     assert later_texts(store, start) == []
 

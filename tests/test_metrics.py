@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from prometheus_client.parser import text_string_to_metric_families
-from rq import SimpleWorker
 
 from helpline import create_app
-from helpline.infra import queues
+from helpline.infra.burst import drain
 from tests.conftest import TEXTER
 
 
@@ -44,8 +43,7 @@ def test_metrics_show_queue_depth_and_workers(client, text, redis):
     figures = scrape(client)
     assert figures["helpline_queue_jobs"][(("queue", "search"),)] == 1
     assert figures["helpline_provider_searches_total"][()] == 1
-    r = client.application.extensions["helpline"].store.r
-    SimpleWorker([queues.queue(n, r) for n in queues.ALL_QUEUES], connection=r).work(burst=True)
+    drain(client.application.extensions["helpline"].store.rq_connection)
     drained = scrape(client)
     assert drained["helpline_queue_jobs"][(("queue", "search"),)] == 0
 

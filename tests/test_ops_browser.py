@@ -6,9 +6,8 @@ import csv
 import io
 
 import pytest
-from rq import SimpleWorker
 
-from helpline.infra import queues
+from helpline.infra.burst import drain
 from tests.browser_fixtures import save_artifact, sign_in
 
 pytestmark = pytest.mark.browser
@@ -102,8 +101,7 @@ def test_test_phone_texts_and_shows_the_outbox(page, live_server, operator_user,
     page.get_by_role("button", name="Send text").click()
     page.wait_for_selector("[data-testid=replies]")
     assert "10001" in page.get_by_test_id("replies").inner_text()
-    r = app.extensions["helpline"].store.r
-    SimpleWorker([queues.queue(n, r) for n in queues.ALL_QUEUES], connection=r).work(burst=True)
+    drain(app.extensions["helpline"].store.rq_connection)
     page.get_by_role("link", name="Refresh").click()
     page.wait_for_selector("[data-testid=outbox] li.later")
     save_artifact(page, "ops-phone")

@@ -7,8 +7,9 @@ import datetime as dt
 import io
 
 import pytest
-from rq import Queue, SimpleWorker
+from rq import Queue
 
+from helpline.infra.burst import drain
 from helpline.services import accounts, callbacks
 from tests.conftest import TEXTER
 from tests.ops_fixtures import OPERATOR, csrf_of
@@ -182,7 +183,7 @@ def test_failed_jobs_can_be_retried_and_deleted(ops_post, operator_client, app):
     queue = Queue("housekeeping", connection=r)
     failing = queue.enqueue("helpline.no_such_module.job", job_id="broken-1")
     queue.enqueue("helpline.no_such_module.job", job_id="broken-2")
-    SimpleWorker([queue], connection=r).work(burst=True)
+    drain(r)
     health = operator_client.get("/ops/health").get_data(as_text=True)
     assert "broken-1" in health and "failed job(s)" in health
     assert ops_post("/ops/health/jobs/housekeeping/broken-1/retry").status_code == 302

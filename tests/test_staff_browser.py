@@ -6,11 +6,11 @@ import re
 import pytest
 import requests
 
+from helpline.infra.burst import drain
 from helpline.services import callbacks
 from helpline.web.twilio_signature import twilio_auth_token
 from tests.browser_fixtures import save_artifact, sign_in
 from tests.conftest import HELPLINE_NUMBER, TEXTER
-from tests.twilio_fixtures import drain_jobs
 
 pytestmark = pytest.mark.browser
 
@@ -73,7 +73,7 @@ def test_claim_call_and_retry_until_the_final_text(
 
     sam.get_by_role("button", name="Call them from the helpline").click()
     assert sam.get_by_text("Calling your phone now").is_visible()
-    drain_jobs(app.extensions["helpline"].store.r, now_for_retries=False)
+    drain(app.extensions["helpline"].store.rq_connection)
     (call,) = twilio_fake.calls
     assert call["To"] == STAFF_PHONE and call["From"] == HELPLINE_NUMBER
     request_id = sam.url.rsplit("/", 1)[1]
@@ -97,7 +97,7 @@ def test_claim_call_and_retry_until_the_final_text(
     assert sam.get_by_text("Closed after 3 attempts").is_visible()
     assert sam.get_by_text("No one is waiting").is_visible()
 
-    drain_jobs(app.extensions["helpline"].store.r, now_for_retries=False)
+    drain(app.extensions["helpline"].store.rq_connection)
     finals = [m["Body"] for m in twilio_fake.to(TEXTER) if "call you back 3 times" in m["Body"]]
     assert len(finals) == 1
     sam.goto(f"{live_server}/staff/callbacks/{request_id}")

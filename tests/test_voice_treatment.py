@@ -1,9 +1,8 @@
 """Option 2 by phone: ZIP by keypad, read back, the three nearest providers read slowly, then by text."""
 
 import pytest
-from rq import SimpleWorker
 
-from helpline.infra import queues
+from helpline.infra.burst import drain
 from tests.twiml_check import check_voice
 from tests.voice_fixtures import CALLER
 
@@ -16,10 +15,6 @@ def settings(settings, findtreatment_fake):
 
 def said(lines) -> str:
     return " ".join(lines)
-
-
-def work(redis) -> None:
-    SimpleWorker([queues.queue(n, redis) for n in queues.ALL_QUEUES], connection=redis).work(burst=True)
 
 
 def test_zip_is_read_back_digit_by_digit_then_the_three_nearest_are_read(phone_call, small_directory):
@@ -45,8 +40,8 @@ def test_providers_are_texted_on_request_the_way_texters_get_them(phone_call, sm
     call.press("10001")
     call.press("1")
     assert "sending them to you by text" in said(call.press("1"))
-    work(redis)
-    texts = [m["body"] for m in store.outbox() if m["to"] == CALLER]
+    drain(redis)
+    texts = [m["body"] for m in store.delivery.outbox() if m["to"] == CALLER]
     assert texts and any("Midtown Pain Care" in t for t in texts)
 
 
@@ -59,8 +54,8 @@ def test_no_text_offer_for_a_number_that_opted_out(phone_call, small_directory, 
     call.press("1")
     assert "by text" not in said(call.waiting.itertext())
     call.press("1")  # not offered: nothing is sent
-    work(redis)
-    assert store.outbox() == []
+    drain(redis)
+    assert store.delivery.outbox() == []
 
 
 def test_spanish_callers_hear_providers_in_spanish(phone_call, small_directory):

@@ -467,33 +467,3 @@ def live_app_url(live_twilio_app):
     yield server.url
     server.close()
 
-
-def drain_jobs(connection, *, now_for_retries: bool = True, rounds: int = 20) -> None:
-    """Run queued jobs in this process (RQ SimpleWorker, burst) until none is left.
-
-    With `now_for_retries`, jobs RQ scheduled for a later retry are moved to their queue at once,
-    as the scheduler would when their backoff ends, so a test need not wait for it.
-    """
-    from rq import SimpleWorker
-    from rq.registry import ScheduledJobRegistry
-
-    from helpline.infra import queues
-
-    class BurstWorker(SimpleWorker):
-        # A burst worker takes no commands; joining the pub/sub thread costs 1 s per run.
-        def subscribe(self) -> None:
-            pass
-
-        def unsubscribe(self) -> None:
-            pass
-
-    qs = [queues.queue(name, connection) for name in queues.ALL_QUEUES]
-    for _ in range(rounds):
-        BurstWorker(qs, connection=connection).work(burst=True, logging_level="WARNING")
-        scheduled = [(q, ScheduledJobRegistry(queue=q)) for q in qs]
-        waiting = [(q, reg, job_id) for q, reg in scheduled for job_id in reg.get_job_ids()]
-        if not waiting or not now_for_retries:
-            return
-        for _queue, reg, job_id in waiting:
-            reg.requeue(job_id)
-    raise AssertionError(f"jobs were still being retried after {rounds} rounds")

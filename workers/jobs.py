@@ -9,16 +9,26 @@ from flask import current_app
 from helpline.infra import sender
 
 
+def _helpline():
+    """The worker's container (`python -m workers` builds the app, and jobs run inside it)."""
+    return current_app.extensions["helpline"]
+
+
 def _store():
-    return current_app.extensions["helpline"].store
+    return _helpline().store
 
 
 def send_text(phone_enc: str, body_enc: str, idempotency_key: str) -> str:
-    return sender.deliver_text(_store(), phone_enc, body_enc, idempotency_key)
+    return sender.deliver_text(_helpline(), phone_enc, body_enc, idempotency_key)
 
 
 def place_call(to_enc: str, url: str, idempotency_key: str, caller_id: str | None = None) -> str:
-    return sender.deliver_call(_store(), to_enc, url, idempotency_key, caller_id)
+    return sender.deliver_call(_helpline(), to_enc, url, idempotency_key, caller_id)
+
+
+def send_gave_up(job, connection, exc_type, exc_value, traceback) -> None:
+    """RQ failure callback of `send_text` / `place_call`: counts a send that ran out of retries."""
+    sender.on_send_failure(_store(), job, exc_type)
 
 
 def search_providers(
@@ -43,7 +53,7 @@ def callback_follow_up(callback_id: str) -> str:
     """48 h after a referral: "Did you reach <provider>?" (helpline.services.callbacks)."""
     from helpline.services import callbacks
 
-    return callbacks.send_follow_up(_store(), callback_id)
+    return callbacks.send_follow_up(_helpline(), callback_id)
 
 
 def callback_follow_up_expired(callback_id: str) -> str | None:

@@ -50,12 +50,9 @@ def post_signed(base_url: str | None, path: str, params: dict) -> tuple[int, str
 
 def drain_in_process() -> None:
     """With no server running, nobody works the queues: run the jobs here, in burst mode."""
-    from rq import SimpleWorker
+    from helpline.infra.burst import drain
 
-    r = current_app.extensions["helpline"].store.r
-    SimpleWorker([queues.queue(n, r) for n in queues.ALL_QUEUES], connection=r).work(
-        burst=True, logging_level="WARNING"
-    )
+    drain(current_app.extensions["helpline"].store.rq_connection)
 
 
 def wait_for_workers(timeout: float) -> None:
@@ -74,7 +71,8 @@ def wait_for_workers(timeout: float) -> None:
 
 
 def outbound_since(start: int, phone: str) -> list[dict]:
-    return [m for m in current_app.extensions["helpline"].store.outbox()[start:] if m.get("to") == phone]
+    outbox = current_app.extensions["helpline"].store.delivery.outbox(start)
+    return [m for m in outbox if m.get("to") == phone]
 
 
 @simulate.command("sms")
@@ -92,7 +90,7 @@ def simulate_sms(number: str, text: str, url: str | None, wait: float) -> None:
     if not url and not _server_running(base):
         base = None
     store = current_app.extensions["helpline"].store
-    outbox_start = store.outbox_length()
+    outbox_start = store.delivery.outbox_length()
     params = simulator.sms_params(number, text, settings.twilio_phone_number)
     status, body = post_signed(base, "/twilio/sms", params)
     click.echo(f"you ({number}) -> helpline: {text}")

@@ -292,7 +292,7 @@ def simulate_call(number: str, url: str | None, answer: bool, stay: bool, wait: 
     if not url and not cli._server_running(base):
         base = None
     store = current_app.extensions["helpline"].store
-    outbox_start = store.outbox_length()
+    outbox_start = store.delivery.outbox_length()
     call = PhoneCall(
         lambda path, params: cli.post_signed(base, path, params),
         number,

@@ -25,8 +25,6 @@ from config.settings import Settings
 
 DEFAULT_API_URL = "https://api.twilio.com"
 _TWILIO_ORIGIN = re.compile(r"^https://api\.twilio\.com")
-# A send that hangs must fail and be retried, not hold a worker (Twilio answers in < 1 s).
-REQUEST_TIMEOUT_SECONDS = 10.0
 
 
 class PooledHttpClient(HttpClient):
@@ -34,9 +32,7 @@ class PooledHttpClient(HttpClient):
     RQ retries the job). It sends to `base_url` instead of `https://api.twilio.com` when given.
     Leaner than the SDK's default requests-based client, which costs ~1 ms of CPU per send."""
 
-    def __init__(
-        self, base_url: str | None = None, timeout: float = REQUEST_TIMEOUT_SECONDS, proxy: str | None = None
-    ):
+    def __init__(self, base_url: str | None, timeout: float, proxy: str | None = None):
         super().__init__(logging.getLogger("twilio.http_client"), False, timeout)
         self.base_url = base_url.rstrip("/") if base_url and base_url.rstrip("/") != DEFAULT_API_URL else None
         options = {"maxsize": 8, "retries": False, "ca_certs": certifi.where()}
@@ -82,10 +78,13 @@ class PooledHttpClient(HttpClient):
 
 
 def make_client(settings: Settings) -> Client | None:
+    """The SDK client for these credentials; None in development mode."""
     if settings.development:
         return None
     proxies = urllib.request.getproxies()  # read once, not per request
-    http_client = PooledHttpClient(settings.twilio_api_url or DEFAULT_API_URL, proxy=proxies.get("https"))
+    http_client = PooledHttpClient(
+        settings.twilio_api_url or DEFAULT_API_URL, settings.twilio_timeout, proxy=proxies.get("https")
+    )
     return Client(settings.twilio_account_sid, settings.twilio_auth_token, http_client=http_client)
 
 
@@ -99,9 +98,3 @@ def public_url(settings: Settings, path: str) -> str:
 
 def status_callback_url(settings: Settings) -> str:
     return public_url(settings, "/twilio/status")
-
-
-def get_client(app=None) -> Client | None:
-    from flask import current_app
-
-    return (app or current_app).extensions["helpline"].twilio

@@ -92,7 +92,7 @@ def facts_for(line: CallLine, caller_id: str) -> ivr.CallFacts:
     if phone is None:
         return ivr.CallFacts()
     phone_id = line.store.vault.phone_id(phone)
-    can_text = not (line.store.is_opted_out(phone_id) or line.store.is_invalid(phone_id))
+    can_text = not (line.store.is_opted_out(phone_id) or line.store.delivery.is_invalid(phone_id))
     return ivr.CallFacts(caller=phone, can_text=can_text)
 
 

@@ -57,7 +57,7 @@ def text_search_results(
     keys = []
     for index, body in enumerate(replies.result_texts(render, label, result, page, PER_PAGE)):
         key = f"search-{job_key}-{index}"
-        sender.queue_text(store, phone, body, key)
+        sender.queue_text(app.extensions["helpline"], phone, body, key)
         keys.append(key)
     store.count("search.found" if result.providers else "search.empty")
     store.count(f"search.source.{result.source}")

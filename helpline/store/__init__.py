@@ -240,7 +240,7 @@ class Screening:
 
 
 class Store:
-    """Texter data in Redis: state, conversation, opt-outs, blocklist, de-duplication, outbox."""
+    """Texter data in Redis: state, conversation, opt-outs, blocklist, de-duplication; repositories."""
 
     def __init__(self, r: redis.Redis, vault: Vault, retention_seconds: int):
         self.r = r
@@ -255,6 +255,14 @@ class Store:
         self.audit = AuditTrail(r, vault, retention_seconds)
         self.callbacks = Callbacks(r, vault, retention_seconds)
         self.calls = Calls(r, vault, retention_seconds)
+        from helpline.store.delivery import Deliveries
+        from helpline.store.worker_claims import WorkerClaims
+
+        # A send is recorded with its conversation line and counter in one transaction.
+        self.delivery = Deliveries(
+            r, vault, retention_seconds, append_turn=self.append_turn, count=self.count
+        )
+        self.worker_claims = WorkerClaims(r, vault, retention_seconds)
 
     @property
     def rq_connection(self):
@@ -307,7 +315,7 @@ class Store:
             lines.extend(exchange if isinstance(exchange, list) else [exchange])
         return lines
 
-    # -- opt-out, blocklist, invalid numbers -----------------------------------------------
+    # -- opt-out, blocklist -------------------------------------------------------------
     def is_opted_out(self, phone_id: str) -> bool:
         return bool(self.r.sismember(Keys.optouts, phone_id))
 
@@ -323,12 +331,6 @@ class Store:
 
     def unblock(self, phone: str) -> None:
         self.r.hdel(Keys.blocklist, self.vault.phone_id(phone))
-
-    def mark_invalid(self, phone_id: str) -> None:
-        self.r.sadd(Keys.invalid_numbers, phone_id)
-
-    def is_invalid(self, phone_id: str) -> bool:
-        return bool(self.r.sismember(Keys.invalid_numbers, phone_id))
 
     # -- webhook retries and floods --------------------------------------------------------
     def first_delivery(self, kind: str, sid: str, ttl: int) -> bool:
@@ -365,18 +367,6 @@ class Store:
 
     def first_flood_notice(self, phone_id: str) -> bool:
         return bool(self.r.set(Keys.flood_logged(phone_id), b"1", nx=True, ex=3600))
-
-    # -- development outbox ----------------------------------------------------------------
-    def put_outbox(self, message: dict) -> None:
-        self.r.rpush(Keys.outbox, self.vault.encrypt(json.dumps(message)))
-        self.r.ltrim(Keys.outbox, -1000, -1)
-        self.r.expire(Keys.outbox, self.retention)
-
-    def outbox(self, start: int = 0) -> list[dict]:
-        return [json.loads(self.vault.decrypt(m)) for m in self.r.lrange(Keys.outbox, start, -1)]
-
-    def outbox_length(self) -> int:
-        return int(self.r.llen(Keys.outbox))
 
     # -- counters for operators ----------------------------------------------------------
     def count(self, name: str, now: float | None = None, amount: int = 1, pipe=None) -> None:

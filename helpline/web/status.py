@@ -1,126 +1,18 @@
-"""POST /twilio/status: Twilio's message and call status callbacks, recorded for operators.
-
-Per sid the latest status is kept (`Keys.delivery`); each (sid, status) is counted once, so
-Twilio's retries of a callback change nothing: `delivery.<status>`, `delivery.failed.<code>` for
-failed/undelivered texts, `calls.outcome.<status>` and `calls.seconds` for finished calls.
-"""
+"""POST /twilio/status: Twilio's message and call status callbacks, recorded for operators."""
 
 from __future__ import annotations
 
-import logging
-import re
-import time
-
 from flask import Blueprint, current_app, request
 
-from helpline.domain.phones import mask_phone
-from helpline.store import Keys, Store
+from helpline.services import delivery_status
 from helpline.web.twilio_signature import twilio_signed
 
-log = logging.getLogger(__name__)
-
 bp = Blueprint("status", __name__)
-
-MESSAGE_STATUSES = {
-    "accepted",
-    "scheduled",
-    "queued",
-    "sending",
-    "sent",
-    "delivered",
-    "undelivered",
-    "failed",
-    "read",
-    "canceled",
-    "receiving",
-    "received",
-}
-CALL_STATUSES = {
-    "queued",
-    "initiated",
-    "ringing",
-    "in-progress",
-    "completed",
-    "busy",
-    "no-answer",
-    "failed",
-    "canceled",
-}
-FINAL_CALL_STATUSES = {"completed", "busy", "no-answer", "failed", "canceled"}
-_SID = re.compile(r"^(SM|MM|CA)[0-9a-fA-F]{32}$")
-DELIVERY_TTL = 35 * 86400  # as long as the hourly counters operators chart
-
-
-def _code(raw: str | None) -> str:
-    return raw if raw and raw.isdigit() and len(raw) <= 6 else "unknown"
-
-
-def record_message_status(
-    store: Store, sid: str, status: str, error_code: str | None, to: str | None
-) -> bool:
-    """Record one message status; False when this (sid, status) was already recorded."""
-    if not store.first_delivery("status", f"{sid}:{status}", DELIVERY_TTL):
-        return False
-    fields = {"kind": "sms", "status": status, "at": time.time()}
-    if error_code:
-        fields["error_code"] = _code(error_code)
-    if to:
-        fields["phone_id"] = store.vault.phone_id(to)
-    with store.r.pipeline() as pipe:
-        pipe.hset(Keys.delivery(sid), mapping=fields)
-        pipe.expire(Keys.delivery(sid), DELIVERY_TTL)
-        store.count(f"delivery.{status}", pipe=pipe)
-        if status in ("failed", "undelivered"):
-            store.count(f"delivery.failed.{_code(error_code)}", pipe=pipe)
-        pipe.execute()
-    level = logging.WARNING if status in ("failed", "undelivered") else logging.INFO
-    log.log(
-        level, "event=delivery.status sid=%s status=%s code=%s to=%s", sid, status, error_code, mask_phone(to)
-    )
-    return True
-
-
-def record_call_status(store: Store, sid: str, status: str, duration: str | None, to: str | None) -> bool:
-    """Record one call status; False when this (sid, status) was already recorded."""
-    if not store.first_delivery("status", f"{sid}:{status}", DELIVERY_TTL):
-        return False
-    seconds = int(duration) if duration and duration.isdigit() else None
-    fields = {"kind": "call", "status": status, "at": time.time()}
-    if seconds is not None:
-        fields["duration"] = seconds
-    if to:
-        fields["phone_id"] = store.vault.phone_id(to)
-    with store.r.pipeline() as pipe:
-        pipe.hset(Keys.delivery(sid), mapping=fields)
-        pipe.expire(Keys.delivery(sid), DELIVERY_TTL)
-        if status in FINAL_CALL_STATUSES:
-            store.count(f"calls.outcome.{status}", pipe=pipe)
-            if seconds:
-                store.count("calls.seconds", amount=seconds, pipe=pipe)
-        pipe.execute()
-    log.info("event=call.status sid=%s status=%s duration=%s to=%s", sid, status, seconds, mask_phone(to))
-    return True
-
-
-def delivery_status(store: Store, sid: str) -> dict:
-    """What is known about a sent message or placed call (empty when nothing yet)."""
-    raw = store.r.hgetall(Keys.delivery(sid))
-    return {k.decode(): v.decode() for k, v in raw.items()}
 
 
 @bp.post("/twilio/status")
 @twilio_signed
 def twilio_status():
-    store: Store = current_app.extensions["helpline"].store
-    form = request.form
-    message_sid, call_sid = form.get("MessageSid", ""), form.get("CallSid", "")
-    message_status = (form.get("MessageStatus") or form.get("SmsStatus") or "").lower()
-    call_status = (form.get("CallStatus") or "").lower()
-    if _SID.match(message_sid) and message_status in MESSAGE_STATUSES:
-        record_message_status(store, message_sid, message_status, form.get("ErrorCode"), form.get("To"))
-    elif _SID.match(call_sid) and call_status in CALL_STATUSES:
-        record_call_status(store, call_sid, call_status, form.get("CallDuration"), form.get("To"))
-    else:
-        log.info("event=status.ignored message_sid=%s call_sid=%s", bool(message_sid), bool(call_sid))
+    if not delivery_status.record_callback(current_app.extensions["helpline"].store, request.form):
         return "", 400
     return "", 204

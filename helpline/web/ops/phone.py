@@ -30,7 +30,7 @@ def allowed_number(raw: str) -> str | None:
 def _page(number: str, **extra):
     s = store()
     phone_id = s.vault.phone_id(number)
-    outbox = [m for m in s.outbox() if m.get("to") == number][-20:] if number else []
+    outbox = [m for m in s.delivery.outbox() if m.get("to") == number][-20:] if number else []
     return render_template(
         "ops/phone.html",
         number=number,

@@ -1,0 +1,157 @@
+"""Outbound delivery in Redis: the marker that makes each send happen once, numbers Twilio refused,
+Twilio's status reports per message or call, and the development outbox.
+
+A send's marker (`Keys.sent`) reads `sending:<time>` while a worker asks Twilio, then `sent:<sid>`
+(or `sent:outbox`) once it went out, or `failed:<code>` after a final refusal.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+
+import redis
+
+from helpline.store import Keys, Vault
+
+OUTBOX_LIMIT = 1000  # development mode: the latest messages are enough to read
+
+# Opt-out and invalid checks and the idempotency claim in one round trip.
+_CLAIM = """
+if ARGV[4] == '1' and redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 'opted_out' end
+if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then return 'invalid' end
+if redis.call('SET', KEYS[3], ARGV[2], 'NX', 'EX', ARGV[3]) then return 'claimed' end
+return redis.call('GET', KEYS[3])
+"""
+
+
+class Deliveries:
+    """Sent markers, refused numbers, delivery statuses and the outbox.
+
+    A send is recorded in one transaction with the conversation line and the counter it adds, so
+    `append_turn` and `count` (the store's own writers, taking `pipe=`) are handed in.
+    """
+
+    def __init__(
+        self,
+        r: redis.Redis,
+        vault: Vault,
+        retention: int,
+        *,
+        append_turn: Callable[..., None],
+        count: Callable[..., None],
+    ):
+        self.r = r
+        self.vault = vault
+        self.retention = retention
+        self._append_turn = append_turn
+        self._count = count
+        self._claim = r.register_script(_CLAIM)
+
+    # -- the marker of one send ------------------------------------------------------------
+    def claim(self, key: str, phone_id: str, *, now: float, ttl: int, check_opt_out: bool) -> str:
+        """`opted_out`, `invalid`, `claimed` (ours to send now), or the marker an earlier attempt left."""
+        keys = (Keys.optouts, Keys.invalid_numbers, Keys.sent(key))
+        args = (phone_id, f"sending:{now}", ttl, "1" if check_opt_out else "0")
+        result = self._claim(keys=keys, args=args, client=self.r)
+        return (result or b"").decode() if isinstance(result, bytes) else str(result or "")
+
+    def reclaim(self, key: str, *, now: float, ttl: int) -> None:
+        """Twilio has no trace of the attempt that died: this attempt sends, from `now`."""
+        self.r.set(Keys.sent(key), f"sending:{now}", ex=ttl)
+
+    def release(self, key: str) -> None:
+        """Twilio created nothing (429/5xx): the retry may send."""
+        self.r.delete(Keys.sent(key))
+
+    def record_sent(
+        self, key: str, sid: str, *, ttl: int, counter: str, text: tuple[str, str] | None = None
+    ) -> None:
+        """`sent:<sid>`, the counter and the texter's conversation line `(phone_id, body)`, at once."""
+        with self.r.pipeline(transaction=True) as pipe:
+            pipe.set(Keys.sent(key), f"sent:{sid}", ex=ttl)
+            if text is not None:
+                self._append_turn(text[0], "out", text[1], pipe=pipe)
+            self._count(counter, pipe=pipe)
+            pipe.execute()
+
+    def record_refused(self, key: str, code: object, *, ttl: int) -> None:
+        """A final refusal: never asked again for this send, counted by Twilio's error code."""
+        with self.r.pipeline(transaction=True) as pipe:
+            pipe.set(Keys.sent(key), f"failed:{code}", ex=ttl)
+            self._count(f"delivery.failed.{code}", pipe=pipe)
+            pipe.execute()
+
+    # -- numbers Twilio refused as invalid -------------------------------------------------
+    def mark_invalid(self, phone_id: str) -> None:
+        self.r.sadd(Keys.invalid_numbers, phone_id)
+
+    def is_invalid(self, phone_id: str) -> bool:
+        return bool(self.r.sismember(Keys.invalid_numbers, phone_id))
+
+    # -- development outbox ----------------------------------------------------------------
+    def skip_reason(self, phone_id: str, *, check_opt_out: bool) -> str | None:
+        """`opted_out` or `invalid` when nothing may go to this number, else None."""
+        with self.r.pipeline(transaction=False) as pipe:
+            pipe.sismember(Keys.optouts, phone_id)
+            pipe.sismember(Keys.invalid_numbers, phone_id)
+            opted_out, invalid = pipe.execute()
+        if check_opt_out and opted_out:
+            return "opted_out"
+        return "invalid" if invalid else None
+
+    def to_outbox(
+        self,
+        key: str,
+        entry: dict,
+        *,
+        ttl: int,
+        counter: str | None = None,
+        text: tuple[str, str] | None = None,
+    ) -> bool:
+        """The outbox entry, its sent marker, counter and conversation line in one transaction.
+
+        False when this send is already in the outbox.
+        """
+        marker = Keys.sent(key)
+        if self.r.exists(marker):
+            return False
+        with self.r.pipeline(transaction=True) as pipe:
+            pipe.set(marker, b"sent:outbox", ex=ttl)
+            pipe.rpush(Keys.outbox, self.vault.encrypt(json.dumps(entry)))
+            pipe.ltrim(Keys.outbox, -OUTBOX_LIMIT, -1)
+            pipe.expire(Keys.outbox, self.retention)
+            if text is not None:
+                self._append_turn(text[0], "out", text[1], pipe=pipe)
+            if counter:
+                self._count(counter, pipe=pipe)
+            pipe.execute()
+        return True
+
+    def outbox(self, start: int = 0) -> list[dict]:
+        """What development mode 'sent', oldest first (decrypted: the simulator and ops test phone)."""
+        return [json.loads(self.vault.decrypt(m)) for m in self.r.lrange(Keys.outbox, start, -1)]
+
+    def outbox_length(self) -> int:
+        return int(self.r.llen(Keys.outbox))
+
+    # -- Twilio's status callbacks ---------------------------------------------------------
+    def record_status(
+        self, sid: str, status: str, fields: dict, *, ttl: int, counters: Iterable[tuple[str, int]] = ()
+    ) -> bool:
+        """Keep the latest status of a sid and count it; False when this (sid, status) was recorded."""
+        if not self.r.set(Keys.webhook_seen("status", f"{sid}:{status}"), b"1", nx=True, ex=ttl):
+            return False
+        with self.r.pipeline() as pipe:
+            pipe.hset(Keys.delivery(sid), mapping=fields | {"status": status, "at": time.time()})
+            pipe.expire(Keys.delivery(sid), ttl)
+            for name, amount in counters:
+                self._count(name, amount=amount, pipe=pipe)
+            pipe.execute()
+        return True
+
+    def status(self, sid: str) -> dict:
+        """What is known about a sent message or placed call (empty when nothing yet)."""
+        raw = self.r.hgetall(Keys.delivery(sid))
+        return {k.decode(): v.decode() for k, v in raw.items()}

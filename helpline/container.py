@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 from config.settings import Settings, local_secret
@@ -16,7 +16,7 @@ from helpline.domain.content import Catalog
 from helpline.domain.hours import BusinessHours
 from helpline.infra import embedded_redis
 from helpline.infra.queues import Queues
-from helpline.services.accounts import LoginLimits
+from helpline.services.accounts import LoginLimits, Passwords
 from helpline.services.calling import CallLine, load_voice_catalog
 from helpline.services.overrides import LiveCatalog, LiveHours, LiveSettings
 from helpline.services.texting import Line
@@ -37,7 +37,8 @@ class Helpline:
     texting: Line
     calls: CallLine
     queues: Queues
-    login_limits: LoginLimits = field(default_factory=LoginLimits)
+    login_limits: LoginLimits  # sign-in lock-outs
+    passwords: Passwords  # staff password hashing at the configured cost
 
     @cached_property
     def twilio(self):
@@ -99,7 +100,12 @@ def build(settings: Settings) -> Helpline:
     """Every part a request or a job needs, made once per process."""
     settings = development_secrets(settings)
     store = Store(connect_redis(settings), Vault(settings.data_key), settings.retention_days * 86400)
-    live = LiveSettings(store.r, Catalog.load(settings.messages_dir), BusinessHours.load(settings.hours_file))
+    live = LiveSettings(
+        store.overrides,
+        Catalog.load(settings.messages_dir),
+        BusinessHours.load(settings.hours_file),
+        check_every=settings.overrides_refresh_seconds,
+    )
     catalog, hours = LiveCatalog(live), LiveHours(live)
     places.warm()
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)  # the SDK logs each request at INFO
@@ -127,5 +133,6 @@ def build(settings: Settings) -> Helpline:
             helpline_number=settings.twilio_phone_number,
         ),
         queues=Queues(store.rq_connection),
-        login_limits=LoginLimits(**settings.extra.get("login_limits", {})),
+        login_limits=LoginLimits.from_settings(settings),
+        passwords=Passwords(settings.password_hash_profile),
     )

@@ -86,15 +86,17 @@ class User:
 
 
 @pytest.fixture
-def staff_user(store) -> User:
-    accounts.add(store, "sam.staff@example.org", "staff", password=PASSWORD, phone="+12125550142")
-    return User("sam.staff@example.org", PASSWORD, "staff")
+def staff_user(store, helpline) -> User:
+    email, passwords = "sam.staff@example.org", helpline.passwords
+    accounts.add(store, email, "staff", password=PASSWORD, phone="+12125550142", passwords=passwords)
+    return User(email, PASSWORD, "staff")
 
 
 @pytest.fixture
-def operator_user(store) -> User:
-    accounts.add(store, "olu.operator@example.org", "operator", password=PASSWORD, phone="+12125550143")
-    return User("olu.operator@example.org", PASSWORD, "operator")
+def operator_user(store, helpline) -> User:
+    email, passwords = "olu.operator@example.org", helpline.passwords
+    accounts.add(store, email, "operator", password=PASSWORD, phone="+12125550143", passwords=passwords)
+    return User(email, PASSWORD, "operator")
 
 
 def sign_in(page, base_url: str, email: str, password: str = PASSWORD, next_path: str = "/staff") -> None:

@@ -107,6 +107,8 @@ def settings(tmp_path, redis_url, redis, hours_file):
         # Tests never reach the real locator (a closed local port fails at once); tests about it
         # point this at the local fake.
         findtreatment_api_url="http://127.0.0.1:9",
+        # argon2 at its cheapest: production's cost would be most of the sign-in tests' time.
+        password_hash_profile="CHEAPEST",
     )
 
 

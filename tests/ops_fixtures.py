@@ -29,14 +29,14 @@ def signed_in_client(app, email: str):
 
 
 @pytest.fixture
-def operator_client(app, store):
-    accounts.add(store, OPERATOR, "operator", password=PASSWORD)
+def operator_client(app, helpline):
+    accounts.add(helpline.store, OPERATOR, "operator", password=PASSWORD, passwords=helpline.passwords)
     return signed_in_client(app, OPERATOR)
 
 
 @pytest.fixture
-def staff_client(app, store):
-    accounts.add(store, STAFF, "staff", password=PASSWORD)
+def staff_client(app, helpline):
+    accounts.add(helpline.store, STAFF, "staff", password=PASSWORD, passwords=helpline.passwords)
     return signed_in_client(app, STAFF)
 
 

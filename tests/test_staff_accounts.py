@@ -2,14 +2,17 @@
 
 import pytest
 
+from config.settings import Settings
 from helpline.services import accounts
 from helpline.store import Keys
 
 STAFF_PHONE = "+12125550142"
 
 
-def test_add_hashes_the_password_with_argon2(store):
-    account = accounts.add(store, "Ana@Example.org", "staff", password="correct horse battery")
+def test_add_hashes_the_password_with_argon2(store, helpline):
+    account = accounts.add(
+        store, "Ana@Example.org", "staff", password="correct horse battery", passwords=helpline.passwords
+    )
     assert account.email == "ana@example.org"
     assert account.password_hash.startswith("$argon2id$")
     assert accounts.verify_password(accounts.get(store, "ANA@example.org"), "correct horse battery")
@@ -54,16 +57,42 @@ def test_duplicate_email_and_unknown_role_are_refused(store):
         accounts.add(store, "cy@example.org", "admin")
 
 
-def test_set_password_link_works_once(store):
+def test_set_password_link_works_once(store, helpline):
     accounts.add(store, "ana@example.org")
-    token = accounts.issue_set_password_token(store, "ana@example.org")
+    token = accounts.issue_set_password_token(store, "ana@example.org", 3600)
     assert accounts.email_for_token(store, token) == "ana@example.org"
     with pytest.raises(accounts.AccountError):
-        accounts.use_set_password_token(store, token, "short")
-    accounts.use_set_password_token(store, token, "a long enough password")
+        accounts.use_set_password_token(store, helpline.passwords, token, "short")
+    accounts.use_set_password_token(store, helpline.passwords, token, "a long enough password")
     assert accounts.verify_password(accounts.get(store, "ana@example.org"), "a long enough password")
     with pytest.raises(accounts.AccountError):
-        accounts.use_set_password_token(store, token, "another long password")
+        accounts.use_set_password_token(store, helpline.passwords, token, "another long password")
+
+
+def test_set_password_link_lives_as_long_as_the_setting_says(store, redis):
+    accounts.add(store, "ana@example.org")
+    token = accounts.issue_set_password_token(store, "ana@example.org", Settings.set_password_link_seconds)
+    assert 47 * 3600 < redis.ttl(Keys.staff_set_password(token)) <= 48 * 3600
+
+
+def test_production_passwords_cost_what_they_did_and_tests_hash_cheaply(helpline):
+    assert Settings.password_hash_profile == "RFC_9106_LOW_MEMORY"
+    production = accounts.Passwords(Settings.password_hash_profile).hash("correct horse battery")
+    assert production.startswith("$argon2id$v=19$m=65536,t=3,p=4$")  # argon2-cffi's defaults before
+    cheap = helpline.passwords.hash("correct horse battery")
+    assert "m=8,t=1,p=1" in cheap
+    for password_hash in (production, cheap):  # one check reads the cost from the hash itself
+        account = accounts.StaffAccount(email="ana@example.org", password_hash=password_hash)
+        assert accounts.verify_password(account, "correct horse battery")
+        assert not accounts.verify_password(account, "wrong horse battery")
+    with pytest.raises(ValueError):
+        accounts.Passwords("no such profile")
+
+
+def test_a_password_is_never_hashed_at_an_unknown_cost(store):
+    with pytest.raises(TypeError):
+        accounts.add(store, "ana@example.org", password="correct horse battery")
+    assert accounts.get(store, "ana@example.org") is None
 
 
 def test_cli_add_with_prompted_password_then_duty_and_disable(app, store):

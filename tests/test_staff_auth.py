@@ -1,6 +1,7 @@
 """Sign-in security: CSRF on every POST, roles, lock-out after wrong passwords, logout, cookies."""
 
 import re
+from dataclasses import replace
 
 import pytest
 from flask import Blueprint
@@ -69,7 +70,8 @@ def test_session_cookie_is_secure_behind_https(settings, store):
     from helpline import create_app
 
     app = create_app(settings.with_overrides(public_base_url="https://helpline.example.org"))
-    accounts.add(app.extensions["helpline"].store, "ana@example.org", password=PASSWORD)
+    parts = app.extensions["helpline"]
+    accounts.add(parts.store, "ana@example.org", password=PASSWORD, passwords=parts.passwords)
     client = app.test_client()
     response = login(client, "ana@example.org")
     cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("helpline_session="))
@@ -116,25 +118,25 @@ def test_wrong_password_many_times_locks_the_account_for_a_while(client, staff_u
     assert login(client, staff_user.email).status_code == 302
 
 
-def test_many_failures_from_one_address_lock_it(client, store):
-    limits = accounts.LoginLimits(per_address=4)  # fewer than the default 20, to stay fast
-    client.application.extensions["helpline"].login_limits = limits
+def test_many_failures_from_one_address_lock_it(client, store, helpline):
+    limits = replace(helpline.login_limits, per_address=4)  # fewer than the default 20, to stay fast
+    helpline.login_limits = limits
     for n in range(limits.per_address):
         login(client, f"guess{n}@example.org", "whatever")
-    accounts.add(store, "ana@example.org", password=PASSWORD)
+    accounts.add(store, "ana@example.org", password=PASSWORD, passwords=helpline.passwords)
     assert login(client, "ana@example.org").status_code == 429
 
 
 def test_behind_a_proxy_each_client_address_is_limited_on_its_own(settings, store):
     from helpline import create_app
 
-    app = create_app(settings.with_overrides(proxy_hops=1), flask={"TESTING": True})
-    limits = accounts.LoginLimits(per_address=3)
-    app.extensions["helpline"].login_limits = limits
+    settings = settings.with_overrides(proxy_hops=1, login_failures_per_address=3)
+    app = create_app(settings, flask={"TESTING": True})
+    parts = app.extensions["helpline"]
     attacker, neighbour = app.test_client(), app.test_client()
-    for n in range(limits.per_address):
+    for n in range(parts.login_limits.per_address):
         login(attacker, f"guess{n}@example.org", "whatever", headers={"X-Forwarded-For": "203.0.113.9"})
-    accounts.add(store, "ana@example.org", password=PASSWORD)
+    accounts.add(store, "ana@example.org", password=PASSWORD, passwords=parts.passwords)
     locked = login(attacker, "ana@example.org", headers={"X-Forwarded-For": "203.0.113.9"})
     assert locked.status_code == 429
     allowed = login(neighbour, "ana@example.org", headers={"X-Forwarded-For": "198.51.100.4"})
@@ -167,7 +169,7 @@ def test_logout_by_get_does_not_sign_out(client, staff_user):
 
 def test_set_password_link_lets_a_new_account_sign_in(client, store):
     accounts.add(store, "new@example.org")
-    token = accounts.issue_set_password_token(store, "new@example.org")
+    token = accounts.issue_set_password_token(store, "new@example.org", 3600)
     form_token = csrf_token(client, f"/set-password/{token}")
     response = client.post(
         f"/set-password/{token}",
@@ -193,3 +195,9 @@ def test_sign_in_and_out_in_a_real_browser(live_server, page, staff_user):
     page.wait_for_url(f"{live_server}/login*")
     page.goto(f"{live_server}/staff")
     assert "/login" in page.url
+
+
+def test_a_session_lasts_one_shift(client, staff_user, redis):
+    login(client, staff_user.email)
+    (key,) = redis.keys("hl:staff:session:*")
+    assert 11 * 3600 < redis.ttl(key) <= 12 * 3600  # settings.staff_session_seconds

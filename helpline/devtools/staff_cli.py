@@ -18,6 +18,11 @@ def _store():
     return current_app.extensions["helpline"].store
 
 
+def _issue_link(email: str) -> str:
+    seconds = current_app.extensions["helpline"].settings.set_password_link_seconds
+    return accounts.issue_set_password_token(_store(), email, seconds)
+
+
 def set_password_link(token: str) -> str:
     local = f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
     base = current_app.config["SETTINGS"].public_base_url or local
@@ -44,13 +49,14 @@ def add_command(email: str, role: str, phone: str | None, use_link: bool | None)
     if not use_link:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        account = accounts.add(store, email, role, password=password, phone=phone)
+        passwords = current_app.extensions["helpline"].passwords
+        account = accounts.add(store, email, role, password=password, phone=phone, passwords=passwords)
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"added {account.email} ({account.role})")
     if use_link:
-        token = accounts.issue_set_password_token(store, account.email)
-        hours = accounts.SET_PASSWORD_TTL // 3600
+        token = _issue_link(account.email)
+        hours = current_app.extensions["helpline"].settings.set_password_link_seconds // 3600
         click.echo(f"set-password link (one use, {hours} h): {set_password_link(token)}")
 
 
@@ -83,7 +89,7 @@ def disable_command(email: str) -> None:
 def link_command(email: str) -> None:
     """Print a new one-time set-password link (a forgotten password)."""
     try:
-        token = accounts.issue_set_password_token(_store(), email)
+        token = _issue_link(email)
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"set-password link: {set_password_link(token)}")

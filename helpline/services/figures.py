@@ -1,27 +1,24 @@
-"""Reading the operators' counters: hourly and daily buckets `Store.count` writes, and live gauges.
+"""Reading the operators' counters (hourly and daily buckets `Store.count` writes) and the callback queue.
 
-Every process writes the same Redis buckets, so every web process (and /metrics) agrees.
+Every process writes the same buckets, so every web process (and /metrics) agrees.
 Only reads here; the summaries (`breakdown`, `hit_rate`, `percentile`) are pure.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 import time
 from dataclasses import dataclass, field
 
-import redis
-
-from helpline.store import Keys
+from helpline.store import Store
 
 HOUR = 3600
 DAY = 86400
 SELF_CHECK_PREFIX = "sms.intent.check_"  # sms.intent.check_oih | _oud | _both | _none
 DELIVERY_FAILED_PREFIX = "delivery.failed."
-SEARCH_HIT_NAMES = ("search.found", "search.hit")  # what the directory search counts, whichever exists
-SEARCH_MISS_NAMES = ("search.empty", "search.none", "search.miss")
+SEARCH_FOUND = "search.found"  # what a provider search counts: someone found, or nobody
+SEARCH_EMPTY = "search.empty"
 
 
 @dataclass(frozen=True)
@@ -32,61 +29,49 @@ class Point:
     value: int
 
 
-def counter_names(r: redis.Redis) -> list[str]:
-    """Every counter name written so far (the set `Store.count` keeps)."""
-    return sorted(n.decode() for n in r.smembers(Keys.stat_names))
+def counter_names(store: Store) -> list[str]:
+    """Every counter name written so far."""
+    return store.counters.names()
 
 
-def totals(r: redis.Redis, names: list[str] | None = None) -> dict[str, int]:
+def totals(store: Store, names: list[str] | None = None) -> dict[str, int]:
     """Running totals since the service started (never expire; for Prometheus counters)."""
-    names = counter_names(r) if names is None else names
-    if not names:
-        return {}
-    values = r.mget([Keys.stat(n, "total") for n in names])
-    return {n: int(v or 0) for n, v in zip(names, values, strict=True)}
+    return store.counters.totals(counter_names(store) if names is None else names)
 
 
-def hourly(r: redis.Redis, name: str, hours: int = 24, now: float | None = None) -> list[Point]:
+def hourly(store: Store, name: str, hours: int = 24, now: float | None = None) -> list[Point]:
     """Counts per UTC hour for the last `hours` hours, oldest first, the current hour last."""
-    return _series(r, name, hours, HOUR, "%Y%m%d%H", now)
+    starts = _starts(hours, HOUR, now)
+    return _points(starts, store.counters.hours([name], starts)[name])
 
 
-def daily(r: redis.Redis, name: str, days: int = 30, now: float | None = None) -> list[Point]:
+def daily(store: Store, name: str, days: int = 30, now: float | None = None) -> list[Point]:
     """Counts per UTC day for the last `days` days, oldest first, today last."""
-    return _series(r, name, days, DAY, "%Y%m%d", now)
+    starts = _starts(days, DAY, now)
+    return _points(starts, store.counters.days([name], starts)[name])
 
 
-def _series(r: redis.Redis, name: str, n: int, step: int, fmt: str, now: float | None) -> list[Point]:
+def _starts(n: int, step: int, now: float | None) -> list[float]:
     now = time.time() if now is None else now
-    starts = [int(now // step) * step - i * step for i in reversed(range(n))]
-    keys = [Keys.stat(name, time.strftime(fmt, time.gmtime(s))) for s in starts]
-    values = r.mget(keys) if keys else []
-    return [
-        Point(dt.datetime.fromtimestamp(s, dt.UTC), int(v or 0)) for s, v in zip(starts, values, strict=True)
-    ]
+    return [int(now // step) * step - i * step for i in reversed(range(n))]
 
 
-def window_sums(r: redis.Redis, names: list[str], days: int = 30, now: float | None = None) -> dict[str, int]:
+def _points(starts: list[float], values: list[int]) -> list[Point]:
+    return [Point(dt.datetime.fromtimestamp(s, dt.UTC), v) for s, v in zip(starts, values, strict=True)]
+
+
+def window_sums(store: Store, names: list[str], days: int = 30, now: float | None = None) -> dict[str, int]:
     """Total per counter over the last `days` days (daily buckets), in one round trip."""
     now = time.time() if now is None else now
-    return _bucket_sums(r, names, [time.strftime("%Y%m%d", time.gmtime(now - i * DAY)) for i in range(days)])
+    per_day = store.counters.days(names, [now - i * DAY for i in range(days)])
+    return {name: sum(values) for name, values in per_day.items()}
 
 
-def hour_sums(r: redis.Redis, names: list[str], hours: int = 24, now: float | None = None) -> dict[str, int]:
+def hour_sums(store: Store, names: list[str], hours: int = 24, now: float | None = None) -> dict[str, int]:
     """Total per counter over the last `hours` hours (hourly buckets), in one round trip."""
     now = time.time() if now is None else now
-    return _bucket_sums(
-        r, names, [time.strftime("%Y%m%d%H", time.gmtime(now - i * HOUR)) for i in range(hours)]
-    )
-
-
-def _bucket_sums(r: redis.Redis, names: list[str], buckets: list[str]) -> dict[str, int]:
-    pipe = r.pipeline(transaction=False)
-    for name in names:
-        pipe.mget([Keys.stat(name, b) for b in buckets])
-    return {
-        name: sum(int(v or 0) for v in values) for name, values in zip(names, pipe.execute(), strict=True)
-    }
+    per_hour = store.counters.hours(names, [now - i * HOUR for i in range(hours)])
+    return {name: sum(values) for name, values in per_hour.items()}
 
 
 def breakdown(sums: dict[str, int], prefix: str) -> dict[str, int]:
@@ -97,8 +82,7 @@ def breakdown(sums: dict[str, int], prefix: str) -> dict[str, int]:
 
 def hit_rate(sums: dict[str, int]) -> float | None:
     """Share of provider searches that found someone (None until the search counts exist)."""
-    hits = sum(sums.get(n, 0) for n in SEARCH_HIT_NAMES)
-    misses = sum(sums.get(n, 0) for n in SEARCH_MISS_NAMES)
+    hits, misses = sums.get(SEARCH_FOUND, 0), sums.get(SEARCH_EMPTY, 0)
     return hits / (hits + misses) if hits + misses else None
 
 
@@ -127,46 +111,58 @@ FIRST_ATTEMPT_ACTIONS = ("call", "outcome")  # audit actions that mean staff tri
 
 
 def callback_figures(
-    r: redis.Redis, days: int = 30, now: float | None = None, limit: int = 5000, delays: bool = False
+    store: Store, days: int = 30, now: float | None = None, limit: int = 5000, delays: bool = False
 ) -> CallbackFigures:
-    """Statuses of the last `days` days of callback requests (at most `limit`), read field by field.
+    """Statuses of the last `days` days of callback requests (at most `limit`).
 
     With `delays`, also the time from request to the first call attempt (from the audit trail).
     """
     now = time.time() if now is None else now
-    ids = [
-        i.decode() for i in r.zrangebyscore(Keys.callbacks_all, now - days * DAY, "+inf", start=0, num=limit)
-    ]
-    pipe = r.pipeline(transaction=False)
-    for callback_id in ids:
-        pipe.hmget(Keys.callback(callback_id), "status", "priority", "created", "attempts")
     figures = CallbackFigures()
     tried: dict[str, float] = {}
-    for callback_id, (status, priority, created, attempts) in zip(
-        ids, pipe.execute() if ids else [], strict=True
-    ):
-        if status is None:
-            continue  # expired since it was listed
-        status = json.loads(status)
-        figures.by_status[status] = figures.by_status.get(status, 0) + 1
-        created = float(json.loads(created or "0"))
-        if status == "waiting":
-            age = now - created
+    for request in store.callback_stats.states_since(now - days * DAY, limit):
+        figures.by_status[request.status] = figures.by_status.get(request.status, 0) + 1
+        if request.status == "waiting":
+            age = now - request.created
             figures.oldest_waiting_seconds = max(figures.oldest_waiting_seconds or 0, age)
-            if json.loads(priority or '""') == "crisis":
+            if request.priority == "crisis":
                 figures.crisis_waiting += 1
                 figures.oldest_crisis_seconds = max(figures.oldest_crisis_seconds or 0, age)
-        if delays and (json.loads(attempts or "0") or status in ("done", "closed")):
-            tried[callback_id] = created
+        if delays and (request.attempts or request.status in ("done", "closed")):
+            tried[request.id] = request.created
     if tried:
-        pipe = r.pipeline(transaction=False)
-        for callback_id in tried:
-            pipe.lrange(Keys.callback_audit(callback_id), 0, -1)
         waits = []
-        for created, trail in zip(tried.values(), pipe.execute(), strict=True):
-            times = [e["at"] for e in map(json.loads, trail) if e.get("action") in FIRST_ATTEMPT_ACTIONS]
+        for created, trail in zip(tried.values(), store.callback_stats.trails(list(tried)), strict=True):
+            times = [e["at"] for e in trail if e.get("action") in FIRST_ATTEMPT_ACTIONS]
             if times:
                 waits.append(max(0.0, min(times) - created))
         figures.first_attempt_median = percentile(waits, 0.5)
         figures.first_attempt_p90 = percentile(waits, 0.9)
     return figures
+
+
+def dashboard(store: Store, now: float | None = None) -> dict:
+    """Everything the operators' figures panel shows: sums, series, breakdowns and the callback queue."""
+    now = time.time() if now is None else now
+    names = counter_names(store)
+    month = window_sums(store, names, 30, now)
+    delivery_sent = month.get("sms.out", 0)
+    delivery_failed = sum(v for n, v in month.items() if n.startswith(DELIVERY_FAILED_PREFIX))
+    attempts = delivery_sent + delivery_failed
+    return {
+        "day": hour_sums(store, names, 24, now),
+        "month": month,
+        "texts_hourly": hourly(store, "sms.in", 24, now),
+        "calls_hourly": hourly(store, "call.in", 24, now),
+        "texts_daily": daily(store, "sms.in", 30, now),
+        "calls_daily": daily(store, "call.in", 30, now),
+        "text_choices": breakdown(month, "sms.intent."),
+        "call_choices": breakdown(month, "call.menu."),
+        "self_check": breakdown(month, SELF_CHECK_PREFIX),
+        "delivery_failures": breakdown(month, DELIVERY_FAILED_PREFIX),
+        "delivery_rate": delivery_failed / attempts if attempts else None,
+        "hit_rate": hit_rate(month),
+        "callbacks": callback_figures(store, now=now, delays=True),
+        "outcomes": breakdown(month, "callback.outcome."),
+        "updated": now,
+    }

@@ -1,7 +1,8 @@
 """Is the line healthy? Workers, queues, failed jobs, Redis memory, delivery errors, directory.
 
-`read_health` gathers the facts from Redis/RQ; `needs_attention` (pure) turns them into the
-banner lines an operator must act on.
+`read_health` gathers the facts from Redis and RQ for the ops pages, `readiness` the few /healthz
+answers, `metric_readings` what /metrics reports; `needs_attention` (pure) turns the facts into
+the banner lines an operator must act on.
 """
 
 from __future__ import annotations
@@ -9,15 +10,18 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import redis
-from flask import current_app
 from rq import Worker
 from rq.job import Job
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 
-from helpline.infra import queues
+from helpline.infra.queues import ALL_QUEUES, Queues
 from helpline.services import figures
+from helpline.store import StoreUnavailable
+
+if TYPE_CHECKING:
+    from helpline.container import Helpline
 
 log = logging.getLogger(__name__)
 
@@ -73,48 +77,96 @@ class Health:
         return self.delivery_failed_24h / attempts if attempts else None
 
 
-def read_health(r: redis.Redis, now: float | None = None, failed_limit: int = 50) -> Health:
+def read_health(helpline: Helpline, now: float | None = None, failed_limit: int = 50) -> Health:
+    """Everything the health page and the ops banner show; only `redis_ok=False` when Redis is down."""
     now = time.time() if now is None else now
-    health = Health()
-    try:
-        r.ping()
-    except redis.RedisError:
+    store, rq = helpline.store, helpline.queues.connection
+    if not store.health.answers():
         return Health(redis_ok=False)
-    for worker in Worker.all(connection=r):
+    health = Health()
+    for worker in Worker.all(connection=rq):
         beat = worker.last_heartbeat.timestamp() if worker.last_heartbeat else None
         health.workers.append(WorkerHealth(worker.name, str(worker.get_state()), worker.queue_names(), beat))
-    for name in queues.ALL_QUEUES:
-        failed = FailedJobRegistry(name, connection=r)
-        health.queues.append(
-            QueueHealth(
-                name,
-                queues.queue(name, r).count,
-                len(StartedJobRegistry(name, connection=r)),
-                len(failed),
-                len(ScheduledJobRegistry(name, connection=r)),
-            )
-        )
-        for job_id in failed.get_job_ids(0, failed_limit - 1):
-            health.failed_jobs.append(_failed_job(r, name, job_id))
-    memory = r.info("memory")
-    health.redis_memory = int(memory.get("used_memory", 0))
-    health.redis_maxmemory = int(memory.get("maxmemory", 0))
-    names = [n for n in figures.counter_names(r) if n.startswith(figures.DELIVERY_FAILED_PREFIX)] + [
-        "sms.out"
-    ]
-    day = {n: sum(p.value for p in figures.hourly(r, n, 24, now)) for n in names}
+    health.queues = queue_health(helpline.queues)
+    for name in ALL_QUEUES:
+        for job_id in FailedJobRegistry(name, connection=rq).get_job_ids(0, failed_limit - 1):
+            health.failed_jobs.append(_failed_job(rq, name, job_id))
+    health.redis_memory, health.redis_maxmemory = store.health.memory()
+    failures = [n for n in figures.counter_names(store) if n.startswith(figures.DELIVERY_FAILED_PREFIX)]
+    day = figures.hour_sums(store, ["sms.out", *failures], 24, now)
     health.texts_sent_24h = day.pop("sms.out")
     health.delivery_failed_24h = sum(day.values())
-    callbacks = figures.callback_figures(r, now=now)
+    callbacks = figures.callback_figures(store, now=now)
     health.crisis_waiting = callbacks.crisis_waiting
     health.oldest_crisis_seconds = callbacks.oldest_crisis_seconds
-    health.directory = directory_status(r, now)
+    health.directory = directory_health(helpline, now)
     return health
 
 
-def _failed_job(r: redis.Redis, queue: str, job_id: str) -> FailedJob:
+def queue_health(queues: Queues) -> list[QueueHealth]:
+    """Waiting, running, failed and scheduled jobs of each queue."""
+    rq = queues.connection
+    return [
+        QueueHealth(
+            name,
+            queues[name].count,
+            len(StartedJobRegistry(name, connection=rq)),
+            len(FailedJobRegistry(name, connection=rq)),
+            len(ScheduledJobRegistry(name, connection=rq)),
+        )
+        for name in ALL_QUEUES
+    ]
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """What GET /healthz answers: can this instance serve?"""
+
+    redis: bool
+    workers: int = 0  # only workers whose heartbeat is alive
+    queues: dict[str, int] = field(default_factory=dict)
+
+
+def readiness(helpline: Helpline) -> Readiness:
     try:
-        job = Job.fetch(job_id, connection=r)
+        if not helpline.store.health.answers():
+            return Readiness(redis=False)
+        workers = len(Worker.all(connection=helpline.queues.connection))
+        return Readiness(redis=True, workers=workers, queues=helpline.queues.depths())
+    except StoreUnavailable:
+        return Readiness(redis=False)
+
+
+@dataclass(frozen=True)
+class MetricReadings:
+    """What /metrics reports, read at scrape time so every web process agrees."""
+
+    totals: dict[str, int]
+    callbacks: figures.CallbackFigures
+    queues: list[QueueHealth]
+    workers: int
+    redis_used_memory: int
+
+
+def metric_readings(helpline: Helpline) -> MetricReadings | None:
+    """The counters and gauges now; None when Redis does not answer."""
+    store = helpline.store
+    try:
+        return MetricReadings(
+            totals=figures.totals(store),
+            callbacks=figures.callback_figures(store),
+            queues=queue_health(helpline.queues),
+            workers=Worker.count(connection=helpline.queues.connection),
+            redis_used_memory=store.health.memory()[0],
+        )
+    except StoreUnavailable as exc:
+        log.warning("event=metrics.redis_error error=%s", type(exc).__name__)
+        return None
+
+
+def _failed_job(rq, queue: str, job_id: str) -> FailedJob:
+    try:
+        job = Job.fetch(job_id, connection=rq)
     except Exception:  # noqa: BLE001 - a job that vanished or cannot be read is still listed
         return FailedJob(job_id, queue, "?", None, "unreadable")
     result = job.latest_result()
@@ -124,16 +176,21 @@ def _failed_job(r: redis.Redis, queue: str, job_id: str) -> FailedJob:
     return FailedJob(job_id, queue, job.func_name or "?", ended, error_type)
 
 
-def retry_failed(r: redis.Redis, queue: str, job_id: str) -> bool:
-    registry = FailedJobRegistry(queue, connection=r)
+def is_queue(name: str) -> bool:
+    return name in ALL_QUEUES
+
+
+def retry_failed(queues: Queues, queue: str, job_id: str) -> bool:
+    """Put a failed job back on its queue; False when it is no longer in the failed list."""
+    registry = FailedJobRegistry(queue, connection=queues.connection)
     if job_id not in registry.get_job_ids():
         return False
     registry.requeue(job_id)
     return True
 
 
-def delete_failed(r: redis.Redis, queue: str, job_id: str) -> bool:
-    registry = FailedJobRegistry(queue, connection=r)
+def delete_failed(queues: Queues, queue: str, job_id: str) -> bool:
+    registry = FailedJobRegistry(queue, connection=queues.connection)
     if job_id not in registry.get_job_ids():
         return False
     registry.remove(job_id, delete_job=True)
@@ -157,13 +214,12 @@ class DirectoryHealth:
     error: str | None = None
 
 
-def directory_status(r: redis.Redis, now: float, app=None) -> DirectoryHealth:
+def directory_health(helpline: Helpline, now: float) -> DirectoryHealth:
     """Provider sources (last import, its age) and the locator API (up / down), for the ops pages."""
-    from helpline.services import provider_search as search
     from helpline.store import directory as repository
 
-    app = app or current_app._get_current_object()
-    result = DirectoryHealth(stale_days=app.config["SETTINGS"].directory_stale_days)
+    r = helpline.store.r
+    result = DirectoryHealth(stale_days=helpline.settings.directory_stale_days)
     try:
         result.version = repository.current_version(r)
         meta = repository.meta(r, result.version) if result.version else {}
@@ -173,7 +229,7 @@ def directory_status(r: redis.Redis, now: float, app=None) -> DirectoryHealth:
             result.sources.append(
                 DirectorySource(name, int(source.get("count", 0)), source.get("file", ""), age)
             )
-        result.locator = search.locator_of(app).health()
+        result.locator = helpline.locator.health()
     except Exception as exc:  # noqa: BLE001 - a directory problem must not take the ops page down
         log.warning("event=ops.directory_status_failed error=%s", type(exc).__name__)
         result.error = type(exc).__name__

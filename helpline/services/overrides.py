@@ -1,24 +1,22 @@
 """Business hours and message templates as operators edit them, shared by every process.
 
 The shipped files (config/hours.yaml, config/messages.*.yaml) are the defaults; edits live in
-Redis. `LiveSettings` hands texting, voice and the queue the current version: it checks one
-version key at most every `check_every` seconds (and at once after this process saves), so the
-hot path costs one GET a second, not one per message.
+Redis (store.overrides). `LiveSettings` hands texting, voice and the queue the current version: it
+checks one version key at most every `check_every` seconds (settings.overrides_refresh_seconds;
+at once after this process saves), so the hot path costs one GET a second, not one per message.
 """
 
 from __future__ import annotations
 
-import json
 import threading
 import time
-from dataclasses import dataclass
-
-import redis
+from dataclasses import asdict, dataclass
 
 from helpline.domain.content import Catalog
 from helpline.domain.hours import BusinessHours
 from helpline.domain.template_rules import TemplateCheck, check_template
-from helpline.store import Keys
+from helpline.store import StoreUnavailable
+from helpline.store.overrides import Overrides
 
 HISTORY_LIMIT = 500  # template edits kept for audit and rollback
 
@@ -49,9 +47,9 @@ class LiveSettings:
     """The current hours and catalog: the shipped defaults with operators' edits on top."""
 
     def __init__(
-        self, r: redis.Redis, base_catalog: Catalog, base_hours: BusinessHours, check_every: float = 1.0
+        self, overrides: Overrides, base_catalog: Catalog, base_hours: BusinessHours, check_every: float
     ):
-        self.r = r
+        self.overrides = overrides
         self.base_catalog = base_catalog
         self.base_hours = base_hours
         self.check_every = check_every
@@ -75,8 +73,8 @@ class LiveSettings:
         if now - self._checked_at < self.check_every:
             return
         try:
-            version = self.r.get(Keys.overrides_version)
-        except redis.RedisError:
+            version = self.overrides.version()
+        except StoreUnavailable:
             return  # keep answering with what we have; the texting path reports Redis itself
         with self._lock:
             self._checked_at = now
@@ -86,18 +84,15 @@ class LiveSettings:
             self._version = version
 
     def _load(self) -> tuple[Catalog, BusinessHours]:
-        pipe = self.r.pipeline(transaction=False)
-        pipe.hgetall(Keys.templates_override)
-        pipe.get(Keys.hours_override)
-        templates, hours = pipe.execute()
-        overrides: dict[str, dict[str, str]] = {}
+        templates, hours = self.overrides.current()
+        edited: dict[str, dict[str, str]] = {}
         for field, text in templates.items():
-            lang, _, key = field.decode().partition(":")
+            lang, _, key = field.partition(":")
             if key in self.base_catalog.templates.get(lang, {}):
-                overrides.setdefault(lang, {})[key] = text.decode()
-        catalog = self.base_catalog.with_overrides(overrides) if overrides else self.base_catalog
+                edited.setdefault(lang, {})[key] = text
+        catalog = self.base_catalog.with_overrides(edited) if edited else self.base_catalog
         try:
-            current_hours = BusinessHours.from_dict(json.loads(hours)) if hours else self.base_hours
+            current_hours = BusinessHours.from_dict(hours) if hours else self.base_hours
         except ValueError:
             current_hours = self.base_hours  # a bad stored value never stops the line
         return catalog, current_hours
@@ -131,51 +126,36 @@ class LiveSettings:
 
     def _write(self, lang: str, key: str, text: str | None, by: str, action: str) -> TemplateEdit:
         field = f"{lang}:{key}"
-        before = self.r.hget(Keys.templates_override, field)
         edit = TemplateEdit(
-            id=int(self.r.incr(Keys.templates_history_seq)),
+            id=self.overrides.next_edit_id(),
             at=time.time(),
             by=by,
             lang=lang,
             key=key,
-            before=before.decode() if before else None,
+            before=self.overrides.template(field),
             after=text,
             action=action,
         )
-        pipe = self.r.pipeline()
-        if text is None:
-            pipe.hdel(Keys.templates_override, field)
-        else:
-            pipe.hset(Keys.templates_override, field, text)
-        pipe.lpush(Keys.templates_history, json.dumps(edit.__dict__))
-        pipe.ltrim(Keys.templates_history, 0, HISTORY_LIMIT - 1)
-        pipe.incr(Keys.overrides_version)
-        pipe.execute()
+        self.overrides.write_template(field, text, asdict(edit), keep=HISTORY_LIMIT)
         self.invalidate()
         return edit
 
     def history(self, lang: str | None = None, key: str | None = None) -> list[TemplateEdit]:
-        edits = [TemplateEdit(**json.loads(raw)) for raw in self.r.lrange(Keys.templates_history, 0, -1)]
+        edits = [TemplateEdit(**edit) for edit in self.overrides.history()]
         return [e for e in edits if (lang is None or e.lang == lang) and (key is None or e.key == key)]
 
     def is_edited(self, lang: str, key: str) -> bool:
-        return bool(self.r.hexists(Keys.templates_override, f"{lang}:{key}"))
+        return self.overrides.is_edited(f"{lang}:{key}")
 
     def save_hours(self, data: dict) -> BusinessHours:
         """Validate (raises InvalidHours) and store business hours; every process uses them at once."""
         hours = BusinessHours.from_dict(data)
-        pipe = self.r.pipeline()
-        pipe.set(Keys.hours_override, json.dumps(hours.to_dict()))
-        pipe.incr(Keys.overrides_version)
-        pipe.execute()
+        self.overrides.save_hours(hours.to_dict())
         self.invalidate()
         return hours
 
     def reset_hours(self) -> None:
-        pipe = self.r.pipeline()
-        pipe.delete(Keys.hours_override)
-        pipe.incr(Keys.overrides_version)
-        pipe.execute()
+        self.overrides.reset_hours()
         self.invalidate()
 
 

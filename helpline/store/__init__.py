@@ -93,6 +93,14 @@ class Keys:
         return f"{PREFIX}:directory:{version}:meta"  # hash: sources JSON, built_at, facets
 
     @staticmethod
+    def directory_no_phone(version: str) -> str:
+        return f"{PREFIX}:directory:{version}:no-phone"  # set of listing ids without a phone (ranking)
+
+    @staticmethod
+    def directory_aliases(version: str) -> str:
+        return f"{PREFIX}:directory:{version}:aliases"  # hash: id of a merged-away record -> listing id
+
+    @staticmethod
     def locator_cache(area: str) -> str:
         return f"{PREFIX}:locator:cache:{area}"  # JSON rows of one locator query, with expiry
 
@@ -216,17 +224,6 @@ return {1, blocked, state, opted_out, open_callback, recent, follow_up}
 """
 
 
-# One counter bump in every bucket, as one command (the texting hot path bumps several).
-_COUNT = """
-redis.call('INCRBY', KEYS[1], ARGV[1])
-redis.call('EXPIRE', KEYS[1], ARGV[2])
-redis.call('INCRBY', KEYS[2], ARGV[1])
-redis.call('EXPIRE', KEYS[2], ARGV[3])
-redis.call('INCRBY', KEYS[3], ARGV[1])
-redis.call('SADD', KEYS[4], ARGV[4])
-"""
-
-
 @dataclass(frozen=True)
 class Screening:
     """What the store knows about a texter when their message arrives."""
@@ -263,6 +260,20 @@ class Store:
             r, vault, retention_seconds, append_turn=self.append_turn, count=self.count
         )
         self.worker_claims = WorkerClaims(r, vault, retention_seconds)
+        from helpline.store.accounts import SignIns, StaffAccounts
+        from helpline.store.blocklist import Blocklist
+        from helpline.store.callback_stats import CallbackStats
+        from helpline.store.counters import Counters
+        from helpline.store.health import ServerHealth
+        from helpline.store.overrides import Overrides
+
+        self.accounts = StaffAccounts(r, vault, retention_seconds)
+        self.sign_ins = SignIns(r, vault, retention_seconds)
+        self.blocklist = Blocklist(r, vault, retention_seconds)
+        self.callback_stats = CallbackStats(r, vault, retention_seconds)
+        self.counters = Counters(r, vault, retention_seconds)
+        self.health = ServerHealth(r, vault, retention_seconds)
+        self.overrides = Overrides(r, vault, retention_seconds)
 
     @property
     def rq_connection(self):
@@ -327,10 +338,10 @@ class Store:
             target.srem(Keys.optouts, phone_id)
 
     def block(self, phone: str, reason: str) -> None:
-        self.r.hset(Keys.blocklist, self.vault.phone_id(phone), self.vault.encrypt(reason))
+        self.blocklist.add(phone, reason)
 
     def unblock(self, phone: str) -> None:
-        self.r.hdel(Keys.blocklist, self.vault.phone_id(phone))
+        self.blocklist.remove(phone)
 
     # -- webhook retries and floods --------------------------------------------------------
     def first_delivery(self, kind: str, sid: str, ttl: int) -> bool:
@@ -371,14 +382,4 @@ class Store:
     # -- counters for operators ----------------------------------------------------------
     def count(self, name: str, now: float | None = None, amount: int = 1, pipe=None) -> None:
         """Hourly (kept 35 days) and daily (kept 400 days) buckets plus a running total, for operators."""
-        moment = time.gmtime(now or time.time())
-        keys = (
-            Keys.stat(name, time.strftime("%Y%m%d%H", moment)),
-            Keys.stat(name, time.strftime("%Y%m%d", moment)),
-            Keys.stat(name, "total"),  # never expires: Prometheus counters only go up
-            Keys.stat_names,
-        )
-        # EVAL, not EVALSHA: inside a pipeline it needs no SCRIPT EXISTS round trip first.
-        (pipe if pipe is not None else self.r).eval(
-            _COUNT, len(keys), *keys, amount, 35 * 86400, 400 * 86400, name
-        )
+        self.counters.count(name, now, amount, pipe)

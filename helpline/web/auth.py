@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import secrets
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -30,16 +29,14 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from helpline.domain.accounts import MIN_PASSWORD_LENGTH
 from helpline.services import accounts
-from helpline.store import Keys
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 csrf = CSRFProtect()
-
-SESSION_HOURS = 12  # one long shift; then sign in again
 
 
 class StaffUser(UserMixin):
@@ -58,32 +55,23 @@ class StaffUser(UserMixin):
         return self.account.is_operator
 
 
+def _helpline():
+    return current_app.extensions["helpline"]
+
+
 def _store():
-    return current_app.extensions["helpline"].store
-
-
-def _limits() -> accounts.LoginLimits:
-    return current_app.extensions["helpline"].login_limits
+    return _helpline().store
 
 
 def open_session(account: accounts.StaffAccount) -> StaffUser:
-    token = secrets.token_urlsafe(32)
-    _store().r.set(
-        Keys.staff_session(token), f"{account.email} {account.session_version}", ex=SESSION_HOURS * 3600
-    )
-    return StaffUser(token, account)
+    seconds = _helpline().settings.staff_session_seconds
+    return StaffUser(accounts.open_session(_store(), account, seconds), account)
 
 
 @login_manager.user_loader
 def load_user(token: str) -> StaffUser | None:
-    raw = _store().r.get(Keys.staff_session(token)) if token and len(token) < 100 else None
-    if not raw:
-        return None
-    email, _, version = raw.decode().partition(" ")
-    account = accounts.get(_store(), email)
-    if not account or account.disabled or str(account.session_version) != version:
-        return None
-    return StaffUser(token, account)
+    account = accounts.session_account(_store(), token)
+    return StaffUser(token, account) if account else None
 
 
 def _sign_in_again():
@@ -131,7 +119,7 @@ class LoginForm(FlaskForm):
 
 class SetPasswordForm(FlaskForm):
     password = PasswordField(
-        "New password", validators=[DataRequired(), Length(min=accounts.MIN_PASSWORD_LENGTH, max=1000)]
+        "New password", validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1000)]
     )
     confirm = PasswordField("Repeat it", validators=[DataRequired(), EqualTo("password", "They differ.")])
 
@@ -150,7 +138,8 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        store, limits = _store(), _limits()
+        helpline = _helpline()
+        store, limits = helpline.store, helpline.login_limits
         email = form.email.data.strip().lower()
         address = request.remote_addr or "-"
         account = accounts.get(store, email)
@@ -166,7 +155,7 @@ def login():
             log.info("event=auth.signed_in role=%s", account.role)
             return redirect(_safe_next(request.args.get("next")))
         if not account:
-            accounts.dummy_verify(form.password.data)
+            helpline.passwords.dummy_verify(form.password.data)
         accounts.record_login_failure(store, email, address, limits)
         log.info("event=auth.failed")
         flash("That email and password do not match an active account.", "error")
@@ -181,7 +170,7 @@ def logout():
     if request.method == "GET":
         return render_template("logout.html")  # a GET never signs out: the button POSTs with CSRF
     if current_user.is_authenticated:
-        _store().r.delete(Keys.staff_session(current_user.id))
+        accounts.end_session(_store(), current_user.id)
     logout_user()
     session.clear()
     flash("You are signed out.", "info")
@@ -197,7 +186,7 @@ def set_password(token: str):
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.use_set_password_token(store, token, form.password.data)
+            accounts.use_set_password_token(store, _helpline().passwords, token, form.password.data)
         except accounts.AccountError as exc:
             flash(str(exc), "error")
             return render_template("set_password.html", form=form, email=email), 400
@@ -230,7 +219,7 @@ def init_app(app) -> None:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_NAME": "helpline_session",
-        "PERMANENT_SESSION_LIFETIME": timedelta(hours=SESSION_HOURS),
+        "PERMANENT_SESSION_LIFETIME": timedelta(seconds=settings.staff_session_seconds),
         "REMEMBER_COOKIE_SECURE": secure,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
@@ -239,7 +228,6 @@ def init_app(app) -> None:
         if name not in chosen:
             app.config[name] = value
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # checked in _protect_forms, so /twilio/ stays exempt
-    app.extensions["helpline"].login_limits = accounts.LoginLimits(**settings.extra.get("login_limits", {}))
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

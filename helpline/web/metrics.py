@@ -1,4 +1,4 @@
-"""GET /metrics: Prometheus text format, read from Redis at scrape time.
+"""GET /metrics: Prometheus text format, read at scrape time.
 
 A custom collector reads the shared counters and gauges on each scrape, so every gunicorn worker
 answers the same figures. Label values are checked names or error codes, never numbers or text.
@@ -7,20 +7,14 @@ answers the same figures. Label values are checked names or error codes, never n
 from __future__ import annotations
 
 import hmac
-import logging
 import re
 
-import redis
 from flask import Blueprint, Response, current_app, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
-from rq import Worker
-from rq.registry import FailedJobRegistry, StartedJobRegistry
 
-from helpline.infra import queues
-from helpline.services import figures
+from helpline.services import line_health
 
-log = logging.getLogger(__name__)
 bp = Blueprint("metrics", __name__)
 
 # Counter name in Redis -> (metric, help). Totals since the service started.
@@ -58,27 +52,21 @@ def safe_label(value: str) -> str:
 
 
 class HelplineCollector:
-    """Reads the shared counters and the live state from Redis on each scrape."""
+    """Reads the shared counters and the live state on each scrape."""
 
-    def __init__(self, connection):
-        self._connection = connection
+    def __init__(self, helpline):
+        self._helpline = helpline
 
     def collect(self):
-        r = self._connection()
+        readings = line_health.metric_readings(self._helpline())
         up = GaugeMetricFamily("helpline_redis_up", "1 when Redis answered this scrape.")
-        try:
-            families = list(self._from_redis(r))
-        except redis.RedisError as exc:
-            log.warning("event=metrics.redis_error error=%s", type(exc).__name__)
-            up.add_metric([], 0)
-            yield up
-            return
-        up.add_metric([], 1)
+        up.add_metric([], 0 if readings is None else 1)
         yield up
-        yield from families
+        if readings is not None:
+            yield from self._families(readings)
 
-    def _from_redis(self, r: redis.Redis):
-        totals = figures.totals(r)
+    def _families(self, readings: line_health.MetricReadings):
+        totals = readings.totals
         for name, (metric, help_text) in NAMED_COUNTERS.items():
             family = CounterMetricFamily(metric, help_text)
             family.add_metric([], totals.get(name, 0))
@@ -102,7 +90,7 @@ class HelplineCollector:
             events.add_metric([key], value)
         yield events
 
-        callbacks = figures.callback_figures(r)
+        callbacks = readings.callbacks
         by_status = GaugeMetricFamily(
             "helpline_callbacks", "Callback requests of the last 30 days by status.", labels=["status"]
         )
@@ -127,19 +115,18 @@ class HelplineCollector:
         started = GaugeMetricFamily(
             "helpline_running_jobs", "Jobs running now in each RQ queue.", labels=["queue"]
         )
-        for name in queues.ALL_QUEUES:
-            queue = queues.queue(name, r)
-            depth.add_metric([name], queue.count)
-            failed.add_metric([name], len(FailedJobRegistry(name, connection=r)))
-            started.add_metric([name], len(StartedJobRegistry(name, connection=r)))
+        for queue in readings.queues:
+            depth.add_metric([queue.name], queue.waiting)
+            failed.add_metric([queue.name], queue.failed)
+            started.add_metric([queue.name], queue.running)
         yield depth
         yield failed
         yield started
         workers = GaugeMetricFamily("helpline_workers", "RQ workers alive.")
-        workers.add_metric([], Worker.count(connection=r))
+        workers.add_metric([], readings.workers)
         yield workers
         memory = GaugeMetricFamily("helpline_redis_used_memory_bytes", "Memory Redis uses.")
-        memory.add_metric([], int(r.info("memory").get("used_memory", 0)))
+        memory.add_metric([], readings.redis_used_memory)
         yield memory
 
 
@@ -155,6 +142,6 @@ def metrics():
 def init_app(app) -> None:
     """One registry per app (not the global one), so tests can build many apps."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(HelplineCollector(lambda: app.extensions["helpline"].store.r))
+    registry.register(HelplineCollector(lambda: app.extensions["helpline"]))
     app.extensions["metrics_registry"] = registry
     app.register_blueprint(bp)

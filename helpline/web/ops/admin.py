@@ -4,22 +4,21 @@ from __future__ import annotations
 
 import time
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from helpline.domain.content import LANGUAGES
 from helpline.domain.hours import DAYS, InvalidHours
 from helpline.domain.phones import callable_number
-from helpline.services import accounts
+from helpline.services import accounts, blocklist
 from helpline.services.overrides import InvalidTemplate, LiveSettings
-from helpline.store import Keys
-from helpline.web.ops import audit, bp, redis_conn, store
+from helpline.web.ops.blueprint import audit, bp, helpline, store
 
 MAX_FIELD = 2000  # any form field longer than this is not a real edit
 
 
 def live() -> LiveSettings:
-    return current_app.extensions["helpline"].live
+    return helpline().live
 
 
 def _field(name: str) -> str:
@@ -140,6 +139,10 @@ def _set_password_link(token: str) -> str:
     return url_for("auth.set_password", token=token, _external=True)
 
 
+def _issue_link(email: str) -> str:
+    return accounts.issue_set_password_token(store(), email, helpline().settings.set_password_link_seconds)
+
+
 @bp.get("/staff")
 def staff_page():
     people = accounts.all_accounts(store())
@@ -151,7 +154,7 @@ def staff_add():
     email, role, phone = _field("email").strip(), _field("role"), _field("phone").strip()
     try:
         account = accounts.add(store(), email, role, phone=phone or None)
-        token = accounts.issue_set_password_token(store(), account.email)
+        token = _issue_link(account.email)
     except accounts.AccountError as exc:
         flash(f"Not added: {exc}", "error")
         return redirect(url_for("ops.staff_page"))
@@ -179,7 +182,7 @@ def staff_action(email: str, action: str):
             accounts.set_role(s, email, _field("role"))
             message = f"{email} is now {_field('role')}."
         elif action == "reset":
-            token = accounts.issue_set_password_token(s, email)
+            token = _issue_link(email)
             message = f"One-time set-password link for {email}: {_set_password_link(token)}"
         elif action == "off-duty":
             accounts.set_duty(s, email, False)
@@ -199,9 +202,7 @@ def staff_action(email: str, action: str):
 
 def blocked_entries() -> list[tuple[str, str]]:
     """(phone id, reason): numbers are kept only as keyed hashes, so the list shows ids, not numbers."""
-    s = store()
-    raw = s.r.hgetall(Keys.blocklist)
-    return sorted((pid.decode(), s.vault.decrypt(reason)) for pid, reason in raw.items())
+    return blocklist.entries(store())
 
 
 @bp.get("/blocklist")
@@ -215,7 +216,7 @@ def blocklist_change():
     phone = callable_number(number) if number.strip() else None
     s = store()
     if action == "remove-id":
-        s.r.hdel(Keys.blocklist, _field("phone_id"))
+        blocklist.unblock_id(s, _field("phone_id"))
         audit("blocklist.removed")
         flash("Number removed from the blocklist.", "info")
         return redirect(url_for("ops.blocklist_page"))
@@ -226,11 +227,11 @@ def blocklist_change():
         if not reason:
             flash("Say why the number is blocked.", "error")
             return render_template("ops/blocklist.html", entries=blocked_entries()), 400
-        s.block(phone, reason)
+        blocklist.block(s, phone, reason)
         audit("blocklist.added")
         flash("Number blocked: texts from it get no reply.", "info")
     else:
-        s.unblock(phone)
+        blocklist.unblock(s, phone)
         audit("blocklist.removed")
         flash("Number removed from the blocklist.", "info")
     return redirect(url_for("ops.blocklist_page"))
@@ -243,7 +244,7 @@ def blocklist_change():
 def directory_page():
     from helpline.web.ops import directory as ops_directory
 
-    review = ops_directory.review(redis_conn(), store(), time.time())
+    review = ops_directory.review(store().r, store(), time.time())
     return render_template("ops/directory.html", review=review)
 
 
@@ -254,7 +255,7 @@ def directory_action(provider_id: str, action: str):
     if action not in ("hide", "unhide") or len(provider_id) > 100:
         abort(404)
     done = ops_directory.set_hidden(
-        redis_conn(), provider_id, action == "hide", _field("reason"), current_user.email
+        store().r, provider_id, action == "hide", _field("reason"), current_user.email
     )
     if not done:
         abort(404)

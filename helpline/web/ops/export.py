@@ -7,11 +7,10 @@ import datetime as dt
 import io
 import json
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 
 from helpline.services import callbacks
-from helpline.store import Keys
-from helpline.web.ops import audit, bp, store
+from helpline.web.ops.blueprint import audit, bp, helpline, store
 
 COLUMNS = (
     "id",
@@ -38,10 +37,7 @@ def export_rows(start: dt.date, end: dt.date, zone) -> list[dict]:
     since = dt.datetime.combine(start, dt.time.min, tzinfo=zone).timestamp()
     until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=zone).timestamp()
     rows = []
-    for raw_id in s.r.zrangebyscore(Keys.callbacks_all, since, f"({until}"):
-        request_ = callbacks.get(s, raw_id.decode())
-        if request_ is None:
-            continue  # expired with the retention period
+    for request_ in callbacks.created_between(s, since, until):  # those expired since are left out
         rows.append(
             {
                 "id": request_.id,
@@ -79,14 +75,14 @@ def _is_phone(text: str) -> bool:
 
 @bp.get("/export")
 def export_page():
-    zone = current_app.extensions["helpline"].hours.timezone
+    zone = helpline().hours.timezone
     today = dt.datetime.now(zone).date()
     return render_template("ops/export.html", start=today - dt.timedelta(days=30), end=today)
 
 
 @bp.post("/export")
 def export_csv():
-    zone = current_app.extensions["helpline"].hours.timezone
+    zone = helpline().hours.timezone
     try:
         start = dt.date.fromisoformat(request.form.get("start", "")[:10])
         end = dt.date.fromisoformat(request.form.get("end", "")[:10])

@@ -11,7 +11,7 @@ from flask import current_app, flash, render_template, request
 
 from helpline.devtools import cli, simulator
 from helpline.domain.phones import callable_number, is_fictional
-from helpline.web.ops import audit, bp, store
+from helpline.web.ops.blueprint import audit, bp, store
 
 DEFAULT_NUMBER = "+15551230001"
 MAX_TEXT = 1600

@@ -1,0 +1,52 @@
+"""The `ops` blueprint every /ops page joins, who may use it, and the operators' audit trail.
+
+Every /ops route is for signed-in operators only: anonymous people go to sign in, staff get 403.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import Blueprint, current_app
+from flask_login import current_user
+
+from helpline.services import audit as trail
+from helpline.services import line_health
+from helpline.web.auth import operator_required
+
+log = logging.getLogger(__name__)
+bp = Blueprint("ops", __name__, url_prefix="/ops")
+OPS_TRAIL = "ops"  # the audit trail of operators' actions (beside each callback request's own)
+
+
+def helpline():
+    """This process's parts (container)."""
+    return current_app.extensions["helpline"]
+
+
+def store():
+    return helpline().store
+
+
+@bp.before_request
+def _operators_only():
+    """The same check as `operator_required`, for every view of this blueprint at once."""
+    return operator_required(lambda: None)()
+
+
+@bp.context_processor
+def _ops_globals():
+    return {
+        "current_app_endpoints": set(current_app.view_functions),
+        "now": time.time(),
+        "ops_attention": lambda: line_health.needs_attention(line_health.read_health(helpline())),
+    }
+
+
+def audit(action: str, **detail) -> None:
+    """Who did what, when: into the shared audit trail and the log. No personal data in `detail`."""
+    text = " ".join(f"{k}={v}" for k, v in detail.items())
+    # Operators' own trail never closes like a request's: it keeps its latest entries only.
+    trail.record(store(), OPS_TRAIL, current_user.email, f"ops.{action}", text, keep=trail.RECENT_LIMIT)
+    log.info("event=ops.%s by=%s %s", action, current_user.email, text)

@@ -123,6 +123,7 @@ def build(settings: Settings) -> Helpline:
             national_helpline=settings.national_helpline,
             dedupe_seconds=settings.webhook_dedupe_seconds,
             rate_limit=settings.sms_rate_limit_per_minute,
+            queues=(queues := Queues(store.rq_connection)),
         ),
         calls=CallLine(
             store=store,
@@ -131,8 +132,9 @@ def build(settings: Settings) -> Helpline:
             national_helpline=settings.national_helpline,
             dedupe_seconds=settings.webhook_dedupe_seconds,
             helpline_number=settings.twilio_phone_number,
+            queues=queues,
         ),
-        queues=Queues(store.rq_connection),
+        queues=queues,
         login_limits=LoginLimits.from_settings(settings),
         passwords=Passwords(settings.password_hash_profile),
     )

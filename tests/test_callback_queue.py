@@ -1,83 +1,30 @@
-"""Queue rules: atomic claims, leases that lapse, outcomes, retry backoff, final text, follow-up."""
+"""The queue in Redis: atomic claims, leases that lapse, outcomes, retries, final text, follow-up.
 
-import datetime as dt
+The rules themselves (order, backoff, who may act) are tested pure in test_callback_rules.py.
+"""
+
 import threading
 import time
 
 import pytest
 
-from helpline.domain.hours import BusinessHours
 from helpline.infra import queues
 from helpline.infra.burst import drain
 from helpline.services import audit, callbacks
 from helpline.services.callbacks import ClaimRefused, NotHolder, Outcome
 from tests.conftest import TEXTER
 
-NY = dt.timezone(dt.timedelta(hours=-5))  # America/New_York in November (EST)
-WEEKDAYS_9_TO_5 = BusinessHours.from_dict(
-    {
-        "timezone": "America/New_York",
-        "weekly": {d: ["09:00-17:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
-        "holidays": ["2026-11-26"],  # Thanksgiving
-    }
-)
-
-
-def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
-    return dt.datetime(2026, 11, day, hour, minute, tzinfo=NY)  # 23 Nov 2026 is a Monday
-
-
-# -- pure: the retry backoff --------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "attempts, now, expected",
-    [
-        (1, at(23, 10), at(23, 12)),  # Mon 10:00 miss -> 2 h later, same day
-        (1, at(23, 16), at(24, 9)),  # Mon 16:00 -> 18:00 is closed -> Tue 9:00
-        (2, at(23, 12), at(24, 9)),  # second miss -> next business morning
-        (2, at(25, 10), at(27, 9)),  # Wed -> Thu is a holiday -> Fri 9:00
-        (2, at(27, 15), at(30, 9)),  # Fri -> Mon 9:00
-        (3, at(23, 10), None),  # three tries: stop
-    ],
-)
-def test_backoff_two_hours_then_next_business_morning_then_stop(attempts, now, expected):
-    assert callbacks.next_attempt_at(attempts, now, WEEKDAYS_9_TO_5) == expected
-
-
-@pytest.mark.parametrize(
-    "attempts, now, expected",
-    [
-        (1, at(23, 10), at(23, 10) + dt.timedelta(minutes=15)),  # a crisis is tried again soon
-        (2, at(23, 10), at(23, 10) + dt.timedelta(minutes=15)),  # not the next morning
-        (1, at(23, 16, 50), at(24, 9)),  # unless the line closes first
-        (3, at(23, 10), None),  # three tries: stop
-    ],
-)
-def test_a_crisis_request_is_tried_again_after_fifteen_minutes(attempts, now, expected):
-    assert callbacks.next_attempt_at(attempts, now, WEEKDAYS_9_TO_5, crisis=True) == expected
-
-
-@pytest.mark.parametrize(
-    "outcome, attempts, status, final_text",
-    [
-        (Outcome.REACHED, 1, "done", False),
-        (Outcome.REFERRED, 1, "done", False),
-        (Outcome.DECLINED, 2, "done", False),
-        (Outcome.WRONG_NUMBER, 1, "closed", False),
-        (Outcome.NO_ANSWER, 1, "waiting", False),
-        (Outcome.VOICEMAIL_LEFT, 2, "waiting", False),
-        (Outcome.NO_ANSWER, 3, "closed", True),
-        (Outcome.VOICEMAIL_LEFT, 3, "closed", True),
-    ],
-)
-def test_outcome_decides_what_happens_next(outcome, attempts, status, final_text):
-    decision = callbacks.decide_outcome(outcome, attempts, at(23, 10), WEEKDAYS_9_TO_5)
-    assert (decision.status, decision.final_text) == (status, final_text)
-    assert (decision.next_attempt_at is not None) == (status == "waiting")
-
-
 # -- Redis: claims ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def hl(app):
+    return app.extensions["helpline"]
+
+
+@pytest.fixture
+def lease(hl):
+    return hl.settings.callback_lease_seconds
 
 
 @pytest.fixture
@@ -87,7 +34,7 @@ def waiting_request(store, text):
     return request
 
 
-def test_two_simultaneous_claims_exactly_one_wins(store, text):
+def test_two_simultaneous_claims_exactly_one_wins(store, text, hl):
     for round_ in range(15):
         request, _ = callbacks.request_callback(
             store, f"+1555123{round_:04d}", lang="en", reason="callback", priority=False, channel="sms"
@@ -98,7 +45,7 @@ def test_two_simultaneous_claims_exactly_one_wins(store, text):
         def claim(who, request_id=request.id, barrier=barrier, results=results):
             barrier.wait()
             try:
-                callbacks.claim(store, request_id, who)
+                callbacks.claim(hl, request_id, who)
                 results[who] = "won"
             except ClaimRefused as exc:
                 results[who] = exc.holder
@@ -115,47 +62,45 @@ def test_two_simultaneous_claims_exactly_one_wins(store, text):
         assert callbacks.holder(callbacks.get(store, request.id)) == winners[0]
 
 
-def test_abandoned_claim_lapses_and_returns_to_the_queue(store, waiting_request):
+def test_abandoned_claim_lapses_and_returns_to_the_queue(store, waiting_request, hl, lease):
     t0 = time.time()
-    callbacks.claim(store, waiting_request.id, "ana@x.org", now=t0)
+    callbacks.claim(hl, waiting_request.id, "ana@x.org", now=t0)
     with pytest.raises(ClaimRefused):
-        callbacks.claim(store, waiting_request.id, "bo@x.org", now=t0 + 60)
-    later = t0 + callbacks.LEASE_SECONDS + 1
+        callbacks.claim(hl, waiting_request.id, "bo@x.org", now=t0 + 60)
+    later = t0 + lease + 1
     request = callbacks.get(store, waiting_request.id)
     assert callbacks.holder(request, later) is None
     assert callbacks.effective_status(request, later) == "waiting"
-    callbacks.claim(store, waiting_request.id, "bo@x.org", now=later)
-    assert not callbacks.renew_lease(store, waiting_request.id, "ana@x.org", now=later + 1)
+    callbacks.claim(hl, waiting_request.id, "bo@x.org", now=later)
+    assert not callbacks.renew_lease(hl, waiting_request.id, "ana@x.org", now=later + 1)
     with pytest.raises(NotHolder):
-        callbacks.record_outcome(
-            store, waiting_request.id, "ana@x.org", Outcome.REACHED, hours=WEEKDAYS_9_TO_5, now=later + 2
-        )
+        callbacks.record_outcome(hl, waiting_request.id, "ana@x.org", Outcome.REACHED, now=later + 2)
 
 
-def test_renewing_keeps_the_claim(store, waiting_request):
+def test_renewing_keeps_the_claim(store, waiting_request, hl, lease):
     t0 = time.time()
-    callbacks.claim(store, waiting_request.id, "ana@x.org", now=t0)
-    assert callbacks.renew_lease(store, waiting_request.id, "ana@x.org", now=t0 + 600)
+    callbacks.claim(hl, waiting_request.id, "ana@x.org", now=t0)
+    assert callbacks.renew_lease(hl, waiting_request.id, "ana@x.org", now=t0 + 600)
     request = callbacks.get(store, waiting_request.id)
-    assert callbacks.holder(request, t0 + 600 + callbacks.LEASE_SECONDS - 1) == "ana@x.org"
+    assert callbacks.holder(request, t0 + 600 + lease - 1) == "ana@x.org"
 
 
-def test_release_by_hand_returns_it_and_only_the_holder_can(store, waiting_request):
-    callbacks.claim(store, waiting_request.id, "ana@x.org")
+def test_release_by_hand_returns_it_and_only_the_holder_can(store, waiting_request, hl):
+    callbacks.claim(hl, waiting_request.id, "ana@x.org")
     with pytest.raises(NotHolder):
         callbacks.release(store, waiting_request.id, "bo@x.org")
     callbacks.release(store, waiting_request.id, "ana@x.org")
     assert callbacks.holder(callbacks.get(store, waiting_request.id)) is None
-    callbacks.claim(store, waiting_request.id, "bo@x.org")
+    callbacks.claim(hl, waiting_request.id, "bo@x.org")
     actions = [(e.who, e.action) for e in audit.trail(store, waiting_request.id)]
     assert actions == [("ana@x.org", "claim"), ("ana@x.org", "release"), ("bo@x.org", "claim")]
 
 
-def test_closed_requests_cannot_be_claimed(store, waiting_request, hours=WEEKDAYS_9_TO_5):
-    callbacks.claim(store, waiting_request.id, "ana@x.org")
-    callbacks.record_outcome(store, waiting_request.id, "ana@x.org", Outcome.REACHED, hours=hours)
+def test_closed_requests_cannot_be_claimed(hl, store, waiting_request):
+    callbacks.claim(hl, waiting_request.id, "ana@x.org")
+    callbacks.record_outcome(hl, waiting_request.id, "ana@x.org", Outcome.REACHED)
     with pytest.raises(ClaimRefused) as refused:
-        callbacks.claim(store, waiting_request.id, "bo@x.org")
+        callbacks.claim(hl, waiting_request.id, "bo@x.org")
     assert refused.value.reason == "closed"
     assert callbacks.waiting(store) == []
 
@@ -163,21 +108,20 @@ def test_closed_requests_cannot_be_claimed(store, waiting_request, hours=WEEKDAY
 # -- outcomes, retries, the final text ----------------------------------------------------------
 
 
-def miss_three_times(store, request_id, hours):
+def miss_three_times(hl, request_id):
     t = time.time()
     for n in range(3):
-        callbacks.claim(store, request_id, "ana@x.org", now=t)
+        callbacks.claim(hl, request_id, "ana@x.org", now=t)
         request, decision = callbacks.record_outcome(
-            store, request_id, "ana@x.org", Outcome.NO_ANSWER, hours=hours, note=f"try {n + 1}", now=t
+            hl, request_id, "ana@x.org", Outcome.NO_ANSWER, note=f"try {n + 1}", now=t
         )
         t = (request.next_attempt_at or t) + 1
     return request
 
 
-def test_three_missed_calls_close_with_one_final_text(app, store, waiting_request):
-    hours = app.extensions["helpline"].hours
+def test_three_missed_calls_close_with_one_final_text(app, hl, store, waiting_request):
     outbox_before = store.delivery.outbox_length()
-    request = miss_three_times(store, waiting_request.id, hours)
+    request = miss_three_times(hl, waiting_request.id)
     assert request.status == "closed" and request.attempts == 3
     assert [a["outcome"] for a in callbacks.attempts(store, request.id)] == ["no_answer"] * 3
     assert [n["text"] for n in callbacks.notes(store, request.id)] == ["try 1", "try 2", "try 3"]
@@ -187,20 +131,18 @@ def test_three_missed_calls_close_with_one_final_text(app, store, waiting_reques
     assert callbacks.open_request_for(store, request.phone_id) is None
 
 
-def test_no_final_text_to_an_opted_out_number(app, store, text, waiting_request):
+def test_no_final_text_to_an_opted_out_number(app, hl, store, text, waiting_request):
     text("STOP")
     outbox_before = store.delivery.outbox_length()
-    request = miss_three_times(store, waiting_request.id, app.extensions["helpline"].hours)
+    request = miss_three_times(hl, waiting_request.id)
     assert request.status == "closed"
     drain(app.extensions["helpline"].store.rq_connection)
     assert [m for m in store.delivery.outbox(outbox_before) if m["to"] == TEXTER] == []
 
 
-def test_missed_call_goes_back_on_the_queue_for_later(app, store, waiting_request):
-    callbacks.claim(store, waiting_request.id, "ana@x.org")
-    request, decision = callbacks.record_outcome(
-        store, waiting_request.id, "ana@x.org", Outcome.NO_ANSWER, hours=app.extensions["helpline"].hours
-    )
+def test_missed_call_goes_back_on_the_queue_for_later(hl, store, waiting_request):
+    callbacks.claim(hl, waiting_request.id, "ana@x.org")
+    request, decision = callbacks.record_outcome(hl, waiting_request.id, "ana@x.org", Outcome.NO_ANSWER)
     assert request.status == "waiting" and request.attempts == 1
     assert not callbacks.is_due(request) and callbacks.is_due(request, request.next_attempt_at)
     assert [r.id for r in callbacks.waiting(store)] == [request.id]
@@ -218,21 +160,15 @@ def test_notes_are_encrypted_at_rest(store, waiting_request):
 PROVIDER = {"id": "p1", "name": "Harbor Pain & Recovery"}
 
 
-def refer(app, store, request_id, follow_up=True):
-    callbacks.claim(store, request_id, "ana@x.org")
+def refer(hl, request_id, follow_up=True):
+    callbacks.claim(hl, request_id, "ana@x.org")
     return callbacks.record_outcome(
-        store,
-        request_id,
-        "ana@x.org",
-        Outcome.REFERRED,
-        hours=app.extensions["helpline"].hours,
-        provider=PROVIDER,
-        follow_up=follow_up,
+        hl, request_id, "ana@x.org", Outcome.REFERRED, provider=PROVIDER, follow_up=follow_up
     )
 
 
-def test_referral_with_consent_schedules_the_check_in_in_48_hours(app, store, waiting_request):
-    refer(app, store, waiting_request.id)
+def test_referral_with_consent_schedules_the_check_in_in_48_hours(app, store, waiting_request, hl):
+    refer(hl, waiting_request.id)
     registry = queues.queue(queues.HOUSEKEEPING, store.rq_connection).scheduled_job_registry
     (job_id,) = registry.get_job_ids()
     assert job_id == f"follow-up-{waiting_request.id}"
@@ -240,15 +176,15 @@ def test_referral_with_consent_schedules_the_check_in_in_48_hours(app, store, wa
     assert abs(when - (time.time() + 48 * 3600)) < 60
 
 
-def test_referral_without_consent_schedules_nothing(app, store, waiting_request):
-    refer(app, store, waiting_request.id, follow_up=False)
+def test_referral_without_consent_schedules_nothing(app, store, waiting_request, hl):
+    refer(hl, waiting_request.id, follow_up=False)
     assert queues.queue(queues.HOUSEKEEPING, store.rq_connection).scheduled_job_registry.get_job_ids() == []
 
 
-def test_check_in_no_reply_puts_a_linked_request_on_the_queue(app, store, waiting_request):
-    refer(app, store, waiting_request.id)
+def test_check_in_no_reply_puts_a_linked_request_on_the_queue(app, store, waiting_request, hl):
+    refer(hl, waiting_request.id)
     outbox_before = store.delivery.outbox_length()
-    assert callbacks.send_follow_up(store, waiting_request.id) == "sent"
+    assert callbacks.send_follow_up(hl, waiting_request.id) == "sent"
     drain(app.extensions["helpline"].store.rq_connection)
     (check_in,) = [m for m in store.delivery.outbox(outbox_before) if m["to"] == TEXTER]
     assert check_in["body"].startswith("Helpline: did you reach Harbor Pain & Recovery?")
@@ -259,10 +195,10 @@ def test_check_in_no_reply_puts_a_linked_request_on_the_queue(app, store, waitin
     assert callbacks.expire_follow_up(store, waiting_request.id) is None  # once only
 
 
-def test_check_in_is_not_sent_to_an_opted_out_number(app, store, text, waiting_request):
-    refer(app, store, waiting_request.id)
+def test_check_in_is_not_sent_to_an_opted_out_number(app, store, text, waiting_request, hl):
+    refer(hl, waiting_request.id)
     text("STOP")
-    assert callbacks.send_follow_up(store, waiting_request.id) == "opted_out"
+    assert callbacks.send_follow_up(hl, waiting_request.id) == "opted_out"
 
 
 @pytest.mark.parametrize("reply, reached", [("yes", True), ("Si", True), ("no", False), ("NO thanks", False)])
@@ -277,9 +213,9 @@ def test_check_in_answer_is_read_from_yes_or_no(reply, reached):
     assert decide(state, Inbound("oih"), Context(awaiting_follow_up=True)).intent == "oih"
 
 
-def test_texting_no_to_the_check_in_queues_a_linked_callback(app, store, text, waiting_request):
-    refer(app, store, waiting_request.id)
-    callbacks.send_follow_up(store, waiting_request.id)
+def test_texting_no_to_the_check_in_queues_a_linked_callback(app, store, text, waiting_request, hl):
+    refer(hl, waiting_request.id)
+    callbacks.send_follow_up(hl, waiting_request.id)
     assert text("No")[0].startswith("OK, we have asked our staff to call you back.")
     (new,) = callbacks.waiting(store)
     assert new.linked_to == waiting_request.id
@@ -287,45 +223,43 @@ def test_texting_no_to_the_check_in_queues_a_linked_callback(app, store, text, w
     assert callbacks.expire_follow_up(store, waiting_request.id) is None
 
 
-def test_texting_yes_to_the_check_in_closes_the_journey(app, store, text, waiting_request):
-    refer(app, store, waiting_request.id)
-    callbacks.send_follow_up(store, waiting_request.id)
+def test_texting_yes_to_the_check_in_closes_the_journey(app, store, text, waiting_request, hl):
+    refer(hl, waiting_request.id)
+    callbacks.send_follow_up(hl, waiting_request.id)
     assert text("yes")[0].startswith("Thank you for letting us know.")
     assert callbacks.waiting(store) == []
     assert callbacks.follow_up_state(store, waiting_request.id)["answer"] == "yes"
     assert callbacks.expire_follow_up(store, waiting_request.id) is None
 
 
-def test_lapsed_claims_are_written_back_as_waiting_with_an_audit_entry(store, waiting_request):
+def test_lapsed_claims_are_written_back_as_waiting_with_an_audit_entry(store, waiting_request, hl, lease):
     t0 = time.time()
-    callbacks.claim(store, waiting_request.id, "ana@x.org", now=t0)
+    callbacks.claim(hl, waiting_request.id, "ana@x.org", now=t0)
     assert callbacks.return_lapsed_claims(store, callbacks.waiting(store), now=t0 + 60) == 0
-    later = t0 + callbacks.LEASE_SECONDS + 1
+    later = t0 + lease + 1
     assert callbacks.return_lapsed_claims(store, callbacks.waiting(store), now=later) == 1
     request = callbacks.get(store, waiting_request.id)
     assert (request.status, request.claimed_by) == ("waiting", None)
     assert audit.trail(store, request.id)[-1].action == "lease lapsed"
 
 
-def test_outcome_survives_the_open_page_renewing_its_lease_at_the_same_time(app, store, waiting_request):
-    callbacks.claim(store, waiting_request.id, "ana@x.org")
+def test_outcome_survives_the_open_page_renewing_its_lease_at_the_same_time(app, store, waiting_request, hl):
+    callbacks.claim(hl, waiting_request.id, "ana@x.org")
     stop, renewals = threading.Event(), []
 
     def keep_renewing():
         while not stop.is_set():
-            renewals.append(callbacks.renew_lease(store, waiting_request.id, "ana@x.org"))
+            renewals.append(callbacks.renew_lease(hl, waiting_request.id, "ana@x.org"))
             stop.wait(0.002)  # as often as an eager page would, and not a moment after the test ends
 
     renewer = threading.Thread(target=keep_renewing)
     renewer.start()
     try:
         for _ in range(20):  # many outcomes race the renewals; none may fail or be lost
-            request, _ = callbacks.record_outcome(
-                store, waiting_request.id, "ana@x.org", Outcome.NO_ANSWER, hours=WEEKDAYS_9_TO_5
-            )
+            request, _ = callbacks.record_outcome(hl, waiting_request.id, "ana@x.org", Outcome.NO_ANSWER)
             if request.status == "closed":
                 break
-            callbacks.claim(store, waiting_request.id, "ana@x.org")
+            callbacks.claim(hl, waiting_request.id, "ana@x.org")
     finally:
         stop.set()
         renewer.join()

@@ -107,10 +107,9 @@ def test_bridge_asks_for_1_then_dials_with_the_helpline_caller_id(app, client, r
 
 
 def test_bridge_to_a_closed_request_says_so_and_hangs_up(app, client, store, request_id):
-    callbacks.claim(store, request_id, "ana@x.org")
-    callbacks.record_outcome(
-        store, request_id, "ana@x.org", "reached", hours=app.extensions["helpline"].hours
-    )
+    hl = app.extensions["helpline"]
+    callbacks.claim(hl, request_id, "ana@x.org")
+    callbacks.record_outcome(hl, request_id, "ana@x.org", "reached")
     twiml = bridge_post(app, client, f"/twilio/voice/staff-bridge/{request_id}/connect", {"Digits": "1"})
     assert "no longer open" in twiml.get_data(as_text=True) and "<Dial" not in twiml.get_data(as_text=True)
 

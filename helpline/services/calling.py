@@ -7,10 +7,10 @@ encrypted and keyed by CallSid, so any web process can answer any step of any ca
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import time
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 import yaml
 
@@ -19,8 +19,10 @@ from helpline.domain.content import LANGUAGES, Catalog
 from helpline.domain.hours import BusinessHours
 from helpline.domain.keywords import is_crisis, normalise
 from helpline.domain.phones import callable_number, mask_phone
+from helpline.infra import queues
+from helpline.infra.queues import Queues
 from helpline.services import callbacks
-from helpline.store import Keys, Store
+from helpline.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,8 @@ class CallLine:
     national_helpline: str
     dedupe_seconds: int
     helpline_number: str
+    queues: Queues
+    clock: Callable[[], float] = field(default=time.time)  # the moment a webhook is answered
 
 
 def load_voice_catalog(directory) -> Catalog:
@@ -52,22 +56,23 @@ def load_voice_catalog(directory) -> Catalog:
 # -- call state and retries ----------------------------------------------------------------------
 
 
-def load_call(store: Store, sid: str) -> ivr.CallState | None:
-    raw = store.r.get(Keys.call(sid))
-    return ivr.CallState.from_dict(json.loads(store.vault.decrypt(raw))) if raw else None
+def load_call(line: CallLine, sid: str) -> ivr.CallState | None:
+    return line.store.calls.load(sid)
 
 
-def save_call(store: Store, sid: str, state: ivr.CallState) -> None:
-    store.r.set(Keys.call(sid), store.vault.encrypt(json.dumps(state.to_dict())), ex=CALL_STATE_SECONDS)
+def save_call(line: CallLine, sid: str, state: ivr.CallState) -> None:
+    line.store.calls.save(sid, state, CALL_STATE_SECONDS)
 
 
 def remembered_answer(line: CallLine, sid: str, step: str) -> str | None:
-    """The TwiML already given for this CallSid and step, when this request is Twilio's retry."""
+    """The TwiML already given for this CallSid and step, when this request is Twilio's retry.
+
+    None on the first delivery; "" when the retry came before the first answer was written.
+    """
     if line.store.first_delivery("voice", f"{sid}:{step}", line.dedupe_seconds):
         return None
-    raw = line.store.r.get(Keys.call_answer(sid, step))
     log.info("event=call.duplicate sid=%s step=%s", sid, step)
-    return line.store.vault.decrypt(raw) if raw else ""
+    return line.store.calls.answer(sid, step) or ""
 
 
 def line_first(line: CallLine, sid: str, key: str) -> bool:
@@ -76,7 +81,7 @@ def line_first(line: CallLine, sid: str, key: str) -> bool:
 
 
 def remember_answer(line: CallLine, sid: str, step: str, twiml: str) -> None:
-    line.store.r.set(Keys.call_answer(sid, step), line.store.vault.encrypt(twiml), ex=line.dedupe_seconds)
+    line.store.calls.remember_answer(sid, step, twiml, line.dedupe_seconds)
 
 
 def forget_step(line: CallLine, sid: str, step: str) -> None:
@@ -112,6 +117,20 @@ def remember_language(line: CallLine, facts: ivr.CallFacts, lang: str) -> None:
     texter = line.store.load_state(phone_id)
     if texter is not None and texter.get("lang") != lang:
         line.store.save_state(phone_id, {**texter, "lang": lang})
+
+
+def step_answered(line: CallLine, facts: ivr.CallFacts, turn: ivr.Turn, now: float) -> None:
+    """After each answered step: the language chosen is kept, the menu choice counted and noted."""
+    if turn.intent in ("spanish", "english"):
+        remember_language(line, facts, turn.state.lang)
+    line.store.count(f"call.menu.{turn.intent}", now)
+    if turn.intent not in ("repeat", "unknown"):
+        note(line, facts, f"(phone) {turn.intent}")
+
+
+def dial_finished(line: CallLine, status: str, now: float) -> None:
+    """Staff phones rang for "talk to someone now": count how it ended (answered, busy, no-answer …)."""
+    line.store.count(f"call.talk.{status or 'unknown'}", now)
 
 
 def note(line: CallLine, facts: ivr.CallFacts, text: str) -> None:
@@ -207,11 +226,9 @@ def _find_providers(line: CallLine, state: ivr.CallState, zip_code: str, facts, 
 
 def _text_providers(line: CallLine, sid: str, state: ivr.CallState, facts: ivr.CallFacts) -> None:
     """The same search texted the way a texter gets it: the texting line's search job."""
-    from helpline.infra import queues
-
     if not facts.caller or not facts.can_text or not state.zip:
         return
-    queues.Queues(line.store.rq_connection).enqueue(
+    line.queues.enqueue(
         queues.SEARCH,
         "workers.jobs.search_providers",
         line.store.vault.encrypt(facts.caller).decode(),
@@ -244,9 +261,9 @@ def on_duty_phones(store: Store) -> list[str]:
 
 def staff_accepted(line: CallLine, call_sid: str) -> None:
     """A staff phone pressed 1 at the whisper: the caller's call is taken by a person."""
-    state = load_call(line.store, call_sid)
+    state = load_call(line, call_sid)
     if state is not None and not state.staff_accepted:
-        save_call(line.store, call_sid, replace(state, staff_accepted=True))
+        save_call(line, call_sid, replace(state, staff_accepted=True))
         line.store.count("call.talk.accepted")
         log.info("event=call.staff_accepted sid=%s", call_sid)
 
@@ -281,7 +298,7 @@ def voicemail_left(
 
 def recording_ready(line: CallLine, sid: str, recording_url: str, status: str, seconds: int) -> None:
     """Twilio's recording status callback: the final link and duration go on the request."""
-    state = load_call(line.store, sid)
+    state = load_call(line, sid)
     line.store.count(f"call.recording.{status or 'unknown'}")
     if seconds:
         line.store.count("call.recording.seconds", amount=seconds)
@@ -293,7 +310,7 @@ def recording_ready(line: CallLine, sid: str, recording_url: str, status: str, s
 
 def transcription_ready(line: CallLine, sid: str, text: str, now: float) -> bool:
     """The voicemail's transcript goes on the request; crisis words in it make it a priority."""
-    state = load_call(line.store, sid)
+    state = load_call(line, sid)
     if not state or not state.callback_id:
         return False
     request = callbacks.get(line.store, state.callback_id)

@@ -30,6 +30,7 @@ from helpline.domain.conversation import (
 from helpline.domain.hours import BusinessHours
 from helpline.domain.phones import callable_number, mask_phone
 from helpline.infra import queues
+from helpline.infra.queues import Queues
 from helpline.services import callbacks
 from helpline.store import Screening, Store
 
@@ -57,6 +58,7 @@ class Line:
     national_helpline: str
     dedupe_seconds: int
     rate_limit: int
+    queues: Queues
 
 
 def handle_text(line: Line, text: IncomingText, now: float | None = None) -> list[str]:
@@ -115,13 +117,14 @@ def _answer(
     if opted_out and decision.intent != "optout":
         replies = []  # never text an opted-out number, whatever the path
     rendered = [_render(line, state.lang, say) for say in replies]
-    pipe = store.r.pipeline(transaction=False)  # one round trip; each write stands on its own
-    store.count("sms.in", now, pipe=pipe)
-    store.save_state(phone_id, state.to_dict(), pipe=pipe)
     turns = [("in", body if body.strip() else "[picture]")] if body.strip() or text.num_media else []
-    store.append_turns(phone_id, turns + [("out", reply) for reply in rendered], pipe=pipe)
-    store.count(f"sms.intent.{decision.intent}", now, pipe=pipe)
-    pipe.execute()
+    store.record_exchange(
+        phone_id,
+        state.to_dict(),
+        turns + [("out", reply) for reply in rendered],
+        counters=["sms.in", f"sms.intent.{decision.intent}"],
+        now=now,
+    )
     log.info(
         "event=sms.answered from=%s intent=%s replies=%d", mask_phone(phone), decision.intent, len(rendered)
     )
@@ -161,7 +164,7 @@ def _carry_out(line: Line, action, decision: Decision, phone, phone_id: str, now
         store.count("search.requested", now)
         if phone is None:
             return [Say("no_search_yet", {"place": place.label})]
-        queues.Queues(store.rq_connection).enqueue(
+        line.queues.enqueue(
             queues.SEARCH,
             "workers.jobs.search_providers",
             store.vault.encrypt(phone).decode(),

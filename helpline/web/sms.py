@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, abort, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
 
 from helpline.services.texting import IncomingText, handle_text
 from helpline.web.twilio_signature import twilio_signed
+from helpline.web.twiml import twiml
 
 bp = Blueprint("sms", __name__, url_prefix="/twilio")
-
-
-def twiml(response) -> Response:
-    return Response(str(response), mimetype="text/xml")
 
 
 @bp.post("/sms")

@@ -14,7 +14,6 @@ from flask_login import current_user
 from helpline.domain import places, timefmt
 from helpline.services import accounts, audit, callbacks
 from helpline.services.callbacks import OUTCOME_LABELS, ClaimRefused, NotHolder, Outcome
-from helpline.store import Keys
 from helpline.web.auth import staff_required
 from helpline.web.ops import directory as ops_directory
 
@@ -34,12 +33,16 @@ REASON_LABELS = {
 }
 
 
+def _helpline():
+    return current_app.extensions["helpline"]
+
+
 def _store():
-    return current_app.extensions["helpline"].store
+    return _helpline().store
 
 
 def _zone():
-    return current_app.extensions["helpline"].hours.timezone
+    return _helpline().hours.timezone
 
 
 @bp.app_template_filter("age")
@@ -87,7 +90,7 @@ def _queue_context() -> dict:
     account = current_user.account
     return {
         "due": due,
-        "total_open": _store().r.zcard(Keys.callback_queue),  # the list shows the first 200
+        "total_open": callbacks.open_count(_store()),  # the list shows the first 200
         "later": later,
         "now": now,
         "holder": callbacks.holder,
@@ -129,7 +132,7 @@ def detail(callback_id: str):
         near=near,
         providers=_providers_near(near),
         my_phone=accounts.phone_of(store, current_user.account),
-        lease_seconds=callbacks.LEASE_SECONDS,
+        lease_seconds=callbacks.lease_seconds(_helpline()),
     )
 
 
@@ -158,14 +161,16 @@ def _back(callback_id: str):
 def claim(callback_id: str):
     _request_or_404(callback_id)
     try:
-        callbacks.claim(_store(), callback_id, current_user.email)
+        callbacks.claim(_helpline(), callback_id, current_user.email)
     except ClaimRefused as exc:
         if exc.reason == "held":
             flash(f"{exc.holder} has already claimed this request.", "error")
         else:
             flash("This request is no longer open.", "error")
         return _back(callback_id), 303
-    flash("You have claimed this request for 15 minutes; it stays yours while this page is open.", "info")
+    minutes = callbacks.lease_seconds(_helpline()) // 60
+    message = f"You have claimed this request for {minutes} minutes; it stays yours while this page is open."
+    flash(message, "info")
     return _back(callback_id)
 
 
@@ -185,8 +190,9 @@ def release(callback_id: str):
 @staff_required
 def renew(callback_id: str):
     """htmx keeps the claim alive while the page is open; tells the page when it has lapsed."""
-    held = callbacks.renew_lease(_store(), callback_id, current_user.email)
-    return render_template("staff/_lease.html", held=held, lease_until=time.time() + callbacks.LEASE_SECONDS)
+    held = callbacks.renew_lease(_helpline(), callback_id, current_user.email)
+    lease_until = time.time() + callbacks.lease_seconds(_helpline())
+    return render_template("staff/_lease.html", held=held, lease_until=lease_until)
 
 
 @bp.post("/callbacks/<callback_id>/call")
@@ -198,7 +204,7 @@ def call(callback_id: str):
         flash("Add your phone number (On duty panel on the queue page) to call from the helpline.", "error")
         return _back(callback_id)
     try:
-        callbacks.call_person(store, callback_id, current_user.email, staff_phone)
+        callbacks.call_person(_helpline(), callback_id, current_user.email, staff_phone)
     except NotHolder:
         flash("Claim the request before calling.", "error")
         return _back(callback_id)
@@ -228,11 +234,10 @@ def outcome(callback_id: str):
         return _back(callback_id), 303
     try:
         req, decision = callbacks.record_outcome(
-            store,
+            _helpline(),
             callback_id,
             current_user.email,
             chosen,
-            hours=current_app.extensions["helpline"].hours,
             note=(request.form.get("note") or "").strip() or None,
             provider=provider if chosen == Outcome.REFERRED else None,
             follow_up=request.form.get("follow_up") == "yes",

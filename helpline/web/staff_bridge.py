@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Blueprint, current_app, request, url_for
 from twilio.twiml.voice_response import VoiceResponse
 
 from helpline.domain.phones import mask_phone
-from helpline.services import audit, callbacks
+from helpline.services import callbacks
 from helpline.web.twilio_signature import twilio_signed
+from helpline.web.twiml import twiml
 
 log = logging.getLogger(__name__)
 
@@ -22,17 +23,13 @@ PROMPT = "Helpline callback. Press 1 to connect."
 TRIES = 2  # the prompt is said this many times before hanging up
 
 
-def _twiml(response: VoiceResponse) -> Response:
-    return Response(str(response), mimetype="text/xml")
+def _store():
+    return current_app.extensions["helpline"].store
 
 
 def _open_request(callback_id: str) -> callbacks.CallbackRequest | None:
-    found = (
-        callbacks.get(current_app.extensions["helpline"].store, callback_id)
-        if len(callback_id) < 40
-        else None
-    )
-    return found if found and found.status in callbacks.OPEN_STATUSES else None
+    found = callbacks.get(_store(), callback_id) if len(callback_id) < 40 else None
+    return found if found and found.is_open else None
 
 
 @bp.post("/<callback_id>")
@@ -43,14 +40,14 @@ def prompt(callback_id: str):
     if _open_request(callback_id) is None:
         response.say("This callback is no longer open. Goodbye.")
         response.hangup()
-        return _twiml(response)
+        return twiml(response)
     action = url_for("staff_calls.connect", callback_id=callback_id)
     for _ in range(TRIES):
         gather = response.gather(num_digits=1, action=action, method="POST", timeout=6)
         gather.say(PROMPT)
     response.say("No key pressed. Goodbye.")
     response.hangup()
-    return _twiml(response)
+    return twiml(response)
 
 
 @bp.post("/<callback_id>/connect")
@@ -60,17 +57,16 @@ def connect(callback_id: str):
     request_ = _open_request(callback_id)
     if request.form.get("Digits", "")[:1] != "1":
         response.redirect(url_for("staff_calls.prompt", callback_id=callback_id), method="POST")
-        return _twiml(response)
+        return twiml(response)
     if request_ is None:
         response.say("This callback is no longer open. Goodbye.")
         response.hangup()
-        return _twiml(response)
-    store = current_app.extensions["helpline"].store
-    phone = callbacks.phone_of(store, request_)
-    settings = current_app.config["SETTINGS"]
+        return twiml(response)
+    phone = callbacks.phone_of(_store(), request_)
+    helpline_number = current_app.extensions["helpline"].settings.twilio_phone_number
     response.say("Connecting.")
-    dial = response.dial(caller_id=settings.twilio_phone_number, timeout=30, answer_on_bridge=True)
+    dial = response.dial(caller_id=helpline_number, timeout=30, answer_on_bridge=True)
     dial.number(phone)
-    audit.record(store, callback_id, "staff phone", "connect", "bridged to the person")
+    callbacks.bridged(_store(), callback_id)
     log.info("event=callback.bridged id=%s to=%s", callback_id, mask_phone(phone))
-    return _twiml(response)
+    return twiml(response)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 
 from flask import Blueprint, Response, abort, current_app, request, url_for
 from twilio.twiml.voice_response import Dial, Gather, Number, Say, VoiceResponse
@@ -17,6 +16,7 @@ from helpline.domain import ivr, spoken
 from helpline.services import calling
 from helpline.services.calling import CallLine
 from helpline.web.twilio_signature import twilio_signed
+from helpline.web.twiml import twiml
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +34,6 @@ SPOKEN_PARAMS = {"zip": spoken.digits, "last4": spoken.digits, "number": spoken.
 
 def line() -> CallLine:
     return current_app.extensions["helpline"].calls
-
-
-def twiml(response: VoiceResponse) -> Response:
-    return Response(str(response), mimetype="text/xml")
 
 
 def _call_sid() -> str:
@@ -166,28 +162,24 @@ def _answer_step(step_key: str, decide) -> Response:
     calls = line()
     remembered = calling.remembered_answer(calls, sid, step_key)
     if remembered:
-        return Response(remembered, mimetype="text/xml")
+        return twiml(remembered)
     if remembered == "":
         return twiml(_come_back())  # Twilio's retry raced the first answer: ask again in a second
     facts = calling.facts_for(calls, request.form.get("From", "")[:64])
-    state = calling.load_call(calls.store, sid) or ivr.CallState(lang=_lang_arg())
-    now = time.time()
+    state = calling.load_call(calls, sid) or ivr.CallState(lang=_lang_arg())
+    now = calls.clock()
     try:
         turn = decide(state, facts, now)
         turn = calling.carry_out(calls, sid, turn, facts, now)
-        calling.save_call(calls.store, sid, turn.state)
+        calling.save_call(calls, sid, turn.state)
         xml = str(render(turn))
         calling.remember_answer(calls, sid, step_key, xml)
     except Exception:
         calling.forget_step(calls, sid, step_key)
         raise
-    if turn.intent in ("spanish", "english"):
-        calling.remember_language(calls, facts, turn.state.lang)
-    calls.store.count(f"call.menu.{turn.intent}", now)
-    if turn.intent not in ("repeat", "unknown"):
-        calling.note(calls, facts, f"(phone) {turn.intent}")
+    calling.step_answered(calls, facts, turn, now)
     log.info("event=call.step sid=%s step=%s intent=%s", sid, step_key, turn.intent)
-    return Response(xml, mimetype="text/xml")
+    return twiml(xml)
 
 
 def _come_back() -> VoiceResponse:
@@ -229,7 +221,7 @@ def dial_done():
     bridged = request.form.get("DialBridged", "").lower() == "true"
 
     def decide(state, facts, now):
-        line().store.count(f"call.talk.{re.sub(r'[^a-z-]', '', status) or 'unknown'}", now)
+        calling.dial_finished(line(), re.sub(r"[^a-z-]", "", status), now)
         return ivr.dial_finished(state, status, bridged)
 
     return _answer_step(f"dial-done:{_turn_number()}", decide)
@@ -301,7 +293,7 @@ def transcription():
     transcription_sid = request.form.get("TranscriptionSid", "")[:64]
     text = request.form.get("TranscriptionText", "")[:5000]
     if text and calling.line_first(line(), sid, f"transcription:{transcription_sid}"):
-        calling.transcription_ready(line(), sid, text, time.time())
+        calling.transcription_ready(line(), sid, text, line().clock())
     return twiml(VoiceResponse())
 
 

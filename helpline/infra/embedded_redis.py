@@ -194,5 +194,5 @@ def stop_embedded_server(var_dir: Path) -> bool:
     if not _alive(socket):
         return False
     with contextlib.suppress(redis.ConnectionError):  # the server hangs up as it exits
-        redis.Redis(unix_socket_path=str(socket)).shutdown()
+        redis.Redis(unix_socket_path=str(socket), retry=Retry(NoBackoff(), 0)).shutdown()
     return True

@@ -1,0 +1,144 @@
+"""The embedded Redis killed with SIGKILL under a running service: the next web request or worker
+command restarts it, every process reconnects by itself, and /healthz says it happened.
+
+Each test runs its own embedded server (no REDIS_URL), the way `make run` does."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import psutil
+import pytest
+import redis as redis_lib
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from config.settings import PROJECT_ROOT
+from helpline import create_app
+from helpline.devtools import cli
+from helpline.infra.embedded_redis import (
+    _embedded_paths,
+    embedded_restarts,
+    heal_embedded_server,
+    stop_embedded_server,
+)
+from tests.conftest import HELPLINE_NUMBER, TEXTER
+
+DEADLINE = 60.0  # a worker starting on a loaded 2-core machine can take a while
+
+
+def wait_for(condition, what: str, timeout: float = DEADLINE):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)  # polling interval
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def answers(var) -> bool:
+    """Is the embedded server up? Asked without the service's client, which would restart it."""
+    _, socket = _embedded_paths(var)
+    probe = redis_lib.Redis(unix_socket_path=str(socket), socket_timeout=1, retry=Retry(NoBackoff(), 0))
+    try:
+        return bool(probe.ping())
+    except redis_lib.RedisError:
+        return False
+
+
+def kill_redis(var) -> None:
+    """SIGKILL the embedded server, as the kernel's OOM killer or a crash would."""
+    data_dir, _ = _embedded_paths(var)
+    pid = int((data_dir / "redis.pid").read_text())
+    os.kill(pid, signal.SIGKILL)
+    wait_for(
+        lambda: not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE,
+        "Redis to die",
+    )
+    assert not answers(var)
+
+
+@pytest.fixture
+def own_settings(settings):
+    """The test settings without REDIS_URL: the embedded server under this test's var/."""
+    own = settings.with_overrides(redis_url=None)
+    yield own
+    stop_embedded_server(own.var_dir)
+
+
+@pytest.fixture
+def app(own_settings):
+    app = create_app(own_settings, flask={"TESTING": True})
+    with app.app_context():
+        yield app
+
+
+def test_texts_are_answered_again_right_after_redis_is_killed(own_settings, text, client):
+    text("hi")
+    (menu,) = text("ESPAÑOL")
+    assert "Responda una palabra" in menu
+    assert client.get("/healthz").get_json()["redis_restarts"] == 0
+
+    kill_redis(own_settings.var_dir)
+    (answer,) = text("oih")  # answered, not a 500, and the texter's language survived the crash
+    assert "hiperalgesia inducida por opioides" in answer
+
+    health = client.get("/healthz")
+    assert health.status_code == 200
+    body = health.get_json()
+    assert body["redis"] is True
+    assert body["redis_restarts"] == 1
+    assert body["redis_restarted_at"]
+
+
+def test_a_running_worker_restarts_redis_and_keeps_sending(own_settings, app, text, tmp_path):
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HELPLINE_VAR_DIR": str(own_settings.var_dir),
+        "HELPLINE_DATA_KEY": own_settings.data_key,
+        "SECRET_KEY": own_settings.secret_key,
+        "FINDTREATMENT_API_URL": own_settings.findtreatment_api_url,
+        "TWILIO_PHONE_NUMBER": HELPLINE_NUMBER,
+        "LOG_LEVEL": "WARNING",
+    }
+    with open(tmp_path / "worker.log", "wb") as log:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "workers"], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=log
+        )
+    try:
+        wait_for(lambda: app.test_client().get("/healthz").get_json()["workers"] == 1, "the worker to start")
+        kill_redis(own_settings.var_dir)
+        # Nothing in this test touches Redis now: the worker notices, restarts it and reconnects.
+        wait_for(lambda: answers(own_settings.var_dir), "the worker to restart Redis")
+        assert embedded_restarts(own_settings.var_dir).count == 1
+
+        replies = text("10001")  # a search: the worker texts what it found (nothing, here)
+        assert any(reply.startswith("Looking up") for reply in replies)
+        results = wait_for(lambda: cli.outbound_since(0, TEXTER), "the worker to text the results")
+        assert len(results) == 1
+        assert worker.poll() is None  # the same worker process throughout
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(psutil.Error):
+                for child in psutil.Process(worker.pid).children(recursive=True):
+                    child.kill()
+            worker.kill()
+            worker.wait(timeout=5)
+
+
+def test_a_redis_stopped_on_purpose_stays_stopped(own_settings, text):
+    text("hi")
+    assert stop_embedded_server(own_settings.var_dir)
+    wait_for(lambda: not answers(own_settings.var_dir), "Redis to stop")
+    assert heal_embedded_server(own_settings.var_dir) is False
+    assert not answers(own_settings.var_dir)
+    assert embedded_restarts(own_settings.var_dir).count == 0

@@ -34,6 +34,7 @@ class CallbackRequest:
     check_outcome: str | None = None
     claimed_by: str | None = None
     lease_until: float | None = None
+    claimed_at: float | None = None  # when the current holder took it (a renewal keeps it)
     next_attempt_at: float | None = None
     linked_to: str | None = None
     extra_enc: str = ""  # encrypted JSON: voicemail link, notes …

@@ -171,6 +171,22 @@ class Keys:
     def followup_for(phone_id: str) -> str:
         return f"{PREFIX}:followup-open:{phone_id}"  # the callback id whose check-in awaits YES/NO
 
+    # -- the staff workspace: what open pages poll, staff texts, alerts, busy staff lines --------
+    callbacks_version = f"{PREFIX}:callbacks:version"  # bumped by every change to a request record
+    staff_busy = f"{PREFIX}:staff:busy"  # zset phone id -> until when that staff phone is on a call
+
+    @staticmethod
+    def callback_texts(callback_id: str) -> str:
+        return f"{PREFIX}:callback-texts:{callback_id}"  # list of encrypted texts staff sent
+
+    @staticmethod
+    def staff_alerts(email: str) -> str:
+        return f"{PREFIX}:staff:alerts:{email}"  # hash: sound, notify ("1"/"0"): crisis alert choices
+
+    @staticmethod
+    def staff_call(call_sid: str) -> str:
+        return f"{PREFIX}:staff:call:{call_sid}"  # phone id of the staff phone on this call
+
     # -- operators: hours/template overrides, exports --------------------------------------
     stat_names = f"{PREFIX}:stat-names"  # set of every counter name store.count has written
     hours_override = f"{PREFIX}:ops:hours"  # JSON business hours edited by operators

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 
 import redis
 
-from helpline.domain.callback_rules import AuditEntry, CallbackRequest, OutcomeDecision
+from helpline.domain.callback_rules import PRIORITY_BOOST, AuditEntry, CallbackRequest, OutcomeDecision
 from helpline.store import Keys
 from helpline.store.audit import expire_trail, push_entry
 
@@ -29,8 +29,12 @@ if status == 'claimed' and raw[2] and raw[3] then
     return {'held', who}
   end
 end
+if not (status == 'claimed' and raw[2] and cjson.decode(raw[2]) == ARGV[1]) then
+  redis.call('HSET', KEYS[1], 'claimed_at', ARGV[2])
+end
 redis.call('HSET', KEYS[1], 'status', '"claimed"', 'claimed_by', cjson.encode(ARGV[1]),
   'lease_until', ARGV[3], 'updated', ARGV[2])
+redis.call('INCR', KEYS[2])
 return {'ok', ARGV[1]}
 """
 # Renew (ARGV[4] == '1') or release the caller's own claim; returns 0 when they do not hold it.
@@ -43,6 +47,7 @@ if ARGV[4] == '1' then
 else
   redis.call('HSET', KEYS[1], 'status', '"waiting"', 'claimed_by', 'null', 'lease_until', 'null',
     'updated', ARGV[2])
+  redis.call('INCR', KEYS[2])
 end
 return 1
 """
@@ -54,7 +59,20 @@ local lease = raw[2] and cjson.decode(raw[2])
 if lease and lease ~= cjson.null and lease > tonumber(ARGV[1]) then return 0 end
 redis.call('HSET', KEYS[1], 'status', '"waiting"', 'claimed_by', 'null', 'lease_until', 'null',
   'updated', ARGV[1])
+redis.call('INCR', KEYS[2])
 return 1
+"""
+# What open staff pages last saw: the version of the records, and the latest conversation entry of
+# each request asked about (ARGV: the callback and conversation key prefixes, then callback ids).
+_MARKS = """
+local parts = {redis.call('GET', KEYS[1]) or '0'}
+for i = 3, #ARGV do
+  local phone_id = redis.call('HGET', ARGV[1] .. ARGV[i], 'phone_id')
+  local tail = ''
+  if phone_id then tail = redis.call('LINDEX', ARGV[2] .. cjson.decode(phone_id), -1) or '' end
+  parts[#parts + 1] = ARGV[i] .. ':' .. string.sub(tail, -32)
+end
+return redis.sha1hex(table.concat(parts, '|'))
 """
 OUTCOME_TRIES = 5  # the open page renewing its lease at the same instant: read again, this many times
 
@@ -80,6 +98,7 @@ class Callbacks:
         self._claim = r.register_script(_CLAIM)
         self._own_claim = r.register_script(_OWN_CLAIM)
         self._lapse = r.register_script(_LAPSE)
+        self._marks = r.register_script(_MARKS)
 
     # -- the record and the queue ---------------------------------------------------------------
     def new_id(self) -> str:
@@ -107,6 +126,7 @@ class Callbacks:
         key = Keys.callback(request.id)
         pipe.hset(key, mapping={k: json.dumps(v) for k, v in asdict(request).items()})
         pipe.zadd(Keys.callbacks_all, {request.id: request.created})
+        pipe.incr(Keys.callbacks_version)
         if request.is_open:
             pipe.zadd(Keys.callback_queue, {request.id: request.rank()})
             pipe.persist(key)
@@ -126,9 +146,9 @@ class Callbacks:
         request = self.get(callback_id.decode())
         return request if request and request.is_open else None
 
-    def queued(self, limit: int = 200) -> list[CallbackRequest]:
-        """Open requests in queue order, in one round trip for the whole list."""
-        ids = self._r.zrange(Keys.callback_queue, 0, limit - 1)
+    def queued(self, limit: int | None = 200) -> list[CallbackRequest]:
+        """Open requests in queue order (all of them with no limit), in one round trip for the list."""
+        ids = self._r.zrange(Keys.callback_queue, 0, -1 if limit is None else limit - 1)
         pipe = self._r.pipeline(transaction=False)
         for callback_id in ids:
             pipe.hgetall(Keys.callback(callback_id.decode()))
@@ -136,6 +156,33 @@ class Callbacks:
 
     def open_count(self) -> int:
         return int(self._r.zcard(Keys.callback_queue))
+
+    # -- what open staff pages poll -------------------------------------------------------------
+    def version(self) -> int:
+        """Goes up with every change to any request record (created, claimed, released, closed ...)."""
+        return int(self._r.get(Keys.callbacks_version) or 0)
+
+    def marks(self, callback_ids: list[str]) -> str:
+        """A digest of the records' version and the latest conversation entry of each request given."""
+        args = [Keys.callback(""), Keys.conversation(""), *callback_ids]
+        return self._marks(keys=[Keys.callbacks_version], args=args).decode()
+
+    def crisis_ids(self) -> list[str]:
+        """Open crisis requests, oldest first (they rank before every other request)."""
+        bound = f"({PRIORITY_BOOST * -0.5}"
+        return [i.decode() for i in self._r.zrangebyscore(Keys.callback_queue, "-inf", bound)]
+
+    def last_exchanges(self, phone_ids: list[str]) -> dict[str, list[dict]]:
+        """The latest conversation entry (a text and its replies) of each number, in one round trip."""
+        pipe = self._r.pipeline(transaction=False)
+        for phone_id in phone_ids:
+            pipe.lindex(Keys.conversation(phone_id), -1)
+        found = {}
+        for phone_id, raw in zip(phone_ids, pipe.execute(), strict=True):
+            if raw:
+                entry = json.loads(self._vault.decrypt(raw))
+                found[phone_id] = entry if isinstance(entry, list) else [entry]
+        return found
 
     def created_between(self, since: float, until: float) -> list[str]:
         """Ids of the requests created from `since` up to (not including) `until`, oldest first."""
@@ -157,30 +204,35 @@ class Callbacks:
         if request is None:
             return None
         request.extra_enc = self._seal(json.dumps(self.extra_of(request) | fields))
-        self._r.hset(Keys.callback(request.id), "extra_enc", json.dumps(request.extra_enc))
+        pipe = self._r.pipeline()
+        pipe.hset(Keys.callback(request.id), "extra_enc", json.dumps(request.extra_enc))
+        pipe.incr(Keys.callbacks_version)
+        pipe.execute()
         return request
 
     # -- claims and leases ----------------------------------------------------------------------
     def claim(self, callback_id: str, who: str, now: float, lease_until: float) -> tuple[str, str]:
         """("ok", who), ("held", holder), ("closed", status) or ("missing", "")."""
         reason, detail = self._claim(
-            keys=[Keys.callback(callback_id)], args=[who, json.dumps(now), json.dumps(lease_until)]
+            keys=[Keys.callback(callback_id), Keys.callbacks_version],
+            args=[who, json.dumps(now), json.dumps(lease_until)],
         )
         return reason.decode(), detail.decode()
 
     def renew(self, callback_id: str, who: str, now: float, lease_until: float) -> bool:
         """False when `who` does not hold the request."""
         args = [who, json.dumps(now), json.dumps(lease_until), "1"]
-        return bool(self._own_claim(keys=[Keys.callback(callback_id)], args=args))
+        return bool(self._own_claim(keys=[Keys.callback(callback_id), Keys.callbacks_version], args=args))
 
     def release(self, callback_id: str, who: str, now: float) -> bool:
         """False when `who` does not hold the request."""
         args = [who, json.dumps(now), "null", "0"]
-        return bool(self._own_claim(keys=[Keys.callback(callback_id)], args=args))
+        return bool(self._own_claim(keys=[Keys.callback(callback_id), Keys.callbacks_version], args=args))
 
     def lapse(self, callback_id: str, now: float) -> bool:
         """Put a claim whose lease ran out back to waiting; False when it was renewed or is not claimed."""
-        return bool(self._lapse(keys=[Keys.callback(callback_id)], args=[json.dumps(now)]))
+        keys = [Keys.callback(callback_id), Keys.callbacks_version]
+        return bool(self._lapse(keys=keys, args=[json.dumps(now)]))
 
     # -- outcomes, attempts, notes --------------------------------------------------------------
     def write_outcome(

@@ -179,17 +179,15 @@ def test_a_hidden_caller_id_is_asked_for_a_number():
     assert keys(turn) == ["callback_no_caller_id", "number_ask"]
 
 
-def test_talk_now_rings_every_on_duty_phone_in_business_hours():
-    turn = ivr.talk_now(CallState(), True, ["+12025550111", "+12025550112"])
+@pytest.mark.parametrize("open_now", [True, False])
+def test_talk_now_rings_every_on_duty_phone_in_or_out_of_business_hours(open_now):
+    turn = ivr.talk_now(CallState(), open_now, ["+12025550111", "+12025550112"])
     assert turn.then == ivr.DialStaff(("+12025550111", "+12025550112"))
 
 
-@pytest.mark.parametrize(
-    ("open_now", "phones", "why"),
-    [(False, ["+12025550111"], "voicemail_closed"), (True, [], "voicemail_nobody")],
-)
-def test_talk_now_goes_to_voicemail_when_closed_or_nobody_is_on_duty(open_now, phones, why):
-    turn = ivr.talk_now(CallState(), open_now, phones)
+@pytest.mark.parametrize(("open_now", "why"), [(False, "voicemail_closed"), (True, "voicemail_nobody")])
+def test_talk_now_goes_to_voicemail_when_nobody_is_on_duty(open_now, why):
+    turn = ivr.talk_now(CallState(), open_now, [])
     assert keys(turn) == [why, "voicemail_instructions"]
     assert isinstance(turn.then, ivr.RecordVoicemail)
 

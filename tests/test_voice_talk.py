@@ -1,11 +1,15 @@
 """Option 4 by phone: ring every on-duty staff phone with a whisper; otherwise voicemail -> callback."""
 
+import datetime as dt
+from dataclasses import replace
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from helpline.devtools.simulate_call import call_params
 from helpline.services import accounts, callbacks
 from helpline.store import Keys
-from tests.conftest import HELPLINE_NUMBER, NEVER_OPEN_TODAY, every_stored_byte
+from tests.conftest import HELPLINE_NUMBER, every_stored_byte
 from tests.twiml_check import check_voice, spoken
 from tests.voice_fixtures import CALLER, STAFF_PHONES
 
@@ -101,20 +105,47 @@ def test_nobody_on_duty_goes_straight_to_voicemail(phone_call, store):
     assert call.dialed == [] and call.waiting.tag == "Record"
 
 
+OFFICE_HOURS = """
+timezone: America/New_York
+weekly: {mon: ["09:00-17:00"], tue: ["09:00-17:00"], wed: ["09:00-17:00"], thu: ["09:00-17:00"],
+         fri: ["09:00-17:00"]}
+holidays: []
+"""
+TUESDAY_1_30_AM = dt.datetime(2026, 11, 24, 1, 30, tzinfo=ZoneInfo("America/New_York")).timestamp()
+
+
 @pytest.fixture
-def closed_hours(hours_file):
-    hours_file.write_text(NEVER_OPEN_TODAY.replace('mon: ["09:00-17:00"]', 'mon: ["00:00-00:01"]'))
+def office_hours(hours_file):
+    hours_file.write_text(OFFICE_HOURS)
 
 
-def test_after_hours_goes_to_voicemail_even_with_staff_on_duty(
-    closed_hours, phone_call, staff_on_duty, store
+@pytest.fixture
+def half_past_one_at_night(office_hours, app):
+    """Office hours 9-5 on weekdays, and the line answers as if it were 01:30 on a Tuesday."""
+    helpline = app.extensions["helpline"]
+    helpline.calls = replace(helpline.calls, clock=lambda: TUESDAY_1_30_AM)
+
+
+def test_at_half_past_one_at_night_staff_on_duty_are_rung(half_past_one_at_night, phone_call, staff_on_duty):
+    call = phone_call(dial_outcome="completed")
+    call.start()
+    heard = said(call.press("4"))
+    assert "Please hold" in heard and "not available" not in heard
+    assert call.dialed == [list(STAFF_PHONES)]
+    assert "(staff press 1: connected)" in heard and call.ended
+
+
+def test_at_night_with_nobody_on_duty_the_caller_hears_so_and_is_called_back_in_the_morning(
+    half_past_one_at_night, phone_call, store
 ):
     call = phone_call()
     call.start()
     heard = said(call.press("4"))
-    assert "not available right now" in heard
+    assert "not available right now" in heard and "After the tone" in heard
     assert call.dialed == [] and call.waiting.tag == "Record"
-    assert "We are closed right now" in said(call.say("please call me"))
+    after = said(call.say("please call me"))
+    assert "We are closed right now" in after and "9 AM" in after
+    assert callbacks.waiting(store)[0].reason == "voicemail"
 
 
 @pytest.mark.parametrize("words", ["I want to kill myself", "creo que tomé una sobredosis"])

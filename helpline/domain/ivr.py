@@ -511,8 +511,9 @@ def callback_recorded(state: CallState, created: bool, when: Speak, *, voicemail
 
 
 def talk_now(state: CallState, open_now: bool, phones: list[str]) -> Turn:
-    """Ring every on-duty phone at once in business hours; otherwise straight to voicemail."""
-    if open_now and phones:
+    """Ring every on-duty phone at once, at any hour (duty, not office hours, decides who is rung);
+    with nobody on duty, straight to voicemail, which becomes a callback in business hours."""
+    if phones:
         return Turn(state, (Speak("connecting"),), then=DialStaff(tuple(phones)), intent="talk_ring")
     why = "voicemail_closed" if not open_now else "voicemail_nobody"
     return voicemail(state, why)

@@ -136,6 +136,18 @@ class Deliveries:
     def outbox_length(self) -> int:
         return int(self.r.llen(Keys.outbox))
 
+    def outbox_cursor(self) -> bytes | None:
+        """Where the outbox ends now; `outbox_after` gives what is added after it."""
+        return self.r.lindex(Keys.outbox, -1)
+
+    def outbox_after(self, cursor: bytes | None) -> list[dict]:
+        """Entries added after `cursor`, oldest first. The cursor is the entry itself (each one is
+        unique ciphertext), not a position: the list is trimmed to its newest entries as it grows."""
+        entries = self.r.lrange(Keys.outbox, 0, -1)
+        if cursor is not None and cursor in entries:
+            entries = entries[len(entries) - entries[::-1].index(cursor) :]
+        return [json.loads(self.vault.decrypt(m)) for m in entries]
+
     # -- Twilio's status callbacks ---------------------------------------------------------
     def record_status(
         self, sid: str, status: str, fields: dict, *, ttl: int, counters: Iterable[tuple[str, int]] = ()

@@ -71,3 +71,35 @@ class WorkerClaims:
         """Mark entries of RQ's started-job registry as long past, so RQ's clean-up retries them now."""
         if entries:
             self.r.zadd(registry_key, dict.fromkeys(entries, 0), xx=True)
+
+    # -- what is still to be done -----------------------------------------------------------
+    def in_flight(
+        self, *, queued: list[str], started: list[str], scheduled: list[str], until: float
+    ) -> dict[str, str | float]:
+        """Every job id queued, claimed, started, or scheduled to run by `until` -> "queued", "being
+        sent" or its scheduled time. One transaction: a job moving from one to the next is seen."""
+        owners = self.owners()
+        while True:
+            with self.r.pipeline(transaction=True) as pipe:
+                pipe.smembers(Keys.worker_claim_owners)
+                for key in queued:
+                    pipe.lrange(key, 0, -1)
+                for owner in owners:
+                    pipe.lrange(Keys.worker_claims(owner), 0, -1)
+                for key in started:
+                    pipe.zrange(key, 0, -1)  # entries are "<job id>:<execution id>"
+                for key in scheduled:
+                    pipe.zrangebyscore(key, 0, until, withscores=True)
+                now_owners, *replies = pipe.execute()
+            if {_text(raw) for raw in now_owners} <= owners:
+                break
+            owners = {_text(raw) for raw in now_owners}  # a worker started meanwhile: read its claims too
+        found: dict[str, str | float] = {}
+        lists = len(queued) + len(owners)
+        for reply in replies[:lists]:
+            found.update(dict.fromkeys((_text(raw) for raw in reply), "queued"))
+        for reply in replies[lists : lists + len(started)]:
+            found.update(dict.fromkeys((_text(raw).rsplit(":", 1)[0] for raw in reply), "being sent"))
+        for reply in replies[lists + len(started) :]:
+            found.update({_text(raw): float(at) for raw, at in reply})
+        return found

@@ -1,7 +1,7 @@
 """The test phone: text and call the line from the browser as a given number, the `flask simulate` way.
 
-Requests are built and signed exactly as Twilio's (helpline.devtools.simulator), posted to this app, and the
-page shows the replies, the conversation and the development outbox for that number.
+Requests are built and signed exactly as Twilio's (helpline.services.test_phone), posted into this app's
+own webhooks, and the page shows the replies, the conversation and the development outbox for that number.
 """
 
 from __future__ import annotations
@@ -9,9 +9,10 @@ from __future__ import annotations
 import phonenumbers
 from flask import current_app, flash, render_template, request
 
-from helpline.devtools import cli, simulator
 from helpline.domain.phones import callable_number, is_fictional
+from helpline.services import test_call, test_phone
 from helpline.web.ops.blueprint import audit, bp, store
+from helpline.web.twilio_signature import twilio_auth_token
 
 DEFAULT_NUMBER = "+15551230001"
 MAX_TEXT = 1600
@@ -25,6 +26,12 @@ def allowed_number(raw: str) -> str | None:
     if current_app.config["SETTINGS"].development or is_fictional(phonenumbers.parse(phone)):
         return phone
     return None
+
+
+def _line() -> test_phone.Line:
+    """This app's own webhooks, called in this process with the line's signature."""
+    settings = current_app.config["SETTINGS"]
+    return test_phone.into_app(current_app.wsgi_app, twilio_auth_token(settings), settings.public_base_url)
 
 
 def _page(number: str, **extra):
@@ -61,32 +68,21 @@ def phone_send():
     if request.form.get("action") == "call":
         return _call(number, request.form.get("digits", "")[:200])
     body = request.form.get("text", "")[:MAX_TEXT]
-    params = simulator.sms_params(number, body, settings.twilio_phone_number)
-    status, answer = cli.post_signed(None, "/twilio/sms", params)
-    if status != 200:
-        flash(f"The line answered {status}.", "error")
+    try:
+        replies = test_phone.send_text(_line(), number, body, settings.twilio_phone_number)
+    except test_phone.LineRefused as exc:
+        flash(f"The line answered {exc.status}.", "error")
         return _page(number), 502
     audit("phone.text")
-    return _page(number, sent=body, replies=simulator.twiml_messages(answer))
+    return _page(number, sent=body, replies=replies)
 
 
 def _call(number: str, digits: str):
-    try:
-        from helpline.devtools.simulate_call import CallFailed, PhoneCall, Press, Speak, walk
-    except ImportError:
-        flash("The voice line is not installed in this build.", "error")
-        return _page(number), 501
     settings = current_app.config["SETTINGS"]
-    inputs = []
-    for item in (part.strip() for part in digits.split(",")):
-        if item:
-            inputs.append(Press(item) if set(item) <= set("0123456789*#") else Speak(item))
-    call = PhoneCall(
-        lambda path, params: cli.post_signed(None, path, params), number, settings.twilio_phone_number
-    )
+    call = test_call.PhoneCall(_line().post, number, settings.twilio_phone_number)
     try:
-        walk(call, inputs)
-    except CallFailed as exc:
+        test_call.walk(call, test_call.parse_inputs(digits))
+    except test_call.CallFailed as exc:
         flash(f"The call failed: {exc}", "error")
         return _page(number, heard=call.heard), 502
     audit("phone.call")

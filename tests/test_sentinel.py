@@ -1,0 +1,111 @@
+"""Production Redis behind Sentinel (HELPLINE_REDIS_SENTINELS): the master is killed with SIGKILL,
+the sentinel promotes the replica, and the web app, a real worker process and its RQ scheduler all
+follow to the new master without being restarted."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import psutil
+import pytest
+from rq import Queue
+from rq.job import Job
+
+from config.settings import PROJECT_ROOT
+from helpline import create_app
+from helpline.devtools import cli
+from tests.conftest import HELPLINE_NUMBER, TEXTER
+from tests.redis_servers import binaries_missing, sentinel_setup
+
+pytestmark = pytest.mark.skipif(bool(binaries_missing()), reason=binaries_missing() or "")
+
+DEADLINE = 60.0
+
+
+def wait_for(condition, what: str, timeout: float = DEADLINE):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)  # polling interval
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def cluster():
+    with sentinel_setup() as setup:
+        yield setup
+
+
+@pytest.fixture
+def sentinel_settings(settings, cluster):
+    return settings.with_overrides(redis_url=None, redis_sentinels=cluster.sentinels)
+
+
+@pytest.fixture
+def app(sentinel_settings):
+    app = create_app(sentinel_settings, flask={"TESTING": True})
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def worker(sentinel_settings, tmp_path):
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HELPLINE_REDIS_SENTINELS": sentinel_settings.redis_sentinels,
+        "HELPLINE_VAR_DIR": str(sentinel_settings.var_dir),
+        "HELPLINE_DATA_KEY": sentinel_settings.data_key,
+        "SECRET_KEY": sentinel_settings.secret_key,
+        "FINDTREATMENT_API_URL": sentinel_settings.findtreatment_api_url,
+        "TWILIO_PHONE_NUMBER": HELPLINE_NUMBER,
+        "LOG_LEVEL": "WARNING",
+    }
+    with open(tmp_path / "worker.log", "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "workers"], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=log
+        )
+    yield process
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(psutil.Error):
+            for child in psutil.Process(process.pid).children(recursive=True):
+                child.kill()
+        process.kill()
+        process.wait(timeout=5)
+
+
+def test_web_worker_and_scheduler_follow_a_failover(cluster, app, client, text, worker):
+    wait_for(lambda: client.get("/healthz").get_json()["workers"] == 1, "the worker to start")
+    text("hi")
+    text("ESPAÑOL")
+    wait_for(cluster.replica_in_sync, "the replica to have the conversation")
+
+    cluster.kill(cluster.primary_port)
+    # Sent while the sentinel is still noticing: the store's client retries until the new master answers.
+    (answer,) = text("oih")
+    assert "hiperalgesia inducida por opioides" in answer  # the conversation survived, in Spanish
+    assert cluster.master_port() == cluster.replica_port
+
+    replies = text("10001")  # a search: the worker, now on the new master, texts what it found
+    assert any(reply.startswith("Buscando") for reply in replies)
+    wait_for(lambda: cli.outbound_since(0, TEXTER), "the worker to text the search results")
+
+    # A job due in a second: the worker's scheduler process moves it to the queue on the new master.
+    queue = Queue("housekeeping", connection=app.extensions["helpline"].store.rq_connection)
+    job = queue.enqueue_in(dt.timedelta(seconds=1), "os.getpid")
+    wait_for(lambda: Job.fetch(job.id, connection=queue.connection).is_finished, "the scheduled job to run")
+
+    health = client.get("/healthz")
+    assert health.status_code == 200
+    assert health.get_json()["workers"] == 1
+    assert worker.poll() is None  # the same worker process throughout

@@ -57,6 +57,12 @@ def zip_centroid(zip_code: str) -> Place | None:
     return _zip_index().get((zip_code or "").strip()[:5].zfill(5))
 
 
+def real_zip(text: str | None) -> str | None:
+    """The 5-digit ZIP when it names a place, else None: 00000 and 99999 look like ZIPs but are not."""
+    place = zip_centroid(text) if text and text.strip()[:5].isdigit() else None
+    return place.zip if place else None
+
+
 def city_centroid(city: str, state: str) -> Place | None:
     """The mean of the city's ZIP centres."""
     key = _city_key(city, state)

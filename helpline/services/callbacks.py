@@ -13,6 +13,7 @@ import time
 from typing import TYPE_CHECKING
 
 from helpline.domain import callback_rules as rules
+from helpline.domain import places
 from helpline.domain.callback_rules import (
     NOTE_LIMIT,
     OPEN_STATUSES,
@@ -100,7 +101,7 @@ def request_callback(
         created=now,
         priority="crisis" if priority else "normal",
         lang=lang,
-        zip=zip_code,
+        zip=places.real_zip(zip_code),  # a ZIP that names no place (00000) is not kept as theirs
         reason=reason,
         channel=channel,
         phone_id=phone_id,

@@ -466,4 +466,3 @@ def live_app_url(live_twilio_app):
     server = _ServerThread(live_twilio_app)
     yield server.url
     server.close()
-

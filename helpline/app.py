@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -55,4 +55,30 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     def http_error(exc: HTTPException):
         return jsonify(error=exc.name, detail=exc.description), exc.code
 
+    harden_responses(app, settings)
     return app
+
+
+# Scripts and styles only from our own files (templates carry no inline script or style), never framed.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
+)
+PRIVATE_PAGES = ("/staff", "/ops", "/login", "/logout", "/set-password")  # personal data: never cached
+
+
+def harden_responses(app: Flask, settings: Settings) -> None:
+    """Browser protections on every response; HSTS once the public origin is https."""
+    https = (settings.public_base_url or "").lower().startswith("https://")
+
+    @app.after_request
+    def security_headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        if https:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if any(request.path == page or request.path.startswith(page + "/") for page in PRIVATE_PAGES):
+            headers["Cache-Control"] = "no-store"
+        return response

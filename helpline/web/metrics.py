@@ -133,7 +133,8 @@ class HelplineCollector:
 @bp.get("/metrics")
 def metrics():
     token = current_app.config["SETTINGS"].metrics_token
-    if token and not hmac.compare_digest(request.headers.get("Authorization", ""), f"Bearer {token}"):
+    given = request.headers.get("Authorization", "").encode("utf-8", "replace")  # any bytes: 401, not 500
+    if token and not hmac.compare_digest(given, f"Bearer {token}".encode()):
         return Response("metrics need a bearer token\n", status=401, headers={"WWW-Authenticate": "Bearer"})
     registry = current_app.extensions["metrics_registry"]
     return Response(generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST})

@@ -16,3 +16,13 @@ accesslog = "-"
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
 # gunicorn's control socket lives in the home directory, shared by every checkout; we do not use it.
 control_socket_disable = True
+# `make run` asks for the master's pid, so `make stop` can stop the web before the worker and Redis.
+pidfile = os.environ.get("HELPLINE_WEB_PIDFILE") or None
+
+
+def post_worker_init(worker) -> None:
+    """Load the ZIP and city data before this process takes its first request (a texter's ZIP waits on
+    it otherwise); commands such as `flask simulate` never load it."""
+    from helpline.domain import places
+
+    places.warm()

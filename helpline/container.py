@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from config.settings import Settings, local_secret
-from helpline.domain import places
 from helpline.domain.content import Catalog
 from helpline.domain.hours import BusinessHours
 from helpline.infra import embedded_redis
@@ -107,7 +106,6 @@ def build(settings: Settings) -> Helpline:
         check_every=settings.overrides_refresh_seconds,
     )
     catalog, hours = LiveCatalog(live), LiveHours(live)
-    places.warm()
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)  # the SDK logs each request at INFO
     return Helpline(
         settings=settings,

@@ -12,6 +12,7 @@ import sys
 
 from helpline import create_app
 from helpline.container import Helpline
+from helpline.domain import places
 from helpline.infra import queues
 from workers.claiming import ClaimingWorker, recover_abandoned
 
@@ -37,6 +38,7 @@ def main(argv: list[str] | None = None) -> None:
         # Before our scheduler tries to take the locks.
         recover_abandoned(helpline.store, lock_seconds=helpline.settings.worker_maintenance_seconds)
         worker = make_worker(helpline)
+        places.warm()  # the ZIP and city data, loaded before the first search job waits on it
         worker.work(
             burst=burst,
             with_scheduler=not burst,

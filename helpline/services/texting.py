@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from rq import Retry
 
@@ -59,11 +60,12 @@ class Line:
     dedupe_seconds: int
     rate_limit: int
     queues: Queues
+    clock: Callable[[], float] = field(default=time.time)  # the moment a text is answered
 
 
 def handle_text(line: Line, text: IncomingText, now: float | None = None) -> list[str]:
     """The replies (0, 1 or 2 texts) to send back in TwiML for one incoming message."""
-    now = now or time.time()
+    now = now or line.clock()
     store = line.store
     phone = callable_number(text.sender)
     identity = phone or text.sender.strip() or "unknown"

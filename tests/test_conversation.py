@@ -46,7 +46,7 @@ def test_unknown_fields_in_stored_state_are_ignored():
 def test_crisis_resets_the_flow_and_asks_for_a_priority_callback():
     state = TexterState(welcomed=True, check_step=2, check_answers=(True,))
     decision = decide(state, Inbound("he won't wake up"), Context())
-    assert keys(decision) == ["crisis"]
+    assert keys(decision) == ["crisis_overdose"]
     assert decision.actions == (RequestCallback(True, "crisis"),)
     assert decision.state.check_step == 0
 
@@ -59,7 +59,7 @@ def test_stop_opts_out_with_one_confirmation():
 
 def test_opt_out_carrying_crisis_words_still_alerts_staff():
     decision = decide(WELCOMED, Inbound("stop I want to die", opt_out_type="STOP"), Context())
-    assert decision.actions == (SetOptOut(True), RequestCallback(True, "crisis"))
+    assert decision.actions == (SetOptOut(True), RequestCallback(True, "crisis", texts_off=True))
     assert keys(decision) == []  # Twilio sends its own opt-out confirmation
 
 
@@ -112,3 +112,62 @@ def test_a_city_may_be_followed_by_a_service_word(body, location, service):
 def test_a_sentence_ending_in_a_state_and_a_plain_word_is_not_a_place():
     decision = decide(TexterState(), Inbound(body="i need help in ny now"), Context())
     assert not any(isinstance(a, FindProviders) for a in decision.actions)
+
+
+def test_a_misspelt_crisis_in_the_self_check_leaves_it_for_the_crisis_reply():
+    state = TexterState(welcomed=True, check_step=1)
+    decision = decide(state, Inbound("cant breath"), Context())
+    assert keys(decision) == ["crisis_overdose"]
+    assert decision.actions == (RequestCallback(True, "crisis"),)
+    assert decision.state.check_step == 0
+
+
+def test_a_first_text_in_spanish_is_answered_in_spanish():
+    decision = decide(TexterState(), Inbound("quiero morir"), Context())
+    assert decision.state.lang == "es"
+    assert keys(decision) == ["crisis_suicide"]
+
+
+def test_a_later_text_in_english_switches_back():
+    state = TexterState(welcomed=True, lang="es")
+    assert decide(state, Inbound("what is the difference with tolerance"), Context()).state.lang == "en"
+    assert decide(state, Inbound("oih"), Context()).state.lang == "es"  # a menu word says nothing
+
+
+def test_an_alarming_text_while_a_crisis_is_open_alerts_staff_again():
+    state = TexterState(welcomed=True, crisis_kind="overdose")
+    decision = decide(state, Inbound("please hurry"), Context(has_open_callback=True, open_crisis=True))
+    assert keys(decision) == ["crisis_overdose"]
+    assert decision.actions == (RequestCallback(True, "crisis"),)
+    plain = decide(state, Inbound("ok"), Context(has_open_callback=True, open_crisis=True))
+    assert plain.intent != "crisis"
+
+
+def test_a_crisis_from_an_opted_out_number_is_not_answered_but_staff_call():
+    decision = decide(WELCOMED, Inbound("he is not breathing"), Context(opted_out=True))
+    assert decision.replies == ()
+    assert decision.actions == (RequestCallback(True, "crisis", texts_off=True),)
+
+
+@pytest.mark.parametrize("body", ["stop texting me", "STOP please", "no more texts", "no mas mensajes"])
+def test_opt_out_in_the_texters_own_words(body):
+    decision = decide(WELCOMED, Inbound(body), Context())
+    assert decision.actions == (SetOptOut(True),)
+    assert keys(decision) == ["optout_confirm"]
+
+
+@pytest.mark.parametrize("body", ["how do I stop methadone", "I want to quit oxy", "stop the pain"])
+def test_asking_about_stopping_a_drug_is_not_an_opt_out(body):
+    assert SetOptOut(True) not in decide(WELCOMED, Inbound(body), Context()).actions
+
+
+@pytest.mark.parametrize(
+    ("body", "location"), [("10001", "10001"), ("Austin, TX", "austin, tx"), ("02115 methadone", "02115")]
+)
+def test_a_place_sent_during_the_self_check_leaves_it_and_searches(body, location):
+    decision = decide(
+        TexterState(welcomed=True, check_step=2, check_answers=(True,)), Inbound(body), Context()
+    )
+    assert [type(a) for a in decision.actions] == [FindProviders]
+    assert decision.actions[0].location == location
+    assert decision.state.check_step == 0

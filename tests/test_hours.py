@@ -36,14 +36,16 @@ def test_next_opening_skips_holidays_and_closed_days():
     monday_evening = dt.datetime(2026, 11, 30, 18, 0, tzinfo=NY)
     assert HOURS.next_opening(monday_evening) == dt.datetime(2026, 12, 5, 10, 0, tzinfo=NY)
     assert HOURS.describe_moment(HOURS.next_opening(monday_evening), "en") == "Sat 10am"
-    assert HOURS.describe_moment(HOURS.next_opening(monday_evening), "es") == "sab 10:00"
+    assert HOURS.describe_moment(HOURS.next_opening(monday_evening), "es") == "el sabado a las 10:00"
 
 
 def test_next_opening_today_or_tomorrow_is_said_that_way():
     monday_early = dt.datetime(2026, 11, 30, 7, 0, tzinfo=NY)
     assert HOURS.describe_moment(HOURS.next_opening(monday_early), "en", monday_early) == "today 9am"
     friday_night = dt.datetime(2026, 12, 4, 23, 30, tzinfo=NY)
-    assert HOURS.describe_moment(HOURS.next_opening(friday_night), "es", friday_night) == "mañana 10:00"
+    assert HOURS.describe_moment(HOURS.next_opening(friday_night), "es", friday_night) == "mañana a las 10:00"
+    sunday_night = dt.datetime(2026, 12, 6, 23, 0, tzinfo=NY)
+    assert HOURS.describe_moment(HOURS.next_opening(sunday_night), "es", sunday_night) == "mañana a las 9:00"
 
 
 def test_describe_groups_days_in_both_languages():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from helpline.domain import crisis, language, opt_out
 from helpline.domain import keywords as kw
 
 INFORMATIONAL = {"oih", "signs", "tolerance", "treat"}
@@ -25,6 +26,7 @@ class TexterState:
     location: str | None = None  # what they sent: "10001" or "austin, tx"
     search_filter: str | None = None
     search_page: int = 0
+    crisis_kind: str | None = None  # overdose | suicide | both: the guidance their last crisis needed
 
     @classmethod
     def from_dict(cls, data: dict | None) -> TexterState:
@@ -52,6 +54,7 @@ class Context:
     opted_out: bool = False
     has_open_callback: bool = False
     awaiting_follow_up: bool = False  # we asked "Did you reach <provider>?" and wait for YES/NO
+    open_crisis: bool = False  # this number has a crisis request staff have not closed yet
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ class Say:
 class RequestCallback:
     priority: bool
     reason: str
+    texts_off: bool = False  # the number opted out: staff call it, nobody texts it
 
 
 @dataclass(frozen=True)
@@ -106,28 +110,39 @@ def _informational(state: TexterState, key: str) -> tuple[TexterState, Say]:
     return replace(state, disclaimed=True), Say(key, {"_disclaimer": True})
 
 
+def crisis_reply(kind: str | None) -> str:
+    """The crisis text whose first line fits what was said: overdose -> 911, suicide -> 988."""
+    return f"crisis_{kind}" if kind in ("overdose", "suicide") else "crisis"
+
+
 def decide(state: TexterState, inbound: Inbound, ctx: Context) -> Decision:
     text = kw.normalise(inbound.body)
     whole = " ".join(kw.words(text))
     opt_type = (inbound.opt_out_type or "").upper()
+    signal = crisis.detect(inbound.body)
+    # Answer in the language they write in, from the first text on ("quiero morir" gets Spanish).
+    lang = language.guess(inbound.body) or (signal.lang if signal else None)
+    if lang:
+        state = replace(state, lang=lang)
+    if signal:
+        state = replace(state, crisis_kind=signal.kind)
 
-    # 1. Opt-out and opt-in are the carrier's rules: they come first and are exact.
-    if opt_type == "STOP" or whole in kw.OPT_OUT_WORDS:
-        replies = () if opt_type == "STOP" else (Say("optout_confirm"),)  # Twilio confirms itself
-        if ctx.opted_out:
-            replies = ()
-        crisis = kw.is_crisis(text)
-        actions = (SetOptOut(True),) + ((RequestCallback(True, "crisis"),) if crisis else ())
+    # 1. Opt-out comes first: Twilio's OptOutType, the carrier words, or a clear request in their words.
+    if opt_type == "STOP" or opt_out.is_opt_out(inbound.body):
+        replies = () if opt_type == "STOP" or ctx.opted_out else (Say("optout_confirm"),)  # Twilio confirms
+        actions = (SetOptOut(True),) + ((RequestCallback(True, "crisis", texts_off=True),) if signal else ())
         return Decision(replace(state, check_step=0), replies, actions, "optout")
-    if ctx.opted_out and (opt_type == "START" or whole in kw.OPT_IN_WORDS):
+    if ctx.opted_out and (opt_type == "START" or opt_out.is_opt_in(inbound.body)):
         replies = () if opt_type == "START" else (Say("optin_confirm"),)
         return Decision(replace(state, welcomed=True), replies, (SetOptOut(False),), "optin")
 
     # 2. Crisis wins over everything else, at any step of any flow; even opted out, staff call.
-    if kw.is_crisis(text):
-        replies = () if ctx.opted_out else (Say("crisis"),)
+    # While a crisis request is open, a later alarming text ("please hurry") alerts staff again.
+    if signal or (ctx.open_crisis and crisis.alarming(inbound.body)):
+        replies = () if ctx.opted_out else (Say(crisis_reply(state.crisis_kind)),)
         new = replace(state, welcomed=True, check_step=0)
-        return Decision(new, replies, (RequestCallback(True, "crisis"),), "crisis")
+        action = RequestCallback(True, "crisis", texts_off=ctx.opted_out)
+        return Decision(new, replies, (action,), "crisis")
 
     if ctx.opted_out:
         return Decision(state, (), (), "opted_out")  # nothing is sent until START
@@ -136,8 +151,6 @@ def decide(state: TexterState, inbound: Inbound, ctx: Context) -> Decision:
         return Decision(replace(state, welcomed=True), (Say("help"),), (), "help")
 
     first_contact = not state.welcomed
-    if first_contact and set(kw.words(text)) & kw.SPANISH_GREETINGS:
-        state = replace(state, lang="es")
     decision = _menu_decision(replace(state, welcomed=True), text, whole, inbound, ctx)
     if first_contact and decision.intent not in ("menu", "spanish", "english"):
         # Any first message gets the welcome; a real question is answered right after it.
@@ -153,22 +166,17 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
     if ctx.awaiting_follow_up and (answer := kw.yes_no(text)) is not None:
         reply = Say("follow_up_thanks" if answer else "follow_up_callback")
         return Decision(replace(state, check_step=0), (reply,), (AnswerFollowUp(answer),), "follow_up")
-    # The self-check waits for YES/NO; menu words still work as a way out.
+    # The self-check waits for YES/NO; menu words, a ZIP or a "city, ST" still work as a way out.
     if state.check_step:
         answer = kw.yes_no(text)
         if answer is not None:
             return _check_answer(state, answer)
-        if not _explicit_intent(whole):
+        if not _explicit_intent(whole) and not _place(text):
             return Decision(state, (Say("check_yes_no"),), (), "check")
         state = replace(state, check_step=0)
 
-    if match := kw.ZIP_RE.match(text):
-        return _find(state, match.group(1), match.group(2))
-    place_text, service_word = _split_service_word(text)
-    match = kw.CITY_STATE_RE.match(place_text)
-    # "please call me" is a request, not a town in Maine: any exact keyword in the text wins.
-    if match and match.group(2) in kw.US_STATES and not _keyword_in(" ".join(kw.words(place_text))):
-        return _find(state, f"{match.group(1).strip()}, {match.group(2)}", service_word)
+    if place := _place(text):
+        return _find(state, *place)
 
     intent = _explicit_intent(whole)
     if intent in INFORMATIONAL:
@@ -194,6 +202,18 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
     if intent == "menu":
         return Decision(state, (Say("menu"),), (), "menu")
     return Decision(state, (Say("menu"),), (), "unknown")
+
+
+def _place(text: str) -> tuple[str, str | None] | None:
+    """(location, service word) for a ZIP code or a "city, ST", each maybe followed by a service word."""
+    if match := kw.ZIP_RE.match(text):
+        return match.group(1), match.group(2)
+    place_text, service_word = _split_service_word(text)
+    match = kw.CITY_STATE_RE.match(place_text)
+    # "please call me" is a request, not a town in Maine: any exact keyword in the text wins.
+    if match and match.group(2) in kw.US_STATES and not _keyword_in(" ".join(kw.words(place_text))):
+        return f"{match.group(1).strip()}, {match.group(2)}", service_word
+    return None
 
 
 def _keyword_in(whole: str) -> bool:

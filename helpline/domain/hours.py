@@ -15,6 +15,16 @@ DAY_NAMES = {
     "es": ("lun", "mar", "mie", "jue", "vie", "sab", "dom"),
 }
 RELATIVE_DAYS = {"en": ("today", "tomorrow"), "es": ("hoy", "mañana")}
+# Spanish says the whole day with its article ("el lunes"); no accents, so texts stay GSM-7.
+SPANISH_WEEKDAYS = (
+    "el lunes",
+    "el martes",
+    "el miercoles",
+    "el jueves",
+    "el viernes",
+    "el sabado",
+    "el domingo",
+)
 ZONE_NAMES = {"en": "{abbr}", "es": "hora {abbr}"}
 
 
@@ -123,15 +133,17 @@ class BusinessHours:
         return ", ".join(parts) + " " + ZONE_NAMES.get(lang, "{abbr}").format(abbr=abbr)
 
     def describe_moment(self, moment: dt.datetime, lang: str, now: dt.datetime | None = None) -> str:
-        """`today 9am`, `tomorrow 9am` or `Mon 9am` (`hoy 9:00`, `lun 9:00`) in the helpline's timezone."""
+        """`today 9am`, `tomorrow 9am` or `Mon 9am`; in Spanish `hoy a las 9:00`, `el lunes a la 1:00`."""
         local = self.local(moment)
         days_ahead = (local.date() - self.local(now).date()).days if now else None
+        if lang == "es":
+            day = (
+                RELATIVE_DAYS["es"][days_ahead] if days_ahead in (0, 1) else SPANISH_WEEKDAYS[local.weekday()]
+            )
+            article = "a la" if local.hour == 1 else "a las"  # "a la 1:00", "a las 13:00"
+            return f"{day} {article} {_clock(local.time(), lang)}"
         relative = RELATIVE_DAYS.get(lang, RELATIVE_DAYS["en"])
-        day = (
-            relative[days_ahead]
-            if days_ahead in (0, 1)
-            else DAY_NAMES.get(lang, DAY_NAMES["en"])[local.weekday()]
-        )
+        day = relative[days_ahead] if days_ahead in (0, 1) else DAY_NAMES["en"][local.weekday()]
         return f"{day} {_clock(local.time(), lang)}"
 
 

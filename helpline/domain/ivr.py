@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field, replace
 
+from helpline.domain import crisis as crisis_words
 from helpline.domain import keywords as kw
 from helpline.domain.phones import callable_number
 
@@ -263,7 +264,7 @@ def spoken_choice(speech: str) -> str | None:
     text = kw.normalise(speech)
     if not text:
         return None
-    if kw.is_crisis(text):
+    if crisis_words.is_crisis(speech):
         return "crisis"
     padded = f" {' '.join(kw.words(text))} "
     for choice, phrases in SPOKEN_CHOICES:
@@ -315,7 +316,7 @@ def callback_number(digits: str) -> str | None:
 def answer(state: CallState, step: str, heard: Heard, facts: CallFacts) -> Turn:
     """The next turn after the caller answered (or did not answer) the question `step` asked."""
     state = replace(state, turn=state.turn + 1)
-    if heard.speech and kw.is_crisis(kw.normalise(heard.speech)):
+    if heard.speech and crisis_words.is_crisis(heard.speech):
         return crisis(state, facts)
     handler = _STEP_HANDLERS.get(step, _menu)
     return handler(state, heard, facts)

@@ -1,6 +1,7 @@
-"""Understanding what a texter typed: normalising, keywords with typo tolerance, crisis words.
+"""Understanding what a texter typed: normalising, menu keywords with typo tolerance, places.
 
-Pure functions; the conversation module decides what to do with the result.
+Pure functions; the conversation module decides what to do with the result. Crisis and opt-out
+words have their own lexicons (domain/crisis.py, domain/opt_out.py).
 """
 
 from __future__ import annotations
@@ -8,9 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Carrier-standard words (whole message only, never fuzzy: a wrong guess here is costly).
-OPT_OUT_WORDS = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "parar"}
-OPT_IN_WORDS = {"start", "yes", "unstop"}
+# Carrier help words (whole message only). Opt-out and opt-in words are in config/opt_out.yaml.
 HELP_WORDS = {"help", "info", "ayuda"}
 
 # Menu intents and the words (both languages) that ask for them; numbers follow the menu.
@@ -27,52 +26,9 @@ MENU_WORDS = {
     "english": {"english", "ingles", "inglés"},
 }
 MENU_NUMBERS = {"1": "oih", "2": "signs", "3": "tolerance", "4": "treat", "5": "check", "6": "call"}
-SPANISH_GREETINGS = {"hola", "buenas", "buenos", "ayuda", "informacion", "español", "espanol"}
 
 YES_WORDS = {"yes", "y", "yeah", "yep", "yup", "si", "sí", "s", "claro", "ok"}
 NO_WORDS = {"no", "n", "nope", "nah", "not"}
-
-# Crisis phrases, matched on word boundaries in the normalised text (accents removed).
-CRISIS_PHRASES = (
-    "overdose",
-    "overdosed",
-    "overdosing",
-    "od",
-    "oded",
-    "od'd",
-    "not breathing",
-    "cant breathe",
-    "can't breathe",
-    "cannot breathe",
-    "stopped breathing",
-    "wont wake up",
-    "won't wake up",
-    "unresponsive",
-    "suicide",
-    "suicidal",
-    "kill myself",
-    "killing myself",
-    "want to die",
-    "wanna die",
-    "end my life",
-    "end it all",
-    "hurt myself",
-    "sobredosis",
-    "suicidio",
-    "suicida",
-    "suicidarme",
-    "matarme",
-    "quiero morir",
-    "me quiero morir",
-    "no respira",
-    "no puede respirar",
-    "no puedo respirar",
-    "quitarme la vida",
-    "no despierta",
-)
-_CRISIS_RE = re.compile(
-    r"(?<![\w'])(" + "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in CRISIS_PHRASES) + r")(?![\w'])"
-)
 
 ZIP_RE = re.compile(r"^\s*(\d{5})(?:-\d{4})?(?:\s+([a-z]+))?\s*$")
 CITY_STATE_RE = re.compile(r"^\s*([a-z][a-z .'-]{1,40}?)\s*,?\s+([a-z]{2})\s*$")
@@ -97,10 +53,6 @@ def normalise(text: str) -> str:
 
 def words(text: str) -> list[str]:
     return re.findall(r"[a-zñ0-9']+", text)
-
-
-def is_crisis(normalised: str) -> bool:
-    return bool(_CRISIS_RE.search(normalised))
 
 
 def _distance(a: str, b: str, limit: int) -> int:

@@ -17,7 +17,7 @@ import yaml
 from helpline.domain import ivr, spoken
 from helpline.domain.content import LANGUAGES, Catalog
 from helpline.domain.hours import BusinessHours
-from helpline.domain.keywords import is_crisis, normalise
+from helpline.domain.crisis import is_crisis
 from helpline.domain.phones import callable_number, mask_phone
 from helpline.infra import queues
 from helpline.infra.queues import Queues
@@ -317,7 +317,7 @@ def transcription_ready(line: CallLine, sid: str, text: str, now: float) -> bool
     if request is None:
         return False
     callbacks.add_extra(line.store, request.id, voicemail_transcript=text)
-    if not is_crisis(normalise(text)):
+    if not is_crisis(text):
         return False
     phone = callbacks.phone_of(line.store, request)
     callbacks.request_callback(

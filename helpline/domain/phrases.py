@@ -1,0 +1,315 @@
+"""Phrase lexicons over texted words: SMS spellings undone, typo-tolerant words, ordered phrases with gaps.
+
+The crisis and opt-out lexicons in config/ are written in this small language, so clinical staff
+can read and extend them without reading code:
+
+    took ... too|to|2 many|much     words in order; `a|b` either word; `...` up to three words between
+    overdos*                        any word starting so (overdose, overdosed, overdosing)
+    <person> is not breathing       `<name>` any word of the lexicon's set `name`
+    took <5-999> pills              `<low-high>` a number in that range
+
+Words of five letters or more also match with one typo (two from ten letters), and a stretched word
+("pleeease") matches its plain form. Pure: the lexicon is handed in as data.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz.distance import OSA
+
+from helpline.domain import keywords as kw
+
+GAP = 3  # words a `...` may skip
+FUZZY_FROM = 5  # shorter words must be spelt right: "od", "die", "blue" have too many neighbours
+FUZZY_TWO_FROM = 10
+
+# How people text, undone before matching. Lexicons add their own (e.g. "kms").
+SMS_SPELLINGS = {
+    "cant": "can not",
+    "cannot": "can not",
+    "cnt": "can not",
+    "wont": "will not",
+    "dont": "do not",
+    "doesnt": "does not",
+    "didnt": "did not",
+    "isnt": "is not",
+    "aint": "is not",
+    "arent": "are not",
+    "wasnt": "was not",
+    "werent": "were not",
+    "couldnt": "could not",
+    "wouldnt": "would not",
+    "shouldnt": "should not",
+    "havent": "have not",
+    "hasnt": "has not",
+    "im": "i am",
+    "ive": "i have",
+    "id": "i would",
+    "ill": "i will",
+    "hes": "he is",
+    "shes": "she is",
+    "theyre": "they are",
+    "youre": "you are",
+    "whats": "what is",
+    "thats": "that is",
+    "u": "you",
+    "ur": "your",
+    "r": "are",
+    "pls": "please",
+    "plz": "please",
+    "plss": "please",
+    "wanna": "want to",
+    "gonna": "going to",
+    "gotta": "got to",
+    "tryna": "trying to",
+    "rn": "right now",
+    "b4": "before",
+    "cuz": "because",
+    "bc": "because",
+    "n": "and",
+    "q": "que",
+    "k": "que",
+    "xq": "porque",
+    "pq": "porque",
+    "porq": "porque",
+    "x": "por",
+    "d": "de",
+    "kiero": "quiero",
+    "kieren": "quieren",
+    "toy": "estoy",
+    "tmb": "tambien",
+    "xfa": "por favor",
+    "porfa": "por favor",
+    "pa": "para",
+}
+# Two words people split or join: "my self", "over dose", "wake up".
+SMS_JOINS = {
+    ("my", "self"): "myself",
+    ("him", "self"): "himself",
+    ("her", "self"): "herself",
+    ("them", "self"): "themself",
+    ("over", "dose"): "overdose",
+    ("over", "dosed"): "overdosed",
+    ("over", "dosing"): "overdosing",
+    ("sobre", "dosis"): "sobredosis",
+    ("any", "more"): "anymore",
+}
+
+# Written before apostrophes go: "OD'd" is an overdose, "odd" is not.
+_OD_FORMS = [
+    (re.compile(r"\bo\.d\.?(?=\W|$)"), "od"),
+    (re.compile(r"\bod(?:'e?d|ed)\b"), "overdosed"),
+    (re.compile(r"\bod'?ing\b"), "overdosing"),
+]
+_NON_WORD = re.compile(r"[^a-zñ0-9]+")
+_NUMBER_OR_LETTERS = re.compile(r"\d+|[a-zñ]+")
+_STRETCH = re.compile(r"(.)\1{2,}")
+
+
+@lru_cache(maxsize=4096)
+def sms_words(text: str) -> tuple[str, ...]:
+    """Lower case words of a text with accents, emoji, punctuation and SMS spellings undone."""
+    text = kw.normalise(text)
+    for pattern, replacement in _OD_FORMS:
+        text = pattern.sub(replacement, text)
+    text = text.replace("'", "")
+    out: list[str] = []
+    for token in _NON_WORD.split(text):
+        if not token:
+            continue
+        expanded = SMS_SPELLINGS.get(token)
+        if expanded is None:  # "30mg" is 30 mg; "b4" was a spelling
+            expanded = " ".join(_NUMBER_OR_LETTERS.findall(token))
+        for word in expanded.split():
+            if out and (out[-1], word) in SMS_JOINS:
+                out[-1] = SMS_JOINS[(out[-1], word)]
+            else:
+                out.append(word)
+    return tuple(out)
+
+
+def _squeezed(word: str) -> str:
+    return _STRETCH.sub(r"\1", word)
+
+
+@dataclass(frozen=True)
+class Match:
+    phrase: str
+    start: int
+    end: int  # exclusive
+    tag: str | None = None  # what the lexicon filed the phrase under
+
+
+class LexiconError(ValueError):
+    """A lexicon phrase or set that cannot be read."""
+
+
+@dataclass(frozen=True)
+class _Phrase:
+    text: str
+    slots: tuple[frozenset[int], ...]
+    gaps: tuple[int, ...]  # words that may come before each slot (0 for the first)
+    tag: str | None
+
+
+class PhraseSet:
+    """Compiled phrases; `find` returns every phrase found in a text's words."""
+
+    def __init__(
+        self,
+        phrases: Iterable[tuple[str, str | None]],
+        sets: dict[str, list[str]] | None = None,
+        exact_only: Iterable[str] = (),
+        never_typos: Iterable[str] = (),
+    ):
+        self._atoms: dict[str, int] = {}
+        self._sets = {name: [str(a) for a in atoms] for name, atoms in (sets or {}).items()}
+        self._exact_only = frozenset(kw.normalise(word) for word in exact_only)
+        self._never_typos = frozenset(kw.normalise(word) for word in never_typos)
+        self._phrases = [self._compile(text, tag) for text, tag in phrases]
+        self._by_first: dict[int, list[_Phrase]] = {}
+        for phrase in self._phrases:
+            for atom in phrase.slots[0]:
+                self._by_first.setdefault(atom, []).append(phrase)
+        self._words: dict[str, int] = {}
+        self._stems: list[tuple[str, int]] = []
+        self._ranges: list[tuple[int, int, int]] = []
+        for atom, atom_id in self._atoms.items():
+            if atom.startswith("#"):
+                low, _, high = atom[1:].partition("-")
+                self._ranges.append((int(low), int(high), atom_id))
+            elif atom.endswith("*"):
+                self._stems.append((atom[:-1], atom_id))
+            else:
+                self._words[atom] = atom_id
+        self._squeezed: dict[str, set[int]] = {}
+        for word, atom_id in self._words.items():
+            self._squeezed.setdefault(_squeezed(word), set()).add(atom_id)
+        self._cache: dict[str, frozenset[int]] = {}
+
+    def __len__(self) -> int:
+        return len(self._phrases)
+
+    # -- compiling ----------------------------------------------------------------------------
+    def _compile(self, text: str, tag: str | None) -> _Phrase:
+        slots: list[frozenset[int]] = []
+        gaps: list[int] = []
+        gap = 0
+        for part in kw.normalise(str(text)).split():
+            if part == "...":
+                if not slots:
+                    raise LexiconError(f"{text!r}: a phrase cannot start with '...'")
+                gap = GAP
+                continue
+            slots.append(frozenset(self._atom_ids(part, text)))
+            gaps.append(gap)
+            gap = 0
+        if not slots or gap:
+            raise LexiconError(f"{text!r}: no words, or ends with '...'")
+        return _Phrase(str(text), tuple(slots), tuple(gaps), tag)
+
+    def _atom_ids(self, part: str, text: str, seen: tuple[str, ...] = ()) -> set[int]:
+        ids: set[int] = set()
+        for atom in part.split("|"):
+            if number_range := re.fullmatch(r"<(\d+)-(\d+)>", atom):
+                ids.add(self._atoms.setdefault("#{}-{}".format(*number_range.groups()), len(self._atoms)))
+                continue
+            if atom.startswith("<") and atom.endswith(">"):
+                name = atom[1:-1]
+                if name not in self._sets or name in seen:
+                    raise LexiconError(f"{text!r}: unknown set <{name}>")
+                for member in self._sets[name]:
+                    ids |= self._atom_ids(kw.normalise(member), text, seen + (name,))
+                continue
+            if not re.fullmatch(r"[a-zñ0-9]+\*?", atom):
+                raise LexiconError(f"{text!r}: {atom!r} is not a word, stem*, <set> or <low-high>")
+            ids.add(self._atoms.setdefault(atom, len(self._atoms)))
+        return ids
+
+    # -- matching -----------------------------------------------------------------------------
+    def atoms_of(self, token: str) -> frozenset[int]:
+        """Every word, stem, set member and range a texted word counts as."""
+        cached = self._cache.get(token)
+        if cached is not None:
+            return cached
+        found: set[int] = set()
+        if token in self._words:
+            found.add(self._words[token])
+        if token.isdigit():
+            value = int(token)
+            found.update(atom_id for low, high, atom_id in self._ranges if low <= value <= high)
+        else:
+            found.update(self._fuzzy(token))
+            squeezed = _squeezed(token)
+            if squeezed != token:  # "pleeease", "helllp", "suiciiide"
+                found.update(self._squeezed.get(squeezed, ()))
+                found.update(self._fuzzy(squeezed))
+        if len(self._cache) > 20_000:  # bounded: texts are endless, the lexicon's words are not
+            self._cache.clear()
+        result = self._cache[token] = frozenset(found)
+        return result
+
+    def _fuzzy(self, token: str) -> set[int]:
+        found = set()
+        typo = token not in self._never_typos
+        for stem, atom_id in self._stems:
+            if token.startswith(stem) or (typo and self._typo_of_stem(token, stem)):
+                found.add(atom_id)
+        if len(token) < FUZZY_FROM or not typo:
+            return found
+        for word, atom_id in self._words.items():
+            if len(word) < FUZZY_FROM or word in self._exact_only:
+                continue
+            limit = 2 if len(word) >= FUZZY_TWO_FROM else 1
+            if (
+                abs(len(word) - len(token)) <= limit
+                and OSA.distance(token, word, score_cutoff=limit) <= limit
+            ):
+                found.add(atom_id)
+        return found
+
+    def _typo_of_stem(self, token: str, stem: str) -> bool:
+        """`suicde` for `suicid*`: the token's start is one typo away from the stem."""
+        if len(stem) < FUZZY_FROM or stem in self._exact_only or len(token) < len(stem) - 1:
+            return False
+        return any(OSA.distance(token[:k], stem, score_cutoff=1) <= 1 for k in _around(len(stem)))
+
+    def find(self, words: tuple[str, ...]) -> list[Match]:
+        """Every phrase found, each once (its first place), in the order of the lexicon."""
+        atoms = [self.atoms_of(word) for word in words]
+        found: dict[str, Match] = {}
+        for start, token_atoms in enumerate(atoms):
+            for atom in token_atoms:
+                for phrase in self._by_first.get(atom, ()):
+                    if phrase.text in found:
+                        continue
+                    end = _match_from(phrase, atoms, 1, start + 1)
+                    if end is not None:
+                        found[phrase.text] = Match(phrase.text, start, end, phrase.tag)
+        return list(found.values())
+
+
+def _around(length: int) -> range:
+    return range(max(1, length - 1), length + 2)
+
+
+def _match_from(phrase: _Phrase, atoms: list[frozenset[int]], slot: int, position: int) -> int | None:
+    """The end of the phrase when slots from `slot` on match at or after `position`, else None."""
+    if slot == len(phrase.slots):
+        return position
+    wanted = phrase.slots[slot]
+    for at in range(position, min(len(atoms), position + phrase.gaps[slot] + 1)):
+        if not wanted.isdisjoint(atoms[at]):
+            end = _match_from(phrase, atoms, slot + 1, at + 1)
+            if end is not None:
+                return end
+    return None
+
+
+def covered(match: Match, by: Iterable[Match]) -> bool:
+    """True when another match spans this one entirely (an ordinary phrase around crisis words)."""
+    return any(other.start <= match.start and match.end <= other.end for other in by)

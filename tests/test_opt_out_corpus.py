@@ -1,0 +1,53 @@
+"""Opt-out in people's words: the labelled corpus is read right both ways, and START undoes it."""
+
+import pytest
+
+from helpline.domain import language, opt_out
+from tests.corpus import OPT_OUT_MESSAGES, read_labelled
+
+ROWS = read_labelled(OPT_OUT_MESSAGES)
+
+
+def test_every_request_to_stop_the_texts_opts_out():
+    missed = [
+        f"line {r.line}: {r.text}" for r in ROWS if r.label == "opt_out" and not opt_out.is_opt_out(r.text)
+    ]
+    assert missed == []
+
+
+def test_nobody_is_opted_out_for_asking_about_stopping_a_drug():
+    wrong = [f"line {r.line}: {r.text}" for r in ROWS if r.label == "keep" and opt_out.is_opt_out(r.text)]
+    assert wrong == []
+
+
+def test_the_corpus_covers_both_languages_both_ways():
+    for lang in ("en", "es"):
+        for label in ("opt_out", "keep"):
+            assert sum(r.lang == lang and r.label == label for r in ROWS) >= 20
+
+
+@pytest.mark.parametrize("text", ["START", "start please", "Yes", "unstop"])
+def test_opt_in_words(text):
+    assert opt_out.is_opt_in(text)
+
+
+@pytest.mark.parametrize("text", ["cancer", "and", "end it", "start the taper?"])
+def test_near_misses_of_carrier_words_are_not_taken_for_them(text):
+    assert not opt_out.is_opt_out(text) and not opt_out.is_opt_in(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("quiero morir", "es"),
+        ("sobredosis", "es"),
+        ("hola", "es"),
+        ("my husband took too many pills", "en"),
+        ("oih", None),
+        ("10001", None),
+        ("ok", None),
+        ("el paso, tx", None),
+    ],
+)
+def test_the_language_of_a_text_comes_from_its_words(text, lang):
+    assert language.guess(text) == lang

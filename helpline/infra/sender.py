@@ -89,18 +89,25 @@ def _job_id(kind: str, idempotency_key: str) -> str:
     return f"{kind}-h{hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]}"
 
 
-def queue_text(helpline: Helpline, phone: str, body: str, idempotency_key: str) -> None:
-    """Hand a text to the workers. Only ciphertext goes into the job's arguments."""
+def queue_text(
+    helpline: Helpline, phone: str, body: str, idempotency_key: str, send_at: datetime | None = None
+) -> None:
+    """Hand a text to the workers (at `send_at` when given: quiet hours). Only ciphertext goes into the job.
+
+    A held text is checked when it goes, like any other: a STOP sent meanwhile still stops it.
+    """
     vault = helpline.store.vault
-    helpline.queues.enqueue(
-        queues.URGENT,
+    args = (
         "workers.jobs.send_text",
         vault.encrypt(phone).decode(),
         vault.encrypt(body).decode(),
         idempotency_key,
-        job_id=_job_id("text", idempotency_key),
-        **_job_options(helpline.settings),
     )
+    options = {"job_id": _job_id("text", idempotency_key), **_job_options(helpline.settings)}
+    if send_at is not None and send_at.timestamp() > time.time():
+        helpline.queues[queues.URGENT].enqueue_at(send_at, *args, **options)
+        return
+    helpline.queues.enqueue(queues.URGENT, *args, **options)
 
 
 def queue_call(

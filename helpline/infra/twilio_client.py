@@ -98,3 +98,38 @@ def public_url(settings: Settings, path: str) -> str:
 
 def status_callback_url(settings: Settings) -> str:
     return public_url(settings, "/twilio/status")
+
+
+def fetch_recording(client: Client | None, url: str, timeout: float = 10.0) -> tuple[bytes, str] | None:
+    """A call recording's audio (mp3) with the account's credentials; None when it cannot be had.
+
+    Only Twilio's own recording links are fetched (the link came in a signed webhook, but a page
+    must never make this process fetch just any address).
+    """
+    if client is None or not _RECORDING_URL.match(url or ""):
+        return None
+    http = client.http_client
+    target = url if url.endswith((".mp3", ".wav")) else url + ".mp3"
+    if isinstance(http, PooledHttpClient) and http.base_url:
+        target = _TWILIO_ORIGIN.sub(http.base_url, target)
+    credentials = base64.b64encode(f"{client.username}:{client.password}".encode()).decode()
+    pool = http.pool if isinstance(http, PooledHttpClient) else urllib3.PoolManager(ca_certs=certifi.where())
+    try:
+        raw = pool.request(
+            "GET",
+            target,
+            headers={"Authorization": "Basic " + credentials},
+            timeout=urllib3.Timeout(total=timeout),
+            redirect=True,
+            retries=False,
+        )
+    except urllib3.exceptions.HTTPError:
+        return None
+    if raw.status != 200:
+        return None
+    return raw.data, raw.headers.get("Content-Type", "audio/mpeg")
+
+
+_RECORDING_URL = re.compile(
+    r"^https://api\.twilio\.com/2010-04-01/Accounts/AC\w+/Recordings/RE\w+(\.mp3|\.wav)?$"
+)

@@ -290,6 +290,13 @@ class Store:
         self.counters = Counters(r, vault, retention_seconds)
         self.health = ServerHealth(r, vault, retention_seconds)
         self.overrides = Overrides(r, vault, retention_seconds)
+        from helpline.store.staff_alerts import StaffAlerts
+        from helpline.store.staff_lines import StaffLines
+        from helpline.store.staff_texts import StaffTexts
+
+        self.staff_alerts = StaffAlerts(r, vault, retention_seconds)
+        self.staff_lines = StaffLines(r, vault, retention_seconds)
+        self.staff_texts = StaffTexts(r, vault, retention_seconds)
 
     @property
     def rq_connection(self):

@@ -21,6 +21,9 @@ class Blocklist:
     def remove_id(self, phone_id: str) -> None:
         self._r.hdel(Keys.blocklist, phone_id)
 
+    def has(self, phone_id: str) -> bool:
+        return bool(self._r.hexists(Keys.blocklist, phone_id))
+
     def entries(self) -> list[tuple[str, str]]:
         """(phone id, reason), by phone id: the number itself is not kept, so it cannot be listed."""
         raw = self._r.hgetall(Keys.blocklist)

@@ -138,6 +138,13 @@ class Callbacks:
     def get(self, callback_id: str) -> CallbackRequest | None:
         return _decode(self._r.hgetall(Keys.callback(callback_id)))
 
+    def many(self, callback_ids: list[str]) -> list[CallbackRequest]:
+        """The requests with these ids (those gone are left out), in one round trip."""
+        pipe = self._r.pipeline(transaction=False)
+        for callback_id in callback_ids:
+            pipe.hgetall(Keys.callback(callback_id))
+        return [request for raw in pipe.execute() if (request := _decode(raw))]
+
     def open_for(self, phone_id: str) -> CallbackRequest | None:
         """This number's open request, if it has one."""
         callback_id = self._r.get(Keys.open_callback(phone_id))
@@ -166,6 +173,13 @@ class Callbacks:
         """A digest of the records' version and the latest conversation entry of each request given."""
         args = [Keys.callback(""), Keys.conversation(""), *callback_ids]
         return self._marks(keys=[Keys.callbacks_version], args=args).decode()
+
+    def sizes(self, callback_id: str) -> str:
+        """How many notes, attempts, trail entries and staff texts the request has, as one short string."""
+        pipe = self._r.pipeline(transaction=False)
+        for key in (Keys.callback_notes, Keys.callback_attempts, Keys.callback_audit, Keys.callback_texts):
+            pipe.llen(key(callback_id))
+        return "-".join(str(n) for n in pipe.execute())
 
     def crisis_ids(self) -> list[str]:
         """Open crisis requests, oldest first (they rank before every other request)."""

@@ -1,18 +1,39 @@
-"""Staff pages (/staff…): the callback queue, one request in detail, and the actions on it.
+"""Staff pages (/staff…): the callback queue, one request with its whole conversation, and the actions.
 
-Views stay thin: parse the form, ask `callbacks` (the queue rules), render or redirect.
+Views stay thin: parse the form, ask a service (the queue, the timeline, staff texts, referrals),
+render or redirect. Open pages poll; a poll that finds nothing new gets 204 and an empty body.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import time
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
-from helpline.domain import places, timefmt
-from helpline.services import accounts, audit, callbacks
+from helpline.domain import timefmt
+from helpline.services import (
+    accounts,
+    audit,
+    callbacks,
+    recordings,
+    referrals,
+    staff_queue,
+    staff_texts,
+    timeline,
+)
 from helpline.services.callbacks import OUTCOME_LABELS, ClaimRefused, NotHolder, Outcome
 from helpline.web.auth import staff_required
 from helpline.web.ops import directory as ops_directory
@@ -31,6 +52,14 @@ REASON_LABELS = {
     "check:both": "Self-check: OIH and opioid use disorder",
     "check:none": "Self-check: no clear signs",
 }
+FILTER_LABELS = (
+    ("mine", "Mine"),
+    ("unclaimed", "Unclaimed"),
+    ("crisis", "Crisis"),
+    ("spanish", "Spanish"),
+    ("voicemail", "Voicemail"),
+)
+CALLBACK_ID = re.compile(r"^cb\d{1,12}$")
 
 
 def _helpline():
@@ -65,91 +94,314 @@ def _reason_filter(reason: str) -> str:
     return REASON_LABELS.get(reason, reason.replace("-", " ").capitalize())
 
 
+@bp.app_template_filter("phone_display")
+def _phone_display(phone: str | None) -> str:
+    """`+15551230001` -> `(555) 123-0001`; other numbers as stored."""
+    if phone and phone.startswith("+1") and len(phone) == 12:
+        return f"({phone[2:5]}) {phone[5:8]}-{phone[8:]}"
+    return phone or ""
+
+
+@bp.app_template_filter("service_label")
+def _service_label(service: str) -> str:
+    try:
+        return _helpline().catalog.render("en", f"service_{service}")
+    except KeyError:
+        return service.replace("_", " ")
+
+
+def _page(template: str, http_status: int = 200, **context):
+    """A whole staff page: the crisis bar and this person's alert choices come with every one."""
+    store = _store()
+    context.setdefault("me", current_user.email)
+    html = render_template(
+        template,
+        pulse=staff_queue.pulse(store),
+        alert_prefs=store.staff_alerts.choices(current_user.email),
+        **context,
+    )
+    return html, http_status
+
+
+def _is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _no_change():
+    return "", 204
+
+
+# -- the queue ---------------------------------------------------------------------------------
+
+
+def _queue_view():
+    try:
+        page = int(request.args.get("page", "1"))
+    except ValueError:
+        page = 1
+    filters = staff_queue.QueueFilters.from_args(request.args)
+    newest = request.args.get("newest", "")
+    view = staff_queue.queue_view(
+        _store(),
+        filters,
+        current_user.email,
+        page=page,
+        newest_seen=newest if CALLBACK_ID.match(newest) else None,
+    )
+    return view, filters
+
+
+def _queue_context(view, filters) -> dict:
+    return {
+        "q": view,
+        "filters": filters,
+        "filter_labels": FILTER_LABELS,
+        "max_attempts": _helpline().settings.callback_max_attempts,
+        "my_phone": accounts.phone_of(_store(), current_user.account),
+    }
+
+
 @bp.route("/")
 @bp.route("")
 @staff_required
 def queue_page():
-    return render_template("staff/queue.html", **_queue_context())
+    view, filters = _queue_view()
+    return _page("staff/queue.html", **_queue_context(view, filters))
 
 
 @bp.route("/queue")
 @staff_required
 def queue_fragment():
-    """The list alone: htmx swaps it in every few seconds, so the page updates by itself."""
-    return render_template("staff/_queue_list.html", **_queue_context())
+    """The list alone: polled every few seconds (204 when nothing changed), and filters and pages."""
+    seen = request.args.get("seen", "")
+    if seen:
+        ids = [i for i in request.args.get("ids", "").split() if CALLBACK_ID.match(i)]
+        if staff_queue.unchanged(_store(), seen, ids):
+            return _no_change()
+    view, filters = _queue_view()
+    response = make_response(render_template("staff/_queue_list.html", **_queue_context(view, filters)))
+    if not seen:  # a filter or a page chosen: the address bar follows, so a reload shows the same
+        response.headers["HX-Push-Url"] = url_for(
+            "staff.queue_page", **view.query, **({"page": view.page} if view.page > 1 else {})
+        )
+    return response
 
 
-def _queue_context() -> dict:
-    now = time.time()
-    open_requests = callbacks.waiting(_store())
-    callbacks.return_lapsed_claims(_store(), open_requests, now)
-    due = [r for r in open_requests if callbacks.is_due(r, now)]
-    later = sorted(
-        (r for r in open_requests if not callbacks.is_due(r, now)), key=lambda r: r.next_attempt_at
-    )
-    account = current_user.account
-    return {
-        "due": due,
-        "total_open": callbacks.open_count(_store()),  # the list shows the first 200
-        "later": later,
-        "now": now,
-        "holder": callbacks.holder,
-        "me": current_user.email,
-        "my_phone": accounts.phone_of(_store(), account),
-    }
+@bp.route("/pulse")
+@staff_required
+def pulse():
+    """The crisis bar, polled by every staff page; 204 when no crisis request changed."""
+    seen = request.args.get("seen", "")
+    if seen and staff_queue.pulse_unchanged(_store(), seen):
+        return _no_change()
+    return render_template("staff/_pulse.html", pulse=staff_queue.pulse(_store()))
+
+
+@bp.post("/next")
+@staff_required
+def next_request():
+    """Claim the next request in queue order (crisis first) and open it."""
+    taken = staff_queue.take_next(_helpline(), current_user.email)
+    if taken is None:
+        flash("No one is waiting right now.", "info")
+        return redirect(url_for("staff.queue_page"))
+    flash(f"You have claimed {taken.id}: it stays yours while its page is open.", "info")
+    return redirect(url_for("staff.detail", callback_id=taken.id))
+
+
+@bp.post("/alerts")
+@staff_required
+def alert_prefs():
+    """Crisis alert choices (sound, desktop notification), remembered for this account."""
+    sound, notify = request.form.get("sound") == "on", request.form.get("notify") == "on"
+    _store().staff_alerts.choose(current_user.email, sound=sound, notify=notify)
+    if _is_htmx():
+        return _no_change()
+    flash("Alert choices saved.", "info")
+    return redirect(url_for("staff.queue_page"))
+
+
+# -- one request -------------------------------------------------------------------------------
 
 
 def _request_or_404(callback_id: str) -> callbacks.CallbackRequest:
-    found = callbacks.get(_store(), callback_id) if len(callback_id) < 40 else None
+    found = callbacks.get(_store(), callback_id) if CALLBACK_ID.match(callback_id) else None
     if not found:
         abort(404)
     return found
 
 
-@bp.route("/callbacks/<callback_id>")
-@staff_required
-def detail(callback_id: str):
-    store, now = _store(), time.time()
-    req = _request_or_404(callback_id)
-    audit.record(store, req.id, current_user.email, "view", now=now)  # the conversation is about to show
-    near = (request.args.get("near") or req.zip or "").strip()[:60]
-    return render_template(
+def _status_label(req: callbacks.CallbackRequest, status: str, who: str | None, now: float) -> str:
+    if status == "claimed" and who:
+        return "Yours" if who == current_user.email else f"Held by {who}"
+    if status == "waiting":
+        return "Waiting" if callbacks.is_due(req, now) else "Scheduled retry"
+    return {"done": "Done", "closed": "Closed"}.get(status, status.capitalize())
+
+
+def _timeline(req: callbacks.CallbackRequest) -> timeline.Timeline:
+    extra = callbacks.extra_of(_store(), req)
+    audio = url_for("staff.voicemail", callback_id=req.id) if extra.get("voicemail_url") else ""
+    return timeline.build(_store(), req, zone_label=_local_time_filter, audio_url=audio)
+
+
+def _detail(req: callbacks.CallbackRequest, *, form=None, errors=None, text_result=None, http_status=200):
+    hl, store, now = _helpline(), _store(), time.time()
+    who = callbacks.holder(req, now)
+    state = callbacks.effective_status(req, now)
+    phone = callbacks.phone_of(store, req)
+    near, near_source = referrals.default_place(hl, req)
+    asked = (request.args.get("near") or "").strip()[:60]
+    found = referrals.search(hl, asked or near)
+    form = form or {}
+    chosen = (form.get("provider") or "").partition("|")[0]
+    open_request = state in ("waiting", "claimed")
+    composer = staff_texts.composer(hl, req, current_user.email, body=form.get("body", ""))
+    tail = store.callbacks.last_exchanges([req.phone_id]).get(req.phone_id)
+    return _page(
         "staff/detail.html",
+        http_status,
         r=req,
         now=now,
-        holder=callbacks.holder(req, now),
-        me=current_user.email,
-        status=callbacks.effective_status(req, now),
-        phone=callbacks.phone_of(store, req),
-        conversation=callbacks.conversation_of(store, req),
-        extra=callbacks.extra_of(store, req),
-        attempts=callbacks.attempts(store, req.id),
-        notes=callbacks.notes(store, req.id),
-        trail=audit.trail(store, req.id),
+        holder=who,
+        held_since=(req.claimed_at or req.updated) if who else None,
+        status=state,
+        status_label=_status_label(req, state, who, now),
+        phone=phone,
+        phone_display=_phone_display(phone),
+        last4=phone[-4:],
+        texted_again=staff_queue.texted_again_at(req, tail) is not None,
+        timeline=_timeline(req),
+        texting=composer,
+        text_result=text_result,
+        outcomes=OUTCOME_LABELS,
+        form=form,
+        errors=errors or {},
+        near=found.near or asked or near,
+        near_source=near_source if not asked else "",
+        providers=found.providers,
+        search_note=found.note,
+        can_refer=who == current_user.email and open_request,
+        can_text_referral=not composer.blocked,
+        chosen_provider=chosen,
         history=callbacks.linked_history(store, req),
         follow_up=callbacks.follow_up_state(store, req.id),
-        outcomes=OUTCOME_LABELS,
-        near=near,
-        providers=_providers_near(near),
+        trail=audit.trail(store, req.id),
         my_phone=accounts.phone_of(store, current_user.account),
-        lease_seconds=callbacks.lease_seconds(_helpline()),
+        max_attempts=hl.settings.callback_max_attempts,
+        lease_seconds=callbacks.lease_seconds(hl),
     )
 
 
-def _providers_near(near: str) -> list:
-    """Providers to refer to, from the directory search; an empty list when it cannot answer."""
-    if not near:
-        return []
-    place = places.locate(near.lower())
-    if not place:
-        return []
-    try:
-        from helpline.services.provider_search import find_providers
+@bp.route("/callbacks/<callback_id>")
+@staff_required
+def detail(callback_id: str):
+    req = _request_or_404(callback_id)
+    audit.record(_store(), req.id, current_user.email, "view")  # the conversation is about to show
+    return _detail(req)
 
-        return find_providers(current_app._get_current_object(), place, limit=8).providers
-    except Exception:  # the page must still open when the directory is down
-        log.exception("event=staff.provider_search_failed")
-        return []
+
+@bp.route("/callbacks/<callback_id>/timeline", endpoint="timeline")
+@staff_required
+def timeline_fragment(callback_id: str):
+    """The conversation and activity alone: polled by the open page, 204 while nothing changed."""
+    req = _request_or_404(callback_id)
+    if timeline.unchanged(_store(), req.id, request.args.get("seen", "")):
+        return _no_change()
+    return render_template("staff/_timeline.html", timeline=_timeline(req))
+
+
+@bp.route("/callbacks/<callback_id>/voicemail")
+@staff_required
+def voicemail(callback_id: str):
+    """The voicemail recording, fetched from Twilio for this page (the browser never holds its link)."""
+    req = _request_or_404(callback_id)
+    recording = recordings.voicemail_audio(_helpline(), req)
+    if recording is None:
+        abort(404)
+    audit.record(_store(), req.id, current_user.email, "listened to voicemail")
+    body, content_type = recording
+    response = make_response(body)
+    response.headers["Content-Type"] = content_type
+    return response
+
+
+@bp.route("/callbacks/<callback_id>/providers")
+@staff_required
+def providers(callback_id: str):
+    """Provider search in place: the results replace the list, nothing else on the page moves."""
+    req = _request_or_404(callback_id)
+    near = (request.args.get("near") or "").strip()[:60]
+    if not _is_htmx():
+        return redirect(url_for("staff.detail", callback_id=req.id, near=near) + "#find-title")
+    found = referrals.search(_helpline(), near)
+    now = time.time()
+    who = callbacks.holder(req, now)
+    return render_template(
+        "staff/_providers.html",
+        r=req,
+        near=found.near or near,
+        providers=found.providers,
+        search_note=found.note,
+        can_refer=who == current_user.email
+        and callbacks.effective_status(req, now) in ("waiting", "claimed"),
+        can_text_referral=staff_texts.composer(_helpline(), req, current_user.email).blocked is None,
+        chosen_provider="",
+    )
+
+
+# -- texts from the page ----------------------------------------------------------------------
+
+
+def _text_answer(req, result: staff_texts.TextSent, status: int = 200):
+    if _is_htmx():
+        response = make_response(render_template("staff/_text_result.html", text_result=result), status)
+        if result.ok:
+            response.headers["HX-Trigger"] = "timeline-changed"
+        return response
+    if result.ok:
+        flash(result.message, "info")
+        return redirect(url_for("staff.detail", callback_id=req.id))
+    return _detail(req, form={"body": request.form.get("body", "")}, text_result=result, http_status=status)
+
+
+@bp.post("/callbacks/<callback_id>/text")
+@staff_required
+def send_text(callback_id: str):
+    req = _request_or_404(callback_id)
+    body = request.form.get("body") or ""
+    try:
+        result = staff_texts.send(_helpline(), req, current_user.email, body)
+    except staff_texts.TextRefused as exc:
+        return _text_answer(req, staff_texts.TextSent(str(exc), ok=False), 422)
+    return _text_answer(req, result)
+
+
+@bp.post("/callbacks/<callback_id>/text/check")
+@staff_required
+def check_text(callback_id: str):
+    """The character and segment count as they type."""
+    _request_or_404(callback_id)
+    check = staff_texts.check((request.form.get("body") or "")[: staff_texts.MAX_LENGTH * 2])
+    return render_template("staff/_segments.html", check=check)
+
+
+@bp.post("/callbacks/<callback_id>/text/referral")
+@staff_required
+def send_referral(callback_id: str):
+    """One click: the provider's name, phone, distance, address and services, texted to them."""
+    req = _request_or_404(callback_id)
+    found = referrals.provider(_helpline(), request.form.get("near", ""), request.form.get("provider", ""))
+    if found is None:
+        return _text_answer(req, staff_texts.TextSent("That provider is no longer listed.", ok=False), 422)
+    try:
+        result = staff_texts.send_referral(_helpline(), req, current_user.email, found)
+    except staff_texts.TextRefused as exc:
+        return _text_answer(req, staff_texts.TextSent(str(exc), ok=False), 422)
+    return _text_answer(req, result)
+
+
+# -- claims, calls, outcomes, notes -----------------------------------------------------------
 
 
 def _back(callback_id: str):
@@ -215,45 +467,55 @@ def call(callback_id: str):
     return _back(callback_id)
 
 
+def _outcome_errors(form) -> tuple[dict, Outcome | None, dict | None]:
+    """What is wrong with the outcome form, field by field (nothing typed is thrown away)."""
+    errors = {}
+    try:
+        chosen = Outcome(form.get("outcome", ""))
+    except ValueError:
+        chosen = None
+        errors["outcome"] = "Choose what happened on the call."
+    provider = _chosen_provider()
+    listing_phone_wrong = form.get("listing_phone_wrong") == "yes"
+    if (chosen == Outcome.REFERRED or listing_phone_wrong) and not provider:
+        errors["provider"] = "Pick the provider you referred them to."
+    elif listing_phone_wrong and not provider["id"]:
+        errors["provider"] = "Only a listing from the directory can be reported as having a wrong phone."
+    return errors, chosen, provider
+
+
 @bp.post("/callbacks/<callback_id>/outcome")
 @staff_required
 def outcome(callback_id: str):
+    req = _request_or_404(callback_id)
     store = _store()
-    try:
-        chosen = Outcome(request.form.get("outcome", ""))
-    except ValueError:
-        flash("Choose what happened on the call.", "error")
-        return _back(callback_id), 303
-    provider = _chosen_provider()
-    listing_phone_wrong = request.form.get("listing_phone_wrong") == "yes"
-    if (chosen == Outcome.REFERRED or listing_phone_wrong) and not provider:
-        flash("Pick the provider you referred them to.", "error")
-        return _back(callback_id), 303
-    if listing_phone_wrong and not provider["id"]:
-        flash("Only a listing from the directory can be reported as having a wrong phone.", "error")
-        return _back(callback_id), 303
+    form = {k: (request.form.get(k) or "")[:4000] for k in ("outcome", "provider", "provider_other", "note")}
+    form |= {k: request.form.get(k, "") for k in ("listing_phone_wrong", "follow_up")}
+    errors, chosen, provider = _outcome_errors(request.form)
+    if errors:
+        return _detail(req, form=form, errors=errors, http_status=422)
     try:
         req, decision = callbacks.record_outcome(
             _helpline(),
             callback_id,
             current_user.email,
             chosen,
-            note=(request.form.get("note") or "").strip() or None,
+            note=form["note"].strip() or None,
             provider=provider if chosen == Outcome.REFERRED else None,
-            follow_up=request.form.get("follow_up") == "yes",
+            follow_up=form["follow_up"] == "yes",
         )
     except NotHolder:
-        flash("Claim the request before recording an outcome (your claim may have lapsed).", "error")
-        return _back(callback_id), 303
-    if listing_phone_wrong:
-        ops_directory.report_wrong_number(store.r, provider["id"])
+        errors = {"claim": "Claim the request before recording an outcome (your claim may have lapsed)."}
+        return _detail(req, form=form, errors=errors, http_status=422)
+    if form["listing_phone_wrong"] == "yes":
+        ops_directory.report_wrong_number(provider["id"])
         audit.record(store, callback_id, current_user.email, "listing phone wrong", provider["name"])
     flash(_outcome_message(req, decision), "info")
-    return redirect(url_for("staff.queue_page"))
+    return redirect(url_for("staff.queue_page", done=req.id))
 
 
 def _chosen_provider() -> dict | None:
-    """The provider picked from the directory search, or one typed by hand when it is not listed."""
+    """The provider picked from the search, or one typed by hand when it is not listed."""
     raw = (request.form.get("provider") or "").strip()
     typed = (request.form.get("provider_other") or "").strip()
     if not raw and typed:

@@ -1,0 +1,286 @@
+"""The callback queue as staff work it: filters, pages with true counts, who holds what, a preview of
+each conversation, the crisis bar on every page, and "take the next request".
+
+Open pages poll; `unchanged` answers "nothing new" from one digest (records' version and each shown
+request's latest message) so an idle tab costs a few hundred bytes a poll.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from helpline.domain.callback_rules import CallbackRequest, ClaimRefused, holder, is_due
+from helpline.services import callbacks
+from helpline.store import Store
+
+if TYPE_CHECKING:
+    from helpline.container import Helpline
+
+PER_PAGE = 50
+LATER_SHOWN = 20  # scheduled retries listed under the queue; the count says how many more
+RECHECK_SECONDS = 600  # a page re-reads the queue at least this often, even when nothing changed
+TEXTED_AGAIN_AFTER = 5  # seconds: the text that raised a request arrives with it, not after it
+SEARCH_LIMIT = 20
+FILTERS = ("mine", "unclaimed", "crisis", "spanish", "voicemail")
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """What a staff member narrowed the queue to (all off: the whole queue)."""
+
+    mine: bool = False
+    unclaimed: bool = False
+    crisis: bool = False
+    spanish: bool = False
+    voicemail: bool = False
+    channel: str = ""  # "" | "sms" | "voice"
+    search: str = ""  # last digits of the number, or a request id
+
+    @classmethod
+    def from_args(cls, args) -> QueueFilters:
+        channel = args.get("channel", "")
+        return cls(
+            **{name: args.get(name) == "on" for name in FILTERS},
+            channel=channel if channel in ("sms", "voice") else "",
+            search=(args.get("search") or "").strip()[:SEARCH_LIMIT],
+        )
+
+    @property
+    def active(self) -> bool:
+        return any(getattr(self, name) for name in FILTERS) or bool(self.channel or self.search)
+
+    def query(self) -> dict[str, str]:
+        """The filters as URL parameters (paging links keep them)."""
+        found = {name: "on" for name in FILTERS if getattr(self, name)}
+        if self.channel:
+            found["channel"] = self.channel
+        if self.search:
+            found["search"] = self.search
+        return found
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    request: CallbackRequest
+    last4: str
+    holder: str | None
+    held_since: float | None
+    preview: dict | None  # the latest line of the conversation: {"dir", "text", "at"}
+    texted_again: bool  # they texted after asking
+    voicemail: bool
+
+
+@dataclass(frozen=True)
+class QueueView:
+    rows: list[QueueRow]  # to call now, this page
+    later: list[QueueRow]  # scheduled retries (the first few)
+    later_total: int
+    page: int
+    pages: int
+    total: int  # requests to call now that match the filters
+    counts: dict[str, int]  # the whole open queue: waiting, held, scheduled, open, and per filter
+    arrived: int  # requests newer than the newest the page had seen
+    newest: str
+    fingerprint: str
+    filtered: bool
+    query: dict[str, str]
+    ids: list[str] = field(default_factory=list)
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * PER_PAGE + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1 if self.rows else 0
+
+
+def _seq(callback_id: str) -> int:
+    digits = re.sub(r"\D", "", callback_id or "")
+    return int(digits) if digits else 0
+
+
+def _matches(request: CallbackRequest, filters: QueueFilters, who_holds: str | None, me: str) -> bool:
+    if filters.mine and who_holds != me:
+        return False
+    if filters.unclaimed and who_holds:
+        return False
+    if filters.crisis and not request.is_crisis:
+        return False
+    if filters.spanish and request.lang != "es":
+        return False
+    if filters.voicemail and request.reason != "voicemail":
+        return False
+    return not (filters.channel and request.channel != filters.channel)
+
+
+def _searched(store: Store, requests: list[CallbackRequest], text: str) -> list[CallbackRequest]:
+    """Requests whose id is `text` (cb000123), or whose number ends in its digits (0001)."""
+    wanted = text.lower().replace(" ", "")
+    if wanted.startswith("cb"):
+        return [r for r in requests if wanted in r.id]
+    digits = re.sub(r"\D", "", wanted)
+    if not digits:
+        return []
+    return [r for r in requests if callbacks.phone_of(store, r).endswith(digits)]
+
+
+def last_line(exchange: list[dict] | None) -> dict | None:
+    return exchange[-1] if exchange else None
+
+
+def texted_again_at(request: CallbackRequest, exchange: list[dict] | None) -> float | None:
+    """When they last texted, if that was after the request was made (an open crisis writing again)."""
+    latest = max((line["at"] for line in exchange or () if line.get("dir") == "in"), default=None)
+    if latest is not None and latest > request.created + TEXTED_AGAIN_AFTER:
+        return latest
+    return None
+
+
+def _rows(store: Store, requests: list[CallbackRequest], now: float) -> list[QueueRow]:
+    tails = store.callbacks.last_exchanges([r.phone_id for r in requests])
+    rows = []
+    for r in requests:
+        who = holder(r, now)
+        exchange = tails.get(r.phone_id)
+        rows.append(
+            QueueRow(
+                request=r,
+                last4=callbacks.phone_of(store, r)[-4:],
+                holder=who,
+                held_since=(r.claimed_at or r.updated) if who else None,
+                preview=last_line(exchange),
+                texted_again=texted_again_at(r, exchange) is not None,
+                voicemail=r.reason == "voicemail",
+            )
+        )
+    return rows
+
+
+def _next_change(requests: list[CallbackRequest], now: float) -> float:
+    """When the queue changes by the clock alone: a claim lapses, or a retry falls due."""
+    moments = [now + RECHECK_SECONDS]
+    for r in requests:
+        if holder(r, now) and r.lease_until:
+            moments.append(r.lease_until)
+        if r.next_attempt_at and r.next_attempt_at > now:
+            moments.append(r.next_attempt_at)
+    return min(moments)
+
+
+def queue_view(
+    store: Store,
+    filters: QueueFilters,
+    me: str,
+    *,
+    page: int = 1,
+    newest_seen: str | None = None,
+    now: float | None = None,
+) -> QueueView:
+    """One page of the queue (crisis first, then oldest), and counts over the whole open queue."""
+    now = now or time.time()
+    open_requests = store.callbacks.queued(None)
+    callbacks.return_lapsed_claims(store, open_requests, now)
+    holders = {r.id: holder(r, now) for r in open_requests}
+    due = [r for r in open_requests if is_due(r, now)]
+    later = sorted((r for r in open_requests if not is_due(r, now)), key=lambda r: r.next_attempt_at or 0)
+    counts = {
+        "open": len(open_requests),
+        "waiting": sum(1 for r in due if not holders[r.id]),
+        "held": sum(1 for r in open_requests if holders[r.id]),
+        "scheduled": sum(1 for r in later if not holders[r.id]),
+        "mine": sum(1 for r in open_requests if holders[r.id] == me),
+        "unclaimed": sum(1 for r in open_requests if not holders[r.id]),
+        "crisis": sum(1 for r in open_requests if r.is_crisis),
+        "spanish": sum(1 for r in open_requests if r.lang == "es"),
+        "voicemail": sum(1 for r in open_requests if r.reason == "voicemail"),
+    }
+    if filters.search:
+        found = {r.id for r in _searched(store, open_requests, filters.search)}
+        due, later = [r for r in due if r.id in found], [r for r in later if r.id in found]
+    due = [r for r in due if _matches(r, filters, holders[r.id], me)]
+    later = [r for r in later if _matches(r, filters, holders[r.id], me)]
+    pages = max(1, math.ceil(len(due) / PER_PAGE))
+    page = min(max(1, page), pages)
+    shown = due[(page - 1) * PER_PAGE : page * PER_PAGE]
+    rows = _rows(store, shown + later[:LATER_SHOWN], now)
+    newest = max((r.id for r in open_requests), key=_seq, default="")
+    seen = _seq(newest_seen) if newest_seen else None
+    ids = [row.request.id for row in rows]
+    return QueueView(
+        rows=rows[: len(shown)],
+        later=rows[len(shown) :],
+        later_total=len(later),
+        page=page,
+        pages=pages,
+        total=len(due),
+        counts=counts,
+        arrived=sum(1 for r in open_requests if _seq(r.id) > seen) if seen is not None else 0,
+        newest=newest,
+        fingerprint=f"{store.callbacks.marks(ids)}.{int(_next_change(open_requests, now))}",
+        filtered=filters.active,
+        query=filters.query(),
+        ids=ids,
+    )
+
+
+def unchanged(store: Store, seen: str, callback_ids: list[str], now: float | None = None) -> bool:
+    """True when a page that rendered `seen` (for these requests) would render the same again."""
+    marks, _, until = (seen or "").partition(".")
+    if not marks or not until.isdigit() or (now or time.time()) >= int(until):
+        return False
+    return store.callbacks.marks(callback_ids[:200]) == marks
+
+
+# -- the crisis bar ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pulse:
+    """Open crisis requests, for the bar on every staff page and its alerts."""
+
+    waiting: list[CallbackRequest]  # nobody holds them and they are due: call now
+    held: list[CallbackRequest]
+    texted_again: set[str]  # ids of crisis requests whose person wrote after asking
+    alert_keys: list[str]  # one per crisis and per text it sent since: a new key is a new alert
+    fingerprint: str
+
+
+def pulse(store: Store, now: float | None = None) -> Pulse:
+    now = now or time.time()
+    ids = store.callbacks.crisis_ids()
+    crisis = store.callbacks.many(ids)
+    tails = store.callbacks.last_exchanges([r.phone_id for r in crisis])
+    again = {r.id: texted_again_at(r, tails.get(r.phone_id)) for r in crisis}
+    until = _next_change(crisis, now)
+    return Pulse(
+        waiting=[r for r in crisis if not holder(r, now) and is_due(r, now)],
+        held=[r for r in crisis if holder(r, now)],
+        texted_again={i for i, at in again.items() if at},
+        alert_keys=[f"{r.id}.{int(again[r.id] or 0)}" for r in crisis],
+        fingerprint=f"{store.callbacks.marks(ids)}.{int(until)}",
+    )
+
+
+def pulse_unchanged(store: Store, seen: str, now: float | None = None) -> bool:
+    return unchanged(store, seen, store.callbacks.crisis_ids(), now)
+
+
+# -- taking the next request -----------------------------------------------------------------
+
+
+def take_next(hl: Helpline, who: str, now: float | None = None) -> CallbackRequest | None:
+    """Claim the first request nobody holds (crisis first, then oldest); None when nobody waits."""
+    now = now or time.time()
+    for request in hl.store.callbacks.queued(None):
+        if holder(request, now) or not is_due(request, now):
+            continue
+        try:
+            return callbacks.claim(hl, request.id, who, now)
+        except ClaimRefused:
+            continue  # someone took it a moment ago: the next one
+    return None

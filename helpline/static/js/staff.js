@@ -1,0 +1,280 @@
+/* Staff pages: crisis alerts and the tab title, announcements for screen readers, ages that keep
+   counting, keyboard shortcuts, drafts that survive a reload. Loaded from a file: the pages carry no
+   inline script (Content-Security-Policy: default-src 'self'). */
+(function () {
+  "use strict";
+
+  var body = document.body;
+  var baseTitle = document.title;
+  var SEEN_KEY = "helpline.crisis-seen";
+
+  // -- announcements ---------------------------------------------------------------------------
+  function announce(text, urgent) {
+    var region = document.getElementById(urgent ? "announce-urgent" : "announce");
+    if (!region) return;
+    region.textContent = "";
+    // A changed text node is what screen readers announce; clear first so a repeat is heard too.
+    window.setTimeout(function () { region.textContent = text; }, 60);
+  }
+
+  // -- ages ("12 min ago") keep counting between refreshes ---------------------------------------
+  function age(seconds) {
+    seconds = Math.max(0, Math.floor(seconds));
+    if (seconds < 60) return "just now";
+    var minutes = Math.floor(seconds / 60);
+    if (minutes < 60) return minutes + " min ago";
+    var hours = Math.floor(minutes / 60);
+    minutes = minutes % 60;
+    if (hours < 24) return minutes ? hours + " h " + minutes + " min ago" : hours + " h ago";
+    var days = Math.floor(hours / 24);
+    return days === 1 ? "1 day ago" : days + " days ago";
+  }
+
+  function tickAges(root) {
+    var now = Date.now() / 1000;
+    (root || document).querySelectorAll("time[data-since]").forEach(function (el) {
+      var text = age(now - parseFloat(el.getAttribute("data-since")));
+      if (el.textContent !== text) el.textContent = text;
+    });
+  }
+
+  // -- crisis: the bar on every page, the tab title, sound and desktop notification ------------------
+  function readSeen() {
+    try { return JSON.parse(window.localStorage.getItem(SEEN_KEY) || "null"); } catch (e) { return null; }
+  }
+
+  function writeSeen(keys) {
+    try { window.localStorage.setItem(SEEN_KEY, JSON.stringify(keys)); } catch (e) { /* private mode */ }
+  }
+
+  function beep() {
+    var Context = window.AudioContext || window.webkitAudioContext;
+    if (!Context) return;
+    try {
+      var ctx = new Context();
+      [0, 0.3].forEach(function (start) {
+        var tone = ctx.createOscillator();
+        var gain = ctx.createGain();
+        tone.frequency.value = 880;
+        gain.gain.value = 0.2;
+        tone.connect(gain);
+        gain.connect(ctx.destination);
+        tone.start(ctx.currentTime + start);
+        tone.stop(ctx.currentTime + start + 0.2);
+      });
+      window.setTimeout(function () { ctx.close(); }, 1200);
+    } catch (e) { /* no audio device */ }
+  }
+
+  function notify(title, text, link) {
+    if (!("Notification" in window) || Notification.permission !== "granted") return;
+    try {
+      var shown = new Notification(title, { body: text, tag: "helpline-crisis", requireInteraction: true });
+      shown.onclick = function () {
+        window.focus();
+        if (link) window.location.href = link;
+        shown.close();
+      };
+    } catch (e) { /* some browsers only notify from a service worker */ }
+  }
+
+  function onPulse(bar) {
+    if (!bar) return;
+    var count = parseInt(bar.getAttribute("data-crisis") || "0", 10);
+    document.title = count ? "(" + count + " crisis) " + baseTitle : baseTitle;
+    var keys = (bar.getAttribute("data-alerts") || "").split(" ").filter(Boolean);
+    var seen = readSeen();
+    writeSeen(keys);
+    if (seen === null) return; // the first page this browser opened: nothing is "new" yet
+    var fresh = keys.filter(function (k) { return seen.indexOf(k) < 0; });
+    if (!fresh.length) return;
+    var first = bar.querySelector("a[data-crisis-link]");
+    var link = first ? first.href : null;
+    var text = fresh.length === 1 ? "A crisis request needs a call now." : fresh.length + " crisis requests need a call now.";
+    announce("Crisis: " + text, true);
+    bar.classList.add("ringing");
+    if (body.getAttribute("data-alert-sound") === "on") beep();
+    if (body.getAttribute("data-alert-notify") === "on") notify("Helpline: crisis waiting", text, link);
+  }
+
+  // Opting in (per user; the server remembers it): asking the browser for notifications needs the click.
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (!box.matches || !box.matches("input[data-alert-pref]")) return;
+    var name = box.getAttribute("data-alert-pref");
+    body.setAttribute("data-alert-" + name, box.checked ? "on" : "off");
+    if (name === "sound" && box.checked) beep(); // what it will sound like
+    if (name === "notify" && box.checked && "Notification" in window && Notification.permission !== "granted") {
+      Notification.requestPermission().then(function (answer) {
+        var note = document.getElementById("alert-pref-note");
+        if (answer !== "granted" && note) {
+          note.textContent = "Your browser blocks notifications for this site; allow them in its site settings.";
+        }
+      });
+    }
+  });
+
+  // -- the queue: announce arrivals, keep the chip counts current ---------------------------------
+  function onQueue(list, byPoll) {
+    if (!list) return;
+    var counts = {};
+    try { counts = JSON.parse(list.getAttribute("data-counts") || "{}"); } catch (e) { counts = {}; }
+    Object.keys(counts).forEach(function (name) {
+      var el = document.getElementById("count-" + name);
+      if (el) el.textContent = counts[name];
+    });
+    var arrived = parseInt(list.getAttribute("data-arrived") || "0", 10);
+    if (byPoll && arrived > 0) announce(arrived === 1 ? "1 new request" : arrived + " new requests", false);
+  }
+
+  // -- htmx hooks -----------------------------------------------------------------------------
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail.target;
+    if (!target) return;
+    tickAges(target);
+    if (target.id === "pulse-poll") onPulse(document.getElementById("pulse"));
+    if (target.id === "queue-region") {
+      var elt = event.detail.requestConfig && event.detail.requestConfig.elt;
+      onQueue(document.getElementById("queue-list"), elt === target);
+    }
+  });
+
+  // A text sent or a note added: clear its draft; a refused one keeps it.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    if (event.detail.successful && form && form.matches && form.matches("form[data-clears]")) {
+      form.querySelectorAll("[data-draft]").forEach(function (field) {
+        field.value = "";
+        forgetDraft(field);
+      });
+    }
+  });
+
+  // -- drafts: what staff typed survives a reload or a lost connection ---------------------------
+  function draftKey(field) {
+    return "helpline.draft:" + window.location.pathname + ":" + field.getAttribute("data-draft");
+  }
+
+  function forgetDraft(field) {
+    try { window.sessionStorage.removeItem(draftKey(field)); } catch (e) { /* private mode */ }
+  }
+
+  function restoreDrafts() {
+    document.querySelectorAll("[data-draft]").forEach(function (field) {
+      var saved = null;
+      try { saved = window.sessionStorage.getItem(draftKey(field)); } catch (e) { saved = null; }
+      if (saved && !field.value) {
+        field.value = saved;
+        field.dispatchEvent(new Event("input", { bubbles: true }));
+      }
+    });
+  }
+
+  document.addEventListener("input", function (event) {
+    var field = event.target;
+    if (!field.matches || !field.matches("[data-draft]")) return;
+    try { window.sessionStorage.setItem(draftKey(field), field.value); } catch (e) { /* private mode */ }
+  });
+
+  document.addEventListener("submit", function (event) {
+    if (event.target.matches("form[data-clears]") && !event.target.hasAttribute("hx-post")) {
+      event.target.querySelectorAll("[data-draft]").forEach(forgetDraft);
+    }
+  });
+
+  // Templates ("we tried to call") fill the text box; staff can still edit before sending.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("button[data-template]") : null;
+    if (!button) return;
+    var box = document.getElementById(button.getAttribute("aria-controls"));
+    if (!box) return;
+    box.value = button.getAttribute("data-template");
+    box.dispatchEvent(new Event("input", { bubbles: true }));
+    box.focus();
+  });
+
+  // -- keyboard shortcuts ----------------------------------------------------------------------
+  function typing(el) {
+    if (!el || !el.matches) return false;
+    if (el.isContentEditable || el.matches("textarea, select")) return true;
+    return el.matches("input") && !el.matches("[type=checkbox], [type=radio], [type=button], [type=submit]");
+  }
+
+  function rows() {
+    return Array.prototype.slice.call(document.querySelectorAll("tr[data-row]"));
+  }
+
+  function selectRow(step) {
+    var all = rows();
+    if (!all.length) return;
+    var current = document.activeElement && document.activeElement.closest
+      ? document.activeElement.closest("tr[data-row]") : null;
+    if (!current) current = document.querySelector("tr[data-row].selected");
+    var index = current ? all.indexOf(current) + step : (step > 0 ? 0 : all.length - 1);
+    index = Math.max(0, Math.min(all.length - 1, index));
+    all.forEach(function (r) { r.classList.remove("selected"); });
+    var row = all[index];
+    row.classList.add("selected");
+    var link = row.querySelector("a[data-open]");
+    if (link) link.focus();
+    row.scrollIntoView({ block: "nearest" });
+  }
+
+  function press(selector) {
+    var scope = document.querySelector("tr[data-row].selected") || document;
+    var target = scope.querySelector(selector) || document.querySelector("main " + selector);
+    if (target) {
+      target.click();
+      return true;
+    }
+    return false;
+  }
+
+  function focusOutcome() {
+    var first = document.querySelector("#outcome-form input[name=outcome]:checked, #outcome-form input[name=outcome]");
+    if (!first) return;
+    first.scrollIntoView({ block: "center" });
+    first.focus();
+  }
+
+  function toggleHelp() {
+    var help = document.getElementById("shortcuts");
+    if (!help || !help.showModal) return;
+    if (help.open) help.close(); else help.showModal();
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (typing(event.target)) return;
+    var handled = true;
+    switch (event.key) {
+      case "j": selectRow(1); break;
+      case "k": selectRow(-1); break;
+      case "c": handled = press("[data-shortcut=claim]"); break;
+      case "o": focusOutcome(); break;
+      case "n": handled = press("[data-shortcut=next]"); break;
+      case "/": {
+        var search = document.getElementById("queue-search");
+        if (search) search.focus(); else handled = false;
+        break;
+      }
+      case "?": toggleHelp(); break;
+      default: handled = false;
+    }
+    if (handled) event.preventDefault();
+  });
+
+  document.addEventListener("click", function (event) {
+    var opener = event.target.closest ? event.target.closest("[data-show-shortcuts]") : null;
+    if (opener) toggleHelp();
+    var closer = event.target.closest ? event.target.closest("[data-close-dialog]") : null;
+    if (closer) closer.closest("dialog").close();
+  });
+
+  // -- start -----------------------------------------------------------------------------------
+  restoreDrafts();
+  tickAges(document);
+  onPulse(document.getElementById("pulse"));
+  onQueue(document.getElementById("queue-list"), false);
+  window.setInterval(function () { tickAges(document); }, 30000);
+})();

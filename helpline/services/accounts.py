@@ -12,7 +12,7 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from argon2 import PasswordHasher, profiles
+from argon2 import Parameters, PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from helpline.domain.accounts import (
@@ -41,7 +41,7 @@ class Passwords:
 
     def __init__(self, profile: str):
         parameters = getattr(profiles, profile.upper(), None)
-        if parameters is None or profile.startswith("_"):
+        if not isinstance(parameters, Parameters):
             raise ValueError(f"unknown argon2 profile {profile!r} (see argon2.profiles)")
         self._hasher = PasswordHasher.from_parameters(parameters)
 

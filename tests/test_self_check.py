@@ -59,3 +59,19 @@ def test_self_check_in_spanish_accepts_si(text, store):
     text("no")
     (result,) = text("no")
     assert "OIH" in result and "No es diagnostico" in result
+
+
+@pytest.mark.parametrize(("place", "label"), [("10001", "10001"), ("Austin, TX", "Austin")])
+def test_a_zip_or_city_sent_during_the_self_check_leaves_it_and_searches(text, store, place, label):
+    text("hi")
+    text("check")
+    (reply,) = text(place)
+    assert "Looking up" in reply and label in reply
+    (after,) = text("yes")
+    assert "(2/3)" not in after
+
+
+def test_the_first_question_does_not_assume_a_dose_increase(text):
+    text("hi")
+    (q1,) = text("check")
+    assert "dose went up" not in q1 and "cause stayed the same" in q1

@@ -19,6 +19,14 @@ CRISIS_TEXTS = [
     "creo que es una sobredosis",
     "pienso en el suicidio",
     "no respira",
+    # Misspellings, paraphrases and third-person reports that the exact phrase list missed.
+    "cant breath",
+    "overdoes",
+    "took too many pills",
+    "took too much",
+    "me quiero matar",
+    "tome demasiadas pastillas",
+    "my dad wont wake up and his lips are blue",
 ]
 
 
@@ -130,3 +138,63 @@ def test_flood_from_one_number_gets_empty_responses_but_crisis_still_gets_throug
     assert answered[limit:] == [False] * 5
     assert sum("sms.rate_limited" in r.message for r in caplog.records) == 1  # logged once
     assert "911" in text("overdose")[0]
+
+
+def test_a_misspelt_crisis_in_the_self_check_gets_crisis_guidance_and_a_priority_callback(text, store):
+    text("hi")
+    text("check")
+    (reply,) = text("cant breath")
+    assert "911" in reply and "YES or NO" not in reply
+    (request,) = callbacks.waiting(store)
+    assert request.priority == "crisis"
+
+
+def test_a_first_text_in_spanish_gets_the_spanish_crisis_reply_and_the_request_says_spanish(text, store):
+    (reply,) = text("quiero morir")
+    assert "988" in reply and "oprima 2" in reply  # 988 has Spanish speakers
+    (request,) = callbacks.waiting(store)
+    assert request.lang == "es"
+
+
+def test_the_crisis_reply_fits_what_was_said(text):
+    (overdose,) = text("my son took a whole bottle of pills")
+    assert "911" in overdose and "naloxone" in overdose
+    (suicide,) = text("I want to kill myself", sender="+15551230009")
+    assert suicide.startswith("If you or someone else may act on thoughts of suicide") and "988" in suicide
+
+
+def test_a_second_alarming_text_alerts_staff_again_and_gets_the_guidance_again(text, store):
+    text("I want to die", sender="+15551230002")  # someone else's crisis, queued first
+    text("he overdosed")
+    older, mine = callbacks.waiting(store)
+    assert callbacks.phone_of(store, mine) == TEXTER and not mine.realerted_at
+    (reply,) = text("hes not waking up")
+    assert "911" in reply and "Reply a word or number" not in reply
+    first, second = callbacks.waiting(store)  # still one request per number
+    assert callbacks.phone_of(store, first) == TEXTER and first.realerted_at  # at the top again
+    assert first.id == mine.id
+
+
+def test_while_a_crisis_is_open_a_plea_for_help_alerts_staff_again(text, store):
+    text("he overdosed")
+    (reply,) = text("please hurry")
+    assert "911" in reply
+    assert callbacks.waiting(store)[0].realerted_at
+    (menu,) = text("oih")  # an ordinary question still gets its answer
+    assert "hyperalgesia" in menu
+
+
+def test_a_crisis_from_an_opted_out_number_is_marked_texts_off(text, store):
+    text("stop texting me")
+    assert text("he is not breathing") == []
+    (request,) = callbacks.waiting(store)
+    assert request.priority == "crisis" and request.texts_off
+
+
+def test_opting_out_marks_an_open_request_and_start_clears_it(text, store):
+    text("overdose")
+    assert not callbacks.waiting(store)[0].texts_off
+    text("STOP please")
+    assert callbacks.waiting(store)[0].texts_off
+    text("START")
+    assert not callbacks.waiting(store)[0].texts_off

@@ -39,6 +39,8 @@ class CallbackRequest:
     linked_to: str | None = None
     extra_enc: str = ""  # encrypted JSON: voicemail link, notes …
     updated: float = field(default_factory=time.time)
+    texts_off: bool = False  # the number opted out of texts: staff call it, nobody texts it
+    realerted_at: float | None = None  # an alarming text came while the crisis request was open
 
     @property
     def is_crisis(self) -> bool:
@@ -49,7 +51,9 @@ class CallbackRequest:
         return self.status in OPEN_STATUSES
 
     def rank(self) -> float:
-        """Its place on the queue: crisis first, then the oldest."""
+        """Its place on the queue: crisis first (alerted again before the rest), then the oldest."""
+        if self.is_crisis and self.realerted_at:
+            return self.realerted_at - 2 * PRIORITY_BOOST
         return self.created - PRIORITY_BOOST if self.is_crisis else self.created
 
 
@@ -123,6 +127,14 @@ def escalated(request: CallbackRequest, reason: str, now: float) -> CallbackRequ
     if request.is_crisis:
         return None
     return replace(request, priority="crisis", reason=reason, updated=now)
+
+
+def alerted_again(request: CallbackRequest, reason: str, now: float, lang: str) -> CallbackRequest:
+    """A crisis text on an open request: a plain one becomes a crisis, a crisis one goes to the top."""
+    raised = escalated(request, reason, now)
+    if raised is not None:
+        return replace(raised, lang=lang)
+    return replace(request, realerted_at=now, updated=now, lang=lang)
 
 
 def next_attempt_at(

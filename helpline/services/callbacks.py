@@ -82,20 +82,25 @@ def request_callback(
     check_outcome: str | None = None,
     now: float | None = None,
     linked_to: str | None = None,
+    texts_off: bool = False,
 ) -> tuple[CallbackRequest, bool]:
     """Put a request on the queue, or update this number's open one. Returns (request, created).
 
     Crisis requests come first, then the oldest. One open request per number: asking again
-    (or a crisis after a plain request) updates it instead of queueing a duplicate.
+    updates it instead of queueing a duplicate; a crisis makes it a crisis, or, when it is one
+    already, puts it at the top of the queue again (`realerted_at`).
     """
     now = now or time.time()
     phone_id = store.vault.phone_id(phone)
     existing = store.callbacks.open_for(phone_id)
-    if existing:
-        if priority and (crisis := rules.escalated(existing, reason, now)):
-            store.callbacks.save(crisis)
-            return crisis, False
+    if existing and not priority:
         return existing, False
+    if existing:
+        raised = rules.alerted_again(existing, reason, now, lang)
+        raised.texts_off = raised.texts_off or texts_off
+        if store.callbacks.raise_to_crisis(raised):
+            return raised, False
+        # Closed by staff at this very moment: the crisis still needs a request of its own.
     request = CallbackRequest(
         id=store.callbacks.new_id(),
         created=now,
@@ -108,6 +113,7 @@ def request_callback(
         check_outcome=check_outcome,
         linked_to=linked_to,
         updated=now,
+        texts_off=texts_off,
     )
     if not store.callbacks.add(request, phone, store.conversation(phone_id)[-30:]):
         # Another process queued one for this number at the same instant: use theirs.
@@ -126,6 +132,13 @@ def get(store: Store, callback_id: str) -> CallbackRequest | None:
 
 def open_request_for(store: Store, phone_id: str) -> CallbackRequest | None:
     return store.callbacks.open_for(phone_id)
+
+
+def mark_texts_off(store: Store, phone_id: str, off: bool) -> None:
+    """An opt-out (or an opt-in) shows on this number's open request: staff call, nobody texts."""
+    request = store.callbacks.open_for(phone_id)
+    if request and request.texts_off != off:
+        store.callbacks.mark_texts_off(request, off)
 
 
 def waiting(store: Store, limit: int = 200) -> list[CallbackRequest]:

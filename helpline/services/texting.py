@@ -94,10 +94,13 @@ def _answer(
 
     state = TexterState.from_dict(screening.state)
     inbound = Inbound(body=body, opt_out_type=text.opt_out_type, can_call_back=phone is not None)
+    # Only a number with an open request pays for reading it: is it a crisis staff are still on?
+    open_request = store.callbacks.open_for(phone_id) if screening.has_open_callback else None
     context = Context(
         opted_out=screening.opted_out,
         has_open_callback=screening.has_open_callback,
         awaiting_follow_up=screening.awaiting_follow_up,
+        open_crisis=bool(open_request and open_request.is_crisis),
     )
     decision = decide(state, inbound, context)
 
@@ -138,6 +141,7 @@ def _carry_out(line: Line, action, decision: Decision, phone, phone_id: str, now
     if isinstance(action, SetOptOut):
         store.set_opted_out(phone_id, action.opted_out)
         store.count("sms.optout" if action.opted_out else "sms.optin", now)
+        callbacks.mark_texts_off(store, phone_id, action.opted_out)
         return []
     if isinstance(action, RequestCallback):
         if phone is None:
@@ -152,7 +156,12 @@ def _carry_out(line: Line, action, decision: Decision, phone, phone_id: str, now
             zip_code=_zip_of(state.location),
             check_outcome=state.check_outcome,
             now=now,
+            texts_off=action.texts_off,
         )
+        if action.priority and request.realerted_at == now:
+            store.count("crisis.realerted", now)
+            log.warning("event=crisis.realerted callback=%s", request.id)
+            return []
         if action.priority:
             store.count("crisis", now)
             log.warning("event=crisis.escalated callback=%s", request.id)

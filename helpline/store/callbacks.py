@@ -74,6 +74,17 @@ for i = 3, #ARGV do
 end
 return redis.sha1hex(table.concat(parts, '|'))
 """
+# A crisis on an open request: only the crisis fields change, so a claim made meanwhile stands.
+_RAISE = """
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return 0 end
+status = cjson.decode(status)
+if status ~= 'waiting' and status ~= 'claimed' then return 0 end
+for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
+redis.call('INCR', KEYS[3])
+return 1
+"""
 OUTCOME_TRIES = 5  # the open page renewing its lease at the same instant: read again, this many times
 
 
@@ -99,6 +110,7 @@ class Callbacks:
         self._own_claim = r.register_script(_OWN_CLAIM)
         self._lapse = r.register_script(_LAPSE)
         self._marks = r.register_script(_MARKS)
+        self._raise = r.register_script(_RAISE)
 
     # -- the record and the queue ---------------------------------------------------------------
     def new_id(self) -> str:
@@ -137,6 +149,20 @@ class Callbacks:
 
     def get(self, callback_id: str) -> CallbackRequest | None:
         return _decode(self._r.hgetall(Keys.callback(callback_id)))
+
+    def raise_to_crisis(self, request: CallbackRequest) -> bool:
+        """Write a request raised to crisis or alerted again (its crisis fields and its place on the
+        queue) while it is still open; False when it was closed meanwhile."""
+        fields = ("priority", "reason", "realerted_at", "texts_off", "lang", "updated")
+        pairs = [part for name in fields for part in (name, json.dumps(getattr(request, name)))]
+        keys = [Keys.callback(request.id), Keys.callback_queue, Keys.callbacks_version]
+        return bool(self._raise(keys=keys, args=[request.rank(), request.id, *pairs]))
+
+    def mark_texts_off(self, request: CallbackRequest, off: bool) -> bool:
+        """Mark an open request as opted out of texts (or back in); False when it was closed meanwhile."""
+        keys = [Keys.callback(request.id), Keys.callback_queue, Keys.callbacks_version]
+        args = [request.rank(), request.id, "texts_off", json.dumps(off)]
+        return bool(self._raise(keys=keys, args=args))
 
     def many(self, callback_ids: list[str]) -> list[CallbackRequest]:
         """The requests with these ids (those gone are left out), in one round trip."""

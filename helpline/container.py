@@ -14,6 +14,7 @@ from config.settings import Settings, local_secret
 from helpline.domain.content import Catalog
 from helpline.domain.hours import BusinessHours
 from helpline.infra import embedded_redis
+from helpline.infra.locator import Locator
 from helpline.infra.queues import Queues
 from helpline.services.accounts import LoginLimits, Passwords
 from helpline.services.calling import CallLine, load_voice_catalog
@@ -38,6 +39,7 @@ class Helpline:
     queues: Queues
     login_limits: LoginLimits  # sign-in lock-outs
     passwords: Passwords  # staff password hashing at the configured cost
+    locator: Locator  # the FindTreatment locator client (an HTTP session; its breaker is shared)
 
     @cached_property
     def twilio(self):
@@ -45,13 +47,6 @@ class Helpline:
         from helpline.infra.twilio_client import make_client
 
         return make_client(self.settings)
-
-    @cached_property
-    def locator(self):
-        """The FindTreatment locator client (it holds an HTTP session and a shared breaker)."""
-        from helpline.infra.locator import Locator
-
-        return Locator.from_settings(self.settings, self.store.r)
 
     def redis_restarts(self) -> dict:
         """For /healthz: how often the embedded server was found dead and restarted (empty elsewhere)."""
@@ -107,6 +102,7 @@ def build(settings: Settings) -> Helpline:
     )
     catalog, hours = LiveCatalog(live), LiveHours(live)
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)  # the SDK logs each request at INFO
+    locator = Locator.from_settings(settings, store.r)
     return Helpline(
         settings=settings,
         store=store,
@@ -131,8 +127,10 @@ def build(settings: Settings) -> Helpline:
             dedupe_seconds=settings.webhook_dedupe_seconds,
             helpline_number=settings.twilio_phone_number,
             queues=queues,
+            locator=locator,
         ),
         queues=queues,
         login_limits=LoginLimits.from_settings(settings),
         passwords=Passwords(settings.password_hash_profile),
+        locator=locator,
     )

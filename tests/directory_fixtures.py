@@ -1,8 +1,9 @@
-"""Directory fixtures: small hand-made directories, and the real SAMHSA files imported once."""
+"""Directory fixtures: a small hand-made directory, real SAMHSA rows near four cities, messy files."""
 
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,11 @@ import pytest
 from helpline.services import directory_import as importer
 from helpline.store import directory as repository
 from tests.findtreatment_fixtures import findtreatment_fake, findtreatment_server  # noqa: F401
+
+SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+SUT = SHARED_DATA / "substance-use-treatment-geocoded.csv"
+OTP = SHARED_DATA / "opioid-treatment-programs-geocoded.csv"
+MESSY = Path(__file__).resolve().parent / "data"
 
 # Around Manhattan (10001 is at 40.7506, -73.9972): distances grow down the list.
 NEAR_10001 = [
@@ -39,6 +45,40 @@ def write_csv(path: Path, rows=NEAR_10001) -> Path:
 def small_directory(app, tmp_path):
     """Eight providers from Manhattan to Philadelphia, imported as source `test`."""
     path = write_csv(tmp_path / "test.csv")
-    providers = importer.read_directory_file(path, source="test")
+    providers = importer.read_directory_file(path, source="test").providers
     repository.replace_source(app.extensions["helpline"].store.r, "test", providers, path.name)
     return providers
+
+
+def real_rows(source: Path, out: Path, keep, *, blank_coordinates=lambda row: False) -> Path:
+    """The rows of a real SAMHSA CSV that `keep(row)` selects, written to `out` in the same layout
+    (coordinates blanked where `blank_coordinates(row)`)."""
+    raw = source.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252")
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    with open(out, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, reader.fieldnames)
+        writer.writeheader()
+        for row in reader:
+            if keep(row):
+                if blank_coordinates(row):
+                    row.update({k: "" for k in row if k.lower() in ("latitude", "longitude")})
+                writer.writerow(row)
+    return out
+
+
+def zip_of(row: dict) -> str:
+    return (row.get("zip") or row.get("POSTAL") or "").split("-")[0].zfill(5)
+
+
+@pytest.fixture
+def real_directory(app, tmp_path):
+    """Real SAMHSA listings (no phones, no services) around Boston, New York, San Juan and Beverly Hills."""
+    near = ("021", "100", "009", "902")
+    path = real_rows(SUT, tmp_path / "samhsa-near.csv", lambda row: zip_of(row).startswith(near))
+    found = importer.read_directory_file(path, source="samhsa")
+    repository.replace_source(app.extensions["helpline"].store.r, "samhsa", found.providers, path.name)
+    return found.providers

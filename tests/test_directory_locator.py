@@ -8,8 +8,11 @@ import pytest
 
 from helpline.domain import places
 from helpline.infra.locator import Locator, ProviderSourceUnavailable
+from helpline.services import directory_import as importer
 from helpline.services.provider_search import RADII_MILES, find_providers
 from helpline.store import Keys
+from helpline.store import directory as repository
+from tests.directory_fixtures import write_csv
 
 CHARLOTTESVILLE = places.zip_centroid("22902")
 
@@ -26,8 +29,8 @@ def locator(app, redis):
     return Locator.from_settings(app.config["SETTINGS"], redis)
 
 
-def test_results_come_nearest_first_with_miles(app, findtreatment_fake):
-    result = find_providers(app, CHARLOTTESVILLE)
+def test_results_come_nearest_first_with_miles(helpline, findtreatment_fake):
+    result = find_providers(helpline, CHARLOTTESVILLE)
     assert result.source == "locator" and result.radius_miles == 10
     assert len(result.providers) == 3 and result.more
     miles = [p.miles for p in result.providers]
@@ -38,8 +41,8 @@ def test_results_come_nearest_first_with_miles(app, findtreatment_fake):
     assert len(findtreatment_fake.calls) == 1
 
 
-def test_a_service_word_is_sent_as_a_code_and_checked_on_the_rows(app, findtreatment_fake):
-    result = find_providers(app, CHARLOTTESVILLE, service="bupe")
+def test_a_service_word_is_sent_as_a_code_and_checked_on_the_rows(helpline, findtreatment_fake):
+    result = find_providers(helpline, CHARLOTTESVILLE, service="bupe")
     assert result.providers and all("buprenorphine" in p.services for p in result.providers)
     assert findtreatment_fake.calls[0]["sCodes"] == "BU"
 
@@ -102,13 +105,53 @@ def test_a_failed_trial_opens_the_breaker_again(locator, redis, findtreatment_fa
     assert locator.health()["breaker"] == "open"
 
 
-def test_locator_down_gives_an_empty_result_not_an_error(app, findtreatment_fake):
+def test_locator_down_gives_an_empty_result_not_an_error(helpline, findtreatment_fake):
     findtreatment_fake.fail_with = 503
-    result = find_providers(app, CHARLOTTESVILLE)
+    result = find_providers(helpline, CHARLOTTESVILLE)
     assert result.providers == [] and result.source == "none" and not result.more
+    assert result.unavailable  # worth asking again shortly
 
 
-def test_the_imported_directory_answers_before_the_locator(app, small_directory, findtreatment_fake):
-    result = find_providers(app, places.zip_centroid("10001"))
+@pytest.fixture
+def untagged_charlottesville(helpline, tmp_path):
+    """Charlottesville clinics imported from a file that names no services (as SAMHSA CSVs do)."""
+    rows = [
+        ("Downtown Counseling", "1 Main St", "22902", 38.0293, -78.4767, "434-555-0100", ""),
+        ("Rivanna Recovery", "2 High St", "22902", 38.0350, -78.4800, "434-555-0101", ""),
+    ]
+    found = importer.read_directory_file(write_csv(tmp_path / "cville.csv", rows))
+    repository.replace_source(helpline.store.r, "cville", found.providers)
+
+
+def test_a_service_the_imported_files_lack_is_asked_of_the_locator(
+    helpline, untagged_charlottesville, findtreatment_fake
+):
+    result = find_providers(helpline, CHARLOTTESVILLE, service="suboxone")
+    assert result.source == "locator" and not result.fallback
+    assert result.providers and all("buprenorphine" in p.services for p in result.providers)
+    assert findtreatment_fake.calls[0]["sCodes"] == "BU"
+
+
+def test_a_service_no_source_has_near_falls_back_to_the_nearest_listings(
+    helpline, untagged_charlottesville, findtreatment_fake
+):
+    result = find_providers(helpline, CHARLOTTESVILLE, service="detox")
+    assert findtreatment_fake.calls[0]["sCodes"] == "DT"  # asked, and none of its rows offers detox
+    assert result.source == "directory" and result.fallback == ("detox",)
+    assert [p.name for p in result.providers] == ["Downtown Counseling", "Rivanna Recovery"]
+
+
+def test_with_the_locator_down_a_filter_still_falls_back_to_the_directory(
+    helpline, untagged_charlottesville, findtreatment_fake
+):
+    findtreatment_fake.fail_with = 503
+    result = find_providers(helpline, CHARLOTTESVILLE, service="methadone")
+    assert findtreatment_fake.calls[0]["sCodes"] == "METH"
+    assert result.fallback == ("methadone",) and not result.unavailable
+    assert len(result.providers) == 2
+
+
+def test_the_imported_directory_answers_before_the_locator(helpline, small_directory, findtreatment_fake):
+    result = find_providers(helpline, places.zip_centroid("10001"))
     assert result.source == "directory"
     assert findtreatment_fake.calls == []

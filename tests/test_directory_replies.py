@@ -8,8 +8,8 @@ from config.settings import CONFIG_DIR
 from helpline.domain import result_texts as replies
 from helpline.domain import treatment_services as svc
 from helpline.domain.content import Catalog, count_segments
-from helpline.domain.providers import Provider
-from helpline.services.provider_search import SearchResult
+from helpline.domain.listing_rows import clean_name, normalise_phone
+from helpline.domain.providers import Provider, SearchResult
 
 CATALOG = Catalog.load(CONFIG_DIR)
 
@@ -71,11 +71,101 @@ def test_more_continues_the_numbering_and_the_end_is_said():
 
 
 def test_nothing_found_and_nothing_more_are_graceful():
-    empty = SearchResult([], 100, "none", False)
+    empty = SearchResult([], 100, "directory", False)
     (none,) = replies.result_texts(renderer("en"), "99950", empty)
     assert "no treatment providers near 99950" in none and "1-800-662-4357" in none and "CALL" in none
     (no_more,) = replies.result_texts(renderer("es"), "10001", empty, page=2)
     assert no_more.startswith("No hay mas proveedores") and "LLAMAR" in no_more
+
+
+@pytest.mark.parametrize(
+    "lang, words", [("en", "can't look up providers right now"), ("es", "no podemos buscar")]
+)
+def test_a_source_that_failed_is_said_honestly_with_the_helpline_and_call(lang, words):
+    (text,) = replies.result_texts(
+        renderer(lang), "22902", SearchResult([], 100, "none", False, unavailable=True)
+    )
+    assert words in text and "1-800-662-4357" in text
+    assert ("CALL" if lang == "en" else "LLAMAR") in text
+    assert "found no" not in text
+
+
+def test_a_filter_that_found_nothing_says_so_in_one_line_before_the_nearest():
+    result = SearchResult([provider("A"), provider("B")], 10, "directory", False, ("buprenorphine",))
+    texts = replies.result_texts(renderer("en"), "02115", result)
+    first_line = texts[0].splitlines()[0]
+    assert first_line == (
+        "No listing near 02115 says it offers buprenorphine; these are the nearest treatment providers"
+        " - ask them."
+    )
+    assert "1) A" in texts[0] and all(count_segments(t).count <= 2 for t in texts)
+    spanish = replies.result_texts(renderer("es"), "02115", result)[0]
+    assert "buprenorfina" in spanish.splitlines()[0]
+
+
+def test_after_an_oih_self_check_the_results_point_to_the_prescriber_and_pain_care():
+    result = SearchResult([provider("A")], 10, "directory", False)
+    (text,) = replies.result_texts(renderer("en"), "02115", result, outcome="oih")
+    assert text.startswith("For pain that keeps getting worse, ask your prescriber about OIH")
+    assert "pain care" in text.splitlines()[0] and "1) A" in text
+
+
+def test_a_page_without_any_phone_adds_the_national_helpline():
+    no_phones = SearchResult([provider("A", phone=None), provider("B", phone=None)], 10, "directory", True)
+    joined = "\n".join(replies.result_texts(renderer("en"), "10001", no_phones))
+    assert (
+        joined.count("no phone listed") == 2
+        and "help you reach them" in joined
+        and "1-800-662-4357" in joined
+    )
+    one_phone = SearchResult([provider("A", phone=None), provider("B")], 10, "directory", True)
+    assert "help you reach them" not in "\n".join(replies.result_texts(renderer("en"), "10001", one_phone))
+
+
+@pytest.mark.parametrize(
+    "name1, name2, expected",
+    [
+        (
+            "Affiliates for Consultation and",
+            "Psychotherapy",
+            ("Affiliates for Consultation and Psychotherapy", None),
+        ),
+        ("Consultation and, Psychotherapy", "", ("Consultation and Psychotherapy", None)),
+        ("Adolescent Substance Abuse Program", "(ASAP)", ("Adolescent Substance Abuse Program (ASAP)", None)),
+        (
+            "Safe Harbor Treatment Center",
+            "for Women LLC",
+            ("Safe Harbor Treatment Center for Women LLC", None),
+        ),
+        (
+            "Region Ten Community Services Board",
+            "Mohr Center",
+            ("Region Ten Community Services Board", "Mohr Center"),
+        ),
+        ("Acute Stabilization Unit", " Acute Stabilization Unit", ("Acute Stabilization Unit", None)),
+    ],
+)
+def test_names_cut_over_two_columns_are_joined_without_stray_commas(name1, name2, expected):
+    assert clean_name(name1, name2) == expected
+
+
+@pytest.mark.parametrize(
+    "written, phone",
+    [
+        ("(617) 555-0100", "+16175550100"),
+        ("617.555.0100", "+16175550100"),
+        ("1-617-555-0100", "+16175550100"),
+        ("+1 617 555 0100", "+16175550100"),
+        ("617-555-0100 x12", "+16175550100"),
+        ("(617)555-0100 / (617) 555-0199", "+16175550100"),
+        ("617 555 0100 ext. 3", "+16175550100"),
+        ("555-0100", None),  # no area code: not callable
+        ("not listed", None),
+        ("", None),
+    ],
+)
+def test_phones_written_every_way_are_read_as_one_number(written, phone):
+    assert normalise_phone(written) == phone
 
 
 @pytest.mark.parametrize(
@@ -105,16 +195,47 @@ def test_locator_services_are_read_conservatively():
         },
         {"f2": "PYAS", "f3": "Sliding fee scale (fee is based on income and other factors)"},
         {"f2": "TAP", "f3": "Relapse prevention"},
+        {"f2": "OT", "f3": "Accepts clients on opioid medication; Does not treat opioid addiction"},
+        {"f2": "PAY", "f3": "Medicaid; Cash or self-payment"},  # nearly everyone: says nothing
     ]
     assert svc.from_locator_services(entries) == ("buprenorphine", "pain", "outpatient", "payment")
+
+
+def test_the_locators_own_service_words_and_codes_are_understood():
+    entries = [
+        {"f2": "OT", "f3": "SAMHSA-certified Opioid Treatment Program; Naltrexone used in Treatment"},
+        {"f2": "TC", "f3": "Detoxification"},
+        {"f2": "SET", "f3": "Telemedicine/telehealth"},
+        {"f2": "PAY", "f3": "No payment accepted"},
+    ]
+    assert svc.from_locator_services(entries) == ("methadone", "naltrexone", "detox", "telehealth", "payment")
+    assert svc.from_text("METH; BU; NU; DT; CT; SS") == (
+        "methadone",
+        "buprenorphine",
+        "naltrexone",
+        "detox",
+        "telehealth",
+        "payment",
+    )
+    sent = {
+        s: svc.LOCATOR_CODES.get(s)
+        for s in ("methadone", "buprenorphine", "naltrexone", "detox", "telehealth")
+    }
+    assert sent == {
+        "methadone": "METH",
+        "buprenorphine": "BU",
+        "naltrexone": "NU",
+        "detox": "DT",
+        "telehealth": "CT",
+    }
 
 
 @pytest.mark.parametrize(
     "service, outcome, wanted",
     [
         (None, "oud", ("methadone", "buprenorphine", "naltrexone")),
-        (None, "oih", ("pain",)),
-        (None, "both", ("methadone", "buprenorphine", "naltrexone", "pain")),
+        (None, "oih", ()),  # no source tags pain care: the texts point to it instead
+        (None, "both", ("methadone", "buprenorphine", "naltrexone")),
         (None, "none", ()),
         ("pain", "oud", ("pain",)),
     ],

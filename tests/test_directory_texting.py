@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
+from rq.registry import FailedJobRegistry
 
 from helpline.domain.content import count_segments
 from helpline.infra import queues
@@ -16,15 +19,24 @@ def settings(settings, findtreatment_fake):
     return settings.with_overrides(findtreatment_api_url=findtreatment_fake.url, locator_read_timeout=1.0)
 
 
-def run_workers(app) -> None:
-    drain(app.extensions["helpline"].store.rq_connection)
+def run_workers(app, *, retries_now: bool = False) -> None:
+    drain(app.extensions["helpline"].store.rq_connection, scheduled_now=retries_now)
 
 
 def later_texts(store, start: int = 0) -> list[str]:
     return [m["body"] for m in store.delivery.outbox(start) if m["to"] == TEXTER]
 
 
-def test_a_zip_gets_looking_up_then_the_three_nearest(app, store, text, small_directory):
+def self_check(text, answers=("yes", "yes", "no")) -> str:
+    text("hi")
+    text("check")
+    for answer in answers[:-1]:
+        text(answer)
+    (result,) = text(answers[-1])
+    return result
+
+
+def test_a_zip_gets_looking_up_then_the_three_nearest_callable_first(app, store, text, small_directory):
     replies = text("10001")
     assert "Looking up" in replies[-1] and "10001" in replies[-1]  # after the first-contact welcome
     assert later_texts(store) == []  # the webhook never waits for the search
@@ -32,12 +44,55 @@ def test_a_zip_gets_looking_up_then_the_three_nearest(app, store, text, small_di
     texts = later_texts(store)
     assert texts, "the worker texted nothing"
     joined = "\n".join(texts)
-    assert joined.index("Midtown Pain Care") < joined.index("Hudson Recovery") < joined.index("Chelsea")
+    # Hudson Recovery is a little nearer than Chelsea but has no phone: the one they can call first.
+    assert joined.index("Midtown Pain Care") < joined.index("Chelsea") < joined.index("Hudson Recovery")
     assert "212-555-0102" in joined and "0.4 mi" in joined
     assert "no phone listed" in joined  # Hudson Recovery has none: kept, and said so
     assert "Village Bupe" not in joined
     assert "MORE" in texts[-1]
     assert all(count_segments(t).count <= 2 for t in texts)
+
+
+def test_after_a_self_check_pointing_to_oih_a_zip_gets_providers_not_none_found(
+    app, store, text, real_directory
+):
+    assert "pattern seen with OIH" in self_check(text)
+    text("02115")  # Boston: real SAMHSA listings, none of them tagged with pain care
+    run_workers(app)
+    joined = "\n".join(later_texts(store))
+    assert "found no" not in joined
+    assert joined.startswith("For pain that keeps getting worse, ask your prescriber about OIH")
+    assert "1) " in joined and "2) " in joined and "3) " in joined and " mi - " in joined
+    assert "help you reach them" in joined and "1-800-662-4357" in joined  # no phone on the page
+
+
+@pytest.mark.parametrize("word", ["bupe", "suboxone"])
+def test_a_service_word_no_listing_carries_gets_the_nearest_with_one_line_saying_so(
+    app, store, text, real_directory, word
+):
+    text(f"10001 {word}")
+    run_workers(app)
+    texts = later_texts(store)
+    assert texts[0].startswith(
+        "No listing near 10001 says it offers buprenorphine; these are the nearest treatment providers"
+    )
+    assert "1) " in texts[0] and "found no" not in "\n".join(texts)
+
+
+def test_san_juan_gets_its_nearest_providers(app, store, text, real_directory):
+    text("00901")
+    run_workers(app)
+    joined = "\n".join(later_texts(store))
+    assert joined.startswith("Treatment near 00901:") and "1) " in joined and " PR" in joined
+
+
+def test_a_service_word_filters_the_results(app, store, text, small_directory):
+    text("10001 methadone")
+    run_workers(app)
+    joined = "\n".join(later_texts(store))
+    assert "Chelsea Methadone Clinic" in joined and "Newark Treatment" in joined
+    assert "Midtown Pain Care" not in joined and "No listing near" not in joined
+    assert "methadone" in joined
 
 
 def test_more_gives_the_next_ones_numbered_on(app, store, text, small_directory):
@@ -49,15 +104,6 @@ def test_more_gives_the_next_ones_numbered_on(app, store, text, small_directory)
     joined = "\n".join(later_texts(store, start))
     assert "4) Village Bupe Program" in joined
     assert "Midtown Pain Care" not in joined
-
-
-def test_a_service_word_filters_the_results(app, store, text, small_directory):
-    text("10001 methadone")
-    run_workers(app)
-    joined = "\n".join(later_texts(store))
-    assert "Chelsea Methadone Clinic" in joined and "Newark Treatment" in joined
-    assert "Midtown Pain Care" not in joined
-    assert "methadone" in joined
 
 
 def test_spanish_texters_get_results_in_spanish(app, store, text, small_directory):
@@ -79,13 +125,43 @@ def test_no_result_says_so_with_the_national_line_and_call(app, store, text, fin
     assert "1-800-662-4357" in texts[0] and "CALL" in texts[0]
 
 
-def test_locator_down_and_directory_empty_is_the_same_graceful_answer(app, store, text, findtreatment_fake):
+def test_locator_down_and_directory_empty_says_so_honestly_and_tries_again(
+    app, store, text, findtreatment_fake
+):
     findtreatment_fake.fail_with = 503
     text("22902")
-    run_workers(app)
+    run_workers(app)  # the first try; the retry waits
+    (honest,) = later_texts(store)
+    assert "can't look up providers right now" in honest
+    assert "1-800-662-4357" in honest and "CALL" in honest and "found no" not in honest
+    findtreatment_fake.fail_with = None  # the locator is back before the retry
+    store.r.delete("helpline:locator:breaker")
+    run_workers(app, retries_now=True)
     texts = later_texts(store)
-    assert len(texts) == 1 and "1-800-662-4357" in texts[0] and "CALL" in texts[0]
-    assert "error" not in texts[0].lower()
+    assert texts[0] == honest and sum("can't look up" in t for t in texts) == 1  # said once
+    assert "Region Ten Community Services Board" in "\n".join(texts[1:])
+
+
+def test_a_search_that_never_finds_a_source_ends_after_its_retries_having_said_so_once(
+    app, store, text, findtreatment_fake
+):
+    findtreatment_fake.fail_with = 503
+    text("22902")
+    run_workers(app, retries_now=True)
+    texts = later_texts(store)
+    assert len(texts) == 1 and "can't look up providers right now" in texts[0]
+    r = app.extensions["helpline"].store.rq_connection
+    assert FailedJobRegistry(queues.SEARCH, connection=r).count == 0  # the last try answers, no failure
+
+
+def test_a_zip_sent_during_the_self_check_leaves_it_and_searches(app, store, text, small_directory):
+    text("hi")
+    text("check")
+    text("yes")
+    replies = text("10001")
+    assert "Looking up" in replies[-1]
+    run_workers(app)
+    assert "Midtown Pain Care" in "\n".join(later_texts(store))
 
 
 def test_empty_directory_falls_back_to_the_live_locator(app, store, text, findtreatment_fake):
@@ -99,8 +175,7 @@ def test_empty_directory_falls_back_to_the_live_locator(app, store, text, findtr
 
 def test_a_search_job_run_twice_texts_once(app, store, text, small_directory):
     text("10001")
-    r = app.extensions["helpline"].store.r
-    job = queues.queue(queues.SEARCH, r).jobs[0]
+    job = queues.queue(queues.SEARCH, app.extensions["helpline"].store.rq_connection).jobs[0]
     job.perform()  # as if a worker died after queueing the texts and the job ran again
     run_workers(app)
     once = later_texts(store)
@@ -127,9 +202,17 @@ def test_a_city_and_state_searches_around_its_centre(app, store, text, small_dir
     assert "1) " in joined and "mi" in joined
 
 
-def test_the_search_logs_never_hold_the_number(app, store, text, small_directory, caplog):
-    text("10001")
-    with caplog.at_level("INFO"):
+def test_search_jobs_carry_no_place_or_service_word_in_the_clear(app, store, text, small_directory, caplog):
+    with caplog.at_level(logging.INFO):
+        text("10001 methadone")
+        job = queues.queue(queues.SEARCH, app.extensions["helpline"].store.rq_connection).jobs[0]
+        readable = [repr(job.args), repr(job.kwargs), job.description or ""]
+        fields = store.r.hgetall(f"rq:job:{job.id}")
+        readable += [value.decode("latin-1") for name, value in fields.items() if name != b"data"]
+        for word in ("10001", "methadone", TEXTER, TEXTER[2:]):
+            assert not [text for text in readable if word in text]
         run_workers(app)
     assert "event=search.answered" in caplog.text
     assert TEXTER not in caplog.text and "+1******0001" in caplog.text
+    info = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert not [m for m in info if "10001" in m or "methadone" in m]

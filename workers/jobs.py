@@ -31,22 +31,18 @@ def send_gave_up(job, connection, exc_type, exc_value, traceback) -> None:
     sender.on_send_failure(_store(), job, exc_type)
 
 
-def search_providers(
-    phone_enc: str,
-    lang: str,
-    location: str,
-    service: str | None = None,
-    page: int = 0,
-    check_outcome: str | None = None,
-) -> list[str]:
-    """Find providers near `location` and text them (helpline.services.search_results)."""
+def search_providers(phone_enc: str, lang: str, search_enc: str, *legacy) -> list[str]:
+    """Find providers near the sealed place and text them (helpline.services.search_results)."""
     from rq import get_current_job
 
-    from helpline.services.search_results import text_search_results
+    from helpline.services.search_results import SearchRequest, text_search_results
 
+    helpline = _helpline()
+    request = SearchRequest.unseal(helpline.store.vault, search_enc, legacy)
     job = get_current_job()
     job_key = job.id if job else uuid.uuid4().hex  # outside RQ nothing re-runs it: any unique key
-    return text_search_results(current_app, phone_enc, lang, location, service, page, check_outcome, job_key)
+    can_retry = bool(job and job.retries_left)
+    return text_search_results(helpline, phone_enc, lang, request, job_key, can_retry=can_retry)
 
 
 def callback_follow_up(callback_id: str) -> str:

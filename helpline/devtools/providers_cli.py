@@ -12,10 +12,15 @@ from flask.cli import AppGroup
 
 from helpline.domain import treatment_services as svc
 from helpline.services import directory_import as importer
+from helpline.services import directory_review
 from helpline.services.directory_status import directory_status
-from helpline.store import directory as repository
 
 providers = AppGroup("providers", help="The treatment provider directory: import files, see its state.")
+SHOWN_PROBLEMS = 50  # bad lines printed; the rest are counted (all of them are kept for /ops/directory)
+
+
+def _helpline():
+    return current_app.extensions["helpline"]
 
 
 def _age(seconds: float) -> str:
@@ -24,6 +29,13 @@ def _age(seconds: float) -> str:
     if seconds < 2 * 86400:
         return f"{seconds / 3600:.1f} h"
     return f"{seconds / 86400:.1f} days"
+
+
+def _problems(found: importer.DirectoryFile) -> None:
+    for problem in found.problems[:SHOWN_PROBLEMS]:
+        click.echo(f"  {found.unit} {problem.line} ({problem.field}): {problem.reason}")
+    if len(found.problems) > SHOWN_PROBLEMS:
+        click.echo(f"  ... and {len(found.problems) - SHOWN_PROBLEMS:,} more")
 
 
 @providers.command("import")
@@ -36,61 +48,79 @@ def _age(seconds: float) -> str:
     default=None,
     help="Services every listing in the file offers, e.g. 'methadone' for OTPs (guessed when unset).",
 )
-def import_file(file: Path, source: str | None, services: str | None) -> None:
-    """Import a FindTreatment.gov JSON or SAMHSA CSV export; all or nothing."""
-    try:
-        default_services = svc.services_named(services) if services else importer.guess_services(file)
-    except svc.UnknownService as exc:
-        raise click.BadParameter(str(exc), param_hint="--services") from None
+@click.option("--strict", is_flag=True, help="Import nothing if any row would be skipped.")
+def import_file(file: Path, source: str | None, services: str | None, strict: bool) -> None:
+    """Import a FindTreatment.gov JSON or SAMHSA CSV export: good rows go in, bad ones are listed."""
     started = time.perf_counter()
     try:
-        listings = importer.read_directory_file(file, source=source, default_services=default_services)
+        store = _helpline().store
+        result = importer.import_file(store, file, source=source, services=services, strict=strict)
+    except svc.UnknownService as exc:
+        raise click.BadParameter(str(exc), param_hint="--services") from None
     except importer.DirectoryFileError as exc:
-        raise click.ClickException(
-            f"{file.name}: line {exc.line}: {exc.reason}. Nothing was imported."
-        ) from None
-    name = source or importer.source_name(file)
-    r = current_app.extensions["helpline"].store.r
-    version = repository.replace_source(r, name, listings, file.name)
-    meta = repository.meta(r, version)
-    total, kept = meta.get("total", 0), meta["sources"][name]["count"]
+        message = f"{file.name}: line {exc.line}: {exc.reason}. Nothing was imported."
+        raise click.ClickException(message) from None
+    except importer.StrictImportRefused as refused:
+        click.echo(f"{file.name}: {len(refused.file.problems):,} of {refused.file.rows:,} rows are bad:")
+        _problems(refused.file)
+        raise click.ClickException("--strict: nothing was imported.") from None
+    found = result.file
+    offered = ", ".join(found.providers[0].services) if found.providers and _all_offer(found) else ""
     click.echo(
-        f"Imported {len(listings)} rows from {file.name} as {kept} providers, source '{name}' "
-        f"({sum(p.approximate for p in listings)} placed at their ZIP centre, "
-        f"{sum(p.phone is None for p in listings)} without a phone"
-        + (f", all offering {', '.join(default_services)}" if default_services else "")
-        + f") in {time.perf_counter() - started:.1f} s. The directory now holds {total} providers."
+        f"{file.name}: {found.imported:,} imported, {len(found.problems):,} skipped "
+        f"of {found.rows:,} rows; {found.approximate:,} approximate (placed at their ZIP or city centre), "
+        f"{found.no_phone:,} without a phone" + (f", all offering {offered}" if offered else "") + "."
     )
+    click.echo(
+        f"Source '{found.source}': {result.listings:,} listings"
+        f" ({found.duplicates:,} repeated rows folded in), {result.merged:,} merged with another source's"
+        f" listing of the same clinic. The directory now holds {result.total:,} listings"
+        f" ({time.perf_counter() - started:.1f} s)."
+    )
+    if found.problems:
+        click.echo(f"Skipped {found.unit}s:")
+        _problems(found)
+
+
+def _all_offer(found: importer.DirectoryFile) -> bool:
+    first = set(found.providers[0].services)
+    return bool(first) and all(set(p.services) == first for p in found.providers)
 
 
 @providers.command("status")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def status(as_json: bool) -> None:
     """What the directory holds, how old it is, and whether the live locator answers."""
-    state = directory_status(current_app)
+    state = directory_status(_helpline())
     if as_json:
-        click.echo(json.dumps(state, indent=2))
+        click.echo(json.dumps(state.to_json(), indent=2))
         return
-    now = time.time()
-    loc = state["locator"]
-    if not state["sources"]:
-        off = loc["breaker"] == "disabled"
+    loc = state.locator
+    if state.error:
+        click.echo(f"Directory: unreadable ({state.error}).")
+    elif not state.sources:
+        off = loc.get("breaker") == "disabled"
         fallback = "searches find nothing" if off else "searches use the live locator"
         click.echo(f"Directory: empty (nothing imported; {fallback}).")
     else:
-        click.echo(f"Directory: {state['total']} providers, {state['hidden']} hidden")
-        for name, info in sorted(state["sources"].items()):
+        click.echo(
+            f"Directory: {state.total:,} listings, {state.merged:,} source listings merged into another"
+            f" source's listing of the same clinic, {state.hidden:,} hidden"
+        )
+        for s in state.sources:
+            age = _age(s.age_seconds) if s.age_seconds is not None else "?"
             click.echo(
-                f"  source {name}: {info['count']} from {info.get('file') or '-'}, "
-                f"imported {_age(now - info['imported_at'])} ago; "
-                f"{info.get('approximate', 0)} approximate, {info.get('no_phone', 0)} without phone"
+                f"  source {s.name}: {s.count:,} listings from {s.file or '-'}, imported {age} ago; "
+                f"{s.rows:,} rows, {s.imported:,} imported, {s.skipped:,} skipped, "
+                f"{s.approximate:,} approximate, {s.no_phone:,} without phone, {s.merged:,} merged"
             )
-        services = ", ".join(f"{s} {n}" for s, n in state["services"].items() if n) or "none listed"
+        services = ", ".join(f"{s} {n:,}" for s, n in state.services.items() if n) or "none listed"
         click.echo(f"  by service: {services}")
-    line = f"Locator: {loc['url'] or '-'} breaker {loc['breaker']}"
-    if loc["last_ok"]:
+    line = f"Locator: {loc.get('url') or '-'} breaker {loc.get('breaker')}"
+    now = time.time()
+    if loc.get("last_ok"):
         line += f", last answered {_age(now - loc['last_ok'])} ago"
-    if loc["last_error"]:
+    if loc.get("last_error"):
         line += f", last error {loc['last_error']} {_age(now - loc['last_error_at'])} ago"
     click.echo(line)
 
@@ -100,10 +130,8 @@ def status(as_json: bool) -> None:
 @click.option("--reason", required=True, help="Why (closed, wrong phone...): kept for operators.")
 def hide(provider_id: str, reason: str) -> None:
     """Stop offering one listing (kept across re-imports)."""
-    r = current_app.extensions["helpline"].store.r
-    if repository.get_provider(r, provider_id) is None:
+    if not directory_review.set_hidden(_helpline(), provider_id, True, reason, by="cli"):
         raise click.ClickException(f"no provider {provider_id} in the directory")
-    repository.hide(r, provider_id, reason, by="cli")
     click.echo(f"Hidden {provider_id}.")
 
 
@@ -111,6 +139,6 @@ def hide(provider_id: str, reason: str) -> None:
 @click.argument("provider_id")
 def show(provider_id: str) -> None:
     """Offer a hidden listing again."""
-    if not repository.unhide(current_app.extensions["helpline"].store.r, provider_id):
+    if not directory_review.set_hidden(_helpline(), provider_id, False, "", by="cli"):
         raise click.ClickException(f"{provider_id} was not hidden")
     click.echo(f"{provider_id} is offered again.")

@@ -32,6 +32,10 @@ REQUIRED_PLACEHOLDERS = {
     "results_header_more": {"place"},
     "results_none": {"place", "helpline"},
     "results_no_more": {"place", "helpline"},
+    "results_fallback": {"place", "service"},
+    "results_header_oih": {"place"},
+    "results_no_phone": {"helpline"},
+    "results_unavailable": {"helpline"},
     "follow_up_check_in": {"provider"},
 }
 

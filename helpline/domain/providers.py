@@ -8,6 +8,11 @@ import math
 import re
 from dataclasses import asdict, dataclass, field, replace
 
+# Among listings at a similar distance, one with a phone comes first: a listing without a phone
+# ranks as if it were this much farther (a mile, or a tenth of its distance far away).
+NO_PHONE_EXTRA_MILES = 1.0
+NO_PHONE_EXTRA_SHARE = 0.1
+
 
 @dataclass(frozen=True)
 class Provider:
@@ -46,8 +51,35 @@ class Provider:
     def at(self, miles: float) -> Provider:
         return replace(self, miles=round(miles, 1))
 
+    @property
+    def site(self) -> str | None:
+        """The site's own name when one organisation runs several (`Mohr Center`)."""
+        return (self.extra or {}).get("site")
 
-_STREET_WORDS = {
+
+@dataclass(frozen=True)
+class SearchResult:
+    """One page of providers near a place, and how it was found."""
+
+    providers: list[Provider]
+    radius_miles: int
+    source: str  # "directory" | "locator" | "none" (no source could be asked)
+    more: bool  # there are listings after these (for MORE)
+    fallback: tuple[str, ...] = ()  # services asked for that no listing nearby offers: these are any kind
+    unavailable: bool = False  # a source failed: asking again shortly may find them
+
+
+def ranking_miles(miles: float, has_phone: bool) -> float:
+    """Nearest first, but never a listing without a phone above a callable one nearly as close."""
+    return miles if has_phone else miles + max(NO_PHONE_EXTRA_MILES, NO_PHONE_EXTRA_SHARE * miles)
+
+
+def callable_first(providers: list[Provider]) -> list[Provider]:
+    """`providers` (with `miles` set) in the order a texter can act on."""
+    return sorted(providers, key=lambda p: (ranking_miles(p.miles, bool(p.phone)), p.miles))
+
+
+STREET_WORDS = {
     "street": "st", "avenue": "ave", "av": "ave", "road": "rd", "boulevard": "blvd", "drive": "dr",
     "lane": "ln", "place": "pl", "court": "ct", "highway": "hwy", "parkway": "pkwy", "suite": "ste",
     "west": "w", "east": "e", "north": "n", "south": "s", "first": "1st", "second": "2nd", "third": "3rd",
@@ -60,13 +92,13 @@ def _words(text: str) -> list[str]:
 
 
 def provider_id(name: str, street: str, zip_code: str) -> str:
-    """Stable across imports and sources, so the same clinic in two files is one listing.
+    """Stable across imports and sources (hiding, referrals and reports keep it): never change the rule.
 
     Spelling differences exports make ("311 West 35th St." / "311 West 35th Street", "Inc",
-    a floor after a comma) do not make two listings.
+    a floor after a comma) do not make two ids.
     """
     name_key = " ".join(w for w in _words(name) if w not in _NAME_NOISE)
-    street_key = " ".join(_STREET_WORDS.get(w, w) for w in _words(street.split(",")[0]))
+    street_key = " ".join(STREET_WORDS.get(w, w) for w in _words(street.split(",")[0]))
     key = "|".join((name_key, street_key, zip_code[:5]))
     return hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()[:16]
 

@@ -1,7 +1,8 @@
 """Search results as texts: nearest first, each text at most two SMS segments. Pure: no I/O.
 
 Layout is the same in every language; the words (header, "no phone listed", service names,
-MORE/CALL footer) come from the message catalog, so operators can edit them.
+MORE/CALL footer, the lines that say a filter found nothing or a source could not be asked) come
+from the message catalog, so operators can edit them.
 """
 
 from __future__ import annotations
@@ -10,8 +11,7 @@ import unicodedata
 from collections.abc import Callable
 
 from helpline.domain.content import GSM7_BASIC, GSM7_EXTENDED, count_segments
-from helpline.domain.providers import Provider
-from helpline.services.provider_search import SearchResult
+from helpline.domain.providers import Provider, SearchResult
 
 MAX_SEGMENTS = 2
 NAME_MAX = 70
@@ -56,7 +56,7 @@ def _display_name(name: str) -> str:
 
 def _full_name(provider: Provider) -> str:
     """`Region Ten Community Services Board, Mohr Center`: one organisation runs many sites."""
-    site = (provider.extra or {}).get("site")
+    site = provider.site
     name = _display_name(provider.name)
     return f"{name}, {_display_name(site)}" if site and site.lower() not in name.lower() else name
 
@@ -101,16 +101,35 @@ def _pack(lines: list[str]) -> list[str]:
     return texts
 
 
+def _header(render: Render, place: str, result: SearchResult, page: int, outcome: str | None) -> str:
+    if page:
+        return render("results_header_more", place=place)
+    if result.fallback:  # "No listing near 02115 says it offers buprenorphine; these are the nearest..."
+        service = "/".join(render(f"service_{s}") for s in result.fallback)
+        return render("results_fallback", place=place, service=service)
+    if outcome == "oih":  # no source tags pain care: say where it is found, then list the nearest
+        return render("results_header_oih", place=place)
+    return render("results_header", place=place)
+
+
 def result_texts(
-    render: Render, place_label: str, result: SearchResult, page: int = 0, per_page: int = 3
+    render: Render,
+    place_label: str,
+    result: SearchResult,
+    page: int = 0,
+    per_page: int = 3,
+    outcome: str | None = None,
 ) -> list[str]:
-    """The texts for one page of results, or the graceful 'nothing found' answer."""
+    """The texts for one page of results, or the graceful answer when there are none."""
     place = gsm_safe(place_label)
     if not result.providers:
+        if result.unavailable:
+            return [render("results_unavailable", place=place)]
         return [render("results_no_more" if page else "results_none", place=place)]
-    header = render("results_header_more" if page else "results_header", place=place)
     first = page * per_page + 1  # MORE continues the numbering: 4), 5), 6)
-    lines = [header]
+    lines = [_header(render, place, result, page, outcome)]
     lines += [provider_line(first + i, p, render) for i, p in enumerate(result.providers)]
+    if not any(p.phone for p in result.providers):  # nobody here to call: someone who can help reach them
+        lines.append(render("results_no_phone"))
     lines.append(render("results_footer_more" if result.more else "results_footer_last"))
     return _pack(lines)

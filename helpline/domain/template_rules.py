@@ -21,6 +21,7 @@ WORST_CASE = {
     "when": "desde el mie 10:30",
     "place": "Rancho Santa Margarita, CA",
     "helpline": "1-800-662-4357",
+    "service": "methadone/buprenorphine/naltrexone",
     "provider": "Comprehensive Behavioral Health Center of Rancho Santa Margar",  # 60 chars, cut
 }
 # These replies get the "not medical advice" line appended when sent.

@@ -16,57 +16,85 @@ DETOX = "detox"
 OUTPATIENT = "outpatient"
 RESIDENTIAL = "residential"
 TELEHEALTH = "telehealth"
-PAYMENT = "payment"  # free, sliding-fee or Medicaid care: what someone without money asks first
+PAYMENT = "payment"  # free, sliding-fee or assisted payment: what someone without money asks first
 
 SERVICES = (METHADONE, BUPRENORPHINE, NALTREXONE, PAIN, DETOX, OUTPATIENT, RESIDENTIAL, TELEHEALTH, PAYMENT)
 MEDICATIONS = (METHADONE, BUPRENORPHINE, NALTREXONE)
 
-# What a CHECK outcome looks for: OUD -> medication programs; OIH -> pain care; both -> either.
+# What a CHECK outcome filters on. OUD -> the medication programs. OIH -> no filter: no source tags
+# pain care reliably (SAMHSA files carry no services at all), so the reply points to the prescriber
+# and pain care in words and lists the nearest treatment providers.
 OUTCOME_SERVICES: dict[str, tuple[str, ...]] = {
     "oud": MEDICATIONS,
-    "oih": (PAIN,),
-    "both": MEDICATIONS + (PAIN,),
+    "oih": (),
+    "both": MEDICATIONS,
 }
 
-# Words and codes seen in exports and typed by operators -> our names.
+# Words texters and operators use -> our names (English and Spanish).
 _ALIASES = {
     "methadone": METHADONE,
+    "metadona": METHADONE,
     "otp": METHADONE,
     "opioid treatment program": METHADONE,
-    "mm": METHADONE,
+    "methadone clinic": METHADONE,
     "bupe": BUPRENORPHINE,
+    "bup": BUPRENORPHINE,
     "buprenorphine": BUPRENORPHINE,
+    "buprenorfina": BUPRENORPHINE,
     "suboxone": BUPRENORPHINE,
-    "bu": BUPRENORPHINE,
+    "subutex": BUPRENORPHINE,
+    "sublocade": BUPRENORPHINE,
+    "zubsolv": BUPRENORPHINE,
     "naltrexone": NALTREXONE,
+    "naltrexona": NALTREXONE,
     "vivitrol": NALTREXONE,
-    "nu": NALTREXONE,
     "pain": PAIN,
+    "dolor": PAIN,
     "pain management": PAIN,
+    "pain care": PAIN,
     "detox": DETOX,
     "detoxification": DETOX,
-    "dt": DETOX,
+    "desintoxicacion": DETOX,
     "outpatient": OUTPATIENT,
-    "op": OUTPATIENT,
+    "ambulatorio": OUTPATIENT,
     "residential": RESIDENTIAL,
-    "res": RESIDENTIAL,
+    "residencial": RESIDENTIAL,
     "telehealth": TELEHEALTH,
     "telemedicine": TELEHEALTH,
+    "telesalud": TELEHEALTH,
     "payment": PAYMENT,
     "sliding fee": PAYMENT,
-    "medicaid": PAYMENT,
+    "sliding scale": PAYMENT,
     "free": PAYMENT,
+    "gratis": PAYMENT,
 }
 
-# FindTreatment locator `sCodes` for a service (the locator filters; we still filter ourselves).
+# FindTreatment service codes as its exports and filters use them (findtreatment.gov's own filter
+# list): read from code columns of an export, and sent as `sCodes` (SEND_CODES) to the locator.
+LOCATOR_SERVICE_CODES = {
+    "METH": METHADONE,
+    "MM": METHADONE,  # methadone maintenance, the older code
+    "OTP": METHADONE,
+    "BU": BUPRENORPHINE,
+    "NU": NALTREXONE,
+    "DT": DETOX,
+    "OP": OUTPATIENT,
+    "RES": RESIDENTIAL,
+    "CT": TELEHEALTH,
+    "NP": PAYMENT,  # free or no-cost care
+    "SS": PAYMENT,  # sliding fee scale
+    "PA": PAYMENT,  # payment assistance
+}
+# One code per service when asking the locator. Payment has three codes and the locator requires
+# every code sent, so none is sent for it: its rows are filtered here on their PAY/PYAS entries.
 LOCATOR_CODES = {
-    METHADONE: "MM",
+    METHADONE: "METH",
     BUPRENORPHINE: "BU",
     NALTREXONE: "NU",
     DETOX: "DT",
     OUTPATIENT: "OP",
     RESIDENTIAL: "RES",
-    TELEHEALTH: "TELE",
+    TELEHEALTH: "CT",
 }
 
 
@@ -97,29 +125,36 @@ def wanted_services(service: str | None, check_outcome: str | None) -> tuple[str
     return OUTCOME_SERVICES.get(check_outcome or "", ())
 
 
+def _has(word: str, phrase: str) -> bool:
+    return re.search(rf"\b{word}", phrase) is not None
+
+
 def _phrase_services(code: str, phrase: str) -> set[str]:
+    """What one FindTreatment service phrase says a facility offers; unsure phrases say nothing."""
     p = phrase.lower()
+    if re.search(r"\bnot\b", p) or "prescribed elsewhere" in p or _has("accepts clients", p) or "only" in p:
+        return set()  # "Does not treat opioid addiction", "Accepts clients on opioid medication"
     found: set[str] = set()
-    several_medications = sum(m in p for m in MEDICATIONS) > 1
-    if "pain" in p:
-        found.add(PAIN)  # e.g. "Use methadone/buprenorphine for pain management"
+    several_medications = sum(_has(m, p) for m in MEDICATIONS) > 1
+    if _has("pain", p):
+        found.add(PAIN)  # "Use methadone/buprenorphine for pain management", "co-occurring pain"
     elif not several_medications:  # "methadone/buprenorphine or naltrexone treatment" says none for sure
-        if "methadone" in p or "opioid treatment program" in p:
+        if _has("methadone", p) or "opioid treatment program" in p:
             found.add(METHADONE)
-        if "buprenorphine" in p or "suboxone" in p:
+        if _has("buprenorphine", p) or _has("suboxone", p):
             found.add(BUPRENORPHINE)
-        if "naltrexone" in p or "vivitrol" in p:
+        if _has("naltrexone", p) or _has("vivitrol", p):
             found.add(NALTREXONE)
-    if "detox" in p:
+    if _has("detox", p):
         found.add(DETOX)
-    if code in ("SET", "TC", "FT") and "outpatient" in p:
+    if code in ("SET", "TC", "FT") and _has("outpatient", p):
         found.add(OUTPATIENT)
-    if code in ("SET", "TC", "FT") and "residential" in p:
+    if code in ("SET", "TC", "FT") and _has("residential", p):
         found.add(RESIDENTIAL)
-    if "telemedicine" in p or "telehealth" in p:
+    if _has("telemedicine", p) or _has("telehealth", p):
         found.add(TELEHEALTH)
-    if code in ("PAY", "PYAS") and (
-        "sliding fee" in p or "no payment" in p or "medicaid" in p or "free" in p
+    if code in ("PAY", "PYAS") and any(
+        w in p for w in ("sliding fee", "no payment", "free", "payment assistance")
     ):
         found.add(PAYMENT)
     return found
@@ -138,11 +173,14 @@ def from_locator_services(entries: list[dict] | None) -> tuple[str, ...]:
 
 
 def from_text(text: str | None) -> tuple[str, ...]:
-    """Services named in a free-text or code column of a CSV export (`MM; BU; OP`, `Methadone`)."""
+    """Services named in a code or free-text column of an export (`METH; BU; OP`, `Methadone`)."""
     found: set[str] = set()
     for part in re.split(r"[;,|/]", text or ""):
         part = part.strip()
         if not part:
+            continue
+        if part.upper() in LOCATOR_SERVICE_CODES:
+            found.add(LOCATOR_SERVICE_CODES[part.upper()])
             continue
         try:
             found.add(service_named(part))

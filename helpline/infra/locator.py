@@ -1,28 +1,24 @@
-"""The FindTreatment.gov locator over HTTP: timeouts, a per-area cache, and a circuit breaker.
+"""The FindTreatment.gov locator over HTTP, with timeouts; its cache and breaker are store.locator_state.
 
 `GET {FINDTREATMENT_API_URL}/locator/exportsAsJson/v2?sAddr="lat,lng"&limitType=2&limitValue=<metres>
 &sCodes=..&pageSize=..&page=1&sort=0` answers `{page, totalPages, recordCount, rows[]}`, nearest first.
-Answers are cached per area (the place rounded to ~1 km) so a neighbourhood's texters share one
-call; after `breaker_threshold` failures in a row the breaker opens and searches skip the locator
-for `breaker_cooldown` seconds, then one trial request decides whether it closes again.
-The breaker lives in Redis, so every worker process agrees on it.
+Answers are cached per area (the place rounded to ~1 km); after `breaker_threshold` failures in a
+row the breaker opens and searches skip the locator for `breaker_cooldown` seconds.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from dataclasses import dataclass
 
-import redis
 import requests
 
 from helpline.domain import treatment_services as svc
+from helpline.domain.listing_rows import RowProblem, provider_from_locator_row
 from helpline.domain.places import Place
-from helpline.domain.providers import Provider, miles_between
-from helpline.services.directory_import import provider_from_locator_row
-from helpline.store import Keys
+from helpline.domain.providers import Provider, callable_first, miles_between
+from helpline.store.locator_state import BreakerOpen, LocatorState
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +32,7 @@ class ProviderSourceUnavailable(Exception):
 
 @dataclass
 class Locator:
-    r: redis.Redis
+    state: LocatorState
     base_url: str
     timeout: tuple[float, float] = (2.0, 5.0)  # connect, read
     cache_seconds: int = 6 * 3600
@@ -48,9 +44,10 @@ class Locator:
         self.session.headers["User-Agent"] = "helpline/1.0 (treatment referral line)"
 
     @classmethod
-    def from_settings(cls, settings, r: redis.Redis) -> Locator:
+    def from_settings(cls, settings, r) -> Locator:
+        """The locator of these settings, its shared state on the Redis client `r`."""
         return cls(
-            r,
+            LocatorState(r),
             (settings.findtreatment_api_url or "").rstrip("/"),
             timeout=(settings.locator_connect_timeout, settings.locator_read_timeout),
             cache_seconds=settings.locator_cache_seconds,
@@ -66,7 +63,8 @@ class Locator:
     def nearest(
         self, place: Place, wanted: tuple[str, ...], need: int, radii, hidden: set[str] = frozenset()
     ) -> tuple[list[Provider], int]:
-        """Up to `need` providers offering one of `wanted`, and the first of `radii` that holds them.
+        """Up to `need` providers offering one of `wanted`, callable ones first, and the first of
+        `radii` that holds them.
 
         One call at the widest radius: the locator answers nearest first, so its first page holds
         every nearer answer, and the area's cache entry serves any radius.
@@ -74,18 +72,18 @@ class Locator:
         rows = self.rows(place, radii[-1], wanted, page_size=max(20, need * 2))
         fits: list[Provider] = []
         for row in rows:
-            provider = provider_from_locator_row(row, source="locator", updated=time.time())
-            if provider is None or provider.id in hidden:
-                continue
-            if wanted and not set(wanted) & set(provider.services):
+            try:
+                provider = provider_from_locator_row(row, source="locator", updated=time.time())
+            except RowProblem:
+                continue  # a live answer with one bad row still helps with the others
+            if provider.id in hidden or (wanted and not set(wanted) & set(provider.services)):
                 continue
             miles = row.get("miles")
             if not isinstance(miles, int | float):
                 miles = miles_between(place.lat, place.lng, provider.lat, provider.lng)
             fits.append(provider.at(float(miles)))
-        fits.sort(key=lambda p: p.miles)
-        fits = fits[:need]
-        farthest = fits[-1].miles if fits else float("inf")
+        fits = callable_first(fits)[:need]
+        farthest = max((p.miles for p in fits), default=float("inf"))
         radius = next((r for r in radii if farthest <= r), radii[-1])
         return fits, radius
 
@@ -93,10 +91,13 @@ class Locator:
         """One locator page near `place` (cached per area), or ProviderSourceUnavailable."""
         codes = ",".join(sorted({svc.LOCATOR_CODES[s] for s in wanted if s in svc.LOCATOR_CODES}))
         area = f"{place.lat:.2f},{place.lng:.2f}:{radius_miles}:{codes}:{page_size}"
-        cached = self.r.get(Keys.locator_cache(area))
+        cached = self.state.cached_rows(area)
         if cached is not None:
-            return json.loads(cached)
-        self._allow()
+            return cached
+        try:
+            self.state.allow(trial_seconds=int(sum(self.timeout)) + 1)
+        except BreakerOpen as exc:
+            raise ProviderSourceUnavailable(f"locator: {exc}") from None
         params = {
             "sAddr": f'"{place.lat:.6f},{place.lng:.6f}"',
             "limitType": 2,
@@ -116,60 +117,16 @@ class Locator:
             if not isinstance(rows, list):
                 raise ValueError("no rows in the answer")
         except (requests.RequestException, ValueError, AttributeError) as exc:
-            self._failed(exc)
+            failures = self.state.failed(type(exc).__name__, self.breaker_threshold, self.breaker_cooldown)
+            log.warning("event=locator.failed error=%s failures=%d", type(exc).__name__, failures)
             raise ProviderSourceUnavailable(f"locator: {type(exc).__name__}") from exc
-        self._succeeded()
-        self.r.set(Keys.locator_cache(area), json.dumps(rows), ex=self.cache_seconds)
+        self.state.succeeded()
+        self.state.cache_rows(area, rows, self.cache_seconds)
         return rows
 
-    # -- circuit breaker -----------------------------------------------------------------
-    def _allow(self) -> None:
-        open_until = float(self.r.hget(Keys.locator_breaker, "open_until") or 0)
-        if not open_until:
-            return
-        if time.time() < open_until:
-            raise ProviderSourceUnavailable("locator: breaker open")
-        # Half-open: one process tries; the rest keep skipping until it reports back.
-        trial_seconds = int(sum(self.timeout)) + 1
-        if not self.r.set(Keys.locator_probe(), b"1", nx=True, ex=trial_seconds):
-            raise ProviderSourceUnavailable("locator: breaker half-open, trial in flight")
-
-    def _failed(self, exc: Exception) -> None:
-        now = time.time()
-        pipe = self.r.pipeline()
-        pipe.hincrby(Keys.locator_breaker, "failures", 1)
-        pipe.hset(Keys.locator_health, mapping={"last_error": type(exc).__name__, "last_error_at": now})
-        failures = int(pipe.execute()[0])
-        if failures >= self.breaker_threshold:
-            self.r.hset(Keys.locator_breaker, "open_until", now + self.breaker_cooldown)
-            log.warning("event=locator.breaker_open failures=%d cooldown=%d", failures, self.breaker_cooldown)
-        self.r.delete(Keys.locator_probe())
-        log.warning("event=locator.failed error=%s failures=%d", type(exc).__name__, failures)
-
-    def _succeeded(self) -> None:
-        pipe = self.r.pipeline()
-        pipe.delete(Keys.locator_breaker, Keys.locator_probe())
-        pipe.hset(Keys.locator_health, "last_ok", time.time())
-        pipe.execute()
-
     def health(self) -> dict:
-        """For `flask providers status` and the ops page: configured, breaker, last ok / error."""
-        breaker = {k.decode(): v.decode() for k, v in self.r.hgetall(Keys.locator_breaker).items()}
-        health = {k.decode(): v.decode() for k, v in self.r.hgetall(Keys.locator_health).items()}
-        open_until = float(breaker.get("open_until") or 0)
+        """For status pages: the URL, the breaker (closed, open, half-open, or disabled), last ok / error."""
+        health = {"url": self.base_url, **self.state.health()}
         if not self.enabled:
-            state = "disabled"
-        elif open_until and time.time() < open_until:
-            state = "open"
-        elif open_until:
-            state = "half-open"
-        else:
-            state = "closed"
-        return {
-            "url": self.base_url,
-            "breaker": state,
-            "failures": int(breaker.get("failures") or 0),
-            "last_ok": float(health["last_ok"]) if "last_ok" in health else None,
-            "last_error": health.get("last_error"),
-            "last_error_at": float(health["last_error_at"]) if "last_error_at" in health else None,
-        }
+            health["breaker"] = "disabled"
+        return health

@@ -19,9 +19,11 @@ from helpline.domain.content import LANGUAGES, Catalog
 from helpline.domain.hours import BusinessHours
 from helpline.domain.crisis import is_crisis
 from helpline.domain.phones import callable_number, mask_phone
-from helpline.infra import queues
+from helpline.infra.locator import Locator
 from helpline.infra.queues import Queues
 from helpline.services import callbacks
+from helpline.services.provider_search import find_providers
+from helpline.services.search_results import SearchRequest, queue_search
 from helpline.store import Store
 
 log = logging.getLogger(__name__)
@@ -41,6 +43,7 @@ class CallLine:
     helpline_number: str
     queues: Queues
     clock: Callable[[], float] = field(default=time.time)  # the moment a webhook is answered
+    locator: Locator | None = None  # asked when the imported directory has nothing near
 
 
 def load_voice_catalog(directory) -> Catalog:
@@ -205,11 +208,7 @@ def _find_providers(line: CallLine, state: ivr.CallState, zip_code: str, facts, 
     place = places.locate(zip_code)
     if place is None:
         return ivr.providers_found(state, [], facts)
-    try:
-        from helpline.services.provider_search import find_providers
-    except ImportError:  # the directory is not installed in this deployment
-        return ivr.providers_unavailable(state)
-    result = find_providers(None, place, limit=3)
+    result = find_providers(line, place, limit=3)
     if result.source == "none":
         return ivr.providers_unavailable(state)
     found = [
@@ -228,16 +227,7 @@ def _text_providers(line: CallLine, sid: str, state: ivr.CallState, facts: ivr.C
     """The same search texted the way a texter gets it: the texting line's search job."""
     if not facts.caller or not facts.can_text or not state.zip:
         return
-    line.queues.enqueue(
-        queues.SEARCH,
-        "workers.jobs.search_providers",
-        line.store.vault.encrypt(facts.caller).decode(),
-        state.lang,
-        state.zip,
-        None,
-        0,
-        None,
-    )
+    queue_search(line, facts.caller, state.lang, SearchRequest(state.zip))
     line.store.count("call.texted_providers")
     log.info("event=call.providers_texted to=%s", mask_phone(facts.caller))
 

@@ -1,10 +1,9 @@
-"""Read a directory export (FindTreatment.gov JSON or a SAMHSA CSV) into providers, or refuse it.
+"""Import a directory export (FindTreatment.gov JSON or a SAMHSA CSV): the good rows go in.
 
-Real exports are messy: headers named differently (`name1` or `ID`, `zip` or `POSTAL`), a UTF-8
-byte-order mark or a Latin-1 file, quoted commas, ZIP+4, ZIPs that lost a leading zero in a
-spreadsheet, rows without coordinates (placed at their ZIP's centre, marked approximate) or
-without a phone (kept, phone None). Any row we cannot place or name makes the whole file fail
-with `DirectoryFileError(line, reason)`: an import is all or nothing.
+Every row that cannot be named or placed is left out and reported with its line, field and
+reason, all in one run; `strict` refuses the file instead. A file is refused whole only when it
+cannot be read as a directory at all (`DirectoryFileError`). The import replaces its source in
+one step (store.directory), so a search never sees half of it.
 """
 
 from __future__ import annotations
@@ -14,35 +13,21 @@ import io
 import json
 import re
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import phonenumbers
-
-from helpline.domain import places
 from helpline.domain import treatment_services as svc
-from helpline.domain.providers import Provider, provider_id
+from helpline.domain.listing_rows import HEADERS, RowProblem, build_provider, map_headers
+from helpline.domain.listing_rows import provider_from_locator_row as locator_row
+from helpline.domain.providers import Provider
+from helpline.domain.same_clinic import merge_pair
+from helpline.store import directory as repository
 
-# Our field -> the header spellings exports use (compared lower-case, letters and digits only).
-HEADERS: dict[str, tuple[str, ...]] = {
-    "name": ("name1", "name", "id", "facilityname", "facility", "providername", "programname", "programid"),
-    "name2": ("name2", "dba", "sitename"),
-    "street1": ("street1", "address", "address1", "street", "streetaddress", "addressline1"),
-    "street2": ("street2", "address2", "addressline2"),
-    "city": ("city", "town"),
-    "state": ("state", "st", "stateabbr"),
-    "zip": ("zip", "zipcode", "postal", "postalcode", "zip5"),
-    "zip4": ("zip4", "plus4"),
-    "lat": ("latitude", "lat", "y"),
-    "lng": ("longitude", "lng", "lon", "long", "x"),
-    "phone": ("phone", "telephone", "phonenumber", "intake1", "intake", "mainphone"),
-    "services": ("services", "service", "servicecodes", "scodes", "typeofcare", "programtype"),
-    "website": ("website", "url", "web"),
-}
-ZIP_RE = re.compile(r"^(\d{1,5})(?:-?(\d{4}))?$")
+SHOWN_PROBLEMS = 200  # skipped lines kept for `providers status` and /ops/directory
 
 
 class DirectoryFileError(ValueError):
-    """A directory file we refuse, with the line (or record) and the reason."""
+    """A file that cannot be read as a directory at all: the line and the reason."""
 
     def __init__(self, line: int, reason: str):
         super().__init__(f"line {line}: {reason}")
@@ -50,20 +35,57 @@ class DirectoryFileError(ValueError):
         self.reason = reason
 
 
-def _header_key(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())
+class StrictImportRefused(ValueError):
+    """`--strict` and the file has rows that would be skipped: nothing was imported."""
+
+    def __init__(self, directory_file: DirectoryFile):
+        super().__init__(f"{len(directory_file.problems)} bad rows")
+        self.file = directory_file
 
 
-def map_headers(header: list[str]) -> dict[str, int]:
-    """Our field -> column index, for the columns this file has."""
-    keys = [_header_key(h) for h in header]
-    found: dict[str, int] = {}
-    for field, spellings in HEADERS.items():
-        for spelling in spellings:
-            if spelling in keys:
-                found[field] = keys.index(spelling)
-                break
-    return found
+@dataclass
+class DirectoryFile:
+    """What a file holds: its listings (one per site), and every row left out with why."""
+
+    source: str
+    file_name: str
+    rows: int = 0
+    providers: list[Provider] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+    duplicates: int = 0  # rows naming a site another row of the file already names
+    unit: str = "line"  # how a problem's place is said: a CSV line, or a JSON export's record
+
+    @property
+    def imported(self) -> int:
+        return self.rows - len(self.problems)
+
+    @property
+    def approximate(self) -> int:
+        return sum(p.approximate for p in self.providers)
+
+    @property
+    def no_phone(self) -> int:
+        return sum(p.phone is None for p in self.providers)
+
+    def figures(self) -> dict:
+        """What the directory keeps about this import (shown by `providers status` and /ops)."""
+        return {
+            "rows": self.rows,
+            "imported": self.imported,
+            "skipped": len(self.problems),
+            "duplicates": self.duplicates,
+            "unit": self.unit,
+            "problems": [[p.line, p.field, p.reason] for p in self.problems[:SHOWN_PROBLEMS]],
+        }
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    file: DirectoryFile
+    version: str
+    total: int  # listings in the whole directory after the import
+    listings: int  # this source's listings
+    merged: int  # of those, how many are the same clinic as another source's listing
 
 
 def _decode(raw: bytes) -> str:
@@ -74,115 +96,16 @@ def _decode(raw: bytes) -> str:
         return raw.decode("cp1252", errors="replace")
 
 
-def normalise_zip(value: str) -> str | None:
-    """`10001-1234` -> `10001`; `8879` (lost its leading zero) -> `08879`; else None."""
-    match = ZIP_RE.match((value or "").strip())
-    if not match or not match.group(1):
-        return None
-    digits = match.group(1)
-    return digits.zfill(5) if len(digits) >= 3 else None
+def _one_per_site(found: DirectoryFile, providers: list[Provider]) -> None:
+    """One site listed twice in a file (e.g. as SA and as MH) is one listing."""
+    unique: dict[str, Provider] = {}
+    for p in providers:
+        unique[p.id] = merge_pair(unique[p.id], p) if p.id in unique else p
+    found.providers = list(unique.values())
+    found.duplicates = len(providers) - len(unique)
 
 
-def normalise_phone(value: str | None) -> str | None:
-    """A US phone as E.164, or None when missing or not a number (the listing is kept)."""
-    text = (value or "").strip()
-    if not text:
-        return None
-    try:
-        number = phonenumbers.parse(text, "US")
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_possible_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def _coordinate(value: str | None, limit: float, what: str, line: int) -> float | None:
-    text = (value or "").strip()
-    if not text:
-        return None
-    try:
-        number = float(text)
-    except ValueError:
-        raise DirectoryFileError(line, f"{what} {text!r} is not a number") from None
-    if not -limit <= number <= limit or number != number:
-        raise DirectoryFileError(line, f"{what} {text!r} is out of range")
-    return number
-
-
-def build_provider(
-    fields: dict[str, str | None],
-    *,
-    line: int,
-    source: str,
-    updated: float,
-    default_services: tuple[str, ...] = (),
-    extra_services: tuple[str, ...] = (),
-) -> Provider:
-    """One listing from already-mapped fields; raises DirectoryFileError naming `line`."""
-    name = " ".join((fields.get("name") or "").split())
-    if not name:
-        raise DirectoryFileError(line, "no name")
-    raw_zip = (fields.get("zip") or "").strip()
-    zip_code = normalise_zip(raw_zip) if raw_zip else None
-    if raw_zip and zip_code is None:
-        raise DirectoryFileError(line, f"ZIP {raw_zip!r} is not a US ZIP code")
-    lat = _coordinate(fields.get("lat"), 90, "latitude", line)
-    lng = _coordinate(fields.get("lng"), 180, "longitude", line)
-    approximate = False
-    if lat is None or lng is None or (lat == 0 and lng == 0):
-        if not zip_code:
-            raise DirectoryFileError(line, "no coordinates and no ZIP to place it by")
-        centre = places.zip_centroid(zip_code)
-        if centre is None:
-            raise DirectoryFileError(line, f"no coordinates and ZIP {zip_code} is unknown")
-        lat, lng, approximate = centre.lat, centre.lng, True
-    street = " ".join((fields.get("street1") or "").split())
-    street2 = " ".join((fields.get("street2") or "").split())
-    listed = svc.from_text(fields.get("services")) if fields.get("services") else ()
-    services = tuple(s for s in svc.SERVICES if s in listed or s in default_services or s in extra_services)
-    name2 = " ".join((fields.get("name2") or "").split())
-    return Provider(
-        id=provider_id(name, street, zip_code or ""),
-        name=name,
-        phone=normalise_phone(fields.get("phone")),
-        address=", ".join(part for part in (street, street2) if part),
-        city=" ".join((fields.get("city") or "").split()),
-        state=(fields.get("state") or "").strip().upper()[:2],
-        zip=zip_code or "",
-        lat=lat,
-        lng=lng,
-        services=services,
-        approximate=approximate,
-        source=source,
-        updated=updated,
-        website=(fields.get("website") or "").strip() or None,
-        extra={"site": name2} if name2 else {},
-    )
-
-
-def provider_from_locator_row(row: dict, *, source: str, updated: float, line: int = 0) -> Provider | None:
-    """A FindTreatment locator row (`name1`, `street1`, `latitude`, `services[{f1,f2,f3}]`...)."""
-    if not isinstance(row, dict):
-        return None
-    fields = {k: (str(row[k]) if row.get(k) is not None else None) for k in row if k != "services"}
-    fields["name"] = fields.get("name1")
-    fields["lat"], fields["lng"] = fields.get("latitude"), fields.get("longitude")
-    fields["phone"] = fields.get("phone") or fields.get("intake1")
-    fields.pop("services", None)
-    try:
-        provider = build_provider(fields, line=line, source=source, updated=updated)
-    except DirectoryFileError:
-        if line:
-            raise
-        return None  # a live answer with one bad row still helps with the others
-    from_services = svc.from_locator_services(
-        row.get("services") if isinstance(row.get("services"), list) else []
-    )
-    return Provider(**{**provider.__dict__, "services": from_services})
-
-
-def read_json(text: str, source: str, updated: float) -> list[Provider]:
+def read_json(text: str, found: DirectoryFile, updated: float, default_services: tuple[str, ...]) -> None:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -190,21 +113,22 @@ def read_json(text: str, source: str, updated: float) -> list[Provider]:
     rows = data.get("rows") if isinstance(data, dict) else data
     if not isinstance(rows, list):
         raise DirectoryFileError(1, "no `rows` list (expected a FindTreatment.gov export)")
+    found.unit = "record"
     providers = []
     for number, row in enumerate(rows, start=1):
-        if not isinstance(row, dict):
-            raise DirectoryFileError(number, "record is not an object")
+        found.rows += 1
         try:
-            provider = provider_from_locator_row(row, source=source, updated=updated, line=number)
-        except DirectoryFileError as exc:
-            raise DirectoryFileError(number, f"record {number}: {exc.reason}") from None
-        providers.append(provider)
-    return providers
+            providers.append(
+                locator_row(
+                    row, source=found.source, updated=updated, line=number, default_services=default_services
+                )
+            )
+        except RowProblem as problem:
+            found.problems.append(problem)
+    _one_per_site(found, providers)
 
 
-def read_csv(
-    text: str, source: str, updated: float, default_services: tuple[str, ...] = ()
-) -> list[Provider]:
+def read_csv(text: str, found: DirectoryFile, updated: float, default_services: tuple[str, ...]) -> None:
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
@@ -215,61 +139,80 @@ def read_csv(
     columns = map_headers(header)
     if "name" not in columns:
         raise DirectoryFileError(1, f"no name column (expected one of: {', '.join(HEADERS['name'])})")
-    if "zip" not in columns and not {"lat", "lng"} <= set(columns):
-        raise DirectoryFileError(1, "no ZIP column and no latitude/longitude columns")
+    if "zip" not in columns and not {"lat", "lng"} <= set(columns) and "city" not in columns:
+        raise DirectoryFileError(1, "no ZIP, city or latitude/longitude columns to place listings by")
     providers = []
     while True:
         try:
             row = next(reader)
         except StopIteration:
             break
-        except csv.Error as exc:
-            raise DirectoryFileError(reader.line_num, f"malformed CSV: {exc}") from None
-        line = reader.line_num
+        except csv.Error as exc:  # a broken quote: that line is lost, the next ones may be fine
+            found.rows += 1
+            found.problems.append(RowProblem(reader.line_num, "-", f"malformed CSV: {exc}"))
+            continue
         if not any(cell.strip() for cell in row):
             continue  # blank lines are harmless
-        if len(row) > len(header):
-            raise DirectoryFileError(line, f"{len(row)} fields, the header has {len(header)}")
+        found.rows += 1
+        line = reader.line_num
+        if len(row) > len(header) and any(cell.strip() for cell in row[len(header) :]):
+            found.problems.append(RowProblem(line, "-", f"{len(row)} fields, the header has {len(header)}"))
+            continue
         fields = {f: (row[i] if i < len(row) else None) for f, i in columns.items()}
-        providers.append(
-            build_provider(
-                fields, line=line, source=source, updated=updated, default_services=default_services
+        try:
+            providers.append(
+                build_provider(
+                    fields, line=line, source=found.source, updated=updated, default_services=default_services
+                )
             )
-        )
-    return providers
+        except RowProblem as problem:
+            found.problems.append(problem)
+    _one_per_site(found, providers)
 
 
 def read_directory_file(
     path: str | Path, source: str | None = None, default_services: tuple[str, ...] = ()
-) -> list[Provider]:
-    """Every provider in the file, or DirectoryFileError; `default_services` apply to every row."""
+) -> DirectoryFile:
+    """The file's listings and its bad rows; DirectoryFileError when it is not a directory at all."""
     path = Path(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise DirectoryFileError(0, f"cannot read {path.name}: {exc.strerror}") from None
     text = _decode(raw)
-    source = source or source_name(path)
+    found = DirectoryFile(source or source_name(path), path.name)
     updated = time.time()
     if text.lstrip()[:1] in ("{", "["):
-        providers = read_json(text, source, updated)
-        if default_services:
-            providers = [
-                Provider(
-                    **{
-                        **p.__dict__,
-                        "services": tuple(
-                            s for s in svc.SERVICES if s in p.services or s in default_services
-                        ),
-                    }
-                )
-                for p in providers
-            ]
+        read_json(text, found, updated, default_services)
     else:
-        providers = read_csv(text, source, updated, default_services)
-    if not providers:
-        raise DirectoryFileError(1, "no providers in the file")
-    return providers
+        read_csv(text, found, updated, default_services)
+    if not found.providers:
+        skipped = f" ({len(found.problems)} rows skipped)" if found.problems else ""
+        raise DirectoryFileError(1, f"no providers in the file{skipped}")
+    return found
+
+
+def import_file(
+    store,
+    path: str | Path,
+    *,
+    source: str | None = None,
+    services: str | None = None,
+    strict: bool = False,
+) -> ImportResult:
+    """Read `path` and make it the whole of its source; the other sources stay (svc.UnknownService
+    for a bad `services`, DirectoryFileError, or StrictImportRefused with `strict` and bad rows)."""
+    path = Path(path)
+    default_services = svc.services_named(services) if services else guess_services(path)
+    found = read_directory_file(path, source=source, default_services=default_services)
+    if strict and found.problems:
+        raise StrictImportRefused(found)
+    version = repository.replace_source(
+        store.r, found.source, found.providers, found.file_name, figures=found.figures()
+    )
+    meta = repository.meta(store.r, version)
+    mine = meta["sources"][found.source]
+    return ImportResult(found, version, meta.get("total", 0), mine["count"], mine.get("merged", 0))
 
 
 def source_name(path: Path) -> str:
@@ -277,7 +220,7 @@ def source_name(path: Path) -> str:
     return re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "import"
 
 
-def guess_services(path: Path, header: list[str] | None = None) -> tuple[str, ...]:
+def guess_services(path: Path) -> tuple[str, ...]:
     """A list of certified opioid treatment programs (OTPs) is, by definition, methadone clinics."""
     stem = path.stem.lower()
     if "opioid-treatment-program" in stem or re.search(r"(^|[^a-z])otp([^a-z]|$)", stem):

@@ -1,28 +1,90 @@
-"""What the directory holds and whether its sources answer: for `flask providers status` and /ops."""
+"""What the directory holds and whether its sources answer: the one reader behind `flask providers
+status`, /ops/directory and the ops health page."""
 
 from __future__ import annotations
 
+import logging
 import time
+from dataclasses import asdict, dataclass, field
 
 from helpline.domain import treatment_services as svc
-from helpline.services.provider_search import locator_of
 from helpline.store import directory as repository
 
+log = logging.getLogger(__name__)
 
-def directory_status(app) -> dict:
-    """Counts by source and service, data age and source health (also for the ops page)."""
-    r = app.extensions["helpline"].store.r
-    meta = repository.meta(r)
-    sources = meta.get("sources", {})
-    counted = meta.get("services", {})  # over the merged listings: a clinic in two files counts once
-    by_service = {s: counted.get(s, 0) for s in svc.SERVICES}
-    now = time.time()
-    oldest = min((info["imported_at"] for info in sources.values()), default=None)
-    return {
-        "total": meta.get("total", 0),
-        "sources": sources,
-        "services": by_service,
-        "oldest_import_age_seconds": (now - oldest) if oldest else None,
-        "hidden": len(repository.hidden(r)),
-        "locator": locator_of(app).health(),
-    }
+
+@dataclass
+class SourceStatus:
+    """One imported source: what its last import read, left out, placed roughly and merged."""
+
+    name: str
+    count: int = 0  # its listings (one per site)
+    file: str = ""
+    age_seconds: float | None = None  # since its last import
+    rows: int = 0
+    imported: int = 0
+    skipped: int = 0
+    approximate: int = 0  # placed at their ZIP's or city's centre
+    no_phone: int = 0
+    merged: int = 0  # listings that are the same clinic as another source's listing
+    duplicates: int = 0  # rows naming a site another row of the file names
+    services: dict = field(default_factory=dict)
+    imported_at: float | None = None
+    problems: list = field(default_factory=list)  # [line, field, reason] of skipped rows, the first ones
+    unit: str = "line"
+
+
+@dataclass
+class DirectoryStatus:
+    version: str | None = None  # None: nothing imported
+    sources: list[SourceStatus] = field(default_factory=list)
+    locator: dict = field(default_factory=dict)  # url, breaker (closed|open|half-open|disabled), last_ok…
+    stale_days: int = 365
+    error: str | None = None  # the directory could not be read (the page still shows)
+    total: int = 0  # listings across sources, each clinic once
+    merged: int = 0  # source listings that went into another source's listing of the same clinic
+    hidden: int = 0
+    services: dict = field(default_factory=dict)  # service -> listings offering it
+
+    @property
+    def oldest_import_age_seconds(self) -> float | None:
+        return max((s.age_seconds for s in self.sources if s.age_seconds is not None), default=None)
+
+    def to_json(self) -> dict:
+        """For `providers status --json`: sources keyed by name."""
+        data = asdict(self)
+        data["sources"] = {s["name"]: s for s in data["sources"]}
+        data["oldest_import_age_seconds"] = self.oldest_import_age_seconds
+        return data
+
+
+def directory_status(helpline, now: float | None = None) -> DirectoryStatus:
+    """Counts by source and service, data age and source health; never raises (says `error`)."""
+    now = time.time() if now is None else now
+    r = helpline.store.r
+    status = DirectoryStatus(stale_days=helpline.settings.directory_stale_days)
+    try:
+        status.version = repository.current_version(r)
+        meta = repository.meta(r, status.version) if status.version else {}
+        known = set(SourceStatus.__dataclass_fields__)
+        for name, info in sorted((meta.get("sources") or {}).items()):
+            source = SourceStatus(name, **{k: v for k, v in info.items() if k in known and k != "name"})
+            if source.imported_at:
+                source.age_seconds = now - float(source.imported_at)
+            if not source.rows:  # imported before rows were counted
+                source.rows = source.imported = source.count
+            status.sources.append(source)
+        counted = meta.get("services", {})
+        status.services = {s: counted.get(s, 0) for s in svc.SERVICES}
+        status.total = meta.get("total", 0)
+        status.merged = meta.get("merged", 0)
+        status.hidden = len(repository.hidden_listings(r))
+    except Exception as exc:  # noqa: BLE001 - a directory problem must not take a status page down
+        log.warning("event=directory.status_failed error=%s", type(exc).__name__)
+        status.error = type(exc).__name__
+    try:
+        status.locator = helpline.locator.health()
+    except Exception as exc:  # noqa: BLE001
+        log.warning("event=directory.locator_status_failed error=%s", type(exc).__name__)
+        status.error = status.error or type(exc).__name__
+    return status

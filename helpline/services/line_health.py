@@ -18,6 +18,9 @@ from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegis
 
 from helpline.infra.queues import ALL_QUEUES, Queues
 from helpline.services import figures
+from helpline.services.directory_status import DirectoryStatus as DirectoryHealth
+from helpline.services.directory_status import SourceStatus as DirectorySource  # noqa: F401 - the rows of DirectoryHealth
+from helpline.services.directory_status import directory_status
 from helpline.store import StoreUnavailable
 
 if TYPE_CHECKING:
@@ -99,7 +102,7 @@ def read_health(helpline: Helpline, now: float | None = None, failed_limit: int 
     callbacks = figures.callback_figures(store, now=now)
     health.crisis_waiting = callbacks.crisis_waiting
     health.oldest_crisis_seconds = callbacks.oldest_crisis_seconds
-    health.directory = directory_health(helpline, now)
+    health.directory = directory_status(helpline, now)
     return health
 
 
@@ -195,45 +198,6 @@ def delete_failed(queues: Queues, queue: str, job_id: str) -> bool:
         return False
     registry.remove(job_id, delete_job=True)
     return True
-
-
-@dataclass
-class DirectorySource:
-    name: str
-    count: int
-    file: str
-    age_seconds: float | None
-
-
-@dataclass
-class DirectoryHealth:
-    version: str | None = None
-    sources: list[DirectorySource] = field(default_factory=list)
-    locator: dict = field(default_factory=dict)  # url, breaker (closed|open|half-open|disabled), last_ok …
-    stale_days: int = 365
-    error: str | None = None
-
-
-def directory_health(helpline: Helpline, now: float) -> DirectoryHealth:
-    """Provider sources (last import, its age) and the locator API (up / down), for the ops pages."""
-    from helpline.store import directory as repository
-
-    r = helpline.store.r
-    result = DirectoryHealth(stale_days=helpline.settings.directory_stale_days)
-    try:
-        result.version = repository.current_version(r)
-        meta = repository.meta(r, result.version) if result.version else {}
-        for name, source in sorted((meta.get("sources") or {}).items()):
-            imported = source.get("imported_at")
-            age = now - float(imported) if imported else None
-            result.sources.append(
-                DirectorySource(name, int(source.get("count", 0)), source.get("file", ""), age)
-            )
-        result.locator = helpline.locator.health()
-    except Exception as exc:  # noqa: BLE001 - a directory problem must not take the ops page down
-        log.warning("event=ops.directory_status_failed error=%s", type(exc).__name__)
-        result.error = type(exc).__name__
-    return result
 
 
 def needs_attention(health: Health) -> list[str]:

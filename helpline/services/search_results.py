@@ -1,73 +1,133 @@
-"""Text a texter the providers near them: the work behind `workers.jobs.search_providers`.
+"""Text a texter the providers near them: the search job queued here and run by the workers.
 
-Runs in a worker. Every text goes out through `sender.queue_text` with an idempotency key made
-from the job's id and the text's position, so a job that runs twice never texts twice. Whatever
-fails (unknown place, locator down, empty directory), the texter gets the same graceful answer:
-nothing found, the national helpline, and CALL.
+The job carries only ciphertext (the phone, and the place, service word and self-check outcome
+sealed together), so no ZIP or service word sits readable in Redis or RQ's job listings. Every
+text goes out through `sender.queue_text` with an idempotency key made from the job's id and the
+text's position, so a job that runs twice never texts twice. When no source could be asked (the
+locator down, nothing imported near), the texter hears so plainly at once, with the national
+helpline and CALL, and the job raises `SearchUnavailable` so RQ tries again later.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
+from dataclasses import asdict, dataclass
 
-from flask import Flask
+from rq import Retry
 
 from helpline.domain import places
 from helpline.domain import result_texts as replies
 from helpline.domain.phones import mask_phone
-from helpline.infra import sender
-from helpline.services.provider_search import SearchResult, find_providers
+from helpline.domain.providers import SearchResult
+from helpline.infra import queues, sender
+from helpline.services.provider_search import find_providers
 
 log = logging.getLogger(__name__)
 
 PER_PAGE = 3
+# Long enough apart for the locator's breaker to cool down (a minute) between tries.
+RETRY_SECONDS = [30, 120, 600]
+
+
+class SearchUnavailable(Exception):
+    """No source could be asked; the texter was told, and the search should run again later."""
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """What a texter searched for: sealed into the job, since a place and a service word are personal."""
+
+    location: str
+    service: str | None = None
+    page: int = 0
+    check_outcome: str | None = None
+
+    def seal(self, vault) -> str:
+        return vault.encrypt(json.dumps(asdict(self))).decode()
+
+    @classmethod
+    def unseal(cls, vault, sealed: str, legacy: tuple = ()) -> SearchRequest:
+        """The request in a job; `legacy`: the clear arguments of a job queued by an older release."""
+        if legacy:
+            service, page, check_outcome = (*legacy, None, 0, None)[:3]
+            return cls(sealed, service, int(page or 0), check_outcome)
+        data = json.loads(vault.decrypt(sealed))
+        page = int(data.get("page") or 0)
+        return cls(data["location"], data.get("service"), page, data.get("check_outcome"))
+
+
+def queue_search(parts, phone: str, lang: str, request: SearchRequest, *, retry: bool = True) -> None:
+    """Hand a search to the workers (`parts`: anything with `store` and `queues`)."""
+    vault = parts.store.vault
+    parts.queues.enqueue(
+        queues.SEARCH,
+        "workers.jobs.search_providers",
+        vault.encrypt(phone).decode(),
+        lang,
+        request.seal(vault),
+        # The job texts each result once however often it runs, so retrying is always safe.
+        retry=Retry(max=len(RETRY_SECONDS), interval=RETRY_SECONDS) if retry else None,
+    )
 
 
 def text_search_results(
-    app: Flask,
+    helpline,
     phone_enc: str,
     lang: str,
-    location: str,
-    service: str | None,
-    page: int,
-    check_outcome: str | None,
+    request: SearchRequest,
     job_key: str,
+    *,
+    can_retry: bool = False,
 ) -> list[str]:
-    """Search, then queue the result texts; returns the idempotency keys used."""
-    store = app.extensions["helpline"].store
-    line = app.extensions["helpline"].texting
+    """Search, then queue the result texts; returns the idempotency keys used.
+
+    Raises SearchUnavailable (after telling the texter) when no source answered and `can_retry`.
+    """
+    store = helpline.store
+    line = helpline.texting
     phone = store.vault.decrypt(phone_enc)
     started = time.perf_counter()
-    place = places.locate(location or "")
-    page = max(0, int(page or 0))
+    place = places.locate(request.location or "")
+    page = max(0, request.page)
     if place is None:
-        result = SearchResult([], 0, "none", False)
-        label = location or "?"
+        result, label = SearchResult([], 0, "none", False), request.location or "?"
     else:
         label = place.label
         result = find_providers(
-            app, place, service=service, check_outcome=check_outcome, limit=PER_PAGE, offset=page * PER_PAGE
+            helpline,
+            place,
+            service=request.service,
+            check_outcome=request.check_outcome,
+            limit=PER_PAGE,
+            offset=page * PER_PAGE,
         )
 
     def render(key: str, **params) -> str:
         params.setdefault("helpline", line.national_helpline)
         return line.catalog.render(lang, key, **params)
 
+    texts = replies.result_texts(render, label, result, page, PER_PAGE, outcome=request.check_outcome)
     keys = []
-    for index, body in enumerate(replies.result_texts(render, label, result, page, PER_PAGE)):
-        key = f"search-{job_key}-{index}"
-        sender.queue_text(app.extensions["helpline"], phone, body, key)
+    for index, body in enumerate(texts):
+        # The "can't look them up" text keeps its key across retries: said once, however many tries.
+        key = f"search-{job_key}-{'unavailable' if result.unavailable else index}"
+        sender.queue_text(helpline, phone, body, key)
         keys.append(key)
-    store.count("search.found" if result.providers else "search.empty")
-    store.count(f"search.source.{result.source}")
     log.info(
-        "event=search.answered to=%s source=%s radius=%s found=%d page=%d ms=%.1f",
+        "event=search.answered to=%s source=%s radius=%s found=%d fallback=%s unavailable=%s page=%d ms=%.1f",
         mask_phone(phone),
         result.source,
         result.radius_miles,
         len(result.providers),
+        bool(result.fallback),
+        result.unavailable,
         page,
         (time.perf_counter() - started) * 1000,
     )
+    if result.unavailable and can_retry:
+        raise SearchUnavailable("no provider source answered; trying again later")
+    store.count("search.found" if result.providers else "search.empty")
+    store.count(f"search.source.{result.source}")
     return keys

@@ -12,8 +12,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from rq import Retry
-
 from helpline.domain import places
 from helpline.domain.content import Catalog
 from helpline.domain.conversation import (
@@ -30,9 +28,9 @@ from helpline.domain.conversation import (
 )
 from helpline.domain.hours import BusinessHours
 from helpline.domain.phones import callable_number, mask_phone
-from helpline.infra import queues
 from helpline.infra.queues import Queues
 from helpline.services import callbacks
+from helpline.services.search_results import SearchRequest, queue_search
 from helpline.store import Screening, Store
 
 log = logging.getLogger(__name__)
@@ -175,17 +173,8 @@ def _carry_out(line: Line, action, decision: Decision, phone, phone_id: str, now
         store.count("search.requested", now)
         if phone is None:
             return [Say("no_search_yet", {"place": place.label})]
-        line.queues.enqueue(
-            queues.SEARCH,
-            "workers.jobs.search_providers",
-            store.vault.encrypt(phone).decode(),
-            state.lang,
-            action.location,
-            action.service,
-            action.page,
-            state.check_outcome,
-            retry=Retry(max=3, interval=[1, 5, 15]),  # the job texts each result once, however often it runs
-        )
+        request = SearchRequest(action.location, action.service, action.page, state.check_outcome)
+        queue_search(line, phone, state.lang, request)
         return [] if action.page else [Say("looking_up", {"place": place.label})]
     if isinstance(action, AnswerFollowUp):
         if phone is not None:  # "Did you reach <provider>?": NO puts a linked request on the queue

@@ -1,8 +1,9 @@
-"""The imported directory in Redis: a GEO set per service, a hash of providers, a version pointer.
+"""The imported directory in Redis: a GEO set per service, a hash of listings, a version pointer.
 
 Readers follow `Keys.directory_current` to one complete version; an import builds a new version
 under new keys and switches the pointer in one step, so a search never sees half a directory.
-Each source (one imported file) is replaced as a whole; the other sources carry over.
+Each source (one imported file) is replaced as a whole; the other sources carry over, and the
+same clinic in several sources is one listing (domain.same_clinic).
 """
 
 from __future__ import annotations
@@ -12,65 +13,94 @@ import logging
 import secrets
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import redis
 
 from helpline.domain import treatment_services as svc
-from helpline.domain.providers import Provider
+from helpline.domain.providers import NO_PHONE_EXTRA_MILES, NO_PHONE_EXTRA_SHARE, Provider
+from helpline.domain.same_clinic import merge_sources
 from helpline.store import Keys
 
 log = logging.getLogger(__name__)
 
 ALL = "all"
-FACETS = (ALL, *svc.SERVICES, *svc.OUTCOME_SERVICES)  # one GEO set each: a search reads exactly one
+# One GEO set each: a search reads exactly one (a CHECK outcome's group is a set of its own).
+FACETS = (ALL, *svc.SERVICES, *(o for o, group in svc.OUTCOME_SERVICES.items() if group))
 OLD_VERSION_GRACE_SECONDS = 300  # searches that read the old pointer still find its keys
 UNFINISHED_BUILD_SECONDS = 3600  # a version never switched to disappears on its own
+LOOK_AHEAD = 4  # listings read past the page, so a callable one a little farther can move up
 _VERSION = "{v}"  # placeholder the search script fills with the current version
 
-# One round trip: follow the pointer, widen the radius, skip hidden listings, fetch the rows.
+# One round trip: follow the pointer, widen the radius, skip hidden listings, fall back to every
+# kind of listing when the filter finds none, rank callable listings first, fetch the rows.
 _SEARCH_SCRIPT = """
 local v = redis.call('GET', KEYS[1])
 if not v then return {-1} end
-local geo = string.gsub(ARGV[1], '{v}', v)
-local rows_key = string.gsub(ARGV[2], '{v}', v)
-local need = tonumber(ARGV[5])
+local function at(template) return (string.gsub(template, '{v}', v)) end
+local need = tonumber(ARGV[7])
+local fetch = need + 1 + tonumber(ARGV[8])
 local hidden = redis.call('HLEN', KEYS[2])
-local function search(radius)
-  local hits = redis.call('GEOSEARCH', geo, 'FROMLONLAT', ARGV[3], ARGV[4], 'BYRADIUS', radius, 'mi',
-                          'ASC', 'COUNT', need + 1 + hidden, 'WITHDIST')
+local function search(geo, radius)
+  local hits = redis.call('GEOSEARCH', geo, 'FROMLONLAT', ARGV[5], ARGV[6], 'BYRADIUS', radius, 'mi',
+                          'ASC', 'COUNT', fetch + hidden, 'WITHDIST')
   local kept = {}
   for _, hit in ipairs(hits) do
     if hidden == 0 or redis.call('HEXISTS', KEYS[2], hit[1]) == 0 then
       kept[#kept + 1] = hit
-      if #kept > need then break end
+      if #kept >= fetch then break end
     end
   end
   return kept
 end
 -- Widen step by step: a small circle in a city is far cheaper than the widest one.
-local found = {}
-for i = 6, #ARGV do
-  found = search(ARGV[i])
-  if #found > need then break end
+local function widen(geo)
+  local found = {}
+  for i = 11, #ARGV do
+    found = search(geo, ARGV[i])
+    if #found > need then break end
+  end
+  return found
 end
-local reached = nil
+local found = widen(at(ARGV[1]))
+local fallback = 0
+if #found == 0 and ARGV[2] ~= '' then
+  found = widen(at(ARGV[2]))
+  fallback = 1
+end
+if #found == 0 then return {v, ARGV[#ARGV], fallback} end
+-- domain.providers.ranking_miles: a listing without a phone ranks as if a little farther.
+local ids = {}
+for i, hit in ipairs(found) do ids[i] = hit[1] end
+local no_phone = redis.call('SMISMEMBER', at(ARGV[4]), unpack(ids))
+local extra, share = tonumber(ARGV[9]), tonumber(ARGV[10])
+for i, hit in ipairs(found) do
+  local miles = tonumber(hit[2])
+  hit[3] = miles
+  if no_phone[i] == 1 then hit[3] = miles + math.max(extra, share * miles) end
+  hit[4] = i
+end
+table.sort(found, function(a, b)
+  if a[3] ~= b[3] then return a[3] < b[3] end
+  return a[4] < b[4]
+end)
+local shown = math.min(#found, need + 1)
+local far = 0
+for i = 1, math.min(#found, need) do far = math.max(far, tonumber(found[i][2])) end
+local reached = ARGV[#ARGV]
 if #found >= need then
-  local far = tonumber(found[need][2])
-  for i = 6, #ARGV do
-    if reached == nil and far <= tonumber(ARGV[i]) then reached = ARGV[i] end
+  for i = #ARGV, 11, -1 do
+    if far <= tonumber(ARGV[i]) then reached = ARGV[i] end
   end
 end
-local out = {v, reached or ARGV[#ARGV]}
-if #found > 0 then
-  local ids = {}
-  for i, hit in ipairs(found) do ids[i] = hit[1] end
-  local rows = redis.call('HMGET', rows_key, unpack(ids))
-  for i, hit in ipairs(found) do
-    out[#out + 1] = hit[2]
-    out[#out + 1] = rows[i] or ''
-  end
+local page = {}
+for i = 1, shown do page[i] = found[i][1] end
+local rows = redis.call('HMGET', at(ARGV[3]), unpack(page))
+local out = {v, reached, fallback}
+for i = 1, shown do
+  out[#out + 1] = found[i][2]
+  out[#out + 1] = rows[i] or ''
 end
 return out
 """
@@ -85,11 +115,12 @@ class DirectoryChanged(Exception):
 
 @dataclass(frozen=True)
 class Nearby:
-    """What the directory holds near a place: nearest first, at most `need + 1` of them."""
+    """What the directory holds near a place, callable ones first, at most `need + 1` of them."""
 
     version: str | None  # None: nothing was ever imported
     radius_miles: int
     providers: list[Provider]
+    fallback: bool = False  # the filter found nothing: these are listings of every kind
 
 
 def facet_for(wanted: tuple[str, ...]) -> str:
@@ -99,7 +130,7 @@ def facet_for(wanted: tuple[str, ...]) -> str:
     if len(wanted) == 1:
         return wanted[0]
     for outcome, group in svc.OUTCOME_SERVICES.items():
-        if set(group) == set(wanted):
+        if group and set(group) == set(wanted):
             return outcome
     raise ValueError(f"no facet for {wanted}")
 
@@ -109,58 +140,110 @@ def current_version(r: redis.Redis) -> str | None:
     return raw.decode() if raw else None
 
 
-def nearby(r: redis.Redis, lat: float, lng: float, facet: str, radii: Iterable[int], need: int) -> Nearby:
-    """Providers in `facet` nearest to (lat, lng): widen through `radii` until more than `need`."""
+def nearby(
+    r: redis.Redis,
+    lat: float,
+    lng: float,
+    facet: str,
+    radii: Iterable[int],
+    need: int,
+    *,
+    fallback: bool = False,
+) -> Nearby:
+    """Listings in `facet` nearest to (lat, lng), widening through `radii` until more than `need`;
+    with `fallback`, listings of every kind when the facet has none within the widest radius."""
     radii = [int(x) for x in radii]
     if "search" not in _scripts:
         _scripts["search"] = r.register_script(_SEARCH_SCRIPT)
-    script = _scripts["search"]
-    out = script(
+    out = _scripts["search"](
         client=r,
         keys=[Keys.directory_current, Keys.directory_hidden],
         args=[
             Keys.directory_geo(_VERSION, facet),
+            Keys.directory_geo(_VERSION, ALL) if fallback and facet != ALL else "",
             Keys.directory_providers(_VERSION),
+            Keys.directory_no_phone(_VERSION),
             repr(float(lng)),
             repr(float(lat)),
             int(need),
+            LOOK_AHEAD,
+            NO_PHONE_EXTRA_MILES,
+            NO_PHONE_EXTRA_SHARE,
             *radii,
         ],
     )
     if out[0] == -1:
         return Nearby(None, radii[-1], [])
-    version, reached = out[0].decode(), int(out[1])
+    version, reached, fell_back = out[0].decode(), int(out[1]), bool(out[2])
     providers = [
         Provider.from_json(raw, round(float(dist), 1))
-        for dist, raw in zip(out[2::2], out[3::2], strict=True)
+        for dist, raw in zip(out[3::2], out[4::2], strict=True)
         if raw
     ]
-    return Nearby(version, reached, providers)
+    return Nearby(version, reached, providers, fell_back and bool(providers))
 
 
 def get_provider(r: redis.Redis, provider_id: str) -> Provider | None:
-    """One listing of the current directory by id (hidden ones too: staff may have referred to it)."""
+    """One listing of the current directory by its id or a merged record's (hidden ones too)."""
     version = current_version(r)
-    raw = r.hget(Keys.directory_providers(version), provider_id) if version else None
+    if not version:
+        return None
+    raw = r.hget(Keys.directory_providers(version), provider_id)
+    if raw is None and (primary := r.hget(Keys.directory_aliases(version), provider_id)):
+        raw = r.hget(Keys.directory_providers(version), primary)
     return Provider.from_json(raw) if raw else None
+
+
+def listings(r: redis.Redis, version: str) -> Iterator[Provider]:
+    """Every listing of a version (for the operators' review), in no order."""
+    for _, raw in r.hscan_iter(Keys.directory_providers(version), count=1000):
+        yield Provider.from_json(raw)
+
+
+def _record_ids(r: redis.Redis, provider_id: str) -> list[str]:
+    """The listing's id and the ids of every record merged into it (hiding covers them all)."""
+    provider = get_provider(r, provider_id)
+    ids = set(provider.extra.get("ids", ())) | {provider.id} if provider else set()
+    return sorted(ids | {provider_id})
 
 
 def hide(r: redis.Redis, provider_id: str, reason: str, by: str = "operator") -> None:
     """Stop offering a listing (closed, wrong number…); kept across re-imports until shown again."""
-    r.hset(Keys.directory_hidden, provider_id, json.dumps({"reason": reason, "by": by, "at": time.time()}))
+    entry = json.dumps({"reason": reason, "by": by, "at": time.time()})
+    r.hset(Keys.directory_hidden, mapping={i: entry for i in _record_ids(r, provider_id)})
     log.info("event=directory.hidden provider=%s by=%s", provider_id, by)
 
 
 def unhide(r: redis.Redis, provider_id: str) -> bool:
-    return bool(r.hdel(Keys.directory_hidden, provider_id))
+    return bool(r.hdel(Keys.directory_hidden, *_record_ids(r, provider_id)))
 
 
 def hidden(r: redis.Redis) -> dict[str, dict]:
+    """Hidden ids (a merged listing's records each) -> why, by whom, when."""
     return {k.decode(): json.loads(v) for k, v in r.hgetall(Keys.directory_hidden).items()}
 
 
+def hidden_listings(r: redis.Redis) -> dict[str, dict]:
+    """The current directory's hidden listings (by listing id, not each merged record's)."""
+    version, entries = current_version(r), hidden(r)
+    if not version or not entries:
+        return {}
+    ids = list(entries)
+    present = r.hmget(Keys.directory_providers(version), ids)
+    return {i: entries[i] for i, raw in zip(ids, present, strict=True) if raw is not None}
+
+
+def report_wrong_number(r: redis.Redis, provider_id: str) -> None:
+    """Staff reached a wrong number through this listing: counted for the operators' review."""
+    r.zincrby(Keys.directory_wrong_numbers, 1, provider_id)
+
+
+def wrong_numbers(r: redis.Redis) -> dict[str, int]:
+    return {k.decode(): int(v) for k, v in r.zrevrange(Keys.directory_wrong_numbers, 0, -1, withscores=True)}
+
+
 def meta(r: redis.Redis, version: str | None = None) -> dict:
-    """What the current directory holds: sources (counts, services, age), facets, build time."""
+    """What a directory version holds: sources (figures, services, age), totals, build time."""
     version = version or current_version(r)
     if not version:
         return {}
@@ -168,9 +251,10 @@ def meta(r: redis.Redis, version: str | None = None) -> dict:
     return {k.decode(): json.loads(v) for k, v in raw.items()}
 
 
-def _source_summary(providers: list[Provider], file_name: str, imported_at: float) -> dict:
+def _source_summary(providers: list[Provider], file_name: str, imported_at: float, figures: dict) -> dict:
     counts = Counter(s for p in providers for s in p.services)
     return {
+        **figures,
         "count": len(providers),
         "services": {s: counts[s] for s in svc.SERVICES if counts[s]},
         "approximate": sum(p.approximate for p in providers),
@@ -180,74 +264,73 @@ def _source_summary(providers: list[Provider], file_name: str, imported_at: floa
     }
 
 
-def _merge(a: Provider, b: Provider) -> Provider:
-    """The same clinic in two sources: one listing, every service either names."""
-    services = tuple(s for s in svc.SERVICES if s in a.services or s in b.services)
-    best = a if not a.approximate or b.approximate else b
-    return Provider(
-        **{
-            **best.__dict__,
-            "services": services,
-            "phone": a.phone or b.phone,
-            "website": a.website or b.website,
-        }
-    )
-
-
 def replace_source(
-    r: redis.Redis, source: str, providers: list[Provider], file_name: str = "", attempts: int = 3
+    r: redis.Redis,
+    source: str,
+    providers: list[Provider],
+    file_name: str = "",
+    *,
+    figures: dict | None = None,
+    attempts: int = 3,
 ) -> str:
-    """Make `providers` the whole of `source` in a new directory version; returns that version."""
+    """Make `providers` the whole of `source` in a new directory version; returns that version.
+
+    `figures` (rows read, skipped, their lines…) are kept with the source for status pages.
+    """
     for _ in range(attempts):
         try:
-            return _build_and_switch(r, source, providers, file_name)
+            return _build_and_switch(r, source, providers, file_name, figures or {})
         except DirectoryChanged:
             log.info("event=directory.import_retry source=%s", source)
     raise DirectoryChanged("the directory kept changing during the import; try again")
 
 
-def _build_and_switch(r: redis.Redis, source: str, providers: list[Provider], file_name: str) -> str:
+def _build_and_switch(r: redis.Redis, source: str, providers: list[Provider], file_name: str, figures) -> str:
     old = current_version(r)
     old_meta = meta(r, old) if old else {}
     sources: dict = dict(old_meta.get("sources", {}))
     version = f"{int(time.time() * 1000):x}{secrets.token_hex(3)}"
     now = time.time()
 
-    unique: dict[str, Provider] = {}
-    for p in providers:  # one site listed twice in a file (e.g. as SA and as MH) is one listing
-        unique[p.id] = _merge(unique[p.id], p) if p.id in unique else p
-    providers = list(unique.values())
     by_source: dict[str, list[Provider]] = {source: providers}
     for other in sources:
         if other != source:
-            rows = r.hvals(Keys.directory_source(old, other))
-            by_source[other] = [Provider.from_json(raw) for raw in rows]
-    sources[source] = _source_summary(providers, file_name, now)
-
-    merged: dict[str, Provider] = {}
-    for name in sorted(by_source):
-        for p in by_source[name]:
-            merged[p.id] = _merge(merged[p.id], p) if p.id in merged else p
+            by_source[other] = [Provider.from_json(raw) for raw in r.hvals(Keys.directory_source(old, other))]
+    sources[source] = _source_summary(providers, file_name, now, figures)
+    directory = merge_sources(by_source)
+    for name in sources:
+        sources[name]["merged"] = directory.merged.get(name, 0)
 
     facets: dict[str, list] = {f: [] for f in FACETS}
-    for p in merged.values():
+    for p in directory.listings:
         point = (p.lng, p.lat, p.id)
         facets[ALL].extend(point)
         for s in p.services:
             facets[s].extend(point)
         for outcome, group in svc.OUTCOME_SERVICES.items():
-            if any(s in group for s in p.services):
+            if group and any(s in group for s in p.services):
                 facets[outcome].extend(point)
+    no_phone = [p.id for p in directory.listings if not p.phone]
+    aliases = {i: p.id for p in directory.listings for i in p.extra.get("ids", ()) if i != p.id}
 
-    written = [Keys.directory_providers(version), Keys.directory_meta(version)]
+    rows_key, no_phone_key = Keys.directory_providers(version), Keys.directory_no_phone(version)
+    written = [rows_key, Keys.directory_meta(version)]
     pipe = r.pipeline(transaction=False)
     for name, rows in by_source.items():
         key = Keys.directory_source(version, name)
         written.append(key)
         for chunk in _chunks([(p.id, p.to_json()) for p in rows], 2000):
             pipe.hset(key, mapping=dict(chunk))
-    for chunk in _chunks([(p.id, p.to_json()) for p in merged.values()], 2000):
-        pipe.hset(Keys.directory_providers(version), mapping=dict(chunk))
+    for chunk in _chunks([(p.id, p.to_json()) for p in directory.listings], 2000):
+        pipe.hset(rows_key, mapping=dict(chunk))
+    for chunk in _chunks(no_phone, 5000):
+        pipe.sadd(no_phone_key, *chunk)
+    if no_phone:
+        written.append(no_phone_key)
+    for chunk in _chunks(list(aliases.items()), 5000):
+        pipe.hset(Keys.directory_aliases(version), mapping=dict(chunk))
+    if aliases:
+        written.append(Keys.directory_aliases(version))
     for facet, points in facets.items():
         if points:
             key = Keys.directory_geo(version, facet)
@@ -257,7 +340,8 @@ def _build_and_switch(r: redis.Redis, source: str, providers: list[Provider], fi
     new_meta = {
         "sources": sources,
         "built_at": now,
-        "total": len(merged),
+        "total": len(directory.listings),
+        "merged": directory.folded,
         "services": {f: len(points) // 3 for f, points in facets.items() if f in svc.SERVICES and points},
         "keys": written,
     }
@@ -268,11 +352,14 @@ def _build_and_switch(r: redis.Redis, source: str, providers: list[Provider], fi
 
     with r.pipeline() as switch:
         try:
-            switch.watch(Keys.directory_current)
+            switch.watch(Keys.directory_current, Keys.directory_hidden)
             if current_version(switch) != old:
                 raise DirectoryChanged(source)
+            still_hidden = _hidden_for_new_ids(switch, directory.listings)
             switch.multi()
             switch.set(Keys.directory_current, version)
+            if still_hidden:
+                switch.hset(Keys.directory_hidden, mapping=still_hidden)
             for key in written:
                 switch.persist(key)
             for key in old_meta.get("keys", []):
@@ -281,15 +368,29 @@ def _build_and_switch(r: redis.Redis, source: str, providers: list[Provider], fi
         except (redis.WatchError, DirectoryChanged):
             r.delete(*written)
             raise DirectoryChanged(source) from None
-    log.info("event=directory.switched version=%s source=%s providers=%d", version, source, len(merged))
+    log.info(
+        "event=directory.switched version=%s source=%s listings=%d merged=%d",
+        version,
+        source,
+        len(directory.listings),
+        directory.folded,
+    )
     return version
 
 
-def remove_source(r: redis.Redis, source: str) -> str | None:
-    """Drop one source from the directory (a new version without it)."""
-    if source not in meta(r).get("sources", {}):
-        return None
-    return replace_source(r, source, [], "")
+def _hidden_for_new_ids(r, listings: list[Provider]) -> dict[str, bytes]:
+    """A hidden clinic stays hidden when a merge gives its listing another record's id."""
+    hidden_now = r.hgetall(Keys.directory_hidden)
+    if not hidden_now:
+        return {}
+    out = {}
+    for p in listings:
+        ids = p.extra.get("ids", ())
+        if p.id.encode() not in hidden_now:
+            entry = next((hidden_now[i.encode()] for i in ids if i.encode() in hidden_now), None)
+            if entry is not None:
+                out[p.id] = entry
+    return out
 
 
 def _chunks(items: list, size: int):

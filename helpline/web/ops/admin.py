@@ -244,7 +244,7 @@ def blocklist_change():
 def directory_page():
     from helpline.web.ops import directory as ops_directory
 
-    review = ops_directory.review(store().r, store(), time.time())
+    review = ops_directory.review(time.time())
     return render_template("ops/directory.html", review=review)
 
 
@@ -254,9 +254,7 @@ def directory_action(provider_id: str, action: str):
 
     if action not in ("hide", "unhide") or len(provider_id) > 100:
         abort(404)
-    done = ops_directory.set_hidden(
-        store().r, provider_id, action == "hide", _field("reason"), current_user.email
-    )
+    done = ops_directory.set_hidden(provider_id, action == "hide", _field("reason"), current_user.email)
     if not done:
         abort(404)
     audit(f"directory.{action}", provider=provider_id)

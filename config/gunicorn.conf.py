@@ -23,6 +23,7 @@ pidfile = os.environ.get("HELPLINE_WEB_PIDFILE") or None
 def post_worker_init(worker) -> None:
     """Load the ZIP and city data before this process takes its first request (a texter's ZIP waits on
     it otherwise); commands such as `flask simulate` never load it."""
-    from helpline.domain import places
+    from helpline.domain import conversation, places
 
     places.warm()
+    conversation.warm()  # the crisis and opt-out lexicons: the first text does not pay for them

@@ -110,6 +110,12 @@ def _informational(state: TexterState, key: str) -> tuple[TexterState, Say]:
     return replace(state, disclaimed=True), Say(key, {"_disclaimer": True})
 
 
+def warm() -> None:
+    """Read and compile the crisis and opt-out lexicons before the first texter waits on them."""
+    crisis.default_lexicon()
+    opt_out.default_lexicon()
+
+
 def crisis_reply(kind: str | None) -> str:
     """The crisis text whose first line fits what was said: overdose -> 911, suicide -> 988."""
     return f"crisis_{kind}" if kind in ("overdose", "suicide") else "crisis"

@@ -69,7 +69,7 @@ class OptOutLexicon:
 
 def _whole(phrases: PhraseSet, core: tuple[str, ...]) -> bool:
     """True when one phrase is the whole message, as typed or with doubled letters undone ("stopp")."""
-    if not core:
+    if not core or len(core) > phrases.longest:  # a long text is never one of these words
         return False
     for words in {core, tuple(_REPEATS.sub(r"\1", w) for w in core)}:
         if any(m.start == 0 and m.end == len(words) for m in phrases.find(words)):

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from helpline.domain import keywords as kw
@@ -189,6 +190,21 @@ class PhraseSet:
         self._squeezed: dict[str, set[int]] = {}
         for word, atom_id in self._words.items():
             self._squeezed.setdefault(_squeezed(word), set()).add(atom_id)
+        # Typo candidates, compared in C one batch per texted word (a Python loop is too slow for 1600 chars).
+        typo_words = [w for w in self._words if len(w) >= FUZZY_FROM and w not in self._exact_only]
+        self._typo_words = (typo_words, [self._words[w] for w in typo_words])
+        self._stems_by_length: dict[int, dict[str, int]] = {}
+        for stem, atom_id in self._stems:
+            self._stems_by_length.setdefault(len(stem), {})[stem] = atom_id
+        # For each prefix length k, the stems a word's first k letters may be one typo away from.
+        self._typo_stems: dict[int, tuple[list[str], list[int]]] = {}
+        for stem, atom_id in self._stems:
+            if len(stem) >= FUZZY_FROM and stem not in self._exact_only:
+                for k in _around(len(stem)):
+                    stems, ids = self._typo_stems.setdefault(k, ([], []))
+                    stems.append(stem)
+                    ids.append(atom_id)
+        self.longest = max((len(phrase.slots) for phrase in self._phrases), default=0)
         self._cache: dict[str, frozenset[int]] = {}
 
     def __len__(self) -> int:
@@ -255,28 +271,27 @@ class PhraseSet:
 
     def _fuzzy(self, token: str) -> set[int]:
         found = set()
-        typo = token not in self._never_typos
-        for stem, atom_id in self._stems:
-            if token.startswith(stem) or (typo and self._typo_of_stem(token, stem)):
+        for length, stems in self._stems_by_length.items():
+            if (atom_id := stems.get(token[:length])) is not None and len(token) >= length:
                 found.add(atom_id)
-        if len(token) < FUZZY_FROM or not typo:
+        if token in self._never_typos:
             return found
-        for word, atom_id in self._words.items():
-            if len(word) < FUZZY_FROM or word in self._exact_only:
-                continue
-            limit = 2 if len(word) >= FUZZY_TWO_FROM else 1
-            if (
-                abs(len(word) - len(token)) <= limit
-                and OSA.distance(token, word, score_cutoff=limit) <= limit
-            ):
-                found.add(atom_id)
+        # `suicde` for `suicid*`: the start of the word is one typo away from the stem.
+        for k, (stems, ids) in self._typo_stems.items():
+            if len(token) >= k:
+                for _, _, index in process.extract(
+                    token[:k], stems, scorer=OSA.distance, score_cutoff=1, limit=None
+                ):
+                    found.add(ids[index])
+        if len(token) < FUZZY_FROM:
+            return found
+        words, ids = self._typo_words
+        for word, distance, index in process.extract(
+            token, words, scorer=OSA.distance, score_cutoff=2, limit=None
+        ):
+            if distance <= (2 if len(word) >= FUZZY_TWO_FROM else 1):
+                found.add(ids[index])
         return found
-
-    def _typo_of_stem(self, token: str, stem: str) -> bool:
-        """`suicde` for `suicid*`: the token's start is one typo away from the stem."""
-        if len(stem) < FUZZY_FROM or stem in self._exact_only or len(token) < len(stem) - 1:
-            return False
-        return any(OSA.distance(token[:k], stem, score_cutoff=1) <= 1 for k in _around(len(stem)))
 
     def find(self, words: tuple[str, ...]) -> list[Match]:
         """Every phrase found, each once (its first place), in the order of the lexicon."""

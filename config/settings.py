@@ -184,14 +184,21 @@ def load_settings(**overrides) -> Settings:
     return settings.with_overrides(**overrides)
 
 
+def private_dir(path: Path) -> Path:
+    """A runtime folder only this user may open (0700): secrets, Redis data and sockets, logs."""
+    path.mkdir(parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+    return path
+
+
 def local_secret(settings: Settings, name: str, make=lambda: secrets.token_urlsafe(32)) -> str:
-    """A development secret kept under var/ so every process of this checkout shares it."""
-    path = settings.var_dir / "secrets" / name
+    """A development secret under var/ (0700; the file 0600), so every process of this checkout shares it."""
+    private_dir(settings.var_dir)  # also a checkout made before var/ was kept private
+    path = private_dir(settings.var_dir / "secrets") / name
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(make())
-        os.chmod(tmp, 0o600)
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as fh:
+            fh.write(make())
         try:
             os.link(tmp, path)  # first writer wins; others read its value
         except FileExistsError:

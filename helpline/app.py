@@ -30,6 +30,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
 
     from helpline.devtools import cli
     from helpline.web import (
+        access_log,
         auth,
         health,
         metrics,
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     )
 
     twilio_signature.init_app(app)
+    access_log.init_app(app)  # request logs name the route, never a path with a link token in it
     cli.init_app(app)
     for blueprint in (sms.bp, voice.bp, status.bp, staff_bridge.bp, health.bp):
         app.register_blueprint(blueprint)

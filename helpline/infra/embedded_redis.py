@@ -67,6 +67,7 @@ def ensure_embedded_server(var_dir: Path, timeout: float = 15.0, appendfsync: st
         if not _alive(socket):
             _start(data_dir, socket, appendfsync, timeout)
             log.info("event=redis.embedded_started dir=%s", data_dir)
+        _keep_private(data_dir)
     return f"unix://{socket}"
 
 
@@ -89,6 +90,7 @@ def heal_embedded_server(var_dir: Path, appendfsync: str = "everysec", timeout: 
             return False
         _start(data_dir, socket, appendfsync, timeout)
         restarts = _record_restart(data_dir)
+        _keep_private(data_dir)
     log.warning("event=redis.embedded_restarted dir=%s restarts=%d", data_dir, restarts.count)
     return True
 
@@ -161,7 +163,7 @@ def _start(data_dir: Path, socket: Path, appendfsync: str, timeout: float) -> No
             "--unixsocket",
             str(socket),
             "--unixsocketperm",
-            "700",
+            "600",
             "--dir",
             str(data_dir),
             "--appendonly",
@@ -178,8 +180,19 @@ def _start(data_dir: Path, socket: Path, appendfsync: str, timeout: float) -> No
             str(data_dir / "redis.log"),
         ],
         check=True,
+        umask=0o077,  # its data (appendonly files), log and pid file: this user's only
     )
     _wait_alive(socket, timeout, data_dir)
+
+
+def _keep_private(data_dir: Path) -> None:
+    """var/ and the data dir 0700, every file in them 0600 (data written before this rule included)."""
+    for folder in (data_dir.parent, data_dir):
+        os.chmod(folder, 0o700)
+    for path in data_dir.rglob("*"):
+        with contextlib.suppress(FileNotFoundError):  # an append-only file Redis just rewrote
+            if not path.is_symlink():
+                os.chmod(path, 0o700 if path.is_dir() else 0o600)
 
 
 def stop_embedded_server(var_dir: Path) -> bool:

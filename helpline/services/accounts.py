@@ -116,11 +116,13 @@ def _require(store: Store, email: str) -> StaffAccount:
 
 
 def set_password(store: Store, passwords: Passwords, email: str, password: str) -> StaffAccount:
+    """A new password ends the sessions opened with the old one and every set-password link."""
     check_password_strength(password)
     account = _require(store, email)
     account.password_hash = passwords.hash(password)
-    account.session_version += 1  # a new password ends sessions opened with the old one
+    account.session_version += 1
     store.accounts.save(account)
+    store.sign_ins.revoke_links(account.email)
     return account
 
 
@@ -131,6 +133,8 @@ def set_disabled(store: Store, email: str, disabled: bool = True) -> StaffAccoun
     if disabled:
         account.on_duty = False
     store.accounts.save(account)
+    if disabled:
+        store.sign_ins.revoke_links(account.email)  # nor can a link it was sent let anyone in
     log.info("event=staff.disabled disabled=%s", disabled)
     return account
 
@@ -198,7 +202,10 @@ def end_session(store: Store, token: str) -> None:
 
 
 def issue_set_password_token(store: Store, email: str, seconds: int) -> str:
-    """A one-time link token for `email`, usable for `seconds` (settings.set_password_link_seconds)."""
+    """A one-time link token for `email`, usable for `seconds` (settings.set_password_link_seconds).
+
+    Every link issued earlier for the account stops working: only the newest one is live.
+    """
     account = _require(store, email)
     token = secrets.token_urlsafe(32)
     store.sign_ins.put_link(token, account.email, seconds)

@@ -148,6 +148,10 @@ class Keys:
         return f"{PREFIX}:staff:set-password:{token}"  # -> email; one-time, expires
 
     @staticmethod
+    def staff_links(email: str) -> str:
+        return f"{PREFIX}:staff:links:{email}"  # set of the account's live set-password link tokens
+
+    @staticmethod
     def staff_login_failures(kind: str, who: str) -> str:
         return f"{PREFIX}:staff:login-failures:{kind}:{who}"  # kind: account | address
 

@@ -22,6 +22,29 @@ for _, key in ipairs(KEYS) do
   if redis.call('TTL', key) < 0 then redis.call('EXPIRE', key, ARGV[1]) end
 end
 """
+# Every live link of an account ends (KEYS[1]: its set of link tokens; ARGV[1]: the link key prefix);
+# with ARGV[2..4] (token, email, seconds) a new link is then the only one.
+_REPLACE_LINKS = """
+for _, token in ipairs(redis.call('SMEMBERS', KEYS[1])) do redis.call('DEL', ARGV[1] .. token) end
+redis.call('DEL', KEYS[1])
+if ARGV[2] then
+  redis.call('SET', ARGV[1] .. ARGV[2], ARGV[3], 'EX', ARGV[4])
+  redis.call('SADD', KEYS[1], ARGV[2])
+  redis.call('EXPIRE', KEYS[1], ARGV[4])
+end
+"""
+# A link works once, and only while it is its account's live link (KEYS[1]: the link, then ARGV[1]: the
+# prefix of the accounts' link sets). ARGV[2] == '1' burns it.
+_OPEN_LINK = """
+local email = redis.call('GET', KEYS[1])
+if not email then return false end
+if redis.call('SISMEMBER', ARGV[1] .. email, ARGV[3]) == 0 then return false end
+if ARGV[2] == '1' then
+  redis.call('DEL', KEYS[1])
+  redis.call('SREM', ARGV[1] .. email, ARGV[3])
+end
+return email
+"""
 
 
 class StaffAccounts:
@@ -74,6 +97,8 @@ class SignIns:
     def __init__(self, r: redis.Redis, vault: Vault, retention_seconds: int):
         self._r = r
         self._record_failure = r.register_script(_RECORD_FAILURE)
+        self._replace_links = r.register_script(_REPLACE_LINKS)
+        self._open_link = r.register_script(_OPEN_LINK)
 
     # -- sessions: a random token in the signed cookie names the record -----------------------
     def open_session(self, token: str, email: str, session_version: int, seconds: int) -> None:
@@ -90,17 +115,27 @@ class SignIns:
     def end_session(self, token: str) -> None:
         self._r.delete(Keys.staff_session(token))
 
-    # -- one-time set-password links ---------------------------------------------------------
+    # -- one-time set-password links: an account has at most one live link -------------------
     def put_link(self, token: str, email: str, seconds: int) -> None:
-        self._r.set(Keys.staff_set_password(token), email, ex=seconds)
+        """The account's new link; every earlier one stops working."""
+        args = [Keys.staff_set_password(""), token, email, seconds]
+        self._replace_links(keys=[Keys.staff_links(email)], args=args, client=self._r)
+
+    def revoke_links(self, email: str) -> None:
+        """Every link of the account stops working (its password was set, or it was disabled)."""
+        args = [Keys.staff_set_password("")]
+        self._replace_links(keys=[Keys.staff_links(email)], args=args, client=self._r)
 
     def link_email(self, token: str) -> str | None:
-        email = self._r.get(Keys.staff_set_password(token))
-        return email.decode() if email else None
+        return self._link(token, burn=False)
 
     def take_link(self, token: str) -> str | None:
-        """The link's email, burning the link (GETDEL: a link works exactly once)."""
-        email = self._r.getdel(Keys.staff_set_password(token))
+        """The link's email, burning the link in the same step: a link works exactly once."""
+        return self._link(token, burn=True)
+
+    def _link(self, token: str, *, burn: bool) -> str | None:
+        args = [Keys.staff_links(""), "1" if burn else "0", token]
+        email = self._open_link(keys=[Keys.staff_set_password(token)], args=args, client=self._r)
         return email.decode() if email else None
 
     # -- failed sign-ins ---------------------------------------------------------------------

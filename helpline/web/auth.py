@@ -105,7 +105,7 @@ def operator_required(view):
         if not current_user.is_authenticated:
             return _sign_in_again()
         if not current_user.is_operator:
-            log.info("event=auth.forbidden path=%s", request.path)
+            log.info("event=auth.forbidden route=%s", _route())
             return render_template("forbidden.html"), 403
         return view(*args, **kwargs)
 
@@ -122,6 +122,11 @@ class SetPasswordForm(FlaskForm):
         "New password", validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1000)]
     )
     confirm = PasswordField("Repeat it", validators=[DataRequired(), EqualTo("password", "They differ.")])
+
+
+def _route() -> str:
+    """The rule a request matched, for logs: a set-password path carries its link token."""
+    return request.url_rule.rule if request.url_rule else "-"
 
 
 def _safe_next(target: str | None) -> str:
@@ -239,7 +244,7 @@ def init_app(app) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_refused(exc: CSRFError):
-        log.info("event=auth.csrf_refused path=%s", request.path)
+        log.info("event=auth.csrf_refused route=%s", _route())
         return render_template("csrf_error.html", reason=exc.description), 400
 
     @app.context_processor

@@ -6,10 +6,9 @@ import datetime as dt
 
 import pytest
 
+from helpline.services.directory_status import DirectoryStatus, SourceStatus
 from helpline.services.figures import Point
 from helpline.services.line_health import (
-    DirectoryHealth,
-    DirectorySource,
     Health,
     QueueHealth,
     WorkerHealth,
@@ -21,7 +20,7 @@ WORKER = WorkerHealth("w1", "idle", ["urgent"], None)
 
 
 def healthy(**changes) -> Health:
-    base = Health(workers=[WORKER], queues=[QueueHealth("urgent", 0, 0, 0, 0)], directory=DirectoryHealth())
+    base = Health(workers=[WORKER], queues=[QueueHealth("urgent", 0, 0, 0, 0)], directory=DirectoryStatus())
     for name, value in changes.items():
         setattr(base, name, value)
     return base
@@ -44,10 +43,10 @@ def test_a_healthy_line_needs_nobody():
             {"crisis_waiting": 1, "oldest_crisis_seconds": 20 * 60},
             "1 crisis callback(s) waiting, the oldest for 20 min",
         ),
-        ({"directory": DirectoryHealth(locator={"breaker": "open"})}, "locator is down"),
-        ({"directory": DirectoryHealth(locator={"breaker": "disabled"})}, "searches find nobody"),
+        ({"directory": DirectoryStatus(locator={"breaker": "open"})}, "locator is down"),
+        ({"directory": DirectoryStatus(locator={"breaker": "disabled"})}, "searches find nobody"),
         (
-            {"directory": DirectoryHealth(sources=[DirectorySource("samhsa", 10, "f.csv", 400 * 86400)])},
+            {"directory": DirectoryStatus(sources=[SourceStatus("samhsa", 10, "f.csv", 400 * 86400)])},
             "imported 400 days ago",
         ),
     ],

@@ -18,9 +18,7 @@ from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegis
 
 from helpline.infra.queues import ALL_QUEUES, Queues
 from helpline.services import figures
-from helpline.services.directory_status import DirectoryStatus as DirectoryHealth
-from helpline.services.directory_status import SourceStatus as DirectorySource  # noqa: F401 - the rows of DirectoryHealth
-from helpline.services.directory_status import directory_status
+from helpline.services.directory_status import DirectoryStatus, directory_status
 from helpline.store import StoreUnavailable
 
 if TYPE_CHECKING:
@@ -72,7 +70,7 @@ class Health:
     delivery_failed_24h: int = 0
     crisis_waiting: int = 0
     oldest_crisis_seconds: float | None = None
-    directory: DirectoryHealth | None = None
+    directory: DirectoryStatus | None = None
 
     @property
     def delivery_error_rate(self) -> float | None:

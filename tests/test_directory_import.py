@@ -9,6 +9,7 @@ import pytest
 
 from helpline import create_app
 from helpline.domain import places
+from helpline.domain.same_clinic import merge_sources
 from helpline.services import directory_import as importer
 from helpline.services.provider_search import find_providers
 from helpline.store import directory as repository
@@ -278,3 +279,12 @@ def test_the_same_clinic_in_two_files_is_one_listing_with_both_services(app, hel
 def test_a_missing_file_is_refused_plainly(app, tmp_path):
     result = run(app, "import", str(tmp_path / "nope.csv"))
     assert result.exit_code != 0 and "does not exist" in result.output
+
+
+def test_merging_gives_the_same_listings_whatever_order_the_rows_come_in():
+    sites = importer.read_directory_file(SITES).providers
+    phones = importer.read_directory_file(PHONES).providers
+    forward = merge_sources({"sites": sites, "phones": phones})
+    backward = merge_sources({"sites": sites[::-1], "phones": phones[::-1]})
+    assert sorted(p.id for p in forward.listings) == sorted(p.id for p in backward.listings)
+    assert forward.folded == backward.folded == 6

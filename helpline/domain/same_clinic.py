@@ -173,7 +173,7 @@ def merge_sources(by_source: dict[str, list[Provider]]) -> MergedDirectory:
     """Every source's listings as one directory, each clinic once."""
     clinics = _Clinics()
     for source in sorted(by_source):
-        for p in by_source[source]:
+        for p in sorted(by_source[source], key=lambda p: p.id):  # the same result however rows were read
             clinics.add(source, p)
     merged: dict[str, int] = defaultdict(int)
     for group in clinics.members:

@@ -5,8 +5,10 @@ The rules themselves (order, backoff, who may act) are tested pure in test_callb
 
 import threading
 import time
+from zoneinfo import ZoneInfo
 
 import pytest
+from rq.registry import ScheduledJobRegistry
 
 from helpline.infra import queues
 from helpline.infra.burst import drain
@@ -125,7 +127,14 @@ def test_three_missed_calls_close_with_one_final_text(app, hl, store, waiting_re
     assert request.status == "closed" and request.attempts == 3
     assert [a["outcome"] for a in callbacks.attempts(store, request.id)] == ["no_answer"] * 3
     assert [n["text"] for n in callbacks.notes(store, request.id)] == ["try 1", "try 2", "try 3"]
-    drain(app.extensions["helpline"].store.rq_connection)
+    connection = app.extensions["helpline"].store.rq_connection
+    drain(connection)
+    # The third try is just after midnight where they are: the last text waits for 8 am, then goes once.
+    assert [m for m in store.delivery.outbox(outbox_before) if m["to"] == TEXTER] == []
+    (held,) = ScheduledJobRegistry(queue=queues.queue(queues.URGENT, connection)).get_job_ids()
+    at = ScheduledJobRegistry(queue=queues.queue(queues.URGENT, connection)).get_scheduled_time(held)
+    assert at.astimezone(ZoneInfo("America/New_York")).strftime("%H:%M") == "08:00"
+    drain(connection, scheduled_now=True)
     finals = [m for m in store.delivery.outbox(outbox_before) if m["to"] == TEXTER]
     assert len(finals) == 1 and "Text CALL any time" in finals[0]["body"]
     assert callbacks.open_request_for(store, request.phone_id) is None

@@ -30,7 +30,7 @@ from helpline.domain.callback_rules import (
     is_due,
 )
 from helpline.infra import queues, sender
-from helpline.services import audit
+from helpline.services import audit, blocklist, daytime, staff_lines
 from helpline.store import Store
 from helpline.store.callbacks import OutcomeWrite
 
@@ -53,6 +53,10 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+
+class NumberBlocked(Exception):
+    """The number is on the blocklist: no callback request, voicemail or follow-up is made for it."""
 
 
 def policy(settings: Settings) -> CallbackPolicy:
@@ -86,12 +90,16 @@ def request_callback(
 ) -> tuple[CallbackRequest, bool]:
     """Put a request on the queue, or update this number's open one. Returns (request, created).
 
+    Raises NumberBlocked for a number on the blocklist.
+
     Crisis requests come first, then the oldest. One open request per number: asking again
     updates it instead of queueing a duplicate; a crisis makes it a crisis, or, when it is one
     already, puts it at the top of the queue again (`realerted_at`).
     """
     now = now or time.time()
     phone_id = store.vault.phone_id(phone)
+    if blocklist.is_blocked_id(store, phone_id):
+        raise NumberBlocked(f"no callback request for a blocked number ({reason})")
     existing = store.callbacks.open_for(phone_id)
     if existing and not priority:
         return existing, False
@@ -283,18 +291,23 @@ def record_outcome(
         store.count("callback.closed", now)
     log.info("event=callback.outcome id=%s outcome=%s status=%s", callback_id, outcome.value, request.status)
     if decision.final_text:
-        _send_final_text(hl, request)
+        _send_final_text(hl, request, now)
     if outcome == Outcome.REFERRED and follow_up and provider:
         schedule_follow_up(hl, request, provider, now=now)
     return request, decision
 
 
-def _send_final_text(hl: Helpline, request: CallbackRequest) -> None:
+def _send_final_text(hl: Helpline, request: CallbackRequest, now: float) -> None:
     if hl.store.is_opted_out(request.phone_id):
         log.info("event=callback.final_text_skipped id=%s reason=opted_out", request.id)
         return
+    if blocklist.is_blocked_id(hl.store, request.phone_id):
+        log.info("event=callback.final_text_skipped id=%s reason=blocked", request.id)
+        return
     body = hl.catalog.render(request.lang, "callback_gave_up")
-    sender.queue_text(hl, phone_of(hl.store, request), body, idempotency_key=f"callback-final-{request.id}")
+    phone = phone_of(hl.store, request)
+    go = daytime.hold_until(hl, request, phone, now)  # never at night where they are
+    sender.queue_text(hl, phone, body, idempotency_key=f"callback-final-{request.id}", send_at=go)
 
 
 def add_note(store: Store, callback_id: str, who: str, text: str, now: float | None = None) -> None:
@@ -324,15 +337,20 @@ def call_person(hl: Helpline, callback_id: str, who: str, staff_phone: str, now:
     require_holder(store, callback_id, who, now)
     key = f"staff-call-{callback_id}-{store.vault.phone_id(staff_phone)[:8]}-{int(now // 30)}"
     sender.queue_call(hl, staff_phone, url=f"/twilio/voice/staff-bridge/{callback_id}", idempotency_key=key)
+    staff_lines.on_call(store, staff_phone, seconds=staff_lines.RINGING, now=now)  # no ring-all meanwhile
     renew_lease(hl, callback_id, who, now)
     audit.record(store, callback_id, who, "call", now=now)
     store.count("callback.calls", now)
     return key
 
 
-def bridged(store: Store, callback_id: str) -> None:
-    """The staff phone pressed 1 and is being connected to the person."""
+def bridged(
+    store: Store, callback_id: str, staff_phone: str | None = None, call_sid: str | None = None
+) -> None:
+    """The staff phone pressed 1 and is being connected to the person: it is on a call until that ends."""
     audit.record(store, callback_id, "staff phone", "connect", "bridged to the person")
+    if staff_phone:
+        staff_lines.on_call(store, staff_phone, call_sid)
 
 
 # -- follow-up after a referral: "Did you reach <provider>?" -------------------------------------
@@ -341,6 +359,9 @@ def bridged(store: Store, callback_id: str) -> None:
 def schedule_follow_up(
     hl: Helpline, request: CallbackRequest, provider: dict, now: float | None = None
 ) -> None:
+    if blocklist.is_blocked_id(hl.store, request.phone_id):
+        log.info("event=callback.follow_up_skipped id=%s reason=blocked", request.id)
+        return
     state = {"provider": provider.get("name", ""), "scheduled_at": now or time.time(), "state": "scheduled"}
     hl.store.callbacks.set_follow_up(request.id, state)
     hl.queues[queues.HOUSEKEEPING].enqueue_in(
@@ -357,7 +378,7 @@ def follow_up_state(store: Store, callback_id: str) -> dict | None:
 
 
 def send_follow_up(hl: Helpline, callback_id: str, now: float | None = None) -> str:
-    """The check-in text (job). Returns what happened: sent | opted_out | gone | done."""
+    """The check-in text (job). Returns what happened: sent | opted_out | blocked | gone | done."""
     now = now or time.time()
     store = hl.store
     request, state = store.callbacks.get(callback_id), store.callbacks.follow_up(callback_id)
@@ -368,8 +389,13 @@ def send_follow_up(hl: Helpline, callback_id: str, now: float | None = None) -> 
     if store.is_opted_out(request.phone_id):
         store.callbacks.set_follow_up(callback_id, state | {"state": "opted_out"})
         return "opted_out"
+    if blocklist.is_blocked_id(store, request.phone_id):  # blocked since the referral
+        store.callbacks.set_follow_up(callback_id, state | {"state": "blocked"})
+        return "blocked"
     body = hl.catalog.render(request.lang, "follow_up_check_in", provider=state["provider"][:60])
-    sender.queue_text(hl, phone_of(store, request), body, idempotency_key=f"follow-up-{callback_id}")
+    phone = phone_of(store, request)
+    go = daytime.hold_until(hl, request, phone, now)  # never at night where they are
+    sender.queue_text(hl, phone, body, idempotency_key=f"follow-up-{callback_id}", send_at=go)
     store.callbacks.set_follow_up(callback_id, state | {"state": "asked", "asked_at": now})
     wait = policy(hl.settings).follow_up_wait
     store.callbacks.await_answer(request.phone_id, callback_id, int(wait.total_seconds()) + 3600)
@@ -401,18 +427,21 @@ def answer_follow_up(store: Store, phone: str, reached: bool | None, now: float 
     )
     if reached or not request:
         return None
-    new, _ = request_callback(
-        store,
-        phone,
-        lang=request.lang,
-        reason="follow-up",
-        priority=False,
-        channel="sms",
-        zip_code=request.zip,
-        check_outcome=request.check_outcome,
-        now=now,
-        linked_to=callback_id,
-    )
+    try:
+        new, _ = request_callback(
+            store,
+            phone,
+            lang=request.lang,
+            reason="follow-up",
+            priority=False,
+            channel="sms",
+            zip_code=request.zip,
+            check_outcome=request.check_outcome,
+            now=now,
+            linked_to=callback_id,
+        )
+    except NumberBlocked:
+        return None
     audit.record(store, new.id, "system", "queued", f"follow-up of {callback_id} ({answer})", now=now)
     return new
 

@@ -16,12 +16,12 @@ import yaml
 
 from helpline.domain import ivr, spoken
 from helpline.domain.content import LANGUAGES, Catalog
-from helpline.domain.hours import BusinessHours
 from helpline.domain.crisis import is_crisis
+from helpline.domain.hours import BusinessHours
 from helpline.domain.phones import callable_number, mask_phone
 from helpline.infra.locator import Locator
 from helpline.infra.queues import Queues
-from helpline.services import callbacks
+from helpline.services import callbacks, staff_lines
 from helpline.services.provider_search import find_providers
 from helpline.services.search_results import SearchRequest, queue_search
 from helpline.store import Store
@@ -131,9 +131,12 @@ def step_answered(line: CallLine, facts: ivr.CallFacts, turn: ivr.Turn, now: flo
         note(line, facts, f"(phone) {turn.intent}")
 
 
-def dial_finished(line: CallLine, status: str, now: float) -> None:
-    """Staff phones rang for "talk to someone now": count how it ended (answered, busy, no-answer …)."""
+def dial_finished(line: CallLine, status: str, now: float, call_sid: str | None = None) -> None:
+    """Staff phones rang for "talk to someone now": count how it ended (answered, busy, no-answer …);
+    the staff phone that took the call is free again."""
     line.store.count(f"call.talk.{status or 'unknown'}", now)
+    if call_sid:
+        staff_lines.call_ended(line.store, call_sid)
 
 
 def note(line: CallLine, facts: ivr.CallFacts, text: str) -> None:
@@ -238,7 +241,8 @@ def _talk_now(line: CallLine, state: ivr.CallState, facts: ivr.CallFacts, now: f
         return ivr.Turn(state, (ivr.Speak("callback_no_caller_id"),), ivr.number_ask(), intent="talk")
     moment = dt.datetime.fromtimestamp(now, dt.UTC)
     open_now = line.hours.is_open(moment)
-    phones = on_duty_phones(line.store)  # whoever is on duty is rung, whatever the hour
+    # Whoever is on duty is rung, whatever the hour, unless already on a helpline call.
+    phones = staff_lines.free_phones(line.store, on_duty_phones(line.store), now)
     return ivr.talk_now(state, open_now, phones)
 
 
@@ -249,8 +253,11 @@ def on_duty_phones(store: Store) -> list[str]:
     return accounts.on_duty_phones(store)
 
 
-def staff_accepted(line: CallLine, call_sid: str) -> None:
-    """A staff phone pressed 1 at the whisper: the caller's call is taken by a person."""
+def staff_accepted(line: CallLine, call_sid: str, staff_phone: str = "") -> None:
+    """A staff phone pressed 1 at the whisper: the caller's call is taken by a person, and that phone
+    is on a helpline call until this one ends (the next caller rings the others)."""
+    if callable_number(staff_phone):
+        staff_lines.on_call(line.store, callable_number(staff_phone), call_sid)
     state = load_call(line, call_sid)
     if state is not None and not state.staff_accepted:
         save_call(line, call_sid, replace(state, staff_accepted=True))

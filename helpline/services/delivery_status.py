@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from helpline.domain.phones import mask_phone
+from helpline.services import staff_lines
 
 if TYPE_CHECKING:
     from helpline.store import Store
@@ -102,6 +103,8 @@ def record_call_status(store: Store, sid: str, status: str, duration: str | None
         counters.append((f"calls.outcome.{status}", 1))
         if seconds:
             counters.append(("calls.seconds", seconds))
+    if status in FINAL_CALL_STATUSES:
+        staff_lines.call_ended(store, sid)  # a staff phone on this call is free for the next caller
     if not store.delivery.record_status(sid, status, fields, ttl=DELIVERY_TTL, counters=counters):
         return False
     log.info("event=call.status sid=%s status=%s duration=%s to=%s", sid, status, seconds, mask_phone(to))

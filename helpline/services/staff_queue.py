@@ -72,6 +72,8 @@ class QueueRow:
     preview: dict | None  # the latest line of the conversation: {"dir", "text", "at"}
     texted_again: bool  # they texted after asking
     voicemail: bool
+    alerted_again: bool  # a crisis request whose person wrote alarming words again
+    texts_off: bool  # they opted out of texts: call only
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,11 @@ def _searched(store: Store, requests: list[CallbackRequest], text: str) -> list[
 
 
 def last_line(exchange: list[dict] | None) -> dict | None:
-    return exchange[-1] if exchange else None
+    """What a queue row previews: their latest words when the latest exchange has them, else our reply."""
+    if not exchange:
+        return None
+    theirs = [line for line in exchange if line.get("dir") == "in"]
+    return theirs[-1] if theirs else exchange[-1]
 
 
 def texted_again_at(request: CallbackRequest, exchange: list[dict] | None) -> float | None:
@@ -156,6 +162,8 @@ def _rows(store: Store, requests: list[CallbackRequest], now: float) -> list[Que
                 preview=last_line(exchange),
                 texted_again=texted_again_at(r, exchange) is not None,
                 voicemail=r.reason == "voicemail",
+                alerted_again=bool(r.realerted_at),
+                texts_off=r.texts_off,
             )
         )
     return rows
@@ -255,7 +263,7 @@ def pulse(store: Store, now: float | None = None) -> Pulse:
     ids = store.callbacks.crisis_ids()
     crisis = store.callbacks.many(ids)
     tails = store.callbacks.last_exchanges([r.phone_id for r in crisis])
-    again = {r.id: texted_again_at(r, tails.get(r.phone_id)) for r in crisis}
+    again = {r.id: max(texted_again_at(r, tails.get(r.phone_id)) or 0, r.realerted_at or 0) for r in crisis}
     until = _next_change(crisis, now)
     return Pulse(
         waiting=[r for r in crisis if not holder(r, now) and is_due(r, now)],

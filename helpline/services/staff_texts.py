@@ -13,16 +13,14 @@ import logging
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
-from helpline.domain import quiet_hours
 from helpline.domain.callback_rules import CallbackRequest, holder
 from helpline.domain.content import Segments, count_segments
 from helpline.domain.phones import mask_phone
 from helpline.domain.providers import Provider
 from helpline.domain.result_texts import gsm_safe, provider_line
 from helpline.infra import sender
-from helpline.services import audit, callbacks
+from helpline.services import audit, callbacks, daytime
 
 if TYPE_CHECKING:
     from helpline.container import Helpline
@@ -31,7 +29,6 @@ log = logging.getLogger(__name__)
 
 MAX_LENGTH = 1600  # Twilio's limit for one message
 LONG_SEGMENTS = 3  # more than this many segments: say so while they type
-LIVE_CALL_EVENTS = ("connect",)  # a call bridged to them just now counts as a live exchange
 # Starting points staff edit before sending, in the person's language.
 TEMPLATES = {
     "en": (
@@ -108,7 +105,7 @@ def check(body: str) -> TextCheck:
 
 def _why_not(hl: Helpline, request: CallbackRequest, who: str, now: float) -> str | None:
     store = hl.store
-    if store.is_opted_out(request.phone_id):
+    if request.texts_off or store.is_opted_out(request.phone_id):
         return "They texted STOP: no text can be sent until they text START."
     if store.blocklist.has(request.phone_id):
         return "This number is on the blocklist: no texts are sent to it."
@@ -116,40 +113,6 @@ def _why_not(hl: Helpline, request: CallbackRequest, who: str, now: float) -> st
     if someone and someone != who:
         return f"{someone} is working on this request: only they text from here until it is released."
     return None
-
-
-def _zones(hl: Helpline, request: CallbackRequest, phone: str) -> tuple[ZoneInfo, ...]:
-    place = (hl.store.load_state(request.phone_id) or {}).get("location")
-    return quiet_hours.person_zones(zip_code=request.zip, place=place, phone=phone, default=hl.hours.timezone)
-
-
-def _live_exchange(hl: Helpline, request: CallbackRequest, now: float) -> bool:
-    lines = hl.store.callbacks.last_exchanges([request.phone_id]).get(request.phone_id) or []
-    last_in = max((line["at"] for line in lines if line.get("dir") == "in"), default=None)
-    if quiet_hours.in_live_exchange(last_in, now):
-        return True
-    calls = [e.at for e in hl.store.audit.trail(request.id) if e.action in LIVE_CALL_EVENTS]
-    return quiet_hours.in_live_exchange(max(calls, default=None), now)
-
-
-def hold_until(hl: Helpline, request: CallbackRequest, phone: str, now: float) -> dt.datetime | None:
-    """When a text the helpline starts may reach them: None for now, else the next 8 am their time."""
-    if _live_exchange(hl, request, now):
-        return None
-    zones = _zones(hl, request, phone)
-    moment = dt.datetime.fromtimestamp(now, dt.UTC)
-    go = quiet_hours.send_at(moment, zones)
-    return None if go == moment else go
-
-
-def _clock(moment: dt.datetime) -> str:
-    return f"{moment.hour % 12 or 12}:{moment.minute:02d}{'am' if moment.hour < 12 else 'pm'}"
-
-
-def describe_hold(go: dt.datetime, zones: tuple[ZoneInfo, ...]) -> str:
-    """`8:00am Tue their time (CST)`."""
-    local = go.astimezone(zones[0])
-    return f"{_clock(local)} {local:%a} their time ({local:%Z})"
 
 
 def composer(
@@ -160,11 +123,12 @@ def composer(
     quiet = None
     if not blocked:
         phone = callbacks.phone_of(hl.store, request)
-        go = hold_until(hl, request, phone, now)
+        go = daytime.hold_until(hl, request, phone, now)
         if go:
-            zones = _zones(hl, request, phone)
+            zones = daytime.zones(hl, request, phone)
             local = dt.datetime.fromtimestamp(now, zones[0])
-            quiet = f"It is {_clock(local)} for them: a text sent now waits until {describe_hold(go, zones)}."
+            held = daytime.describe(go, zones)
+            quiet = f"It is {daytime.clock(local)} for them: a text sent now waits until {held}."
     return Composer(
         blocked=blocked,
         templates=TEMPLATES.get(request.lang, TEMPLATES["en"]),
@@ -190,12 +154,12 @@ def send(
         raise TextRefused(why)
     store = hl.store
     phone = callbacks.phone_of(store, request)
-    go = hold_until(hl, request, phone, now)
+    go = daytime.hold_until(hl, request, phone, now)
     digest = hashlib.sha256(body.encode()).hexdigest()[:12]
     key = f"staff-text-{request.id}-{digest}-{int(now // 60)}"  # a double click sends once
     if any(entry.get("key") == key for entry in store.staff_texts.of(request.id)[-5:]):
         return TextSent("Already sent.")
-    when = describe_hold(go, _zones(hl, request, phone)) if go else ""
+    when = daytime.describe(go, daytime.zones(hl, request, phone)) if go else ""
     store.staff_texts.add(
         request.id,
         {

@@ -67,6 +67,7 @@ def connect(callback_id: str):
     response.say("Connecting.")
     dial = response.dial(caller_id=helpline_number, timeout=30, answer_on_bridge=True)
     dial.number(phone)
-    callbacks.bridged(_store(), callback_id)
+    staff_phone, call_sid = request.form.get("To", "")[:32], request.form.get("CallSid", "")[:64]
+    callbacks.bridged(_store(), callback_id, staff_phone, call_sid)
     log.info("event=callback.bridged id=%s to=%s", callback_id, mask_phone(phone))
     return twiml(response)

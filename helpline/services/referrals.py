@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import phonenumbers
-from phonenumbers import geocoder
 
 from helpline.domain import places
 from helpline.domain.callback_rules import CallbackRequest
@@ -53,6 +52,8 @@ def area_of_number(phone: str) -> str | None:
         parsed = phonenumbers.parse(phone, "US")
     except phonenumbers.NumberParseException:
         return None
+    from phonenumbers import geocoder  # 0.6 s of area-code data: loaded on first use, not by every command
+
     described = geocoder.description_for_number(parsed, "en")
     if "," not in described:
         return None  # a whole state ("Alaska") is too wide to search near

@@ -1,0 +1,226 @@
+"""`make run` and `make stop`: the embedded Redis, then web and worker (the Procfile, through honcho).
+
+They stop in the reverse order: the web first (no new texts come in), then the worker (it finishes
+the job in hand), then the embedded Redis, whether by Ctrl-C in the `make run` terminal or by
+`make stop` from another. Where the service listens and who runs it is kept in var/run/service.json,
+so `make stop` and `flask simulate` find it.
+
+    python -m helpline.devtools.run          # make run
+    python -m helpline.devtools.run --stop   # make stop
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from config.settings import PROJECT_ROOT, Settings, load_settings
+from helpline.devtools.simulator import recorded_service, run_record
+
+WEB_STOP_SECONDS = 15  # gunicorn's graceful_timeout (10 s) and its own exit
+WORKER_STOP_SECONDS = 20  # honcho gives the worker 5 s after the web, then kills it
+POLL_SECONDS = 0.1
+
+
+def say(line: str) -> None:
+    print(f"run    | {line}", flush=True)
+
+
+def web_pidfile(settings: Settings) -> Path:
+    return settings.var_dir / "run" / "web.pid"
+
+
+def address() -> tuple[str, int, str]:
+    """Where the web listens (HOST, PORT as gunicorn reads them) and the URL a browser uses."""
+    host = os.environ.get("HOST", "127.0.0.1")
+    port = int(os.environ.get("PORT", "5000"))
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - a wildcard is reached on loopback
+    return host, port, f"http://{shown}:{port}"
+
+
+def port_taken(url: str) -> bool:
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex((host, int(port))) == 0
+
+
+def banner(url: str) -> None:
+    flask = os.path.relpath(Path(sys.executable).parent / "flask", Path.cwd())
+    for line in (
+        "",
+        f"  Helpline is starting on {url}",
+        "  In a second terminal, text it:",
+        f'    {flask} simulate sms +15551230001 "oih"',
+        f"  Call it:  {flask} simulate call +15551230001 --digits 1",
+        f"  Staff and operator pages: {url}/staff and /ops",
+        f"    (first: {flask} staff add you@example.org --role operator --link)",
+        "  Stop with Ctrl-C here, or `make stop` from another terminal.",
+        "",
+    ):
+        print(line, flush=True)
+
+
+class Run:
+    """One `make run`: Redis started first, honcho (web + worker) in its own session, stopped in order."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.stopping = False
+        self.honcho: subprocess.Popen | None = None
+
+    def start(self) -> int:
+        signal.signal(signal.SIGINT, self._stop_requested)
+        signal.signal(signal.SIGTERM, self._stop_requested)
+        host, port, url = address()
+        running = recorded_service(self.settings.var_dir)
+        if running:
+            say(f"already running at {running}; `make stop` first")
+            return 1
+        if port_taken(url):
+            say(f"port {port} is taken (someone else's service?): try PORT={port + 101} make run")
+            return 1
+        self._start_redis()
+        record = run_record(self.settings.var_dir)
+        record.parent.mkdir(parents=True, exist_ok=True)
+        record.write_text(json.dumps({"pid": os.getpid(), "url": url, "started": time.time()}))
+        banner(url)
+        bin_dir = str(Path(sys.executable).parent)
+        env = dict(
+            os.environ,
+            PATH=bin_dir + os.pathsep + os.environ.get("PATH", ""),
+            HOST=host,
+            PORT=str(port),
+            HELPLINE_WEB_PIDFILE=str(web_pidfile(self.settings)),
+            PYTHONUNBUFFERED="1",
+        )
+        # Its own session: Ctrl-C reaches this process only, which then stops web, worker, Redis in order.
+        self.honcho = subprocess.Popen(
+            [os.path.join(bin_dir, "honcho"), "start", "-f", "Procfile"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            start_new_session=True,
+        )
+        while self.honcho.poll() is None and not self.stopping:
+            time.sleep(POLL_SECONDS)
+        code = self.stop() if self.stopping else self._after_crash()
+        return code
+
+    def _start_redis(self) -> None:
+        if self.settings.redis_url or self.settings.redis_sentinels:
+            return
+        from helpline.infra.embedded_redis import ensure_embedded_server
+
+        ensure_embedded_server(self.settings.var_dir, appendfsync=self.settings.redis_appendfsync)
+        say(f"redis: embedded, under {os.path.relpath(self.settings.var_dir / 'redis', Path.cwd())}")
+
+    def _stop_requested(self, signum, frame) -> None:
+        if self.stopping:
+            return  # a second Ctrl-C: the stop in progress goes on, each step bounded by its timeout
+        self.stopping = True
+
+    def stop(self) -> int:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        say("stopping: web, then worker, then redis")
+        web = read_pid(web_pidfile(self.settings))
+        if web and alive(web):
+            os.kill(web, signal.SIGTERM)  # gunicorn: finish the requests in hand, then exit
+            wait_until(lambda: not alive(web), WEB_STOP_SECONDS)
+        # honcho saw the web stop and now stops the worker (a warm shutdown: the job in hand ends)
+        honcho = self.honcho
+        if honcho and not wait_until(lambda: honcho.poll() is not None, WORKER_STOP_SECONDS):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(honcho.pid, signal.SIGTERM)
+            honcho.wait(timeout=WORKER_STOP_SECONDS)
+        self._stop_redis()
+        self._forget()
+        say("stopped")
+        return 0
+
+    def _after_crash(self) -> int:
+        """honcho ended by itself (web or worker exited): Redis goes too, and the record."""
+        self._stop_redis()
+        self._forget()
+        return self.honcho.returncode if self.honcho else 1
+
+    def _stop_redis(self) -> None:
+        if self.settings.redis_url or self.settings.redis_sentinels:
+            return
+        from helpline.infra.embedded_redis import stop_embedded_server
+
+        if stop_embedded_server(self.settings.var_dir):
+            say("redis stopped")
+
+    def _forget(self) -> None:
+        for path in (run_record(self.settings.var_dir), web_pidfile(self.settings)):
+            path.unlink(missing_ok=True)
+
+
+def read_pid(path: Path) -> int | None:
+    try:
+        return int(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def wait_until(condition, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(POLL_SECONDS)
+    return True
+
+
+def stop(settings: Settings) -> int:
+    """`make stop`: ask the running `make run` to stop (it stops web, worker, Redis in order) and wait."""
+    record = run_record(settings.var_dir)
+    try:
+        pid = int(json.loads(record.read_text())["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pid = None
+    if pid and alive(pid):
+        os.kill(pid, signal.SIGTERM)
+        if wait_until(lambda: not alive(pid), WEB_STOP_SECONDS + WORKER_STOP_SECONDS + 10):
+            print("stopped: web, worker, redis")
+            return 0
+        print(f"`make run` (pid {pid}) did not stop in time")
+        return 1
+    # No `make run` alive: an embedded Redis left by a simulator run or a crash still goes.
+    from helpline.infra.embedded_redis import stop_embedded_server
+
+    redis_stopped = not (settings.redis_url or settings.redis_sentinels) and stop_embedded_server(
+        settings.var_dir
+    )
+    record.unlink(missing_ok=True)
+    print("stopped: redis" if redis_stopped else "not running")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    settings = load_settings()
+    if "--stop" in args:
+        return stop(settings)
+    return Run(settings).start()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

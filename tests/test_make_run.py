@@ -1,0 +1,143 @@
+"""`make run` as a newcomer runs it: the service on its port, `flask simulate` finding it there, and
+`make stop` (or Ctrl-C) stopping web, worker and the embedded Redis in that order, with no traceback."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.servers import free_port
+
+pytestmark = pytest.mark.slow
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEADLINE = 90
+
+
+class MakeRun:
+    """`make run` in its own session (as in a terminal of its own), its output kept in a file."""
+
+    def __init__(self, tmp_path: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.var = tmp_path / "var"
+        self.log = tmp_path / "make-run.log"
+        self.env = {
+            "PATH": os.environ.get("PATH", ""),
+            "HOME": os.environ.get("HOME", "/root"),
+            "HELPLINE_VAR_DIR": str(self.var),
+            "FINDTREATMENT_API_URL": "http://127.0.0.1:9",
+            "WEB_CONCURRENCY": "1",
+        }
+        with open(self.log, "wb") as out:
+            self.process = subprocess.Popen(
+                ["make", "--no-print-directory", "run"],
+                cwd=PROJECT_ROOT,
+                env={**self.env, "PORT": str(self.port)},
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def wait_until_serving(self) -> None:
+        """Until /healthz says healthy: Redis answers and the worker is alive."""
+        deadline = time.monotonic() + DEADLINE
+        while True:
+            assert self.process.poll() is None, self.output()
+            assert time.monotonic() < deadline, self.output()
+            try:
+                if requests.get(self.url + "/healthz", timeout=2).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)  # polling interval while web and worker start
+
+    def ended(self) -> str:
+        self.process.wait(timeout=DEADLINE)
+        return self.output()
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        stop = ["make", "--no-print-directory", "stop"]
+        subprocess.run(stop, cwd=PROJECT_ROOT, env=self.env, capture_output=True, timeout=DEADLINE)
+
+
+@pytest.fixture
+def make_run(tmp_path):
+    run = MakeRun(tmp_path)
+    yield run
+    run.kill()
+
+
+def stopped_in_order(output: str) -> None:
+    assert "Traceback" not in output, output
+    web, worker = output.index("web.1 stopped"), output.index("worker.1 stopped")
+    assert web < worker < output.index("redis stopped"), output
+
+
+def test_make_stop_stops_web_worker_and_redis_in_that_order_with_no_traceback(make_run):
+    make_run.wait_until_serving()
+    socket = make_run.var / "redis" / "redis.sock"
+    assert socket.exists()
+
+    # A second terminal, without PORT: the simulator finds the service `make run` started.
+    texted = subprocess.run(
+        [sys.executable, "-m", "flask", "simulate", "sms", "+15551230001", "oih", "-v"],
+        cwd=PROJECT_ROOT,
+        env=make_run.env,
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE,
+    )
+    assert texted.returncode == 0, texted.stderr
+    assert f"(talking to {make_run.url})" in texted.stderr
+    assert "hyperalgesia" in texted.stdout
+
+    # Another `make run` on the same port (someone else's checkout, say) stops at once and says why.
+    second = subprocess.run(
+        ["make", "--no-print-directory", "run"],
+        cwd=PROJECT_ROOT,
+        env={**make_run.env, "PORT": str(make_run.port), "HELPLINE_VAR_DIR": str(make_run.var) + "-other"},
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE,
+    )
+    assert second.returncode != 0
+    assert f"port {make_run.port} is taken" in second.stdout
+
+    stop = subprocess.run(
+        ["make", "--no-print-directory", "stop"],
+        cwd=PROJECT_ROOT,
+        env=make_run.env,
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE,
+    )
+    assert stop.returncode == 0, stop.stdout + stop.stderr
+    assert "stopped: web, worker, redis" in stop.stdout
+    assert "Traceback" not in stop.stdout + stop.stderr
+    output = make_run.ended()
+    stopped_in_order(output)
+    assert make_run.process.returncode == 0, output
+    assert not socket.exists()
+    with pytest.raises(requests.ConnectionError):
+        requests.get(make_run.url + "/healthz", timeout=2)
+
+
+def test_ctrl_c_in_make_run_stops_everything_the_same_way(make_run):
+    make_run.wait_until_serving()
+    os.killpg(make_run.process.pid, signal.SIGINT)  # the terminal's Ctrl-C: make and what it runs
+    output = make_run.ended()
+    stopped_in_order(output)
+    assert not (make_run.var / "redis" / "redis.sock").exists()

@@ -12,8 +12,10 @@ threads = int(os.environ.get("WEB_THREADS", 2))
 timeout = 20
 graceful_timeout = 10
 accesslog = "-"
-# The access log must not carry phone numbers: paths only, never query strings or bodies.
+# The access log must not carry phone numbers or link tokens: the route rule (%(U)s, e.g.
+# /set-password/<token>), never the path itself, query strings or bodies.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+logger_class = "helpline.web.access_log.AccessLogger"
 # gunicorn's control socket lives in the home directory, shared by every checkout; we do not use it.
 control_socket_disable = True
 # `make run` asks for the master's pid, so `make stop` can stop the web before the worker and Redis.
@@ -25,6 +27,7 @@ def post_worker_init(worker) -> None:
     ZIP and the staff pages wait on it otherwise); commands such as `flask simulate` never load it."""
     from phonenumbers import geocoder  # noqa: F401 - the staff pages' area-code lookup
 
-    from helpline.domain import places
+    from helpline.domain import conversation, places
 
     places.warm()
+    conversation.warm()  # the crisis and opt-out lexicons: the first text does not pay for them

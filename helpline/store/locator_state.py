@@ -7,6 +7,7 @@ every web and worker process agrees on them.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
@@ -16,6 +17,11 @@ import redis
 from helpline.store import Keys
 
 log = logging.getLogger(__name__)
+
+
+def _hashed(area: str) -> str:
+    # The key names where someone searched, so it is kept as a digest, not coordinates in the clear.
+    return hashlib.sha256(area.encode()).hexdigest()[:32]
 
 
 class BreakerOpen(Exception):
@@ -28,11 +34,11 @@ class LocatorState:
 
     # -- answers cached per area ---------------------------------------------------------
     def cached_rows(self, area: str) -> list[dict] | None:
-        raw = self._r.get(Keys.locator_cache(area))
+        raw = self._r.get(Keys.locator_cache(_hashed(area)))
         return json.loads(raw) if raw is not None else None
 
     def cache_rows(self, area: str, rows: list[dict], seconds: int) -> None:
-        self._r.set(Keys.locator_cache(area), json.dumps(rows), ex=seconds)
+        self._r.set(Keys.locator_cache(_hashed(area)), json.dumps(rows), ex=seconds)
 
     # -- circuit breaker -----------------------------------------------------------------
     def allow(self, trial_seconds: int) -> None:

@@ -66,6 +66,14 @@ def test_after_a_self_check_pointing_to_oih_a_zip_gets_providers_not_none_found(
     assert "help you reach them" in joined and "1-800-662-4357" in joined  # no phone on the page
 
 
+def test_a_service_word_after_an_oih_self_check_gets_what_was_asked_for(app, store, text, small_directory):
+    self_check(text)
+    text("10001 methadone")
+    run_workers(app)
+    joined = "\n".join(later_texts(store))
+    assert joined.startswith("Treatment near 10001:") and "Chelsea Methadone Clinic" in joined
+
+
 @pytest.mark.parametrize("word", ["bupe", "suboxone"])
 def test_a_service_word_no_listing_carries_gets_the_nearest_with_one_line_saying_so(
     app, store, text, real_directory, word

@@ -108,7 +108,8 @@ def text_search_results(
         params.setdefault("helpline", line.national_helpline)
         return line.catalog.render(lang, key, **params)
 
-    texts = replies.result_texts(render, label, result, page, PER_PAGE, outcome=request.check_outcome)
+    outcome = None if request.service else request.check_outcome  # a word they sent outranks the self-check
+    texts = replies.result_texts(render, label, result, page, PER_PAGE, outcome=outcome)
     keys = []
     for index, body in enumerate(texts):
         # The "can't look them up" text keeps its key across retries: said once, however many tries.

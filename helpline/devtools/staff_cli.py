@@ -1,17 +1,22 @@
-"""`flask staff …`: add staff accounts, put them on or off duty, disable them."""
+"""`flask staff …`: add staff accounts, change their role, put them on or off duty, disable them.
+
+Headless set-up: `echo "$PASSWORD" | flask staff add EMAIL --role operator --password` reads the
+password from standard input (no prompt) when it is not a terminal; `flask staff link EMAIL` prints a
+one-time set-password link to open in a browser elsewhere.
+"""
 
 from __future__ import annotations
 
-import os
 import sys
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from helpline.devtools import simulator
 from helpline.services import accounts
 
-staff = AppGroup("staff", help="Staff accounts: add, duty, disable.")
+staff = AppGroup("staff", help="Staff accounts: add, role, duty, disable, link, list.")
 
 
 def _store():
@@ -24,9 +29,23 @@ def _issue_link(email: str) -> str:
 
 
 def set_password_link(token: str) -> str:
-    local = f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
-    base = current_app.config["SETTINGS"].public_base_url or local
+    """On the public origin, else where `make run` serves (HOST / PORT), else the default port."""
+    settings = current_app.config["SETTINGS"]
+    base = (
+        settings.public_base_url
+        or simulator.address_from_env()
+        or simulator.recorded_service(settings.var_dir)
+        or "http://127.0.0.1:5000"
+    )
     return f"{base.rstrip('/')}/set-password/{token}"
+
+
+def password_from_stdin() -> str:
+    """The first line of standard input: a password piped in by a script, never echoed."""
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise click.ClickException("no password on standard input (pipe one in, or use --link)")
+    return password
 
 
 @staff.command("add")
@@ -37,8 +56,8 @@ def set_password_link(token: str) -> str:
     "--link/--password",
     "use_link",
     default=None,
-    help="Print a one-time set-password link instead of asking for a password "
-    "(default: ask when run in a terminal, else print the link).",
+    help="Print a one-time set-password link, or set a password: asked for in a terminal, else read "
+    "from standard input without a prompt (default: ask in a terminal, else print the link).",
 )
 def add_command(email: str, role: str, phone: str | None, use_link: bool | None) -> None:
     """Create a staff or operator account."""
@@ -47,7 +66,10 @@ def add_command(email: str, role: str, phone: str | None, use_link: bool | None)
         use_link = not sys.stdin.isatty()
     password = None
     if not use_link:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        if sys.stdin.isatty():
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        else:
+            password = password_from_stdin()
     try:
         passwords = current_app.extensions["helpline"].passwords
         account = accounts.add(store, email, role, password=password, phone=phone, passwords=passwords)
@@ -58,6 +80,18 @@ def add_command(email: str, role: str, phone: str | None, use_link: bool | None)
         token = _issue_link(account.email)
         hours = current_app.extensions["helpline"].settings.set_password_link_seconds // 3600
         click.echo(f"set-password link (one use, {hours} h): {set_password_link(token)}")
+
+
+@staff.command("role")
+@click.argument("email")
+@click.argument("role", type=click.Choice(accounts.ROLES))
+def role_command(email: str, role: str) -> None:
+    """Make an account staff or operator (operators also run /ops)."""
+    try:
+        account = accounts.set_role(_store(), email, role)
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{account.email} is {account.role}")
 
 
 @staff.command("duty")

@@ -1,0 +1,68 @@
+"""`flask staff` without a browser: a password piped in (no prompt), roles changed, a link to hand on."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from helpline.services import accounts
+from tests.ops_fixtures import csrf_of
+from tests.test_simulator import PROJECT_ROOT, service_env
+
+PASSWORD = "a long piped password"
+
+
+def sign_in(client, email: str, password: str):
+    form = {"email": email, "password": password, "csrf_token": csrf_of(client, "/login")}
+    return client.post("/login", data=form)
+
+
+def test_a_password_piped_into_staff_add_is_read_without_a_prompt_and_signs_in(app, settings, client):
+    command = ["staff", "add", "ana@example.org", "--role", "operator", "--password"]
+    added = subprocess.run(
+        [sys.executable, "-m", "flask", *command],
+        cwd=PROJECT_ROOT,
+        env=service_env(settings),
+        input=PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert added.returncode == 0, added.stderr
+    assert added.stdout.strip() == "added ana@example.org (operator)"
+    assert "Password" not in added.stdout + added.stderr and PASSWORD not in added.stdout + added.stderr
+    signed_in = sign_in(client, "ana@example.org", PASSWORD)
+    assert signed_in.status_code == 302 and "/login" not in signed_in.headers["Location"]
+    assert client.get("/ops").status_code == 200  # an operator
+
+
+def test_an_empty_standard_input_is_refused_clearly(app, store):
+    result = app.test_cli_runner().invoke(args=["staff", "add", "bo@example.org", "--password"], input="")
+    assert result.exit_code == 1
+    assert "no password on standard input" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_staff_role_makes_an_operator_staff_and_back(app, store, client):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["staff", "add", "cy@example.org", "--role", "operator", "--password"], input=PASSWORD)
+    result = runner.invoke(args=["staff", "role", "cy@example.org", "staff"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "cy@example.org is staff"
+    sign_in(client, "cy@example.org", PASSWORD)
+    assert client.get("/ops").status_code == 403  # staff no longer run /ops
+    assert runner.invoke(args=["staff", "role", "cy@example.org", "operator"]).exit_code == 0
+    assert accounts.get(store, "cy@example.org").is_operator
+    wrong = runner.invoke(args=["staff", "role", "cy@example.org", "admin"])
+    assert wrong.exit_code == 2 and "admin" in wrong.output
+
+
+def test_staff_link_points_at_the_port_the_service_runs_on(app, store, client, monkeypatch):
+    monkeypatch.setenv("PORT", "5123")
+    runner = app.test_cli_runner()
+    runner.invoke(args=["staff", "add", "di@example.org", "--link"])
+    result = runner.invoke(args=["staff", "link", "di@example.org"])
+    assert result.exit_code == 0, result.output
+    link = result.output.strip().split()[-1]
+    assert link.startswith("http://127.0.0.1:5123/set-password/")
+    assert client.get(link.removeprefix("http://127.0.0.1:5123")).status_code == 200

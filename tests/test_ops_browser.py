@@ -6,6 +6,7 @@ import csv
 import io
 
 import pytest
+from playwright.sync_api import expect
 
 from helpline.infra.burst import drain
 from tests.browser_fixtures import save_artifact, sign_in
@@ -23,10 +24,9 @@ def test_figures_change_after_simulated_texts(page, live_server, operator_user, 
     text("oih")
     text("signs", sender="+15551230002")
     text("overdose", sender="+15551230003")
-    # The figures panel refreshes itself (htmx, every 5 s); no reload needed.
-    page.wait_for_function(
-        "document.querySelector('[data-testid=texts-24h] .value').textContent.trim() === '3'", timeout=15_000
-    )
+    # The figures panel refreshes itself (htmx, every 5 s); no reload needed. (Locator assertions, not
+    # wait_for_function: the pages' content policy forbids the script evaluation that would need.)
+    expect(page.get_by_test_id("texts-24h").locator(".value")).to_have_text("3", timeout=15_000)
     assert tile(page, "crisis-24h") == "1"
     assert tile(page, "cb-crisis") == "1"
     bars = page.locator("svg.chart").first.locator("rect.bar[data-value='3']")
@@ -40,20 +40,14 @@ def test_edit_a_template_and_see_the_segment_count(page, live_server, operator_u
     page.get_by_role("link", name="Edit en oih").click()
     box = page.get_by_label("Text")
     box.fill("OIH: your opioid may be making pain worse. Ask your prescriber. Reply SIGNS or TREAT.")
-    page.wait_for_function(
-        "document.querySelector('[data-testid=segment-count]').textContent.trim() === '1 segment'"
-    )
+    expect(page.get_by_test_id("segment-count")).to_have_text("1 segment")
     box.fill("Too long. " * 40)
-    page.wait_for_function(
-        "document.querySelector('[data-testid=segment-count]').textContent.includes('3 segments')"
-    )
+    expect(page.get_by_test_id("segment-count")).to_contain_text("3 segments")
     assert "the limit is 2" in page.get_by_test_id("template-errors").inner_text()
     box.fill("Dolor ñ € {braces}")
     page.wait_for_selector("[data-testid=template-errors]")
     box.fill("OIH: your opioid may be making pain worse. Ask your prescriber. Reply SIGNS or TREAT.")
-    page.wait_for_function(
-        "document.querySelector('[data-testid=segment-count]').textContent.trim() === '1 segment'"
-    )
+    expect(page.get_by_test_id("segment-count")).to_have_text("1 segment")
     page.get_by_role("button", name="Save template").click()
     page.wait_for_selector("text=saved: the next message uses it")
     text("hi")

@@ -137,7 +137,7 @@ def _possible_number(phone: str) -> bool:
 
 
 def deliver_text(helpline: Helpline, phone_enc: str, body_enc: str, idempotency_key: str) -> str:
-    """Send one text unless already sent, opted out or invalid. Returns what happened."""
+    """Send one text unless already sent, opted out, blocked or invalid. Returns what happened."""
     store, settings, client = helpline.store, helpline.settings, helpline.twilio
     phone = store.vault.decrypt(phone_enc)
     phone_id = store.vault.phone_id(phone)
@@ -255,7 +255,7 @@ def _send_once(store: Store, settings: Settings, send: _Send) -> str:
     kind, key, ttl = send.kind, send.key, settings.sent_marker_seconds
     now = time.time()
     state = store.delivery.claim(key, send.phone_id, now=now, ttl=ttl, check_opt_out=send.check_opt_out)
-    if state in ("opted_out", "invalid"):
+    if state in ("opted_out", "blocked", "invalid"):
         log.info("event=%s.skipped_%s to=%s key=%s", kind, state, mask_phone(send.phone), key)
         return state
     if state != "claimed":

@@ -21,7 +21,7 @@ from helpline.domain.hours import BusinessHours
 from helpline.domain.phones import callable_number, mask_phone
 from helpline.infra.locator import Locator
 from helpline.infra.queues import Queues
-from helpline.services import callbacks, staff_lines
+from helpline.services import blocklist, callbacks, staff_lines
 from helpline.services.provider_search import find_providers
 from helpline.services.search_results import SearchRequest, queue_search
 from helpline.store import Store
@@ -104,6 +104,21 @@ def facts_for(line: CallLine, caller_id: str) -> ivr.CallFacts:
     return ivr.CallFacts(caller=phone, can_text=can_text)
 
 
+def caller_blocked(line: CallLine, caller_id: str) -> bool:
+    """The number calling is on the blocklist: its call is rejected before anything is said or kept."""
+    phone = callable_number(caller_id or "")
+    if phone is None or not blocklist.is_blocked(line.store, phone):
+        return False
+    line.store.count("call.blocked")
+    log.info("event=call.blocked from=%s", mask_phone(phone))
+    return True
+
+
+def _blocked_goodbye(state: ivr.CallState) -> ivr.Turn:
+    """The number to call back is on the blocklist: nothing is queued, the call ends politely."""
+    return ivr.Turn(state, (ivr.Speak("thanks_goodbye"),), then=ivr.Hangup(), intent="blocked")
+
+
 def known_language(line: CallLine, facts: ivr.CallFacts) -> str | None:
     """The language this number chose before (by text or an earlier call): greet in it."""
     if not facts.caller:
@@ -172,16 +187,20 @@ def _then(first: ivr.Turn, second: ivr.Turn) -> ivr.Turn:
 
 def _request_callback(line: CallLine, turn: ivr.Turn, action: ivr.RequestCallback, now: float) -> ivr.Turn:
     state = turn.state
-    request, created = callbacks.request_callback(
-        line.store,
-        action.phone,
-        lang=state.lang,
-        reason=action.reason,
-        priority=action.priority,
-        channel="voice",
-        zip_code=state.zip,
-        now=now,
-    )
+    try:
+        request, created = callbacks.request_callback(
+            line.store,
+            action.phone,
+            lang=state.lang,
+            reason=action.reason,
+            priority=action.priority,
+            channel="voice",
+            zip_code=state.zip,
+            now=now,
+        )
+    except callbacks.NumberBlocked:
+        # The crisis guidance is still said; nothing is queued for a blocked number.
+        return turn if action.priority else _then(turn, _blocked_goodbye(state))
     state = replace(state, callback_id=request.id)
     if action.priority:
         line.store.count("crisis", now)
@@ -281,10 +300,13 @@ def voicemail_left(
     phone = state.number or facts.caller
     if not phone:
         return ivr.Turn(state, (ivr.Speak("voicemail_empty"),), ivr.menu_ask(state.lang))
-    request, created = callbacks.request_callback(
-        line.store, phone, lang=state.lang, reason="voicemail", priority=False, channel="voice",
-        zip_code=state.zip, now=now,
-    )  # fmt: skip
+    try:
+        request, created = callbacks.request_callback(
+            line.store, phone, lang=state.lang, reason="voicemail", priority=False, channel="voice",
+            zip_code=state.zip, now=now,
+        )  # fmt: skip
+    except callbacks.NumberBlocked:
+        return _blocked_goodbye(state)  # the recording is not kept on any request
     callbacks.add_extra(line.store, request.id, voicemail_url=recording_url, voicemail_seconds=seconds)
     line.store.count("call.voicemail", now)
     line.store.count("callback.requested", now)
@@ -317,9 +339,13 @@ def transcription_ready(line: CallLine, sid: str, text: str, now: float) -> bool
     if not is_crisis(text):
         return False
     phone = callbacks.phone_of(line.store, request)
-    callbacks.request_callback(
-        line.store, phone, lang=request.lang, reason=request.reason, priority=True, channel="voice", now=now
-    )
+    try:
+        callbacks.request_callback(
+            line.store, phone, lang=request.lang, reason=request.reason, priority=True, channel="voice",
+            now=now,
+        )  # fmt: skip
+    except callbacks.NumberBlocked:
+        return False
     line.store.count("crisis", now)
     line.store.count("call.voicemail.crisis", now)
     log.warning("event=crisis.escalated channel=voicemail callback=%s", request.id)

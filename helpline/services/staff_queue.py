@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from helpline.domain.callback_rules import CallbackRequest, ClaimRefused, holder, is_due
-from helpline.services import callbacks
+from helpline.services import blocklist, callbacks
 from helpline.store import Store
 
 if TYPE_CHECKING:
@@ -74,6 +74,7 @@ class QueueRow:
     voicemail: bool
     alerted_again: bool  # a crisis request whose person wrote alarming words again
     texts_off: bool  # they opted out of texts: call only
+    blocked: bool = False  # the number is on the blocklist: nothing is sent to it
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,7 @@ def _rows(store: Store, requests: list[CallbackRequest], now: float) -> list[Que
                 request=r,
                 last4=callbacks.phone_of(store, r)[-4:],
                 holder=who,
+    blocked = blocklist.blocked_ids(store, [r.phone_id for r in requests])
                 held_since=(r.claimed_at or r.updated) if who else None,
                 preview=last_line(exchange),
                 texted_again=texted_again_at(r, exchange) is not None,
@@ -173,6 +175,7 @@ def _next_change(requests: list[CallbackRequest], now: float) -> float:
     """When the queue changes by the clock alone: a claim lapses, or a retry falls due."""
     moments = [now + RECHECK_SECONDS]
     for r in requests:
+                blocked=r.phone_id in blocked,
         if holder(r, now) and r.lease_until:
             moments.append(r.lease_until)
         if r.next_attempt_at and r.next_attempt_at > now:

@@ -88,6 +88,7 @@ def _answer(
     if screening.blocked:
         store.count("sms.in", now)
         log.info("event=sms.blocked from=%s", mask_phone(phone))
+        _record_opt_out_only(line, text, body, phone, phone_id, screening, now)
         return []
 
     state = TexterState.from_dict(screening.state)
@@ -132,6 +133,17 @@ def _answer(
         "event=sms.answered from=%s intent=%s replies=%d", mask_phone(phone), decision.intent, len(rendered)
     )
     return rendered
+
+
+def _record_opt_out_only(
+    line: Line, text: IncomingText, body: str, phone, phone_id: str, screening: Screening, now: float
+) -> None:
+    """A blocked number gets silence, but its STOP or START still holds (and holds once it is unblocked)."""
+    inbound = Inbound(body=body, opt_out_type=text.opt_out_type, can_call_back=False)
+    decision = decide(TexterState.from_dict(screening.state), inbound, Context(opted_out=screening.opted_out))
+    for action in decision.actions:
+        if isinstance(action, SetOptOut):
+            _carry_out(line, action, decision, phone, phone_id, now)
 
 
 def _carry_out(line: Line, action, decision: Decision, phone, phone_id: str, now: float) -> list[Say]:

@@ -24,6 +24,13 @@ class Blocklist:
     def has(self, phone_id: str) -> bool:
         return bool(self._r.hexists(Keys.blocklist, phone_id))
 
+    def which(self, phone_ids: list[str]) -> set[str]:
+        """Those of these phone ids that are blocked, in one round trip."""
+        if not phone_ids:
+            return set()
+        found = self._r.hmget(Keys.blocklist, phone_ids)
+        return {phone_id for phone_id, reason in zip(phone_ids, found, strict=True) if reason is not None}
+
     def entries(self) -> list[tuple[str, str]]:
         """(phone id, reason), by phone id: the number itself is not kept, so it cannot be listed."""
         raw = self._r.hgetall(Keys.blocklist)

@@ -17,9 +17,11 @@ from helpline.store import Keys, Vault
 
 OUTBOX_LIMIT = 1000  # development mode: the latest messages are enough to read
 
-# Opt-out and invalid checks and the idempotency claim in one round trip.
+# Opt-out, blocklist and invalid checks and the idempotency claim in one round trip (ARGV[4] == '1':
+# a text, which neither an opted-out nor a blocked number gets).
 _CLAIM = """
 if ARGV[4] == '1' and redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 'opted_out' end
+if ARGV[4] == '1' and redis.call('HEXISTS', KEYS[4], ARGV[1]) == 1 then return 'blocked' end
 if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then return 'invalid' end
 if redis.call('SET', KEYS[3], ARGV[2], 'NX', 'EX', ARGV[3]) then return 'claimed' end
 return redis.call('GET', KEYS[3])
@@ -51,8 +53,9 @@ class Deliveries:
 
     # -- the marker of one send ------------------------------------------------------------
     def claim(self, key: str, phone_id: str, *, now: float, ttl: int, check_opt_out: bool) -> str:
-        """`opted_out`, `invalid`, `claimed` (ours to send now), or the marker an earlier attempt left."""
-        keys = (Keys.optouts, Keys.invalid_numbers, Keys.sent(key))
+        """`opted_out`, `blocked`, `invalid`, `claimed` (ours to send now), or the marker an earlier attempt
+        left. `check_opt_out`: a text (an opted-out or blocked number gets none)."""
+        keys = (Keys.optouts, Keys.invalid_numbers, Keys.sent(key), Keys.blocklist)
         args = (phone_id, f"sending:{now}", ttl, "1" if check_opt_out else "0")
         result = self._claim(keys=keys, args=args, client=self.r)
         return (result or b"").decode() if isinstance(result, bytes) else str(result or "")
@@ -92,13 +95,16 @@ class Deliveries:
 
     # -- development outbox ----------------------------------------------------------------
     def skip_reason(self, phone_id: str, *, check_opt_out: bool) -> str | None:
-        """`opted_out` or `invalid` when nothing may go to this number, else None."""
+        """`opted_out`, `blocked` or `invalid` when nothing may go to this number, else None."""
         with self.r.pipeline(transaction=False) as pipe:
             pipe.sismember(Keys.optouts, phone_id)
             pipe.sismember(Keys.invalid_numbers, phone_id)
-            opted_out, invalid = pipe.execute()
+            pipe.hexists(Keys.blocklist, phone_id)
+            opted_out, invalid, blocked = pipe.execute()
         if check_opt_out and opted_out:
             return "opted_out"
+        if check_opt_out and blocked:
+            return "blocked"
         return "invalid" if invalid else None
 
     def to_outbox(

@@ -27,6 +27,7 @@ from helpline.domain import timefmt
 from helpline.services import (
     accounts,
     audit,
+    blocklist,
     callbacks,
     recordings,
     referrals,
@@ -271,6 +272,7 @@ def _detail(req: callbacks.CallbackRequest, *, form=None, errors=None, text_resu
         phone_display=_phone_display(phone),
         last4=phone[-4:],
         texted_again=staff_queue.texted_again_at(req, tail) is not None,
+        blocked=blocklist.is_blocked_id(store, req.phone_id),
         timeline=_timeline(req),
         texting=composer,
         text_result=text_result,

@@ -197,6 +197,11 @@ def _lang_arg() -> str:
 @bp.post("")
 @twilio_signed
 def incoming_call():
+    if calling.caller_blocked(line(), request.form.get("From", "")[:64]):
+        response = VoiceResponse()
+        response.reject()  # a blocked number: nothing is said, kept or counted as a call
+        return twiml(response)
+
     def decide(state, facts, now):
         calling.call_started(line(), _call_sid(), facts, now)
         return ivr.greeting(calling.known_language(line(), facts) or state.lang)

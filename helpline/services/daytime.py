@@ -28,7 +28,8 @@ def zones(hl: Helpline, request: CallbackRequest, phone: str) -> tuple[ZoneInfo,
 
 def in_live_exchange(hl: Helpline, request: CallbackRequest, now: float) -> bool:
     """They texted in the last half hour, or a call with them was just connected."""
-    lines = hl.store.callbacks.last_exchanges([request.phone_id]).get(request.phone_id) or []
+    exchanges = hl.store.callbacks.last_exchanges([request.phone_id]).get(request.phone_id) or []
+    lines = [line for exchange in exchanges for line in exchange]
     last_in = max((line["at"] for line in lines if line.get("dir") == "in"), default=None)
     if quiet_hours.in_live_exchange(last_in, now):
         return True

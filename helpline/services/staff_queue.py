@@ -132,24 +132,34 @@ def _searched(store: Store, requests: list[CallbackRequest], text: str) -> list[
     return [r for r in requests if callbacks.phone_of(store, r).endswith(digits)]
 
 
-def last_line(exchange: list[dict] | None) -> dict | None:
+def last_line(exchanges: list[list[dict]] | None) -> dict | None:
     """What a queue row previews: their latest words when the latest exchange has them, else our reply."""
-    if not exchange:
+    if not exchanges:
         return None
-    theirs = [line for line in exchange if line.get("dir") == "in"]
-    return theirs[-1] if theirs else exchange[-1]
+    theirs = [line for line in exchanges[-1] if line.get("dir") == "in"]
+    return theirs[-1] if theirs else exchanges[-1][-1]
 
 
-def texted_again_at(request: CallbackRequest, exchange: list[dict] | None) -> float | None:
-    """When they last texted, if that was after the request was made (an open crisis writing again)."""
-    latest = max((line["at"] for line in exchange or () if line.get("dir") == "in"), default=None)
-    if latest is not None and latest > request.created + TEXTED_AGAIN_AFTER:
+def texted_again_at(request: CallbackRequest, exchanges: list[list[dict]] | None) -> float | None:
+    """When they last texted, if that was after the text that made the request (an open crisis
+    writing again): a later exchange of theirs, or one well after the request was made."""
+    theirs = [
+        (n, line["at"])
+        for n, exchange in enumerate(exchanges or ())
+        for line in exchange
+        if line.get("dir") == "in" and line.get("channel", "sms") == "sms" and line["at"] >= request.created
+    ]
+    if not theirs:
+        return None
+    latest = max(at for _, at in theirs)
+    if len({n for n, _ in theirs}) > 1 or latest > request.created + TEXTED_AGAIN_AFTER:
         return latest
     return None
 
 
 def _rows(store: Store, requests: list[CallbackRequest], now: float) -> list[QueueRow]:
     tails = store.callbacks.last_exchanges([r.phone_id for r in requests])
+    blocked = blocklist.blocked_ids(store, [r.phone_id for r in requests])
     rows = []
     for r in requests:
         who = holder(r, now)
@@ -159,13 +169,13 @@ def _rows(store: Store, requests: list[CallbackRequest], now: float) -> list[Que
                 request=r,
                 last4=callbacks.phone_of(store, r)[-4:],
                 holder=who,
-    blocked = blocklist.blocked_ids(store, [r.phone_id for r in requests])
                 held_since=(r.claimed_at or r.updated) if who else None,
                 preview=last_line(exchange),
                 texted_again=texted_again_at(r, exchange) is not None,
                 voicemail=r.reason == "voicemail",
                 alerted_again=bool(r.realerted_at),
                 texts_off=r.texts_off,
+                blocked=r.phone_id in blocked,
             )
         )
     return rows
@@ -175,7 +185,6 @@ def _next_change(requests: list[CallbackRequest], now: float) -> float:
     """When the queue changes by the clock alone: a claim lapses, or a retry falls due."""
     moments = [now + RECHECK_SECONDS]
     for r in requests:
-                blocked=r.phone_id in blocked,
         if holder(r, now) and r.lease_until:
             moments.append(r.lease_until)
         if r.next_attempt_at and r.next_attempt_at > now:

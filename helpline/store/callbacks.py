@@ -212,16 +212,17 @@ class Callbacks:
         bound = f"({PRIORITY_BOOST * -0.5}"
         return [i.decode() for i in self._r.zrangebyscore(Keys.callback_queue, "-inf", bound)]
 
-    def last_exchanges(self, phone_ids: list[str]) -> dict[str, list[dict]]:
-        """The latest conversation entry (a text and its replies) of each number, in one round trip."""
+    def last_exchanges(self, phone_ids: list[str], count: int = 2) -> dict[str, list[list[dict]]]:
+        """The latest `count` conversation entries (a text and its replies) of each number, oldest first,
+        in one round trip."""
         pipe = self._r.pipeline(transaction=False)
         for phone_id in phone_ids:
-            pipe.lindex(Keys.conversation(phone_id), -1)
+            pipe.lrange(Keys.conversation(phone_id), -count, -1)
         found = {}
-        for phone_id, raw in zip(phone_ids, pipe.execute(), strict=True):
-            if raw:
-                entry = json.loads(self._vault.decrypt(raw))
-                found[phone_id] = entry if isinstance(entry, list) else [entry]
+        for phone_id, entries in zip(phone_ids, pipe.execute(), strict=True):
+            exchanges = [json.loads(self._vault.decrypt(raw)) for raw in entries]
+            if exchanges:
+                found[phone_id] = [e if isinstance(e, list) else [e] for e in exchanges]
         return found
 
     def created_between(self, since: float, until: float) -> list[str]:

@@ -226,7 +226,7 @@ def dial_done():
     bridged = request.form.get("DialBridged", "").lower() == "true"
 
     def decide(state, facts, now):
-        calling.dial_finished(line(), re.sub(r"[^a-z-]", "", status), now)
+        calling.dial_finished(line(), re.sub(r"[^a-z-]", "", status), now, _call_sid())
         return ivr.dial_finished(state, status, bridged)
 
     return _answer_step(f"dial-done:{_turn_number()}", decide)
@@ -271,7 +271,7 @@ def whisper_answer():
         return twiml(response)
     parent = request.form.get("ParentCallSid", "")
     if SID_RE.match(parent):
-        calling.staff_accepted(line(), parent)
+        calling.staff_accepted(line(), parent, request.form.get("To", "")[:32])
     return twiml(response)  # an empty response bridges the caller to this staff phone
 
 

@@ -34,3 +34,20 @@ def test_opted_out_numbers_get_no_text_in_development_either(store, helpline, re
     sender.queue_text(helpline, TEXTER, "Hello", "dev-2")
     drain(redis, scheduled_now=True)
     assert store.delivery.outbox() == []
+
+
+def test_what_came_after_a_point_in_the_outbox_is_read_whole_even_once_it_is_trimmed(store, helpline, redis):
+    sender.queue_text(helpline, TEXTER, "Before", "dev-before")
+    drain(redis, scheduled_now=True)
+    cursor = store.delivery.outbox_cursor()
+    for n in range(1100):  # more than the outbox keeps (the development sender's own write, without RQ)
+        entry = {"to": TEXTER, "body": f"After {n}", "kind": "sms"}
+        store.delivery.to_outbox(f"dev-after-{n}", entry, ttl=60)
+    after = [m["body"] for m in store.delivery.outbox_after(cursor)]
+    assert "Before" not in after and after[-1] == "After 1099"
+    assert after == [m["body"] for m in store.delivery.outbox()]  # all it still holds came after
+
+    cursor = store.delivery.outbox_cursor()
+    sender.queue_text(helpline, TEXTER, "Next", "dev-next")
+    drain(redis, scheduled_now=True)
+    assert [m["body"] for m in store.delivery.outbox_after(cursor)] == ["Next"]

@@ -33,6 +33,6 @@ def incoming_sms():
 
 def _int(value: str | None) -> int:
     try:
-        return max(0, int(value or 0))
+        return max(0, min(int(value or 0), 10))  # Twilio sends at most 10 media with a text
     except ValueError:
         return 0

@@ -51,7 +51,7 @@ def _heard() -> ivr.Heard:
 
 def _turn_number() -> int:
     value = request.args.get("n", "0")
-    return int(value) if value.isdigit() and len(value) < 6 else 0
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 6 else 0
 
 
 def _url(endpoint: str, **values) -> str:

@@ -50,7 +50,7 @@ def find_providers(
         r, place.lat, place.lng, repository.facet_for(wanted), RADII_MILES, need, fallback=bool(wanted)
     )
     if found.providers and not found.fallback:
-        return _page(found.providers, found.radius_miles, "directory", offset, limit)
+        return _page(found.providers, found.radius_miles, "directory", offset, limit, found.more)
 
     locator, failed = helpline.locator, False
     if locator is not None and locator.enabled:
@@ -59,16 +59,16 @@ def find_providers(
             if wanted:  # the locator may know the service where the imported files do not
                 providers, radius = locator.nearest(place, wanted, need + 1, RADII_MILES, hidden)
                 if providers:
-                    return _page(providers, radius, "locator", offset, limit)
+                    return _page(providers, radius, "locator", offset, limit, len(providers) > need)
             if not found.providers:
                 providers, radius = locator.nearest(place, (), need + 1, RADII_MILES, hidden)
                 if providers:
-                    return _page(providers, radius, "locator", offset, limit, wanted)
+                    return _page(providers, radius, "locator", offset, limit, len(providers) > need, wanted)
         except ProviderSourceUnavailable as exc:
             log.warning("event=search.source_failed reason=%s", exc)
             failed = True
     if found.providers:
-        return _page(found.providers, found.radius_miles, "directory", offset, limit, wanted)
+        return _page(found.providers, found.radius_miles, "directory", offset, limit, found.more, wanted)
     if failed:
         return SearchResult([], RADII_MILES[-1], "none", False, wanted, unavailable=True)
     if found.version is None and (locator is None or not locator.enabled):
@@ -77,7 +77,6 @@ def find_providers(
 
 
 def _page(
-    providers: list[Provider], radius: int, source: str, offset: int, limit: int, fallback: tuple = ()
+    providers: list[Provider], radius: int, source: str, offset: int, limit: int, more: bool, fallback=()
 ) -> SearchResult:
-    more = len(providers) > offset + limit
     return SearchResult(providers[offset : offset + limit], radius, source, more, tuple(fallback))

@@ -69,7 +69,7 @@ if #found == 0 and ARGV[2] ~= '' then
   found = widen(at(ARGV[2]))
   fallback = 1
 end
-if #found == 0 then return {v, ARGV[#ARGV], fallback} end
+if #found == 0 then return {v, ARGV[#ARGV], fallback, 0} end
 -- domain.providers.ranking_miles: a listing without a phone ranks as if a little farther.
 local ids = {}
 for i, hit in ipairs(found) do ids[i] = hit[1] end
@@ -85,7 +85,9 @@ table.sort(found, function(a, b)
   if a[3] ~= b[3] then return a[3] < b[3] end
   return a[4] < b[4]
 end)
-local shown = math.min(#found, need + 1)
+local shown = math.min(#found, need)
+local more = 0
+if #found > need then more = 1 end
 local far = 0
 for i = 1, math.min(#found, need) do far = math.max(far, tonumber(found[i][2])) end
 local reached = ARGV[#ARGV]
@@ -97,7 +99,7 @@ end
 local page = {}
 for i = 1, shown do page[i] = found[i][1] end
 local rows = redis.call('HMGET', at(ARGV[3]), unpack(page))
-local out = {v, reached, fallback}
+local out = {v, reached, fallback, more}
 for i = 1, shown do
   out[#out + 1] = found[i][2]
   out[#out + 1] = rows[i] or ''
@@ -115,12 +117,13 @@ class DirectoryChanged(Exception):
 
 @dataclass(frozen=True)
 class Nearby:
-    """What the directory holds near a place, callable ones first, at most `need + 1` of them."""
+    """What the directory holds near a place, callable ones first, at most `need` of them."""
 
     version: str | None  # None: nothing was ever imported
     radius_miles: int
     providers: list[Provider]
     fallback: bool = False  # the filter found nothing: these are listings of every kind
+    more: bool = False  # there are more than `need`
 
 
 def facet_for(wanted: tuple[str, ...]) -> str:
@@ -174,13 +177,13 @@ def nearby(
     )
     if out[0] == -1:
         return Nearby(None, radii[-1], [])
-    version, reached, fell_back = out[0].decode(), int(out[1]), bool(out[2])
+    version, reached, fell_back, more = out[0].decode(), int(out[1]), bool(out[2]), bool(out[3])
     providers = [
         Provider.from_json(raw, round(float(dist), 1))
-        for dist, raw in zip(out[3::2], out[4::2], strict=True)
+        for dist, raw in zip(out[4::2], out[5::2], strict=True)
         if raw
     ]
-    return Nearby(version, reached, providers, fell_back and bool(providers))
+    return Nearby(version, reached, providers, fell_back and bool(providers), more)
 
 
 def get_provider(r: redis.Redis, provider_id: str) -> Provider | None:

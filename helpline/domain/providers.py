@@ -43,10 +43,13 @@ class Provider:
         data = json.loads(raw)
         data["services"] = tuple(data.get("services") or ())
         data["miles"] = miles
-        try:
-            return cls(**data)
-        except TypeError:  # written by another version of this class: keep the fields we know
-            return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+        if data.keys() == cls.__dataclass_fields__.keys():
+            # Every search reads these rows (written by to_json): skip the frozen per-field __init__.
+            provider = object.__new__(cls)
+            provider.__dict__.update(data)
+            return provider
+        # Written by another version of this class: keep the fields we know, defaults for the rest.
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
 
     def at(self, miles: float) -> Provider:
         return replace(self, miles=round(miles, 1))

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
+
+from rapidfuzz.distance import OSA
 
 # Carrier help words (whole message only). Opt-out and opt-in words are in config/opt_out.yaml.
 HELP_WORDS = {"help", "info", "ayuda"}
@@ -55,40 +58,43 @@ def words(text: str) -> list[str]:
     return re.findall(r"[a-zñ0-9']+", text)
 
 
-def _distance(a: str, b: str, limit: int) -> int:
-    """Optimal string alignment distance (typos: insert, delete, substitute, transpose)."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    prev2, prev = None, list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        row = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            row[j] = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (ca != cb))
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                row[j] = min(row[j], prev2[j - 2] + 1)
-        prev2, prev = prev, row
-    return prev[-1]
-
-
 def _allowed_typos(word: str) -> int:
     return 0 if len(word) <= 4 else 1 if len(word) <= 7 else 2
 
 
+# Every menu word once, in the order of MENU_WORDS (the first intent naming a word wins), with the typos
+# it tolerates: read once, not on every text.
+_EXACT: dict[str, str] = dict(MENU_NUMBERS)
+for _intent, _options in MENU_WORDS.items():
+    for _option in sorted(_options):
+        _EXACT.setdefault(_option, _intent)
+_FUZZY = tuple(
+    (option, intent, _allowed_typos(option))
+    for option, intent in _EXACT.items()
+    if option not in MENU_NUMBERS
+)
+
+
+@lru_cache(maxsize=8192)  # texters send the same few words again and again
 def menu_intent(word: str, fuzzy: bool = True) -> str | None:
-    """The menu intent a single word asks for, tolerating small typos in longer words."""
-    if word in MENU_NUMBERS:
-        return MENU_NUMBERS[word]
-    for intent, options in MENU_WORDS.items():
-        if word in options:
-            return intent
-    if not fuzzy:
+    """The menu intent a single word asks for, tolerating small typos in longer words.
+
+    Typos are counted as optimal string alignment distance (insert, delete, substitute, transpose).
+    """
+    intent = _EXACT.get(word)
+    if intent is not None or not fuzzy:
+        return intent
+    word_typos = _allowed_typos(word)
+    if not word_typos:
         return None
     best, best_distance = None, 99
-    for intent, options in MENU_WORDS.items():
-        for option in options:
-            limit = min(_allowed_typos(option), _allowed_typos(word))
-            if limit and (d := _distance(word, option, limit)) <= limit and d < best_distance:
-                best, best_distance = intent, d
+    for option, option_intent, option_typos in _FUZZY:
+        limit = min(option_typos, word_typos)
+        if not limit or abs(len(option) - len(word)) > limit:
+            continue
+        distance = OSA.distance(word, option, score_cutoff=limit)  # in C; limit + 1 when further
+        if distance <= limit and distance < best_distance:
+            best, best_distance = option_intent, distance
     return best
 
 

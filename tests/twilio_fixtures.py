@@ -5,7 +5,9 @@ It implements what the service uses: create and list Messages and Calls under
 (`{"code": 21610, "message": ..., "more_info": ..., "status": 400}`) and basic auth. It records
 every accepted request, can be told to answer the next requests with an error
 (`fail_next(2, 429)`, `fail_next(1, 400, 21610)`), and can post status callbacks back to a
-URL signed exactly as Twilio signs them.
+URL signed exactly as Twilio signs them. `latency` (seconds, 0 in tests) delays every REST answer
+as the real API does (~150 ms): benchmarks use it to see sending at Twilio's speed; requests on
+separate connections wait side by side, and `in_flight_peak` says how many did at most.
 
 Fixtures: `twilio_fake` (the server, reset for each test), `live_twilio_settings` (the
 conftest settings pointed at it), `live_twilio_app` (an app on those settings; a test module
@@ -78,6 +80,9 @@ class FakeTwilio:
     messages: list[dict] = field(default_factory=list)
     calls: list[dict] = field(default_factory=list)
     requests_seen: int = 0
+    latency: float = 0.0  # seconds before each REST answer (the real API takes ~0.15 s)
+    in_flight_peak: int = 0  # most REST requests served at the same moment
+    _in_flight: int = 0
     _failures: list[_Failure] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _hold: tuple[threading.Event, bool] | None = None
@@ -118,6 +123,7 @@ class FakeTwilio:
             self.calls.clear()
             self._failures.clear()
             self.requests_seen = 0
+            self.in_flight_peak = 0
             self.holding.clear()
 
     def to(self, phone: str) -> list[dict]:
@@ -167,6 +173,18 @@ class FakeTwilio:
 
     # -- the WSGI app -------------------------------------------------------------------------
     def wsgi(self, environ, start_response):
+        with self._lock:
+            self._in_flight += 1
+            self.in_flight_peak = max(self.in_flight_peak, self._in_flight)
+        try:
+            if self.latency > 0:
+                time.sleep(self.latency)  # the real API's round trip; other connections go on meanwhile
+            return self._answer(environ, start_response)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+
+    def _answer(self, environ, start_response):
         method = environ["REQUEST_METHOD"]
         path = environ.get("PATH_INFO", "")
         match = _ROUTE.match(path)
@@ -419,8 +437,9 @@ class _KeepAliveServer:
         self.server.server_close()
 
 
-def start_fake_twilio() -> tuple[FakeTwilio, _KeepAliveServer]:
-    fake = FakeTwilio()
+def start_fake_twilio(latency: float = 0.0) -> tuple[FakeTwilio, _KeepAliveServer]:
+    """The fake served on a free local port; `latency` seconds before each answer (benchmarks: 0.15)."""
+    fake = FakeTwilio(latency=latency)
     server = _KeepAliveServer(fake.wsgi)
     fake.url = server.url
     return fake, server

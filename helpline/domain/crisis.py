@@ -6,17 +6,38 @@ Tuned for recall: a false alarm costs a staff call, a miss can cost a life.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import yaml
 
-from helpline.domain.phrases import Match, PhraseSet, covered, sms_words
+from helpline.domain.phrases import (
+    SMS_SPELLINGS,
+    Match,
+    PhraseSet,
+    WordSplitter,
+    covered,
+    sms_words,
+    spelling_variants,
+    unleet,
+)
 
 LEXICON_FILE = Path(__file__).resolve().parents[2] / "config" / "crisis.yaml"
 KINDS = ("overdose", "suicide")
+JOINED_FROM = 8  # a shorter unknown word ("needle") is never taken for words joined without spaces
 LANGUAGES = ("en", "es")
+
+# Read on the text as typed, before lower case: "ODd" and "ODed" are overdoses, "odd" is not.
+_RAW_FORMS = [
+    (re.compile(r"\bOD'?[eE]?[dD]\b"), " overdosed "),
+    (re.compile(r"\bOD'?(?:ing|in|ING|IN)\b"), " overdosing "),
+    (re.compile(r"\b[wW]/[oO]\b"), " without "),
+    (re.compile(r"\b[wW]/(?=\s|$)"), " with "),
+    (re.compile(r"\b[bB]/[cC]\b"), " because "),
+    (re.compile("\U0001f48a"), " pills "),  # the pill emoji
+]
 
 
 @dataclass(frozen=True)
@@ -52,6 +73,16 @@ class CrisisLexicon:
         self.crisis = PhraseSet(phrases, sets, exact, real)
         self.ordinary = PhraseSet(_tagged(data.get("not_crisis")), sets, exact, real)
         self.alarming_words = PhraseSet(_tagged(data.get("alarming_while_open")), sets, exact, real)
+        self._joins = {tuple(str(k).split()): str(v) for k, v in (data.get("joins") or {}).items()}
+        known = (
+            self.crisis.exact_words
+            | self.ordinary.exact_words
+            | {str(w) for w in data.get("joined_words") or ()}
+            | set(SMS_SPELLINGS)
+            | set(spellings)
+        )
+        self._splitter = WordSplitter(known, self.crisis.stems | self.ordinary.stems)
+        self._respelt: dict[str, tuple[str, ...]] = {}
 
     @classmethod
     def load(cls, path: Path) -> CrisisLexicon:
@@ -59,10 +90,47 @@ class CrisisLexicon:
             return cls(yaml.safe_load(fh))
 
     def words(self, text: str) -> tuple[str, ...]:
-        base = sms_words(text)
-        if not any(word in self._spellings for word in base):
-            return base
-        return tuple(part for word in base for part in self._spellings.get(word, word).split())
+        """The text's words as the lexicon reads them: SMS spellings undone (common and the
+        lexicon's own), l33t digits read as letters, joined words split, other spellings tried."""
+        for pattern, replacement in _RAW_FORMS:
+            text = pattern.sub(replacement, text)
+        out: list[str] = []
+        for word in sms_words(unleet(text.lower()) if _has_leet(text) else text):
+            for part in self._respell(word):
+                if out and (out[-1], part) in self._joins:
+                    out[-1:] = self._joins[(out[-1], part)].split()
+                else:
+                    out.append(part)
+        return tuple(out)
+
+    def _respell(self, word: str) -> tuple[str, ...]:
+        cached = self._respelt.get(word)
+        if cached is not None:
+            return cached
+        result = self._respelt_now(word)
+        if len(self._respelt) > 20_000:  # bounded, like the phrase sets' own caches
+            self._respelt.clear()
+        self._respelt[word] = result
+        return result
+
+    def _respelt_now(self, word: str, depth: int = 0) -> tuple[str, ...]:
+        if word in self._spellings:
+            return tuple(self._spellings[word].split())
+        if word.isdigit() or self._splitter.known(word) or depth > 1:
+            return (word,)
+        for variant in spelling_variants(word):
+            if self._splitter.known(variant) or variant in self._spellings:
+                return self._respelt_now(variant, depth + 1)
+        if self.crisis.atoms_of(word):  # a typo of a lexicon word ("suisidio"): read as it is
+            return (word,)
+        pieces = self._splitter.split(word) if len(word) >= JOINED_FROM else None
+        if pieces and max(map(len, pieces)) >= 4:
+            return tuple(
+                part
+                for piece in pieces
+                for part in (self._spellings.get(piece) or SMS_SPELLINGS.get(piece) or piece).split()
+            )
+        return (word,)
 
     def matches(self, text: str) -> list[Match]:
         """Crisis phrases found in the text, less those inside an ordinary phrase."""
@@ -85,6 +153,10 @@ class CrisisLexicon:
     def alarming(self, text: str) -> bool:
         """A crisis, or words that are alarming from someone whose crisis request is still open."""
         return bool(self.matches(text) or self.alarming_words.find(self.words(text)))
+
+
+def _has_leet(text: str) -> bool:
+    return any(c in "013" for c in text)
 
 
 def _tagged(section: dict | None) -> list[tuple[str, str]]:

@@ -210,6 +210,16 @@ class PhraseSet:
     def __len__(self) -> int:
         return len(self._phrases)
 
+    @property
+    def exact_words(self) -> frozenset[str]:
+        """Every whole word the phrases name (set members included), for telling a known word."""
+        return frozenset(self._words)
+
+    @property
+    def stems(self) -> frozenset[str]:
+        """Every `stem*` the phrases name, without the star."""
+        return frozenset(stem for stem, _ in self._stems)
+
     # -- compiling ----------------------------------------------------------------------------
     def _compile(self, text: str, tag: str | None) -> _Phrase:
         slots: list[frozenset[int]] = []
@@ -328,3 +338,86 @@ def _match_from(phrase: _Phrase, atoms: list[frozenset[int]], slot: int, positio
 def covered(match: Match, by: Iterable[Match]) -> bool:
     """True when another match spans this one entirely (an ordinary phrase around crisis words)."""
     return any(other.start <= match.start and match.end <= other.end for other in by)
+
+
+# -- Words texted in other shapes: joined, l33t, Spanish "k", dropped letters --------------------
+# Stem endings a piece of a joined word may have: "breath" + "ing", "respir" + "a".
+STEM_ENDINGS = frozenset(("", *"s e es ed d ing in er a o as os ar ando ado ada ion on".split()))
+_LEET = re.compile(r"(?<=[a-zñ])[013](?=[a-zñ])")
+_LEET_LETTERS = {"0": "o", "1": "i", "3": "e"}
+
+
+def unleet(text: str) -> str:
+    """Digits standing for letters inside a word: "k1ll" -> "kill", "su1c1de" -> "suicide"."""
+    return _LEET.sub(lambda m: _LEET_LETTERS[m.group()], text)
+
+
+def spelling_variants(word: str) -> list[str]:
+    """Other spellings of a texted word, likeliest first: Spanish "k" for "qu"/"c" ("kreo", "ke"),
+    a dropped "g" ("wakin", "breathin"), a Caribbean dropped "d" ("cansao", "moraos")."""
+    variants = []
+    if "k" in word:
+        variants.append(re.sub(r"k(?=[ei])", "qu", word).replace("k", "c"))
+    if len(word) >= 4 and word.endswith("in"):
+        variants.append(word + "g")
+    if len(word) >= 4 and word.endswith(("ao", "aos")):
+        variants.append(word.replace("ao", "ado"))
+    return [v for v in variants if v != word]
+
+
+class WordSplitter:
+    """Splits a word texted without spaces into known words: "mysonisnotbreathing" ->
+    my son is not breathing, "norespira" -> no respira. A word splits only when every piece
+    is a known word (or a known stem with a common ending); fewest pieces win, and one-letter
+    pieces cost more, so an ordinary long word is rarely cut at all."""
+
+    def __init__(self, words: Iterable[str], stems: Iterable[str], single: Iterable[str] = ("i", "y")):
+        self._words = frozenset(w for w in words if len(w) >= 2) | frozenset(single)
+        self._stems: dict[int, frozenset[str]] = {}
+        for stem in stems:
+            if len(stem) >= 4:
+                self._stems.setdefault(len(stem), set()).add(stem)  # type: ignore[union-attr]
+        self._stems = {k: frozenset(v) for k, v in self._stems.items()}
+        self._longest = max((len(w) for w in self._words), default=1)
+        self._longest = max(self._longest, max(self._stems, default=0) + max(map(len, STEM_ENDINGS)))
+        self._cache: dict[str, tuple[str, ...] | None] = {}
+
+    def known(self, word: str) -> bool:
+        return word in self._words or self._stem_form(word)
+
+    def _stem_form(self, piece: str) -> bool:
+        return any(
+            piece[:length] in stems and piece[length:] in STEM_ENDINGS
+            for length, stems in self._stems.items()
+            if len(piece) >= length
+        )
+
+    def split(self, word: str) -> tuple[str, ...] | None:
+        """The pieces of a joined word, or None when it is not one."""
+        if word in self._cache:
+            return self._cache[word]
+        n = len(word)
+        best: list[tuple[int, int] | None] = [None] * (n + 1)  # (cost, start of last piece)
+        best[0] = (0, 0)
+        for end in range(1, n + 1):
+            for start in range(max(0, end - self._longest), end):
+                if best[start] is None:
+                    continue
+                piece = word[start:end]
+                if not (piece in self._words or (len(piece) >= 4 and self._stem_form(piece))):
+                    continue
+                cost = best[start][0] + (3 if len(piece) == 1 else 1)
+                if best[end] is None or cost < best[end][0]:
+                    best[end] = (cost, start)
+        pieces: tuple[str, ...] | None = None
+        if best[n] is not None:
+            out, end = [], n
+            while end:
+                start = best[end][1]
+                out.append(word[start:end])
+                end = start
+            pieces = tuple(reversed(out)) if len(out) >= 2 else None
+        if len(self._cache) > 20_000:
+            self._cache.clear()
+        self._cache[word] = pieces
+        return pieces

@@ -15,6 +15,7 @@ from tests.conftest import HELPLINE_NUMBER, TEXTER
 pytestmark = pytest.mark.browser
 
 STAFF_PHONE = "+12125550142"
+AFTER_OUTCOME = re.compile(r".*/staff\?done=cb\d+$")  # back on the queue, "take the next request" at hand
 
 
 @pytest.fixture
@@ -31,9 +32,9 @@ def open_request(page, base_url):
 def record(page, label: str, note: str | None = None):
     page.get_by_label(label, exact=True).check()
     if note:
-        page.get_by_label("Note (kept encrypted)").fill(note)
+        page.get_by_label("Note (kept encrypted)", exact=True).fill(note)
     page.get_by_role("button", name="Record outcome").click()
-    page.wait_for_url(re.compile(r".*/staff$"))
+    page.wait_for_url(AFTER_OUTCOME)
 
 
 def signed_twilio_post(app, url: str, params: dict) -> requests.Response:
@@ -63,7 +64,7 @@ def test_claim_call_and_retry_until_the_final_text(
 
     open_request(sam, live_server)
     open_request(olu, live_server)
-    assert "my pain keeps getting worse" in sam.locator(".turns").inner_text()  # decrypted for staff
+    assert "my pain keeps getting worse" in sam.locator(".timeline").inner_text()  # decrypted for staff
     sam.get_by_role("button", name="Claim").click()
     assert sam.get_by_role("button", name="Call them from the helpline").is_visible()
     save_artifact(sam, "staff-request")
@@ -101,6 +102,7 @@ def test_claim_call_and_retry_until_the_final_text(
     finals = [m["Body"] for m in twilio_fake.to(TEXTER) if "call you back 3 times" in m["Body"]]
     assert len(finals) == 1
     sam.goto(f"{live_server}/staff/callbacks/{request_id}")
+    sam.get_by_text("Everything done to this request").click()
     trail = sam.get_by_role("heading", name="Audit trail").locator("..").inner_text()
     for action in ("claim", "call", "outcome (no_answer", "outcome (voicemail_left", "view"):
         assert action in trail
@@ -132,11 +134,14 @@ def test_referral_picks_a_provider_and_schedules_the_check_in(
     open_request(page, live_server)
     page.get_by_role("button", name="Claim").click()
     page.get_by_label("Referred to a provider").check()
-    chelsea = page.locator("#provider option", has_text="Chelsea Methadone Clinic").get_attribute("value")
-    page.get_by_label(re.compile(r"^Referred to \(providers near 10001")).select_option(value=chelsea)
+    assert page.get_by_label("Near (ZIP or city, ST)").input_value() == "10001"  # from the conversation
+    chelsea = page.get_by_role("listitem").filter(
+        has=page.get_by_role("heading", name="Chelsea Methadone Clinic")
+    )
+    chelsea.get_by_label("Referred them here").check()
     page.get_by_label("They agree to a check-in text in 2 days").check()
     page.get_by_role("button", name="Record outcome").click()
-    page.wait_for_url(re.compile(r".*/staff$"))
+    page.wait_for_url(AFTER_OUTCOME)
     (request,) = [callbacks.get(store, i.decode()) for i in store.r.zrange("hl:callbacks:all", 0, -1)]
     assert request.status == "done"
     (attempt,) = callbacks.attempts(store, request.id)

@@ -349,6 +349,7 @@ def providers(callback_id: str):
         and callbacks.effective_status(req, now) in ("waiting", "claimed"),
         can_text_referral=staff_texts.composer(_helpline(), req, current_user.email).blocked is None,
         chosen_provider="",
+        searched=True,
     )
 
 

@@ -4,7 +4,6 @@
 (function () {
   "use strict";
 
-  var body = document.body;
   var baseTitle = document.title;
   var SEEN_KEY = "helpline.crisis-seen";
 
@@ -12,9 +11,8 @@
   function announce(text, urgent) {
     var region = document.getElementById(urgent ? "announce-urgent" : "announce");
     if (!region) return;
-    region.textContent = "";
-    // A changed text node is what screen readers announce; clear first so a repeat is heard too.
-    window.setTimeout(function () { region.textContent = text; }, 60);
+    // A changed text is what screen readers announce: the same words twice differ by a trailing space.
+    region.textContent = region.textContent === text ? text + "\u00a0" : text;
   }
 
   // -- ages ("12 min ago") keep counting between refreshes ---------------------------------------
@@ -78,6 +76,12 @@
     } catch (e) { /* some browsers only notify from a service worker */ }
   }
 
+  // This person's alert choices ride on the crisis bar's container (the server remembers them).
+  function choice(name) {
+    var holder = document.getElementById("pulse-poll");
+    return !!holder && holder.getAttribute("data-alert-" + name) === "on";
+  }
+
   function onPulse(bar) {
     if (!bar) return;
     var count = parseInt(bar.getAttribute("data-crisis") || "0", 10);
@@ -93,8 +97,8 @@
     var text = fresh.length === 1 ? "A crisis request needs a call now." : fresh.length + " crisis requests need a call now.";
     announce("Crisis: " + text, true);
     bar.classList.add("ringing");
-    if (body.getAttribute("data-alert-sound") === "on") beep();
-    if (body.getAttribute("data-alert-notify") === "on") notify("Helpline: crisis waiting", text, link);
+    if (choice("sound")) beep();
+    if (choice("notify")) notify("Helpline: crisis waiting", text, link);
   }
 
   // Opting in (per user; the server remembers it): asking the browser for notifications needs the click.
@@ -102,7 +106,8 @@
     var box = event.target;
     if (!box.matches || !box.matches("input[data-alert-pref]")) return;
     var name = box.getAttribute("data-alert-pref");
-    body.setAttribute("data-alert-" + name, box.checked ? "on" : "off");
+    var holder = document.getElementById("pulse-poll");
+    if (holder) holder.setAttribute("data-alert-" + name, box.checked ? "on" : "off");
     if (name === "sound" && box.checked) beep(); // what it will sound like
     if (name === "notify" && box.checked && "Notification" in window && Notification.permission !== "granted") {
       Notification.requestPermission().then(function (answer) {
@@ -127,12 +132,26 @@
     if (byPoll && arrived > 0) announce(arrived === 1 ? "1 new request" : arrived + " new requests", false);
   }
 
+  // -- one request: say when they write or call again -------------------------------------------
+  var incoming = null;
+  function onTimeline(box) {
+    if (!box) return;
+    var count = parseInt(box.getAttribute("data-incoming") || "0", 10);
+    if (incoming !== null && count > incoming) {
+      announce(count - incoming === 1 ? "New message from them" : (count - incoming) + " new messages from them", false);
+      var list = box.querySelector(".timeline");
+      if (list) list.scrollTop = list.scrollHeight;
+    }
+    incoming = count;
+  }
+
   // -- htmx hooks -----------------------------------------------------------------------------
   document.addEventListener("htmx:afterSettle", function (event) {
     var target = event.detail.target;
     if (!target) return;
     tickAges(target);
     if (target.id === "pulse-poll") onPulse(document.getElementById("pulse"));
+    if (target.id === "timeline-region") onTimeline(document.getElementById("timeline"));
     if (target.id === "queue-region") {
       var elt = event.detail.requestConfig && event.detail.requestConfig.elt;
       onQueue(document.getElementById("queue-list"), elt === target);
@@ -146,6 +165,7 @@
       form.querySelectorAll("[data-draft]").forEach(function (field) {
         field.value = "";
         forgetDraft(field);
+        field.dispatchEvent(new Event("input", { bubbles: true })); // the count follows
       });
     }
   });
@@ -276,5 +296,8 @@
   tickAges(document);
   onPulse(document.getElementById("pulse"));
   onQueue(document.getElementById("queue-list"), false);
+  onTimeline(document.getElementById("timeline"));
+  var list = document.querySelector("#timeline .timeline");
+  if (list) list.scrollTop = list.scrollHeight; // the latest message in view
   window.setInterval(function () { tickAges(document); }, 30000);
 })();

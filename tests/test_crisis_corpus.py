@@ -1,4 +1,8 @@
-"""The crisis detector over the labelled corpus: every crisis caught, few false alarms, right reply."""
+"""The crisis detector over every labelled corpus: every crisis caught, few false alarms, right reply.
+
+tests/data/crisis_messages.tsv is the corpus the lexicon was tuned on; crisis_unseen*.tsv are
+batches written without looking at the lexicon and measured before it was tuned on them.
+"""
 
 from collections import Counter
 
@@ -6,25 +10,33 @@ import pytest
 
 from helpline.domain import crisis
 from helpline.domain.conversation import crisis_reply
-from tests.corpus import CRISIS_MESSAGES, read_labelled
+from tests.corpus import CRISIS_MESSAGES, DATA, read_labelled
 
-ROWS = read_labelled(CRISIS_MESSAGES)
-LANGUAGES = sorted({row.lang for row in ROWS})
+FILES = sorted(DATA.glob("crisis_*.tsv"))
+ROWS = [(path.name, row) for path in FILES for row in read_labelled(path)]
+LANGUAGES = sorted({row.lang for _, row in ROWS})
 
 
 def test_the_corpus_is_big_enough_in_both_languages():
-    counts = Counter((row.lang, row.label == "ordinary") for row in ROWS)
-    assert len(ROWS) >= 400
+    tuned = Counter((row.lang, row.label == "ordinary") for row in read_labelled(CRISIS_MESSAGES))
+    assert sum(tuned.values()) >= 400
     for lang in ("en", "es"):
-        assert counts[(lang, False)] >= 100, f"{lang}: too few crisis messages"
-        assert counts[(lang, True)] >= 80, f"{lang}: too few ordinary messages"
+        assert tuned[(lang, False)] >= 100, f"{lang}: too few crisis messages"
+        assert tuned[(lang, True)] >= 80, f"{lang}: too few ordinary messages"
+
+
+def test_held_out_batches_are_kept():
+    held_out = [row for name, row in ROWS if name.startswith("crisis_unseen")]
+    assert len({name for name, _ in ROWS if name.startswith("crisis_unseen")}) >= 2
+    assert len(held_out) >= 350
+    assert {row.lang for row in held_out} == {"en", "es"}
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_every_crisis_message_is_caught(lang):
     missed = [
-        f"line {r.line}: {r.text}"
-        for r in ROWS
+        f"{name}:{r.line}: {r.text}"
+        for name, r in ROWS
         if r.lang == lang and r.label != "ordinary" and not crisis.detect(r.text)
     ]
     assert missed == []
@@ -32,17 +44,26 @@ def test_every_crisis_message_is_caught(lang):
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_false_alarms_stay_under_five_percent(lang):
-    ordinary = [r for r in ROWS if r.lang == lang and r.label == "ordinary"]
-    alarms = [f"line {r.line}: {r.text}" for r in ordinary if crisis.detect(r.text)]
+    ordinary = [(name, r) for name, r in ROWS if r.lang == lang and r.label == "ordinary"]
+    alarms = [f"{name}:{r.line}: {r.text}" for name, r in ordinary if crisis.detect(r.text)]
     assert len(alarms) < 0.05 * len(ordinary), alarms
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda path: path.name)
+def test_no_file_is_mostly_false_alarms(path):
+    """Per file and language too: a batch of look-alikes must not hide behind the big corpus."""
+    for lang in LANGUAGES:
+        ordinary = [r for r in read_labelled(path) if r.lang == lang and r.label == "ordinary"]
+        alarms = [r.text for r in ordinary if crisis.detect(r.text)]
+        assert len(alarms) <= max(2, 0.05 * len(ordinary)), alarms
 
 
 def test_each_crisis_gets_the_reply_of_its_kind():
     wrong = []
-    for row in (r for r in ROWS if r.label != "ordinary"):
+    for name, row in ((n, r) for n, r in ROWS if r.label != "ordinary"):
         signal = crisis.detect(row.text)
         if signal and crisis_reply(signal.kind) not in (f"crisis_{row.label}", "crisis"):
-            wrong.append(f"line {row.line} ({row.label}, got {signal.kind}): {row.text}")
+            wrong.append(f"{name}:{row.line} ({row.label}, got {signal.kind}): {row.text}")
     assert wrong == []
 
 
@@ -58,6 +79,29 @@ def test_each_crisis_gets_the_reply_of_its_kind():
 )
 def test_the_reply_fits_what_was_said(text, kind):
     assert crisis.detect(text).kind == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("mysonisnotbreathing", "my son is not breathing"),
+        ("NORESPIRA", "no respira"),
+        ("iwannadie", "i want to die"),
+        ("k1ll myself", "kill myself"),
+        ("my sister ODd", "my sister overdosed"),
+        ("better off w/o me", "better off without me"),
+        ("hes not wakin up", "he is not waking up"),
+        ("my brother's blue", "my brother is blue"),
+        ("thinking about sewer slide", "thinking about suicide"),
+    ],
+)
+def test_texted_shapes_are_read_as_words(text, words):
+    assert crisis.default_lexicon().words(text) == tuple(words.split())
+
+
+@pytest.mark.parametrize("text", ["my son needs a needle exchange", "that is odd", "together we can do it"])
+def test_ordinary_words_are_not_taken_apart_into_a_crisis(text):
+    assert crisis.detect(text) is None
 
 
 def test_an_ordinary_phrase_only_hides_the_crisis_words_inside_it():

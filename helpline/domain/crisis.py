@@ -73,6 +73,9 @@ class CrisisLexicon:
         self.crisis = PhraseSet(phrases, sets, exact, real)
         self.ordinary = PhraseSet(_tagged(data.get("not_crisis")), sets, exact, real)
         self.alarming_words = PhraseSet(_tagged(data.get("alarming_while_open")), sets, exact, real)
+        people = [re.escape(str(p)) for p in sets.get("person") or ()]
+        # "my brother's blue": a person's 's is "is" ("mom's not breathing").
+        self._person_is = re.compile(rf"\b({'|'.join(people)})['’]s\b", re.IGNORECASE) if people else None
         self._joins = {tuple(str(k).split()): str(v) for k, v in (data.get("joins") or {}).items()}
         known = (
             self.crisis.exact_words
@@ -94,6 +97,8 @@ class CrisisLexicon:
         lexicon's own), l33t digits read as letters, joined words split, other spellings tried."""
         for pattern, replacement in _RAW_FORMS:
             text = pattern.sub(replacement, text)
+        if self._person_is is not None and "s" in text:
+            text = self._person_is.sub(r"\1 is", text)
         out: list[str] = []
         for word in sms_words(unleet(text.lower()) if _has_leet(text) else text):
             for part in self._respell(word):

@@ -31,7 +31,7 @@ def locator(app, redis):
 
 def test_results_come_nearest_first_with_miles(helpline, findtreatment_fake):
     result = find_providers(helpline, CHARLOTTESVILLE)
-    assert result.source == "locator" and result.radius_miles == 10
+    assert result.source == "locator" and result.radius_miles == 5
     assert len(result.providers) == 3 and result.more
     miles = [p.miles for p in result.providers]
     assert miles == sorted(miles)

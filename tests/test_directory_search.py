@@ -22,7 +22,7 @@ def test_nearest_first_but_a_listing_without_a_phone_never_above_a_callable_one_
     helpline, small_directory
 ):
     result = find_providers(helpline, NYC)
-    assert result.source == "directory" and result.radius_miles == 10
+    assert result.source == "directory" and result.radius_miles == 5
     # Hudson Recovery (no phone) is a little nearer than Chelsea, which can be called: Chelsea first.
     assert names(result) == ["Midtown Pain Care", "Chelsea Methadone Clinic", "Hudson Recovery"]
     hudson, chelsea = result.providers[2], result.providers[1]

@@ -5,7 +5,7 @@
     result.fallback    # the services asked for, when nothing nearby offers them (these are any kind)
 
 `helpline` is the app's container (anything with `store` and `locator`). Rules: the radius
-widens 10 -> 25 -> 50 -> 100 miles until at least `offset + limit` listings fit; `service` (an
+widens in small steps from 5 to 100 miles until at least `offset + limit` listings fit; `service` (an
 explicit word: methadone, bupe...) wins over `check_outcome` (oud -> the medication programs;
 oih -> no filter, since no source tags pain care reliably). The imported directory answers when
 it has the service asked for within 100 miles; otherwise the locator is asked for it; when
@@ -26,7 +26,9 @@ from helpline.store import directory as repository
 
 log = logging.getLogger(__name__)
 
-RADII_MILES = (10, 25, 50, 100)
+# Small steps: each widening reads a circle at most about twice the area that was needed, so a
+# rural search is not one sorted read of every listing within 100 miles.
+RADII_MILES = (5, 10, 15, 25, 35, 50, 70, 100)
 
 
 def find_providers(

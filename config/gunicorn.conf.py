@@ -20,11 +20,15 @@ logger_class = "helpline.web.access_log.AccessLogger"
 control_socket_disable = True
 # `make run` asks for the master's pid, so `make stop` can stop the web before the worker and Redis.
 pidfile = os.environ.get("HELPLINE_WEB_PIDFILE") or None
+# The app is built and its data loaded once, in the master, then forked: workers boot at once and share
+# those pages (4 workers each loading the ZIP data took ~20 s of CPU on 2 cores). No connection it opened
+# is shared across the fork: redis-py opens fresh connections in each worker. Code changes need a restart.
+preload_app = True
 
 
-def post_worker_init(worker) -> None:
-    """Load the ZIP, city and area-code data before this process takes its first request (a texter's
-    ZIP and the staff pages wait on it otherwise); commands such as `flask simulate` never load it."""
+def when_ready(server) -> None:
+    """Load the ZIP, city and area-code data before the workers are forked and take requests (a
+    texter's ZIP and the staff pages wait on it otherwise); commands such as `flask simulate` never do."""
     from phonenumbers import geocoder  # noqa: F401 - the staff pages' area-code lookup
 
     from helpline.domain import conversation, places

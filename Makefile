@@ -15,7 +15,7 @@ $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: apt-get install -y python3.11 python3.11-venv"; exit 1; }
 	@if command -v uv >/dev/null 2>&1; then uv venv --quiet --python $(PYTHON) $(VENV); else \
 	  $(PYTHON) -m venv --without-pip $(VENV) && wheel=$$($(PIP_WHEEL)) && [ -n "$$wheel" ] && \
-	  timeout 120 $(BIN)/python $$wheel/pip install --quiet --disable-pip-version-check -r requirements-setup.txt \
+	  timeout 120 $(BIN)/python $$wheel/pip install -qq --disable-pip-version-check -r requirements-setup.txt \
 	  || echo "uv could not be installed: pip installs instead (slower)"; fi
 	@test -x $(BIN)/python
 

@@ -75,16 +75,28 @@ local ids = {}
 for i, hit in ipairs(found) do ids[i] = hit[1] end
 local no_phone = redis.call('SMISMEMBER', at(ARGV[4]), unpack(ids))
 local extra, share = tonumber(ARGV[9]), tonumber(ARGV[10])
+-- Both lists stay in distance order, so one merge ranks them (no sort).
+local callable, silent = {}, {}
 for i, hit in ipairs(found) do
   local miles = tonumber(hit[2])
-  hit[3] = miles
-  if no_phone[i] == 1 then hit[3] = miles + math.max(extra, share * miles) end
-  hit[4] = i
+  if no_phone[i] == 1 then
+    hit[3] = miles + math.max(extra, share * miles)
+    silent[#silent + 1] = hit
+  else
+    hit[3] = miles
+    callable[#callable + 1] = hit
+  end
 end
-table.sort(found, function(a, b)
-  if a[3] ~= b[3] then return a[3] < b[3] end
-  return a[4] < b[4]
-end)
+local a, b = 1, 1
+for i = 1, #found do
+  if b > #silent or (a <= #callable and callable[a][3] <= silent[b][3]) then
+    found[i] = callable[a]
+    a = a + 1
+  else
+    found[i] = silent[b]
+    b = b + 1
+  end
+end
 local shown = math.min(#found, need)
 local more = 0
 if #found > need then more = 1 end

@@ -151,3 +151,23 @@ def test_a_service_of_another_checkout_is_named_not_trusted(app, settings, tmp_p
         result = app.test_cli_runner().invoke(args=["simulate", "sms", TEXTER, "oih"])
     assert result.exit_code == 1
     assert "refused this checkout's signature (403)" in result.output
+
+
+def test_texts_held_or_queued_for_the_number_are_named_with_their_words(app, helpline, monkeypatch):
+    from datetime import UTC, datetime, timedelta
+
+    from helpline.infra import sender
+
+    morning = datetime.now(UTC) + timedelta(hours=6)
+    sender.queue_text(helpline, TEXTER, "Good morning, this is the helpline", "held-1", send_at=morning)
+    sender.queue_text(helpline, TEXTER, "First of two", "batch-1")
+    sender.queue_text(helpline, TEXTER, "Second of two", "batch-2")
+    sender.queue_text(helpline, OTHER_TEXTER, "Not for this phone", "other-1")
+    with serving(app) as url:  # no worker runs
+        monkeypatch.setenv("PORT", url.rsplit(":", 1)[1])
+        output = simulate(app, TEXTER, "oih", "--wait", "0.2")
+    late = output.split("still on the way after 0.2 s:", 1)[1]
+    assert 'a text (queued): "First of two"' in late and 'a text (queued): "Second of two"' in late
+    due = morning.astimezone().strftime("%H:%M")
+    assert f"a text (due at {due}" in late and '"Good morning, this is the helpline"' in late
+    assert "Not for this phone" not in output

@@ -143,7 +143,7 @@ class OnTheWay:
     """A job for one number the workers have not finished: a text, a call or a provider search."""
 
     kind: str  # "text" | "call" | "search" | "job"
-    state: str  # "queued" | "being sent" | "retried at HH:MM:SS"
+    state: str  # "queued" | "being sent" | "due at HH:MM:SS" (a retry, or held for the night)
     body: str | None = None  # the text's words (decrypted for the person who runs the test phone)
 
     def describe(self) -> str:
@@ -154,6 +154,7 @@ class OnTheWay:
 
 _KINDS = {
     "workers.jobs.send_text": "text",
+    "workers.jobs.send_texts": "texts",
     "workers.jobs.place_call": "call",
     "workers.jobs.search_providers": "search",
 }
@@ -186,10 +187,19 @@ def on_the_way(store, phone: str, until: float) -> list[OnTheWay]:
             continue
         kind, state = _KINDS[job.func_name], states[job.id]
         if isinstance(state, float):
-            state = "retried at " + time.strftime("%H:%M:%S", time.localtime(state))
-        body = _decrypt(store, job.args[1]) if kind == "text" and len(job.args) > 1 else None
-        found.append(OnTheWay(kind, state, body))
+            state = "due at " + time.strftime("%H:%M:%S", time.localtime(state))
+        shown = "text" if kind == "texts" else kind
+        found.extend(OnTheWay(shown, state, body) for body in _bodies(store, kind, job.args))
     return found
+
+
+def _bodies(store, kind: str, args) -> list[str | None]:
+    """The words of the texts a job sends (one per text), or [None] for a call or a search."""
+    if kind == "text" and len(args) > 1:
+        return [_decrypt(store, args[1])]
+    if kind == "texts" and len(args) > 1 and isinstance(args[1], list):
+        return [_decrypt(store, sealed[1]) for sealed in args[1] if len(sealed) > 1] or [None]
+    return [None]
 
 
 def _phone_of(store, args) -> str | None:

@@ -240,9 +240,11 @@
     row.scrollIntoView({ block: "nearest" });
   }
 
-  function press(selector) {
-    var scope = document.querySelector("tr[data-row].selected") || document;
-    var target = scope.querySelector(selector) || document.querySelector("main " + selector);
+  function press(selector, inRow) {
+    var selected = document.querySelector("tr[data-row].selected");
+    // On the queue, "c" acts on the row chosen with j/k only: never on a row nobody picked.
+    if (inRow && !selected && rows().length) return false;
+    var target = inRow && selected ? selected.querySelector(selector) : document.querySelector("main " + selector);
     if (target) {
       target.click();
       return true;
@@ -270,7 +272,7 @@
     switch (event.key) {
       case "j": selectRow(1); break;
       case "k": selectRow(-1); break;
-      case "c": handled = press("[data-shortcut=claim]"); break;
+      case "c": handled = press("[data-shortcut=claim]", true); break;
       case "o": focusOutcome(); break;
       case "n": handled = press("[data-shortcut=next]"); break;
       case "/": {

@@ -20,17 +20,17 @@ def tile(page, testid: str) -> str:
 
 def test_figures_change_after_simulated_texts(page, live_server, operator_user, text):
     sign_in(page, live_server, operator_user.email, next_path="/ops")
-    assert tile(page, "texts-24h") == "0"
+    assert tile(page, "texts-in") == "0"
     text("oih")
     text("signs", sender="+15551230002")
     text("overdose", sender="+15551230003")
     # The figures panel refreshes itself (htmx, every 5 s); no reload needed. (Locator assertions, not
     # wait_for_function: the pages' content policy forbids the script evaluation that would need.)
-    expect(page.get_by_test_id("texts-24h").locator(".value")).to_have_text("3", timeout=15_000)
-    assert tile(page, "crisis-24h") == "1"
+    expect(page.get_by_test_id("texts-in").locator(".value")).to_have_text("3", timeout=15_000)
+    assert tile(page, "crisis") == "1"
     assert tile(page, "cb-crisis") == "1"
     bars = page.locator("svg.chart").first.locator("rect.bar[data-value='3']")
-    assert bars.count() == 1  # this hour's bar in the texts-per-hour chart
+    assert bars.count() == 1  # today's bar in the texts-per-day chart
     assert "signs" in page.get_by_test_id("text-choices").inner_text()
     save_artifact(page, "ops-figures")
 

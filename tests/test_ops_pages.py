@@ -68,10 +68,25 @@ def test_figures_count_texts_and_callbacks(operator_client, text):
     text("oih")
     text("signs")
     text("call")
+    text("call")  # the same request again
     html = operator_client.get("/ops/figures").get_data(as_text=True)
-    assert 'data-testid="texts-24h"><span class="value">3<' in html
+    assert 'data-testid="texts-in"><span class="value">4<' in html
+    assert 'data-testid="callbacks"><span class="value">1<' in html
     assert 'data-testid="cb-waiting"><span class="value">1<' in html
-    assert '<th scope="row">signs</th><td>1</td>' in html
+    assert '<th scope="row">signs</th><td class="num">1</td>' in html
+
+
+def test_figures_for_chosen_days_and_a_bad_range_says_why(operator_client, text):
+    text("oih")
+    week = operator_client.get("/ops").get_data(as_text=True)
+    assert 'data-testid="texts-in"><span class="value">1<' in week
+    assert "on the helpline's clock (America/New_York)" in week
+    old = operator_client.get("/ops?from=2026-01-01&to=2026-01-02").get_data(as_text=True)
+    assert 'data-testid="texts-in"><span class="value">0<' in old and 'value="2026-01-01"' in old
+    assert 'hx-get="/ops/figures?from=2026-01-01&amp;to=2026-01-02"' in old  # the refresh keeps the days
+    bad = operator_client.get("/ops?from=2026-02-01&to=2026-01-01")
+    assert bad.status_code == 400
+    assert "The first day comes after the last. Showing the last 7 days" in bad.get_data(as_text=True)
 
 
 def test_blocklist_add_and_remove_silences_a_number(ops_post, operator_client, text):
@@ -227,7 +242,7 @@ def test_delivery_failures_by_code_on_the_dashboard(operator_client, store):
         store.count("delivery.failed.30007")
     store.count("sms.out")
     html = operator_client.get("/ops/figures").get_data(as_text=True)
-    assert '<th scope="row">30007</th><td>3</td>' in html
+    assert '<th scope="row">30007</th><td class="num">3</td>' in html
     assert "of texts failed to deliver" in operator_client.get("/ops/health").get_data(as_text=True)
 
 

@@ -229,9 +229,11 @@ def _find_providers(line: CallLine, state: ivr.CallState, zip_code: str, facts, 
     line.store.count("call.search", now)
     place = places.locate(zip_code)
     if place is None:
+        line.store.count("search.empty", now)  # each search is found, empty or failed: exactly one
         return ivr.providers_found(state, [], facts)
     result = find_providers(line, place, limit=3)
     if result.source == "none":
+        line.store.count("search.failed", now)
         return ivr.providers_unavailable(state)
     found = [
         {
@@ -262,6 +264,7 @@ def _talk_now(line: CallLine, state: ivr.CallState, facts: ivr.CallFacts, now: f
     open_now = line.hours.is_open(moment)
     # Whoever is on duty is rung, whatever the hour, unless already on a helpline call.
     phones = staff_lines.free_phones(line.store, on_duty_phones(line.store), now)
+    line.store.count("call.person.asked", now)  # then answered by staff, a voicemail, or hung up
     return ivr.talk_now(state, open_now, phones)
 
 

@@ -1,6 +1,8 @@
 """Reading the operators' counters (hourly and daily buckets `Store.count` writes) and the callback queue.
 
 Every process writes the same buckets, so every web process (and /metrics) agrees.
+The operators' figures cover a range of days in the helpline's timezone (`DateRange`): hours come
+from the hourly buckets while they are kept, older days from the (UTC) daily ones.
 Only reads here; the summaries (`breakdown`, `hit_rate`, `percentile`) are pure.
 """
 
@@ -10,6 +12,7 @@ import datetime as dt
 import math
 import time
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from helpline.store import Store
 
@@ -17,8 +20,18 @@ HOUR = 3600
 DAY = 86400
 SELF_CHECK_PREFIX = "sms.intent.check_"  # sms.intent.check_oih | _oud | _both | _none
 DELIVERY_FAILED_PREFIX = "delivery.failed."
-SEARCH_FOUND = "search.found"  # what a provider search counts: someone found, or nobody
+# Each provider search is counted once, when it is answered, as exactly one of these three.
+SEARCH_FOUND = "search.found"
 SEARCH_EMPTY = "search.empty"
+SEARCH_FAILED = "search.failed"  # no source answered (the locator down, nothing imported)
+TEXTS_IN = ("sms.in",)
+TEXTS_OUT = ("sms.out", "sms.replied")  # sent by the workers, and the replies in the webhook's TwiML
+CALLBACKS_CREATED = "callback.created"  # a new request; a repeated CALL updates the open one instead
+PERSON_ASKED = "call.person.asked"  # a caller chose "talk to someone now"
+PERSON_ANSWERED = "call.talk.accepted"  # a staff phone pressed 1 and took the call
+VOICEMAIL_LEFT = "call.voicemail"
+HOURLY_KEPT_DAYS = 33  # hourly buckets live 35 days: whole local days within that, with a margin
+MAX_RANGE_DAYS = 400  # as long as the daily buckets live
 
 
 @dataclass(frozen=True)
@@ -82,8 +95,13 @@ def breakdown(sums: dict[str, int], prefix: str) -> dict[str, int]:
 
 def hit_rate(sums: dict[str, int]) -> float | None:
     """Share of provider searches that found someone (None until the search counts exist)."""
-    hits, misses = sums.get(SEARCH_FOUND, 0), sums.get(SEARCH_EMPTY, 0)
-    return hits / (hits + misses) if hits + misses else None
+    searches = sum(sums.get(name, 0) for name in (SEARCH_FOUND, SEARCH_EMPTY, SEARCH_FAILED))
+    return share(sums.get(SEARCH_FOUND, 0), searches)
+
+
+def share(part: int, whole: int) -> float | None:
+    """part / whole, or None when there is nothing to share."""
+    return part / whole if whole else None
 
 
 def percentile(values: list[float], fraction: float) -> float | None:
@@ -133,36 +151,320 @@ def callback_figures(
     if tried:
         waits = []
         for created, trail in zip(tried.values(), store.callback_stats.trails(list(tried)), strict=True):
-            times = [e["at"] for e in trail if e.get("action") in FIRST_ATTEMPT_ACTIONS]
-            if times:
-                waits.append(max(0.0, min(times) - created))
+            first = first_attempt(trail)
+            if first is not None:
+                waits.append(max(0.0, first - created))
         figures.first_attempt_median = percentile(waits, 0.5)
         figures.first_attempt_p90 = percentile(waits, 0.9)
     return figures
 
 
-def dashboard(store: Store, now: float | None = None) -> dict:
-    """Everything the operators' figures panel shows: sums, series, breakdowns and the callback queue."""
+# -- the operators' figures over a range of days, in the helpline's timezone ------------------------
+
+
+class BadRange(ValueError):
+    """The dates given do not make a range of days."""
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """From `start` to `end`, both included: whole days in the helpline's timezone."""
+
+    start: dt.date
+    end: dt.date
+    zone: ZoneInfo
+
+    @classmethod
+    def last_days(cls, days: int, zone: ZoneInfo, now: float) -> DateRange:
+        """The last `days` days, today included."""
+        today = dt.datetime.fromtimestamp(now, zone).date()
+        return cls(today - dt.timedelta(days=days - 1), today, zone)
+
+    @classmethod
+    def parse(
+        cls, start: str | None, end: str | None, zone: ZoneInfo, now: float, default_days: int = 7
+    ) -> DateRange:
+        """The page's `from` and `to` (YYYY-MM-DD); a missing one is the default's (the last 7 days).
+
+        Days after today or older than the counters are kept are left out; raises BadRange.
+        """
+        default = cls.last_days(default_days, zone, now)
+        try:
+            first = dt.date.fromisoformat(start.strip()) if start and start.strip() else default.start
+            last = dt.date.fromisoformat(end.strip()) if end and end.strip() else default.end
+        except ValueError as exc:
+            raise BadRange("Give both days as YYYY-MM-DD.") from exc
+        if last < first:
+            raise BadRange("The first day comes after the last.")
+        kept = cls.last_days(MAX_RANGE_DAYS, zone, now)
+        first, last = max(first, kept.start), min(last, kept.end)
+        if last < first:
+            raise BadRange(f"Figures are kept {MAX_RANGE_DAYS} days: choose days within them.")
+        return cls(first, last, zone)
+
+    @property
+    def days(self) -> list[dt.date]:
+        return [self.start + dt.timedelta(days=i) for i in range((self.end - self.start).days + 1)]
+
+    @property
+    def since(self) -> float:
+        return _midnight(self.start, self.zone)
+
+    @property
+    def until(self) -> float:
+        return _midnight(self.end + dt.timedelta(days=1), self.zone)
+
+
+def _midnight(day: dt.date, zone: dt.tzinfo) -> float:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=zone).timestamp()
+
+
+@dataclass(frozen=True)
+class RangeCounts:
+    """Counter values over a DateRange: per local hour while the hourly buckets are kept, per day
+    (the daily buckets, which are UTC days) for older days."""
+
+    range: DateRange
+    hours: list[dt.datetime]  # local start of each hour read, oldest first
+    hourly: dict[str, list[int]]
+    old_days: list[dt.date]  # days before the hourly buckets' reach
+    daily: dict[str, list[int]]
+
+    def total(self, *names: str) -> int:
+        return sum(sum(self.hourly.get(n, ())) + sum(self.daily.get(n, ())) for n in names)
+
+    def sums(self) -> dict[str, int]:
+        return {name: self.total(name) for name in self.hourly}
+
+    def per_day(self, *names: str) -> list[Point]:
+        """One point per day of the range (local midnight), the names added together."""
+        values = dict.fromkeys(self.range.days, 0)
+        for name in names:
+            for day, value in zip(self.old_days, self.daily.get(name, ()), strict=True):
+                values[day] += value
+            for hour, value in zip(self.hours, self.hourly.get(name, ()), strict=True):
+                values[hour.date()] += value
+        zone = self.range.zone
+        return [Point(dt.datetime.combine(day, dt.time.min, tzinfo=zone), v) for day, v in values.items()]
+
+    def per_hour(self, *names: str) -> list[Point]:
+        """One point per local hour read (the hours of days within the hourly buckets' reach)."""
+        return [
+            Point(hour, sum(self.hourly.get(n, [0] * len(self.hours))[i] for n in names))
+            for i, hour in enumerate(self.hours)
+        ]
+
+    def by_hour_of_day(self, values: list[int]) -> list[int]:
+        """Values per hour read (as `hourly` holds them) added up by local hour of day, 0 to 23."""
+        by_hour = [0] * 24
+        for hour, value in zip(self.hours, values, strict=True):
+            by_hour[hour.hour] += value
+        return by_hour
+
+    @property
+    def hours_cover_range(self) -> bool:
+        """False when older days had only daily counts (no hour of day for them)."""
+        return not self.old_days
+
+
+def read_counts(store: Store, names: list[str], date_range: DateRange, now: float) -> RangeCounts:
+    """The counters `names` over the range, up to now, in two round trips."""
+    zone = date_range.zone
+    today = dt.datetime.fromtimestamp(now, zone).date()
+    first_hourly_day = max(date_range.start, today - dt.timedelta(days=HOURLY_KEPT_DAYS))
+    old_days = [day for day in date_range.days if day < first_hourly_day]
+    since = max(date_range.since, _midnight(first_hourly_day, zone))
+    until = min(date_range.until, now)
+    starts = list(range(int(since // HOUR) * HOUR, int(until), HOUR)) if until > since else []
+    hourly = store.counters.hours(names, starts)
+    utc_days = [_midnight(day, dt.UTC) for day in old_days]
+    daily = store.counters.days(names, utc_days)
+    hours = [dt.datetime.fromtimestamp(start, zone) for start in starts]
+    return RangeCounts(date_range, hours, hourly, old_days, daily)
+
+
+@dataclass
+class PersonCalls:
+    """Calls that asked to talk to someone now, by how they ended."""
+
+    asked: int = 0
+    answered: int = 0  # a staff phone took the call
+    voicemail: int = 0
+    abandoned: int = 0  # hung up while ringing or before leaving a message
+    missed_by_hour: list[int] = field(default_factory=lambda: [0] * 24)  # not answered, by local hour
+
+    @property
+    def answered_share(self) -> float | None:
+        return share(self.answered, self.asked)
+
+
+def person_calls(counts: RangeCounts) -> PersonCalls:
+    asked, answered = counts.total(PERSON_ASKED), counts.total(PERSON_ANSWERED)
+    voicemail = counts.total(VOICEMAIL_LEFT)
+    zeros = [0] * len(counts.hours)
+    hourly_asked = counts.hourly.get(PERSON_ASKED, zeros)
+    hourly_answered = counts.hourly.get(PERSON_ANSWERED, zeros)
+    missed = [max(0, a - b) for a, b in zip(hourly_asked, hourly_answered, strict=True)]
+    return PersonCalls(
+        asked=asked,
+        answered=answered,
+        voicemail=voicemail,
+        abandoned=max(0, asked - answered - voicemail),
+        missed_by_hour=counts.by_hour_of_day(missed),
+    )
+
+
+@dataclass
+class ServiceFigures:
+    """How soon people who asked for a callback in the range were tried and reached (kept requests only)."""
+
+    requests: int = 0
+    tried: int = 0
+    first_attempt_median: float | None = None
+    first_attempt_p90: float | None = None
+    reached_1h: float | None = None  # share of requests at least 1 h old reached within 1 h
+    reached_24h: float | None = None
+    old_enough_1h: int = 0
+    old_enough_24h: int = 0
+
+
+REACHED_OUTCOMES = ("reached", "referred")  # a staff member spoke with the person
+
+
+def first_attempt(trail: list[dict]) -> float | None:
+    """When staff first tried to reach the person (a call placed or an outcome recorded)."""
+    return min((e["at"] for e in trail if e.get("action") in FIRST_ATTEMPT_ACTIONS), default=None)
+
+
+def first_reached(trail: list[dict]) -> float | None:
+    """When an outcome first said a staff member spoke with the person."""
+    return min(
+        (
+            e["at"]
+            for e in trail
+            if e.get("action") == "outcome" and (e.get("detail") or "").split(" ")[0] in REACHED_OUTCOMES
+        ),
+        default=None,
+    )
+
+
+def service_figures(store: Store, date_range: DateRange, now: float, limit: int = 5000) -> ServiceFigures:
+    """Time to first attempt (median, 90th percentile) and the share reached within 1 h and 24 h."""
+    states = store.callback_stats.states_between(date_range.since, date_range.until, limit)
+    trails = store.callback_stats.trails([s.id for s in states])
+    result = ServiceFigures(requests=len(states))
+    waits: list[float] = []
+    reached = {HOUR: 0, DAY: 0}
+    old_enough = {HOUR: 0, DAY: 0}
+    for state, trail in zip(states, trails, strict=True):
+        tried, spoke = first_attempt(trail), first_reached(trail)
+        if tried is not None:
+            waits.append(max(0.0, tried - state.created))
+        for window in (HOUR, DAY):
+            if now - state.created >= window:  # only requests old enough to tell
+                old_enough[window] += 1
+                reached[window] += spoke is not None and spoke - state.created <= window
+    result.tried = len(waits)
+    result.first_attempt_median = percentile(waits, 0.5)
+    result.first_attempt_p90 = percentile(waits, 0.9)
+    result.old_enough_1h, result.old_enough_24h = old_enough[HOUR], old_enough[DAY]
+    result.reached_1h = share(reached[HOUR], old_enough[HOUR])
+    result.reached_24h = share(reached[DAY], old_enough[DAY])
+    return result
+
+
+BREAKDOWN_PREFIXES = ("sms.intent.", "call.menu.", DELIVERY_FAILED_PREFIX, "callback.outcome.")
+RANGE_COUNTERS = (
+    *TEXTS_IN,
+    *TEXTS_OUT,
+    "call.in",
+    CALLBACKS_CREATED,
+    "crisis",
+    "sms.optout",
+    SEARCH_FOUND,
+    SEARCH_EMPTY,
+    SEARCH_FAILED,
+    PERSON_ASKED,
+    PERSON_ANSWERED,
+    VOICEMAIL_LEFT,
+)
+
+
+@dataclass
+class RangeFigures:
+    """Everything the operators' figures panel shows for a range of days."""
+
+    range: DateRange
+    updated: float
+    counts: RangeCounts
+    sums: dict[str, int]
+    texts_in: int
+    texts_out: int
+    texts_replied: int  # of texts_out: the replies in the webhook's TwiML
+    calls: int
+    callbacks: int  # distinct requests
+    crisis: int
+    optouts: int
+    searches: int
+    search_found: int
+    search_empty: int
+    search_failed: int
+    person: PersonCalls
+    service: ServiceFigures
+    queue: CallbackFigures  # the callback queue now, whatever the range
+    text_choices: dict[str, int]
+    call_choices: dict[str, int]
+    self_check: dict[str, int]
+    outcomes: dict[str, int]
+    delivery_failures: dict[str, int]
+    delivery_rate: float | None
+
+    @property
+    def hit_rate(self) -> float | None:
+        return share(self.search_found, self.searches)
+
+    @property
+    def by_hour(self) -> bool:
+        """A one-day range is charted per hour; longer ones per day."""
+        return self.range.start == self.range.end
+
+    def series(self, *names: str) -> list[Point]:
+        return self.counts.per_hour(*names) if self.by_hour else self.counts.per_day(*names)
+
+
+def range_figures(store: Store, date_range: DateRange, now: float | None = None) -> RangeFigures:
+    """The figures of the days in `date_range` (in the helpline's timezone), and the queue now."""
     now = time.time() if now is None else now
-    names = counter_names(store)
-    month = window_sums(store, names, 30, now)
-    delivery_sent = month.get("sms.out", 0)
-    delivery_failed = sum(v for n, v in month.items() if n.startswith(DELIVERY_FAILED_PREFIX))
-    attempts = delivery_sent + delivery_failed
-    return {
-        "day": hour_sums(store, names, 24, now),
-        "month": month,
-        "texts_hourly": hourly(store, "sms.in", 24, now),
-        "calls_hourly": hourly(store, "call.in", 24, now),
-        "texts_daily": daily(store, "sms.in", 30, now),
-        "calls_daily": daily(store, "call.in", 30, now),
-        "text_choices": breakdown(month, "sms.intent."),
-        "call_choices": breakdown(month, "call.menu."),
-        "self_check": breakdown(month, SELF_CHECK_PREFIX),
-        "delivery_failures": breakdown(month, DELIVERY_FAILED_PREFIX),
-        "delivery_rate": delivery_failed / attempts if attempts else None,
-        "hit_rate": hit_rate(month),
-        "callbacks": callback_figures(store, now=now, delays=True),
-        "outcomes": breakdown(month, "callback.outcome."),
-        "updated": now,
-    }
+    names = sorted(
+        set(RANGE_COUNTERS) | {n for n in counter_names(store) if n.startswith(BREAKDOWN_PREFIXES)}
+    )
+    counts = read_counts(store, names, date_range, now)
+    sums = counts.sums()
+    found, empty, failed = sums[SEARCH_FOUND], sums[SEARCH_EMPTY], sums[SEARCH_FAILED]
+    delivery_failed = sum(v for n, v in sums.items() if n.startswith(DELIVERY_FAILED_PREFIX))
+    return RangeFigures(
+        range=date_range,
+        updated=now,
+        counts=counts,
+        sums=sums,
+        texts_in=counts.total(*TEXTS_IN),
+        texts_out=counts.total(*TEXTS_OUT),
+        texts_replied=sums["sms.replied"],
+        calls=sums["call.in"],
+        callbacks=sums[CALLBACKS_CREATED],
+        crisis=sums["crisis"],
+        optouts=sums["sms.optout"],
+        searches=found + empty + failed,
+        search_found=found,
+        search_empty=empty,
+        search_failed=failed,
+        person=person_calls(counts),
+        service=service_figures(store, date_range, now),
+        queue=callback_figures(store, now=now),
+        text_choices=breakdown(sums, "sms.intent."),
+        call_choices=breakdown(sums, "call.menu."),
+        self_check=breakdown(sums, SELF_CHECK_PREFIX),
+        outcomes=breakdown(sums, "callback.outcome."),
+        delivery_failures=breakdown(sums, DELIVERY_FAILED_PREFIX),
+        delivery_rate=share(delivery_failed, sums["sms.out"] + delivery_failed),
+    )

@@ -129,6 +129,8 @@ def text_search_results(
     )
     if result.unavailable and can_retry:
         raise SearchUnavailable("no provider source answered; trying again later")
-    store.count("search.found" if result.providers else "search.empty")
+    # Each search is counted once, when it is answered: found, empty or failed (no source answered).
+    answer = "failed" if result.unavailable else "found" if result.providers else "empty"
+    store.count(f"search.{answer}")
     store.count(f"search.source.{result.source}")
     return keys

@@ -126,7 +126,8 @@ def _answer(
         phone_id,
         state.to_dict(),
         turns + [("out", reply) for reply in rendered],
-        counters=["sms.in", f"sms.intent.{decision.intent}"],
+        # Each reply in the TwiML is a text out, like the workers' texts ("sms.out").
+        counters=["sms.in", f"sms.intent.{decision.intent}", *["sms.replied"] * len(rendered)],
         now=now,
     )
     log.info(

@@ -30,7 +30,12 @@ class CallbackStats:
 
     def states_since(self, since: float, limit: int) -> list[CallbackState]:
         """Requests created since `since` (at most `limit`, oldest first), less those expired meanwhile."""
-        listed = self._r.zrangebyscore(Keys.callbacks_all, since, "+inf", start=0, num=limit)
+        return self.states_between(since, None, limit)
+
+    def states_between(self, since: float, until: float | None, limit: int) -> list[CallbackState]:
+        """Requests created from `since` up to (not at) `until`, at most `limit`, oldest first."""
+        upper = "+inf" if until is None else f"({until}"
+        listed = self._r.zrangebyscore(Keys.callbacks_all, since, upper, start=0, num=limit)
         ids = [i.decode() for i in listed]
         if not ids:
             return []

@@ -21,15 +21,20 @@ bp = Blueprint("metrics", __name__)
 NAMED_COUNTERS = {
     "sms.in": ("helpline_texts_received", "Texts received on the helpline number."),
     "sms.out": ("helpline_texts_sent", "Texts sent by the workers."),
+    "sms.replied": ("helpline_texts_replied", "Texts answered in the webhook's TwiML (one per reply)."),
     "call.in": ("helpline_calls_received", "Calls received on the helpline number."),
     "call.voicemail": ("helpline_voicemails", "Voicemails left by callers."),
     "crisis": ("helpline_crisis_escalations", "Crisis messages escalated to a priority callback."),
     "sms.optout": ("helpline_optouts", "Numbers that opted out."),
     "sms.optin": ("helpline_optins", "Numbers that opted back in."),
     "callback.requested": ("helpline_callbacks_requested", "Callback requests (not crisis)."),
+    "callback.created": ("helpline_callbacks_created", "New callback requests (asking again updates one)."),
+    "call.person.asked": ("helpline_calls_for_a_person", "Callers who asked to talk to someone now."),
+    "call.talk.accepted": ("helpline_calls_answered_by_staff", "Calls for a person a staff phone took."),
     "search.requested": ("helpline_provider_searches", "Provider searches asked for."),
     "search.found": ("helpline_provider_searches_found", "Provider searches that found someone."),
     "search.empty": ("helpline_provider_searches_empty", "Provider searches that found nobody."),
+    "search.failed": ("helpline_provider_searches_failed", "Provider searches no source could answer."),
 }
 # Counter name prefix -> (metric, help, label): one labelled family per prefix.
 LABELLED_COUNTERS = {

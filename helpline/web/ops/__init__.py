@@ -7,6 +7,12 @@ phone (the test phone). The blueprint and who may use it: `blueprint`.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import time
+
+from helpline.domain import timefmt
+
+EPOCH_IN_DETAIL = re.compile(r"\b(next|at|until)=(\d{9,11})(?:\.\d+)?\b")
 
 
 def init_app(app) -> None:
@@ -30,8 +36,32 @@ def init_app(app) -> None:
         """A moment in the helpline's timezone, e.g. `2026-03-10 09:05 EDT`."""
         if not timestamp:
             return "–"
-        zone = app.extensions["helpline"].hours.timezone
-        return dt.datetime.fromtimestamp(timestamp, zone).strftime("%Y-%m-%d %H:%M %Z")
+        return dt.datetime.fromtimestamp(timestamp, zone()).strftime("%Y-%m-%d %H:%M %Z")
+
+    def zone():
+        return app.extensions["helpline"].hours.timezone
+
+    @app.template_filter("ago")
+    def _ago(timestamp: float | None, now: float | None = None) -> str:
+        """How long ago, in words: `just now`, `3 min ago`, `2 days ago`."""
+        if not timestamp:
+            return "–"
+        return timefmt.age((now or time.time()) - float(timestamp))
+
+    @app.template_filter("clock")
+    def _clock(timestamp: float | None) -> str:
+        """A moment on the helpline's clock: `today 9:05am EST`, `Mon 23 Nov 4:30pm EST`."""
+        return timefmt.local_time(float(timestamp), zone()) if timestamp else "–"
+
+    @app.template_filter("when")
+    def _when(timestamp: float | None) -> str:
+        """Both: `3 min ago (today 9:05am EST)`."""
+        return f"{_ago(timestamp)} ({_clock(timestamp)})" if timestamp else "–"
+
+    @app.template_filter("readable_detail")
+    def _readable_detail(detail: str | None) -> str:
+        """An audit detail with its moments (`next=1764490000`) on the helpline's clock."""
+        return EPOCH_IN_DETAIL.sub(lambda m: f"{m[1]} {_clock(float(m[2]))}", detail or "")
 
     @app.template_filter("percent")
     def _percent(value: float | None) -> str:

@@ -1,43 +1,86 @@
-"""The operators' dashboard: live figures, the health of the line, failed jobs, the audit trail."""
+"""The operators' dashboard: figures over chosen days, the health of the line, failed jobs, the audit."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 
 from helpline.services import audit as trail
 from helpline.services import figures, line_health
 from helpline.web.ops import charts
 from helpline.web.ops.blueprint import audit, bp, helpline, store
 
+HOURS_OF_DAY = [f"{h:02d}" for h in range(24)]
 
-def dashboard_figures(now: float | None = None) -> dict:
-    """The figures panel: the shared counters, with the series drawn as charts."""
-    f = figures.dashboard(store(), time.time() if now is None else now)
-    f["texts_hourly"] = charts.bar_chart(f["texts_hourly"], "Texts received per hour (UTC)")
-    f["calls_hourly"] = charts.bar_chart(f["calls_hourly"], "Calls received per hour (UTC)")
-    f["texts_daily"] = charts.bar_chart(f["texts_daily"], "Texts received per day", "%d", label_every=5)
-    f["calls_daily"] = charts.bar_chart(f["calls_daily"], "Calls received per day", "%d", label_every=5)
-    return f
+
+def chosen_range(now: float) -> tuple[figures.DateRange, str | None]:
+    """The days asked for (`from`, `to`), or the last 7 days and why the ones asked for would not do."""
+    zone = helpline().hours.timezone
+    try:
+        return figures.DateRange.parse(request.args.get("from"), request.args.get("to"), zone, now), None
+    except figures.BadRange as exc:
+        return figures.DateRange.last_days(7, zone, now), str(exc)
+
+
+def dashboard_figures(date_range: figures.DateRange, now: float) -> tuple[figures.RangeFigures, dict]:
+    """The figures of the range, and their charts (drawn on the helpline's clock)."""
+    f = figures.range_figures(store(), date_range, now)
+    if f.by_hour:
+        label, every, per = "%H", 3, "hour"
+    else:
+        label, every, per = "%a %d" if len(date_range.days) <= 14 else "%d %b", None, "day"
+
+    def chart(title: str, *names: str):
+        points = f.series(*names)
+        return charts.bar_chart(points, title, label, every or charts.every_nth(len(points)))
+
+    drawn = {
+        "texts_in": chart(f"Texts received per {per}", *figures.TEXTS_IN),
+        "texts_out": chart(f"Texts sent per {per}, replies included", *figures.TEXTS_OUT),
+        "calls": chart(f"Calls per {per}", "call.in"),
+        "missed": charts.bars(
+            list(zip(HOURS_OF_DAY, f.person.missed_by_hour, strict=True)),
+            "Calls for a person not answered by staff, by hour of day",
+        ),
+        "per": per,
+    }
+    return f, drawn
 
 
 @bp.get("")
 @bp.get("/")
 def dashboard():
+    now = time.time()
+    date_range, problem = chosen_range(now)
+    f, drawn = dashboard_figures(date_range, now)
     health = line_health.read_health(helpline())
+    today = figures.DateRange.last_days(1, date_range.zone, now).end
+    quick = [
+        ("Today", today, today),
+        ("Yesterday", today - dt.timedelta(days=1), today - dt.timedelta(days=1)),
+        ("Last 7 days", today - dt.timedelta(days=6), today),
+        ("Last 30 days", today - dt.timedelta(days=29), today),
+    ]
     return render_template(
         "ops/dashboard.html",
-        f=dashboard_figures(),
+        f=f,
+        charts=drawn,
+        problem=problem,
+        quick=quick,
         health=health,
         attention=line_health.needs_attention(health),
-    )
+    ), (400 if problem else 200)
 
 
 @bp.get("/figures")
 def figures_fragment():
     """The figures panel alone: the dashboard reloads it every few seconds (htmx)."""
-    return render_template("ops/_figures.html", f=dashboard_figures())
+    now = time.time()
+    date_range, _ = chosen_range(now)
+    f, drawn = dashboard_figures(date_range, now)
+    return render_template("ops/_figures.html", f=f, charts=drawn)
 
 
 @bp.get("/health")

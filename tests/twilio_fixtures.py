@@ -62,6 +62,8 @@ ERRORS = {
 _DEFAULT_CODE = {429: 20429, 500: 20500, 503: 20503, 401: 20003}
 
 _ROUTE = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC\w+)/(?P<kind>Messages|Calls)\.json$")
+_RECORDING = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC\w+)/Recordings/(?P<sid>RE\w+)\.mp3$")
+RECORDING_AUDIO = b"ID3\x04\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" * 64  # a recording's media
 
 
 @dataclass
@@ -187,6 +189,14 @@ class FakeTwilio:
     def _answer(self, environ, start_response):
         method = environ["REQUEST_METHOD"]
         path = environ.get("PATH_INFO", "")
+        recording = _RECORDING.match(path)
+        if recording and method == "GET":  # a call recording's audio, as its media URL serves it
+            if not self._authorized(environ, recording["account"]):
+                return self._error(start_response, 401, 20003, "Authenticate")
+            start_response(
+                "200 OK", [("Content-Type", "audio/mpeg"), ("Content-Length", str(len(RECORDING_AUDIO)))]
+            )
+            return [RECORDING_AUDIO]
         match = _ROUTE.match(path)
         if not match:
             return self._error(start_response, 404, 20404, "The requested resource was not found")

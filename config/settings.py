@@ -70,6 +70,9 @@ class Settings:
     sms_rate_limit_per_minute: int = 20
     # How long a MessageSid/CallSid is remembered for retry de-duplication (Twilio retries within minutes).
     webhook_dedupe_seconds: int = 24 * 3600
+    # A webhook being answered holds its MessageSid/CallSid this long: a retry arriving meanwhile is told
+    # to come back, one after a failure does the work again. Twilio gives up on an answer after 15 s.
+    webhook_lease_seconds: float = 15.0
     # Business hours and holidays for callbacks.
     hours_file: Path = CONFIG_DIR / "hours.yaml"
     # Message catalogs, one per language.
@@ -160,6 +163,7 @@ def load_settings(**overrides) -> Settings:
         metrics_token=_env("HELPLINE_METRICS_TOKEN"),
         log_level=_env("LOG_LEVEL", "INFO"),
         callback_lease_seconds=_int("HELPLINE_CALLBACK_LEASE_SECONDS", 15 * 60),
+        webhook_lease_seconds=float(_env("HELPLINE_WEBHOOK_LEASE_SECONDS", "15")),
         callback_max_attempts=_int("HELPLINE_CALLBACK_MAX_ATTEMPTS", 3),
         callback_retry_seconds=_int("HELPLINE_CALLBACK_RETRY_SECONDS", 2 * 3600),
         callback_crisis_retry_seconds=_int("HELPLINE_CALLBACK_CRISIS_RETRY_SECONDS", 15 * 60),

@@ -40,11 +40,13 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
         staff_bridge,
         status,
         twilio_signature,
+        twiml,
         voice,
     )
 
     twilio_signature.init_app(app)
     access_log.init_app(app)  # request logs name the route, never a path with a link token in it
+    twiml.init_app(app)  # a delivery to try again answers 503, never 200 (lost) or 500
     cli.init_app(app)
     for blueprint in (sms.bp, voice.bp, status.bp, staff_bridge.bp, health.bp):
         app.register_blueprint(blueprint)

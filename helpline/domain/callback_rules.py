@@ -41,6 +41,7 @@ class CallbackRequest:
     updated: float = field(default_factory=time.time)
     texts_off: bool = False  # the number opted out of texts: staff call it, nobody texts it
     realerted_at: float | None = None  # an alarming text came while the crisis request was open
+    source: str | None = None  # the text or call step that made it: Twilio's retry of it finds this one
 
     @property
     def is_crisis(self) -> bool:

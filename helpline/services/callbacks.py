@@ -87,10 +87,13 @@ def request_callback(
     now: float | None = None,
     linked_to: str | None = None,
     texts_off: bool = False,
+    source: str | None = None,
 ) -> tuple[CallbackRequest, bool]:
     """Put a request on the queue, or update this number's open one. Returns (request, created).
 
-    Raises NumberBlocked for a number on the blocklist.
+    `source` names the text or call step asking (a MessageSid …): Twilio's retry of it, after a failure
+    halfway, finds the request it made instead of alerting staff again. Raises NumberBlocked for a
+    number on the blocklist.
 
     Crisis requests come first, then the oldest. One open request per number: asking again
     updates it instead of queueing a duplicate; a crisis makes it a crisis, or, when it is one
@@ -101,6 +104,8 @@ def request_callback(
     if blocklist.is_blocked_id(store, phone_id):
         raise NumberBlocked(f"no callback request for a blocked number ({reason})")
     existing = store.callbacks.open_for(phone_id)
+    if existing and source and existing.source == source:
+        return existing, True  # made by this very request, before it failed: the retry finds it
     if existing and not priority:
         return existing, False
     if existing:
@@ -122,6 +127,7 @@ def request_callback(
         linked_to=linked_to,
         updated=now,
         texts_off=texts_off,
+        source=source,
     )
     if not store.callbacks.add(request, phone, store.conversation(phone_id)[-30:]):
         # Another process queued one for this number at the same instant: use theirs.

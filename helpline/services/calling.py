@@ -23,8 +23,9 @@ from helpline.infra.locator import Locator
 from helpline.infra.queues import Queues
 from helpline.services import blocklist, callbacks, staff_lines
 from helpline.services.provider_search import find_providers
-from helpline.services.search_results import SearchRequest, queue_search
+from helpline.services.search_results import SearchRequest, queue_search, search_job_id
 from helpline.store import Store
+from helpline.store.webhooks import Lease
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ class CallLine:
     dedupe_seconds: int
     helpline_number: str
     queues: Queues
+    lease_seconds: float = 15.0  # a step being answered holds its CallSid and step this long (settings)
     clock: Callable[[], float] = field(default=time.time)  # the moment a webhook is answered
     locator: Locator | None = None  # asked when the imported directory has nothing near
 
@@ -67,29 +69,44 @@ def save_call(line: CallLine, sid: str, state: ivr.CallState) -> None:
     line.store.calls.save(sid, state, CALL_STATE_SECONDS)
 
 
-def remembered_answer(line: CallLine, sid: str, step: str) -> str | None:
-    """The TwiML already given for this CallSid and step, when this request is Twilio's retry.
+def begin_step(line: CallLine, sid: str, step: str) -> tuple[Lease | None, str | None]:
+    """(lease, None) to answer this CallSid's step now; (None, TwiML) when this request is Twilio's
+    retry of a step already answered: the same TwiML is given again, nothing is done twice.
 
-    None on the first delivery; "" when the retry came before the first answer was written.
+    Raises ComeBackLater while the same step is being answered by another delivery.
     """
-    if line.store.first_delivery("voice", f"{sid}:{step}", line.dedupe_seconds):
-        return None
-    log.info("event=call.duplicate sid=%s step=%s", sid, step)
-    return line.store.calls.answer(sid, step) or ""
+    lease, given = line.store.calls.begin_step(sid, step, line.lease_seconds)
+    if lease is None:
+        log.info("event=call.duplicate sid=%s step=%s", sid, step)
+    return lease, given
 
 
-def line_first(line: CallLine, sid: str, key: str) -> bool:
-    """True the first time this callback (recording, transcription) arrives for the call."""
-    return line.store.first_delivery("voice", f"{sid}:{key}", line.dedupe_seconds)
+def finish_step(line: CallLine, lease: Lease, sid: str, step: str, twiml: str, state=None) -> None:
+    """The TwiML given, the call's state and the step's done mark, written together: a step that failed
+    before this is answered again on Twilio's retry."""
+    kept = (state, CALL_STATE_SECONDS) if state is not None else None
+    line.store.calls.finish_step(lease, sid, step, twiml, line.dedupe_seconds, state=kept)
 
 
-def remember_answer(line: CallLine, sid: str, step: str, twiml: str) -> None:
-    line.store.calls.remember_answer(sid, step, twiml, line.dedupe_seconds)
+def abandon_step(line: CallLine, lease: Lease, sid: str) -> None:
+    """Answering failed: Twilio's retry of the step answers it again (at once, or when the lease ends)."""
+    if not line.store.calls.abandon(lease):
+        log.warning("event=call.lease_kept sid=%s", sid)
 
 
-def forget_step(line: CallLine, sid: str, step: str) -> None:
-    """Handling failed: let Twilio's retry of this step through."""
-    line.store.forget_delivery("voice", f"{sid}:{step}")
+def handle_callback_once(line: CallLine, sid: str, key: str, handle: Callable[[], object]) -> bool:
+    """Run `handle` for this callback about a call (recording, transcription) unless it was handled;
+    False for Twilio's retry of one handled. Raises ComeBackLater while it is being handled."""
+    lease = line.store.calls.begin_callback(sid, key, line.lease_seconds)
+    if lease is None:
+        return False
+    try:
+        handle()
+        line.store.calls.finish_callback(lease, line.dedupe_seconds)
+    except Exception:
+        abandon_step(line, lease, sid)
+        raise
+    return True
 
 
 # -- who is calling ---------------------------------------------------------------------------
@@ -167,7 +184,7 @@ def carry_out(line: CallLine, sid: str, turn: ivr.Turn, facts: ivr.CallFacts, no
     """Run the turn's actions; some of them decide what is said next (search, callback, ringing)."""
     for action in turn.actions:
         if isinstance(action, ivr.RequestCallback):
-            turn = _request_callback(line, turn, action, now)
+            turn = _request_callback(line, turn, action, now, source=f"voice:{sid}:{turn.state.turn}")
         elif isinstance(action, ivr.FindProviders):
             turn = _then(turn, _find_providers(line, turn.state, action.zip, facts, now))
         elif isinstance(action, ivr.TextProviders):
@@ -185,7 +202,9 @@ def _then(first: ivr.Turn, second: ivr.Turn) -> ivr.Turn:
     return replace(second, say=first.say + second.say, actions=(), intent=intent)
 
 
-def _request_callback(line: CallLine, turn: ivr.Turn, action: ivr.RequestCallback, now: float) -> ivr.Turn:
+def _request_callback(
+    line: CallLine, turn: ivr.Turn, action: ivr.RequestCallback, now: float, source: str | None = None
+) -> ivr.Turn:
     state = turn.state
     try:
         request, created = callbacks.request_callback(
@@ -197,6 +216,7 @@ def _request_callback(line: CallLine, turn: ivr.Turn, action: ivr.RequestCallbac
             channel="voice",
             zip_code=state.zip,
             now=now,
+            source=source,
         )
     except callbacks.NumberBlocked:
         # The crisis guidance is still said; nothing is queued for a blocked number.
@@ -251,7 +271,9 @@ def _text_providers(line: CallLine, sid: str, state: ivr.CallState, facts: ivr.C
     """The same search texted the way a texter gets it: the texting line's search job."""
     if not facts.caller or not facts.can_text or not state.zip:
         return
-    queue_search(line, facts.caller, state.lang, SearchRequest(state.zip))
+    # One job per step: Twilio's retry of the step after a failure queues the same job, texted once.
+    job_id = search_job_id(f"voice:{sid}:{state.turn}:{state.zip}")
+    queue_search(line, facts.caller, state.lang, SearchRequest(state.zip), job_id=job_id)
     line.store.count("call.texted_providers")
     log.info("event=call.providers_texted to=%s", mask_phone(facts.caller))
 
@@ -306,7 +328,7 @@ def voicemail_left(
     try:
         request, created = callbacks.request_callback(
             line.store, phone, lang=state.lang, reason="voicemail", priority=False, channel="voice",
-            zip_code=state.zip, now=now,
+            zip_code=state.zip, now=now, source=f"voice:{sid}:voicemail:{state.turn}",
         )  # fmt: skip
     except callbacks.NumberBlocked:
         return _blocked_goodbye(state)  # the recording is not kept on any request

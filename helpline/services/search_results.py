@@ -10,6 +10,7 @@ helpline and CALL, and the job raises `SearchUnavailable` so RQ tries again late
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
@@ -58,7 +59,15 @@ class SearchRequest:
         return cls(data["location"], data.get("service"), page, data.get("check_outcome"))
 
 
-def queue_search(parts, phone: str, lang: str, request: SearchRequest, *, retry: bool = True) -> None:
+def search_job_id(source: str) -> str:
+    """The job id of the search asked for by `source` (a MessageSid, a CallSid and step): Twilio's retry
+    of that request queues the same job, whose texts go once however often it runs."""
+    return f"search-h{hashlib.sha256(source.encode()).hexdigest()[:32]}"
+
+
+def queue_search(
+    parts, phone: str, lang: str, request: SearchRequest, *, retry: bool = True, job_id: str | None = None
+) -> None:
     """Hand a search to the workers (`parts`: anything with `store` and `queues`)."""
     vault = parts.store.vault
     parts.queues.enqueue(
@@ -69,6 +78,7 @@ def queue_search(parts, phone: str, lang: str, request: SearchRequest, *, retry:
         request.seal(vault),
         # The job texts each result once however often it runs, so retrying is always safe.
         retry=Retry(max=len(RETRY_SECONDS), interval=RETRY_SECONDS) if retry else None,
+        job_id=job_id,
     )
 
 

@@ -30,7 +30,7 @@ from helpline.domain.hours import BusinessHours
 from helpline.domain.phones import callable_number, mask_phone
 from helpline.infra.queues import Queues
 from helpline.services import callbacks
-from helpline.services.search_results import SearchRequest, queue_search
+from helpline.services.search_results import SearchRequest, queue_search, search_job_id
 from helpline.store import Screening, Store
 
 log = logging.getLogger(__name__)
@@ -58,26 +58,39 @@ class Line:
     dedupe_seconds: int
     rate_limit: int
     queues: Queues
+    lease_seconds: float = 15.0  # a text being answered holds its MessageSid this long (settings)
     clock: Callable[[], float] = field(default=time.time)  # the moment a text is answered
 
 
 def handle_text(line: Line, text: IncomingText, now: float | None = None) -> list[str]:
-    """The replies (0, 1 or 2 texts) to send back in TwiML for one incoming message."""
+    """The replies (0, 1 or 2 texts) to send back in TwiML for one incoming message.
+
+    The text counts as answered only once its effects are written (`record_exchange`): when anything
+    fails before, its lease is handed back and Twilio's retry answers it again. Raises ComeBackLater
+    when the same text is being answered right now, StoreUnavailable when Redis cannot answer.
+    """
     now = now or line.clock()
     store = line.store
     phone = callable_number(text.sender)
     identity = phone or text.sender.strip() or "unknown"
     phone_id = store.vault.phone_id(identity)
 
-    screening = store.screen_text(text.sid, phone_id, now, line.dedupe_seconds)
+    screening = store.screen_text(text.sid, phone_id, now, line.lease_seconds)
     if screening is None:
         log.info("event=sms.duplicate sid=%s", text.sid)
         return []
     try:
         return _answer(line, text, phone, phone_id, screening, now)
     except Exception:
-        store.forget_delivery("sms", text.sid)  # let Twilio's retry try again
+        if not store.retries.abandon(screening.lease):  # Twilio's retry need not wait for the lease
+            log.warning("event=sms.lease_kept sid=%s", text.sid)
         raise
+
+
+def _finish(line: Line, screening: Screening, phone_id: str, state, turns, counters, now: float) -> None:
+    line.store.record_exchange(
+        screening.lease, phone_id, state, turns, counters, now, done_seconds=line.dedupe_seconds
+    )
 
 
 def _answer(
@@ -86,9 +99,9 @@ def _answer(
     store = line.store
     body = text.body[:MAX_BODY]
     if screening.blocked:
-        store.count("sms.in", now)
         log.info("event=sms.blocked from=%s", mask_phone(phone))
         _record_opt_out_only(line, text, body, phone, phone_id, screening, now)
+        _finish(line, screening, phone_id, None, [], ["sms.in"], now)
         return []
 
     state = TexterState.from_dict(screening.state)
@@ -104,14 +117,14 @@ def _answer(
     decision = decide(state, inbound, context)
 
     if decision.intent != "crisis" and screening.texts_this_minute > line.rate_limit:
-        store.count("sms.in", now)
         if store.first_flood_notice(phone_id):
             log.warning("event=sms.rate_limited from=%s", mask_phone(phone))
+        _finish(line, screening, phone_id, None, [], ["sms.in"], now)
         return []
 
     replies = list(decision.replies)
     for action in decision.actions:
-        replies += _carry_out(line, action, decision, phone, phone_id, now)
+        replies += _carry_out(line, action, decision, phone, phone_id, now, sid=text.sid)
 
     state = decision.state
     opted_out = screening.opted_out
@@ -122,17 +135,13 @@ def _answer(
         replies = []  # never text an opted-out number, whatever the path
     rendered = [_render(line, state.lang, say) for say in replies]
     turns = [("in", body if body.strip() else "[picture]")] if body.strip() or text.num_media else []
-    store.record_exchange(
-        phone_id,
-        state.to_dict(),
-        turns + [("out", reply) for reply in rendered],
-        # Each reply in the TwiML is a text out, like the workers' texts ("sms.out").
-        counters=["sms.in", f"sms.intent.{decision.intent}", *["sms.replied"] * len(rendered)],
-        now=now,
-    )
-    log.info(
-        "event=sms.answered from=%s intent=%s replies=%d", mask_phone(phone), decision.intent, len(rendered)
-    )
+    exchange = turns + [("out", reply) for reply in rendered]
+    # Each reply in the TwiML is a text out, like the workers' texts ("sms.out").
+    counters = ["sms.in", f"sms.intent.{decision.intent}", *["sms.replied"] * len(rendered)]
+    _finish(line, screening, phone_id, state.to_dict(), exchange, counters, now)
+    # A self-check's outcome is health data: the log says a check ended, not what it found.
+    logged = "check_done" if decision.intent.startswith("check_") else decision.intent
+    log.info("event=sms.answered from=%s intent=%s replies=%d", mask_phone(phone), logged, len(rendered))
     return rendered
 
 
@@ -147,7 +156,9 @@ def _record_opt_out_only(
             _carry_out(line, action, decision, phone, phone_id, now)
 
 
-def _carry_out(line: Line, action, decision: Decision, phone, phone_id: str, now: float) -> list[Say]:
+def _carry_out(
+    line: Line, action, decision: Decision, phone, phone_id: str, now: float, sid: str = ""
+) -> list[Say]:
     store, state = line.store, decision.state
     if isinstance(action, SetOptOut):
         store.set_opted_out(phone_id, action.opted_out)
@@ -168,6 +179,7 @@ def _carry_out(line: Line, action, decision: Decision, phone, phone_id: str, now
             check_outcome=state.check_outcome,
             now=now,
             texts_off=action.texts_off,
+            source=f"sms:{sid}" if sid else None,
         )
         if action.priority and request.realerted_at == now:
             store.count("crisis.realerted", now)
@@ -187,7 +199,8 @@ def _carry_out(line: Line, action, decision: Decision, phone, phone_id: str, now
         if phone is None:
             return [Say("no_search_yet", {"place": place.label})]
         request = SearchRequest(action.location, action.service, action.page, state.check_outcome)
-        queue_search(line, phone, state.lang, request)
+        # One job per text: a retry of the text after a failure queues the same job, texted once.
+        queue_search(line, phone, state.lang, request, job_id=search_job_id(f"sms:{sid}") if sid else None)
         return [] if action.page else [Say("looking_up", {"place": place.label})]
     if isinstance(action, AnswerFollowUp):
         if phone is not None:  # "Did you reach <provider>?": NO puts a linked request on the queue

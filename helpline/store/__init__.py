@@ -23,6 +23,10 @@ PREFIX = "hl"
 StoreUnavailable = redis.RedisError
 
 
+class ComeBackLater(Exception):
+    """Twilio's retry arrived while the first delivery is still being answered: ask it to try again later."""
+
+
 class Keys:
     """Every Redis key name the service uses. Nothing else builds key strings."""
 
@@ -44,7 +48,11 @@ class Keys:
 
     @staticmethod
     def webhook_seen(kind: str, sid: str) -> str:
-        return f"{PREFIX}:seen:{kind}:{sid}"
+        return f"{PREFIX}:seen:{kind}:{sid}"  # done: written with the delivery's effects
+
+    @staticmethod
+    def webhook_lease(kind: str, sid: str) -> str:
+        return f"{PREFIX}:lease:{kind}:{sid}"  # the delivery at work now (expires by itself)
 
     @staticmethod
     def rate(phone_id: str, minute: int) -> str:
@@ -229,13 +237,17 @@ def new_data_key() -> str:
     return Fernet.generate_key().decode()
 
 
-# Marks the MessageSid seen (a retry stops here), then reads the texter's screening facts and
-# bumps the per-minute count: the hot path's reads in one round trip instead of six.
+# Takes the MessageSid's lease (a retry of a text already answered stops here, {0}; one arriving
+# while the text is being answered is told to come back, {2}), then reads the texter's screening
+# facts and bumps the per-minute count: the hot path's reads in one round trip instead of six.
 _SCREEN_TEXT = """
-if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return {0} end
-local blocked = redis.call('HEXISTS', KEYS[2], ARGV[2])
+if redis.call('EXISTS', KEYS[1]) == 1 then return {0} end
+local holder = redis.call('GET', KEYS[8])
+if holder and holder ~= ARGV[2] then return {2} end
+redis.call('SET', KEYS[8], ARGV[2], 'PX', ARGV[3])
+local blocked = redis.call('HEXISTS', KEYS[2], ARGV[1])
 local state = redis.call('GET', KEYS[3])
-local opted_out = redis.call('SISMEMBER', KEYS[4], ARGV[2])
+local opted_out = redis.call('SISMEMBER', KEYS[4], ARGV[1])
 local open_callback = redis.call('EXISTS', KEYS[5])
 local recent = redis.call('INCR', KEYS[6])
 redis.call('EXPIRE', KEYS[6], 120)
@@ -254,6 +266,10 @@ class Screening:
     has_open_callback: bool
     texts_this_minute: int
     awaiting_follow_up: bool  # we asked "Did you reach <provider>?" and wait for YES/NO
+    lease: Lease | None = None  # this delivery's right to answer, until `record_exchange` marks it done
+
+
+from helpline.store.webhooks import Lease, new_lease  # noqa: E402 - it reads Keys and ComeBackLater above
 
 
 class Store:
@@ -268,8 +284,10 @@ class Store:
         from helpline.store.audit import AuditTrail
         from helpline.store.callbacks import Callbacks
         from helpline.store.calls import Calls
+        from helpline.store.webhooks import WebhookRetries
 
         self.audit = AuditTrail(r, vault, retention_seconds)
+        self.retries = WebhookRetries(r, vault, retention_seconds)
         self.callbacks = Callbacks(r, vault, retention_seconds)
         self.calls = Calls(r, vault, retention_seconds)
         from helpline.store.delivery import Deliveries
@@ -335,15 +353,27 @@ class Store:
             target.execute()
 
     def record_exchange(
-        self, phone_id: str, state: dict, turns: list[tuple[str, str]], counters: list[str], now: float
+        self,
+        lease: Lease,
+        phone_id: str,
+        state: dict | None,
+        turns: list[tuple[str, str]],
+        counters: list[str],
+        now: float,
+        done_seconds: int,
     ) -> None:
-        """A text and its replies: state, conversation lines and counters, in one round trip."""
-        pipe = self.r.pipeline(transaction=False)  # each write stands on its own
-        for name in counters:
-            self.count(name, now, pipe=pipe)
-        self.save_state(phone_id, state, pipe=pipe)
-        self.append_turns(phone_id, turns, pipe=pipe)
-        pipe.execute()
+        """A text and its replies: state, conversation lines, counters and the MessageSid's done mark,
+        in one transaction (a text is never marked answered without them). Raises LeaseLost or
+        StoreUnavailable, and then nothing of it was written."""
+
+        def write(pipe) -> None:
+            for name in counters:
+                self.count(name, now, pipe=pipe)
+            if state is not None:
+                self.save_state(phone_id, state, pipe=pipe)
+            self.append_turns(phone_id, turns, pipe=pipe)
+
+        self.retries.finish(lease, write, done_seconds)
 
     def conversation(self, phone_id: str) -> list[dict]:
         """Every line kept, oldest first: `{"at", "dir": "in"|"out", "text", "channel"}`."""
@@ -371,16 +401,13 @@ class Store:
         self.blocklist.remove(phone)
 
     # -- webhook retries and floods --------------------------------------------------------
-    def first_delivery(self, kind: str, sid: str, ttl: int) -> bool:
-        """True the first time a MessageSid/CallSid step is seen; False on Twilio's retries."""
-        return bool(self.r.set(Keys.webhook_seen(kind, sid), b"1", nx=True, ex=ttl))
+    def screen_text(self, sid: str, phone_id: str, now: float, lease_seconds: float) -> Screening | None:
+        """Everything an incoming text needs to know, in one round trip, with the lease to answer it.
 
-    def forget_delivery(self, kind: str, sid: str) -> None:
-        """Let Twilio's retry through when handling the first delivery failed."""
-        self.r.delete(Keys.webhook_seen(kind, sid))
-
-    def screen_text(self, sid: str, phone_id: str, now: float, dedupe_ttl: int) -> Screening | None:
-        """Everything an incoming text needs to know, in one round trip; None for Twilio's retries."""
+        None for Twilio's retry of a text already answered; raises ComeBackLater while the same text
+        is being answered by another delivery.
+        """
+        lease = new_lease("sms", sid)
         keys = (
             Keys.webhook_seen("sms", sid),
             Keys.blocklist,
@@ -389,10 +416,14 @@ class Store:
             Keys.open_callback(phone_id),
             Keys.rate(phone_id, int(now // 60)),
             Keys.followup_for(phone_id),
+            lease.lease_key,
         )
-        reply = self._screen_script(keys=keys, args=(dedupe_ttl, phone_id), client=self.r)
-        if not reply[0]:
+        args = (phone_id, lease.token, int(lease_seconds * 1000))
+        reply = self._screen_script(keys=keys, args=args, client=self.r)
+        if reply[0] == 0:
             return None
+        if reply[0] == 2:
+            raise ComeBackLater(f"text {sid} is being answered")
         _, blocked, state, opted_out, open_callback, recent, follow_up = reply
         return Screening(
             blocked=bool(blocked),
@@ -401,6 +432,7 @@ class Store:
             has_open_callback=bool(open_callback),
             texts_this_minute=int(recent),
             awaiting_follow_up=bool(follow_up),
+            lease=lease,
         )
 
     def first_flood_notice(self, phone_id: str) -> bool:

@@ -1,7 +1,8 @@
 """Callback requests in Redis: the record, the queue that orders them, claims, attempts, notes, follow-ups.
 
 One hash per request (each field JSON), a zset queue ranked crisis-first-then-oldest, and one
-open request per number. Numbers, conversations, attempts, notes and follow-up states are encrypted.
+open request per number. Numbers, conversations, ZIPs, self-check outcomes, attempts, notes and
+follow-up states are encrypted.
 """
 
 from __future__ import annotations
@@ -85,6 +86,11 @@ redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
 redis.call('INCR', KEYS[3])
 return 1
 """
+# Health data: where the person is (their ZIP) and what their self-check found (its outcome, and the
+# reason "check:<outcome>") are kept encrypted, in one field, never in clear beside the fields the
+# queue sorts by. A crisis raise writes its reason ("crisis") in clear over it until the next save.
+SEALED_FIELDS = ("zip", "check_outcome", "reason")
+DETAILS_FIELD = "details_enc"
 OUTCOME_TRIES = 5  # the open page renewing its lease at the same instant: read again, this many times
 
 
@@ -136,7 +142,11 @@ class Callbacks:
 
     def _save(self, pipe, request: CallbackRequest) -> None:
         key = Keys.callback(request.id)
-        pipe.hset(key, mapping={k: json.dumps(v) for k, v in asdict(request).items()})
+        fields = asdict(request)
+        details = {name: fields.pop(name) for name in SEALED_FIELDS}
+        fields[DETAILS_FIELD] = self._seal(json.dumps(details))
+        pipe.hset(key, mapping={k: json.dumps(v) for k, v in fields.items()})
+        pipe.hdel(key, *SEALED_FIELDS)  # a record written in clear by an earlier release
         pipe.zadd(Keys.callbacks_all, {request.id: request.created})
         pipe.incr(Keys.callbacks_version)
         if request.is_open:
@@ -148,7 +158,7 @@ class Callbacks:
             pipe.expire(key, self.retention)
 
     def get(self, callback_id: str) -> CallbackRequest | None:
-        return _decode(self._r.hgetall(Keys.callback(callback_id)))
+        return _decode(self._r.hgetall(Keys.callback(callback_id)), self._vault)
 
     def raise_to_crisis(self, request: CallbackRequest) -> bool:
         """Write a request raised to crisis or alerted again (its crisis fields and its place on the
@@ -169,7 +179,7 @@ class Callbacks:
         pipe = self._r.pipeline(transaction=False)
         for callback_id in callback_ids:
             pipe.hgetall(Keys.callback(callback_id))
-        return [request for raw in pipe.execute() if (request := _decode(raw))]
+        return [request for raw in pipe.execute() if (request := _decode(raw, self._vault))]
 
     def open_for(self, phone_id: str) -> CallbackRequest | None:
         """This number's open request, if it has one."""
@@ -185,7 +195,7 @@ class Callbacks:
         pipe = self._r.pipeline(transaction=False)
         for callback_id in ids:
             pipe.hgetall(Keys.callback(callback_id.decode()))
-        return [request for raw in pipe.execute() if (request := _decode(raw))]
+        return [request for raw in pipe.execute() if (request := _decode(raw, self._vault))]
 
     def open_count(self) -> int:
         return int(self._r.zcard(Keys.callback_queue))
@@ -288,7 +298,7 @@ class Callbacks:
         for _ in range(OUTCOME_TRIES):
             with self._r.pipeline() as pipe:
                 pipe.watch(key)
-                written = change(_decode(pipe.hgetall(key)))
+                written = change(_decode(pipe.hgetall(key), self._vault))
                 pipe.multi()
                 self._save(pipe, written.request)
                 pipe.rpush(Keys.callback_attempts(callback_id), self._seal(json.dumps(written.attempt)))
@@ -345,8 +355,11 @@ class Callbacks:
         return [json.loads(self._vault.decrypt(item)) for item in self._r.lrange(key, 0, -1)]
 
 
-def _decode(raw: dict) -> CallbackRequest | None:
+def _decode(raw: dict, vault) -> CallbackRequest | None:
     if not raw:
         return None
     data = {k.decode() if isinstance(k, bytes) else k: json.loads(v) for k, v in raw.items()}
+    sealed = data.pop(DETAILS_FIELD, None)
+    if sealed:
+        data = json.loads(vault.decrypt(sealed)) | data  # a field written in clear since is the newer
     return CallbackRequest(**{k: v for k, v in data.items() if k in CallbackRequest.__dataclass_fields__})

@@ -13,9 +13,10 @@ from collections.abc import Callable, Iterable
 
 import redis
 
-from helpline.store import Keys, Vault
+from helpline.store import Keys, StoreUnavailable, Vault
 
 OUTBOX_LIMIT = 1000  # development mode: the latest messages are enough to read
+STATUS_TRIES = 3  # a status callback's transaction interrupted (a dropped connection): tried again
 
 # Opt-out, blocklist and invalid checks and the idempotency claim in one round trip (ARGV[4] == '1':
 # a text, which neither an opted-out nor a blocked number gets).
@@ -158,16 +159,29 @@ class Deliveries:
     def record_status(
         self, sid: str, status: str, fields: dict, *, ttl: int, counters: Iterable[tuple[str, int]] = ()
     ) -> bool:
-        """Keep the latest status of a sid and count it; False when this (sid, status) was recorded."""
-        if not self.r.set(Keys.webhook_seen("status", f"{sid}:{status}"), b"1", nx=True, ex=ttl):
-            return False
-        with self.r.pipeline() as pipe:
-            pipe.hset(Keys.delivery(sid), mapping=fields | {"status": status, "at": time.time()})
-            pipe.expire(Keys.delivery(sid), ttl)
-            for name, amount in counters:
-                self._count(name, amount=amount, pipe=pipe)
-            pipe.execute()
-        return True
+        """Keep the latest status of a sid and count it; False when this (sid, status) was recorded.
+
+        The (sid, status) is marked recorded in the transaction that records it: a callback that
+        failed halfway is recorded by Twilio's retry, one recorded is never counted twice.
+        """
+        seen = Keys.webhook_seen("status", f"{sid}:{status}")
+        for _ in range(STATUS_TRIES):
+            with self.r.pipeline() as pipe:
+                try:
+                    pipe.watch(seen)
+                    if pipe.exists(seen):
+                        return False
+                    pipe.multi()
+                    pipe.hset(Keys.delivery(sid), mapping=fields | {"status": status, "at": time.time()})
+                    pipe.expire(Keys.delivery(sid), ttl)
+                    for name, amount in counters:
+                        self._count(name, amount=amount, pipe=pipe)
+                    pipe.set(seen, b"1", ex=ttl)
+                    pipe.execute()
+                    return True
+                except redis.WatchError:
+                    continue  # the same callback at once, or a dropped connection: look again
+        raise StoreUnavailable(f"status {status} of {sid} could not be recorded")
 
     def status(self, sid: str) -> dict:
         """What is known about a sent message or placed call (empty when nothing yet)."""

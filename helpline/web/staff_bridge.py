@@ -1,17 +1,19 @@
 """The one-click callback bridge: Twilio has rung the staff phone; press 1 and we dial the person.
 
-The person sees the helpline's number as caller ID, never the staff member's.
+The person sees the helpline's number as caller ID, never the staff member's. Twilio's retry of the
+connect step (same CallSid) gets the same TwiML: the person is dialled once, the trail says so once.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import Blueprint, current_app, request, url_for
 from twilio.twiml.voice_response import VoiceResponse
 
 from helpline.domain.phones import mask_phone
-from helpline.services import callbacks
+from helpline.services import callbacks, calling, retries
 from helpline.web.twilio_signature import twilio_signed
 from helpline.web.twiml import twiml
 
@@ -21,6 +23,7 @@ bp = Blueprint("staff_calls", __name__, url_prefix="/twilio/voice/staff-bridge")
 
 PROMPT = "Helpline callback. Press 1 to connect."
 TRIES = 2  # the prompt is said this many times before hanging up
+SID_RE = re.compile(r"^CA[A-Za-z0-9]{1,62}$")
 
 
 def _store():
@@ -58,16 +61,41 @@ def connect(callback_id: str):
     if request.form.get("Digits", "")[:1] != "1":
         response.redirect(url_for("staff_calls.prompt", callback_id=callback_id), method="POST")
         return twiml(response)
+    call_sid = request.form.get("CallSid", "")[:64]
+    if not SID_RE.match(call_sid):
+        return twiml(_connect(callback_id, request_, call_sid))
+    line = current_app.extensions["helpline"].calls
+    step = f"bridge:{callback_id}:connect"
+    try:
+        lease, given = calling.begin_step(line, call_sid, step)
+    except retries.ComeBackLater:  # the first delivery is connecting right now: ask again in a second
+        response.pause(length=1)
+        response.redirect(url_for("staff_calls.prompt", callback_id=callback_id), method="POST")
+        return twiml(response)
+    if lease is None:
+        return twiml(given or VoiceResponse())  # Twilio's retry: the same TwiML, nothing done again
+    try:
+        xml = str(_connect(callback_id, request_, call_sid))
+        calling.finish_step(line, lease, call_sid, step, xml)
+    except Exception:
+        calling.abandon_step(line, lease, call_sid)
+        raise
+    return twiml(xml)
+
+
+def _connect(callback_id: str, request_: callbacks.CallbackRequest | None, call_sid: str) -> VoiceResponse:
+    """Dial the person (the trail notes it), or say the request is closed."""
+    response = VoiceResponse()
     if request_ is None:
         response.say("This callback is no longer open. Goodbye.")
         response.hangup()
-        return twiml(response)
+        return response
     phone = callbacks.phone_of(_store(), request_)
     helpline_number = current_app.extensions["helpline"].settings.twilio_phone_number
     response.say("Connecting.")
     dial = response.dial(caller_id=helpline_number, timeout=30, answer_on_bridge=True)
     dial.number(phone)
-    staff_phone, call_sid = request.form.get("To", "")[:32], request.form.get("CallSid", "")[:64]
+    staff_phone = request.form.get("To", "")[:32]
     callbacks.bridged(_store(), callback_id, staff_phone, call_sid)
     log.info("event=callback.bridged id=%s to=%s", callback_id, mask_phone(phone))
-    return twiml(response)
+    return response

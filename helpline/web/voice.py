@@ -13,7 +13,7 @@ from flask import Blueprint, Response, abort, current_app, request, url_for
 from twilio.twiml.voice_response import Dial, Gather, Number, Say, VoiceResponse
 
 from helpline.domain import ivr, spoken
-from helpline.services import calling
+from helpline.services import calling, retries
 from helpline.services.calling import CallLine
 from helpline.web.twilio_signature import twilio_signed
 from helpline.web.twiml import twiml
@@ -157,25 +157,29 @@ def _transcription(lang: str) -> dict:
 
 
 def _answer_step(step_key: str, decide) -> Response:
-    """Common to every step: retries replayed, state loaded, decided, carried out, saved, rendered."""
+    """Common to every step: retries replayed, state loaded, decided, carried out, saved, rendered.
+
+    The step counts as answered only with its state and TwiML written: when anything fails before,
+    Twilio's retry of the step answers it again.
+    """
     sid = _call_sid()
     calls = line()
-    remembered = calling.remembered_answer(calls, sid, step_key)
-    if remembered:
-        return twiml(remembered)
-    if remembered == "":
-        return twiml(_come_back())  # Twilio's retry raced the first answer: ask again in a second
-    facts = calling.facts_for(calls, request.form.get("From", "")[:64])
-    state = calling.load_call(calls, sid) or ivr.CallState(lang=_lang_arg())
-    now = calls.clock()
     try:
+        lease, given = calling.begin_step(calls, sid, step_key)
+    except retries.ComeBackLater:
+        return twiml(_come_back())  # Twilio's retry raced the first answer: ask again in a second
+    if lease is None:
+        return twiml(given or VoiceResponse())
+    try:
+        facts = calling.facts_for(calls, request.form.get("From", "")[:64])
+        state = calling.load_call(calls, sid) or ivr.CallState(lang=_lang_arg())
+        now = calls.clock()
         turn = decide(state, facts, now)
         turn = calling.carry_out(calls, sid, turn, facts, now)
-        calling.save_call(calls, sid, turn.state)
         xml = str(render(turn))
-        calling.remember_answer(calls, sid, step_key, xml)
+        calling.finish_step(calls, lease, sid, step_key, xml, state=turn.state)
     except Exception:
-        calling.forget_step(calls, sid, step_key)
+        calling.abandon_step(calls, lease, sid)
         raise
     calling.step_answered(calls, facts, turn, now)
     log.info("event=call.step sid=%s step=%s intent=%s", sid, step_key, turn.intent)
@@ -280,14 +284,15 @@ def whisper_answer():
 def recording():
     sid = _call_sid()
     recording_sid = request.form.get("RecordingSid", "")[:64]
-    if calling.line_first(line(), sid, f"recording:{recording_sid}"):
-        calling.recording_ready(
-            line(),
-            sid,
-            request.form.get("RecordingUrl", "")[:500],
-            re.sub(r"[^a-z-]", "", request.form.get("RecordingStatus", "")[:32]),
-            _int(request.form.get("RecordingDuration")),
-        )
+    url = request.form.get("RecordingUrl", "")[:500]
+    status = re.sub(r"[^a-z-]", "", request.form.get("RecordingStatus", "")[:32])
+    seconds = _int(request.form.get("RecordingDuration"))
+    calling.handle_callback_once(
+        line(),
+        sid,
+        f"recording:{recording_sid}",
+        lambda: calling.recording_ready(line(), sid, url, status, seconds),
+    )
     return twiml(VoiceResponse())
 
 
@@ -297,8 +302,13 @@ def transcription():
     sid = _call_sid()
     transcription_sid = request.form.get("TranscriptionSid", "")[:64]
     text = request.form.get("TranscriptionText", "")[:5000]
-    if text and calling.line_first(line(), sid, f"transcription:{transcription_sid}"):
-        calling.transcription_ready(line(), sid, text, line().clock())
+    if text:
+        calling.handle_callback_once(
+            line(),
+            sid,
+            f"transcription:{transcription_sid}",
+            lambda: calling.transcription_ready(line(), sid, text, line().clock()),
+        )
     return twiml(VoiceResponse())
 
 

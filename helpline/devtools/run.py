@@ -61,7 +61,7 @@ def banner(url: str) -> None:
         f'    {flask} simulate sms +15551230001 "oih"',
         f"  Call it:  {flask} simulate call +15551230001 --digits 1",
         f"  Staff and operator pages: {url}/staff and /ops",
-        f"    (first: {flask} staff add you@example.org --role operator --link)",
+        f"    (first: {flask} staff add you@example.org --role operator --password)",
         "  Stop with Ctrl-C here, or `make stop` from another terminal.",
         "",
     ):

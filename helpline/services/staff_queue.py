@@ -129,7 +129,7 @@ def _searched(store: Store, requests: list[CallbackRequest], text: str) -> list[
     digits = re.sub(r"\D", "", wanted)
     if not digits:
         return []
-    return [r for r in requests if callbacks.phone_of(store, r).endswith(digits)]
+    return [r for r in requests if store.callbacks.shown_phone(r).endswith(digits)]
 
 
 def last_line(exchanges: list[list[dict]] | None) -> dict | None:
@@ -167,7 +167,7 @@ def _rows(store: Store, requests: list[CallbackRequest], now: float) -> list[Que
         rows.append(
             QueueRow(
                 request=r,
-                last4=callbacks.phone_of(store, r)[-4:],
+                last4=store.callbacks.shown_phone(r)[-4:],
                 holder=who,
                 held_since=(r.claimed_at or r.updated) if who else None,
                 preview=last_line(exchange),
@@ -203,7 +203,7 @@ def queue_view(
 ) -> QueueView:
     """One page of the queue (crisis first, then oldest), and counts over the whole open queue."""
     now = now or time.time()
-    open_requests = store.callbacks.queued(None)
+    open_requests = store.callbacks.open_records()
     callbacks.return_lapsed_claims(store, open_requests, now)
     holders = {r.id: holder(r, now) for r in open_requests}
     due = [r for r in open_requests if is_due(r, now)]

@@ -7,6 +7,7 @@ follow-up states are encrypted.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -91,6 +92,27 @@ return 1
 # queue sorts by. A crisis raise writes its reason ("crisis") in clear over it until the next save.
 SEALED_FIELDS = ("zip", "check_outcome", "reason")
 DETAILS_FIELD = "details_enc"
+# Every open request's record as one JSON array (ARGV: the record key prefix, then the fields wanted).
+# The fields are JSON already; a field a record lacks is left out, so its default applies.
+_OPEN_RECORDS = """
+local ids = redis.call('ZRANGE', KEYS[1], 0, -1)
+local names = {}
+for i = 2, #ARGV do names[i] = cjson.encode(ARGV[i]) .. ':' end
+local out = {}
+for _, id in ipairs(ids) do
+  local values = redis.call('HMGET', ARGV[1] .. id, unpack(ARGV, 2))
+  if values[1] then
+    local parts = {}
+    for i = 2, #ARGV do
+      if values[i - 1] then parts[#parts + 1] = names[i] .. values[i - 1] end
+    end
+    out[#out + 1] = '{' .. table.concat(parts, ',') .. '}'
+  end
+end
+return '[' .. table.concat(out, ',') .. ']'
+"""
+# Read by the request's page, not by the queue: the conversation's copy, the voicemail's details.
+_NOT_LISTED = ("conversation_enc", "extra_enc")
 OUTCOME_TRIES = 5  # the open page renewing its lease at the same instant: read again, this many times
 
 
@@ -117,6 +139,9 @@ class Callbacks:
         self._lapse = r.register_script(_LAPSE)
         self._marks = r.register_script(_MARKS)
         self._raise = r.register_script(_RAISE)
+        self._open_records = r.register_script(_OPEN_RECORDS)
+        # The queue page opens the same sealed values on every refresh: each only once per process.
+        self._opened = functools.lru_cache(maxsize=8192)(vault.decrypt)
 
     # -- the record and the queue ---------------------------------------------------------------
     def new_id(self) -> str:
@@ -197,6 +222,23 @@ class Callbacks:
             pipe.hgetall(Keys.callback(callback_id.decode()))
         return [request for raw in pipe.execute() if (request := _decode(raw, self._vault))]
 
+    def open_records(self) -> list[CallbackRequest]:
+        """Every open request in queue order, for the staff queue: one script call and one JSON parse
+        for the whole queue (its conversation copies left out), sealed fields opened once per process."""
+        fields = [name for name in CallbackRequest.__dataclass_fields__ if name not in _NOT_LISTED]
+        raw = self._open_records(keys=[Keys.callback_queue], args=[Keys.callback(""), *fields, DETAILS_FIELD])
+        records = []
+        for data in json.loads(raw):
+            sealed = data.pop(DETAILS_FIELD, None)
+            if sealed:
+                data = json.loads(self._opened(sealed)) | data
+            records.append(CallbackRequest(**data))
+        return records
+
+    def shown_phone(self, request: CallbackRequest) -> str:
+        """The request's number, opened through the same per-process cache (lists show and search many)."""
+        return self._opened(request.phone_enc)
+
     def open_count(self) -> int:
         return int(self._r.zcard(Keys.callback_queue))
 
@@ -230,7 +272,7 @@ class Callbacks:
             pipe.lrange(Keys.conversation(phone_id), -count, -1)
         found = {}
         for phone_id, entries in zip(phone_ids, pipe.execute(), strict=True):
-            exchanges = [json.loads(self._vault.decrypt(raw)) for raw in entries]
+            exchanges = [json.loads(self._opened(raw)) for raw in entries]  # entries never change
             if exchanges:
                 found[phone_id] = [e if isinstance(e, list) else [e] for e in exchanges]
         return found

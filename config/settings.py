@@ -107,6 +107,10 @@ class Settings:
     send_job_timeout: int = 60
     # One Twilio REST request; Twilio answers in < 1 s, so a hang fails and is retried, not held.
     twilio_timeout: float = 10.0
+    # Jobs one worker runs at once, each in a thread of its own: a text mostly waits on Twilio (~150 ms), so
+    # several in flight keep a worker busy (bench/worker.py, bench/burst.py). Twilio takes at most 100
+    # requests at once per account: keep workers x slots under that.
+    worker_job_slots: int = 16
     # Seconds without a heartbeat before RQ forgets a worker (and /healthz stops counting it).
     worker_ttl: int = 60
     # How often a worker cleans RQ's registries and gives back the jobs of dead workers.
@@ -175,6 +179,7 @@ def load_settings(**overrides) -> Settings:
         sent_marker_seconds=_int("HELPLINE_SENT_MARKER_SECONDS", 7 * 86400),
         send_job_timeout=_int("HELPLINE_SEND_JOB_TIMEOUT", 60),
         twilio_timeout=float(_env("HELPLINE_TWILIO_TIMEOUT", "10")),
+        worker_job_slots=_int("HELPLINE_WORKER_JOB_SLOTS", 16),
         worker_ttl=_int("HELPLINE_WORKER_TTL", 60),
         worker_maintenance_seconds=_int("HELPLINE_WORKER_MAINTENANCE_SECONDS", 30),
         staff_session_seconds=_int("HELPLINE_STAFF_SESSION_SECONDS", 12 * 3600),

@@ -32,9 +32,7 @@ def simulate_sms(number: str, text: str, url: str | None, wait: float, verbose: 
     replies = simulator.twiml_messages(body)
     for reply in replies:
         click.echo(f"helpline -> you: {reply}")
-    later = session.texts_after(cursor, number)
-    for message in later:
-        click.echo(f"helpline -> you (later): {message['body']}")
+    later = session.show_texts_after(cursor, number, "helpline -> you (later): ")
     if not replies and not later:
         click.echo("helpline -> you: (no reply)")
 

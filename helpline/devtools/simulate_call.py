@@ -73,8 +73,7 @@ def simulate_call(number: str, url: str | None, answer: bool, stay: bool, wait: 
     status = call_params(number, session.helpline_number, call.sid, CallStatus="completed")
     status["CallDuration"] = str(int(time.monotonic() - started) + 1)
     session.post("/twilio/status", status)  # as Twilio reports the end of the call
-    for message in session.texts_after(cursor, number):
-        click.echo(f"helpline -> you (text): {message['body']}")
+    session.show_texts_after(cursor, number, "helpline -> you (text): ")
 
 
 def _echo(call: PhoneCall) -> None:

@@ -136,8 +136,9 @@ class Session:
     def cursor(self) -> bytes | None:
         return self.helpline.store.delivery.outbox_cursor()
 
-    def texts_after(self, cursor: bytes | None, number: str) -> list[dict]:
-        """Everything sent to `number` after `cursor`, once the workers are done with it."""
+    def show_texts_after(self, cursor: bytes | None, number: str, label: str) -> int:
+        """Print every text sent to `number` after `cursor` once the workers are done with it, then
+        what is still on its way; returns how many things came or are coming."""
         store = self.helpline.store
         if self.url is None:
             from helpline.infra.burst import drain
@@ -147,9 +148,11 @@ class Session:
             self._wait_for_workers(number)
         late = test_phone.on_the_way(store, number, until=time.time() + FAR_FUTURE)
         sent = [m for m in store.delivery.outbox_after(cursor) if m.get("to") == number]
+        for message in sent:
+            click.echo(f"{label}{message['body']}")
         if late:
             self._report_late(late)
-        return sent
+        return len(sent) + len(late)
 
     def _wait_for_workers(self, number: str) -> None:
         store = self.helpline.store
@@ -159,7 +162,7 @@ class Session:
             time.sleep(POLL_SECONDS)
 
     def _report_late(self, late: list[test_phone.OnTheWay]) -> None:
-        click.echo(f"still on the way after {self.wait:g} s:")
+        click.echo(f"still on the way after {self.wait:g} s:" if self.url else "still on the way:")
         for item in late:
             click.echo(f"  {item.describe()}")
         if self.url and not workers_alive(self.helpline.store):

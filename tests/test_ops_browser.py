@@ -53,6 +53,8 @@ def test_edit_a_template_and_see_the_segment_count(page, live_server, operator_u
     text("hi")
     assert text("oih")[0].startswith("OIH: your opioid may be making pain worse.")
     page.get_by_role("button", name="Roll back this change").click()
+    expect(page.get_by_test_id("confirm-question")).to_contain_text("Roll back this change to template")
+    page.get_by_role("button", name="Yes, roll it back").click()
     page.wait_for_selector("text=rolled back")
     assert "oversensitive" in text("oih")[0]
     save_artifact(page, "ops-template")

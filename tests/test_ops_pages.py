@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
+import time
 
 import pytest
 from rq import Queue
@@ -104,7 +106,10 @@ def test_blocklist_add_and_remove_silences_a_number(ops_post, operator_client, t
     assert text("oih") == []
     page = operator_client.get("/ops/blocklist").get_data(as_text=True)
     assert "abuse" in page and TEXTER not in page
-    ops_post("/ops/blocklist", {"action": "remove", "number": TEXTER})
+    asked = ops_post("/ops/blocklist", {"action": "remove", "number": TEXTER})
+    assert asked.status_code == 200 and "Unblock this number?" in asked.get_data(as_text=True)
+    assert text("oih") == []  # still blocked until the operator confirms
+    ops_post("/ops/blocklist", {"action": "remove", "number": TEXTER, "confirm": "yes"})
     assert text("oih")
 
 
@@ -187,9 +192,14 @@ def test_staff_management_add_role_disable_reset(ops_post, operator_client, stor
     assert "/set-password/" in page and "new.person@example.org" in page
     ops_post("/ops/staff/new.person@example.org/role", {"role": "operator"})
     assert accounts.get(store, "new.person@example.org").role == "operator"
-    ops_post("/ops/staff/new.person@example.org/disable")
+    asked = ops_post("/ops/staff/new.person@example.org/disable").get_data(as_text=True)
+    assert (
+        "Disable new.person@example.org?" in asked
+        and not accounts.get(store, "new.person@example.org").disabled
+    )
+    ops_post("/ops/staff/new.person@example.org/disable", {"confirm": "yes"})
     assert accounts.get(store, "new.person@example.org").disabled
-    ops_post(f"/ops/staff/{OPERATOR}/disable")
+    ops_post(f"/ops/staff/{OPERATOR}/disable", {"confirm": "yes"})
     assert not accounts.get(store, OPERATOR).disabled  # never lock yourself out
 
 
@@ -203,9 +213,12 @@ def test_failed_jobs_can_be_retried_and_deleted(ops_post, operator_client, app):
     assert "broken-1" in health and "failed job(s)" in health
     assert ops_post("/ops/health/jobs/housekeeping/broken-1/retry").status_code == 302
     assert queue.count == 1 and failing.id in queue.job_ids
-    assert ops_post("/ops/health/jobs/housekeeping/broken-2/delete").status_code == 302
+    asked = ops_post("/ops/health/jobs/housekeeping/broken-2/delete")
+    assert asked.status_code == 200 and "Delete failed job broken-2" in asked.get_data(as_text=True)
+    assert 'data-job="broken-2"' in operator_client.get("/ops/health").get_data(as_text=True)
+    assert ops_post("/ops/health/jobs/housekeeping/broken-2/delete", {"confirm": "yes"}).status_code == 302
     assert 'data-job="broken-2"' not in operator_client.get("/ops/health").get_data(as_text=True)
-    assert ops_post("/ops/health/jobs/nope/broken-2/delete").status_code == 404
+    assert ops_post("/ops/health/jobs/nope/broken-2/delete", {"confirm": "yes"}).status_code == 404
 
 
 def test_dashboard_banner_when_no_worker_runs(operator_client):
@@ -270,3 +283,155 @@ def test_test_phone_never_acts_as_a_real_number_outside_development(app, store):
 def test_the_banner_is_on_every_ops_page(operator_client, path):
     html = operator_client.get(path).get_data(as_text=True)
     assert 'class="banner" role="alert"' in html and "No worker is running" in html
+
+
+# -- one active operator always remains; destructive actions ask first ------------------------------
+
+
+def test_the_last_operator_cannot_make_themselves_staff(ops_post, operator_client, store):
+    response = ops_post(f"/ops/staff/{OPERATOR}/role", {"role": "staff"}, follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "is the last active operator" in html and "Are you sure?" not in html  # refused before asking
+    assert accounts.get(store, OPERATOR).is_operator
+    assert operator_client.get("/ops").status_code == 200
+
+
+def test_an_operator_made_staff_after_confirming_when_another_remains(ops_post, operator_client, store):
+    accounts.add(store, "second@example.org", "operator")
+    asked = ops_post(f"/ops/staff/{OPERATOR}/role", {"role": "staff"})
+    assert asked.status_code == 200
+    assert "You will no longer open the Operations pages." in asked.get_data(as_text=True)
+    assert accounts.get(store, OPERATOR).is_operator  # nothing changed yet
+    ops_post(f"/ops/staff/{OPERATOR}/role", {"role": "staff", "confirm": "yes"})
+    assert accounts.get(store, OPERATOR).role == "staff"
+    assert operator_client.get("/ops").status_code == 403
+    # The remaining operator is now the last one: they cannot be disabled, from the page or the CLI.
+    with pytest.raises(accounts.LastOperator):
+        accounts.set_disabled(store, "second@example.org", True)
+
+
+def test_disabling_a_staff_member_is_never_blocked_by_the_guard(store):
+    accounts.add(store, "only.staff@example.org", "staff")  # no operator at all yet
+    assert accounts.set_disabled(store, "only.staff@example.org", True).disabled
+
+
+def test_two_operators_demoting_each_other_leave_one(store, helpline):
+    accounts.add(store, "a@example.org", "operator")
+    accounts.add(store, "b@example.org", "operator")
+    accounts.set_role(store, "a@example.org", "staff")
+    with pytest.raises(accounts.LastOperator):
+        accounts.set_role(store, "b@example.org", "staff")
+    assert [a.email for a in accounts.all_accounts(store) if a.is_operator] == ["b@example.org"]
+
+
+def test_template_reset_and_rollback_ask_first(ops_post, operator_client, text):
+    edited = "OIH: your opioid may be making pain worse. Ask your prescriber. Reply SIGNS or TREAT."
+    ops_post("/ops/templates/en/oih", {"text": edited}, page="/ops/templates/en/oih")
+    asked = ops_post("/ops/templates/en/oih/reset", page="/ops/templates/en/oih").get_data(as_text=True)
+    assert "Put template en/oih back to the shipped text?" in asked
+    text("hi")
+    assert text("oih")[0].startswith(edited)  # not reset until confirmed
+    ops_post("/ops/templates/en/oih/reset", {"confirm": "yes"}, page="/ops/templates/en/oih")
+    assert "oversensitive" in text("oih")[0]
+    page = operator_client.get("/ops/templates/en/oih").get_data(as_text=True)
+    edit_ids = [int(i) for i in re.findall(r"/ops/templates/rollback/(\d+)", page)]
+    reset_id = max(edit_ids)
+    asked = ops_post(f"/ops/templates/rollback/{reset_id}", page="/ops/templates/en/oih").get_data(
+        as_text=True
+    )
+    assert "Roll back this change to template en/oih (reset by" in asked
+    ops_post(f"/ops/templates/rollback/{reset_id}", {"confirm": "yes"}, page="/ops/templates/en/oih")
+    assert text("oih")[0].startswith(edited)
+    assert ops_post("/ops/templates/rollback/99999", {"confirm": "yes"}).status_code == 404
+
+
+def test_hours_reset_asks_first(ops_post, app):
+    ops_post("/ops/hours", {"timezone": "America/Chicago", "mon": "09:00-17:00"}, page="/ops/hours")
+    asked = ops_post("/ops/hours/reset", page="/ops/hours").get_data(as_text=True)
+    assert "Go back to the hours in config/hours.yaml?" in asked
+    assert app.extensions["helpline"].live.hours().timezone.key == "America/Chicago"
+    ops_post("/ops/hours/reset", {"confirm": "yes"}, page="/ops/hours")
+    assert app.extensions["helpline"].live.hours().timezone.key == "America/New_York"
+
+
+def test_the_confirm_page_carries_the_form_and_its_own_csrf_token(ops_post, store):
+    accounts.add(store, "x@example.org", "staff")
+    html = ops_post("/ops/staff/x@example.org/disable").get_data(as_text=True)
+    assert 'name="csrf_token"' in html and 'name="confirm" value="yes"' in html
+    assert 'action="/ops/staff/x@example.org/disable"' in html and ">Cancel</a>" in html
+    refused = ops_post.client.post("/ops/staff/x@example.org/disable", data={"confirm": "yes"})
+    assert refused.status_code == 400 and not accounts.get(store, "x@example.org").disabled  # no token
+
+
+# -- template previews: one language at a time -------------------------------------------------------
+
+
+def test_template_previews_show_one_language_at_a_time(operator_client):
+    english = operator_client.get("/ops/templates").get_data(as_text=True)
+    spanish = operator_client.get("/ops/templates?lang=es").get_data(as_text=True)
+    assert 'aria-label="Edit en oih"' in english and 'aria-label="Edit es oih"' not in english
+    assert 'aria-label="Edit es oih"' in spanish and 'aria-label="Edit en oih"' not in spanish
+    assert "Mon-Fri 9:30am-7:30pm" in english and "lun-vie" not in english and "desde el" not in english
+    assert "lun-vie 9:30-19:30" in spanish and "Mon-Fri" not in spanish and "tomorrow" not in spanish
+    edit = operator_client.get("/ops/templates/es/call_confirm_closed").get_data(as_text=True)
+    assert 'lang="es"' in edit and "el miercoles a las 10:30" in edit and "tomorrow" not in edit
+
+
+# -- health in words: never "up" beside a recent error ------------------------------------------------
+
+
+def test_a_recent_locator_error_says_degraded_with_its_age(operator_client, app):
+    from helpline.store import Keys
+
+    r = app.extensions["helpline"].store.r
+    r.hset(Keys.locator_health, mapping={"last_ok": time.time() - 30, "last_error": "ConnectionError"})
+    r.hset(Keys.locator_health, "last_error_at", time.time() - 180)
+    html = operator_client.get("/ops/health").get_data(as_text=True)
+    assert 'data-testid="locator-state">degraded<' in html and ">up<" not in html
+    assert "it failed 3 min ago" in html
+    assert "ConnectionError, 3 min ago (today " in html
+    r.hset(Keys.locator_health, "last_error_at", time.time() - 7200)
+    html = operator_client.get("/ops/health").get_data(as_text=True)
+    assert 'data-testid="locator-state">up<' in html and "ConnectionError, 2 h ago" in html
+    assert not re.search(r"\b1[0-9]{9}\b", html)  # no raw epoch anywhere
+
+
+def test_audit_details_show_moments_on_the_helpline_clock(operator_client, store):
+    from helpline.services import audit
+
+    audit.record(store, "cb-1", "sam@example.org", "outcome", "no_answer next=1773151200")
+    html = operator_client.get("/ops/audit").get_data(as_text=True)
+    assert "no_answer next Tue 10 Mar 10:00am EDT" in html and "1773151200" not in html
+
+
+# -- the CSV export: how each request was worked and how it ended -----------------------------------
+
+
+def test_export_has_first_attempt_outcome_and_provider(ops_post, text, helpline):
+    from helpline.services import callbacks as cb
+
+    text("call")
+    text("call", sender="+15551230002")
+    first, second = cb.waiting(helpline.store)
+    for request, outcome, provider in (
+        (first, cb.Outcome.REFERRED, {"id": "p1", "name": "=Harbor Clinic"}),
+        (second, cb.Outcome.NO_ANSWER, None),
+    ):
+        cb.claim(helpline, request.id, "sam@example.org")
+        cb.record_outcome(helpline, request.id, "sam@example.org", outcome, provider=provider)
+    today = dt.date.today()
+    response = ops_post(
+        "/ops/export", {"start": (today - dt.timedelta(days=1)).isoformat(), "end": today.isoformat()}
+    )
+    rows = {r["phone"]: r for r in csv.DictReader(io.StringIO(response.get_data(as_text=True)))}
+    referred, tried = rows[TEXTER], rows["+15551230002"]
+    # The provider's name as staff picked it, quoted so a spreadsheet never runs it as a formula.
+    assert (referred["outcome"], referred["provider"], referred["attempts"]) == (
+        "referred",
+        "'=Harbor Clinic",
+        "1",
+    )
+    assert (tried["outcome"], tried["provider"], tried["attempts"]) == ("no_answer", "", "1")
+    assert dt.datetime.fromisoformat(referred["first_attempt"]) >= dt.datetime.fromisoformat(
+        referred["created"]
+    )

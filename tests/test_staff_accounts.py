@@ -110,6 +110,7 @@ def test_cli_add_with_prompted_password_then_duty_and_disable(app, store):
     assert result.exit_code == 0, result.output
     assert accounts.on_duty_phones(store) == [STAFF_PHONE]
 
+    accounts.add(store, "lee@example.org", "operator")  # one active operator always remains
     result = runner.invoke(args=["staff", "disable", "ana@example.org"])
     assert result.exit_code == 0, result.output
     assert accounts.get(store, "ana@example.org").disabled

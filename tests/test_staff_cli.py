@@ -46,6 +46,11 @@ def test_an_empty_standard_input_is_refused_clearly(app, store):
 def test_staff_role_makes_an_operator_staff_and_back(app, store, client):
     runner = app.test_cli_runner()
     runner.invoke(args=["staff", "add", "cy@example.org", "--role", "operator", "--password"], input=PASSWORD)
+    last = runner.invoke(args=["staff", "role", "cy@example.org", "staff"])
+    assert last.exit_code == 1 and "last active operator" in last.output  # nobody could run /ops
+    assert runner.invoke(args=["staff", "disable", "cy@example.org"]).exit_code == 1
+    assert accounts.get(store, "cy@example.org").is_operator
+    runner.invoke(args=["staff", "add", "lee@example.org", "--role", "operator", "--link"])
     result = runner.invoke(args=["staff", "role", "cy@example.org", "staff"])
     assert result.exit_code == 0, result.output
     assert result.output.strip() == "cy@example.org is staff"

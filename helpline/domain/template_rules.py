@@ -24,6 +24,19 @@ WORST_CASE = {
     "service": "methadone/buprenorphine/naltrexone",
     "provider": "Comprehensive Behavioral Health Center of Rancho Santa Margar",  # 60 chars, cut
 }
+# The same, in each language's own words: a preview shows one language, never a mix.
+WORST_CASE_BY_LANG = {
+    "en": WORST_CASE
+    | {"next_open": "tomorrow 10:30am", "moment": "tomorrow 10:30am", "when": "from tomorrow 10:30am"},
+    "es": WORST_CASE
+    | {
+        "hours": "lun-vie 9:30-19:30, sab 10:30-14:30 hora EST",
+        "next_open": "el miercoles a las 10:30",
+        "moment": "el miercoles a las 10:30",
+        "when": "el miercoles a las 10:30",
+        "service": "metadona/buprenorfina/naltrexona",
+    },
+}
 # These replies get the "not medical advice" line appended when sent.
 WITH_DISCLAIMER = ("oih", "signs", "tolerance", "treat")
 
@@ -41,8 +54,11 @@ class TemplateCheck:
         return not self.errors
 
 
-def check_template(key: str, text: str, default: str, disclaimer: str = "") -> TemplateCheck:
-    """Check `text` as the new template `key` (whose shipped version is `default`)."""
+def check_template(
+    key: str, text: str, default: str, disclaimer: str = "", lang: str = "en"
+) -> TemplateCheck:
+    """Check `text` as the new template `key` in `lang` (whose shipped version is `default`)."""
+    values = WORST_CASE_BY_LANG.get(lang, WORST_CASE)
     errors: list[str] = []
     text = text.replace("\r\n", "\n").strip()
     if not text:
@@ -65,7 +81,7 @@ def check_template(key: str, text: str, default: str, disclaimer: str = "") -> T
         errors.append("Missing required placeholder: " + ", ".join("{" + n + "}" for n in missing) + ".")
     preview = text
     if not errors:
-        preview = text.format_map({n: WORST_CASE.get(n, n) for n in names}) if names else text
+        preview = text.format_map({n: values.get(n, n) for n in names}) if names else text
     if key in WITH_DISCLAIMER:
         preview += disclaimer
     segments = count_segments(preview)

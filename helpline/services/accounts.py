@@ -27,7 +27,7 @@ from helpline.domain.accounts import (
 from helpline.domain.phones import mask_phone
 from helpline.store import Store
 
-__all__ = ["ROLES", "AccountError", "LoginLimits", "Passwords", "StaffAccount"]
+__all__ = ["ROLES", "AccountError", "LastOperator", "LoginLimits", "Passwords", "StaffAccount"]
 
 log = logging.getLogger(__name__)
 MAX_TOKEN_LENGTH = 100  # session and link tokens are 43 characters; longer is not one of ours
@@ -69,6 +69,35 @@ def _check(password_hash: str, password: str) -> bool:
 
 
 # -- accounts ------------------------------------------------------------------------------------
+
+
+class LastOperator(AccountError):
+    """The change would leave no active operator: nobody could run the line, or undo the change."""
+
+    def __init__(self, email: str):
+        super().__init__(
+            f"{email} is the last active operator: make another account an operator first, "
+            "so someone can still run the line"
+        )
+
+
+def check_keeps_an_operator(store: Store, email: str, action: str, role: str = "") -> None:
+    """Raise LastOperator now when disabling `email`, or making it `role`, would leave no active
+    operator (the save checks again, atomically; this spares asking to confirm a refused change)."""
+    account = get(store, email)
+    if account is None or not account.is_operator or account.disabled:
+        return
+    if action == "role" and role == "operator":
+        return
+    if action not in ("disable", "role"):
+        return
+    if not any(a.is_operator and not a.disabled and a.email != account.email for a in all_accounts(store)):
+        raise LastOperator(account.email)
+
+
+def _save_keeping_an_operator(store: Store, account: StaffAccount) -> None:
+    if not store.accounts.save_keeping_an_operator(account):
+        raise LastOperator(account.email)
 
 
 def get(store: Store, email: str) -> StaffAccount | None:
@@ -132,7 +161,7 @@ def set_disabled(store: Store, email: str, disabled: bool = True) -> StaffAccoun
     account.session_version += 1  # ends every open session at once
     if disabled:
         account.on_duty = False
-    store.accounts.save(account)
+    _save_keeping_an_operator(store, account)  # raises LastOperator, and nothing changes
     if disabled:
         store.sign_ins.revoke_links(account.email)  # nor can a link it was sent let anyone in
     log.info("event=staff.disabled disabled=%s", disabled)
@@ -140,10 +169,12 @@ def set_disabled(store: Store, email: str, disabled: bool = True) -> StaffAccoun
 
 
 def set_role(store: Store, email: str, role: str) -> StaffAccount:
+    """Make an account staff or operator; raises LastOperator rather than leave no active operator."""
     check_role(role)
     account = _require(store, email)
     account.role = role
-    store.accounts.save(account)
+    _save_keeping_an_operator(store, account)
+    log.info("event=staff.role role=%s", role)
     return account
 
 

@@ -30,6 +30,8 @@ QUEUE_BACKLOG = 50  # more waiting jobs than this means the workers are not keep
 DELIVERY_ERROR_RATE = 0.10  # over 10% failed deliveries in 24 h: look at Twilio
 REDIS_MEMORY_SHARE = 0.80  # of maxmemory
 CRISIS_WAIT_SECONDS = 15 * 60  # a crisis request waiting longer than this needs a person
+RECENT_ERROR_SECONDS = 30 * 60  # a locator error this recent means it is not plainly up
+BREAKER_STATES = {"closed": "up", "half-open": "recovering", "open": "down", "disabled": "off"}
 
 
 @dataclass
@@ -58,6 +60,16 @@ class FailedJob:
     error: str  # the exception's type only: its text could quote a message
 
 
+@dataclass(frozen=True)
+class LocatorCondition:
+    """The FindTreatment.gov locator in a word, and its last error."""
+
+    state: str  # up | degraded | recovering | down | off | unknown
+    last_ok: float | None = None
+    last_error: str | None = None
+    last_error_at: float | None = None
+
+
 @dataclass
 class Health:
     redis_ok: bool = True
@@ -71,11 +83,27 @@ class Health:
     crisis_waiting: int = 0
     oldest_crisis_seconds: float | None = None
     directory: DirectoryStatus | None = None
+    locator: LocatorCondition | None = None
+    read_at: float = 0.0
 
     @property
     def delivery_error_rate(self) -> float | None:
         attempts = self.texts_sent_24h + self.delivery_failed_24h
         return self.delivery_failed_24h / attempts if attempts else None
+
+
+def locator_condition(locator: dict, now: float) -> LocatorCondition:
+    """Never "up" beside a recent error: an error in the last 30 minutes makes it "degraded". Pure."""
+    state = BREAKER_STATES.get(locator.get("breaker") or "", "unknown")
+    error_at = locator.get("last_error_at")
+    if state == "up" and error_at and now - float(error_at) < RECENT_ERROR_SECONDS:
+        state = "degraded"
+    return LocatorCondition(
+        state,
+        float(locator["last_ok"]) if locator.get("last_ok") else None,
+        locator.get("last_error"),
+        float(error_at) if error_at else None,
+    )
 
 
 def read_health(helpline: Helpline, now: float | None = None, failed_limit: int = 50) -> Health:
@@ -101,6 +129,8 @@ def read_health(helpline: Helpline, now: float | None = None, failed_limit: int 
     health.crisis_waiting = callbacks.crisis_waiting
     health.oldest_crisis_seconds = callbacks.oldest_crisis_seconds
     health.directory = directory_status(helpline, now)
+    health.locator = locator_condition(health.directory.locator, now)
+    health.read_at = now
     return health
 
 

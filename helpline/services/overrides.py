@@ -104,7 +104,7 @@ class LiveSettings:
     def check(self, lang: str, key: str, text: str) -> TemplateCheck:
         default = self.base_catalog.templates[lang][key]
         disclaimer = self.catalog().templates[lang].get("disclaimer", "")
-        return check_template(key, text, default, disclaimer)
+        return check_template(key, text, default, disclaimer, lang)
 
     def save_template(self, lang: str, key: str, text: str, by: str) -> TemplateEdit:
         """Save an edit after checking it; raises InvalidTemplate (nothing saved) when it breaks a rule."""
@@ -116,6 +116,12 @@ class LiveSettings:
         new = text.replace("\r\n", "\n").strip()
         new = None if new == self.base_catalog.templates[lang][key] else new
         return self._write(lang, key, new, by, "edit")
+
+    def reset_template(self, lang: str, key: str, by: str) -> TemplateEdit:
+        """Back to the shipped text; the history keeps the edit, so it can be rolled back."""
+        if key not in self.base_catalog.templates.get(lang, {}):
+            raise KeyError(f"{lang}:{key}")
+        return self._write(lang, key, None, by, "reset")
 
     def rollback(self, edit_id: int, by: str) -> TemplateEdit:
         """Put a template back as it was before edit `edit_id`."""

@@ -67,15 +67,35 @@ class StaffAccounts:
 
     def save(self, account: StaffAccount) -> None:
         pipe = self._r.pipeline()
-        pipe.hset(
-            Keys.staff_account(account.email), mapping={k: json.dumps(v) for k, v in asdict(account).items()}
-        )
-        pipe.sadd(Keys.staff_all, account.email)
-        if account.rings:
-            pipe.sadd(Keys.staff_on_duty, account.email)
-        else:
-            pipe.srem(Keys.staff_on_duty, account.email)
+        _write(pipe, account)
         pipe.execute()
+
+    def save_keeping_an_operator(self, account: StaffAccount) -> bool:
+        """Save `account` unless it is the last active operator and would stop being one; then False
+        and nothing is written. Every account is watched, so two operators demoting each other at the
+        same moment cannot both succeed."""
+        key = Keys.staff_account(account.email)
+        with self._r.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(Keys.staff_all)
+                    emails = sorted(e.decode() for e in pipe.smembers(Keys.staff_all))
+                    pipe.watch(key, *(Keys.staff_account(e) for e in emails))
+                    was_operator = _active_operator(*pipe.hmget(key, "role", "disabled"))
+                    others = sum(
+                        _active_operator(*pipe.hmget(Keys.staff_account(e), "role", "disabled"))
+                        for e in emails
+                        if e != account.email
+                    )
+                    if was_operator and not others and not (account.is_operator and not account.disabled):
+                        pipe.unwatch()
+                        return False
+                    pipe.multi()
+                    _write(pipe, account)
+                    pipe.execute()
+                    return True
+                except redis.WatchError:
+                    continue  # an account changed meanwhile: count again
 
     def emails(self) -> list[str]:
         return sorted(e.decode() for e in self._r.smembers(Keys.staff_all))
@@ -89,6 +109,21 @@ class StaffAccounts:
 
     def phone_of(self, account: StaffAccount) -> str | None:
         return self._vault.decrypt(account.phone_enc) if account.phone_enc else None
+
+
+def _write(pipe, account: StaffAccount) -> None:
+    pipe.hset(
+        Keys.staff_account(account.email), mapping={k: json.dumps(v) for k, v in asdict(account).items()}
+    )
+    pipe.sadd(Keys.staff_all, account.email)
+    if account.rings:
+        pipe.sadd(Keys.staff_on_duty, account.email)
+    else:
+        pipe.srem(Keys.staff_on_duty, account.email)
+
+
+def _active_operator(role: bytes | None, disabled: bytes | None) -> bool:
+    return role is not None and json.loads(role) == "operator" and not (disabled and json.loads(disabled))
 
 
 class SignIns:

@@ -12,7 +12,7 @@ from helpline.domain.hours import DAYS, InvalidHours
 from helpline.domain.phones import callable_number
 from helpline.services import accounts, blocklist
 from helpline.services.overrides import InvalidTemplate, LiveSettings
-from helpline.web.ops.blueprint import audit, bp, helpline, store
+from helpline.web.ops.blueprint import audit, bp, helpline, store, unless_confirmed
 
 MAX_FIELD = 2000  # any form field longer than this is not a real edit
 
@@ -58,6 +58,14 @@ def hours_page():
 
 @bp.post("/hours/reset")
 def hours_reset():
+    asked = unless_confirmed(
+        "Go back to the hours in config/hours.yaml? The hours and holidays edited here are dropped, "
+        "and texting, voice and the callback queue use the file's hours at once.",
+        "Yes, go back to config/hours.yaml",
+        url_for("ops.hours_page"),
+    )
+    if asked:
+        return asked
     live().reset_hours()
     audit("hours.reset")
     flash("Business hours are back to config/hours.yaml.", "info")
@@ -72,18 +80,28 @@ def _known(lang: str, key: str) -> None:
         abort(404)
 
 
+LANGUAGE_NAMES = {"en": "English", "es": "Español"}
+
+
 @bp.get("/templates")
 def templates_page():
+    """Every template of one language (the one chosen), previewed with that language's longest values."""
+    lang = request.args.get("lang", "en")
+    if lang not in LANGUAGES:
+        lang = "en"
     settings = live()
     catalog = settings.catalog()
-    rows = []
-    for key in sorted(catalog.templates["en"]):
-        cells = []
-        for lang in LANGUAGES:
-            text = catalog.templates[lang][key]
-            cells.append((lang, settings.check(lang, key, text), settings.is_edited(lang, key)))
-        rows.append((key, cells))
-    return render_template("ops/templates.html", rows=rows, history=settings.history()[:30])
+    rows = [
+        (key, settings.check(lang, key, text), settings.is_edited(lang, key))
+        for key, text in sorted(catalog.templates[lang].items())
+    ]
+    return render_template(
+        "ops/templates.html",
+        lang=lang,
+        languages=LANGUAGE_NAMES,
+        rows=rows,
+        history=settings.history()[:30],
+    )
 
 
 @bp.route("/templates/<lang>/<key>", methods=["GET", "POST"])
@@ -107,6 +125,8 @@ def template_edit(lang: str, key: str):
         "ops/template_edit.html",
         lang=lang,
         key=key,
+        languages=LANGUAGE_NAMES,
+        edited=settings.is_edited(lang, key),
         text=text,
         check=settings.check(lang, key, text),
         default=settings.base_catalog.templates[lang][key],
@@ -121,8 +141,36 @@ def template_check(lang: str, key: str):
     return render_template("ops/_template_check.html", check=live().check(lang, key, _field("text")))
 
 
+@bp.post("/templates/<lang>/<key>/reset")
+def template_reset(lang: str, key: str):
+    """Back to the shipped text (the change is kept in the history and can be rolled back)."""
+    _known(lang, key)
+    asked = unless_confirmed(
+        f"Put template {lang}/{key} back to the shipped text? The next message uses it.",
+        "Yes, use the shipped text",
+        url_for("ops.template_edit", lang=lang, key=key),
+    )
+    if asked:
+        return asked
+    live().reset_template(lang, key, by=current_user.email)
+    audit("template.reset", lang=lang, key=key)
+    flash(f"Template {lang}/{key} is the shipped text again.", "info")
+    return redirect(url_for("ops.template_edit", lang=lang, key=key))
+
+
 @bp.post("/templates/rollback/<int:edit_id>")
 def template_rollback(edit_id: int):
+    edit = next((e for e in live().history() if e.id == edit_id), None)
+    if edit is None:
+        abort(404)
+    asked = unless_confirmed(
+        f"Roll back this change to template {edit.lang}/{edit.key} ({edit.action} by {edit.by})? "
+        "The text from before it is used from the next message.",
+        "Yes, roll it back",
+        url_for("ops.template_edit", lang=edit.lang, key=edit.key),
+    )
+    if asked:
+        return asked
     try:
         edit = live().rollback(edit_id, by=current_user.email)
     except KeyError:
@@ -166,13 +214,40 @@ def staff_add():
     return redirect(url_for("ops.staff_page"))
 
 
+def _ask_first(email: str, action: str):
+    """The confirmation page for disabling an account or taking an operator's role; None otherwise."""
+    back = url_for("ops.staff_page")
+    if action == "disable":
+        return unless_confirmed(
+            f"Disable {email}? They are signed out everywhere at once, their set-password links stop "
+            "working, and their phone is no longer rung.",
+            f"Yes, disable {email}",
+            back,
+        )
+    account = accounts.get(store(), email)
+    if action == "role" and account and account.is_operator and _field("role") != "operator":
+        yourself = accounts.normalize_email(email) == current_user.email
+        who = "You" if yourself else "They"
+        return unless_confirmed(
+            f"Make {email} {_field('role')}? {who} will no longer open the Operations pages.",
+            f"Yes, make {email} {_field('role')}",
+            back,
+        )
+    return None
+
+
 @bp.post("/staff/<path:email>/<action>")
 def staff_action(email: str, action: str):
     s = store()
     try:
+        if action == "disable" and accounts.normalize_email(email) == current_user.email:
+            raise accounts.AccountError("you cannot disable your own account")
+        if action in ("disable", "role"):
+            accounts.check_keeps_an_operator(s, email, action, _field("role"))
+            asked = _ask_first(email, action)
+            if asked:
+                return asked
         if action == "disable":
-            if accounts.normalize_email(email) == current_user.email:
-                raise accounts.AccountError("you cannot disable your own account")
             accounts.set_disabled(s, email, True)
             message = f"{email} is disabled and signed out everywhere."
         elif action == "enable":
@@ -215,6 +290,14 @@ def blocklist_change():
     action, number, reason = _field("action"), _field("number"), _field("reason").strip()
     phone = callable_number(number) if number.strip() else None
     s = store()
+    if action in ("remove", "remove-id"):
+        asked = unless_confirmed(
+            "Unblock this number? Texts and calls from it are answered again.",
+            "Yes, unblock it",
+            url_for("ops.blocklist_page"),
+        )
+        if asked:
+            return asked
     if action == "remove-id":
         blocklist.unblock_id(s, _field("phone_id"))
         audit("blocklist.removed")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import Blueprint, current_app
+from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 
 from helpline.services import audit as trail
@@ -50,3 +50,18 @@ def audit(action: str, **detail) -> None:
     # Operators' own trail never closes like a request's: it keeps its latest entries only.
     trail.record(store(), OPS_TRAIL, current_user.email, f"ops.{action}", text, keep=trail.RECENT_LIMIT)
     log.info("event=ops.%s by=%s %s", action, current_user.email, text)
+
+
+def unless_confirmed(question: str, button: str, back: str):
+    """None once the operator has confirmed a destructive action; until then, the page asking them.
+
+    The page posts the same form again with `confirm=yes` and its own CSRF token: it works without
+    any script, and a form posted from elsewhere still needs this second step.
+    """
+    if request.form.get("confirm") == "yes":
+        return None
+    fields = [(k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", "confirm")]
+    page = render_template(
+        "ops/confirm.html", question=question, button=button, action=request.path, fields=fields, back=back
+    )
+    return page, 200

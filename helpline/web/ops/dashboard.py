@@ -10,7 +10,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from helpline.services import audit as trail
 from helpline.services import figures, line_health
 from helpline.web.ops import charts
-from helpline.web.ops.blueprint import audit, bp, helpline, store
+from helpline.web.ops.blueprint import audit, bp, helpline, store, unless_confirmed
 
 HOURS_OF_DAY = [f"{h:02d}" for h in range(24)]
 
@@ -93,6 +93,15 @@ def health_page():
 def failed_job(queue: str, job_id: str, action: str):
     if not line_health.is_queue(queue) or action not in ("retry", "delete") or len(job_id) > 200:
         abort(404)
+    if action == "delete":
+        asked = unless_confirmed(
+            f"Delete failed job {job_id} from the {queue} queue? It will not run again, and what it "
+            "was doing (a text, a search) is not done.",
+            "Yes, delete the job",
+            url_for("ops.health_page"),
+        )
+        if asked:
+            return asked
     act = line_health.retry_failed if action == "retry" else line_health.delete_failed
     if act(helpline().queues, queue, job_id):
         audit(f"job.{action}", queue=queue, job=job_id)

@@ -9,58 +9,16 @@ import json
 
 from flask import Response, flash, redirect, render_template, request, url_for
 
-from helpline.services import callbacks
+from helpline.services import callback_export
 from helpline.web.ops.blueprint import audit, bp, helpline, store
 
-COLUMNS = (
-    "id",
-    "created",
-    "phone",
-    "priority",
-    "status",
-    "reason",
-    "channel",
-    "lang",
-    "zip",
-    "attempts",
-    "claimed_by",
-    "check_outcome",
-    "linked_to",
-    "updated",
-)
+COLUMNS = callback_export.COLUMNS
 MAX_DAYS = 400
 
 
 def export_rows(start: dt.date, end: dt.date, zone) -> list[dict]:
     """Callback requests created from `start` to `end` (inclusive, in the helpline's timezone)."""
-    s = store()
-    since = dt.datetime.combine(start, dt.time.min, tzinfo=zone).timestamp()
-    until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=zone).timestamp()
-    rows = []
-    for request_ in callbacks.created_between(s, since, until):  # those expired since are left out
-        rows.append(
-            {
-                "id": request_.id,
-                "created": _iso(request_.created, zone),
-                "phone": callbacks.phone_of(s, request_),
-                "priority": request_.priority,
-                "status": request_.status,
-                "reason": request_.reason,
-                "channel": request_.channel,
-                "lang": request_.lang,
-                "zip": request_.zip or "",
-                "attempts": request_.attempts,
-                "claimed_by": request_.claimed_by or "",
-                "check_outcome": request_.check_outcome or "",
-                "linked_to": request_.linked_to or "",
-                "updated": _iso(request_.updated, zone),
-            }
-        )
-    return rows
-
-
-def _iso(timestamp: float | None, zone) -> str:
-    return dt.datetime.fromtimestamp(timestamp, zone).isoformat(timespec="seconds") if timestamp else ""
+    return callback_export.rows(store(), start, end, zone)
 
 
 def _safe_cell(value) -> str:

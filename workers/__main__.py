@@ -2,8 +2,9 @@
 
 It is RQ's `SimpleWorker` (jobs run in the worker process, no fork per job): every job is a short
 Twilio or Redis call, so forking would cost more than the job, and a worker killed with SIGKILL
-takes its job with it instead of leaving an orphaned work horse still sending. Nothing a dead
-worker held is lost: see workers/claiming.py.
+takes its job with it instead of leaving an orphaned work horse still sending. It runs up to
+`HELPLINE_WORKER_JOB_SLOTS` jobs at once, each in a thread (a send mostly waits on Twilio). Nothing
+a dead worker held is lost: see workers/claiming.py.
 """
 
 from __future__ import annotations
@@ -17,13 +18,20 @@ from helpline.infra import queues
 from workers.claiming import ClaimingWorker, recover_abandoned
 
 
-def make_worker(helpline: Helpline, queue_names=queues.ALL_QUEUES) -> ClaimingWorker:
-    """A claiming worker on the container's store, with the heartbeat and maintenance settings."""
+def make_worker(
+    helpline: Helpline, queue_names=queues.ALL_QUEUES, *, job_slots: int = 1, job_context=None
+) -> ClaimingWorker:
+    """A claiming worker on the container's store, with the heartbeat and maintenance settings.
+
+    `job_slots` jobs at once, each run inside `job_context()` (the app context the jobs read).
+    """
     connection, settings = helpline.store.rq_connection, helpline.settings
     return ClaimingWorker(
         [queues.queue(name, connection) for name in queue_names],
         connection=connection,
         store=helpline.store,
+        job_slots=job_slots,
+        job_context=job_context,
         worker_ttl=settings.worker_ttl,
         maintenance_interval=settings.worker_maintenance_seconds,
     )
@@ -37,7 +45,9 @@ def main(argv: list[str] | None = None) -> None:
         helpline = app.extensions["helpline"]
         # Before our scheduler tries to take the locks.
         recover_abandoned(helpline.store, lock_seconds=helpline.settings.worker_maintenance_seconds)
-        worker = make_worker(helpline)
+        worker = make_worker(
+            helpline, job_slots=helpline.settings.worker_job_slots, job_context=app.app_context
+        )
         places.warm()  # the ZIP and city data, loaded before the first search job waits on it
         worker.work(
             burst=burst,

@@ -12,14 +12,23 @@ holds what touches RQ's internals (its dequeue, worker hooks, registries and exe
 - A job it had claimed but not started is put back at the front of its queue.
 `recover_abandoned` runs when a worker starts and at each maintenance pass; it also frees a dead
 scheduler's locks and unregisters dead workers, so `/healthz` counts only live ones.
+
+A worker runs up to `job_slots` jobs at once, each in a thread of its own: a send mostly waits on
+Twilio (~150 ms), so one worker keeps several in flight. Each running job has its own RQ execution
+record (the StartedJobRegistry names every one), so a worker that dies mid-way leaves them all to
+`recover_abandoned`, exactly as it would leave its only one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
+import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from rq import Queue, SimpleWorker, Worker
@@ -29,6 +38,7 @@ from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
 from rq.scheduler import RQScheduler
 from rq.scripts import release_lock
+from rq.timeouts import TimerDeathPenalty
 
 from helpline.infra import queues
 
@@ -58,6 +68,7 @@ class ClaimingQueue(Queue):
 
     claims: WorkerClaims | None = None  # set on the per-worker subclass
     worker: str = ""
+    stopping: Callable[[], bool] = staticmethod(lambda: False)  # the worker was asked to stop: wait no more
 
     @classmethod
     def dequeue_any(
@@ -80,7 +91,7 @@ class ClaimingQueue(Queue):
                         return found
                     break
             else:
-                if deadline is None:
+                if deadline is None or cls.stopping():
                     return None
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
@@ -207,14 +218,46 @@ def recover_abandoned(store: Store, queue_names=queues.ALL_QUEUES, lock_seconds:
 
 
 class ClaimingWorker(SimpleWorker):
-    """RQ's SimpleWorker that claims what it dequeues and recovers the jobs of dead local workers."""
+    """RQ's SimpleWorker that claims what it dequeues, recovers the jobs of dead local workers, and runs up
+    to `job_slots` jobs at once (`job_context`: what each job thread runs inside, e.g. the app context)."""
 
-    def __init__(self, *args, store: Store, **kwargs):
+    def __init__(
+        self,
+        *args,
+        store: Store,
+        job_slots: int = 1,
+        job_context: Callable[[], contextlib.AbstractContextManager] | None = None,
+        **kwargs,
+    ):
+        self.__dict__["_executions"] = threading.local()  # before RQ's __init__ sets `execution`
         super().__init__(*args, **kwargs)
         self.store = store
+        self.job_slots = max(1, job_slots)
+        self._job_context = job_context or contextlib.nullcontext
+        self._free_slots = threading.Semaphore(self.job_slots)
+        self._running = 0
+        self._changed = threading.Condition()
+        self._threads: ThreadPoolExecutor | None = None
+        if self.job_slots > 1:
+            self.death_penalty_class = TimerDeathPenalty  # a job timeout in a thread, not by SIGALRM
         self.queue_class = type(
-            "WorkerClaimingQueue", (ClaimingQueue,), {"claims": store.worker_claims, "worker": self.name}
+            "WorkerClaimingQueue",
+            (ClaimingQueue,),
+            {
+                "claims": store.worker_claims,
+                "worker": self.name,
+                "stopping": staticmethod(lambda: self._stop_requested),
+            },
         )
+
+    # Each job thread has its own execution record; RQ keeps "the" execution on the worker.
+    @property
+    def execution(self):
+        return getattr(self._executions, "current", None)
+
+    @execution.setter
+    def execution(self, value) -> None:
+        self._executions.current = value
 
     def register_birth(self) -> None:
         super().register_birth()
@@ -235,3 +278,85 @@ class ClaimingWorker(SimpleWorker):
         except Exception:  # recovery must never stop the worker; RQ's expiry still covers it
             log.exception("event=worker.recovery_failed")
         super().run_maintenance_tasks()
+
+    # -- several jobs at once ------------------------------------------------------------------
+    def _shutdown(self):
+        if self.job_slots == 1:
+            return super()._shutdown()
+        # Warm shutdown: take no new job; the waits below notice within a slice, running jobs finish.
+        self._stop_requested = True
+        self.set_shutdown_requested_date()
+        if self.scheduler:
+            self.stop_scheduler()
+
+    def dequeue_job_and_maintain_ttl(self, timeout, max_idle_time=None):
+        if self.job_slots == 1:
+            return super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
+        if not self._take_slot():
+            return None
+        while True:
+            result = (
+                None if self._stop_requested else super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
+            )
+            # In burst mode empty queues end the run, unless a running job may still queue more (a search
+            # queues its texts when Twilio cannot take them now).
+            if (
+                result is None
+                and timeout is None
+                and not self._stop_requested
+                and self._wait_for_a_job_to_end()
+            ):
+                continue
+            if result is None:
+                self._free_slots.release()
+            return result
+
+    def _take_slot(self) -> bool:
+        """Wait, heartbeating, until fewer than `job_slots` jobs run; False when asked to stop meanwhile."""
+        while not self._free_slots.acquire(timeout=BLOCK_SLICE):
+            if self._stop_requested:
+                return False
+            self.heartbeat()
+        if self._stop_requested:
+            self._free_slots.release()
+            return False
+        return True
+
+    def _wait_for_a_job_to_end(self) -> bool:
+        """False when no job is running; else True once one has ended."""
+        with self._changed:
+            if not self._running:
+                return False
+            running = self._running
+            while self._running >= running:
+                self._changed.wait(BLOCK_SLICE)
+                self.heartbeat()
+            return True
+
+    def execute_job(self, job: Job, queue: Queue):
+        if self.job_slots == 1:
+            return super().execute_job(job, queue)
+        if self._threads is None:
+            self._threads = ThreadPoolExecutor(self.job_slots, thread_name_prefix="job")
+        with self._changed:
+            self._running += 1
+        self._threads.submit(self._run_job, job, queue)
+
+    def _run_job(self, job: Job, queue: Queue) -> None:
+        try:
+            with self._job_context():
+                self.prepare_execution(job)
+                self.perform_job(job, queue)
+        except Exception:  # perform_job records a job's own failure; this is the worker's (Redis gone ...)
+            log.exception("event=worker.job_thread_failed job=%s", job.id)
+        finally:
+            self.execution = None
+            with self._changed:
+                self._running -= 1
+                self._changed.notify_all()
+            self._free_slots.release()
+
+    def teardown(self):
+        if self._threads is not None:
+            self._threads.shutdown(wait=True)  # every job in hand ends before the worker says goodbye
+        super().teardown()

@@ -32,10 +32,11 @@ class PooledHttpClient(HttpClient):
     RQ retries the job). It sends to `base_url` instead of `https://api.twilio.com` when given.
     Leaner than the SDK's default requests-based client, which costs ~1 ms of CPU per send."""
 
-    def __init__(self, base_url: str | None, timeout: float, proxy: str | None = None):
+    def __init__(self, base_url: str | None, timeout: float, proxy: str | None = None, connections: int = 8):
         super().__init__(logging.getLogger("twilio.http_client"), False, timeout)
         self.base_url = base_url.rstrip("/") if base_url and base_url.rstrip("/") != DEFAULT_API_URL else None
-        options = {"maxsize": 8, "retries": False, "ca_certs": certifi.where()}
+        # One kept-alive connection per send a worker has in flight (its job slots).
+        options = {"maxsize": connections, "retries": False, "ca_certs": certifi.where()}
         self.pool = urllib3.ProxyManager(proxy, **options) if proxy else urllib3.PoolManager(**options)
 
     def request(
@@ -83,7 +84,10 @@ def make_client(settings: Settings) -> Client | None:
         return None
     proxies = urllib.request.getproxies()  # read once, not per request
     http_client = PooledHttpClient(
-        settings.twilio_api_url or DEFAULT_API_URL, settings.twilio_timeout, proxy=proxies.get("https")
+        settings.twilio_api_url or DEFAULT_API_URL,
+        settings.twilio_timeout,
+        proxy=proxies.get("https"),
+        connections=max(8, settings.worker_job_slots),
     )
     return Client(settings.twilio_account_sid, settings.twilio_auth_token, http_client=http_client)
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -141,3 +142,20 @@ def test_ctrl_c_in_make_run_stops_everything_the_same_way(make_run):
     output = make_run.ended()
     stopped_in_order(output)
     assert not (make_run.var / "redis" / "redis.sock").exists()
+
+
+def test_make_test_on_a_machine_without_chromium_names_the_one_command_to_run(tmp_path):
+    bare = tmp_path / "bin"  # a machine with a shell but no chromium and no apt-get
+    bare.mkdir()
+    for tool in ("sh", "id", "env"):
+        (bare / tool).symlink_to(shutil.which(tool))
+    result = subprocess.run(
+        [shutil.which("make"), "--no-print-directory", "browser-deps"],
+        cwd=PROJECT_ROOT,
+        env={"PATH": str(bare)},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode != 0
+    assert "run:  sudo apt-get install -y chromium" in result.stdout

@@ -185,6 +185,7 @@ class Keys:
 
     # -- the staff workspace: what open pages poll, staff texts, alerts, busy staff lines --------
     callbacks_version = f"{PREFIX}:callbacks:version"  # bumped by every change to a request record
+    callbacks_changed = f"{PREFIX}:callbacks:changed"  # zset id -> the version that last changed it
     staff_busy = f"{PREFIX}:staff:busy"  # zset phone id -> until when that staff phone is on a call
 
     @staticmethod

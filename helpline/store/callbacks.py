@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
@@ -36,7 +38,7 @@ if not (status == 'claimed' and raw[2] and cjson.decode(raw[2]) == ARGV[1]) then
 end
 redis.call('HSET', KEYS[1], 'status', '"claimed"', 'claimed_by', cjson.encode(ARGV[1]),
   'lease_until', ARGV[3], 'updated', ARGV[2])
-redis.call('INCR', KEYS[2])
+redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[2]), ARGV[4])
 return {'ok', ARGV[1]}
 """
 # Renew (ARGV[4] == '1') or release the caller's own claim; returns 0 when they do not hold it.
@@ -49,7 +51,7 @@ if ARGV[4] == '1' then
 else
   redis.call('HSET', KEYS[1], 'status', '"waiting"', 'claimed_by', 'null', 'lease_until', 'null',
     'updated', ARGV[2])
-  redis.call('INCR', KEYS[2])
+  redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[2]), ARGV[5])
 end
 return 1
 """
@@ -61,7 +63,7 @@ local lease = raw[2] and cjson.decode(raw[2])
 if lease and lease ~= cjson.null and lease > tonumber(ARGV[1]) then return 0 end
 redis.call('HSET', KEYS[1], 'status', '"waiting"', 'claimed_by', 'null', 'lease_until', 'null',
   'updated', ARGV[1])
-redis.call('INCR', KEYS[2])
+redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[2]), ARGV[2])
 return 1
 """
 # What open staff pages last saw: the version of the records, and the latest conversation entry of
@@ -84,7 +86,7 @@ status = cjson.decode(status)
 if status ~= 'waiting' and status ~= 'claimed' then return 0 end
 for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
-redis.call('INCR', KEYS[3])
+redis.call('ZADD', KEYS[4], redis.call('INCR', KEYS[3]), ARGV[2])
 return 1
 """
 # Health data: where the person is (their ZIP) and what their self-check found (its outcome, and the
@@ -92,25 +94,36 @@ return 1
 # queue sorts by. A crisis raise writes its reason ("crisis") in clear over it until the next save.
 SEALED_FIELDS = ("zip", "check_outcome", "reason")
 DETAILS_FIELD = "details_enc"
-# Every open request's record as one JSON array (ARGV: the record key prefix, then the fields wanted).
-# The fields are JSON already; a field a record lacks is left out, so its default applies.
-_OPEN_RECORDS = """
-local ids = redis.call('ZRANGE', KEYS[1], 0, -1)
+# Records as one JSON array: every open request (ARGV[2] == 0) or the ids after the fields. ARGV: the
+# record key prefix, how many fields, the fields. The fields are JSON already; a field a record lacks
+# is left out, so its default applies; a record that is gone is left out.
+_RECORDS = """
+local count = tonumber(ARGV[2])
+local fields = {unpack(ARGV, 3, 2 + count)}
+local ids = {unpack(ARGV, 3 + count)}
+if #ids == 0 then ids = redis.call('ZRANGE', KEYS[1], 0, -1) end
 local names = {}
-for i = 2, #ARGV do names[i] = cjson.encode(ARGV[i]) .. ':' end
+for i, field in ipairs(fields) do names[i] = cjson.encode(field) .. ':' end
 local out = {}
 for _, id in ipairs(ids) do
-  local values = redis.call('HMGET', ARGV[1] .. id, unpack(ARGV, 2))
+  local values = redis.call('HMGET', ARGV[1] .. id, unpack(fields))
   if values[1] then
     local parts = {}
-    for i = 2, #ARGV do
-      if values[i - 1] then parts[#parts + 1] = names[i] .. values[i - 1] end
+    for i = 1, count do
+      if values[i] then parts[#parts + 1] = names[i] .. values[i] end
     end
     out[#out + 1] = '{' .. table.concat(parts, ',') .. '}'
   end
 end
 return '[' .. table.concat(out, ',') .. ']'
 """
+# Every change to a record bumps the version and notes which record changed, at that version.
+_CHANGED = """
+redis.call('ZADD', KEYS[2], redis.call('INCR', KEYS[1]), ARGV[1])
+redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(tonumber(ARGV[2]) + 1))
+"""
+CHANGES_KEPT = 20_000  # changed ids remembered; a process further behind reads the whole queue again
+MIRROR_FULL_EVERY = 30.0  # seconds: each process also reads the whole open queue again this often
 # Read by the request's page, not by the queue: the conversation's copy, the voicemail's details.
 _NOT_LISTED = ("conversation_enc", "extra_enc")
 OUTCOME_TRIES = 5  # the open page renewing its lease at the same instant: read again, this many times
@@ -139,7 +152,10 @@ class Callbacks:
         self._lapse = r.register_script(_LAPSE)
         self._marks = r.register_script(_MARKS)
         self._raise = r.register_script(_RAISE)
-        self._open_records = r.register_script(_OPEN_RECORDS)
+        self._records = r.register_script(_RECORDS)
+        self._mirror: dict[str, CallbackRequest] = {}  # this process's copy of the open requests
+        self._mirror_version, self._mirror_read_at = -1, 0.0
+        self._mirror_lock = threading.Lock()
         # The queue page opens the same sealed values on every refresh: each only once per process.
         self._opened = functools.lru_cache(maxsize=8192)(vault.decrypt)
 
@@ -173,7 +189,7 @@ class Callbacks:
         pipe.hset(key, mapping={k: json.dumps(v) for k, v in fields.items()})
         pipe.hdel(key, *SEALED_FIELDS)  # a record written in clear by an earlier release
         pipe.zadd(Keys.callbacks_all, {request.id: request.created})
-        pipe.incr(Keys.callbacks_version)
+        _changed(pipe, request.id)
         if request.is_open:
             pipe.zadd(Keys.callback_queue, {request.id: request.rank()})
             pipe.persist(key)
@@ -190,12 +206,22 @@ class Callbacks:
         queue) while it is still open; False when it was closed meanwhile."""
         fields = ("priority", "reason", "realerted_at", "texts_off", "lang", "updated")
         pairs = [part for name in fields for part in (name, json.dumps(getattr(request, name)))]
-        keys = [Keys.callback(request.id), Keys.callback_queue, Keys.callbacks_version]
+        keys = [
+            Keys.callback(request.id),
+            Keys.callback_queue,
+            Keys.callbacks_version,
+            Keys.callbacks_changed,
+        ]
         return bool(self._raise(keys=keys, args=[request.rank(), request.id, *pairs]))
 
     def mark_texts_off(self, request: CallbackRequest, off: bool) -> bool:
         """Mark an open request as opted out of texts (or back in); False when it was closed meanwhile."""
-        keys = [Keys.callback(request.id), Keys.callback_queue, Keys.callbacks_version]
+        keys = [
+            Keys.callback(request.id),
+            Keys.callback_queue,
+            Keys.callbacks_version,
+            Keys.callbacks_changed,
+        ]
         args = [request.rank(), request.id, "texts_off", json.dumps(off)]
         return bool(self._raise(keys=keys, args=args))
 
@@ -223,17 +249,66 @@ class Callbacks:
         return [request for raw in pipe.execute() if (request := _decode(raw, self._vault))]
 
     def open_records(self) -> list[CallbackRequest]:
-        """Every open request in queue order, for the staff queue: one script call and one JSON parse
-        for the whole queue (its conversation copies left out), sealed fields opened once per process."""
+        """Every open request in queue order, for the staff queue. Each process keeps a copy and reads
+        only the records changed since (one script call, one JSON parse); sealed fields are opened once."""
+        with self._mirror_lock:
+            version = self.version()
+            stale = time.monotonic() - self._mirror_read_at > MIRROR_FULL_EVERY
+            if self._mirror_version < 0 or stale or version < self._mirror_version:  # (a restored Redis)
+                self._mirror = {r.id: r for r in self._read_records([])}
+                self._mirror_read_at = time.monotonic()
+            elif version != self._mirror_version:
+                pipe = self._r.pipeline(transaction=False)
+                pipe.zrangebyscore(Keys.callbacks_changed, f"({self._mirror_version}", "+inf")
+                pipe.zrange(Keys.callbacks_changed, 0, 0, withscores=True)
+                pipe.zcard(Keys.callbacks_changed)
+                changed, oldest, kept = pipe.execute()
+                if kept >= CHANGES_KEPT and oldest and oldest[0][1] > self._mirror_version + 1:
+                    self._mirror = {r.id: r for r in self._read_records([])}  # too far behind: all
+                    self._mirror_read_at = time.monotonic()
+                else:
+                    ids = [i.decode() for i in changed]
+                    fresh = {r.id: r for r in self._read_records(ids)}
+                    for callback_id in ids:
+                        if callback_id in fresh and fresh[callback_id].is_open:
+                            self._mirror[callback_id] = fresh[callback_id]
+                        else:
+                            self._mirror.pop(callback_id, None)
+            self._mirror_version = version
+            order = [i.decode() for i in self._r.zrange(Keys.callback_queue, 0, -1)]
+            missing = [i for i in order if i not in self._mirror]  # queued after the version was read
+            if missing:
+                self._mirror.update({r.id: r for r in self._read_records(missing)})
+            records = [self._mirror[i] for i in order if i in self._mirror]
+            self._renewed_leases([r for r in records if r.status == "claimed"])
+            return records
+
+    def _read_records(self, callback_ids: list[str]) -> list[CallbackRequest]:
         fields = [name for name in CallbackRequest.__dataclass_fields__ if name not in _NOT_LISTED]
-        raw = self._open_records(keys=[Keys.callback_queue], args=[Keys.callback(""), *fields, DETAILS_FIELD])
+        fields.append(DETAILS_FIELD)
+        args = [Keys.callback(""), len(fields), *fields, *callback_ids]
         records = []
-        for data in json.loads(raw):
+        for data in json.loads(self._records(keys=[Keys.callback_queue], args=args)):
             sealed = data.pop(DETAILS_FIELD, None)
             if sealed:
                 data = json.loads(self._opened(sealed)) | data
             records.append(CallbackRequest(**data))
         return records
+
+    def _renewed_leases(self, claimed: list[CallbackRequest]) -> None:
+        """A held request's page renews its lease without changing anything staff see: read them fresh."""
+        if not claimed:
+            return
+        pipe = self._r.pipeline(transaction=False)
+        for request in claimed:
+            pipe.hget(Keys.callback(request.id), "lease_until")
+        for request, raw in zip(claimed, pipe.execute(), strict=True):
+            if raw:
+                request.lease_until = json.loads(raw)
+
+    def _changing(self, callback_id: str) -> list[str]:
+        """The keys a claim script changes: the record, the version, the log of changed records."""
+        return [Keys.callback(callback_id), Keys.callbacks_version, Keys.callbacks_changed]
 
     def shown_phone(self, request: CallbackRequest) -> str:
         """The request's number, opened through the same per-process cache (lists show and search many)."""
@@ -299,7 +374,7 @@ class Callbacks:
         request.extra_enc = self._seal(json.dumps(self.extra_of(request) | fields))
         pipe = self._r.pipeline()
         pipe.hset(Keys.callback(request.id), "extra_enc", json.dumps(request.extra_enc))
-        pipe.incr(Keys.callbacks_version)
+        _changed(pipe, request.id)
         pipe.execute()
         return request
 
@@ -307,25 +382,24 @@ class Callbacks:
     def claim(self, callback_id: str, who: str, now: float, lease_until: float) -> tuple[str, str]:
         """("ok", who), ("held", holder), ("closed", status) or ("missing", "")."""
         reason, detail = self._claim(
-            keys=[Keys.callback(callback_id), Keys.callbacks_version],
-            args=[who, json.dumps(now), json.dumps(lease_until)],
+            keys=[Keys.callback(callback_id), Keys.callbacks_version, Keys.callbacks_changed],
+            args=[who, json.dumps(now), json.dumps(lease_until), callback_id],
         )
         return reason.decode(), detail.decode()
 
     def renew(self, callback_id: str, who: str, now: float, lease_until: float) -> bool:
         """False when `who` does not hold the request."""
-        args = [who, json.dumps(now), json.dumps(lease_until), "1"]
-        return bool(self._own_claim(keys=[Keys.callback(callback_id), Keys.callbacks_version], args=args))
+        args = [who, json.dumps(now), json.dumps(lease_until), "1", callback_id]
+        return bool(self._own_claim(keys=self._changing(callback_id), args=args))
 
     def release(self, callback_id: str, who: str, now: float) -> bool:
         """False when `who` does not hold the request."""
-        args = [who, json.dumps(now), "null", "0"]
-        return bool(self._own_claim(keys=[Keys.callback(callback_id), Keys.callbacks_version], args=args))
+        args = [who, json.dumps(now), "null", "0", callback_id]
+        return bool(self._own_claim(keys=self._changing(callback_id), args=args))
 
     def lapse(self, callback_id: str, now: float) -> bool:
         """Put a claim whose lease ran out back to waiting; False when it was renewed or is not claimed."""
-        keys = [Keys.callback(callback_id), Keys.callbacks_version]
-        return bool(self._lapse(keys=keys, args=[json.dumps(now)]))
+        return bool(self._lapse(keys=self._changing(callback_id), args=[json.dumps(now), callback_id]))
 
     # -- outcomes, attempts, notes --------------------------------------------------------------
     def write_outcome(
@@ -395,6 +469,12 @@ class Callbacks:
 
     def _open_list(self, key: str) -> list[dict]:
         return [json.loads(self._vault.decrypt(item)) for item in self._r.lrange(key, 0, -1)]
+
+
+def _changed(pipe, callback_id: str) -> None:
+    """Note in `pipe` that this record changed: the version goes up and the queue copies read it again."""
+    # EVAL, not EVALSHA: inside a transaction it needs no SCRIPT EXISTS round trip first.
+    pipe.eval(_CHANGED, 2, Keys.callbacks_version, Keys.callbacks_changed, callback_id, CHANGES_KEPT)
 
 
 def _decode(raw: dict, vault) -> CallbackRequest | None:

@@ -54,6 +54,12 @@ def poll(page, path: str = "/staff/") -> None:
         page.clock.run_for(5_000)
 
 
+def shot(page, name: str) -> None:
+    """A whole-page screenshot from the top (the crisis bar sticks to the top of what is in view)."""
+    page.evaluate("window.scrollTo(0, 0)")
+    save_artifact(page, name)
+
+
 def alerts(page, kind: str) -> list[dict]:
     return [a for a in page.evaluate("window.__alerts") if a["kind"] == kind]
 
@@ -109,7 +115,7 @@ def test_a_shift_at_the_desk(live_server, browser_context, staff_user, text, sto
     expect(page.locator("#pulse")).to_contain_text("texted again")
     assert len(alerts(page, "notification")) == 2
     expect(page.locator("tr[data-row]").first).to_contain_text("Crisis")  # crisis first
-    save_artifact(page, "staff-workspace-queue-1366")
+    shot(page, "staff-workspace-queue-1366")
     assert_accessible(page, "queue at 1366 px")
 
     # Shortcuts are listed on "?"; filters and search narrow the list in place, with counts.
@@ -179,7 +185,7 @@ def test_a_shift_at_the_desk(live_server, browser_context, staff_user, text, sto
     chelsea.get_by_role("button", name=re.compile("Text this to them")).click()
     expect(page.locator("#composer-result")).to_have_text("Text sent.")
     expect(page.get_by_role("link", name="(555) 123-0001").first).to_have_attribute("href", f"tel:{TEXTER}")
-    save_artifact(page, "staff-workspace-request-1366")
+    shot(page, "staff-workspace-request-1366")
     assert_accessible(page, "request page at 1366 px")
 
     # o goes to the outcome; a refused form keeps everything typed; then "take the next request".
@@ -232,7 +238,7 @@ def test_a_shift_on_a_phone(live_server, browser_context, staff_user, operator_u
     expect(rows.nth(1)).to_contain_text(operator_user.email)  # who holds the voicemail, and since when
     expect(rows.nth(1)).to_contain_text("claimed just now")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
-    save_artifact(page, "staff-workspace-queue-390")
+    shot(page, "staff-workspace-queue-390")
     assert_accessible(page, "queue at 390 px")
 
     # The voicemail being worked shows who holds it; its transcript comes first, its recording plays here.
@@ -254,7 +260,7 @@ def test_a_shift_on_a_phone(live_server, browser_context, staff_user, operator_u
     page.get_by_role("button", name="Send text").click()
     expect(page.locator("#composer-result")).to_have_text("Text sent.")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    save_artifact(page, "staff-workspace-request-390")
+    shot(page, "staff-workspace-request-390")
     assert_accessible(page, "request page at 390 px")
     page.get_by_label("No answer", exact=True).check()
     page.get_by_role("button", name="Record outcome").click()

@@ -218,7 +218,9 @@ def test_a_shift_at_the_desk(live_server, browser_context, staff_user, text, sto
     expect(page.locator("#timeline")).to_contain_text("I took too many pills")
 
 
-def test_a_shift_on_a_phone(live_server, browser_context, staff_user, operator_user, helpline, text, store):
+def test_a_shift_on_a_phone(
+    live_server, browser_context, staff_user, operator_user, helpline, text, store, small_directory
+):
     text("I think I overdosed", sender=CRISIS_TEXTER)
     voicemail, _ = callbacks.request_callback(
         store, "+15551230004", lang="en", reason="voicemail", priority=False, channel="voice"
@@ -262,6 +264,19 @@ def test_a_shift_on_a_phone(live_server, browser_context, staff_user, operator_u
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(page, "staff-workspace-request-390")
     assert_accessible(page, "request page at 390 px")
+    # On the phone too: the referral search in place, a refused outcome that keeps the note.
+    page.get_by_label("Near (ZIP or city, ST)").fill("10001")
+    page.get_by_role("button", name="Search").click()
+    listing = page.get_by_role("heading", name="Village Bupe Program")
+    village = page.get_by_role("listitem").filter(has=listing)
+    expect(village.get_by_role("link")).to_have_attribute("href", re.compile(r"^tel:\+1"))
+    village.get_by_role("button", name=re.compile("Text this to them")).click()
+    expect(page.locator("#composer-result")).to_have_text("Text sent.")
+    page.get_by_label("Note (kept encrypted)", exact=True).fill("No answer, voicemail full")
+    page.get_by_label("Referred to a provider").check()
+    page.get_by_role("button", name="Record outcome").click()
+    expect(page.get_by_text("Pick the provider you referred them to.").first).to_be_visible()
+    expect(page.get_by_label("Note (kept encrypted)", exact=True)).to_have_value("No answer, voicemail full")
     page.get_by_label("No answer", exact=True).check()
     page.get_by_role("button", name="Record outcome").click()
     page.wait_for_url(re.compile(r"/staff\?done=cb000001$"))

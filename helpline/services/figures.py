@@ -268,13 +268,13 @@ class RangeCounts:
 
 
 def read_counts(store: Store, names: list[str], date_range: DateRange, now: float) -> RangeCounts:
-    """The counters `names` over the range, up to now, in two round trips."""
+    """The counters `names` over the range, in two round trips (`now` tells which hours are still kept)."""
     zone = date_range.zone
     today = dt.datetime.fromtimestamp(now, zone).date()
     first_hourly_day = max(date_range.start, today - dt.timedelta(days=HOURLY_KEPT_DAYS))
     old_days = [day for day in date_range.days if day < first_hourly_day]
     since = max(date_range.since, _midnight(first_hourly_day, zone))
-    until = min(date_range.until, now)
+    until = date_range.until  # the hours still to come today read as 0: a day is charted whole
     starts = list(range(int(since // HOUR) * HOUR, int(until), HOUR)) if until > since else []
     hourly = store.counters.hours(names, starts)
     utc_days = [_midnight(day, dt.UTC) for day in old_days]

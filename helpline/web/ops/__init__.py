@@ -11,6 +11,7 @@ import re
 import time
 
 from helpline.domain import timefmt
+from helpline.services import line_health
 
 EPOCH_IN_DETAIL = re.compile(r"\b(next|at|until)=(\d{9,11})(?:\.\d+)?\b")
 
@@ -62,6 +63,11 @@ def init_app(app) -> None:
     def _readable_detail(detail: str | None) -> str:
         """An audit detail with its moments (`next=1764490000`) on the helpline's clock."""
         return EPOCH_IN_DETAIL.sub(lambda m: f"{m[1]} {_clock(float(m[2]))}", detail or "")
+
+    @app.template_filter("locator_state")
+    def _locator_state(locator: dict) -> str:
+        """up, degraded (a recent error), recovering, down or off: never "up" beside a recent error."""
+        return line_health.locator_condition(locator or {}, time.time()).state
 
     @app.template_filter("percent")
     def _percent(value: float | None) -> str:

@@ -218,6 +218,7 @@ def main() -> None:
             pulse = timed_gets(client, "/staff/pulse", args.polls, expect=204, query_string={"seen": seen})
             bar = client.get("/staff/pulse").get_data()
             search = timed_gets(client, "/staff/queue", args.polls // 4, query_string={"search": "0999"})
+            timed_gets(client, f"/staff/callbacks/{ids[2]}", 2)  # its templates, compiled once
             detail = timed_gets(client, f"/staff/callbacks/{ids[1]}", args.polls // 4)
             idle_bytes, idle_polls, idle_empty = idle_tab_bytes(app, args.idle_minutes)
             rereads = args.idle_minutes * 60 // staff_queue.RECHECK_SECONDS

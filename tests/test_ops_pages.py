@@ -85,7 +85,8 @@ def test_figures_for_chosen_days_and_a_bad_range_says_why(operator_client, text)
     assert "on the helpline's clock (America/New_York)" in week
     old = operator_client.get("/ops?from=2026-01-01&to=2026-01-02").get_data(as_text=True)
     assert 'data-testid="texts-in"><span class="value">0<' in old and 'value="2026-01-01"' in old
-    assert 'hx-get="/ops/figures?from=2026-01-01&amp;to=2026-01-02"' in old  # the refresh keeps the days
+    assert 'hx-get="/ops/figures' not in old and "As of " in old  # past days are not refreshed
+    assert 'hx-get="/ops/figures?from=' in week and 'hx-trigger="every 5s"' in week  # days with today are
     bad = operator_client.get("/ops?from=2026-02-01&to=2026-01-01")
     assert bad.status_code == 400
     assert "The first day comes after the last. Showing the last 7 days" in bad.get_data(as_text=True)

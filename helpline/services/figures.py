@@ -424,6 +424,10 @@ class RangeFigures:
         return share(self.search_found, self.searches)
 
     @property
+    def today(self) -> dt.date:
+        return dt.datetime.fromtimestamp(self.updated, self.range.zone).date()
+
+    @property
     def by_hour(self) -> bool:
         """A one-day range is charted per hour; longer ones per day."""
         return self.range.start == self.range.end

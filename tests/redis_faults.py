@@ -19,9 +19,12 @@ CHUNK = 65536
 
 
 def final_write_of(kind: str) -> Callable[[bytes], bool]:
-    """Matches the transaction that writes a delivery's effects with its done mark (`kind`: sms, voice …)."""
+    """Matches the write of a delivery's effects with its done mark (`kind`: sms, voice …): a transaction,
+    or the texting line's one script (the only command naming both the done mark and the conversation)."""
     done_mark = f"hl:seen:{kind}:".encode()
-    return lambda data: b"EXEC" in data and done_mark in data and b"MULTI" in data
+    transaction = lambda data: b"EXEC" in data and b"MULTI" in data  # noqa: E731
+    script = lambda data: b"EVALSHA" in data and b"hl:conversation:" in data  # noqa: E731
+    return lambda data: done_mark in data and (transaction(data) or script(data))
 
 
 class FaultyLink:

@@ -66,6 +66,11 @@ def placeholders(template: str) -> frozenset[str]:
     return frozenset(name for _, name, _, _ in string.Formatter().parse(template) if name)
 
 
+def fill(template: str, params: dict) -> str:
+    """A template with its placeholders filled: the text that is sent (and read back from a reference)."""
+    return template.format_map(params) if params or placeholders(template) else template
+
+
 class Catalog:
     """Templates per language; `render` fills placeholders."""
 
@@ -90,6 +95,10 @@ class Catalog:
     def keys(self) -> list[str]:
         return sorted(self.templates["en"])
 
+    def template(self, lang: str, key: str) -> str:
+        """The template a reply in `lang` is made from (English when the language lacks it)."""
+        templates = self.templates  # read once: a live catalog may change between two reads
+        return templates.get(lang, templates["en"]).get(key) or templates["en"][key]
+
     def render(self, lang: str, key: str, **params) -> str:
-        template = self.templates.get(lang, self.templates["en"]).get(key) or self.templates["en"][key]
-        return template.format_map(params) if params or placeholders(template) else template
+        return fill(self.template(lang, key), params)

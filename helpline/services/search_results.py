@@ -66,9 +66,17 @@ def search_job_id(source: str) -> str:
 
 
 def queue_search(
-    parts, phone: str, lang: str, request: SearchRequest, *, retry: bool = True, job_id: str | None = None
+    parts,
+    phone: str,
+    lang: str,
+    request: SearchRequest,
+    *,
+    retry: bool = True,
+    job_id: str | None = None,
+    pipeline=None,
 ) -> None:
-    """Hand a search to the workers (`parts`: anything with `store` and `queues`)."""
+    """Hand a search to the workers (`parts`: anything with `store` and `queues`); on `pipeline` when
+    given (the texting line's finish), else at once."""
     vault = parts.store.vault
     parts.queues.enqueue(
         queues.SEARCH,
@@ -79,6 +87,7 @@ def queue_search(
         # The job texts each result once however often it runs, so retrying is always safe.
         retry=Retry(max=len(RETRY_SECONDS), interval=RETRY_SECONDS) if retry else None,
         job_id=job_id,
+        pipeline=pipeline,
     )
 
 

@@ -2,6 +2,8 @@
 
 The webhook calls `handle_text`; everything here is Redis plus pure domain calls, so the reply
 is ready in milliseconds and slow work (provider search, outbound texts) goes to the workers.
+A usual text takes two round trips to Redis: the screening (its lease taken, the texter's facts
+read) and the finish (its effects, a search's job among them, and its done mark, at once).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from helpline.domain import places
-from helpline.domain.content import Catalog
+from helpline.domain.content import Catalog, fill, placeholders
 from helpline.domain.conversation import (
     AnswerFollowUp,
     Context,
@@ -32,6 +34,7 @@ from helpline.infra.queues import Queues
 from helpline.services import callbacks
 from helpline.services.search_results import SearchRequest, queue_search, search_job_id
 from helpline.store import Screening, Store
+from helpline.store.exchanges import FromTemplates
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +65,29 @@ class Line:
     clock: Callable[[], float] = field(default=time.time)  # the moment a text is answered
 
 
-def handle_text(line: Line, text: IncomingText, now: float | None = None) -> list[str]:
-    """The replies (0, 1 or 2 texts) to send back in TwiML for one incoming message.
+@dataclass(frozen=True)
+class Answer:
+    """The replies (0, 1 or 2 texts) for the TwiML, and what happened, said once for the request's log
+    line (masked number, no text)."""
+
+    replies: list[str]
+    event: str
+
+
+@dataclass
+class _Effects:
+    """What carrying out a decision adds to the finish: counters, and jobs queued in the same round trip."""
+
+    counters: list[str] = field(default_factory=list)
+    queued: list[Callable] = field(default_factory=list)  # each takes the finish's pipeline
+
+    def queue_on(self, pipe) -> None:
+        for queue in self.queued:
+            queue(pipe)
+
+
+def handle_text(line: Line, text: IncomingText, now: float | None = None) -> Answer:
+    """The answer to one incoming message.
 
     The text counts as answered only once its effects are written (`record_exchange`): when anything
     fails before, its lease is handed back and Twilio's retry answers it again. Raises ComeBackLater
@@ -77,8 +101,7 @@ def handle_text(line: Line, text: IncomingText, now: float | None = None) -> lis
 
     screening = store.screen_text(text.sid, phone_id, now, line.lease_seconds)
     if screening is None:
-        log.info("event=sms.duplicate sid=%s", text.sid)
-        return []
+        return _said([], f"event=sms.duplicate sid={text.sid}")
     try:
         return _answer(line, text, phone, phone_id, screening, now)
     except Exception:
@@ -87,32 +110,43 @@ def handle_text(line: Line, text: IncomingText, now: float | None = None) -> lis
         raise
 
 
-def _finish(line: Line, screening: Screening, phone_id: str, state, turns, counters, now: float) -> None:
+def _said(replies: list[str], event: str) -> Answer:
+    log.debug("%s", event)  # in production the request's access log line carries it
+    return Answer(replies, event)
+
+
+def _finish(
+    line: Line, screening: Screening, phone_id: str, state, turns, counters, now: float, effects=None
+) -> None:
     line.store.record_exchange(
-        screening.lease, phone_id, state, turns, counters, now, done_seconds=line.dedupe_seconds
+        screening.lease,
+        phone_id,
+        state,
+        turns,
+        counters + (effects.counters if effects else []),
+        now,
+        done_seconds=line.dedupe_seconds,
+        before=effects.queue_on if effects and effects.queued else None,
     )
 
 
 def _answer(
     line: Line, text: IncomingText, phone: str | None, phone_id: str, screening: Screening, now: float
-) -> list[str]:
+) -> Answer:
     store = line.store
     body = text.body[:MAX_BODY]
     if screening.blocked:
-        log.info("event=sms.blocked from=%s", mask_phone(phone))
         _record_opt_out_only(line, text, body, phone, phone_id, screening, now)
         _finish(line, screening, phone_id, None, [], ["sms.in"], now)
-        return []
+        return _said([], f"event=sms.blocked from={mask_phone(phone)}")
 
     state = TexterState.from_dict(screening.state)
     inbound = Inbound(body=body, opt_out_type=text.opt_out_type, can_call_back=phone is not None)
-    # Only a number with an open request pays for reading it: is it a crisis staff are still on?
-    open_request = store.callbacks.open_for(phone_id) if screening.has_open_callback else None
     context = Context(
         opted_out=screening.opted_out,
         has_open_callback=screening.has_open_callback,
         awaiting_follow_up=screening.awaiting_follow_up,
-        open_crisis=bool(open_request and open_request.is_crisis),
+        open_crisis=screening.open_crisis,  # read with the screening: is it a crisis staff are still on?
     )
     decision = decide(state, inbound, context)
 
@@ -120,11 +154,12 @@ def _answer(
         if store.first_flood_notice(phone_id):
             log.warning("event=sms.rate_limited from=%s", mask_phone(phone))
         _finish(line, screening, phone_id, None, [], ["sms.in"], now)
-        return []
+        return _said([], f"event=sms.flooded from={mask_phone(phone)}")
 
     replies = list(decision.replies)
+    effects = _Effects()
     for action in decision.actions:
-        replies += _carry_out(line, action, decision, phone, phone_id, now, sid=text.sid)
+        replies += _carry_out(line, action, decision, phone, phone_id, now, sid=text.sid, effects=effects)
 
     state = decision.state
     opted_out = screening.opted_out
@@ -133,16 +168,16 @@ def _answer(
             opted_out = action.opted_out
     if opted_out and decision.intent != "optout":
         replies = []  # never text an opted-out number, whatever the path
-    rendered = [_render(line, state.lang, say) for say in replies]
+    made = [_reply(line, state.lang, say) for say in replies]
     turns = [("in", body if body.strip() else "[picture]")] if body.strip() or text.num_media else []
-    exchange = turns + [("out", reply) for reply in rendered]
+    exchange = turns + [("out", reply) for reply in made]  # replies kept as template references
     # Each reply in the TwiML is a text out, like the workers' texts ("sms.out").
-    counters = ["sms.in", f"sms.intent.{decision.intent}", *["sms.replied"] * len(rendered)]
-    _finish(line, screening, phone_id, state.to_dict(), exchange, counters, now)
+    counters = ["sms.in", f"sms.intent.{decision.intent}", *["sms.replied"] * len(made)]
+    _finish(line, screening, phone_id, state.to_dict(), exchange, counters, now, effects)
     # A self-check's outcome is health data: the log says a check ended, not what it found.
     logged = "check_done" if decision.intent.startswith("check_") else decision.intent
-    log.info("event=sms.answered from=%s intent=%s replies=%d", mask_phone(phone), logged, len(rendered))
-    return rendered
+    event = f"event=sms.answered from={mask_phone(phone)} intent={logged} replies={len(made)}"
+    return _said([reply.text for reply in made], event)
 
 
 def _record_opt_out_only(
@@ -157,7 +192,14 @@ def _record_opt_out_only(
 
 
 def _carry_out(
-    line: Line, action, decision: Decision, phone, phone_id: str, now: float, sid: str = ""
+    line: Line,
+    action,
+    decision: Decision,
+    phone,
+    phone_id: str,
+    now: float,
+    sid: str = "",
+    effects: _Effects | None = None,
 ) -> list[Say]:
     store, state = line.store, decision.state
     if isinstance(action, SetOptOut):
@@ -195,12 +237,17 @@ def _carry_out(
         place = places.locate(action.location)
         if place is None:
             return [Say("place_unknown")]
-        store.count("search.requested", now)
+        effects = effects or _Effects()
+        effects.counters.append("search.requested")
         if phone is None:
             return [Say("no_search_yet", {"place": place.label})]
         request = SearchRequest(action.location, action.service, action.page, state.check_outcome)
-        # One job per text: a retry of the text after a failure queues the same job, texted once.
-        queue_search(line, phone, state.lang, request, job_id=search_job_id(f"sms:{sid}") if sid else None)
+        # One job per text: a retry of the text after a failure queues the same job, texted once. It is
+        # queued in the round trip that marks the text answered.
+        job_id = search_job_id(f"sms:{sid}") if sid else None
+        effects.queued.append(
+            lambda pipe: queue_search(line, phone, state.lang, request, job_id=job_id, pipeline=pipe)
+        )
         return [] if action.page else [Say("looking_up", {"place": place.label})]
     if isinstance(action, AnswerFollowUp):
         if phone is not None:  # "Did you reach <provider>?": NO puts a linked request on the queue
@@ -231,10 +278,19 @@ def _callback_confirmation(line: Line, lang: str, created: bool, now: float) -> 
     return Say("call_confirm_closed", {"hours": hours.describe(lang, moment), "next_open": next_open})
 
 
-def _render(line: Line, lang: str, say: Say) -> str:
+def _reply(line: Line, lang: str, say: Say) -> FromTemplates:
+    """A reply as the templates it is made of, each with the parameters it uses (`.text` is what is sent)."""
     params = {k: v for k, v in say.params.items() if not k.startswith("_")}
     params.setdefault("helpline", line.national_helpline)
-    text = line.catalog.render(lang, say.key, **params)
+    parts = [_part(line.catalog.template(lang, say.key), params)]
     if say.params.get("_disclaimer"):
-        text += line.catalog.render(lang, "disclaimer")
-    return text
+        parts.append((line.catalog.template(lang, "disclaimer"), {}))
+    return FromTemplates(tuple(parts))
+
+
+def _part(template: str, params: dict) -> tuple[str, dict]:
+    """The template with only the parameters it names: the same text, less to keep."""
+    used = {name: params[name] for name in placeholders(template) if name in params}
+    if not used and params and ("{" in template or "}" in template):  # "{{" reads "{" only when filled
+        return template, params
+    return template, used

@@ -1,21 +1,32 @@
 """The one owner of the Redis key schema, and of how personal data is kept in it.
 
-Phone numbers and message text never reach Redis in clear: values are encrypted with the data
-key (Fernet), and a number is found by its keyed hash (HMAC-SHA256), never by itself.
+Phone numbers and message text never reach Redis in clear: values are sealed with a key derived
+from the data key (AES-GCM; values written before with Fernet still open), and a number is found by
+its keyed hash (HMAC-SHA256), never by itself.
 """
 
 from __future__ import annotations
 
+import base64
+import functools
 import hmac
 import json
+import os
 import time
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from hashlib import sha256
 
 import redis
+from cryptography.exceptions import InvalidTag
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from redis.exceptions import NoScriptError
+
+from helpline.domain.callback_rules import OPEN_STATUSES
 
 PREFIX = "hl"
 
@@ -208,26 +219,64 @@ class Keys:
     templates_history_seq = f"{PREFIX}:ops:templates:seq"  # ids of template edits
     overrides_version = f"{PREFIX}:ops:version"  # bumped on each edit: every process reloads
     directory_wrong_numbers = f"{PREFIX}:ops:wrong-numbers"  # zset provider id -> wrong-number reports
+    # hash digest -> template: replies kept in conversations as references to it (store/exchanges.py)
+    templates_sent = f"{PREFIX}:templates:sent"
 
 
 class Vault:
-    """Encryption at rest and keyed hashes, both derived from one data key."""
+    """Encryption at rest and keyed hashes, both derived from one data key.
+
+    A sealed value is a version byte, a random 96-bit nonce and the AES-GCM ciphertext with its tag:
+    29 bytes more than what it keeps, compressed first when that makes it shorter. `seal` gives those
+    bytes (Redis values), `encrypt` the same as URL-safe text (job arguments, JSON fields). Both open
+    with `open` / `decrypt`, as do Fernet tokens written before.
+    """
+
+    PLAIN, COMPRESSED = 1, 2  # version bytes; a Fernet token starts with 0x80, its text with "gAAAAA"
+    COMPRESS_FROM = 96  # bytes: shorter values rarely shrink
 
     def __init__(self, data_key: str):
         master = data_key.encode()
         self._fernet = Fernet(master)
-        self._index_key = HKDF(
-            algorithm=hashes.SHA256(), length=32, salt=None, info=b"helpline phone index"
-        ).derive(master)
+        self._index_key = self._derive(master, b"helpline phone index")
+        self._aead = AESGCM(self._derive(master, b"helpline sealed values"))
+
+    @staticmethod
+    def _derive(master: bytes, info: bytes) -> bytes:
+        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(master)
+
+    def seal(self, data: bytes) -> bytes:
+        """`data` encrypted and authenticated, as compact bytes."""
+        version = self.PLAIN
+        if len(data) >= self.COMPRESS_FROM:
+            packed = zlib.compress(data, 6, wbits=-15)  # raw deflate: no header or checksum to pay for
+            if len(packed) < len(data):
+                data, version = packed, self.COMPRESSED
+        nonce = os.urandom(12)
+        header = bytes((version,))
+        return header + nonce + self._aead.encrypt(nonce, data, header)
+
+    def open(self, token: bytes | str) -> bytes:
+        """What `seal` or `encrypt` (or, before them, Fernet) kept."""
+        if isinstance(token, str):
+            token = token.encode()
+        try:
+            if token[:1] not in (b"\x01", b"\x02"):
+                if token.startswith(b"gAAAAA"):
+                    return self._fernet.decrypt(token)
+                token = base64.urlsafe_b64decode(token + b"=" * (-len(token) % 4))
+            header, nonce, sealed = token[:1], token[1:13], token[13:]
+            data = self._aead.decrypt(nonce, sealed, header)
+        except (InvalidToken, InvalidTag, ValueError, IndexError) as exc:
+            raise ValueError("stored value was not encrypted with this data key") from exc
+        return zlib.decompress(data, wbits=-15) if header[0] == self.COMPRESSED else data
 
     def encrypt(self, text: str) -> bytes:
-        return self._fernet.encrypt(text.encode("utf-8"))
+        """`text` sealed, as URL-safe ASCII (it goes into job arguments and JSON)."""
+        return base64.urlsafe_b64encode(self.seal(text.encode("utf-8"))).rstrip(b"=")
 
     def decrypt(self, token: bytes | str) -> str:
-        try:
-            return self._fernet.decrypt(token).decode("utf-8")
-        except InvalidToken as exc:
-            raise ValueError("stored value was not encrypted with this data key") from exc
+        return self.open(token).decode("utf-8")
 
     def phone_id(self, phone: str) -> str:
         """A stable keyed hash of a number: the only form in which it names Redis keys."""
@@ -249,11 +298,50 @@ redis.call('SET', KEYS[8], ARGV[2], 'PX', ARGV[3])
 local blocked = redis.call('HEXISTS', KEYS[2], ARGV[1])
 local state = redis.call('GET', KEYS[3])
 local opted_out = redis.call('SISMEMBER', KEYS[4], ARGV[1])
-local open_callback = redis.call('EXISTS', KEYS[5])
+local open_callback = redis.call('GET', KEYS[5])
 local recent = redis.call('INCR', KEYS[6])
 redis.call('EXPIRE', KEYS[6], 120)
 local follow_up = redis.call('EXISTS', KEYS[7])
-return {1, blocked, state, opted_out, open_callback, recent, follow_up}
+local request = {false, false}
+if open_callback then request = redis.call('HMGET', ARGV[4] .. open_callback, 'priority', 'status') end
+return {1, blocked, state, opted_out, open_callback and 1 or 0, recent, follow_up, request[1], request[2]}
+"""
+# A text's effects and its done mark in one step, nothing written when the text was answered already
+# (1: by this very delivery, its acknowledgement lost; -1: by another) or another delivery holds its
+# lease (-2): the texter's state, the conversation entry, the templates its replies refer to, the
+# operators' counters, then the MessageSid marked done and the lease given back.
+# KEYS: done, lease, state, conversation, templates, counter names, then hour, day, total per counter.
+# ARGV: token, done seconds, retention, state ('' keeps it), entry ('' none), hour and day buckets'
+# lifetimes, how many templates, then digest and template each, then the counters' names.
+_RECORD_EXCHANGE = """
+local done = redis.call('GET', KEYS[1])
+if done then
+  if done == ARGV[1] then return 1 end
+  return -1
+end
+local holder = redis.call('GET', KEYS[2])
+if holder and holder ~= ARGV[1] then return -2 end
+if ARGV[4] ~= '' then redis.call('SET', KEYS[3], ARGV[4], 'EX', ARGV[3]) end
+if ARGV[5] ~= '' then
+  redis.call('RPUSH', KEYS[4], ARGV[5])
+  redis.call('LTRIM', KEYS[4], -200, -1)
+  redis.call('EXPIRE', KEYS[4], ARGV[3])
+end
+local templates = tonumber(ARGV[8])
+for i = 9, 8 + 2 * templates, 2 do redis.call('HSET', KEYS[5], ARGV[i], ARGV[i + 1]) end
+local first = 9 + 2 * templates
+for i = first, #ARGV do
+  local k = 7 + (i - first) * 3
+  redis.call('INCR', KEYS[k])
+  redis.call('EXPIRE', KEYS[k], ARGV[6])
+  redis.call('INCR', KEYS[k + 1])
+  redis.call('EXPIRE', KEYS[k + 1], ARGV[7])
+  redis.call('INCR', KEYS[k + 2])
+  redis.call('SADD', KEYS[6], ARGV[i])
+end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+redis.call('DEL', KEYS[2])
+return 0
 """
 
 
@@ -268,9 +356,21 @@ class Screening:
     texts_this_minute: int
     awaiting_follow_up: bool  # we asked "Did you reach <provider>?" and wait for YES/NO
     lease: Lease | None = None  # this delivery's right to answer, until `record_exchange` marks it done
+    open_crisis: bool = False  # its open request is a crisis staff have not closed yet
 
 
-from helpline.store.webhooks import Lease, new_lease  # noqa: E402 - it reads Keys and ComeBackLater above
+from helpline.store import exchanges  # noqa: E402 - below Keys, which it does not need
+from helpline.store.webhooks import Lease, LeaseLost, new_lease  # noqa: E402 - it reads Keys and ComeBackLater above
+
+MISSING_TEMPLATE = "[a reply whose wording is no longer kept]"
+
+
+@functools.cache
+def _new_texter_state() -> dict:
+    """A new texter's state as JSON has it: fields with these values are not kept."""
+    from helpline.domain.conversation import TexterState
+
+    return json.loads(json.dumps(TexterState().to_dict()))
 
 
 class Store:
@@ -281,6 +381,10 @@ class Store:
         self.vault = vault
         self.retention = retention_seconds
         self._screen_script = r.register_script(_SCREEN_TEXT)
+        self._record_script = r.register_script(_RECORD_EXCHANGE)
+        self._templates: dict[str, str] = {}  # digest -> template, read once per process (never change)
+        # Conversation entries never change once written: each is opened once per process.
+        self._exchange_lines = functools.lru_cache(maxsize=8192)(self._lines_of)
         # Repositories, one per kind of data (imported here: they read `Keys` from this module).
         from helpline.store.audit import AuditTrail
         from helpline.store.callbacks import Callbacks
@@ -290,6 +394,7 @@ class Store:
         self.audit = AuditTrail(r, vault, retention_seconds)
         self.retries = WebhookRetries(r, vault, retention_seconds)
         self.callbacks = Callbacks(r, vault, retention_seconds)
+        self.callbacks.read_exchanges = self.read_exchanges
         self.calls = Calls(r, vault, retention_seconds)
         from helpline.store.delivery import Deliveries
         from helpline.store.worker_claims import WorkerClaims
@@ -329,25 +434,36 @@ class Store:
     # -- conversation state -------------------------------------------------------------
     def load_state(self, phone_id: str) -> dict | None:
         raw = self.r.get(Keys.texter(phone_id))
-        return json.loads(self.vault.decrypt(raw)) if raw else None
+        return self._open_state(raw) if raw else None
 
     def save_state(self, phone_id: str, state: dict, pipe=None) -> None:
-        (pipe or self.r).set(Keys.texter(phone_id), self.vault.encrypt(json.dumps(state)), ex=self.retention)
+        (pipe or self.r).set(Keys.texter(phone_id), self._seal_state(state), ex=self.retention)
+
+    def _seal_state(self, state: dict) -> bytes:
+        """Only the fields that differ from a new texter's, as compact JSON, sealed."""
+        new = _new_texter_state()
+        kept = {k: list(v) if isinstance(v, tuple) else v for k, v in state.items()}
+        kept = {k: v for k, v in kept.items() if k not in new or new[k] != v}
+        return self.vault.seal(json.dumps(kept, ensure_ascii=False, separators=(",", ":")).encode())
+
+    def _open_state(self, raw: bytes) -> dict:
+        return {**_new_texter_state(), **json.loads(self.vault.open(raw))}
 
     def append_turn(self, phone_id: str, direction: str, text: str, pipe=None, channel="sms") -> None:
         """One line of the conversation staff will read; expires with the retention period."""
         self.append_turns(phone_id, [(direction, text)], pipe=pipe, channel=channel)
 
-    def append_turns(self, phone_id: str, turns: list[tuple[str, str]], pipe=None, channel="sms") -> None:
-        """Several (direction, text) lines at once: one push, however many replies went out."""
+    def append_turns(self, phone_id: str, turns: list[exchanges.Turn], pipe=None, channel="sms") -> None:
+        """Several (direction, text or FromTemplates) lines at once: one push, however many replies."""
         if not turns:
             return
-        at = time.time()
-        # One encrypted entry per exchange (a message and its replies): one encryption, not one per line.
-        exchange = [{"at": at, "dir": d, "text": t, "channel": channel} for d, t in turns]
+        entry, templates = exchanges.encode(turns, time.time(), channel)
         target = pipe or self.r.pipeline(transaction=False)
+        if templates:
+            target.hset(Keys.templates_sent, mapping=templates)  # by content: the same one again is a no-op
         key = Keys.conversation(phone_id)
-        target.rpush(key, self.vault.encrypt(json.dumps(exchange)))
+        # One sealed entry per exchange (a message and its replies): one seal, not one per line.
+        target.rpush(key, self.vault.seal(entry))
         target.ltrim(key, -200, -1)  # a conversation, not an archive
         target.expire(key, self.retention)
         if pipe is None:
@@ -358,31 +474,78 @@ class Store:
         lease: Lease,
         phone_id: str,
         state: dict | None,
-        turns: list[tuple[str, str]],
+        turns: list[exchanges.Turn],
         counters: list[str],
         now: float,
         done_seconds: int,
+        before: Callable[[redis.client.Pipeline], None] | None = None,
     ) -> None:
         """A text and its replies: state, conversation lines, counters and the MessageSid's done mark,
-        in one transaction (a text is never marked answered without them). Raises LeaseLost or
-        StoreUnavailable, and then nothing of it was written."""
+        in one atomic step (a text is never marked answered without them), one round trip. Raises
+        LeaseLost or StoreUnavailable, and then nothing of it was written.
 
-        def write(pipe) -> None:
-            for name in counters:
-                self.count(name, now, pipe=pipe)
-            if state is not None:
-                self.save_state(phone_id, state, pipe=pipe)
-            self.append_turns(phone_id, turns, pipe=pipe)
+        `before(pipe)` adds commands sent in the same round trip ahead of it (a search's job): they may
+        be applied although the text then turns out answered by another delivery, so they must be
+        safe to apply twice (the same job id).
+        """
+        entry, templates = exchanges.encode(turns, time.time()) if turns else (b"", {})
+        entry = self.vault.seal(entry) if turns else b""
+        keys = [
+            lease.done_key,
+            lease.lease_key,
+            Keys.texter(phone_id),
+            Keys.conversation(phone_id),
+            Keys.templates_sent,
+            Keys.stat_names,
+        ]
+        for name in counters:
+            keys.extend(self.counters.bucket_keys(name, now))
+        state_arg = self._seal_state(state) if state is not None else b""
+        args = [lease.token, done_seconds, self.retention, state_arg, entry, *self.counters.lifetimes()]
+        args.append(len(templates))
+        for name, template in templates.items():
+            args += [name, template]
+        args += counters
+        outcome = self._in_one_trip(self._record_script, keys, args, before)
+        if outcome == -1:
+            raise LeaseLost(f"{lease.kind} {lease.sid} was answered by another delivery")
+        if outcome == -2:
+            raise LeaseLost(f"{lease.kind} {lease.sid} was taken over by another delivery")
 
-        self.retries.finish(lease, write, done_seconds)
+    def _in_one_trip(self, script, keys: list, args: list, before) -> int:
+        """Run a registered script by its digest, after `before(pipe)`'s commands in the same round trip."""
+        if before is None:
+            return script(keys=keys, args=args, client=self.r)
+        pipe = self.r.pipeline(transaction=False)
+        before(pipe)
+        pipe.evalsha(script.sha, len(keys), *keys, *args)
+        results = pipe.execute(raise_on_error=False)
+        for result in results[:-1]:
+            if isinstance(result, Exception):
+                raise result
+        if isinstance(results[-1], NoScriptError):  # a restarted Redis forgot it: load it, run it alone
+            return script(keys=keys, args=args, client=self.r)
+        if isinstance(results[-1], Exception):
+            raise results[-1]
+        return results[-1]
 
-    def conversation(self, phone_id: str) -> list[dict]:
-        """Every line kept, oldest first: `{"at", "dir": "in"|"out", "text", "channel"}`."""
-        lines: list[dict] = []
-        for entry in self.r.lrange(Keys.conversation(phone_id), 0, -1):
-            exchange = json.loads(self.vault.decrypt(entry))
-            lines.extend(exchange if isinstance(exchange, list) else [exchange])
-        return lines
+    def conversation(self, phone_id: str, last: int | None = None) -> list[dict]:
+        """Every line kept (or those of the `last` exchanges), oldest first, each text exactly as it was
+        sent: `{"at", "dir": "in"|"out", "text", "channel"}`. The one reader of conversation entries."""
+        entries = self.r.lrange(Keys.conversation(phone_id), -last if last else 0, -1)
+        return [line for exchange in self.read_exchanges(entries) for line in exchange]
+
+    def read_exchanges(self, entries: list[bytes]) -> list[list[dict]]:
+        """Conversation entries as they came from Redis, each as its lines (texts exactly as sent)."""
+        return [list(self._exchange_lines(bytes(entry))) for entry in entries]
+
+    def _lines_of(self, entry: bytes) -> tuple[dict, ...]:
+        data = json.loads(self.vault.open(entry))
+        missing = sorted(exchanges.referenced(data) - self._templates.keys())
+        if missing:
+            found = self.r.hmget(Keys.templates_sent, missing)
+            self._templates.update({n: t.decode() for n, t in zip(missing, found, strict=True) if t})
+        return tuple(exchanges.lines(data, lambda name: self._templates.get(name, MISSING_TEMPLATE)))
 
     # -- opt-out, blocklist -------------------------------------------------------------
     def is_opted_out(self, phone_id: str) -> bool:
@@ -419,21 +582,24 @@ class Store:
             Keys.followup_for(phone_id),
             lease.lease_key,
         )
-        args = (phone_id, lease.token, int(lease_seconds * 1000))
+        args = (phone_id, lease.token, int(lease_seconds * 1000), Keys.callback(""))
         reply = self._screen_script(keys=keys, args=args, client=self.r)
         if reply[0] == 0:
             return None
         if reply[0] == 2:
             raise ComeBackLater(f"text {sid} is being answered")
-        _, blocked, state, opted_out, open_callback, recent, follow_up = reply
+        _, blocked, state, opted_out, open_callback, recent, follow_up, priority, status = reply
+        # The open request's fields are JSON in its record (store/callbacks.py).
+        open_crisis = bool(priority and status) and json.loads(priority) == "crisis"
         return Screening(
             blocked=bool(blocked),
-            state=json.loads(self.vault.decrypt(state)) if state else None,
+            state=self._open_state(state) if state else None,
             opted_out=bool(opted_out),
             has_open_callback=bool(open_callback),
             texts_this_minute=int(recent),
             awaiting_follow_up=bool(follow_up),
             lease=lease,
+            open_crisis=open_crisis and json.loads(status) in OPEN_STATUSES,
         )
 
     def first_flood_notice(self, phone_id: str) -> bool:

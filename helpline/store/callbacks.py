@@ -152,6 +152,8 @@ class Callbacks:
         self._lapse = r.register_script(_LAPSE)
         self._marks = r.register_script(_MARKS)
         self._raise = r.register_script(_RAISE)
+        # Conversation entries are read as the store reads them (Store.read_exchanges sets this).
+        self.read_exchanges: Callable[[list[bytes]], list[list[dict]]] = lambda entries: []
         self._records = r.register_script(_RECORDS)
         self._mirror: dict[str, CallbackRequest] = {}  # this process's copy of the open requests
         self._mirror_version, self._mirror_read_at = -1, 0.0
@@ -347,9 +349,8 @@ class Callbacks:
             pipe.lrange(Keys.conversation(phone_id), -count, -1)
         found = {}
         for phone_id, entries in zip(phone_ids, pipe.execute(), strict=True):
-            exchanges = [json.loads(self._opened(raw)) for raw in entries]  # entries never change
-            if exchanges:
-                found[phone_id] = [e if isinstance(e, list) else [e] for e in exchanges]
+            if entries:  # read as the store reads every conversation entry (texts exactly as sent)
+                found[phone_id] = self.read_exchanges(entries)
         return found
 
     def created_between(self, since: float, until: float) -> list[str]:

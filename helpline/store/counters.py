@@ -35,17 +35,26 @@ class Counters:
 
     def count(self, name: str, now: float | None = None, amount: int = 1, pipe=None) -> None:
         """Hourly and daily buckets plus a running total (never expires: Prometheus counters only go up)."""
-        moment = time.gmtime(now or time.time())
-        keys = (
-            Keys.stat(name, time.strftime(HOUR_BUCKET, moment)),
-            Keys.stat(name, time.strftime(DAY_BUCKET, moment)),
-            Keys.stat(name, "total"),
-            Keys.stat_names,
-        )
+        keys = (*self.bucket_keys(name, now), Keys.stat_names)
         # EVAL, not EVALSHA: inside a pipeline it needs no SCRIPT EXISTS round trip first.
         (pipe if pipe is not None else self._r).eval(
             _COUNT, len(keys), *keys, amount, HOUR_KEPT, DAY_KEPT, name
         )
+
+    @staticmethod
+    def bucket_keys(name: str, now: float | None = None) -> tuple[str, str, str]:
+        """The hour, day and running-total keys a count of `name` at `now` goes to (scripts bump them)."""
+        moment = time.gmtime(now or time.time())
+        return (
+            Keys.stat(name, time.strftime(HOUR_BUCKET, moment)),
+            Keys.stat(name, time.strftime(DAY_BUCKET, moment)),
+            Keys.stat(name, "total"),
+        )
+
+    @staticmethod
+    def lifetimes() -> tuple[int, int]:
+        """How long an hour's and a day's bucket are kept, in seconds."""
+        return HOUR_KEPT, DAY_KEPT
 
     def names(self) -> list[str]:
         """Every counter name written so far."""

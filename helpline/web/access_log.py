@@ -11,6 +11,7 @@ from flask import request
 from gunicorn.glogging import Logger
 
 ROUTE = "helpline.route"  # WSGI environ entry: the rule the request matched, e.g. /set-password/<token>
+EVENT = "helpline.event"  # WSGI environ entry: what a webhook did (numbers masked, never a text)
 # A path no rule matched is logged without what follows a secret-bearing prefix.
 SECRET_PATH = re.compile(r"(/set-password)/[^\s\"?]*")
 

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
 
 from helpline.services.texting import IncomingText, handle_text
+from helpline.web.access_log import EVENT
 from helpline.web.twilio_signature import twilio_signed
 from helpline.web.twiml import twiml
 
@@ -25,8 +26,10 @@ def incoming_sms():
         opt_out_type=form.get("OptOutType"),
         num_media=_int(form.get("NumMedia")),
     )
+    answer = handle_text(current_app.extensions["helpline"].texting, text)
+    request.environ[EVENT] = answer.event  # said on the request's one log line, the access log's
     response = MessagingResponse()
-    for reply in handle_text(current_app.extensions["helpline"].texting, text):
+    for reply in answer.replies:
         response.message(reply)
     return twiml(response)
 

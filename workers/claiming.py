@@ -357,6 +357,7 @@ class ClaimingWorker(SimpleWorker):
             self._free_slots.release()
 
     def teardown(self):
-        if self._threads is not None:
-            self._threads.shutdown(wait=True)  # every job in hand ends before the worker says goodbye
+        threads, self._threads = self._threads, None
+        if threads is not None:
+            threads.shutdown(wait=True)  # every job in hand ends before the worker says goodbye
         super().teardown()

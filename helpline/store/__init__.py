@@ -223,6 +223,31 @@ class Keys:
     templates_sent = f"{PREFIX}:templates:sent"
 
 
+# What sealed values say again and again (conversation entries, result texts, states), most frequent
+# last: deflate starts from these words. Fixed for good: values sealed with it need it to open.
+SEAL_WORDS = (
+    b" Inc Llc Dba Ctr Servs Trt Saint Fort San North South East West Main Lake Park Valley River"
+    b" Court Lane Place Way Highway Road Drive Boulevard Building Office Floor Suite Street Avenue"
+    b" Associates Wellness Hope Life Family Human Community County City Central Medical Hospital"
+    b" Clinic Program House Care Healthcare Mental Health Behavioral Substance Abuse Alcohol Drug"
+    b" Addiction Counseling Outpatient Residential Treatment Recovery Services Centers Center of and for"
+    b" manejo del dolor desintoxicacion ambulatorio residencial telesalud opciones de bajo costo"
+    b" metadona buprenorfina naltrexona sin telefono Mas tratamiento cerca de Tratamiento cerca de"
+    b" No hay telefono para estos. La linea nacional le ayuda a contactarlos, gratis 24/7:"
+    b" 1-800-662-4357. Responda LLAMAR para que le llamemos gratis, o MENU."
+    b" Responda MAS para ver mas, o LLAMAR para que le llamemos gratis."
+    b" low-cost options telehealth detox outpatient residential naltrexone buprenorphine"
+    b" methadone, pain care Reply CALL for a free callback, or MENU. More treatment near "
+    b" No phone is listed for these. The national helpline can help you reach them, free and 24/7:"
+    b" 1-800-662-4357. Reply MORE for more, or CALL for a free callback. no phone listed"
+    b' mi - ~0. mi - 1. mi - 2. mi - 3. mi - 4. mi - ", NY", CA", TX", FL", IL", PA", OH"'
+    b" Treatment near 1) 2) 3) \\n"
+    b'{"welcomed":true,"disclaimed":true,"lang":"es","location":"","search_page":1,"check_step":1,'
+    b'"check_answers":[true,false],"check_outcome":"oih","crisis_kind":"'
+    b'[17,"s",["i","hi"],["o","Treatment near {"place":"1"}]],["t",[["'
+)
+
+
 class Vault:
     """Encryption at rest and keyed hashes, both derived from one data key.
 
@@ -232,8 +257,10 @@ class Vault:
     with `open` / `decrypt`, as do Fernet tokens written before.
     """
 
-    PLAIN, COMPRESSED = 1, 2  # version bytes; a Fernet token starts with 0x80, its text with "gAAAAA"
-    COMPRESS_FROM = 96  # bytes: shorter values rarely shrink
+    # Version bytes (a Fernet token starts with 0x80, its text with "gAAAAA"): kept as is, deflated, or
+    # deflated with SEAL_WORDS as a preset dictionary (what a conversation entry says again and again).
+    PLAIN, COMPRESSED, WORDS = 1, 2, 3
+    COMPRESS_FROM = 24  # bytes: shorter values never shrink
 
     def __init__(self, data_key: str):
         master = data_key.encode()
@@ -249,9 +276,11 @@ class Vault:
         """`data` encrypted and authenticated, as compact bytes."""
         version = self.PLAIN
         if len(data) >= self.COMPRESS_FROM:
-            packed = zlib.compress(data, 6, wbits=-15)  # raw deflate: no header or checksum to pay for
+            # Raw deflate (no header or checksum to pay for), primed with the words values repeat.
+            packer = zlib.compressobj(6, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, zdict=SEAL_WORDS)
+            packed = packer.compress(data) + packer.flush()
             if len(packed) < len(data):
-                data, version = packed, self.COMPRESSED
+                data, version = packed, self.WORDS
         nonce = os.urandom(12)
         header = bytes((version,))
         return header + nonce + self._aead.encrypt(nonce, data, header)
@@ -261,7 +290,7 @@ class Vault:
         if isinstance(token, str):
             token = token.encode()
         try:
-            if token[:1] not in (b"\x01", b"\x02"):
+            if token[:1] not in (b"\x01", b"\x02", b"\x03"):  # not raw: a Fernet token, or text
                 if token.startswith(b"gAAAAA"):
                     return self._fernet.decrypt(token)
                 token = base64.urlsafe_b64decode(token + b"=" * (-len(token) % 4))
@@ -269,6 +298,9 @@ class Vault:
             data = self._aead.decrypt(nonce, sealed, header)
         except (InvalidToken, InvalidTag, ValueError, IndexError) as exc:
             raise ValueError("stored value was not encrypted with this data key") from exc
+        if header[0] == self.WORDS:
+            unpacker = zlib.decompressobj(-15, zdict=SEAL_WORDS)
+            return unpacker.decompress(data) + unpacker.flush()
         return zlib.decompress(data, wbits=-15) if header[0] == self.COMPRESSED else data
 
     def encrypt(self, text: str) -> bytes:

@@ -5,11 +5,8 @@ Each test runs its own embedded server (no REDIS_URL), the way `make run` does."
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
-import subprocess
-import sys
 import time
 
 import psutil
@@ -18,7 +15,6 @@ import redis as redis_lib
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from config.settings import PROJECT_ROOT
 from helpline import create_app
 from helpline.infra.embedded_redis import (
     _embedded_paths,
@@ -27,6 +23,7 @@ from helpline.infra.embedded_redis import (
     stop_embedded_server,
 )
 from tests.conftest import HELPLINE_NUMBER, TEXTER
+from tests.worker_process import running_worker
 
 DEADLINE = 60.0  # a worker starting on a loaded 2-core machine can take a while
 
@@ -103,7 +100,6 @@ def test_texts_are_answered_again_right_after_redis_is_killed(own_settings, text
 
 def test_a_running_worker_restarts_redis_and_keeps_sending(own_settings, app, text, tmp_path):
     env = {
-        "PATH": os.environ.get("PATH", ""),
         "HELPLINE_VAR_DIR": str(own_settings.var_dir),
         "HELPLINE_DATA_KEY": own_settings.data_key,
         "SECRET_KEY": own_settings.secret_key,
@@ -111,11 +107,7 @@ def test_a_running_worker_restarts_redis_and_keeps_sending(own_settings, app, te
         "TWILIO_PHONE_NUMBER": HELPLINE_NUMBER,
         "LOG_LEVEL": "WARNING",
     }
-    with open(tmp_path / "worker.log", "wb") as log:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "workers"], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=log
-        )
-    try:
+    with running_worker(env, tmp_path / "worker.log") as worker:
         wait_for(lambda: app.test_client().get("/healthz").get_json()["workers"] == 1, "the worker to start")
         kill_redis(own_settings.var_dir)
         # Nothing in this test touches Redis now: the worker notices, restarts it and reconnects.
@@ -127,16 +119,6 @@ def test_a_running_worker_restarts_redis_and_keeps_sending(own_settings, app, te
         results = wait_for(lambda: texts_to(app, TEXTER), "the worker to text the results")
         assert len(results) == 1
         assert worker.poll() is None  # the same worker process throughout
-    finally:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(psutil.Error):
-                for child in psutil.Process(worker.pid).children(recursive=True):
-                    child.kill()
-            worker.kill()
-            worker.wait(timeout=5)
 
 
 def test_a_redis_stopped_on_purpose_stays_stopped(own_settings, text):

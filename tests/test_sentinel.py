@@ -4,23 +4,17 @@ follow to the new master without being restarted."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import os
-import signal
-import subprocess
-import sys
 import time
 
-import psutil
 import pytest
 from rq import Queue
 from rq.job import Job
 
-from config.settings import PROJECT_ROOT
 from helpline import create_app
 from tests.conftest import HELPLINE_NUMBER, TEXTER
 from tests.redis_servers import binaries_missing, sentinel_setup
+from tests.worker_process import running_worker
 
 pytestmark = pytest.mark.skipif(bool(binaries_missing()), reason=binaries_missing() or "")
 
@@ -63,7 +57,6 @@ def app(sentinel_settings):
 @pytest.fixture
 def worker(sentinel_settings, tmp_path):
     env = {
-        "PATH": os.environ.get("PATH", ""),
         "HELPLINE_REDIS_SENTINELS": sentinel_settings.redis_sentinels,
         "HELPLINE_VAR_DIR": str(sentinel_settings.var_dir),
         "HELPLINE_DATA_KEY": sentinel_settings.data_key,
@@ -72,20 +65,8 @@ def worker(sentinel_settings, tmp_path):
         "TWILIO_PHONE_NUMBER": HELPLINE_NUMBER,
         "LOG_LEVEL": "WARNING",
     }
-    with open(tmp_path / "worker.log", "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "workers"], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=log
-        )
-    yield process
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(psutil.Error):
-            for child in psutil.Process(process.pid).children(recursive=True):
-                child.kill()
-        process.kill()
-        process.wait(timeout=5)
+    with running_worker(env, tmp_path / "worker.log") as process:
+        yield process
 
 
 def test_web_worker_and_scheduler_follow_a_failover(cluster, app, client, text, worker):

@@ -1,0 +1,38 @@
+"""A real `python -m workers` process for a test, killed with everything it started at the end."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+
+from config.settings import PROJECT_ROOT
+
+
+@contextlib.contextmanager
+def running_worker(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
+    """The worker (and its scheduler) on `env` plus PATH; SIGKILLed at the end, as its data is thrown away."""
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "workers"],
+            cwd=PROJECT_ROOT,
+            env={"PATH": os.environ.get("PATH", ""), **env},
+            stdout=out,
+            stderr=out,
+        )
+    try:
+        yield process
+    finally:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            family = [*psutil.Process(process.pid).children(recursive=True), psutil.Process(process.pid)]
+            for member in family:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    member.send_signal(signal.SIGKILL)
+            psutil.wait_procs(family, timeout=10)
+        process.wait(timeout=10)

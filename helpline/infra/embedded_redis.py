@@ -84,9 +84,7 @@ def heal_embedded_server(var_dir: Path, appendfsync: str = "everysec", timeout: 
     with _start_lock(data_dir):
         if (data_dir / STOPPED_MARK).exists() or _alive(socket):
             return False  # another process restarted it while we waited for the lock
-        pid = _running_pid(data_dir)
-        if pid is not None:  # still there: loading its data, or hung; never start a second one
-            _wait_alive(socket, timeout, data_dir)
+        if _running_pid(data_dir) is not None:  # still there (loading its data, or hung): never a second one
             return False
         _start(data_dir, socket, appendfsync, timeout)
         restarts = _record_restart(data_dir)

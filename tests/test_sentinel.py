@@ -1,6 +1,6 @@
-"""Production Redis behind Sentinel (HELPLINE_REDIS_SENTINELS): the master is killed with SIGKILL,
-the sentinel promotes the replica, and the web app, a real worker process and its RQ scheduler all
-follow to the new master without being restarted."""
+"""Production Redis behind Sentinel (HELPLINE_REDIS_SENTINELS, or a redis+sentinel:// REDIS_URL): the
+master is killed with SIGKILL, the sentinel promotes the replica, and the web app, a real worker
+process and its RQ scheduler all follow to the new master without being restarted."""
 
 from __future__ import annotations
 
@@ -11,7 +11,10 @@ import pytest
 from rq import Queue
 from rq.job import Job
 
+from config.settings import load_settings
 from helpline import create_app
+from helpline.devtools import simulator
+from helpline.web.twilio_signature import twilio_auth_token
 from tests.conftest import HELPLINE_NUMBER, TEXTER
 from tests.redis_servers import binaries_missing, sentinel_setup
 from tests.worker_process import running_worker
@@ -36,8 +39,9 @@ def wait_for(condition, what: str, timeout: float = DEADLINE):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def cluster():
+    """One primary, replica and sentinel for the module: whichever is master, the tests find it."""
     with sentinel_setup() as setup:
         yield setup
 
@@ -67,6 +71,26 @@ def worker(sentinel_settings, tmp_path):
     }
     with running_worker(env, tmp_path / "worker.log") as process:
         yield process
+
+
+def test_a_redis_sentinel_url_in_redis_url_reaches_the_master(cluster, settings, monkeypatch):
+    monkeypatch.setenv("REDIS_URL", f"redis+sentinel://{cluster.sentinels}/mymaster/0")
+    own = load_settings(
+        var_dir=settings.var_dir,
+        data_key=settings.data_key,
+        secret_key="test",
+        hours_file=settings.hours_file,
+    )
+    app = create_app(own, flask={"TESTING": True})
+    params = simulator.sms_params("+15551239876", "hi", HELPLINE_NUMBER)
+    token = twilio_auth_token(own)
+    response = app.test_client().post(
+        "/twilio/sms",
+        data=params,
+        headers={"X-Twilio-Signature": simulator.sign(token, "http://localhost/twilio/sms", params)},
+    )
+    # Answered: the writes a text needs went to the master (a replica would have refused them).
+    assert response.status_code == 200 and simulator.twiml_messages(response.data)
 
 
 def test_web_worker_and_scheduler_follow_a_failover(cluster, app, client, text, worker):

@@ -22,6 +22,11 @@ def send_text(phone_enc: str, body_enc: str, idempotency_key: str) -> str:
     return sender.deliver_text(_helpline(), phone_enc, body_enc, idempotency_key)
 
 
+def send_texts(phone_enc: str, sealed: list) -> list[str]:
+    """Texts for one number, in order: `[[idempotency key, body ciphertext], ...]`."""
+    return sender.deliver_texts(_helpline(), phone_enc, sealed)
+
+
 def place_call(to_enc: str, url: str, idempotency_key: str, caller_id: str | None = None) -> str:
     return sender.deliver_call(_helpline(), to_enc, url, idempotency_key, caller_id)
 

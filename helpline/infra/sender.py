@@ -1,8 +1,10 @@
 """The one path by which the service sends a text or places a call: queued, checked, sent once.
 
 `queue_text` / `queue_call` are called from services; the `workers.jobs.send_text` and
-`workers.jobs.place_call` jobs call `deliver_text` / `deliver_call`. In development mode (no
-Twilio credentials) both go to the Redis outbox; otherwise the official SDK sends them.
+`workers.jobs.place_call` jobs call `deliver_text` / `deliver_call`. A job that has several texts for
+one number (a search's results) sends them itself, in order, with `send_texts_now`: what Twilio
+cannot take now goes on in order as one `workers.jobs.send_texts` job. In development mode (no
+Twilio credentials) everything goes to the Redis outbox; otherwise the official SDK sends it.
 
 Delivery guarantee: exactly once as the texter sees it, by an idempotency key per send.
 - Each job is queued with RQ `Retry`, so a Twilio 429/5xx, a network failure, or a worker that
@@ -20,13 +22,14 @@ Delivery guarantee: exactly once as the texter sees it, by an idempotency key pe
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import phonenumbers
@@ -59,6 +62,19 @@ NETWORK_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError)
 
 class TwilioUnavailable(Exception):
     """Twilio said 'not now' (429/5xx) or could not be reached: the job is retried with backoff."""
+
+
+class SendLater(TwilioUnavailable):
+    """The number had as many texts lately as Twilio takes (PACE): this one goes in `seconds`."""
+
+    def __init__(self, message: str, seconds: float):
+        super().__init__(message)
+        self.seconds = seconds
+
+
+# Twilio refuses more than 15 messages in 30 seconds between our number and another one (carriers
+# filter such bursts): a text to a number that had them waits for the oldest to leave the window.
+PACE = (15, 30)
 
 
 def _job_options(settings: Settings) -> dict:
@@ -110,6 +126,43 @@ def queue_text(
     helpline.queues.enqueue(queues.URGENT, *args, **options)
 
 
+def queue_texts(helpline: Helpline, phone: str, texts: list[tuple[str, str]], *, delay: float = 0) -> None:
+    """Hand texts for one number (`(idempotency key, body)` each) to the workers as one job, sent in order."""
+    if not texts:
+        return
+    vault = helpline.store.vault
+    sealed = [[key, vault.encrypt(body).decode()] for key, body in texts]
+    args = ("workers.jobs.send_texts", vault.encrypt(phone).decode(), sealed)
+    options = {"job_id": _job_id("texts", texts[0][0]), **_job_options(helpline.settings)}
+    if delay > 0:
+        helpline.queues[queues.URGENT].enqueue_in(timedelta(seconds=delay), *args, **options)
+        return
+    helpline.queues.enqueue(queues.URGENT, *args, **options)
+
+
+def send_texts_now(helpline: Helpline, phone: str, texts: list[tuple[str, str]]) -> list[str]:
+    """From a job: send texts for one number now, one after another in order, each once (its key).
+
+    When Twilio cannot take one now (429/5xx, unreachable, the number's PACE), it and the ones after it
+    are queued, in order, with the send retries; returns what happened to each text sent here.
+    """
+    outcomes: list[str] = []
+    for index, (key, body) in enumerate(texts):
+        try:
+            outcomes.append(_deliver(helpline, phone, body, key))
+        except TwilioUnavailable as exc:
+            queue_texts(helpline, phone, texts[index:], delay=getattr(exc, "seconds", 0))
+            break
+    return outcomes
+
+
+def deliver_texts(helpline: Helpline, phone_enc: str, sealed: list) -> list[str]:
+    """The `send_texts` job: each text in order, once; raises TwilioUnavailable (RQ retries, and the
+    texts already sent are skipped by their keys)."""
+    phone = helpline.store.vault.decrypt(phone_enc)
+    return [_deliver(helpline, phone, helpline.store.vault.decrypt(body), key) for key, body in sealed]
+
+
 def queue_call(
     helpline: Helpline, to_phone: str, *, url: str, idempotency_key: str, caller_id: str | None = None
 ):
@@ -129,6 +182,7 @@ def queue_call(
     )
 
 
+@functools.lru_cache(maxsize=4096)  # a search's texts, and a retry, ask again about the same number
 def _possible_number(phone: str) -> bool:
     try:
         return phonenumbers.is_possible_number(phonenumbers.parse(phone, None))
@@ -138,13 +192,16 @@ def _possible_number(phone: str) -> bool:
 
 def deliver_text(helpline: Helpline, phone_enc: str, body_enc: str, idempotency_key: str) -> str:
     """Send one text unless already sent, opted out, blocked or invalid. Returns what happened."""
+    vault = helpline.store.vault
+    return _deliver(helpline, vault.decrypt(phone_enc), vault.decrypt(body_enc), idempotency_key)
+
+
+def _deliver(helpline: Helpline, phone: str, body: str, idempotency_key: str) -> str:
     store, settings, client = helpline.store, helpline.settings, helpline.twilio
-    phone = store.vault.decrypt(phone_enc)
     phone_id = store.vault.phone_id(phone)
     if not _possible_number(phone):
         log.info("event=text.skipped_invalid to=%s", mask_phone(phone))
         return "invalid"
-    body = store.vault.decrypt(body_enc)
     if settings.development or client is None:
         skipped = store.delivery.skip_reason(phone_id, check_opt_out=True)
         if skipped:
@@ -254,10 +311,17 @@ def _send_once(store: Store, settings: Settings, send: _Send) -> str:
     """Claim the key, ask Twilio once, record the outcome. Raises TwilioUnavailable to retry."""
     kind, key, ttl = send.kind, send.key, settings.sent_marker_seconds
     now = time.time()
-    state = store.delivery.claim(key, send.phone_id, now=now, ttl=ttl, check_opt_out=send.check_opt_out)
+    state = store.delivery.claim(
+        key, send.phone_id, now=now, ttl=ttl, check_opt_out=send.check_opt_out, pace=PACE
+    )
     if state in ("opted_out", "blocked", "invalid"):
         log.info("event=%s.skipped_%s to=%s key=%s", kind, state, mask_phone(send.phone), key)
         return state
+    if state.startswith("wait:"):
+        seconds = max(1.0, float(state.split(":", 1)[1]) + PACE[1] - now)
+        store.count("delivery.paced")
+        log.info("event=%s.paced to=%s key=%s seconds=%.0f", kind, mask_phone(send.phone), key, seconds)
+        raise SendLater(f"{kind} {key} waits for the number's pace", seconds)
     if state != "claimed":
         if not state.startswith("sending:"):
             return "duplicate"
@@ -301,7 +365,7 @@ def _refused(store: Store, send: _Send, exc: TwilioRestException, ttl: int) -> s
     kind, key, phone = send.kind, send.key, mask_phone(send.phone)
     code = exc.code or exc.status
     if exc.status == 429 or exc.status >= 500 or code in RETRYABLE_CODES:
-        store.delivery.release(key)  # Twilio created nothing: let the retry send
+        store.delivery.release(key, send.phone_id)  # Twilio created nothing: let the retry send
         store.count("delivery.retried")
         log.warning("event=%s.retry to=%s key=%s status=%s code=%s", kind, phone, key, exc.status, code)
         raise TwilioUnavailable(f"Twilio answered {exc.status} ({code}) for {kind} {key}") from exc

@@ -1,8 +1,9 @@
 """Text a texter the providers near them: the search job queued here and run by the workers.
 
 The job carries only ciphertext (the phone, and the place, service word and self-check outcome
-sealed together), so no ZIP or service word sits readable in Redis or RQ's job listings. Every
-text goes out through `sender.queue_text` with an idempotency key made from the job's id and the
+sealed together), so no ZIP or service word sits readable in Redis or RQ's job listings. The job
+sends its texts itself, in order (`sender.send_texts_now`: no second trip through the queue; what
+Twilio cannot take now is queued), each with an idempotency key made from the job's id and the
 text's position, so a job that runs twice never texts twice. When no source could be asked (the
 locator down, nothing imported near), the texter hears so plainly at once, with the national
 helpline and CALL, and the job raises `SearchUnavailable` so RQ tries again later.
@@ -129,12 +130,9 @@ def text_search_results(
 
     outcome = None if request.service else request.check_outcome  # a word they sent outranks the self-check
     texts = replies.result_texts(render, label, result, page, PER_PAGE, outcome=outcome)
-    keys = []
-    for index, body in enumerate(texts):
-        # The "can't look them up" text keeps its key across retries: said once, however many tries.
-        key = f"search-{job_key}-{'unavailable' if result.unavailable else index}"
-        sender.queue_text(helpline, phone, body, key)
-        keys.append(key)
+    # The "can't look them up" text keeps its key across retries: said once, however many tries.
+    keys = [f"search-{job_key}-{'unavailable' if result.unavailable else n}" for n in range(len(texts))]
+    sender.send_texts_now(helpline, phone, list(zip(keys, texts, strict=True)))
     log.info(
         "event=search.answered to=%s source=%s radius=%s found=%d fallback=%s unavailable=%s page=%d ms=%.1f",
         mask_phone(phone),

@@ -86,6 +86,10 @@ class Keys:
         return f"{PREFIX}:sent:{idempotency_key}"
 
     @staticmethod
+    def send_pace(phone_id: str) -> str:
+        return f"{PREFIX}:send-pace:{phone_id}"  # zset idempotency key -> when: texts to a number lately
+
+    @staticmethod
     def stat(name: str, bucket: str) -> str:
         return f"{PREFIX}:stat:{name}:{bucket}"
 
@@ -428,18 +432,25 @@ class Store:
         self.callbacks = Callbacks(r, vault, retention_seconds)
         self.callbacks.read_exchanges = self.read_exchanges
         self.calls = Calls(r, vault, retention_seconds)
+        from helpline.store.counters import Counters
         from helpline.store.delivery import Deliveries
         from helpline.store.worker_claims import WorkerClaims
 
-        # A send is recorded with its conversation line and counter in one transaction.
+        # A send is recorded with its conversation line and counter in one step.
         self.delivery = Deliveries(
-            r, vault, retention_seconds, append_turn=self.append_turn, count=self.count
+            r,
+            vault,
+            retention_seconds,
+            append_turn=self.append_turn,
+            count=self.count,
+            entry_of=self.sealed_entry,
+            counter_keys=Counters.bucket_keys,
+            counter_lifetimes=Counters.lifetimes(),
         )
         self.worker_claims = WorkerClaims(r, vault, retention_seconds)
         from helpline.store.accounts import SignIns, StaffAccounts
         from helpline.store.blocklist import Blocklist
         from helpline.store.callback_stats import CallbackStats
-        from helpline.store.counters import Counters
         from helpline.store.health import ServerHealth
         from helpline.store.overrides import Overrides
 
@@ -500,6 +511,10 @@ class Store:
         target.expire(key, self.retention)
         if pipe is None:
             target.execute()
+
+    def sealed_entry(self, text: str, direction: str = "out", channel: str = "sms") -> bytes:
+        """One line as the sealed conversation entry `append_turns` pushes (a script pushes it)."""
+        return self.vault.seal(exchanges.encode([(direction, text)], time.time(), channel)[0])
 
     def record_exchange(
         self,

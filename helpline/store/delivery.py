@@ -18,14 +18,41 @@ from helpline.store import Keys, StoreUnavailable, Vault
 OUTBOX_LIMIT = 1000  # development mode: the latest messages are enough to read
 STATUS_TRIES = 3  # a status callback's transaction interrupted (a dropped connection): tried again
 
-# Opt-out, blocklist and invalid checks and the idempotency claim in one round trip (ARGV[4] == '1':
-# a text, which neither an opted-out nor a blocked number gets).
+# Opt-out, blocklist and invalid checks, the number's sending pace and the idempotency claim in one
+# round trip (ARGV[4] == '1': a text, which neither an opted-out nor a blocked number gets, and which
+# waits, `wait:<score of the oldest send>`, while ARGV[7] texts went to the number since ARGV[6]).
 _CLAIM = """
 if ARGV[4] == '1' and redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 'opted_out' end
 if ARGV[4] == '1' and redis.call('HEXISTS', KEYS[4], ARGV[1]) == 1 then return 'blocked' end
 if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then return 'invalid' end
-if redis.call('SET', KEYS[3], ARGV[2], 'NX', 'EX', ARGV[3]) then return 'claimed' end
-return redis.call('GET', KEYS[3])
+local marker = redis.call('GET', KEYS[3])
+if marker then return marker end
+if ARGV[4] == '1' then
+  redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', '(' .. ARGV[6])
+  if redis.call('ZCARD', KEYS[5]) >= tonumber(ARGV[7]) then
+    return 'wait:' .. redis.call('ZRANGE', KEYS[5], 0, 0, 'WITHSCORES')[2]
+  end
+  redis.call('ZADD', KEYS[5], ARGV[5], ARGV[8])
+  redis.call('EXPIRE', KEYS[5], ARGV[9])
+end
+redis.call('SET', KEYS[3], ARGV[2], 'EX', ARGV[3])
+return 'claimed'
+"""
+# A send recorded at once: its marker, the texter's conversation entry (ARGV[3], '' for a call) and the
+# counter's hour, day and total buckets.
+_RECORD_SENT = """
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+if ARGV[3] ~= '' then
+  redis.call('RPUSH', KEYS[2], ARGV[3])
+  redis.call('LTRIM', KEYS[2], -200, -1)
+  redis.call('EXPIRE', KEYS[2], ARGV[4])
+end
+redis.call('INCR', KEYS[3])
+redis.call('EXPIRE', KEYS[3], ARGV[5])
+redis.call('INCR', KEYS[4])
+redis.call('EXPIRE', KEYS[4], ARGV[6])
+redis.call('INCR', KEYS[5])
+redis.call('SADD', KEYS[6], ARGV[7])
 """
 
 
@@ -44,20 +71,38 @@ class Deliveries:
         *,
         append_turn: Callable[..., None],
         count: Callable[..., None],
+        entry_of: Callable[[str], bytes],
+        counter_keys: Callable[[str], tuple[str, str, str]],
+        counter_lifetimes: tuple[int, int],
     ):
         self.r = r
         self.vault = vault
         self.retention = retention
         self._append_turn = append_turn
         self._count = count
+        self._entry_of = entry_of  # a text out as the sealed conversation entry the store keeps
+        self._counter_keys, self._counter_lifetimes = counter_keys, counter_lifetimes
         self._claim = r.register_script(_CLAIM)
+        self._record_sent = r.register_script(_RECORD_SENT)
 
     # -- the marker of one send ------------------------------------------------------------
-    def claim(self, key: str, phone_id: str, *, now: float, ttl: int, check_opt_out: bool) -> str:
-        """`opted_out`, `blocked`, `invalid`, `claimed` (ours to send now), or the marker an earlier attempt
-        left. `check_opt_out`: a text (an opted-out or blocked number gets none)."""
-        keys = (Keys.optouts, Keys.invalid_numbers, Keys.sent(key), Keys.blocklist)
+    def claim(
+        self,
+        key: str,
+        phone_id: str,
+        *,
+        now: float,
+        ttl: int,
+        check_opt_out: bool,
+        pace: tuple[int, int] = (0, 0),
+    ) -> str:
+        """`opted_out`, `blocked`, `invalid`, `claimed` (ours to send now), `wait:<when the oldest send in
+        the window went>`, or the marker an earlier attempt left. `check_opt_out`: a text (an opted-out or
+        blocked number gets none, and at most `pace` = (texts, seconds) go to one number)."""
+        texts, seconds = pace if pace[0] else (1_000_000, 1)
+        keys = (Keys.optouts, Keys.invalid_numbers, Keys.sent(key), Keys.blocklist, Keys.send_pace(phone_id))
         args = (phone_id, f"sending:{now}", ttl, "1" if check_opt_out else "0")
+        args += (repr(now), repr(now - seconds), texts, key, seconds)
         result = self._claim(keys=keys, args=args, client=self.r)
         return (result or b"").decode() if isinstance(result, bytes) else str(result or "")
 
@@ -65,20 +110,24 @@ class Deliveries:
         """Twilio has no trace of the attempt that died: this attempt sends, from `now`."""
         self.r.set(Keys.sent(key), f"sending:{now}", ex=ttl)
 
-    def release(self, key: str) -> None:
-        """Twilio created nothing (429/5xx): the retry may send."""
-        self.r.delete(Keys.sent(key))
+    def release(self, key: str, phone_id: str | None = None) -> None:
+        """Twilio created nothing (429/5xx): the retry may send, and the send does not count in the pace."""
+        with self.r.pipeline(transaction=False) as pipe:
+            pipe.delete(Keys.sent(key))
+            if phone_id:
+                pipe.zrem(Keys.send_pace(phone_id), key)
+            pipe.execute()
 
     def record_sent(
         self, key: str, sid: str, *, ttl: int, counter: str, text: tuple[str, str] | None = None
     ) -> None:
-        """`sent:<sid>`, the counter and the texter's conversation line `(phone_id, body)`, at once."""
-        with self.r.pipeline(transaction=True) as pipe:
-            pipe.set(Keys.sent(key), f"sent:{sid}", ex=ttl)
-            if text is not None:
-                self._append_turn(text[0], "out", text[1], pipe=pipe)
-            self._count(counter, pipe=pipe)
-            pipe.execute()
+        """`sent:<sid>`, the counter and the texter's conversation line `(phone_id, body)`, in one step."""
+        hour, day, total = self._counter_keys(counter)
+        conversation = Keys.conversation(text[0]) if text else Keys.sent(key)  # a call has no line
+        keys = (Keys.sent(key), conversation, hour, day, total, Keys.stat_names)
+        entry = self._entry_of(text[1]) if text else b""
+        args = (f"sent:{sid}", ttl, entry, self.retention, *self._counter_lifetimes, counter)
+        self._record_sent(keys=keys, args=args, client=self.r)
 
     def record_refused(self, key: str, code: object, *, ttl: int) -> None:
         """A final refusal: never asked again for this send, counted by Twilio's error code."""

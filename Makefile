@@ -4,6 +4,9 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
+# uv installs without compiling bytecode: the service and the tests write it as they import (so a
+# later `flask simulate` reads it), even where the shell says not to.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run stop install dev-install test browser-deps lint format bench clean
 

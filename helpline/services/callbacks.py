@@ -129,7 +129,7 @@ def request_callback(
         texts_off=texts_off,
         source=source,
     )
-    if not store.callbacks.add(request, phone, store.conversation(phone_id)[-30:]):
+    if not store.callbacks.add(request, phone, store.conversation(phone_id, last=30)[-30:]):
         # Another process queued one for this number at the same instant: use theirs.
         return store.callbacks.open_for(phone_id) or request, False
     store.count("callback.created", now)  # distinct requests: asking again updates, never counts again

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from helpline.domain import places
-from helpline.domain.content import Catalog, fill, placeholders
+from helpline.domain.content import Catalog, placeholders
 from helpline.domain.conversation import (
     AnswerFollowUp,
     Context,
@@ -202,6 +202,7 @@ def _carry_out(
     effects: _Effects | None = None,
 ) -> list[Say]:
     store, state = line.store, decision.state
+    effects = effects or _Effects()  # counters written with the text's finish (a blocked number's: alone)
     if isinstance(action, SetOptOut):
         store.set_opted_out(phone_id, action.opted_out)
         store.count("sms.optout" if action.opted_out else "sms.optin", now)
@@ -224,20 +225,19 @@ def _carry_out(
             source=f"sms:{sid}" if sid else None,
         )
         if action.priority and request.realerted_at == now:
-            store.count("crisis.realerted", now)
+            effects.counters.append("crisis.realerted")
             log.warning("event=crisis.realerted callback=%s", request.id)
             return []
         if action.priority:
-            store.count("crisis", now)
+            effects.counters.append("crisis")
             log.warning("event=crisis.escalated callback=%s", request.id)
             return []  # the crisis reply already says staff will call
-        store.count("callback.requested", now)
+        effects.counters.append("callback.requested")
         return [_callback_confirmation(line, state.lang, created, now)]
     if isinstance(action, FindProviders):
         place = places.locate(action.location)
         if place is None:
             return [Say("place_unknown")]
-        effects = effects or _Effects()
         effects.counters.append("search.requested")
         if phone is None:
             return [Say("no_search_yet", {"place": place.label})]

@@ -26,30 +26,42 @@ def _city_key(city: str, state: str) -> tuple[str, str]:
     return " ".join(_CITY_WORDS.get(w, w) for w in words), state.strip().lower()
 
 
+_CityZip = tuple[float, float, "str | None", str, str]  # lat, lng, time zone, city, state of one ZIP
+
+
 @lru_cache(maxsize=1)
-def _city_index() -> dict[tuple[str, str], list[dict]]:
-    index: dict[tuple[str, str], list[dict]] = {}
-    other_names: dict[tuple[str, str], list[dict]] = {}
+def _indexes() -> tuple[dict[str, Place], dict[tuple[str, str], list[_CityZip]]]:
+    """ZIP -> its place, and city -> its ZIPs, from one read of the ZIP data. Dicts, not `zipcodes.matching`
+    (a scan of 42,000 entries): the lookup is on every search's path. Each read of the data makes 42,000
+    dicts of a dozen fields; only what a lookup needs is kept."""
+    zips: dict[str, Place] = {}
+    cities: dict[tuple[str, str], list[_CityZip]] = {}
+    other_names: dict[tuple[str, str], list[_CityZip]] = {}
     for entry in zipcodes.list_all():
-        if entry.get("lat") and entry.get("long"):
-            index.setdefault(_city_key(entry["city"], entry["state"]), []).append(entry)
-            for name in entry.get("acceptable_cities") or ():
-                other_names.setdefault(_city_key(name, entry["state"]), []).append(entry)
+        if not (entry.get("lat") and entry.get("long")):
+            continue
+        code, city, state = entry["zip_code"], entry["city"], entry["state"]
+        lat, lng, timezone = float(entry["lat"]), float(entry["long"]), entry.get("timezone")
+        zips.setdefault(code, Place(code, code, lat, lng, timezone))
+        row = (lat, lng, timezone, city, state)
+        cities.setdefault(_city_key(city, state), []).append(row)
+        for name in entry.get("acceptable_cities") or ():
+            other_names.setdefault(_city_key(name, state), []).append(row)
     # A town the postal service files under a bigger one (West Allis under Milwaukee) is still found.
-    for key, entries in other_names.items():
-        index.setdefault(key, entries)
-    return index
+    for key, rows in other_names.items():
+        cities.setdefault(key, rows)
+    # zipcodes keeps every entry it read (~100 MB a process); these indexes are all a lookup needs.
+    if getattr(zipcodes, "_zips_cache", None) is not None:
+        zipcodes._zips_cache = None
+    return zips, cities
 
 
-@lru_cache(maxsize=1)
 def _zip_index() -> dict[str, Place]:
-    # A dict, not `zipcodes.matching` (a scan of 42,000 entries): the lookup is on every search's path.
-    index: dict[str, Place] = {}
-    for z in zipcodes.list_all():
-        if z.get("lat") and z.get("long") and z["zip_code"] not in index:
-            code = z["zip_code"]
-            index[code] = Place(code, code, float(z["lat"]), float(z["long"]), z.get("timezone"))
-    return index
+    return _indexes()[0]
+
+
+def _city_index() -> dict[tuple[str, str], list[_CityZip]]:
+    return _indexes()[1]
 
 
 def zip_centroid(zip_code: str) -> Place | None:
@@ -69,12 +81,11 @@ def city_centroid(city: str, state: str) -> Place | None:
     entries = _city_index().get(key)
     if not entries:
         return None
-    lat = sum(float(e["lat"]) for e in entries) / len(entries)
-    lng = sum(float(e["long"]) for e in entries) / len(entries)
-    first = entries[0]
-    named = first["city"] if _city_key(first["city"], first["state"]) == key else city.strip().title()
-    label = f"{named}, {first['state']}"
-    return Place(label, None, lat, lng, entries[0].get("timezone"))
+    lat = sum(e[0] for e in entries) / len(entries)
+    lng = sum(e[1] for e in entries) / len(entries)
+    _, _, timezone, first_city, first_state = entries[0]
+    named = first_city if _city_key(first_city, first_state) == key else city.strip().title()
+    return Place(f"{named}, {first_state}", None, lat, lng, timezone)
 
 
 def locate(text: str) -> Place | None:
@@ -87,5 +98,4 @@ def locate(text: str) -> Place | None:
 
 def warm() -> None:
     """Load the ZIP data before the first texter waits for it."""
-    _zip_index()
-    _city_index()
+    _indexes()

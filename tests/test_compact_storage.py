@@ -83,3 +83,14 @@ def test_a_conversation_and_state_stored_before_read_on(text, store, phone_id, r
     texts = [line["text"] for line in store.conversation(phone_id)]
     assert texts[:2] == ["hi", "Welcome (as it was sent then)"]
     assert texts[2:] == ["signs", *replies]
+
+
+def test_replies_stay_readable_when_redis_lost_the_templates(text, store, phone_id, redis):
+    first = text("oih")
+    redis.delete(Keys.templates_sent)  # a Redis that lost data this process had written
+    second = text("oih")  # the same template again: written again along with the reply
+    another_process = Store(store.r, store.vault, store.retention)
+    outs = [line["text"] for line in another_process.conversation(phone_id) if line["dir"] == "out"]
+    assert outs[-len(second) :] == second
+    assert "oih" in {line["text"] for line in another_process.conversation(phone_id)}
+    assert len(outs) == len(first) + len(second)

@@ -89,9 +89,11 @@ class Keys:
     def send_pace(phone_id: str) -> str:
         return f"{PREFIX}:send-pace:{phone_id}"  # zset idempotency key -> when: texts to a number lately
 
+    stat_prefix = f"{PREFIX}:stat:"  # scripts that count build the buckets' keys from it
+
     @staticmethod
     def stat(name: str, bucket: str) -> str:
-        return f"{PREFIX}:stat:{name}:{bucket}"
+        return f"{Keys.stat_prefix}{name}:{bucket}"
 
     # -- provider directory (keys of the directory and its sources go below) --------------
     directory_current = f"{PREFIX}:directory:current"  # the version readers use; switched atomically
@@ -345,10 +347,14 @@ return {1, blocked, state, opted_out, open_callback and 1 or 0, recent, follow_u
 # A text's effects and its done mark in one step, nothing written when the text was answered already
 # (1: by this very delivery, its acknowledgement lost; -1: by another) or another delivery holds its
 # lease (-2): the texter's state, the conversation entry, the templates its replies refer to, the
-# operators' counters, then the MessageSid marked done and the lease given back.
-# KEYS: done, lease, state, conversation, templates, counter names, then hour, day, total per counter.
+# operators' counters, then the MessageSid marked done and the lease given back. A template this
+# process believes kept comes without its text; should it be missing, nothing is written (-3) and the
+# call comes again with every text.
+# KEYS: done, lease, state, conversation, templates, counter names.
 # ARGV: token, done seconds, retention, state ('' keeps it), entry ('' none), hour and day buckets'
-# lifetimes, how many templates, then digest and template each, then the counters' names.
+# lifetimes, the counters' key prefix, this hour's and day's bucket, how many templates, then digest
+# and template ('' when kept) each, then the counters' names (their keys are built here: one Redis,
+# never a cluster).
 _RECORD_EXCHANGE = """
 local done = redis.call('GET', KEYS[1])
 if done then
@@ -357,22 +363,26 @@ if done then
 end
 local holder = redis.call('GET', KEYS[2])
 if holder and holder ~= ARGV[1] then return -2 end
+local templates = tonumber(ARGV[11])
+for i = 12, 11 + 2 * templates, 2 do
+  if ARGV[i + 1] == '' and redis.call('HEXISTS', KEYS[5], ARGV[i]) == 0 then return -3 end
+end
 if ARGV[4] ~= '' then redis.call('SET', KEYS[3], ARGV[4], 'EX', ARGV[3]) end
 if ARGV[5] ~= '' then
   redis.call('RPUSH', KEYS[4], ARGV[5])
   redis.call('LTRIM', KEYS[4], -200, -1)
   redis.call('EXPIRE', KEYS[4], ARGV[3])
 end
-local templates = tonumber(ARGV[8])
-for i = 9, 8 + 2 * templates, 2 do redis.call('HSET', KEYS[5], ARGV[i], ARGV[i + 1]) end
-local first = 9 + 2 * templates
-for i = first, #ARGV do
-  local k = 7 + (i - first) * 3
-  redis.call('INCR', KEYS[k])
-  redis.call('EXPIRE', KEYS[k], ARGV[6])
-  redis.call('INCR', KEYS[k + 1])
-  redis.call('EXPIRE', KEYS[k + 1], ARGV[7])
-  redis.call('INCR', KEYS[k + 2])
+for i = 12, 11 + 2 * templates, 2 do
+  if ARGV[i + 1] ~= '' then redis.call('HSET', KEYS[5], ARGV[i], ARGV[i + 1]) end
+end
+for i = 12 + 2 * templates, #ARGV do
+  local name = ARGV[8] .. ARGV[i] .. ':'
+  redis.call('INCR', name .. ARGV[9])
+  redis.call('EXPIRE', name .. ARGV[9], ARGV[6])
+  redis.call('INCR', name .. ARGV[10])
+  redis.call('EXPIRE', name .. ARGV[10], ARGV[7])
+  redis.call('INCR', name .. 'total')
   redis.call('SADD', KEYS[6], ARGV[i])
 end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
@@ -419,6 +429,7 @@ class Store:
         self._screen_script = r.register_script(_SCREEN_TEXT)
         self._record_script = r.register_script(_RECORD_EXCHANGE)
         self._templates: dict[str, str] = {}  # digest -> template, read once per process (never change)
+        self._templates_kept: set[str] = set()  # digests this process wrote: not sent along again
         # Conversation entries never change once written: each is opened once per process.
         self._exchange_lines = functools.lru_cache(maxsize=8192)(self._lines_of)
         # Repositories, one per kind of data (imported here: they read `Keys` from this module).
@@ -545,15 +556,20 @@ class Store:
             Keys.templates_sent,
             Keys.stat_names,
         ]
-        for name in counters:
-            keys.extend(self.counters.bucket_keys(name, now))
         state_arg = self._seal_state(state) if state is not None else b""
         args = [lease.token, done_seconds, self.retention, state_arg, entry, *self.counters.lifetimes()]
-        args.append(len(templates))
-        for name, template in templates.items():
-            args += [name, template]
-        args += counters
-        outcome = self._in_one_trip(self._record_script, keys, args, before)
+        args += [Keys.stat_prefix, *self.counters.buckets(now)]
+
+        def with_templates(known: set[str]) -> list:
+            sent = [x for name, text in templates.items() for x in (name, "" if name in known else text)]
+            return [*args, len(templates), *sent, *counters]
+
+        outcome = self._in_one_trip(self._record_script, keys, with_templates(self._templates_kept), before)
+        if outcome == -3:  # a template this process wrote is gone (a Redis that lost data): write it again
+            self._templates_kept.clear()
+            outcome = self._in_one_trip(self._record_script, keys, with_templates(set()), None)
+        if outcome in (0, 1):
+            self._templates_kept.update(templates)
         if outcome == -1:
             raise LeaseLost(f"{lease.kind} {lease.sid} was answered by another delivery")
         if outcome == -2:

@@ -52,6 +52,12 @@ class Counters:
         )
 
     @staticmethod
+    def buckets(now: float | None = None) -> tuple[str, str]:
+        """The hour's and the day's bucket names at `now` (scripts that count build keys from them)."""
+        moment = time.gmtime(now or time.time())
+        return time.strftime(HOUR_BUCKET, moment), time.strftime(DAY_BUCKET, moment)
+
+    @staticmethod
     def lifetimes() -> tuple[int, int]:
         """How long an hour's and a day's bucket are kept, in seconds."""
         return HOUR_KEPT, DAY_KEPT

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -68,6 +69,16 @@ def _isolated_env(monkeypatch):
             "SECRET_KEY",
         ):
             monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _log_levels_restored():
+    """`flask simulate` quiets the service's logs for its reader; a later test's caplog still sees them."""
+    loggers = [logging.getLogger(), logging.getLogger("rq")]
+    levels = [logger.level for logger in loggers]
+    yield
+    for logger, level in zip(loggers, levels, strict=True):
+        logger.setLevel(level)
 
 
 @pytest.fixture(scope="session")

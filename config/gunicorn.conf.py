@@ -3,11 +3,12 @@
 import multiprocessing
 import os
 
-# Loopback by default: a laptop run is not exposed; production sets HOST=0.0.0.0 behind its proxy.
-bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
-# Webhooks are short and Redis-bound: a couple of processes per core keep both cores busy.
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2))
-threads = int(os.environ.get("WEB_THREADS", 2))
+from config.settings import load_settings
+
+_settings = load_settings()  # HOST, PORT, WEB_CONCURRENCY, WEB_THREADS: defaults and reasons are there
+bind = f"{_settings.host}:{_settings.port}"
+workers = _settings.web_concurrency or multiprocessing.cpu_count() * 2
+threads = _settings.web_threads
 # Twilio gives up after 15 s; a request still running at 20 s is stuck, not slow.
 timeout = 20
 graceful_timeout = 10

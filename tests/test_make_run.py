@@ -144,6 +144,26 @@ def test_ctrl_c_in_make_run_stops_everything_the_same_way(make_run):
     assert not (make_run.var / "redis" / "redis.sock").exists()
 
 
+def test_make_stop_still_stops_web_worker_and_redis_when_make_run_itself_was_killed(make_run):
+    make_run.wait_until_serving()
+    os.killpg(make_run.process.pid, signal.SIGKILL)  # make and its `run` gone, web and worker still up
+    make_run.process.wait(timeout=DEADLINE)
+    assert requests.get(make_run.url + "/healthz", timeout=5).status_code == 200
+    stop = subprocess.run(
+        ["make", "--no-print-directory", "stop"],
+        cwd=PROJECT_ROOT,
+        env=make_run.env,
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE,
+    )
+    assert "stopped: web, worker, redis" in stop.stdout, stop.stdout + stop.stderr
+    stopped_in_order(make_run.output() + stop.stdout)
+    assert not (make_run.var / "redis" / "redis.sock").exists()
+    with pytest.raises(requests.ConnectionError):
+        requests.get(make_run.url + "/healthz", timeout=2)
+
+
 def test_make_test_on_a_machine_without_chromium_names_the_one_command_to_run(tmp_path):
     bare = tmp_path / "bin"  # a machine with a shell but no chromium and no apt-get
     bare.mkdir()

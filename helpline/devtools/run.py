@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from config.settings import PROJECT_ROOT, Settings, load_settings
-from helpline.devtools.simulator import recorded_service, run_record
+from helpline.devtools.simulator import process_alive, recorded_service, run_record
 
 WEB_STOP_SECONDS = 15  # gunicorn's graceful_timeout (10 s) and its own exit
 WORKER_STOP_SECONDS = 20  # honcho gives the worker 5 s after the web, then kills it
@@ -108,6 +108,10 @@ class Run:
             env=env,
             start_new_session=True,
         )
+        # honcho too: should this process be killed, `make stop` still stops what it started.
+        record.write_text(
+            json.dumps({"pid": os.getpid(), "honcho": self.honcho.pid, "url": url, "started": time.time()})
+        )
         while self.honcho.poll() is None and not self.stopping:
             time.sleep(POLL_SECONDS)
         code = self.stop() if self.stopping else self._after_crash()
@@ -128,39 +132,47 @@ class Run:
 
     def stop(self) -> int:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        say("stopping: web, then worker, then redis")
-        web = read_pid(web_pidfile(self.settings))
-        if web and alive(web):
-            os.kill(web, signal.SIGTERM)  # gunicorn: finish the requests in hand, then exit
-            wait_until(lambda: not alive(web), WEB_STOP_SECONDS)
-        # honcho saw the web stop and now stops the worker (a warm shutdown: the job in hand ends)
         honcho = self.honcho
-        if honcho and not wait_until(lambda: honcho.poll() is not None, WORKER_STOP_SECONDS):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(honcho.pid, signal.SIGTERM)
-            honcho.wait(timeout=WORKER_STOP_SECONDS)
-        self._stop_redis()
-        self._forget()
-        say("stopped")
+        done = lambda: honcho is None or honcho.poll() is not None  # noqa: E731 - polled until true
+        stop_in_order(self.settings, honcho.pid if honcho else None, done)
         return 0
 
     def _after_crash(self) -> int:
         """honcho ended by itself (web or worker exited): Redis goes too, and the record."""
-        self._stop_redis()
-        self._forget()
+        stop_redis(self.settings)
+        forget(self.settings)
         return self.honcho.returncode if self.honcho else 1
 
-    def _stop_redis(self) -> None:
-        if self.settings.redis_url or self.settings.redis_sentinels:
-            return
-        from helpline.infra.embedded_redis import stop_embedded_server
 
-        if stop_embedded_server(self.settings.var_dir):
-            say("redis stopped")
+def stop_in_order(settings: Settings, honcho: int | None, honcho_done) -> None:
+    """The web first (no new texts come in), then the worker (it ends the job in hand), then Redis."""
+    say("stopping: web, then worker, then redis")
+    web = read_pid(web_pidfile(settings))
+    if web and process_alive(web):
+        os.kill(web, signal.SIGTERM)  # gunicorn: finish the requests in hand, then exit
+        wait_until(lambda: not process_alive(web), WEB_STOP_SECONDS)
+    # honcho saw the web stop and now stops the worker (a warm shutdown: the job in hand ends)
+    if honcho and not wait_until(honcho_done, WORKER_STOP_SECONDS):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(honcho, signal.SIGTERM)
+        wait_until(honcho_done, WORKER_STOP_SECONDS)
+    stop_redis(settings)
+    forget(settings)
+    say("stopped")
 
-    def _forget(self) -> None:
-        for path in (run_record(self.settings.var_dir), web_pidfile(self.settings)):
-            path.unlink(missing_ok=True)
+
+def stop_redis(settings: Settings) -> None:
+    if settings.redis_url or settings.redis_sentinels:
+        return
+    from helpline.infra.embedded_redis import stop_embedded_server
+
+    if stop_embedded_server(settings.var_dir):
+        say("redis stopped")
+
+
+def forget(settings: Settings) -> None:
+    for path in (run_record(settings.var_dir), web_pidfile(settings)):
+        path.unlink(missing_ok=True)
 
 
 def read_pid(path: Path) -> int | None:
@@ -168,16 +180,6 @@ def read_pid(path: Path) -> int | None:
         return int(path.read_text().strip())
     except (OSError, ValueError):
         return None
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def wait_until(condition, seconds: float) -> bool:
@@ -193,17 +195,22 @@ def stop(settings: Settings) -> int:
     """`make stop`: ask the running `make run` to stop (it stops web, worker, Redis in order) and wait."""
     record = run_record(settings.var_dir)
     try:
-        pid = int(json.loads(record.read_text())["pid"])
-    except (OSError, ValueError, KeyError, TypeError):
-        pid = None
-    if pid and alive(pid):
+        started = json.loads(record.read_text())
+    except (OSError, ValueError):
+        started = {}
+    pid, honcho = started.get("pid"), started.get("honcho")
+    if pid and process_alive(pid):
         os.kill(pid, signal.SIGTERM)
-        if wait_until(lambda: not alive(pid), WEB_STOP_SECONDS + WORKER_STOP_SECONDS + 10):
+        if wait_until(lambda: not process_alive(pid), WEB_STOP_SECONDS + WORKER_STOP_SECONDS + 10):
             print("stopped: web, worker, redis")
             return 0
         print(f"`make run` (pid {pid}) did not stop in time")
         return 1
-    # No `make run` alive: an embedded Redis left by a simulator run or a crash still goes.
+    if honcho and process_alive(honcho):  # `make run` itself was killed: what it started is stopped here
+        stop_in_order(settings, honcho, lambda: not process_alive(honcho))
+        print("stopped: web, worker, redis")
+        return 0
+    # Nothing of `make run` alive: an embedded Redis left by a simulator run or a crash still goes.
     from helpline.infra.embedded_redis import stop_embedded_server
 
     redis_stopped = not (settings.redis_url or settings.redis_sentinels) and stop_embedded_server(

@@ -42,14 +42,26 @@ def run_record(var_dir: Path) -> Path:
     return var_dir / "run" / "service.json"
 
 
+def process_alive(pid: int) -> bool:
+    """Running (a zombie, killed but not yet reaped, is not)."""
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+    except psutil.AccessDenied:  # someone else's, alive
+        return True
+
+
 def recorded_service(var_dir: Path) -> str | None:
     """The URL of the service `make run` started for this checkout, while that run is alive."""
     try:
         record = json.loads(run_record(var_dir).read_text())
-        os.kill(int(record["pid"]), 0)
+        running = process_alive(int(record["pid"]))
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return str(record["url"])
+    return str(record["url"]) if running else None
 
 
 def address_from_env() -> str | None:

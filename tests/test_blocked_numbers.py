@@ -155,9 +155,12 @@ def test_no_text_reaches_twilio_for_a_blocked_number(live_twilio_settings, twili
     with app.app_context():
         hl = app.extensions["helpline"]
         blocklist.block(hl.store, TEXTER, "abusive texts")
-        assert sender.deliver_text(
-            hl, hl.store.vault.encrypt(TEXTER).decode(), hl.store.vault.encrypt("hello").decode(), "k1"
-        ) == "blocked"
+        assert (
+            sender.deliver_text(
+                hl, hl.store.vault.encrypt(TEXTER).decode(), hl.store.vault.encrypt("hello").decode(), "k1"
+            )
+            == "blocked"
+        )
     assert [m for m in twilio_fake.messages if m["To"] == TEXTER] == []
 
 

@@ -50,8 +50,12 @@ run: install
 stop: install
 	@$(BIN)/python -m helpline.devtools.run --stop
 
+# Two test processes (one per core; each file stays in one process, with its own embedded Redis): much of
+# the suite waits on real processes, browsers and sockets. PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= 2
 test: dev-install browser-deps
-	CHROMIUM_PATH="$${CHROMIUM_PATH:-$$(command -v chromium)}" $(BIN)/python -m pytest $(PYTEST_ARGS)
+	CHROMIUM_PATH="$${CHROMIUM_PATH:-$$(command -v chromium)}" $(BIN)/python -m pytest \
+	  $(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist loadfile) $(PYTEST_ARGS)
 
 # The browser tests drive Debian's chromium, with a font to draw pages: installed here when missing
 # (as root or with password-less sudo), else the one command to run is printed and make stops.

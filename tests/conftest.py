@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import redis as redis_lib
@@ -81,11 +82,18 @@ def _log_levels_restored():
         logger.setLevel(level)
 
 
+def _own_database(url: str) -> str:
+    """On a shared server (TEST_REDIS_URL) each parallel test process flushes a database of its own."""
+    database = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    return urlsplit(url)._replace(path=f"/{database}").geturl()
+
+
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory):
     """One real embedded Redis server for the whole run (each test starts from an empty db)."""
     var = tmp_path_factory.mktemp("redis-var")
-    url = os.environ.get("TEST_REDIS_URL") or ensure_embedded_server(var)
+    url = _own_database(os.environ["TEST_REDIS_URL"]) if os.environ.get("TEST_REDIS_URL") else None
+    url = url or ensure_embedded_server(var)
     yield url
     if not os.environ.get("TEST_REDIS_URL"):
         stop_embedded_server(var)

@@ -152,6 +152,7 @@ class Session:
         """Print every text sent to `number` after `cursor` once the workers are done with it, then
         what is still on its way; returns how many things came or are coming."""
         store = self.helpline.store
+        self._waited_out = False
         if self.url is None:
             from helpline.infra.burst import drain
 
@@ -172,9 +173,11 @@ class Session:
         until = time.time() + self.wait  # a retry due later than the deadline is not waited for
         while test_phone.on_the_way(store, number, until=until) and time.monotonic() < deadline:
             time.sleep(POLL_SECONDS)
+        self._waited_out = time.monotonic() >= deadline
 
     def _report_late(self, late: list[test_phone.OnTheWay]) -> None:
-        click.echo(f"still on the way after {self.wait:g} s:" if self.url else "still on the way:")
+        # "after N s" only when the wait ran out; a job due later than the wait is shown with its time.
+        click.echo(f"still on the way after {self.wait:g} s:" if self._waited_out else "still on the way:")
         for item in late:
             click.echo(f"  {item.describe()}")
         if self.url and not workers_alive(self.helpline.store):

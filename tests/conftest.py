@@ -40,10 +40,13 @@ holidays: []
 """
 
 
-def every_stored_byte(redis) -> bytes:
-    """Every key and value in Redis as stored (not DUMP's compressed form), for privacy checks."""
+def stored_values(redis, skip: tuple[bytes, ...] = ()) -> list[bytes]:
+    """Every key and value in Redis as stored (not DUMP's compressed form), streams included, for
+    privacy checks; keys starting with a `skip` prefix are left out."""
     dump = []
     for key in redis.scan_iter("*"):
+        if skip and key.startswith(skip):
+            continue
         dump.append(key)
         kind = redis.type(key)
         if kind == b"string":
@@ -57,7 +60,15 @@ def every_stored_byte(redis) -> bytes:
             dump.extend(redis.smembers(key))
         elif kind == b"zset":
             dump.extend(m for m, _ in redis.zrange(key, 0, -1, withscores=True))
-    return b"\n".join(dump)
+        elif kind == b"stream":
+            for _, entry in redis.xrange(key):
+                for field, value in entry.items():
+                    dump.extend((field, value))
+    return [value for value in dump if value is not None]
+
+
+def every_stored_byte(redis) -> bytes:
+    return b"\n".join(stored_values(redis))
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,7 @@ from helpline.services.test_call import PhoneCall
 from helpline.store import Keys
 from helpline.store import directory as repository
 from helpline.web.twilio_signature import twilio_auth_token
-from tests.conftest import HELPLINE_NUMBER, TEXTER, every_stored_byte
+from tests.conftest import HELPLINE_NUMBER, TEXTER, every_stored_byte, stored_values
 from tests.directory_fixtures import write_csv
 
 SECRET_WORDS = "my husband takes oxycodone"
@@ -71,28 +71,7 @@ def readable(value: bytes) -> bytes:
 
 def everything_in_redis(r) -> bytes:
     """Every key and value, RQ's job data decompressed, streams (RQ's results) included."""
-    parts = []
-    for key in r.scan_iter("*"):
-        if key.startswith(PUBLIC_LISTINGS):
-            continue
-        parts.append(key)
-        kind = r.type(key)
-        if kind == b"string":
-            parts.append(r.get(key))
-        elif kind == b"list":
-            parts.extend(r.lrange(key, 0, -1))
-        elif kind == b"hash":
-            for field, value in r.hgetall(key).items():
-                parts.extend((field, value))
-        elif kind == b"set":
-            parts.extend(r.smembers(key))
-        elif kind == b"zset":
-            parts.extend(m for m, _ in r.zrange(key, 0, -1, withscores=True))
-        elif kind == b"stream":
-            for _, entry in r.xrange(key):
-                for field, value in entry.items():
-                    parts.extend((field, value))
-    return b"\n".join(readable(p) for p in parts if p is not None)
+    return b"\n".join(readable(value) for value in stored_values(r, skip=PUBLIC_LISTINGS))
 
 
 def append_only_file(r) -> bytes:

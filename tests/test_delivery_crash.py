@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import psutil
@@ -22,6 +21,7 @@ from helpline.infra import queues, sender
 from helpline.infra.burst import drain
 from helpline.infra.embedded_redis import _embedded_paths, ensure_embedded_server, stop_embedded_server
 from helpline.store import Keys
+from tests import worker_process
 from tests.conftest import HELPLINE_NUMBER, TEXTER
 from workers.claiming import recover_abandoned
 
@@ -31,19 +31,17 @@ DEADLINE = 90.0  # generous: a worker starting on a loaded 2-core machine can ta
 _log_dirs: list[Path] = []
 
 
-def wait_for(condition, what: str, timeout: float = DEADLINE):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)  # polling interval, not a wait for the worker
-    logs = "".join(
+def worker_logs() -> str:
+    """The last lines of every worker's log, for a failure message."""
+    return "".join(
         f"\n--- {log.name}\n" + "".join(log.read_text(errors="replace").splitlines(True)[-15:])
         for folder in _log_dirs
         for log in sorted(folder.glob("worker-*.log"))
     )
-    raise AssertionError(f"timed out waiting for {what}{logs}")
+
+
+def wait_for(condition, what: str, timeout: float = DEADLINE):
+    return worker_process.wait_for(condition, what, timeout, details=worker_logs)
 
 
 class Workers:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 
 import psutil
 import pytest
@@ -22,25 +21,15 @@ from helpline.infra.embedded_redis import (
     heal_embedded_server,
     stop_embedded_server,
 )
+from tests import worker_process
 from tests.conftest import HELPLINE_NUMBER, TEXTER
-from tests.worker_process import running_worker
+from tests.worker_process import running_worker, texts_to
 
 DEADLINE = 60.0  # a worker starting on a loaded 2-core machine can take a while
 
 
-def texts_to(app, phone: str) -> list[dict]:
-    """What the workers texted this number (development mode keeps outbound texts in the outbox)."""
-    return [m for m in app.extensions["helpline"].store.delivery.outbox() if m["to"] == phone]
-
-
 def wait_for(condition, what: str, timeout: float = DEADLINE):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)  # polling interval
-    raise AssertionError(f"timed out waiting for {what}")
+    return worker_process.wait_for(condition, what, timeout)
 
 
 def answers(var) -> bool:

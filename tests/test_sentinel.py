@@ -5,7 +5,6 @@ process and its RQ scheduler all follow to the new master without being restarte
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import pytest
 from rq import Queue
@@ -15,28 +14,18 @@ from config.settings import load_settings
 from helpline import create_app
 from helpline.devtools import simulator
 from helpline.web.twilio_signature import twilio_auth_token
+from tests import worker_process
 from tests.conftest import HELPLINE_NUMBER, TEXTER
 from tests.redis_servers import binaries_missing, sentinel_setup
-from tests.worker_process import running_worker
+from tests.worker_process import running_worker, texts_to
 
 pytestmark = pytest.mark.skipif(bool(binaries_missing()), reason=binaries_missing() or "")
 
 DEADLINE = 60.0
 
 
-def texts_to(app, phone: str) -> list[dict]:
-    """What the workers texted this number (development mode keeps outbound texts in the outbox)."""
-    return [m for m in app.extensions["helpline"].store.delivery.outbox() if m["to"] == phone]
-
-
 def wait_for(condition, what: str, timeout: float = DEADLINE):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)  # polling interval
-    raise AssertionError(f"timed out waiting for {what}")
+    return worker_process.wait_for(condition, what, timeout)
 
 
 @pytest.fixture(scope="module")

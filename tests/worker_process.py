@@ -7,7 +7,8 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psutil
@@ -36,3 +37,19 @@ def running_worker(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]
                     member.send_signal(signal.SIGKILL)
             psutil.wait_procs(family, timeout=10)
         process.wait(timeout=10)
+
+
+def wait_for(condition, what: str, timeout: float = 60.0, details: Callable[[], str] = str):
+    """Poll `condition` until it holds (returning its value) or `timeout` passes; `details` adds to errors."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)  # polling interval, not a wait for the work
+    raise AssertionError(f"timed out waiting for {what}{details()}")
+
+
+def texts_to(app, phone: str) -> list[dict]:
+    """What the workers texted this number (development mode keeps outbound texts in the outbox)."""
+    return [m for m in app.extensions["helpline"].store.delivery.outbox() if m["to"] == phone]

@@ -81,7 +81,7 @@ format: dev-install
 	$(BIN)/ruff check --fix .
 
 bench: dev-install
-	@for b in webhook search worker memory burst voice staff_queue ops chaos; do \
+	@for b in crisis webhook search worker memory burst voice staff_queue ops chaos; do \
 	  [ -f bench/$$b.py ] || continue; \
 	  echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py || exit 1; echo; \
 	done

@@ -47,6 +47,12 @@ local raw = redis.call('HMGET', KEYS[1], 'status', 'claimed_by', 'lease_until')
 if not raw[1] or cjson.decode(raw[1]) ~= 'claimed' or not raw[2] then return 0 end
 if cjson.decode(raw[2]) ~= ARGV[1] then return 0 end
 if ARGV[4] == '1' then
+  -- a lease already reaching within a few seconds of the new one is left as it is: an eager page's
+  -- renewals then write nothing, and never make an outcome being written read again
+  local lease = raw[3] and cjson.decode(raw[3])
+  if lease and lease ~= cjson.null and lease >= tonumber(ARGV[3]) - tonumber(ARGV[6] or '0') then
+    return 1
+  end
   redis.call('HSET', KEYS[1], 'lease_until', ARGV[3], 'updated', ARGV[2])
 else
   redis.call('HSET', KEYS[1], 'status', '"waiting"', 'claimed_by', 'null', 'lease_until', 'null',
@@ -127,6 +133,7 @@ MIRROR_FULL_EVERY = 30.0  # seconds: each process also reads the whole open queu
 # Read by the request's page, not by the queue: the conversation's copy, the voicemail's details.
 _NOT_LISTED = ("conversation_enc", "extra_enc")
 OUTCOME_TRIES = 5  # the open page renewing its lease at the same instant: read again, this many times
+RENEW_SLACK_SECONDS = 5  # a renewal gaining less than this on the lease writes nothing
 
 
 @dataclass(frozen=True)
@@ -390,7 +397,7 @@ class Callbacks:
 
     def renew(self, callback_id: str, who: str, now: float, lease_until: float) -> bool:
         """False when `who` does not hold the request."""
-        args = [who, json.dumps(now), json.dumps(lease_until), "1", callback_id]
+        args = [who, json.dumps(now), json.dumps(lease_until), "1", callback_id, RENEW_SLACK_SECONDS]
         return bool(self._own_claim(keys=self._changing(callback_id), args=args))
 
     def release(self, callback_id: str, who: str, now: float) -> bool:

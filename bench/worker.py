@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -48,8 +49,12 @@ def trivial() -> str:
     return "ok"
 
 
-def run_worker(env: dict) -> None:
+def run_worker(env: dict) -> float:
+    """Run the worker host over the queue; returns the CPU seconds its process used (start-up included)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run([sys.executable, "-m", "workers", "--burst"], cwd=ROOT, env=env, check=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
 
 
 def throughput(connection, job_ids: list[str]) -> float:
@@ -77,10 +82,12 @@ class Rounds:
         self.store = self.helpline.store
         self.urgent = queues.queue(queues.URGENT, self.store.r)
         self.round_no = 0
+        self.cpu: dict[str, list[float]] = {"trivial": [], "text": []}  # worker CPU ms per job
+        self.startup = min(run_worker(env) for _ in range(2))  # CPU of a run over empty queues
 
     def trivial(self, jobs: int) -> float:
         job_ids = [self.urgent.enqueue("bench.worker.trivial").id for _ in range(jobs)]
-        run_worker(self.env)
+        self.cpu["trivial"].append((run_worker(self.env) - self.startup) * 1000 / jobs)
         return throughput(self.store.r, job_ids)
 
     def texts(self, jobs: int) -> float:
@@ -92,7 +99,7 @@ class Rounds:
             sender.queue_text(self.helpline, phone, f"Provider list {n}", key)
             job_ids.append(f"text-{key}")
         before = len(self.fake.messages)
-        run_worker(self.env)
+        self.cpu["text"].append((run_worker(self.env) - self.startup) * 1000 / jobs)
         sent = len(self.fake.messages) - before
         if sent != jobs:
             raise SystemExit(f"{sent} texts reached Twilio for {jobs} jobs: each must go exactly once")
@@ -159,6 +166,11 @@ def main() -> None:
                 base, text = rounds.pair(n, opts.jobs)
                 fast.append((base, text))
                 print(f"  pair {n + 1}{'':30}{base:10.1f}{text:10.1f}{text / base:8.2f}")
+            cpu = {kind: statistics.median(values) for kind, values in rounds.cpu.items()}
+            print(
+                f"  worker CPU per job (median, start-up left out): trivial {cpu['trivial']:.2f} ms, "
+                f"text {cpu['text']:.2f} ms; ratio {cpu['trivial'] / cpu['text']:.2f} (load-independent)"
+            )
             fake.latency = opts.latency_ms / 1000
             print(f"part 2: Twilio at {opts.latency_ms:g} ms" + " " * 16 + "trivial jobs/s   texts/s")
             for n in range(pairs):

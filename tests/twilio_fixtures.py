@@ -433,9 +433,13 @@ class _KeepAliveHandler(BaseHTTPRequestHandler):
         pass
 
 
+class _ThreadingServer(ThreadingHTTPServer):
+    request_queue_size = 128  # a worker opening a connection per job slot at once is not turned away
+
+
 class _KeepAliveServer:
     def __init__(self, app):
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _KeepAliveHandler)
+        self.server = _ThreadingServer(("127.0.0.1", 0), _KeepAliveHandler)
         self.server.daemon_threads = True
         self.server.app = app
         self.url = f"http://127.0.0.1:{self.server.server_port}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import phonenumbers
+from helpline.domain.phones import callable_number
 
 ROLES = ("staff", "operator")
 MIN_PASSWORD_LENGTH = 10
@@ -42,15 +42,12 @@ def normalize_email(email: str) -> str:
     return email
 
 
-def normalize_phone(phone: str, region: str = "US") -> str:
-    """A phone as staff type it -> E.164, or AccountError when it cannot be a real number."""
-    try:
-        parsed = phonenumbers.parse((phone or "").strip(), region)
-    except phonenumbers.NumberParseException as exc:
-        raise AccountError("not a phone number") from exc
-    if not phonenumbers.is_possible_number(parsed) or not phonenumbers.is_valid_number(parsed):
+def normalize_phone(phone: str) -> str:
+    """A phone as staff type it -> E.164 (the one rule every number follows), or AccountError."""
+    number = callable_number(phone or "")
+    if number is None:
         raise AccountError("not a valid phone number")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return number
 
 
 def check_password_strength(password: str) -> None:

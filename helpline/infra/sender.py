@@ -22,7 +22,6 @@ Delivery guarantee: exactly once as the texter sees it, by an idempotency key pe
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import logging
 import re
@@ -32,13 +31,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-import phonenumbers
 import requests
 import urllib3
 from rq import Callback, Retry
 from twilio.base.exceptions import TwilioRestException
 
-from helpline.domain.phones import mask_phone
+from helpline.domain.phones import callable_number, mask_phone
 from helpline.infra import queues
 from helpline.infra.twilio_client import public_url, status_callback_url
 
@@ -182,14 +180,6 @@ def queue_call(
     )
 
 
-@functools.lru_cache(maxsize=4096)  # a search's texts, and a retry, ask again about the same number
-def _possible_number(phone: str) -> bool:
-    try:
-        return phonenumbers.is_possible_number(phonenumbers.parse(phone, None))
-    except phonenumbers.NumberParseException:
-        return False
-
-
 def deliver_text(helpline: Helpline, phone_enc: str, body_enc: str, idempotency_key: str) -> str:
     """Send one text unless already sent, opted out, blocked or invalid. Returns what happened."""
     vault = helpline.store.vault
@@ -199,7 +189,7 @@ def deliver_text(helpline: Helpline, phone_enc: str, body_enc: str, idempotency_
 def _deliver(helpline: Helpline, phone: str, body: str, idempotency_key: str) -> str:
     store, settings, client = helpline.store, helpline.settings, helpline.twilio
     phone_id = store.vault.phone_id(phone)
-    if not _possible_number(phone):
+    if callable_number(phone) is None:
         log.info("event=text.skipped_invalid to=%s", mask_phone(phone))
         return "invalid"
     if settings.development or client is None:
@@ -237,7 +227,7 @@ def deliver_call(
     store, settings, client = helpline.store, helpline.settings, helpline.twilio
     phone = store.vault.decrypt(to_enc)
     phone_id = store.vault.phone_id(phone)
-    if not _possible_number(phone):
+    if callable_number(phone) is None:
         log.info("event=call.skipped_invalid to=%s", mask_phone(phone))
         return "invalid"
     caller_id = caller_id or settings.twilio_phone_number

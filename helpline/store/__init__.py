@@ -600,7 +600,7 @@ class Store:
 
     def read_exchanges(self, entries: list[bytes]) -> list[list[dict]]:
         """Conversation entries as they came from Redis, each as its lines (texts exactly as sent)."""
-        return [list(self._exchange_lines(bytes(entry))) for entry in entries]
+        return [[dict(line) for line in self._exchange_lines(bytes(entry))] for entry in entries]
 
     def _lines_of(self, entry: bytes) -> tuple[dict, ...]:
         data = json.loads(self.vault.open(entry))

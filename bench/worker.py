@@ -15,6 +15,8 @@ not counted. Two parts, each in pairs (trivial and text back to back, which goes
   2. Twilio answering in `--latency-ms` (150 ms, like the real API): texts/s of the host (goal: median
      >= 20), with the trivial round beside it for scale.
 Every text must reach the fake exactly once. Figures swing with machine load: compare within a pair.
+Part 1 also gives the worker process's CPU per job of each kind (an empty run's start-up taken off),
+which the machine's other load does not swing; the fake Twilio's own CPU is not in it.
 """
 
 from __future__ import annotations

@@ -78,6 +78,10 @@ class Keys:
         return f"{PREFIX}:callback:{callback_id}"
 
     @staticmethod
+    def callback_outcome_writing(callback_id: str) -> str:
+        return f"{PREFIX}:callback-writing:{callback_id}"  # an outcome is being written: renewals wait
+
+    @staticmethod
     def open_callback(phone_id: str) -> str:
         return f"{PREFIX}:callback-open:{phone_id}"  # the id of this number's open request
 

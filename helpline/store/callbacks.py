@@ -47,12 +47,9 @@ local raw = redis.call('HMGET', KEYS[1], 'status', 'claimed_by', 'lease_until')
 if not raw[1] or cjson.decode(raw[1]) ~= 'claimed' or not raw[2] then return 0 end
 if cjson.decode(raw[2]) ~= ARGV[1] then return 0 end
 if ARGV[4] == '1' then
-  -- a lease already reaching within a few seconds of the new one is left as it is: an eager page's
-  -- renewals then write nothing, and never make an outcome being written read again
-  local lease = raw[3] and cjson.decode(raw[3])
-  if lease and lease ~= cjson.null and lease >= tonumber(ARGV[3]) - tonumber(ARGV[6] or '0') then
-    return 1
-  end
+  -- while the holder's outcome is being written the claim ends anyway: a renewal writes nothing,
+  -- so an eager page never makes that write read again
+  if KEYS[4] and redis.call('EXISTS', KEYS[4]) == 1 then return 1 end
   redis.call('HSET', KEYS[1], 'lease_until', ARGV[3], 'updated', ARGV[2])
 else
   redis.call('HSET', KEYS[1], 'status', '"waiting"', 'claimed_by', 'null', 'lease_until', 'null',
@@ -133,7 +130,7 @@ MIRROR_FULL_EVERY = 30.0  # seconds: each process also reads the whole open queu
 # Read by the request's page, not by the queue: the conversation's copy, the voicemail's details.
 _NOT_LISTED = ("conversation_enc", "extra_enc")
 OUTCOME_TRIES = 5  # the open page renewing its lease at the same instant: read again, this many times
-RENEW_SLACK_SECONDS = 5  # a renewal gaining less than this on the lease writes nothing
+OUTCOME_WRITING_MS = 2000  # after a first collision renewals pause this long at most, so the outcome lands
 
 
 @dataclass(frozen=True)
@@ -397,8 +394,9 @@ class Callbacks:
 
     def renew(self, callback_id: str, who: str, now: float, lease_until: float) -> bool:
         """False when `who` does not hold the request."""
-        args = [who, json.dumps(now), json.dumps(lease_until), "1", callback_id, RENEW_SLACK_SECONDS]
-        return bool(self._own_claim(keys=self._changing(callback_id), args=args))
+        args = [who, json.dumps(now), json.dumps(lease_until), "1", callback_id]
+        keys = [*self._changing(callback_id), Keys.callback_outcome_writing(callback_id)]
+        return bool(self._own_claim(keys=keys, args=args))
 
     def release(self, callback_id: str, who: str, now: float) -> bool:
         """False when `who` does not hold the request."""
@@ -418,28 +416,39 @@ class Callbacks:
         Any change to the request between the read and the write (a renewal, a lapse, a claim)
         makes it read and decide again; None when that kept happening.
         """
-        key = Keys.callback(callback_id)
-        for _ in range(OUTCOME_TRIES):
-            with self._r.pipeline() as pipe:
-                pipe.watch(key)
-                written = change(_decode(pipe.hgetall(key), self._vault))
-                pipe.multi()
-                self._save(pipe, written.request)
-                pipe.rpush(Keys.callback_attempts(callback_id), self._seal(json.dumps(written.attempt)))
-                if written.note:
-                    pipe.rpush(Keys.callback_notes(callback_id), self._seal(json.dumps(written.note)))
-                for entry in written.audit:
-                    push_entry(pipe, entry)
-                if not written.request.is_open:
-                    for k in (Keys.callback_attempts(callback_id), Keys.callback_notes(callback_id)):
-                        pipe.expire(k, self.retention)
-                    expire_trail(pipe, callback_id, self.retention)
-                try:
-                    pipe.execute()
-                except redis.WatchError:
-                    continue
+        key, writing = Keys.callback(callback_id), Keys.callback_outcome_writing(callback_id)
+        for attempt in range(OUTCOME_TRIES):
+            if attempt:  # a renewal got in between: renewals now wait until this outcome is written
+                self._r.set(writing, b"1", px=OUTCOME_WRITING_MS)
+            written = self._try_outcome(key, callback_id, change)
+            if written is not None:
+                if attempt:
+                    self._r.delete(writing)
                 return written
+        self._r.delete(writing)
         return None
+
+    def _try_outcome(self, key: str, callback_id: str, change) -> OutcomeWrite | None:
+        """One read-decide-write under WATCH; None when the request changed meanwhile."""
+        with self._r.pipeline() as pipe:
+            pipe.watch(key)
+            written = change(_decode(pipe.hgetall(key), self._vault))
+            pipe.multi()
+            self._save(pipe, written.request)
+            pipe.rpush(Keys.callback_attempts(callback_id), self._seal(json.dumps(written.attempt)))
+            if written.note:
+                pipe.rpush(Keys.callback_notes(callback_id), self._seal(json.dumps(written.note)))
+            for entry in written.audit:
+                push_entry(pipe, entry)
+            if not written.request.is_open:
+                for k in (Keys.callback_attempts(callback_id), Keys.callback_notes(callback_id)):
+                    pipe.expire(k, self.retention)
+                expire_trail(pipe, callback_id, self.retention)
+            try:
+                pipe.execute()
+            except redis.WatchError:
+                return None
+            return written
 
     def attempts(self, callback_id: str) -> list[dict]:
         return self._open_list(Keys.callback_attempts(callback_id))

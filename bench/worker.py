@@ -156,10 +156,10 @@ def main() -> None:
     if opts.slots:
         env["HELPLINE_WORKER_JOB_SLOTS"] = str(opts.slots)
     slots = opts.slots or settings.worker_job_slots
-    app = create_app(settings)
     fast: list[tuple[float, float]] = []
     slow: list[tuple[float, float]] = []
     try:
+        app = create_app(settings)
         with app.app_context():
             rounds = Rounds(app, env, fake)
             print(f"one worker host (python -m workers), {slots} job slots; {pairs} pairs per part")

@@ -146,7 +146,7 @@ def main() -> None:
         from helpline.store import directory as repository
 
         read = importer.read_directory_file(SUT)
-        repository.replace_source(store.r, "samhsa", read.providers, SUT.name)
+        repository.replace_source(store._r, "samhsa", read.providers, SUT.name)
         port = free_port()
         processes.append(start_gunicorn("helpline:create_app()", port, env, var / "web.log"))
         with open(var / "worker.log", "ab") as log:
@@ -194,7 +194,7 @@ def main() -> None:
         sent_at = time.time()
 
         searches = {work[i][0]: due_at[i] for i in range(1, len(work)) if work[i][2]}
-        busy = [queues.queue(name, store.r) for name in queues.ALL_QUEUES]
+        busy = [queues.queue(name, store._r) for name in queues.ALL_QUEUES]
         deadline = time.time() + opts.drain_seconds
         while time.time() < deadline:
             parent.send("count")

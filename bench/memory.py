@@ -82,7 +82,7 @@ def import_directory(app) -> str:
 
     started = time.perf_counter()
     read = importer.read_directory_file(SUT)
-    repository.replace_source(app.extensions["helpline"].store.r, "samhsa", read.providers, SUT.name)
+    repository.replace_source(app.extensions["helpline"].store._r, "samhsa", read.providers, SUT.name)
     return f"{read.rows:,} rows imported in {time.perf_counter() - started:.1f} s"
 
 
@@ -110,7 +110,7 @@ def main() -> None:
         )
         app = create_app(settings, flask={"TESTING": True})
         helpline = app.extensions["helpline"]
-        r = helpline.store.r
+        r = helpline.store._r
         if not opts.no_directory:
             print(import_directory(app))
         baseline_keys = set(r.scan_iter("*", count=1000))

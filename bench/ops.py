@@ -58,9 +58,9 @@ def main() -> None:
         settings = load_settings(redis_url=url, var_dir=var, data_key=new_data_key(), secret_key="bench")
         app = create_app(settings, flask={"TESTING": True})
         store = app.extensions["helpline"].store
-        store.r.flushdb()
+        store._r.flushdb()
         now = time.time()
-        pipe = store.r.pipeline(transaction=False)
+        pipe = store._r.pipeline(transaction=False)
         for hour in range(opts.days * 24):
             for i, name in enumerate(COUNTERS):
                 store.count(name, now - hour * 3600, amount=1 + (hour + i) % 7, pipe=pipe)

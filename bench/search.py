@@ -74,7 +74,7 @@ def timed_raw(r, geo: str, place, out: list[float]) -> None:
 
 
 def one_round(helpline, zips: list[str], version: str) -> tuple[list[float], list[float], list[int]]:
-    r = helpline.store.r
+    r = helpline.store._r
     full: list[float] = []
     raw: list[float] = []
     found: list[int] = []
@@ -108,7 +108,7 @@ def main() -> None:
             )
             app = create_app(settings)
             helpline = app.extensions["helpline"]
-            r = helpline.store.r
+            r = helpline.store._r
             started = time.perf_counter()
             sut = importer.read_directory_file(SUT)
             otp = importer.read_directory_file(OTP, default_services=importer.guess_services(OTP))

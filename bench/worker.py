@@ -82,7 +82,7 @@ class Rounds:
         self.app, self.env, self.fake = app, env, fake
         self.helpline = app.extensions["helpline"]
         self.store = self.helpline.store
-        self.urgent = queues.queue(queues.URGENT, self.store.r)
+        self.urgent = queues.queue(queues.URGENT, self.store._r)
         self.round_no = 0
         self.cpu: dict[str, list[float]] = {"trivial": [], "text": []}  # worker CPU ms per job
         self.startup = min(run_worker(env) for _ in range(2))  # CPU of a run over empty queues
@@ -90,7 +90,7 @@ class Rounds:
     def trivial(self, jobs: int) -> float:
         job_ids = [self.urgent.enqueue("bench.worker.trivial").id for _ in range(jobs)]
         self.cpu["trivial"].append((run_worker(self.env) - self.startup) * 1000 / jobs)
-        return throughput(self.store.r, job_ids)
+        return throughput(self.store._r, job_ids)
 
     def texts(self, jobs: int) -> float:
         self.round_no += 1
@@ -105,7 +105,7 @@ class Rounds:
         sent = len(self.fake.messages) - before
         if sent != jobs:
             raise SystemExit(f"{sent} texts reached Twilio for {jobs} jobs: each must go exactly once")
-        return throughput(self.store.r, job_ids)
+        return throughput(self.store._r, job_ids)
 
     def pair(self, n: int, jobs: int) -> tuple[float, float]:
         if n % 2 == 0:

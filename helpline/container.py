@@ -102,7 +102,7 @@ def build(settings: Settings) -> Helpline:
     )
     catalog, hours = LiveCatalog(live), LiveHours(live)
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)  # the SDK logs each request at INFO
-    locator = Locator.from_settings(settings, store.r)
+    locator = Locator.from_settings(settings, store.locator_state)
     return Helpline(
         settings=settings,
         store=store,

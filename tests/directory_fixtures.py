@@ -46,7 +46,7 @@ def small_directory(app, tmp_path):
     """Eight providers from Manhattan to Philadelphia, imported as source `test`."""
     path = write_csv(tmp_path / "test.csv")
     providers = importer.read_directory_file(path, source="test").providers
-    repository.replace_source(app.extensions["helpline"].store.r, "test", providers, path.name)
+    repository.replace_source(app.extensions["helpline"].store._r, "test", providers, path.name)
     return providers
 
 
@@ -80,5 +80,5 @@ def real_directory(app, tmp_path):
     near = ("021", "100", "009", "902")
     path = real_rows(SUT, tmp_path / "samhsa-near.csv", lambda row: zip_of(row).startswith(near))
     found = importer.read_directory_file(path, source="samhsa")
-    repository.replace_source(app.extensions["helpline"].store.r, "samhsa", found.providers, path.name)
+    repository.replace_source(app.extensions["helpline"].store._r, "samhsa", found.providers, path.name)
     return found.providers

@@ -161,7 +161,7 @@ def test_development_secrets_and_the_embedded_redis_are_this_users_only(settings
     own = settings.with_overrides(redis_url=None, var_dir=var, data_key=None, secret_key=None)
     try:
         app = create_app(own, flask={"TESTING": True})
-        app.extensions["helpline"].store.r.set("hl:probe", "written")  # in the append-only file
+        app.extensions["helpline"].store._r.set("hl:probe", "written")  # in the append-only file
         found = {p: p.stat() for p in var.rglob("*") if not p.is_symlink()}
     finally:
         stop_embedded_server(var)

@@ -159,7 +159,7 @@ def test_missed_call_goes_back_on_the_queue_for_later(hl, store, waiting_request
 
 def test_notes_are_encrypted_at_rest(store, waiting_request):
     callbacks.add_note(store, waiting_request.id, "ana@x.org", "prefers evenings, ask for Maria")
-    raw = b"".join(store.r.lrange(f"hl:callback-notes:{waiting_request.id}", 0, -1))
+    raw = b"".join(store._r.lrange(f"hl:callback-notes:{waiting_request.id}", 0, -1))
     assert b"Maria" not in raw
     assert callbacks.notes(store, waiting_request.id)[0]["text"] == "prefers evenings, ask for Maria"
 

@@ -54,7 +54,7 @@ def test_replies_are_kept_as_template_references_and_read_back_exactly(text, sto
 def test_a_reply_reads_as_sent_after_its_template_changes(store, phone_id):
     store.append_turns(phone_id, [("out", FromTemplates((("Staff call {when}.", {"when": "soon"}),)))])
     store.append_turns(phone_id, [("out", FromTemplates((("Staff will call {when}!", {"when": "soon"}),)))])
-    another_process = Store(store.r, store.vault, store.retention)  # reading them for the first time
+    another_process = Store(store._r, store.vault, store.retention)  # reading them for the first time
     texts = [line["text"] for line in another_process.conversation(phone_id)]
     assert texts == ["Staff call soon.", "Staff will call soon!"]
 
@@ -89,7 +89,7 @@ def test_replies_stay_readable_when_redis_lost_the_templates(text, store, phone_
     first = text("oih")
     redis.delete(Keys.templates_sent)  # a Redis that lost data this process had written
     second = text("oih")  # the same template again: written again along with the reply
-    another_process = Store(store.r, store.vault, store.retention)
+    another_process = Store(store._r, store.vault, store.retention)
     outs = [line["text"] for line in another_process.conversation(phone_id) if line["dir"] == "out"]
     assert outs[-len(second) :] == second
     assert "oih" in {line["text"] for line in another_process.conversation(phone_id)}

@@ -107,7 +107,7 @@ def app(live_twilio_app):
 
 
 def sent_marker(store, key: str) -> str:
-    return (store.r.get(Keys.sent(key)) or b"").decode()
+    return (store._r.get(Keys.sent(key)) or b"").decode()
 
 
 @pytest.mark.parametrize("after_accept", [True, False], ids=["after-twilio-took-it", "before-twilio-took-it"])

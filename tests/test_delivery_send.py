@@ -28,7 +28,7 @@ def test_a_queued_text_reaches_twilio_once_with_a_status_callback(store, helplin
     assert message["From"] == HELPLINE_NUMBER
     assert message["Body"] == "Hello from the helpline"
     assert message["StatusCallback"].endswith("/twilio/status")
-    assert store.r.get(Keys.sent("reply-1")) == f"sent:{message['Sid']}".encode()
+    assert store._r.get(Keys.sent("reply-1")) == f"sent:{message['Sid']}".encode()
     assert store.conversation(store.vault.phone_id(TEXTER))[-1]["text"] == "Hello from the helpline"
 
 
@@ -66,7 +66,7 @@ def test_retries_give_up_after_the_backoff_schedule(store, helpline, redis, twil
     assert twilio_fake.requests_seen == len(helpline.settings.send_retry_seconds) + 1
     assert twilio_fake.messages == []
     hour = time.strftime("%Y%m%d%H", time.gmtime())
-    assert int(store.r.get(Keys.stat("delivery.gave_up", hour))) == 1  # counted once, at the end
+    assert int(store._r.get(Keys.stat("delivery.gave_up", hour))) == 1  # counted once, at the end
 
 
 def test_21610_marks_the_number_opted_out_and_is_not_retried(store, helpline, redis, twilio_fake):
@@ -105,20 +105,20 @@ def test_opted_out_and_malformed_numbers_are_never_sent(store, helpline, redis, 
 def test_a_job_killed_after_twilios_201_does_not_text_again(app, store, helpline, redis, twilio_fake):
     # The attempt that died: claimed the key, Twilio accepted the text, nothing recorded after.
     claimed = time.time()
-    store.r.set(Keys.sent("reply-k"), f"sending:{claimed}")
+    store._r.set(Keys.sent("reply-k"), f"sending:{claimed}")
     twilio = app.extensions["helpline"].twilio
     first = twilio.messages.create(to=TEXTER, from_=HELPLINE_NUMBER, body="The answer")
 
     sender.queue_text(helpline, TEXTER, "The answer", "reply-k")
     drain(redis, scheduled_now=True)
     assert len(twilio_fake.to(TEXTER)) == 1
-    assert store.r.get(Keys.sent("reply-k")) == f"sent:{first.sid}".encode()
+    assert store._r.get(Keys.sent("reply-k")) == f"sent:{first.sid}".encode()
     # The texter got one answer, and it is in the conversation staff read.
     assert [t["text"] for t in store.conversation(store.vault.phone_id(TEXTER))] == ["The answer"]
 
 
 def test_a_job_killed_before_reaching_twilio_sends_on_retry(store, helpline, redis, twilio_fake):
-    store.r.set(Keys.sent("reply-k"), f"sending:{time.time()}")
+    store._r.set(Keys.sent("reply-k"), f"sending:{time.time()}")
     twilio_fake.messages.append(  # an older, different text to the same number is not ours
         {"Sid": "SM" + "0" * 32, "To": TEXTER, "From": HELPLINE_NUMBER, "Body": "Other", "at": time.time()}
     )

@@ -22,7 +22,7 @@ def _hour() -> str:
 
 
 def _stat(store, name: str) -> int:
-    return int(store.r.get(Keys.stat(name, _hour())) or 0)
+    return int(store._r.get(Keys.stat(name, _hour())) or 0)
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ def test_delivered_status_is_recorded_for_the_message(store, twilio_fake, live_a
     record = store.delivery.status(sent_sid)
     assert record["status"] == "delivered"
     assert record["phone_id"] == store.vault.phone_id(TEXTER)
-    assert TEXTER not in str(store.r.hgetall(Keys.delivery(sent_sid)))
+    assert TEXTER not in str(store._r.hgetall(Keys.delivery(sent_sid)))
     assert _stat(store, "delivery.delivered") == 1
 
 

@@ -48,7 +48,7 @@ def test_the_real_samhsa_files_import_and_the_same_clinic_in_both_is_one_listing
     assert state["total"] == 13763 + 1830 - otp["merged"] and state["merged"] == otp["merged"]
     assert state["services"]["methadone"] == 1830  # every OTP, merged or not, offers methadone
     assert state["oldest_import_age_seconds"] < 60
-    near = repository.nearby(helpline.store.r, NYC.lat, NYC.lng, "methadone", (10,), 3)
+    near = repository.nearby(helpline.store._r, NYC.lat, NYC.lng, "methadone", (10,), 3)
     assert len(near.providers) == 3 and near.more
     assert all("methadone" in p.services for p in near.providers) and near.providers[0].miles < 1.5
 
@@ -143,7 +143,7 @@ def test_reimporting_a_source_replaces_it_and_keeps_the_others(app, helpline, tm
     assert run(app, "import", str(write_csv(tmp_path / "city.csv", NEAR_10001[:2]))).exit_code == 0
     state = status(app)
     assert state["total"] == 2 + 24 and state["sources"]["city"]["count"] == 2
-    near = repository.nearby(helpline.store.r, NYC.lat, NYC.lng, "all", (100,), 10).providers
+    near = repository.nearby(helpline.store._r, NYC.lat, NYC.lng, "all", (100,), 10).providers
     assert {p.name for p in near} == {"Chelsea Methadone Clinic", "Midtown Pain Care"}
 
 
@@ -190,7 +190,7 @@ def test_bad_records_of_a_json_export_are_skipped_by_record_number(app, tmp_path
 
 
 def test_searches_during_an_import_never_see_half_a_directory(helpline, small_directory):
-    r = helpline.store.r
+    r = helpline.store._r
     seen: list[tuple[int, bool]] = []
     done = threading.Event()
 
@@ -271,7 +271,7 @@ def test_the_same_clinic_in_two_files_is_one_listing_with_both_services(app, hel
     )
     assert run(app, "import", str(otp)).exit_code == 0
     assert run(app, "import", str(sut)).exit_code == 0
-    (clinic,) = repository.nearby(helpline.store.r, NYC.lat, NYC.lng, "all", (10,), 5).providers
+    (clinic,) = repository.nearby(helpline.store._r, NYC.lat, NYC.lng, "all", (10,), 5).providers
     assert clinic.services == ("methadone", "outpatient")
     assert clinic.phone == "+12125550199"
     assert clinic.approximate is False  # the file with coordinates wins over a ZIP centre

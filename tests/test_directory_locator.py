@@ -12,6 +12,7 @@ from helpline.services import directory_import as importer
 from helpline.services.provider_search import RADII_MILES, find_providers
 from helpline.store import Keys
 from helpline.store import directory as repository
+from helpline.store.locator_state import LocatorState
 from tests.directory_fixtures import write_csv
 
 CHARLOTTESVILLE = places.zip_centroid("22902")
@@ -26,7 +27,7 @@ def settings(settings, findtreatment_fake):
 
 @pytest.fixture
 def locator(app, redis):
-    return Locator.from_settings(app.config["SETTINGS"], redis)
+    return Locator.from_settings(app.config["SETTINGS"], LocatorState(redis))
 
 
 def test_results_come_nearest_first_with_miles(helpline, findtreatment_fake):
@@ -120,7 +121,7 @@ def untagged_charlottesville(helpline, tmp_path):
         ("Rivanna Recovery", "2 High St", "22902", 38.0350, -78.4800, "434-555-0101", ""),
     ]
     found = importer.read_directory_file(write_csv(tmp_path / "cville.csv", rows))
-    repository.replace_source(helpline.store.r, "cville", found.providers)
+    repository.replace_source(helpline.store._r, "cville", found.providers)
 
 
 def test_a_service_the_imported_files_lack_is_asked_of_the_locator(

@@ -36,7 +36,7 @@ def test_a_listing_without_a_phone_still_comes_first_when_it_is_much_nearer(help
         ("Far Callable", "1 B St", "10001", 40.7790, -73.9967, "212-555-0110", "outpatient"),  # ~2.1 mi
     ]
     found = importer.read_directory_file(write_csv(tmp_path / "two.csv", rows))
-    repository.replace_source(helpline.store.r, "two", found.providers)
+    repository.replace_source(helpline.store._r, "two", found.providers)
     assert names(find_providers(helpline, NYC)) == ["Near No Phone", "Far Callable"]
 
 
@@ -94,7 +94,7 @@ def test_a_service_nobody_near_offers_falls_back_to_the_nearest_providers(helpli
 
 
 def test_hidden_listings_are_not_offered_until_shown_again(helpline, small_directory):
-    r = helpline.store.r
+    r = helpline.store._r
     chelsea = next(p for p in small_directory if p.name == "Chelsea Methadone Clinic")
     repository.hide(r, chelsea.id, "closed")
     assert "Chelsea Methadone Clinic" not in names(find_providers(helpline, NYC, limit=8))
@@ -104,7 +104,7 @@ def test_hidden_listings_are_not_offered_until_shown_again(helpline, small_direc
 
 
 def test_get_provider_returns_the_listing_with_its_services(helpline, small_directory):
-    r = helpline.store.r
+    r = helpline.store._r
     village = next(p for p in small_directory if p.name == "Village Bupe Program")
     found = repository.get_provider(r, village.id)
     assert found.services == ("buprenorphine", "outpatient")
@@ -115,7 +115,7 @@ def test_get_provider_returns_the_listing_with_its_services(helpline, small_dire
 def test_the_directory_in_use_never_expires_and_the_old_one_does(helpline, small_directory):
     from helpline.store import Keys
 
-    r = helpline.store.r
+    r = helpline.store._r
     old = repository.current_version(r)
     repository.replace_source(r, "test", small_directory[:3], "again.csv")
     new = repository.current_version(r)

@@ -143,7 +143,7 @@ def test_locator_down_and_directory_empty_says_so_honestly_and_tries_again(
     assert "can't look up providers right now" in honest
     assert "1-800-662-4357" in honest and "CALL" in honest and "found no" not in honest
     findtreatment_fake.fail_with = None  # the locator is back before the retry
-    store.r.delete("helpline:locator:breaker")
+    store._r.delete("helpline:locator:breaker")
     run_workers(app, retries_now=True)
     texts = later_texts(store)
     assert texts[0] == honest and sum("can't look up" in t for t in texts) == 1  # said once
@@ -215,7 +215,7 @@ def test_search_jobs_carry_no_place_or_service_word_in_the_clear(app, store, tex
         text("10001 methadone")
         job = queues.queue(queues.SEARCH, app.extensions["helpline"].store.rq_connection).jobs[0]
         readable = [repr(job.args), repr(job.kwargs), job.description or ""]
-        fields = store.r.hgetall(f"rq:job:{job.id}")
+        fields = store._r.hgetall(f"rq:job:{job.id}")
         readable += [value.decode("latin-1") for name, value in fields.items() if name != b"data"]
         for word in ("10001", "methadone", TEXTER, TEXTER[2:]):
             assert not [text for text in readable if word in text]

@@ -111,7 +111,7 @@ def test_figures_for_chosen_days_add_up(
 def test_health_in_words_never_up_beside_a_recent_error(
     size, live_server, browser_context, operator_user, store
 ):
-    store.r.hset(
+    store._r.hset(
         Keys.locator_health,
         mapping={
             "last_ok": time.time() - 600,

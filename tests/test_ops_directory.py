@@ -23,7 +23,7 @@ def test_review_flags_wrong_numbers_and_stale_listings(app, store, small_directo
 def test_operator_hides_a_listing_and_searches_stop_offering_it(
     ops_post, operator_client, app, small_directory
 ):
-    r = app.extensions["helpline"].store.r
+    r = app.extensions["helpline"].store._r
     chelsea = next(p for p in small_directory if p.name == "Chelsea Methadone Clinic")
     ops_directory.report_wrong_number(chelsea.id)
     page = operator_client.get("/ops/directory").get_data(as_text=True)

@@ -176,7 +176,7 @@ def test_days_older_than_the_hourly_counts_come_from_the_daily_ones(store):
     now = time.time()
     long_ago = now - 100 * 86400
     store.count("call.in", long_ago)
-    store.r.delete(*store.r.keys("hl:stat:call.in:??????????"))  # the hourly buckets are long gone
+    store._r.delete(*store._r.keys("hl:stat:call.in:??????????"))  # the hourly buckets are long gone
     day = dt.datetime.fromtimestamp(long_ago, dt.UTC).date()
     counts = figures.read_counts(store, ["call.in"], figures.DateRange(day, day, NEW_YORK), now)
     assert counts.total("call.in") == 1 and counts.old_days == [day] and not counts.hours_cover_range

@@ -205,7 +205,7 @@ def test_staff_management_add_role_disable_reset(ops_post, operator_client, stor
 
 
 def test_failed_jobs_can_be_retried_and_deleted(ops_post, operator_client, app):
-    r = app.extensions["helpline"].store.r
+    r = app.extensions["helpline"].store._r
     queue = Queue("housekeeping", connection=r)
     failing = queue.enqueue("helpline.no_such_module.job", job_id="broken-1")
     queue.enqueue("helpline.no_such_module.job", job_id="broken-2")
@@ -242,7 +242,7 @@ def test_health_shows_directory_sources_and_locator(operator_client, small_direc
 
     html = operator_client.get("/ops/health").get_data(as_text=True)
     assert '<th scope="row">test</th><td>8</td>' in html
-    r = app.extensions["helpline"].store.r
+    r = app.extensions["helpline"].store._r
     r.hset(
         Keys.locator_breaker, mapping={"failures": 5, "open_until": dt.datetime.now(dt.UTC).timestamp() + 300}
     )
@@ -384,7 +384,7 @@ def test_template_previews_show_one_language_at_a_time(operator_client):
 def test_a_recent_locator_error_says_degraded_with_its_age(operator_client, app):
     from helpline.store import Keys
 
-    r = app.extensions["helpline"].store.r
+    r = app.extensions["helpline"].store._r
     r.hset(Keys.locator_health, mapping={"last_ok": time.time() - 30, "last_error": "ConnectionError"})
     r.hset(Keys.locator_health, "last_error_at", time.time() - 180)
     html = operator_client.get("/ops/health").get_data(as_text=True)

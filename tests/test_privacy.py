@@ -126,13 +126,13 @@ def test_no_clear_number_text_zip_place_or_check_outcome_in_redis_rq_jobs_or_the
             hl = app.extensions["helpline"]
             path = write_csv(tmp_path / "listings.csv")
             repository.replace_source(
-                hl.store.r, "test", importer.read_directory_file(path, "test").providers, "x"
+                hl.store._r, "test", importer.read_directory_file(path, "test").providers, "x"
             )
             text = _texter(app)
             for body in ("hi", SECRET_WORDS, "check", "yes", "yes", "yes", CITY, "10001", "call"):
                 text(body)
-            queued = everything_in_redis(hl.store.r)  # the search jobs, before a worker takes them
-            jobs = [hl.store.r.hget(key, "data") for key in hl.store.r.scan_iter("rq:job:*")]
+            queued = everything_in_redis(hl.store._r)  # the search jobs, before a worker takes them
+            jobs = [hl.store._r.hget(key, "data") for key in hl.store._r.scan_iter("rq:job:*")]
             assert jobs and all(b"workers.jobs.search_providers" in zlib.decompress(d) for d in jobs)
             call = PhoneCall(_caller(app), TEXTER, HELPLINE_NUMBER)
             call.start()
@@ -148,7 +148,7 @@ def test_no_clear_number_text_zip_place_or_check_outcome_in_redis_rq_jobs_or_the
             assert any("Midtown Pain Care" in m["body"] for m in hl.store.delivery.outbox())  # results went
             (request,) = callbacks.waiting(hl.store)
             assert request.zip == "10001" and request.check_outcome == "both"  # kept, encrypted
-            stored, aof = everything_in_redis(hl.store.r), append_only_file(hl.store.r)
+            stored, aof = everything_in_redis(hl.store._r), append_only_file(hl.store._r)
     finally:
         stop_embedded_server(own.var_dir)
     assert b"rq:job:" in queued and b"rq:job:" in aof  # RQ's jobs were read

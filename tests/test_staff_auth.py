@@ -112,9 +112,9 @@ def test_wrong_password_many_times_locks_the_account_for_a_while(client, staff_u
     locked = login(client, staff_user.email)  # even the right password is refused now
     assert locked.status_code == 429 and "Try again in 15 minutes" in locked.get_data(as_text=True)
     assert client.get("/staff").status_code == 302
-    for key in store.r.scan_iter("hl:staff:login-failures:account:*"):
-        assert 0 < store.r.ttl(key) <= limits.window
-        store.r.delete(key)  # the lock lifting, as it does after the window
+    for key in store._r.scan_iter("hl:staff:login-failures:account:*"):
+        assert 0 < store._r.ttl(key) <= limits.window
+        store._r.delete(key)  # the lock lifting, as it does after the window
     assert login(client, staff_user.email).status_code == 302
 
 

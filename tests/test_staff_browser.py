@@ -120,7 +120,7 @@ def test_each_closing_outcome_takes_the_request_off_the_queue(
     page.get_by_role("button", name="Claim").click()
     record(page, label, note=f"{label} note")
     assert page.get_by_text("No one is waiting").is_visible()
-    (request,) = [callbacks.get(store, i.decode()) for i in store.r.zrange("hl:callbacks:all", 0, -1)]
+    (request,) = [callbacks.get(store, i.decode()) for i in store._r.zrange("hl:callbacks:all", 0, -1)]
     assert request.status == status and request.attempts == 1
     assert callbacks.notes(store, request.id)[0]["text"] == f"{label} note"
 
@@ -142,7 +142,7 @@ def test_referral_picks_a_provider_and_schedules_the_check_in(
     page.get_by_label("They agree to a check-in text in 2 days").check()
     page.get_by_role("button", name="Record outcome").click()
     page.wait_for_url(AFTER_OUTCOME)
-    (request,) = [callbacks.get(store, i.decode()) for i in store.r.zrange("hl:callbacks:all", 0, -1)]
+    (request,) = [callbacks.get(store, i.decode()) for i in store._r.zrange("hl:callbacks:all", 0, -1)]
     assert request.status == "done"
     (attempt,) = callbacks.attempts(store, request.id)
     assert attempt["provider"]["name"] == "Chelsea Methadone Clinic"
@@ -183,7 +183,7 @@ def test_open_page_renews_the_claim_and_a_lost_session_goes_to_sign_in(
 
     phone.goto(f"{live_server}/staff")
     phone.wait_for_load_state("load")
-    for key in store.r.scan_iter("hl:staff:session:*"):
-        store.r.delete(key)  # the session ends (signed out elsewhere, or expired)
+    for key in store._r.scan_iter("hl:staff:session:*"):
+        store._r.delete(key)  # the session ends (signed out elsewhere, or expired)
     phone.clock.run_for(6_000)  # the next queue poll finds it out
     phone.wait_for_url(re.compile(r".*/login\?next=/staff$"))

@@ -119,13 +119,13 @@ def test_the_same_step_twice_gives_the_same_answer_and_changes_nothing(signed_po
     check_voice(again.data)
     assert "callback list" in " ".join(spoken(check_voice(again.data)))
     assert len(callbacks.waiting(store)) == 1
-    assert int(store.r.get(_stat(store, "callback.requested")) or 0) == 1
+    assert int(store._r.get(_stat(store, "callback.requested")) or 0) == 1
 
 
 def test_a_retried_greeting_counts_one_call(signed_post, store):
     params = call_params(CALLER, HELPLINE_NUMBER, "CA" + "b" * 32)
     assert signed_post("/twilio/voice", params).data == signed_post("/twilio/voice", params).data
-    assert int(store.r.get(_stat(store, "call.in"))) == 1
+    assert int(store._r.get(_stat(store, "call.in"))) == 1
 
 
 def _stat(store, name):
@@ -174,7 +174,7 @@ def test_unsigned_or_badly_signed_requests_get_403_and_change_nothing(signed_pos
     params = call_params(CALLER, HELPLINE_NUMBER, "CA" + "e" * 32, Digits="3")
     assert signed_post(path, params, signature="").status_code == 403
     assert signed_post(path, params, signature="bm90IGEgc2lnbmF0dXJl").status_code == 403
-    assert store.r.keys("hl:call*") == [] and store.r.keys("hl:stat:*") == []
+    assert store._r.keys("hl:call*") == [] and store._r.keys("hl:stat:*") == []
 
 
 def test_call_state_and_answers_are_encrypted_at_rest(phone_call, redis):
@@ -193,7 +193,7 @@ def test_operators_see_calls_and_menu_choices_counted(phone_call, store):
     call.start()
     call.press("1")
     call.press("0")
-    names = {k.decode().split(":")[2] for k in store.r.keys("hl:stat:*")}
+    names = {k.decode().split(":")[2] for k in store._r.keys("hl:stat:*")}
     assert {"call.in", "call.menu.info", "call.menu.emergency"} <= names
 
 

@@ -40,7 +40,7 @@ def test_spanish_voicemail_becomes_a_callback_and_the_call_is_recorded(app, stor
     assert "(the helpline hangs up)" in output
     (request,) = callbacks.waiting(store)
     assert request.reason == "voicemail" and request.lang == "es"
-    assert int(store.r.get(Keys.stat("calls.outcome.completed", "total"))) == 1  # the status callback
+    assert int(store._r.get(Keys.stat("calls.outcome.completed", "total"))) == 1  # the status callback
 
 
 def test_silence_repeats_then_goodbye_with_stay(app, nothing_listening):

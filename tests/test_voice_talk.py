@@ -19,7 +19,7 @@ def said(lines) -> str:
 
 
 def total(store, name: str) -> int:
-    return int(store.r.get(Keys.stat(name, "total")) or 0)
+    return int(store._r.get(Keys.stat(name, "total")) or 0)
 
 
 def test_in_hours_every_on_duty_phone_rings_at_once_with_a_whisper(phone_call, staff_on_duty, store):

@@ -51,7 +51,7 @@ def test_a_text_waiting_on_twilio_does_not_hold_up_the_next(app, helpline, store
     assert both_while_held == [True]  # the second text went out while the first was still at Twilio
     assert sorted(m["To"] for m in twilio_fake.messages) == ["+15551230001", "+15551230002"]
     for key in ("slot-1", "slot-2"):
-        assert (store.r.get(Keys.sent(key)) or b"").startswith(b"sent:SM")
+        assert (store._r.get(Keys.sent(key)) or b"").startswith(b"sent:SM")
 
 
 def test_a_burst_run_sends_everything_queued_with_many_slots(app, helpline, store, twilio_fake):
@@ -60,4 +60,4 @@ def test_a_burst_run_sends_everything_queued_with_many_slots(app, helpline, stor
     make_worker(helpline, job_slots=8, job_context=app.app_context).work(burst=True)
 
     assert sorted(m["Body"] for m in twilio_fake.messages) == sorted(f"Text {n}" for n in range(40))
-    assert store.r.llen("rq:queue:urgent") == 0
+    assert store._r.llen("rq:queue:urgent") == 0

@@ -44,10 +44,10 @@ class Locator:
         self.session.headers["User-Agent"] = "helpline/1.0 (treatment referral line)"
 
     @classmethod
-    def from_settings(cls, settings, r) -> Locator:
-        """The locator of these settings, its shared state on the Redis client `r`."""
+    def from_settings(cls, settings, state: LocatorState) -> Locator:
+        """The locator of these settings, its cache and breaker shared through `state` (the store's)."""
         return cls(
-            LocatorState(r),
+            state,
             (settings.findtreatment_api_url or "").rstrip("/"),
             timeout=(settings.locator_connect_timeout, settings.locator_read_timeout),
             cache_seconds=settings.locator_cache_seconds,

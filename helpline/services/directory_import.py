@@ -21,7 +21,6 @@ from helpline.domain.listing_rows import HEADERS, RowProblem, build_provider, ma
 from helpline.domain.listing_rows import provider_from_locator_row as locator_row
 from helpline.domain.providers import Provider
 from helpline.domain.same_clinic import merge_pair
-from helpline.store import directory as repository
 
 SHOWN_PROBLEMS = 200  # skipped lines kept for `providers status` and /ops/directory
 
@@ -207,10 +206,10 @@ def import_file(
     found = read_directory_file(path, source=source, default_services=default_services)
     if strict and found.problems:
         raise StrictImportRefused(found)
-    version = repository.replace_source(
-        store.r, found.source, found.providers, found.file_name, figures=found.figures()
+    version = store.directory.replace_source(
+        found.source, found.providers, found.file_name, figures=found.figures()
     )
-    meta = repository.meta(store.r, version)
+    meta = store.directory.meta(version)
     mine = meta["sources"][found.source]
     return ImportResult(found, version, meta.get("total", 0), mine["count"], mine.get("merged", 0))
 

@@ -10,7 +10,6 @@ import time
 from dataclasses import dataclass, field
 
 from helpline.services.directory_status import DirectoryStatus, directory_status
-from helpline.store import directory as repository
 
 SHOWN = 50  # listings listed per group on the page
 
@@ -51,11 +50,11 @@ def review(helpline, now: float | None = None) -> DirectoryReview:
     result = DirectoryReview(directory_status(helpline, now))
     if not result.version:
         return result
-    r = helpline.store.r
-    hidden = repository.hidden(r)
-    wrong = repository.wrong_numbers(r)
+    directory = helpline.store.directory
+    hidden = directory.hidden()
+    wrong = directory.wrong_numbers()
     cutoff = now - result.stale_days * 86400
-    for p in repository.listings(r, result.version):
+    for p in directory.listings(result.version):
         ids = p.extra.get("ids") or (p.id,)  # a report may name any record merged into the listing
         listing = Listing(
             p.id,
@@ -83,15 +82,15 @@ def review(helpline, now: float | None = None) -> DirectoryReview:
 
 def set_hidden(helpline, provider_id: str, hide: bool, reason: str, by: str) -> bool:
     """Hide a listing from searches (or show it again); False when there is no such listing."""
-    r = helpline.store.r
+    directory = helpline.store.directory
     if hide:
-        if repository.get_provider(r, provider_id) is None:
+        if directory.get_provider(provider_id) is None:
             return False
-        repository.hide(r, provider_id, reason.strip()[:200] or "hidden by an operator", by=by)
+        directory.hide(provider_id, reason.strip()[:200] or "hidden by an operator", by=by)
         return True
-    return repository.unhide(r, provider_id)
+    return directory.unhide(provider_id)
 
 
 def report_wrong_number(helpline, provider_id: str) -> None:
     """Staff reached a wrong number through this listing: counted for the operators' review."""
-    repository.report_wrong_number(helpline.store.r, provider_id)
+    helpline.store.directory.report_wrong_number(provider_id)

@@ -8,7 +8,6 @@ import time
 from dataclasses import asdict, dataclass, field
 
 from helpline.domain import treatment_services as svc
-from helpline.store import directory as repository
 
 log = logging.getLogger(__name__)
 
@@ -61,11 +60,11 @@ class DirectoryStatus:
 def directory_status(helpline, now: float | None = None) -> DirectoryStatus:
     """Counts by source and service, data age and source health; never raises (says `error`)."""
     now = time.time() if now is None else now
-    r = helpline.store.r
+    directory = helpline.store.directory
     status = DirectoryStatus(stale_days=helpline.settings.directory_stale_days)
     try:
-        status.version = repository.current_version(r)
-        meta = repository.meta(r, status.version) if status.version else {}
+        status.version = directory.current_version()
+        meta = directory.meta(status.version) if status.version else {}
         known = set(SourceStatus.__dataclass_fields__)
         for name, info in sorted((meta.get("sources") or {}).items()):
             source = SourceStatus(name, **{k: v for k, v in info.items() if k in known and k != "name"})
@@ -78,7 +77,7 @@ def directory_status(helpline, now: float | None = None) -> DirectoryStatus:
         status.services = {s: counted.get(s, 0) for s in svc.SERVICES}
         status.total = meta.get("total", 0)
         status.merged = meta.get("merged", 0)
-        status.hidden = len(repository.hidden_listings(r))
+        status.hidden = len(directory.hidden_listings())
     except Exception as exc:  # noqa: BLE001 - a directory problem must not take a status page down
         log.warning("event=directory.status_failed error=%s", type(exc).__name__)
         status.error = type(exc).__name__

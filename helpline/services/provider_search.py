@@ -41,22 +41,22 @@ def find_providers(
     offset: int = 0,
 ) -> SearchResult:
     """The `limit` providers after `offset` nearest to `place` that fit the filters."""
-    r = helpline.store.r
+    directory = helpline.store.directory
     try:
         wanted = svc.wanted_services(service, check_outcome)
     except svc.UnknownService:
         log.warning("event=search.unknown_service")
         wanted = svc.wanted_services(None, check_outcome)  # still answer, by the CHECK outcome
     need = offset + limit
-    found = repository.nearby(
-        r, place.lat, place.lng, repository.facet_for(wanted), RADII_MILES, need, fallback=bool(wanted)
+    found = directory.nearby(
+        place.lat, place.lng, repository.facet_for(wanted), RADII_MILES, need, fallback=bool(wanted)
     )
     if found.providers and not found.fallback:
         return _page(found.providers, found.radius_miles, "directory", offset, limit, found.more)
 
     locator, failed = helpline.locator, False
     if locator is not None and locator.enabled:
-        hidden = set(repository.hidden(r))
+        hidden = set(directory.hidden())
         try:
             if wanted:  # the locator may know the service where the imported files do not
                 providers, radius = locator.nearest(place, wanted, need + 1, RADII_MILES, hidden)

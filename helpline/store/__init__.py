@@ -427,7 +427,7 @@ class Store:
     """Texter data in Redis: state, conversation, opt-outs, blocklist, de-duplication; repositories."""
 
     def __init__(self, r: redis.Redis, vault: Vault, retention_seconds: int):
-        self.r = r
+        self._r = r
         self.vault = vault
         self.retention = retention_seconds
         self._screen_script = r.register_script(_SCREEN_TEXT)
@@ -483,19 +483,24 @@ class Store:
         self.staff_alerts = StaffAlerts(r, vault, retention_seconds)
         self.staff_lines = StaffLines(r, vault, retention_seconds)
         self.staff_texts = StaffTexts(r, vault, retention_seconds)
+        from helpline.store.directory import Directory
+        from helpline.store.locator_state import LocatorState
+
+        self.directory = Directory(r)
+        self.locator_state = LocatorState(r)
 
     @property
     def rq_connection(self):
         """The client RQ uses for its own keys (queues, jobs, registries); RQ, not us, talks through it."""
-        return self.r
+        return self._r
 
     # -- conversation state -------------------------------------------------------------
     def load_state(self, phone_id: str) -> dict | None:
-        raw = self.r.get(Keys.texter(phone_id))
+        raw = self._r.get(Keys.texter(phone_id))
         return self._open_state(raw) if raw else None
 
     def save_state(self, phone_id: str, state: dict, pipe=None) -> None:
-        (pipe or self.r).set(Keys.texter(phone_id), self._seal_state(state), ex=self.retention)
+        (pipe or self._r).set(Keys.texter(phone_id), self._seal_state(state), ex=self.retention)
 
     def _seal_state(self, state: dict) -> bytes:
         """Only the fields that differ from a new texter's, as compact JSON, sealed."""
@@ -516,7 +521,7 @@ class Store:
         if not turns:
             return
         entry, templates = exchanges.encode(turns, time.time(), channel)
-        target = pipe or self.r.pipeline(transaction=False)
+        target = pipe or self._r.pipeline(transaction=False)
         if templates:
             target.hset(Keys.templates_sent, mapping=templates)  # by content: the same one again is a no-op
         key = Keys.conversation(phone_id)
@@ -582,8 +587,8 @@ class Store:
     def _in_one_trip(self, script, keys: list, args: list, before) -> int:
         """Run a registered script by its digest, after `before(pipe)`'s commands in the same round trip."""
         if before is None:
-            return script(keys=keys, args=args, client=self.r)
-        pipe = self.r.pipeline(transaction=False)
+            return script(keys=keys, args=args, client=self._r)
+        pipe = self._r.pipeline(transaction=False)
         before(pipe)
         pipe.evalsha(script.sha, len(keys), *keys, *args)
         results = pipe.execute(raise_on_error=False)
@@ -591,7 +596,7 @@ class Store:
             if isinstance(result, Exception):
                 raise result
         if isinstance(results[-1], NoScriptError):  # a restarted Redis forgot it: load it, run it alone
-            return script(keys=keys, args=args, client=self.r)
+            return script(keys=keys, args=args, client=self._r)
         if isinstance(results[-1], Exception):
             raise results[-1]
         return results[-1]
@@ -599,7 +604,7 @@ class Store:
     def conversation(self, phone_id: str, last: int | None = None) -> list[dict]:
         """Every line kept (or those of the `last` exchanges), oldest first, each text exactly as it was
         sent: `{"at", "dir": "in"|"out", "text", "channel"}`. The one reader of conversation entries."""
-        entries = self.r.lrange(Keys.conversation(phone_id), -last if last else 0, -1)
+        entries = self._r.lrange(Keys.conversation(phone_id), -last if last else 0, -1)
         return [line for exchange in self.read_exchanges(entries) for line in exchange]
 
     def read_exchanges(self, entries: list[bytes]) -> list[list[dict]]:
@@ -610,16 +615,16 @@ class Store:
         data = json.loads(self.vault.open(entry))
         missing = sorted(exchanges.referenced(data) - self._templates.keys())
         if missing:
-            found = self.r.hmget(Keys.templates_sent, missing)
+            found = self._r.hmget(Keys.templates_sent, missing)
             self._templates.update({n: t.decode() for n, t in zip(missing, found, strict=True) if t})
         return tuple(exchanges.lines(data, lambda name: self._templates.get(name, MISSING_TEMPLATE)))
 
     # -- opt-out, blocklist -------------------------------------------------------------
     def is_opted_out(self, phone_id: str) -> bool:
-        return bool(self.r.sismember(Keys.optouts, phone_id))
+        return bool(self._r.sismember(Keys.optouts, phone_id))
 
     def set_opted_out(self, phone_id: str, opted_out: bool, pipe=None) -> None:
-        target = pipe or self.r
+        target = pipe or self._r
         if opted_out:
             target.sadd(Keys.optouts, phone_id)
         else:
@@ -650,7 +655,7 @@ class Store:
             lease.lease_key,
         )
         args = (phone_id, lease.token, int(lease_seconds * 1000), Keys.callback(""))
-        reply = self._screen_script(keys=keys, args=args, client=self.r)
+        reply = self._screen_script(keys=keys, args=args, client=self._r)
         if reply[0] == 0:
             return None
         if reply[0] == 2:
@@ -670,7 +675,7 @@ class Store:
         )
 
     def first_flood_notice(self, phone_id: str) -> bool:
-        return bool(self.r.set(Keys.flood_logged(phone_id), b"1", nx=True, ex=3600))
+        return bool(self._r.set(Keys.flood_logged(phone_id), b"1", nx=True, ex=3600))
 
     # -- counters for operators ----------------------------------------------------------
     def count(self, name: str, now: float | None = None, amount: int = 1, pipe=None) -> None:

@@ -75,7 +75,7 @@ class Deliveries:
         counter_keys: Callable[[str], tuple[str, str, str]],
         counter_lifetimes: tuple[int, int],
     ):
-        self.r = r
+        self._r = r
         self.vault = vault
         self.retention = retention
         self._append_turn = append_turn
@@ -103,16 +103,16 @@ class Deliveries:
         keys = (Keys.optouts, Keys.invalid_numbers, Keys.sent(key), Keys.blocklist, Keys.send_pace(phone_id))
         args = (phone_id, f"sending:{now}", ttl, "1" if check_opt_out else "0")
         args += (repr(now), repr(now - seconds), texts, key, seconds)
-        result = self._claim(keys=keys, args=args, client=self.r)
+        result = self._claim(keys=keys, args=args, client=self._r)
         return (result or b"").decode() if isinstance(result, bytes) else str(result or "")
 
     def reclaim(self, key: str, *, now: float, ttl: int) -> None:
         """Twilio has no trace of the attempt that died: this attempt sends, from `now`."""
-        self.r.set(Keys.sent(key), f"sending:{now}", ex=ttl)
+        self._r.set(Keys.sent(key), f"sending:{now}", ex=ttl)
 
     def release(self, key: str, phone_id: str | None = None) -> None:
         """Twilio created nothing (429/5xx): the retry may send, and the send does not count in the pace."""
-        with self.r.pipeline(transaction=False) as pipe:
+        with self._r.pipeline(transaction=False) as pipe:
             pipe.delete(Keys.sent(key))
             if phone_id:
                 pipe.zrem(Keys.send_pace(phone_id), key)
@@ -127,26 +127,26 @@ class Deliveries:
         keys = (Keys.sent(key), conversation, hour, day, total, Keys.stat_names)
         entry = self._entry_of(text[1]) if text else b""
         args = (f"sent:{sid}", ttl, entry, self.retention, *self._counter_lifetimes, counter)
-        self._record_sent(keys=keys, args=args, client=self.r)
+        self._record_sent(keys=keys, args=args, client=self._r)
 
     def record_refused(self, key: str, code: object, *, ttl: int) -> None:
         """A final refusal: never asked again for this send, counted by Twilio's error code."""
-        with self.r.pipeline(transaction=True) as pipe:
+        with self._r.pipeline(transaction=True) as pipe:
             pipe.set(Keys.sent(key), f"failed:{code}", ex=ttl)
             self._count(f"delivery.failed.{code}", pipe=pipe)
             pipe.execute()
 
     # -- numbers Twilio refused as invalid -------------------------------------------------
     def mark_invalid(self, phone_id: str) -> None:
-        self.r.sadd(Keys.invalid_numbers, phone_id)
+        self._r.sadd(Keys.invalid_numbers, phone_id)
 
     def is_invalid(self, phone_id: str) -> bool:
-        return bool(self.r.sismember(Keys.invalid_numbers, phone_id))
+        return bool(self._r.sismember(Keys.invalid_numbers, phone_id))
 
     # -- development outbox ----------------------------------------------------------------
     def skip_reason(self, phone_id: str, *, check_opt_out: bool) -> str | None:
         """`opted_out`, `blocked` or `invalid` when nothing may go to this number, else None."""
-        with self.r.pipeline(transaction=False) as pipe:
+        with self._r.pipeline(transaction=False) as pipe:
             pipe.sismember(Keys.optouts, phone_id)
             pipe.sismember(Keys.invalid_numbers, phone_id)
             pipe.hexists(Keys.blocklist, phone_id)
@@ -171,9 +171,9 @@ class Deliveries:
         False when this send is already in the outbox.
         """
         marker = Keys.sent(key)
-        if self.r.exists(marker):
+        if self._r.exists(marker):
             return False
-        with self.r.pipeline(transaction=True) as pipe:
+        with self._r.pipeline(transaction=True) as pipe:
             pipe.set(marker, b"sent:outbox", ex=ttl)
             pipe.rpush(Keys.outbox, self.vault.encrypt(json.dumps(entry)))
             pipe.ltrim(Keys.outbox, -OUTBOX_LIMIT, -1)
@@ -187,19 +187,19 @@ class Deliveries:
 
     def outbox(self, start: int = 0) -> list[dict]:
         """What development mode 'sent', oldest first (decrypted: the simulator and ops test phone)."""
-        return [json.loads(self.vault.decrypt(m)) for m in self.r.lrange(Keys.outbox, start, -1)]
+        return [json.loads(self.vault.decrypt(m)) for m in self._r.lrange(Keys.outbox, start, -1)]
 
     def outbox_length(self) -> int:
-        return int(self.r.llen(Keys.outbox))
+        return int(self._r.llen(Keys.outbox))
 
     def outbox_cursor(self) -> bytes | None:
         """Where the outbox ends now; `outbox_after` gives what is added after it."""
-        return self.r.lindex(Keys.outbox, -1)
+        return self._r.lindex(Keys.outbox, -1)
 
     def outbox_after(self, cursor: bytes | None) -> list[dict]:
         """Entries added after `cursor`, oldest first. The cursor is the entry itself (each one is
         unique ciphertext), not a position: the list is trimmed to its newest entries as it grows."""
-        entries = self.r.lrange(Keys.outbox, 0, -1)
+        entries = self._r.lrange(Keys.outbox, 0, -1)
         if cursor is not None and cursor in entries:
             entries = entries[len(entries) - entries[::-1].index(cursor) :]
         return [json.loads(self.vault.decrypt(m)) for m in entries]
@@ -215,7 +215,7 @@ class Deliveries:
         """
         seen = Keys.webhook_seen("status", f"{sid}:{status}")
         for _ in range(STATUS_TRIES):
-            with self.r.pipeline() as pipe:
+            with self._r.pipeline() as pipe:
                 try:
                     pipe.watch(seen)
                     if pipe.exists(seen):
@@ -234,5 +234,5 @@ class Deliveries:
 
     def status(self, sid: str) -> dict:
         """What is known about a sent message or placed call (empty when nothing yet)."""
-        raw = self.r.hgetall(Keys.delivery(sid))
+        raw = self._r.hgetall(Keys.delivery(sid))
         return {k.decode(): v.decode() for k, v in raw.items()}

@@ -411,3 +411,46 @@ def _hidden_for_new_ids(r, listings: list[Provider]) -> dict[str, bytes]:
 def _chunks(items: list, size: int):
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+class Directory:
+    """The functions above on the store's own client, for services (which never hold the client)."""
+
+    def __init__(self, r: redis.Redis):
+        self._r = r
+
+    def current_version(self) -> str | None:
+        return current_version(self._r)
+
+    def nearby(self, *args, **kwargs):
+        return nearby(self._r, *args, **kwargs)
+
+    def get_provider(self, provider_id: str) -> Provider | None:
+        return get_provider(self._r, provider_id)
+
+    def listings(self, version: str) -> Iterator[Provider]:
+        return listings(self._r, version)
+
+    def hide(self, provider_id: str, reason: str, by: str = "operator") -> None:
+        hide(self._r, provider_id, reason, by=by)
+
+    def unhide(self, provider_id: str) -> bool:
+        return unhide(self._r, provider_id)
+
+    def hidden(self) -> dict[str, dict]:
+        return hidden(self._r)
+
+    def hidden_listings(self) -> dict[str, dict]:
+        return hidden_listings(self._r)
+
+    def report_wrong_number(self, provider_id: str) -> None:
+        report_wrong_number(self._r, provider_id)
+
+    def wrong_numbers(self) -> dict[str, int]:
+        return wrong_numbers(self._r)
+
+    def meta(self, version: str | None = None) -> dict:
+        return meta(self._r, version)
+
+    def replace_source(self, *args, **kwargs) -> str:
+        return replace_source(self._r, *args, **kwargs)

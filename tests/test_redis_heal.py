@@ -51,7 +51,8 @@ def kill_redis(var) -> None:
         lambda: not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE,
         "Redis to die",
     )
-    assert not answers(var)
+    # Down, unless a running worker has already started a new server (which is what it is for).
+    assert not answers(var) or int((data_dir / "redis.pid").read_text()) != pid
 
 
 @pytest.fixture

@@ -15,6 +15,8 @@ import threading
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+from redis.connection import parse_url
+
 CHUNK = 65536
 
 
@@ -36,7 +38,9 @@ class FaultyLink:
             else (socket.AF_INET, (parts.hostname, parts.port))
         )
         self._listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"redis://127.0.0.1:{self._listener.getsockname()[1]}/0"
+        # The same database as upstream: on a shared server each test process has its own.
+        database = parse_url(redis_url).get("db", 0)
+        self.url = f"redis://127.0.0.1:{self._listener.getsockname()[1]}/{database}"
         self._lock = threading.Lock()
         self._matches: Callable[[bytes], bool] | None = None
         self._hold: Callable[[bytes], bool] | None = None

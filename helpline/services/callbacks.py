@@ -101,9 +101,10 @@ def request_callback(
     """
     now = now or time.time()
     phone_id = store.vault.phone_id(phone)
-    if blocklist.is_blocked_id(store, phone_id):
+    asking = store.callbacks.asking(phone_id, conversation=30)
+    existing = asking.open_request
+    if asking.blocked:
         raise NumberBlocked(f"no callback request for a blocked number ({reason})")
-    existing = store.callbacks.open_for(phone_id)
     if existing and source and existing.source == source:
         return existing, True  # made by this very request, before it failed: the retry finds it
     if existing and not priority:
@@ -115,7 +116,7 @@ def request_callback(
             return raised, False
         # Closed by staff at this very moment: the crisis still needs a request of its own.
     request = CallbackRequest(
-        id=store.callbacks.new_id(),
+        id="",  # the store gives it the next id as it queues it
         created=now,
         priority="crisis" if priority else "normal",
         lang=lang,
@@ -129,10 +130,10 @@ def request_callback(
         texts_off=texts_off,
         source=source,
     )
-    if not store.callbacks.add(request, phone, store.conversation(phone_id, last=30)[-30:]):
+    if not store.callbacks.add(request, phone, asking.conversation()[-30:]):
         # Another process queued one for this number at the same instant: use theirs.
         return store.callbacks.open_for(phone_id) or request, False
-    store.count("callback.created", now)  # distinct requests: asking again updates, never counts again
+    # Counted as "callback.created" as it is queued: asking again updates it, never counts again.
     return request, True
 
 

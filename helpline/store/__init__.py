@@ -436,6 +436,8 @@ class Store:
         self._templates_kept: set[str] = set()  # digests this process wrote: not sent along again
         # Conversation entries never change once written: each is opened once per process.
         self._exchange_lines = functools.lru_cache(maxsize=8192)(self._lines_of)
+        # An entry opened once per process (pages and the callback queue read the same ones again).
+        self._entry_data = functools.lru_cache(maxsize=8192)(lambda entry: json.loads(self.vault.open(entry)))
         # Repositories, one per kind of data (imported here: they read `Keys` from this module).
         from helpline.store.audit import AuditTrail
         from helpline.store.callbacks import Callbacks
@@ -524,6 +526,7 @@ class Store:
         target = pipe or self._r.pipeline(transaction=False)
         if templates:
             target.hset(Keys.templates_sent, mapping=templates)  # by content: the same one again is a no-op
+            self._templates.update(templates)  # a digest names one text: kept even should this write fail
         key = Keys.conversation(phone_id)
         # One sealed entry per exchange (a message and its replies): one seal, not one per line.
         target.rpush(key, self.vault.seal(entry))
@@ -579,6 +582,7 @@ class Store:
             outcome = self._in_one_trip(self._record_script, keys, with_templates(set()), None)
         if outcome in (0, 1):
             self._templates_kept.update(templates)
+            self._templates.update(templates)  # this process reads what it wrote without asking again
         if outcome == -1:
             raise LeaseLost(f"{lease.kind} {lease.sid} was answered by another delivery")
         if outcome == -2:
@@ -608,11 +612,21 @@ class Store:
         return [line for exchange in self.read_exchanges(entries) for line in exchange]
 
     def read_exchanges(self, entries: list[bytes]) -> list[list[dict]]:
-        """Conversation entries as they came from Redis, each as its lines (texts exactly as sent)."""
-        return [[dict(line) for line in self._exchange_lines(bytes(entry))] for entry in entries]
+        """Conversation entries as they came from Redis, each as its lines (texts exactly as sent).
+
+        The templates they name that this process has not seen are read first, in one round trip."""
+        entries = [bytes(entry) for entry in entries]
+        missing: set[str] = set()
+        for entry in entries:
+            missing |= exchanges.referenced(self._entry_data(entry)) - self._templates.keys()
+        if missing:
+            names = sorted(missing)
+            found = self._r.hmget(Keys.templates_sent, names)
+            self._templates.update({n: t.decode() for n, t in zip(names, found, strict=True) if t})
+        return [[dict(line) for line in self._exchange_lines(entry)] for entry in entries]
 
     def _lines_of(self, entry: bytes) -> tuple[dict, ...]:
-        data = json.loads(self.vault.open(entry))
+        data = self._entry_data(entry)
         missing = sorted(exchanges.referenced(data) - self._templates.keys())
         if missing:
             found = self._r.hmget(Keys.templates_sent, missing)

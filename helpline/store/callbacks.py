@@ -19,6 +19,7 @@ import redis
 from helpline.domain.callback_rules import PRIORITY_BOOST, AuditEntry, CallbackRequest, OutcomeDecision
 from helpline.store import Keys
 from helpline.store.audit import expire_trail, push_entry
+from helpline.store.counters import Counters
 
 # Atomic: of two staff claiming at once exactly one wins; the other learns who did.
 _CLAIM = """
@@ -80,6 +81,44 @@ for i = 3, #ARGV do
   parts[#parts + 1] = ARGV[i] .. ':' .. string.sub(tail, -32)
 end
 return redis.sha1hex(table.concat(parts, '|'))
+"""
+# What asking for a callback needs to know of a number, in one round trip: is it blocked, its open
+# request, and the last entries of its conversation (for a new request's copy). KEYS: the blocklist,
+# the number's open-request pointer, its conversation. ARGV: the phone id, the record key prefix, how
+# many conversation entries (0: none).
+_ASKING = """
+local blocked = redis.call('HEXISTS', KEYS[1], ARGV[1])
+local id = redis.call('GET', KEYS[2])
+local record = {}
+if id then record = redis.call('HGETALL', ARGV[2] .. id) end
+local entries = {}
+local tail = tonumber(ARGV[3])
+if tail > 0 then entries = redis.call('LRANGE', KEYS[3], -tail, -1) end
+return {blocked, record, entries}
+"""
+# A new request, whole, in one step: its id (the next in the sequence), the number's open-request
+# pointer (nothing is written, '' returned, when the number has one already), the record, its place
+# on the queue and in the list of all, the change note, and the "callback.created" counter.
+# KEYS: open pointer, sequence, all, queue, version, changed, hour, day and total counter, counter names.
+# ARGV: record key prefix, created, rank, changes kept, counter name, hour and day lifetimes, then the
+# record's fields and their JSON values (the id is added here).
+_ADD = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return '' end
+local id = string.format('cb%06d', redis.call('INCR', KEYS[2]))
+redis.call('SET', KEYS[1], id)
+local key = ARGV[1] .. id
+redis.call('HSET', key, 'id', cjson.encode(id), unpack(ARGV, 8))
+redis.call('ZADD', KEYS[3], ARGV[2], id)
+redis.call('ZADD', KEYS[4], ARGV[3], id)
+redis.call('ZADD', KEYS[6], redis.call('INCR', KEYS[5]), id)
+redis.call('ZREMRANGEBYRANK', KEYS[6], 0, -(tonumber(ARGV[4]) + 1))
+redis.call('INCR', KEYS[7])
+redis.call('EXPIRE', KEYS[7], ARGV[6])
+redis.call('INCR', KEYS[8])
+redis.call('EXPIRE', KEYS[8], ARGV[7])
+redis.call('INCR', KEYS[9])
+redis.call('SADD', KEYS[10], ARGV[5])
+return id
 """
 # A crisis on an open request: only the crisis fields change, so a claim made meanwhile stands.
 _RAISE = """
@@ -144,6 +183,20 @@ class OutcomeWrite:
     audit: tuple[AuditEntry, ...]
 
 
+@dataclass(frozen=True)
+class Asking:
+    """A number asking for a callback: blocked or not, its open request, its latest conversation."""
+
+    blocked: bool
+    open_request: CallbackRequest | None
+    _entries: tuple[bytes, ...]
+    _read: Callable[[list[bytes]], list[list[dict]]]
+
+    def conversation(self) -> list[dict]:
+        """The lines of the last exchanges read (opened only when asked: a new request's copy)."""
+        return [line for exchange in self._read(list(self._entries)) for line in exchange]
+
+
 class Callbacks:
     """The callback requests and everything kept beside each one."""
 
@@ -156,6 +209,8 @@ class Callbacks:
         self._lapse = r.register_script(_LAPSE)
         self._marks = r.register_script(_MARKS)
         self._raise = r.register_script(_RAISE)
+        self._asking = r.register_script(_ASKING)
+        self._add = r.register_script(_ADD)
         # Conversation entries are read as the store reads them (Store.read_exchanges sets this).
         self.read_exchanges: Callable[[list[bytes]], list[list[dict]]] = lambda entries: []
         self._records = r.register_script(_RECORDS)
@@ -166,19 +221,43 @@ class Callbacks:
         self._opened = functools.lru_cache(maxsize=8192)(vault.decrypt)
 
     # -- the record and the queue ---------------------------------------------------------------
-    def new_id(self) -> str:
-        return f"cb{int(self._r.incr(Keys.callback_seq)):06d}"
-
     def add(self, request: CallbackRequest, phone: str, conversation: list[dict]) -> bool:
-        """Queue a new request with its number and conversation (encrypted into the record).
+        """Queue a new request with its number and conversation (encrypted into the record), counted
+        as "callback.created", in one round trip; `request.id` is set to the id it was given.
 
-        False when this number already has an open request (another process queued it just now).
+        False, and nothing written, when this number already has an open request (another process
+        queued it just now).
         """
         request.phone_enc = self._seal(phone)
         request.conversation_enc = self._seal(json.dumps(conversation))
-        if not self._r.set(Keys.open_callback(request.phone_id), request.id, nx=True):
+        fields = asdict(request)
+        del fields["id"]
+        details = {name: fields.pop(name) for name in SEALED_FIELDS}
+        fields[DETAILS_FIELD] = self._seal(json.dumps(details))
+        counted = "callback.created"
+        keys = [
+            Keys.open_callback(request.phone_id),
+            Keys.callback_seq,
+            Keys.callbacks_all,
+            Keys.callback_queue,
+            Keys.callbacks_version,
+            Keys.callbacks_changed,
+            *Counters.bucket_keys(counted, request.created),
+            Keys.stat_names,
+        ]
+        args = [
+            Keys.callback(""),
+            request.created,
+            request.rank(),
+            CHANGES_KEPT,
+            counted,
+            *Counters.lifetimes(),
+        ]
+        args += [part for name, value in fields.items() for part in (name, json.dumps(value))]
+        callback_id = self._add(keys=keys, args=args)
+        if not callback_id:
             return False
-        self.save(request)
+        request.id = callback_id.decode()
         return True
 
     def save(self, request: CallbackRequest) -> None:
@@ -240,11 +319,20 @@ class Callbacks:
 
     def open_for(self, phone_id: str) -> CallbackRequest | None:
         """This number's open request, if it has one."""
-        callback_id = self._r.get(Keys.open_callback(phone_id))
-        if not callback_id:
-            return None
-        request = self.get(callback_id.decode())
-        return request if request and request.is_open else None
+        return self.asking(phone_id, conversation=0).open_request
+
+    def asking(self, phone_id: str, conversation: int = 30) -> Asking:
+        """What a callback request from this number needs to know (see `Asking`), in one round trip:
+        `conversation` is how many of its last exchanges a new request would keep a copy of."""
+        keys = [Keys.blocklist, Keys.open_callback(phone_id), Keys.conversation(phone_id)]
+        blocked, record, entries = self._asking(keys=keys, args=[phone_id, Keys.callback(""), conversation])
+        request = _decode(dict(zip(record[::2], record[1::2], strict=True)), self._vault)
+        return Asking(
+            blocked=bool(blocked),
+            open_request=request if request and request.is_open else None,
+            _entries=tuple(entries),
+            _read=self.read_exchanges,
+        )
 
     def queued(self, limit: int | None = 200) -> list[CallbackRequest]:
         """Open requests in queue order (all of them with no limit), in one round trip for the list."""

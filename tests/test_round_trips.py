@@ -1,0 +1,76 @@
+"""How many times a text waits on Redis: each wait is a network round trip on a busy line.
+
+Counted where redis-py sends a request and waits for its answer (a pipeline or a script is one), on
+the app's real Redis; the replies are checked too, so a text that did less is not a pass.
+"""
+
+from __future__ import annotations
+
+import pytest
+from redis.connection import Connection, UnixDomainSocketConnection
+
+from helpline.services import callbacks
+from helpline.store import Keys
+from tests.conftest import TEXTER
+
+OTHER = "+14155550199"
+
+
+@pytest.fixture
+def round_trips(monkeypatch):
+    sent = []
+    for kind in (Connection, UnixDomainSocketConnection):
+        original = kind.send_packed_command
+
+        def counted(self, command, check_health=True, _original=original):
+            sent.append(command)
+            return _original(self, command, check_health)
+
+        monkeypatch.setattr(kind, "send_packed_command", counted)
+
+    def during(action):
+        before = len(sent)
+        result = action()
+        return result, len(sent) - before
+
+    return during
+
+
+def warm(text, *steps: str) -> None:
+    """Another texter takes the same steps first: scripts and server facts are read once per process."""
+    for step in ("hi", *steps):
+        text(step, sender=OTHER)
+
+
+def test_an_everyday_text_waits_on_redis_twice(text, round_trips):
+    warm(text, "oih", "signs")
+    text("hi")
+    text("oih")
+    replies, trips = round_trips(lambda: text("signs"))
+    assert replies and trips == 2
+
+
+def test_a_zip_search_is_queued_in_the_same_two_round_trips(text, round_trips, store):
+    warm(text, "10001")
+    text("hi")
+    text("oih")
+    replies, trips = round_trips(lambda: text("10001"))
+    assert "10001" in replies[0] or "New York" in replies[0]
+    assert trips == 2
+
+
+def test_a_callback_request_costs_at_most_four_round_trips_and_is_queued_and_counted(
+    text, round_trips, store, redis
+):
+    warm(text, "call")
+    text("hi")
+    text("oih")
+    (reply,), trips = round_trips(lambda: text("call"))
+    assert "call you back" in reply
+    (request,) = [r for r in callbacks.waiting(store) if callbacks.phone_of(store, r) == TEXTER]
+    said = [line["text"] for line in callbacks.conversation_of(store, request) if line["dir"] == "in"]
+    assert request.id == "cb000002" and said == ["hi", "oih"]  # staff see what led to it
+    assert trips <= 4
+    (again,), trips = round_trips(lambda: text("call"))
+    assert "already on our callback list" in again and trips <= 3
+    assert int(redis.get(Keys.stat("callback.created", "total"))) == 2  # two numbers, one request each

@@ -22,10 +22,11 @@ CHUNK = 65536
 
 def final_write_of(kind: str) -> Callable[[bytes], bool]:
     """Matches the write of a delivery's effects with its done mark (`kind`: sms, voice …): a transaction,
-    or the texting line's one script (the only command naming both the done mark and the conversation)."""
+    or the texting line's finishing script (the only command naming the done mark, the conversation and
+    the counters; the screening names the first two)."""
     done_mark = f"hl:seen:{kind}:".encode()
     transaction = lambda data: b"EXEC" in data and b"MULTI" in data  # noqa: E731
-    script = lambda data: b"EVALSHA" in data and b"hl:conversation:" in data  # noqa: E731
+    script = lambda data: b"EVALSHA" in data and b"hl:conversation:" in data and b"hl:stat:" in data  # noqa: E731
     return lambda data: done_mark in data and (transaction(data) or script(data))
 
 

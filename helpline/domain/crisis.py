@@ -6,9 +6,9 @@ Tuned for recall: a false alarm costs a staff call, a miss can cost a life.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 import yaml
@@ -168,13 +168,15 @@ def _tagged(section: dict | None) -> list[tuple[str, str]]:
     return [(str(p), lang) for lang, items in (section or {}).items() for p in items or ()]
 
 
-@cache
+@functools.cache
 def default_lexicon() -> CrisisLexicon:
     """The shipped lexicon, read once per process."""
     return CrisisLexicon.load(LEXICON_FILE)
 
 
+@functools.lru_cache(maxsize=1024)
 def detect(text: str) -> CrisisSignal | None:
+    """The crisis a text signals, if any (the same text is looked at once: the line asks twice)."""
     return default_lexicon().detect(text) if text else None
 
 

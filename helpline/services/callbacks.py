@@ -32,7 +32,7 @@ from helpline.domain.callback_rules import (
 from helpline.infra import queues, sender
 from helpline.services import audit, blocklist, daytime, staff_lines
 from helpline.store import Store
-from helpline.store.callbacks import OutcomeWrite
+from helpline.store.callbacks import Asking, OutcomeWrite
 
 if TYPE_CHECKING:
     from config.settings import Settings
@@ -88,9 +88,11 @@ def request_callback(
     linked_to: str | None = None,
     texts_off: bool = False,
     source: str | None = None,
+    asking: Asking | None = None,
 ) -> tuple[CallbackRequest, bool]:
     """Put a request on the queue, or update this number's open one. Returns (request, created).
 
+    `asking` is what the store read for it already (`Store.screen_text`), else it is read here.
     `source` names the text or call step asking (a MessageSid …): Twilio's retry of it, after a failure
     halfway, finds the request it made instead of alerting staff again. Raises NumberBlocked for a
     number on the blocklist.
@@ -101,7 +103,7 @@ def request_callback(
     """
     now = now or time.time()
     phone_id = store.vault.phone_id(phone)
-    asking = store.callbacks.asking(phone_id, conversation=30)
+    asking = asking or store.callbacks.asking(phone_id)  # read with the text's screening, when it was
     existing = asking.open_request
     if asking.blocked:
         raise NumberBlocked(f"no callback request for a blocked number ({reason})")

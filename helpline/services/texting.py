@@ -27,6 +27,7 @@ from helpline.domain.conversation import (
     SetOptOut,
     TexterState,
     decide,
+    may_request_callback,
 )
 from helpline.domain.hours import BusinessHours
 from helpline.domain.phones import callable_number, mask_phone
@@ -99,7 +100,9 @@ def handle_text(line: Line, text: IncomingText, now: float | None = None) -> Ans
     identity = phone or text.sender.strip() or "unknown"
     phone_id = store.vault.phone_id(identity)
 
-    screening = store.screen_text(text.sid, phone_id, now, line.lease_seconds)
+    # A crisis or CALL also reads, in the same round trip, what its callback request needs.
+    asks = phone is not None and may_request_callback(text.body[:MAX_BODY])
+    screening = store.screen_text(text.sid, phone_id, now, line.lease_seconds, for_callback=asks)
     if screening is None:
         return _said([], f"event=sms.duplicate sid={text.sid}")
     try:
@@ -159,7 +162,17 @@ def _answer(
     replies = list(decision.replies)
     effects = _Effects()
     for action in decision.actions:
-        replies += _carry_out(line, action, decision, phone, phone_id, now, sid=text.sid, effects=effects)
+        replies += _carry_out(
+            line,
+            action,
+            decision,
+            phone,
+            phone_id,
+            now,
+            sid=text.sid,
+            effects=effects,
+            asking=screening.asking,
+        )
 
     state = decision.state
     opted_out = screening.opted_out
@@ -200,6 +213,7 @@ def _carry_out(
     now: float,
     sid: str = "",
     effects: _Effects | None = None,
+    asking=None,
 ) -> list[Say]:
     store, state = line.store, decision.state
     effects = effects or _Effects()  # counters written with the text's finish (a blocked number's: alone)
@@ -223,6 +237,7 @@ def _carry_out(
             now=now,
             texts_off=action.texts_off,
             source=f"sms:{sid}" if sid else None,
+            asking=asking,
         )
         if action.priority and request.realerted_at == now:
             effects.counters.append("crisis.realerted")

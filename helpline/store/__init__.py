@@ -346,7 +346,16 @@ redis.call('EXPIRE', KEYS[6], 120)
 local follow_up = redis.call('EXISTS', KEYS[7])
 local request = {false, false}
 if open_callback then request = redis.call('HMGET', ARGV[4] .. open_callback, 'priority', 'status') end
-return {1, blocked, state, opted_out, open_callback and 1 or 0, recent, follow_up, request[1], request[2]}
+local reply = {1, blocked, state, opted_out, open_callback and 1 or 0, recent, follow_up,
+  request[1], request[2]}
+if ARGV[5] ~= '0' then
+  -- a text that may ask for a callback: what a request needs, read now rather than in a trip of its own
+  local record = {}
+  if open_callback then record = redis.call('HGETALL', ARGV[4] .. open_callback) end
+  reply[10] = record
+  reply[11] = redis.call('LRANGE', KEYS[9], -tonumber(ARGV[5]), -1)
+end
+return reply
 """
 # A text's effects and its done mark in one step, nothing written when the text was answered already
 # (1: by this very delivery, its acknowledgement lost; -1: by another) or another delivery holds its
@@ -407,9 +416,11 @@ class Screening:
     awaiting_follow_up: bool  # we asked "Did you reach <provider>?" and wait for YES/NO
     lease: Lease | None = None  # this delivery's right to answer, until `record_exchange` marks it done
     open_crisis: bool = False  # its open request is a crisis staff have not closed yet
+    asking: Asking | None = None  # read along for a text that may ask for a callback
 
 
 from helpline.store import exchanges  # noqa: E402 - below Keys, which it does not need
+from helpline.store.callbacks import CALLBACK_CONVERSATION, Asking  # noqa: E402 - it reads Keys above
 from helpline.store.webhooks import Lease, LeaseLost, new_lease  # noqa: E402 - it reads Keys and ComeBackLater above
 
 MISSING_TEMPLATE = "[a reply whose wording is no longer kept]"
@@ -651,8 +662,11 @@ class Store:
         self.blocklist.remove(phone)
 
     # -- webhook retries and floods --------------------------------------------------------
-    def screen_text(self, sid: str, phone_id: str, now: float, lease_seconds: float) -> Screening | None:
-        """Everything an incoming text needs to know, in one round trip, with the lease to answer it.
+    def screen_text(
+        self, sid: str, phone_id: str, now: float, lease_seconds: float, for_callback: bool = False
+    ) -> Screening | None:
+        """Everything an incoming text needs to know, in one round trip, with the lease to answer it;
+        `for_callback` (a text that may ask for one) adds what a callback request needs (`asking`).
 
         None for Twilio's retry of a text already answered; raises ComeBackLater while the same text
         is being answered by another delivery.
@@ -667,14 +681,17 @@ class Store:
             Keys.rate(phone_id, int(now // 60)),
             Keys.followup_for(phone_id),
             lease.lease_key,
+            Keys.conversation(phone_id),
         )
-        args = (phone_id, lease.token, int(lease_seconds * 1000), Keys.callback(""))
+        tail = CALLBACK_CONVERSATION if for_callback else 0
+        args = (phone_id, lease.token, int(lease_seconds * 1000), Keys.callback(""), tail)
         reply = self._screen_script(keys=keys, args=args, client=self._r)
         if reply[0] == 0:
             return None
         if reply[0] == 2:
             raise ComeBackLater(f"text {sid} is being answered")
-        _, blocked, state, opted_out, open_callback, recent, follow_up, priority, status = reply
+        _, blocked, state, opted_out, open_callback, recent, follow_up, priority, status = reply[:9]
+        asking = self.callbacks.asked(bool(blocked), *reply[9:]) if for_callback else None
         # The open request's fields are JSON in its record (store/callbacks.py).
         open_crisis = bool(priority and status) and json.loads(priority) == "crisis"
         return Screening(
@@ -686,6 +703,7 @@ class Store:
             awaiting_follow_up=bool(follow_up),
             lease=lease,
             open_crisis=open_crisis and json.loads(status) in OPEN_STATUSES,
+            asking=asking,
         )
 
     def first_flood_notice(self, phone_id: str) -> bool:

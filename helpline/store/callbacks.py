@@ -168,6 +168,7 @@ CHANGES_KEPT = 20_000  # changed ids remembered; a process further behind reads 
 MIRROR_FULL_EVERY = 30.0  # seconds: each process also reads the whole open queue again this often
 # Read by the request's page, not by the queue: the conversation's copy, the voicemail's details.
 _NOT_LISTED = ("conversation_enc", "extra_enc")
+CALLBACK_CONVERSATION = 30  # a new request keeps a copy of this many of the latest exchanges
 OUTCOME_TRIES = 5  # the open page renewing its lease at the same instant: read again, this many times
 OUTCOME_WRITING_MS = 2000  # after a first collision renewals pause this long at most, so the outcome lands
 
@@ -321,14 +322,18 @@ class Callbacks:
         """This number's open request, if it has one."""
         return self.asking(phone_id, conversation=0).open_request
 
-    def asking(self, phone_id: str, conversation: int = 30) -> Asking:
+    def asking(self, phone_id: str, conversation: int = CALLBACK_CONVERSATION) -> Asking:
         """What a callback request from this number needs to know (see `Asking`), in one round trip:
         `conversation` is how many of its last exchanges a new request would keep a copy of."""
         keys = [Keys.blocklist, Keys.open_callback(phone_id), Keys.conversation(phone_id)]
         blocked, record, entries = self._asking(keys=keys, args=[phone_id, Keys.callback(""), conversation])
+        return self.asked(bool(blocked), record, entries)
+
+    def asked(self, blocked: bool, record: list[bytes], entries: list[bytes]) -> Asking:
+        """`Asking` from what a script read: the open record (HGETALL's flat list) and the entries."""
         request = _decode(dict(zip(record[::2], record[1::2], strict=True)), self._vault)
         return Asking(
-            blocked=bool(blocked),
+            blocked=blocked,
             open_request=request if request and request.is_open else None,
             _entries=tuple(entries),
             _read=self.read_exchanges,

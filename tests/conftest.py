@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import redis as redis_lib
+from redis.connection import Connection, UnixDomainSocketConnection
 
 from config.settings import load_settings
 from helpline import create_app
@@ -195,3 +196,25 @@ def text(signed_post):
         return simulator.twiml_messages(response.data)
 
     return send
+
+
+@pytest.fixture
+def round_trips(monkeypatch):
+    """`round_trips(action)` -> (its result, how many requests this process sent to Redis meanwhile):
+    counted in this process, so another test process on a shared server does not count."""
+    sent = []
+    for kind in (Connection, UnixDomainSocketConnection):
+        original = kind.send_packed_command
+
+        def counted(self, command, check_health=True, _original=original):
+            sent.append(command)
+            return _original(self, command, check_health)
+
+        monkeypatch.setattr(kind, "send_packed_command", counted)
+
+    def during(action):
+        before = len(sent)
+        result = action()
+        return result, len(sent) - before
+
+    return during

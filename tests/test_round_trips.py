@@ -1,39 +1,17 @@
 """How many times a text waits on Redis: each wait is a network round trip on a busy line.
 
 Counted where redis-py sends a request and waits for its answer (a pipeline or a script is one), on
-the app's real Redis; the replies are checked too, so a text that did less is not a pass.
+the app's real Redis (`round_trips` in conftest); the replies are checked too, so a text that did
+less is not a pass.
 """
 
 from __future__ import annotations
-
-import pytest
-from redis.connection import Connection, UnixDomainSocketConnection
 
 from helpline.services import callbacks
 from helpline.store import Keys
 from tests.conftest import TEXTER
 
 OTHER = "+14155550199"
-
-
-@pytest.fixture
-def round_trips(monkeypatch):
-    sent = []
-    for kind in (Connection, UnixDomainSocketConnection):
-        original = kind.send_packed_command
-
-        def counted(self, command, check_health=True, _original=original):
-            sent.append(command)
-            return _original(self, command, check_health)
-
-        monkeypatch.setattr(kind, "send_packed_command", counted)
-
-    def during(action):
-        before = len(sent)
-        result = action()
-        return result, len(sent) - before
-
-    return during
 
 
 def warm(text, *steps: str) -> None:

@@ -174,7 +174,7 @@ def default_lexicon() -> CrisisLexicon:
     return CrisisLexicon.load(LEXICON_FILE)
 
 
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=64)  # only the texts being answered now: message text is not kept around
 def detect(text: str) -> CrisisSignal | None:
     """The crisis a text signals, if any (the same text is looked at once: the line asks twice)."""
     return default_lexicon().detect(text) if text else None

@@ -36,3 +36,38 @@ def test_unknown_place_is_asked_again_with_an_example(text, typed):
     text("hi")
     (reply,) = text(typed)
     assert "couldn't find that place" in reply and "10001" in reply
+
+
+@pytest.mark.parametrize(
+    "typed, location, label, service",
+    [
+        ("my zip is 10001", "10001", "near 10001", None),
+        ("near 02115 please", "02115", "02115", None),
+        ("estoy en 78701", "78701", "cerca de 78701", None),  # answered in Spanish
+        ("10001 👍", "10001", "10001", None),
+        ("treatment in 90210", "90210", "90210", None),
+        ("bupe near 10001", "10001", "10001", "buprenorphine"),
+        ("methadone clinic near 60614", "60614", "60614", "methadone"),
+        ("Im in Austin TX", "austin, tx", "Austin, TX", None),
+        ("i live in chicago il", "chicago, il", "Chicago, IL", None),
+        ("where can i get help in denver colorado", "denver, co", "Denver, CO", None),
+        ("st louis missouri", "st louis, mo", "Saint Louis, MO", None),
+    ],
+)
+def test_a_place_inside_a_sentence_starts_a_search(text, store, typed, location, label, service):
+    """People write where they are in their own words; the place (and a service they name) is read out."""
+    text("hi")
+    (reply,) = text(typed)
+    assert label in reply and ("Looking up" in reply or "Buscando" in reply)
+    state = store.load_state(store.vault.phone_id(TEXTER))
+    assert state["location"] == location and state.get("search_filter") == service
+
+
+@pytest.mark.parametrize(
+    "typed", ["is this ok", "i am in pain ok", "I took 10000 mg", "my pain is 10000 times worse"]
+)
+def test_words_that_only_look_like_a_place_start_no_search(text, store, typed):
+    text("hi")
+    replies = text(typed)
+    assert not any("Looking up" in reply or "couldn't find that place" in reply for reply in replies)
+    assert not store.load_state(store.vault.phone_id(TEXTER)).get("location")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from helpline.domain import crisis, language, opt_out
+from helpline.domain import crisis, language, opt_out, places
 from helpline.domain import keywords as kw
 
 INFORMATIONAL = {"oih", "signs", "tolerance", "treat"}
@@ -220,15 +220,49 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
 
 
 def _place(text: str) -> tuple[str, str | None] | None:
-    """(location, service word) for a ZIP code or a "city, ST", each maybe followed by a service word."""
+    """(location, service word) for a ZIP code or a "city, ST", each maybe followed by a service word;
+    or, in a sentence, a city and state ("I'm in Austin TX", "denver colorado") or the one real ZIP it
+    names ("my zip is 10001", "methadone near 60614", "estoy en 78701")."""
     if match := kw.ZIP_RE.match(text):
         return match.group(1), match.group(2)
     place_text, service_word = _split_service_word(text)
-    match = kw.CITY_STATE_RE.match(place_text)
-    # "please call me" is a request, not a town in Maine: any exact keyword in the text wins.
-    if match and match.group(2) in kw.US_STATES and not _keyword_in(" ".join(kw.words(place_text))):
-        return f"{match.group(1).strip()}, {match.group(2)}", service_word
+    if city := _city_and_state(place_text):
+        return city, service_word or _service_word_in(place_text)
+    zips = {match.group(1) for match in kw.ZIP_IN_TEXT_RE.finditer(text)}
+    if len(zips) == 1 and (code := places.real_zip(zips.pop())):
+        return code, _service_word_in(text)
     return None
+
+
+def _city_and_state(text: str) -> str | None:
+    """`austin, tx`, `austin tx`, `i'm in austin texas` -> `austin, tx` (the words before the city are
+    dropped when the city is known); None when the text does not end in a state."""
+    for name in sorted(kw.STATE_NAMES, key=len, reverse=True):
+        if text.endswith(" " + name) or text.endswith("," + name):
+            text = f"{text[: -len(name)].rstrip(' ,')}, {kw.STATE_NAMES[name]}"
+            break
+    match = kw.CITY_STATE_RE.match(text)
+    if not match or match.group(2) not in kw.US_STATES:
+        return None
+    city, state = match.group(1).strip(" ,"), match.group(2)
+    words = city.split()
+    for start in range(max(0, len(words) - 4), len(words)):  # the longest known city the text ends with
+        candidate = " ".join(words[start:])
+        if places.city_centroid(candidate, state):
+            return f"{candidate}, {state}"
+    # A town the ZIP data does not know is still looked up ("we can't find it") when written as a place,
+    # "Smallville, KS"; without the comma it is a sentence ("is this ok", "i am in pain ok"), and a
+    # request never is one ("please call, me" is not a town in Maine).
+    if "," not in text or _keyword_in(" ".join(kw.words(text))):
+        return None
+    return f"{city}, {state}"
+
+
+def _service_word_in(text: str) -> str | None:
+    """The service a sentence asks for ("bupe near 10001"): the first one named, pain care last."""
+    named = [word for word in kw.words(text) if word in SERVICE_WORDS]
+    specific = [word for word in named if SERVICE_WORDS[word] != "pain"]
+    return (specific or named or [None])[0]
 
 
 def _keyword_in(whole: str) -> bool:

@@ -43,6 +43,27 @@ US_STATES = frozenset(
 )
 
 
+# Full state names people write instead of the abbreviation ("denver colorado"), longest first.
+STATE_NAMES = {
+    "alabama": "al", "alaska": "ak", "arizona": "az", "arkansas": "ar", "california": "ca",
+    "colorado": "co", "connecticut": "ct", "delaware": "de", "district of columbia": "dc",
+    "florida": "fl", "georgia": "ga", "hawaii": "hi", "idaho": "id", "illinois": "il", "indiana": "in",
+    "iowa": "ia", "kansas": "ks", "kentucky": "ky", "louisiana": "la", "maine": "me", "maryland": "md",
+    "massachusetts": "ma", "michigan": "mi", "minnesota": "mn", "mississippi": "ms", "missouri": "mo",
+    "montana": "mt", "nebraska": "ne", "nevada": "nv", "new hampshire": "nh", "new jersey": "nj",
+    "new mexico": "nm", "new york": "ny", "north carolina": "nc", "north dakota": "nd", "ohio": "oh",
+    "oklahoma": "ok", "oregon": "or", "pennsylvania": "pa", "rhode island": "ri",
+    "south carolina": "sc", "south dakota": "sd", "tennessee": "tn", "texas": "tx", "utah": "ut",
+    "vermont": "vt", "virginia": "va", "washington": "wa", "west virginia": "wv", "wisconsin": "wi",
+    "wyoming": "wy", "puerto rico": "pr",
+}  # fmt: skip
+# A 5-digit number inside a sentence ("my zip is 10001", "estoy en 78701"), not an amount or a dose.
+ZIP_IN_TEXT_RE = re.compile(
+    r"(?<![\d$#.,-])(\d{5})(?:-\d{4})?(?![\d,.]?\d)(?!\s*(?:mg|mcg|ml|milligrams?|micrograms?|pills?|"
+    r"tabs?|tablets?|pastillas?|dollars?|dolares|usd|times|veces|x\b|%|percent|por ciento|mme|units?))"
+)
+
+
 def normalise(text: str) -> str:
     """Lower case, accents off (ñ kept), control characters and odd spacing gone."""
     text = unicodedata.normalize("NFKC", text).replace("ñ", "\0").replace("Ñ", "\0")

@@ -3,6 +3,7 @@
 import pytest
 
 from helpline.domain.conversation import Context, FindProviders, Inbound, RequestCallback, TexterState, decide
+from helpline.services import callbacks
 
 
 @pytest.mark.parametrize("text", ["please call me", "I need someone to call me", "call me", "Call me"])
@@ -15,3 +16,38 @@ def test_call_me_is_a_callback_not_a_town_in_maine(text):
 def test_city_and_state_still_search(text):
     decision = decide(TexterState(welcomed=True), Inbound(text), Context())
     assert isinstance(decision.actions[0], FindProviders)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i want to talk to someone",
+        "can i speak to a person",
+        "Can I talk to a real person?",
+        "i need someone to talk to",
+        "have someone call me",
+        "call me back please",
+        "I want to talk to someone about treatment",
+        "speak with staff please",
+        "quiero hablar con alguien",
+        "llámenme por favor",
+        "me pueden llamar?",
+    ],
+)
+def test_asking_for_a_person_in_plain_words_queues_a_callback(text):
+    decision = decide(TexterState(welcomed=True), Inbound(text, can_call_back=True), Context())
+    assert decision.intent == "call" and isinstance(decision.actions[0], RequestCallback)
+
+
+@pytest.mark.parametrize("text", ["should i talk to my doctor about my dose", "talk to me about oih"])
+def test_a_question_that_mentions_talking_is_not_a_callback(text):
+    decision = decide(TexterState(welcomed=True), Inbound(text, can_call_back=True), Context())
+    assert decision.intent != "call" and not decision.actions
+
+
+def test_talk_to_someone_by_text_reaches_the_staff_queue(text, store):
+    text("hi")
+    (reply,) = text("can I talk to someone please")
+    assert "call you back" in reply
+    (request,) = callbacks.waiting(store)
+    assert request.reason == "callback" and request.channel == "sms"

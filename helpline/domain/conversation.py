@@ -193,7 +193,8 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
     if place := _place(text):
         return _find(state, *place)
 
-    intent = _explicit_intent(whole)
+    # Asking for a person ("can I talk to someone about treatment") is a callback, whatever else it names.
+    intent = "call" if kw.asks_for_a_person(text) else _explicit_intent(whole)
     if intent in INFORMATIONAL:
         state, say = _informational(state, intent)
         return Decision(state, (say,), (), intent)

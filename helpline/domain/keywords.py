@@ -64,6 +64,31 @@ ZIP_IN_TEXT_RE = re.compile(
 )
 
 
+# Asking for a person in plain words ("can I talk to someone", "quiero hablar con alguien"): a callback.
+_PERSON = (
+    r"(?:someone|somebody|anyone|anybody|a person|a human|(?:a|an) (?:real|actual|live) (?:person|human)"
+    r"|staff|a counsell?or)"
+)
+_ASKS_FOR_A_PERSON = re.compile(
+    "|".join(
+        (
+            rf"\b(?:talk|speak|chat)(?:ing)? (?:to|with) {_PERSON}\b",
+            rf"\bneed {_PERSON} to talk to\b",
+            r"\b(?:call|ring) me back\b",
+            rf"\bhave {_PERSON} call\b",
+            r"\bhablar con (?:alguien|una persona|un humano|una consejera|un consejero|el personal)\b",
+            r"\bllamenme\b|\bllamarme\b|\bque me llamen\b",
+            r"\bme (?:pueden|puede|podrian|podria) llamar\b",
+        )
+    )
+)
+
+
+def asks_for_a_person(normalised: str) -> bool:
+    """Whether a text asks to talk to a person (a callback), in English or Spanish."""
+    return bool(_ASKS_FOR_A_PERSON.search(normalised))
+
+
 def normalise(text: str) -> str:
     """Lower case, accents off (ñ kept), control characters and odd spacing gone."""
     text = unicodedata.normalize("NFKC", text).replace("ñ", "\0").replace("Ñ", "\0")

@@ -86,3 +86,41 @@ def test_conversation_is_kept_for_staff(text, store):
     turns = store.conversation(store.vault.phone_id(TEXTER))
     assert [t["dir"] for t in turns] == ["in", "out", "in", "out"]
     assert turns[2]["text"] == "oih"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "who is this",
+        "what is this?",
+        "is this a bot",
+        "are you a real person",
+        "is this free",
+        "is this confidential",
+    ],
+)
+def test_asking_what_the_line_is_says_free_confidential_and_how_to_reach_a_person(text, typed):
+    text("hi")
+    (reply,) = text(typed)
+    assert "free, confidential" in reply and "automatic" in reply and "CALL" in reply
+
+
+@pytest.mark.parametrize("typed", ["thanks", "ok thank you", "ty", "👍"])
+def test_a_thank_you_gets_a_kind_word_and_the_way_back_not_the_menu_again(text, typed):
+    text("hi")
+    (reply,) = text(typed)
+    assert reply.startswith("You're welcome") and "CALL" in reply and "911" in reply
+
+
+def test_thanks_and_questions_about_the_line_in_spanish(text):
+    text("hola")
+    text("español")
+    (about,) = text("es gratis?")
+    assert "gratis y confidencial" in about and "LLAMAR" in about
+    (thanks,) = text("gracias")
+    assert thanks.startswith("De nada")
+
+
+def test_a_first_text_that_asks_who_we_are_gets_just_the_welcome(text):
+    (welcome,) = text("who is this")
+    assert "free, confidential 24/7" in welcome and "Reply STOP to opt out" in welcome

@@ -167,7 +167,7 @@ def decide(state: TexterState, inbound: Inbound, ctx: Context) -> Decision:
 
     first_contact = not state.welcomed
     decision = _menu_decision(replace(state, welcomed=True), text, whole, inbound, ctx)
-    if first_contact and decision.intent not in ("menu", "spanish", "english"):
+    if first_contact and decision.intent not in ("menu", "spanish", "english", "about", "thanks"):
         # Any first message gets the welcome; a real question is answered right after it.
         replies = (Say("welcome"),) + (decision.replies if decision.intent != "unknown" else ())
         return replace(decision, replies=replies)
@@ -195,6 +195,10 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
 
     # Asking for a person ("can I talk to someone about treatment") is a callback, whatever else it names.
     intent = "call" if kw.asks_for_a_person(text) else _explicit_intent(whole)
+    if intent is None and kw.asks_about_the_line(text):
+        return Decision(state, (Say("about"),), (), "about")
+    if intent is None and kw.only_thanks(text):
+        return Decision(state, (Say("thanks"),), (), "thanks")
     if intent in INFORMATIONAL:
         state, say = _informational(state, intent)
         return Decision(state, (say,), (), intent)

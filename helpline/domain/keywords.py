@@ -84,6 +84,41 @@ _ASKS_FOR_A_PERSON = re.compile(
 )
 
 
+# Asking what the line is ("who is this", "is this free", "¿es confidencial?"): told, and how to reach
+# a person.
+_ASKS_ABOUT_THE_LINE = re.compile(
+    "|".join(
+        (
+            r"^(?:hi |hello |hey )?(?:what|who) (?:is|are) (?:this|you|u)\b",
+            r"\bis (?:this|it) (?:a bot|a robot|automated|a real person|free|confidential|private)\b",
+            r"\bis (?:this|it) anonymous\b",
+            r"\bare (?:you|u) (?:a bot|a robot|a real person|real|human|a person)\b",
+            r"\bhow much (?:does (?:this|it) cost|is it)\b|\bdoes (?:this|it) cost\b",
+            r"\b(?:do|will) you (?:share|sell|keep) my\b",
+            r"^(?:que|quien|quienes) (?:es esto|es|son|eres)\b",
+            r"\bes (?:gratis|confidencial|privado|anonimo|un robot)\b|\beres (?:un robot|una persona|real)\b",
+            r"\bcuanto cuesta\b",
+        )
+    )
+)
+# A whole text that only thanks or acknowledges ("thanks", "ok thank you", "gracias", "👍").
+THANKING = {"thanks", "thank", "thx", "ty", "tysm", "gracias", "ok", "okay", "k", "kk", "cool", "great"}
+THANKS_WORDS = THANKING | {"you", "got", "it", "so", "much", "muchas", "vale", "bueno", "perfecto", "listo"}
+
+
+def asks_about_the_line(normalised: str) -> bool:
+    """Whether a text asks what this line is: who answers, what it costs, whether it is confidential."""
+    return bool(_ASKS_ABOUT_THE_LINE.search(normalised))
+
+
+def only_thanks(normalised: str) -> bool:
+    """Whether a text only thanks or acknowledges (an emoji alone counts: nothing to answer but kindly)."""
+    said = words(normalised)
+    if not said:
+        return any(not c.isspace() and not c.isalnum() for c in normalised) and len(normalised) <= 8
+    return all(word in THANKS_WORDS for word in said) and any(word in THANKING for word in said)
+
+
 def asks_for_a_person(normalised: str) -> bool:
     """Whether a text asks to talk to a person (a callback), in English or Spanish."""
     return bool(_ASKS_FOR_A_PERSON.search(normalised))

@@ -71,3 +71,21 @@ def test_words_that_only_look_like_a_place_start_no_search(text, store, typed):
     replies = text(typed)
     assert not any("Looking up" in reply or "couldn't find that place" in reply for reply in replies)
     assert not store.load_state(store.vault.phone_id(TEXTER)).get("location")
+
+
+@pytest.mark.parametrize(
+    "asked, service",
+    [("i need suboxone", "buprenorphine"), ("methadone clinics?", "methadone"), ("naltrexona", "naltrexone")],
+)
+def test_a_service_named_without_a_place_asks_where_and_the_next_place_searches_for_it(
+    text, store, asked, service
+):
+    text("hi")
+    (reply,) = text(asked)
+    assert "10001" in reply and ("ZIP" in reply or "codigo postal" in reply)  # asked where, with an example
+    (looking,) = text("Austin, TX")
+    assert "Austin, TX" in looking
+    state = store.load_state(store.vault.phone_id(TEXTER))
+    assert state["search_filter"] == service and not state.get("wanted_service")
+    text("10001")  # a later search without a service word is not filtered by that old wish
+    assert store.load_state(store.vault.phone_id(TEXTER)).get("search_filter") is None

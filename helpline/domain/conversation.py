@@ -27,6 +27,7 @@ class TexterState:
     search_filter: str | None = None
     search_page: int = 0
     crisis_kind: str | None = None  # overdose | suicide | both: the guidance their last crisis needed
+    wanted_service: str | None = None  # named without a place ("i need suboxone"): the next search's filter
 
     @classmethod
     def from_dict(cls, data: dict | None) -> TexterState:
@@ -195,6 +196,10 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
 
     # Asking for a person ("can I talk to someone about treatment") is a callback, whatever else it names.
     intent = "call" if kw.asks_for_a_person(text) else _explicit_intent(whole)
+    if intent in (None, "treat") and (word := _service_word_in(text)) and SERVICE_WORDS[word] != "pain":
+        # "i need suboxone", "methadone clinics?": where? The next place they send searches for it.
+        new = replace(state, wanted_service=SERVICE_WORDS[word])
+        return Decision(new, (Say("ask_place_for_service", {"service": word}),), (), "service")
     if intent is None and kw.asks_about_the_line(text):
         return Decision(state, (Say("about"),), (), "about")
     if intent is None and kw.only_thanks(text):
@@ -327,6 +332,6 @@ def _split_service_word(text: str) -> tuple[str, str | None]:
 
 
 def _find(state: TexterState, location: str, word: str | None) -> Decision:
-    service = SERVICE_WORDS.get(word or "")
-    new = replace(state, location=location, search_filter=service, search_page=0)
+    service = SERVICE_WORDS.get(word or "") or state.wanted_service
+    new = replace(state, location=location, search_filter=service, search_page=0, wanted_service=None)
     return Decision(new, (), (FindProviders(location, service, 0),), "search")

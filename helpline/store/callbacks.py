@@ -19,7 +19,7 @@ import redis
 from helpline.domain.callback_rules import PRIORITY_BOOST, AuditEntry, CallbackRequest, OutcomeDecision
 from helpline.store import Keys
 from helpline.store.audit import expire_trail, push_entry
-from helpline.store.counters import Counters
+from helpline.store.counters import Counters, lua_count
 
 # Atomic: of two staff claiming at once exactly one wins; the other learns who did.
 _CLAIM = """
@@ -102,7 +102,8 @@ return {blocked, record, entries}
 # KEYS: open pointer, sequence, all, queue, version, changed, hour, day and total counter, counter names.
 # ARGV: record key prefix, created, rank, changes kept, counter name, hour and day lifetimes, then the
 # record's fields and their JSON values (the id is added here).
-_ADD = """
+_ADD = (
+    """
 if redis.call('EXISTS', KEYS[1]) == 1 then return '' end
 local id = string.format('cb%06d', redis.call('INCR', KEYS[2]))
 redis.call('SET', KEYS[1], id)
@@ -112,14 +113,12 @@ redis.call('ZADD', KEYS[3], ARGV[2], id)
 redis.call('ZADD', KEYS[4], ARGV[3], id)
 redis.call('ZADD', KEYS[6], redis.call('INCR', KEYS[5]), id)
 redis.call('ZREMRANGEBYRANK', KEYS[6], 0, -(tonumber(ARGV[4]) + 1))
-redis.call('INCR', KEYS[7])
-redis.call('EXPIRE', KEYS[7], ARGV[6])
-redis.call('INCR', KEYS[8])
-redis.call('EXPIRE', KEYS[8], ARGV[7])
-redis.call('INCR', KEYS[9])
-redis.call('SADD', KEYS[10], ARGV[5])
+"""
+    + lua_count("KEYS[7]", "KEYS[8]", "KEYS[9]", "KEYS[10]", "ARGV[6]", "ARGV[7]", "ARGV[5]")
+    + """
 return id
 """
+)
 # A crisis on an open request: only the crisis fields change, so a claim made meanwhile stands.
 _RAISE = """
 local status = redis.call('HGET', KEYS[1], 'status')

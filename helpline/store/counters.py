@@ -27,6 +27,19 @@ redis.call('SADD', KEYS[4], ARGV[4])
 """
 
 
+def lua_count(hour: str, day: str, total: str, names: str, hour_kept: str, day_kept: str, name: str) -> str:
+    """The Lua lines that bump one counter in its hour, day and running-total keys, for a script that
+    counts as part of a larger write (arguments: the Lua expressions holding each key and value)."""
+    return (
+        f"redis.call('INCR', {hour})\n"
+        f"redis.call('EXPIRE', {hour}, {hour_kept})\n"
+        f"redis.call('INCR', {day})\n"
+        f"redis.call('EXPIRE', {day}, {day_kept})\n"
+        f"redis.call('INCR', {total})\n"
+        f"redis.call('SADD', {names}, {name})\n"
+    )
+
+
 class Counters:
     """Counts of events by name; no personal data (names are checked words, values are numbers)."""
 

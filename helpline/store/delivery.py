@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 import redis
 
 from helpline.store import Keys, StoreUnavailable, Vault
+from helpline.store.counters import lua_count
 
 OUTBOX_LIMIT = 1000  # development mode: the latest messages are enough to read
 STATUS_TRIES = 3  # a status callback's transaction interrupted (a dropped connection): tried again
@@ -47,13 +48,7 @@ if ARGV[3] ~= '' then
   redis.call('LTRIM', KEYS[2], -200, -1)
   redis.call('EXPIRE', KEYS[2], ARGV[4])
 end
-redis.call('INCR', KEYS[3])
-redis.call('EXPIRE', KEYS[3], ARGV[5])
-redis.call('INCR', KEYS[4])
-redis.call('EXPIRE', KEYS[4], ARGV[6])
-redis.call('INCR', KEYS[5])
-redis.call('SADD', KEYS[6], ARGV[7])
-"""
+""" + lua_count("KEYS[3]", "KEYS[4]", "KEYS[5]", "KEYS[6]", "ARGV[5]", "ARGV[6]", "ARGV[7]")
 
 
 class Deliveries:

@@ -14,6 +14,7 @@ from dataclasses import replace
 from xml.etree import ElementTree
 
 import pytest
+from redis.connection import parse_url
 
 from helpline.devtools import simulator
 from helpline.infra.burst import drain
@@ -185,8 +186,6 @@ def _retry_until_answered(signed_post, params, timeout: float = 10.0):
 
 def test_the_faulty_link_reaches_this_test_process_s_own_database(redis_url):
     """On a shared server each test process has a database of its own; the link must not wander off it."""
-    from redis.connection import parse_url
-
     with FaultyLink("redis://127.0.0.1:6379/3") as link:
         assert parse_url(link.url)["db"] == 3
     with FaultyLink(redis_url) as link:

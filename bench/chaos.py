@@ -51,7 +51,6 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import psutil
 import redis
 from rq import Worker
 
@@ -63,6 +62,7 @@ from helpline.infra.embedded_redis import (
     stop_embedded_server,
 )
 from helpline.store import new_data_key
+from tests import worker_process
 from tests.redis_servers import binaries_missing, sentinel_setup
 from tests.servers import free_port
 from tests.twilio_fixtures import start_fake_twilio
@@ -122,17 +122,10 @@ class Fleet:
 
     @staticmethod
     def kill_tree(process: subprocess.Popen) -> None:
-        """SIGKILL a process and everything it started (a worker's scheduler), as a dying machine would."""
-        try:
-            family = [*psutil.Process(process.pid).children(recursive=True), psutil.Process(process.pid)]
-        except psutil.NoSuchProcess:
-            family = []
-        for member in family:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                member.send_signal(signal.SIGKILL)
-        psutil.wait_procs(family, timeout=10)
+        """SIGKILL a process and everything it started, as a dying machine would (one that will not be
+        reaped in 10 s is left to the end of the run)."""
         with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=10)
+            worker_process.kill_tree(process)
 
     def stop(self) -> None:
         for process in self.processes:

@@ -72,18 +72,7 @@ class Workers:
         self.processes.append(process)
         return process
 
-    @staticmethod
-    def kill_tree(process: subprocess.Popen) -> None:
-        """SIGKILL the worker and everything it started (its scheduler), as a dying machine would."""
-        try:
-            family = [*psutil.Process(process.pid).children(recursive=True), psutil.Process(process.pid)]
-        except psutil.NoSuchProcess:
-            family = []
-        for member in family:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                member.send_signal(signal.SIGKILL)
-        psutil.wait_procs(family, timeout=10)
-        process.wait(timeout=10)
+    kill_tree = staticmethod(worker_process.kill_tree)
 
     def close(self) -> None:
         for process in self.processes:

@@ -67,11 +67,21 @@ class MakeRun:
         self.process.wait(timeout=DEADLINE)
         return self.output()
 
+    def stop(self) -> subprocess.CompletedProcess:
+        """`make stop` from another terminal of this checkout, its output kept."""
+        return subprocess.run(
+            ["make", "--no-print-directory", "stop"],
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=DEADLINE,
+        )
+
     def kill(self) -> None:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
-        stop = ["make", "--no-print-directory", "stop"]
-        subprocess.run(stop, cwd=PROJECT_ROOT, env=self.env, capture_output=True, timeout=DEADLINE)
+        self.stop()
 
 
 @pytest.fixture
@@ -117,14 +127,7 @@ def test_make_stop_stops_web_worker_and_redis_in_that_order_with_no_traceback(ma
     assert second.returncode != 0
     assert f"port {make_run.port} is taken" in second.stdout
 
-    stop = subprocess.run(
-        ["make", "--no-print-directory", "stop"],
-        cwd=PROJECT_ROOT,
-        env=make_run.env,
-        capture_output=True,
-        text=True,
-        timeout=DEADLINE,
-    )
+    stop = make_run.stop()
     assert stop.returncode == 0, stop.stdout + stop.stderr
     assert "stopped: web, worker, redis" in stop.stdout
     assert "Traceback" not in stop.stdout + stop.stderr
@@ -149,14 +152,7 @@ def test_make_stop_still_stops_web_worker_and_redis_when_make_run_itself_was_kil
     os.killpg(make_run.process.pid, signal.SIGKILL)  # make and its `run` gone, web and worker still up
     make_run.process.wait(timeout=DEADLINE)
     assert requests.get(make_run.url + "/healthz", timeout=5).status_code == 200
-    stop = subprocess.run(
-        ["make", "--no-print-directory", "stop"],
-        cwd=PROJECT_ROOT,
-        env=make_run.env,
-        capture_output=True,
-        text=True,
-        timeout=DEADLINE,
-    )
+    stop = make_run.stop()
     assert "stopped: web, worker, redis" in stop.stdout, stop.stdout + stop.stderr
     stopped_in_order(make_run.output() + stop.stdout)
     assert not (make_run.var / "redis" / "redis.sock").exists()

@@ -30,13 +30,20 @@ def running_worker(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]
     try:
         yield process
     finally:
+        kill_tree(process)
+
+
+def kill_tree(process: subprocess.Popen) -> None:
+    """SIGKILL a process and everything it started (a worker's scheduler), as a dying machine would."""
+    try:
+        family = [*psutil.Process(process.pid).children(recursive=True), psutil.Process(process.pid)]
+    except psutil.NoSuchProcess:
+        family = []
+    for member in family:
         with contextlib.suppress(psutil.NoSuchProcess):
-            family = [*psutil.Process(process.pid).children(recursive=True), psutil.Process(process.pid)]
-            for member in family:
-                with contextlib.suppress(psutil.NoSuchProcess):
-                    member.send_signal(signal.SIGKILL)
-            psutil.wait_procs(family, timeout=10)
-        process.wait(timeout=10)
+            member.send_signal(signal.SIGKILL)
+    psutil.wait_procs(family, timeout=10)
+    process.wait(timeout=10)
 
 
 def wait_for(condition, what: str, timeout: float = 60.0, details: Callable[[], str] = str):

@@ -247,7 +247,7 @@ def _place(text: str) -> tuple[str, str | None] | None:
 def _city_and_state(text: str) -> str | None:
     """`austin, tx`, `austin tx`, `i'm in austin texas` -> `austin, tx` (the words before the city are
     dropped when the city is known); None when the text does not end in a state."""
-    for name in sorted(kw.STATE_NAMES, key=len, reverse=True):
+    for name in kw.STATE_NAMES_LONGEST_FIRST:
         if text.endswith(" " + name) or text.endswith("," + name):
             text = f"{text[: -len(name)].rstrip(' ,')}, {kw.STATE_NAMES[name]}"
             break

@@ -57,6 +57,9 @@ STATE_NAMES = {
     "vermont": "vt", "virginia": "va", "washington": "wa", "west virginia": "wv", "wisconsin": "wi",
     "wyoming": "wy", "puerto rico": "pr",
 }  # fmt: skip
+STATE_NAMES_LONGEST_FIRST = tuple(
+    sorted(STATE_NAMES, key=len, reverse=True)
+)  # "west virginia" before "virginia"
 # A 5-digit number inside a sentence ("my zip is 10001", "estoy en 78701"), not an amount or a dose.
 ZIP_IN_TEXT_RE = re.compile(
     r"(?<![\d$#.,-])(\d{5})(?:-\d{4})?(?![\d,.]?\d)(?!\s*(?:mg|mcg|ml|milligrams?|micrograms?|pills?|"

@@ -62,3 +62,12 @@ def test_a_crisis_text_reaches_the_staff_queue_in_three_round_trips(text, round_
     (request,) = [r for r in callbacks.waiting(store) if callbacks.phone_of(store, r) == TEXTER]
     assert request.is_crisis and request.status == "waiting"
     assert trips == 3
+
+
+def test_asking_for_a_person_in_plain_words_is_queued_in_three_round_trips_too(text, round_trips, store):
+    warm(text, "can I talk to someone")
+    text("hi")
+    (reply,), trips = round_trips(lambda: text("can I talk to someone please"))
+    assert "call you back" in reply
+    assert [r for r in callbacks.waiting(store) if callbacks.phone_of(store, r) == TEXTER]
+    assert trips == 3

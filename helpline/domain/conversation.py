@@ -124,11 +124,12 @@ def crisis_reply(kind: str | None) -> str:
 
 def may_request_callback(body: str) -> bool:
     """Whether this text may well put a request on the callback queue (a crisis, an alarming text,
-    CALL), so that what a request needs is read with the text's first look at Redis. Only a guess
-    to save a crisis texter a wait: `decide` alone decides."""
+    CALL, asking for a person), so that what a request needs is read with the text's first look at
+    Redis. Only a guess to save a texter a wait: `decide` alone decides."""
     if crisis.detect(body) or crisis.alarming(body):
         return True
-    return _explicit_intent(" ".join(kw.words(kw.normalise(body)))) == "call"
+    text = kw.normalise(body)
+    return kw.asks_for_a_person(text) or _explicit_intent(" ".join(kw.words(text))) == "call"
 
 
 def decide(state: TexterState, inbound: Inbound, ctx: Context) -> Decision:

@@ -5,6 +5,7 @@ from dataclasses import replace
 
 import pytest
 from flask import Blueprint
+from playwright.sync_api import expect
 
 from helpline.services import accounts
 from helpline.web.auth import operator_required, staff_required
@@ -188,8 +189,8 @@ def test_login_never_redirects_off_site(client, staff_user):
 @pytest.mark.browser
 def test_sign_in_and_out_in_a_real_browser(live_server, page, staff_user):
     sign_in(page, live_server, staff_user.email)
-    assert page.get_by_role("heading", name="Callback queue").is_visible()
-    assert page.get_by_text("No one is waiting").is_visible()
+    expect(page.get_by_role("heading", name="Callback queue")).to_be_visible()
+    expect(page.get_by_text("No one is waiting")).to_be_visible()
     save_artifact(page, "staff-queue-empty")
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(f"{live_server}/login*")

@@ -54,27 +54,27 @@ def test_claim_call_and_retry_until_the_final_text(
     olu = browser_context().new_page()
     sign_in(sam, live_server, staff_user.email)
     sign_in(olu, live_server, operator_user.email)
-    assert sam.get_by_text("No one is waiting").is_visible()
+    expect(sam.get_by_text("No one is waiting")).to_be_visible()
 
     text("my pain keeps getting worse")  # a signed conversation ends in a request ...
     text("call")
     row = sam.locator("tr[data-callback]")
     row.first.wait_for(timeout=12_000)  # ... and the open queue page shows it without a reload
-    assert "Asked for a callback" in row.first.inner_text()
+    expect(row.first).to_contain_text("Asked for a callback")
     save_artifact(sam, "staff-queue")
 
     open_request(sam, live_server)
     open_request(olu, live_server)
-    assert "my pain keeps getting worse" in sam.locator(".timeline").inner_text()  # decrypted for staff
+    expect(sam.locator(".timeline")).to_contain_text("my pain keeps getting worse")  # decrypted for staff
     sam.get_by_role("button", name="Claim").click()
-    assert sam.get_by_role("button", name="Call them from the helpline").is_visible()
+    expect(sam.get_by_role("button", name="Call them from the helpline")).to_be_visible()
     save_artifact(sam, "staff-request")
     olu.get_by_role("button", name="Claim").click()  # a second later, on a page that still offered it
-    assert olu.get_by_text(f"{staff_user.email} has already claimed this request.").is_visible()
+    expect(olu.get_by_text(f"{staff_user.email} has already claimed this request.")).to_be_visible()
     assert olu.get_by_role("button", name="Call them from the helpline").count() == 0
 
     sam.get_by_role("button", name="Call them from the helpline").click()
-    assert sam.get_by_text("Calling your phone now").is_visible()
+    expect(sam.get_by_text("Calling your phone now")).to_be_visible()
     drain(app.extensions["helpline"].store.rq_connection)
     (call,) = twilio_fake.calls
     assert call["To"] == STAFF_PHONE and call["From"] == HELPLINE_NUMBER
@@ -89,15 +89,15 @@ def test_claim_call_and_retry_until_the_final_text(
     assert f"<Number>{TEXTER}</Number>" in pressed.text and STAFF_PHONE not in pressed.text
 
     record(sam, "No answer", note="rang out")
-    assert sam.get_by_text("Back on the queue for another try").is_visible()
-    assert sam.get_by_role("heading", name="Scheduled retries").is_visible()
+    expect(sam.get_by_text("Back on the queue for another try")).to_be_visible()
+    expect(sam.get_by_role("heading", name="Scheduled retries")).to_be_visible()
     for attempt in (2, 3):
         sam.goto(f"{live_server}/staff/callbacks/{request_id}")
-        assert sam.get_by_text(f"{attempt - 1} of 3").is_visible()
+        expect(sam.get_by_text(f"{attempt - 1} of 3")).to_be_visible()
         sam.get_by_role("button", name="Claim").click()
         record(sam, "Left voicemail" if attempt == 2 else "No answer")
-    assert sam.get_by_text("Closed after 3 attempts").is_visible()
-    assert sam.get_by_text("No one is waiting").is_visible()
+    expect(sam.get_by_text("Closed after 3 attempts")).to_be_visible()
+    expect(sam.get_by_text("No one is waiting")).to_be_visible()
 
     drain(app.extensions["helpline"].store.rq_connection)
     finals = [m["Body"] for m in twilio_fake.to(TEXTER) if "call you back 3 times" in m["Body"]]
@@ -120,7 +120,7 @@ def test_each_closing_outcome_takes_the_request_off_the_queue(
     open_request(page, live_server)
     page.get_by_role("button", name="Claim").click()
     record(page, label, note=f"{label} note")
-    assert page.get_by_text("No one is waiting").is_visible()
+    expect(page.get_by_text("No one is waiting")).to_be_visible()
     (request,) = [callbacks.get(store, i.decode()) for i in store._r.zrange("hl:callbacks:all", 0, -1)]
     assert request.status == status and request.attempts == 1
     assert callbacks.notes(store, request.id)[0]["text"] == f"{label} note"
@@ -135,7 +135,7 @@ def test_referral_picks_a_provider_and_schedules_the_check_in(
     open_request(page, live_server)
     page.get_by_role("button", name="Claim").click()
     page.get_by_label("Referred to a provider").check()
-    assert page.get_by_label("Near (ZIP or city, ST)").input_value() == "10001"  # from the conversation
+    expect(page.get_by_label("Near (ZIP or city, ST)")).to_have_value("10001")  # from the conversation
     chelsea = page.get_by_role("listitem").filter(
         has=page.get_by_role("heading", name="Chelsea Methadone Clinic")
     )
@@ -156,11 +156,11 @@ def test_going_on_duty_with_a_phone_rings_it(live_server, page, staff_user, stor
     sign_in(page, live_server, staff_user.email)
     page.get_by_label("Phone to ring").fill("(646) 555-0199")
     page.get_by_role("button", name="Go on duty").click()
-    assert page.get_by_text("You are on duty").is_visible()
+    expect(page.get_by_text("You are on duty")).to_be_visible()
     assert accounts.on_duty_phones(store) == ["+16465550199"]
     page.get_by_label("Phone to ring").fill("12")
     page.get_by_role("button", name="Go off duty").click()
-    assert page.get_by_text("Could not change your duty").is_visible()
+    expect(page.get_by_text("Could not change your duty")).to_be_visible()
 
 
 def test_open_page_renews_the_claim_and_a_lost_session_goes_to_sign_in(
@@ -180,7 +180,7 @@ def test_open_page_renews_the_claim_and_a_lost_session_goes_to_sign_in(
     with phone.expect_response(re.compile(r".*/lease$")):
         phone.clock.run_for(61_000)  # the open page renews its lease every minute
     assert callbacks.get(store, request_id).lease_until > first_lease
-    assert phone.get_by_text("Yours until").is_visible()
+    expect(phone.get_by_text("Yours until")).to_be_visible()
 
     phone.goto(f"{live_server}/staff")
     phone.wait_for_load_state("load")

@@ -114,9 +114,16 @@ def test_info_says_what_oih_is_with_the_disclaimer_and_offers_the_menu_again():
     assert turn.ask.step == ivr.MENU
 
 
-def test_zip_by_keypad_is_read_back_then_searched():
+def test_zip_by_keypad_is_read_back_while_it_is_searched_with_no_extra_question():
     turn = press(CallState(), ivr.ZIP, "10001#")
-    assert turn.ask.step == ivr.ZIP_CONFIRM
+    assert turn.actions == (ivr.FindProviders("10001"),)
+    assert turn.say == (ivr.Speak("looking_up_zip", {"zip": "10001"}),)
+    assert turn.state.zip == "10001"
+
+
+def test_a_spoken_zip_is_read_back_and_confirmed_first():
+    turn = say(CallState(), ivr.ZIP, "one zero zero zero one")
+    assert turn.ask.step == ivr.ZIP_CONFIRM and not turn.actions
     assert turn.ask.prompt[0] == ivr.Speak("zip_confirm", {"zip": "10001"})
     found = press(turn.state, ivr.ZIP_CONFIRM, "1")
     assert found.actions == (ivr.FindProviders("10001"),)

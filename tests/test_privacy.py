@@ -138,7 +138,6 @@ def test_no_clear_number_text_zip_place_or_check_outcome_in_redis_rq_jobs_or_the
             call.start()
             call.press("2")
             call.press("10001")
-            call.press("1")
             assert "by text" in " ".join(call.press("1"))
             voicemail = PhoneCall(_caller(app), TEXTER, HELPLINE_NUMBER)
             voicemail.start()

@@ -19,9 +19,9 @@ def simulate(app, *args):
 
 
 def test_digits_walk_the_menu_and_the_texts_sent_are_printed(app, nothing_listening, small_directory):
-    output = simulate(app, "--digits", "2,10001,1,1")
+    output = simulate(app, "--digits", "2,10001,1")  # the design's example, and 1: text them to me
     assert "(you call the helpline from +15551230001)" in output
-    assert "(you press 2)" in output and "You entered 1 0 0 0 1" in output
+    assert "(you press 2)" in output and "providers near 1 0 0 0 1" in output
     assert "Midtown Pain Care" in output
     texted = output.split("helpline -> you (text):", 1)[1]  # the providers, texted by the worker
     assert "Treatment near 10001" in texted and "Midtown Pain Care" in texted
@@ -31,7 +31,7 @@ def test_say_then_digits_in_the_order_given(app, nothing_listening, small_direct
     output = simulate(app, "--say", "find treatment", "--digits", "10001")
     assert '(you say "find treatment")' in output
     assert output.index("find treatment") < output.index("(you press 10001)")
-    assert "You entered 1 0 0 0 1" in output
+    assert "providers near 1 0 0 0 1" in output and "Midtown Pain Care" in output
 
 
 def test_spanish_voicemail_becomes_a_callback_and_the_call_is_recorded(app, store, nothing_listening):

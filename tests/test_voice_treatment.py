@@ -1,4 +1,5 @@
-"""Option 2 by phone: ZIP by keypad, read back, the three nearest providers read slowly, then by text."""
+"""Option 2 by phone: ZIP by keypad (read back while looking; a spoken one is confirmed first), the three
+nearest providers read slowly, then by text."""
 
 import pytest
 
@@ -21,8 +22,8 @@ def test_zip_is_read_back_digit_by_digit_then_the_three_nearest_are_read(phone_c
     call = phone_call()
     call.start()
     assert "5 digit ZIP code" in said(call.press("2"))
-    assert "You entered 1 0 0 0 1" in said(call.press("10001#"))
-    heard = said(call.press("1"))
+    heard = said(call.press("10001#"))  # no extra question: the keys are read back while it looks
+    assert "providers near 1 0 0 0 1" in heard
     assert "3 nearest treatment providers" in heard
     assert heard.index("Midtown Pain Care") < heard.index("Chelsea Methadone Clinic")
     assert "2 1 2, 5 5 5, 0 1 0 2" in heard  # phone numbers read slowly, in groups
@@ -38,7 +39,6 @@ def test_providers_are_texted_on_request_the_way_texters_get_them(phone_call, sm
     call.start()
     call.press("2")
     call.press("10001")
-    call.press("1")
     assert "sending them to you by text" in said(call.press("1"))
     drain(redis)
     texts = [m["body"] for m in store.delivery.outbox() if m["to"] == CALLER]
@@ -51,7 +51,6 @@ def test_no_text_offer_for_a_number_that_opted_out(phone_call, small_directory, 
     call.start()
     call.press("2")
     call.press("10001")
-    call.press("1")
     assert "by text" not in said(call.waiting.itertext())
     call.press("1")  # not offered: nothing is sent
     drain(redis)
@@ -63,8 +62,8 @@ def test_spanish_callers_hear_providers_in_spanish(phone_call, small_directory):
     call.start()
     call.press("9")
     assert "código postal" in said(call.press("2"))
-    assert "Usted marcó 1 0 0 0 1" in said(call.press("10001"))
-    heard = said(call.press("1"))
+    heard = said(call.press("10001"))
+    assert "cerca de 1 0 0 0 1" in heard
     assert "centros de tratamiento más cercanos" in heard and "Teléfono" in heard
 
 
@@ -75,21 +74,21 @@ def test_said_treatment_then_a_spoken_zip(phone_call, small_directory):
     assert "1 0 0 0 1" in said(call.say("one zero zero zero one"))
 
 
-def test_two_reenters_the_zip_and_a_bad_zip_is_asked_again(phone_call, small_directory):
+def test_a_bad_zip_is_asked_again_and_a_misheard_spoken_one_can_be_entered_again(phone_call, small_directory):
     call = phone_call()
     call.start()
     call.press("2")
     assert "not a 5 digit ZIP code" in said(call.press("123"))
-    call.press("10001")
-    assert "5 digit ZIP code" in said(call.press("2"))
+    assert "You entered 1 0 0 0 2" in said(call.say("one zero zero zero two"))
+    assert "5 digit ZIP code" in said(call.press("2"))  # not what they said: asked again
+    assert "providers near 1 0 0 0 1" in said(call.press("10001"))
 
 
 def test_no_provider_near_says_so_and_offers_the_national_line(phone_call, findtreatment_fake):
     call = phone_call()
     call.start()
     call.press("2")
-    call.press("99950")  # Ketchikan, AK: nothing imported, and the locator knows nothing near
-    heard = said(call.press("1"))
+    heard = said(call.press("99950"))  # Ketchikan, AK: nothing imported, and the locator knows nothing near
     assert "could not find treatment providers" in heard and "8 0 0, 6 6 2, 4 3 5 7" in heard
     assert call.waiting.get("action").split("?")[0].endswith("/step/menu")
 
@@ -99,6 +98,5 @@ def test_directory_empty_and_locator_down_is_said_kindly(phone_call, findtreatme
     call = phone_call()
     call.start()
     call.press("2")
-    call.press("10001")
-    heard = said(call.press("1"))
+    heard = said(call.press("10001"))
     assert "can't look up providers right now" in heard and "8 0 0, 6 6 2, 4 3 5 7" in heard

@@ -36,7 +36,10 @@ def _collect(ctx: click.Context, param: click.Parameter, value) -> None:
 @click.command("call")
 @click.argument("number")
 @click.option(
-    "--digits", callback=_collect, expose_value=False, help="Keys to press at each question: 2,10001,1."
+    "--digits",
+    callback=_collect,
+    expose_value=False,
+    help="Keys to press at each question: 2,10001,1 (treatment, a ZIP, text them).",
 )
 @click.option(
     "--say",

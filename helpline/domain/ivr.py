@@ -402,6 +402,12 @@ def _zip(state: CallState, heard: Heard, facts: CallFacts) -> Turn:
             return jump
         return _again(state, zip_ask(), "zip_not_valid" if not heard.nothing else "no_input")
     state = replace(state, misses=0, zip=digits)
+    if heard.digits.strip():
+        # Keys are exact: read the ZIP back while looking, no extra question for someone in a hurry.
+        return Turn(
+            state, (Speak("looking_up_zip", {"zip": digits}),), actions=(FindProviders(digits),), intent="zip"
+        )
+    # Speech can be misheard: a spoken ZIP is read back and confirmed first.
     return Turn(state, (), confirm_ask(ZIP_CONFIRM, "zip_confirm", {"zip": digits}), intent="zip")
 
 

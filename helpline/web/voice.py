@@ -27,7 +27,7 @@ MAX_INPUT = 200  # a Gather result longer than this is not an answer to our ques
 RING_SECONDS = 20  # long enough for staff to pick up, short of a phone's own voicemail (~25 s)
 VOICEMAIL_SECONDS = 120
 CRISIS_LINE = "988"  # the Suicide and Crisis Lifeline, reachable from any US number
-SLOW_KEYS = {"provider", "provider_no_phone", "zip_confirm", "number_confirm"}
+SLOW_KEYS = {"provider", "provider_no_phone", "zip_confirm", "looking_up_zip", "number_confirm"}
 SLOW_RATE = "85%"
 SPOKEN_PARAMS = {"zip": spoken.digits, "last4": spoken.digits, "number": spoken.phone, "phone": spoken.phone}
 

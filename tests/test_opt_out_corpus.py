@@ -31,6 +31,24 @@ def test_opt_in_words(text):
     assert opt_out.is_opt_in(text)
 
 
+@pytest.mark.parametrize("text", ["subscribe", "Subscribe", "resubscribe", "suscribirme", "suscribir"])
+def test_subscribe_is_never_taken_for_unsubscribe(text):
+    assert not opt_out.is_opt_out(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["resume", "subscribe", "opt in", "start texting me again", "reanudar", "suscribirme", "volver"]
+)
+def test_coming_back_in_their_own_words_opts_in(text):
+    """The confirmation says "Reply START to resume": RESUME, and the other ways people say it, work too."""
+    assert opt_out.is_opt_in(text)
+
+
+@pytest.mark.parametrize("text", ["stop this", "STOP THESE", "lose my number"])
+def test_more_whole_texts_that_stop_the_texts(text):
+    assert opt_out.is_opt_out(text)
+
+
 @pytest.mark.parametrize("text", ["cancer", "and", "end it", "start the taper?"])
 def test_near_misses_of_carrier_words_are_not_taken_for_them(text):
     assert not opt_out.is_opt_out(text) and not opt_out.is_opt_in(text)

@@ -38,9 +38,13 @@ class OptOutLexicon:
 
     def __init__(self, data: dict):
         self._polite = frozenset(str(w) for w in data.get("polite") or ())
-        self._whole = PhraseSet([(str(p), None) for p in data.get("whole_message") or ()], exact_only=_SHORT)
+        # Words a typo away from an opt-out word that mean the opposite ("subscribe", "suscribirme").
+        never = [str(w) for w in data.get("never_typos") or ()]
+        self._whole = PhraseSet(
+            [(str(p), None) for p in data.get("whole_message") or ()], exact_only=_SHORT, never_typos=never
+        )
         self._opt_in = PhraseSet([(str(p), None) for p in data.get("opt_in") or ()], exact_only=_SHORT)
-        self._phrases = PhraseSet(_tagged(data.get("phrases")), exact_only=_SHORT)
+        self._phrases = PhraseSet(_tagged(data.get("phrases")), exact_only=_SHORT, never_typos=never)
         self._not = PhraseSet(_tagged(data.get("not_opt_out")), exact_only=_SHORT)
 
     @classmethod

@@ -6,6 +6,7 @@ Pure: no Redis, no Flask, no clock. The caller loads the state, passes the facts
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 
 from helpline.domain import crisis, language, opt_out, places
@@ -188,15 +189,33 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
         answer = kw.yes_no(text)
         if answer is not None:
             return _check_answer(state, answer)
-        if not _explicit_intent(whole) and not _place(text):
+        # A bare number ("1", "7", "10") answers the question in its own way (a rating, 1 for yes): ask
+        # again rather than leave for the menu item it happens to number.
+        if (whole.isdigit() or not _explicit_intent(whole)) and not _place(text):
             return Decision(state, (Say("check_yes_no"),), (), "check")
         state = replace(state, check_step=0)
 
-    if place := _place(text):
+    place = _place(text)
+    # Asking for a person ("can I talk to someone about treatment") is a callback, whatever else it names;
+    # a place named with it ("call me back, my zip is 45402") is kept for staff and for MORE.
+    if kw.asks_for_a_person(text):
+        if place:
+            service = SERVICE_WORDS.get(place[1] or "") or state.wanted_service
+            # search_page -1: the place is known and nothing has been searched yet, so MORE starts at page 0
+            state = replace(
+                state, location=place[0], search_filter=service, search_page=-1, wanted_service=None
+            )
+        return _call(state, inbound)
+    if place:
         return _find(state, *place)
 
-    # Asking for a person ("can I talk to someone about treatment") is a callback, whatever else it names.
-    intent = "call" if kw.asks_for_a_person(text) else _explicit_intent(whole)
+    intent = _explicit_intent(whole)
+    if intent == "call" and kw.calls_someone_else(text):
+        intent = None  # "should i call my doctor": about calling someone else
+    if intent in (None, "treat") and kw.asks_about_stopping(text):
+        # "how do i get off oxy", "can i stop suddenly": a slow taper with the prescriber, never suddenly.
+        state, say = _informational(state, "treat")
+        return Decision(state, (say,), (), "treat")
     if intent in (None, "treat") and (word := _service_word_in(text)) and SERVICE_WORDS[word] != "pain":
         # "i need suboxone", "methadone clinics?": where? The next place they send searches for it.
         new = replace(state, wanted_service=SERVICE_WORDS[word])
@@ -211,10 +230,7 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
     if intent == "check":
         return Decision(replace(state, check_step=1, check_answers=()), (Say("check_q1"),), (), "check")
     if intent == "call":
-        if not inbound.can_call_back:
-            return Decision(state, (Say("call_cannot"),), (), "call")
-        reason = f"check:{state.check_outcome}" if state.check_outcome else "callback"
-        return Decision(state, (), (RequestCallback(False, reason),), "call")
+        return _call(state, inbound)
     if intent == "more":
         if state.location:
             page = state.search_page + 1
@@ -230,19 +246,36 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
     return Decision(state, (Say("menu"),), (), "unknown")
 
 
+def _call(state: TexterState, inbound: Inbound) -> Decision:
+    if not inbound.can_call_back:
+        return Decision(state, (Say("call_cannot"),), (), "call")
+    reason = f"check:{state.check_outcome}" if state.check_outcome else "callback"
+    return Decision(state, (), (RequestCallback(False, reason),), "call")
+
+
 def _place(text: str) -> tuple[str, str | None] | None:
     """(location, service word) for a ZIP code or a "city, ST", each maybe followed by a service word;
     or, in a sentence, a city and state ("I'm in Austin TX", "denver colorado") or the one real ZIP it
     names ("my zip is 10001", "methadone near 60614", "estoy en 78701")."""
     if match := kw.ZIP_RE.match(text):
         return match.group(1), match.group(2)
-    place_text, service_word = _split_service_word(text)
-    if city := _city_and_state(place_text):
-        return city, service_word or _service_word_in(place_text)
+    trimmed = kw.trim_place_text(text)
+    # The place may end a longer text: "... is there someone i can talk to? i live in dayton, ohio."
+    for candidate in dict.fromkeys((trimmed, _LAST_CLAUSE.split(trimmed)[-1])):
+        place_text, service_word = _split_service_word(candidate)
+        if city := _city_and_state(kw.city_nickname(place_text)):
+            return city, service_word or _service_word_in(place_text)
     zips = {match.group(1) for match in kw.ZIP_IN_TEXT_RE.finditer(text)}
-    if len(zips) == 1 and (code := places.real_zip(zips.pop())):
-        return code, _service_word_in(text)
+    if len(zips) == 1:
+        code = zips.pop()
+        if places.real_zip(code):
+            return code, _service_word_in(text)
+        if kw.names_a_zip(text, code):  # "my zip is 00000": looked up, and they are told it is not a place
+            return code, None
     return None
+
+
+_LAST_CLAUSE = re.compile(r"[!?;]\s*|\.\s+")
 
 
 def _city_and_state(text: str) -> str | None:
@@ -286,14 +319,23 @@ def _explicit_intent(whole: str) -> str | None:
     """The whole message as one keyword (typos allowed), else any exact keyword in it."""
     if not whole:
         return None
+    if number := kw.MENU_NUMBER_RE.match(whole):
+        return kw.MENU_NUMBERS[number.group(1)]
     compact = whole.replace(" ", "")
     intent = kw.menu_intent(whole) or kw.menu_intent(compact)
     if intent:
         return intent
-    for word in whole.split():
-        if len(word) > 1 and (intent := kw.menu_intent(word, fuzzy=False)):
-            return intent
-    return None
+    said = whole.split()
+    found = []
+    for word in said:
+        if len(word) < 2 or not (intent := kw.menu_intent(word, fuzzy=False)):
+            continue
+        # "it hurts more every day", "i failed a drug test": everyday words, unless that is all they say.
+        if word in kw.WEAK_IN_A_SENTENCE and not all(w == word or w in kw.MENU_FILLER for w in said):
+            continue
+        found.append(intent)
+    # A greeting in front of a question ("hi what are the signs") is not the question.
+    return next((intent for intent in found if intent != "menu"), found[0] if found else None)
 
 
 def _check_answer(state: TexterState, answer: bool) -> Decision:

@@ -21,17 +21,43 @@ MENU_WORDS = {
     "signs": {"signs", "sign", "symptoms", "señales", "senales", "sintomas", "signos"},
     "tolerance": {"tolerance", "tolerancia"},
     "treat": {"treat", "treatment", "treatments", "tratar", "tratamiento", "tratamientos"},
-    "check": {"check", "selfcheck", "test", "quiz", "prueba", "evaluar"},
+    "check": {"check", "chek", "chk", "selfcheck", "test", "quiz", "prueba", "evaluar"},
     "call": {"call", "callback", "llamar", "llamada", "llamame", "llameme"},
-    "more": {"more", "mas", "next"},
-    "menu": {"menu", "options", "opciones", "hi", "hello", "hola", "inicio"},
+    "more": {"more", "mas", "next", "nxt", "siguiente", "siguientes"},
+    "menu": {"menu", "menue", "options", "opciones", "hi", "hey", "hello", "hola", "inicio"},
     "spanish": {"español", "espanol", "spanish", "espaol"},
     "english": {"english", "ingles", "inglés"},
 }
 MENU_NUMBERS = {"1": "oih", "2": "signs", "3": "tolerance", "4": "treat", "5": "check", "6": "call"}
+# "option 1", "#2", "number 3", "opcion 4": the menu number with the word people put before it.
+MENU_NUMBER_RE = re.compile(
+    r"^(?:(?:option|opt|number|num|no|opcion|numero|#)\s*#?\s*)?([1-6])(?:\s+(?:please|pls|plz|por favor))?$"
+)
+# Menu words that, inside a longer sentence, are everyday words rather than a choice from the menu:
+# "it hurts more every day", "i failed a drug test", "can you check on my dad", "me duele mas".
+WEAK_IN_A_SENTENCE = frozenset({"more", "mas", "next", "nxt", "siguiente", "test", "check", "prueba"})
+# ...unless the rest of the text only dresses the choice up: "more please", "show me more", "take the test".
+MENU_FILLER = frozenset(
+    (
+        "please pls plz show send give me the a some any results providers clinics places options page list "
+        "por favor ver otros otras i want to can you u take do start self lets let's let us ok okay sure "
+        "quiero hacer la el hi hey hello hola"
+    ).split()
+)
 
-YES_WORDS = {"yes", "y", "yeah", "yep", "yup", "si", "sí", "s", "claro", "ok"}
-NO_WORDS = {"no", "n", "nope", "nah", "not"}
+YES_WORDS = {
+    "yes", "y", "yeah", "yea", "yah", "ya", "yep", "yup", "yas", "ye", "si", "sí", "s", "claro", "ok",
+    "okay", "sure", "definitely", "absolutely", "correct", "true", "exactly", "affirmative",
+    "totally", "cierto", "correcto", "exacto", "efectivamente",
+}  # fmt: skip
+NO_WORDS = {"no", "n", "nope", "nah", "not", "never", "false", "nop", "nunca", "negative", "nel"}
+# Unsure, not an answer: "not sure" and "no se" start like NO but say "I don't know".
+_UNSURE = re.compile(
+    r"^(?:not sure|no se|no lo se|no estoy segur[oa]|no idea|no clue|not certain|no tengo idea|"
+    r"nose|idk|dunno|i do ?n'?t know|maybe|tal vez|quizas?|a veces|sometimes)\b"
+)
+_STRETCHED = re.compile(r"(.)\1+")  # "yesss", "nooo"
+_THUMBS_UP, _THUMBS_DOWN = "\U0001f44d", "\U0001f44e"
 
 ZIP_RE = re.compile(r"^\s*(\d{5})(?:-\d{4})?(?:\s+([a-z]+))?\s*$")
 CITY_STATE_RE = re.compile(r"^\s*([a-z][a-z .'-]{1,40}?)\s*,?\s+([a-z]{2})\s*$")
@@ -66,6 +92,49 @@ ZIP_IN_TEXT_RE = re.compile(
     r"tabs?|tablets?|pastillas?|dollars?|dolares|usd|times|veces|x\b|%|percent|por ciento|mme|units?))"
 )
 
+# What people put after a place: "I'm in Houston, Texas.", "denver co please", "austin tx thanks!".
+_PLACE_TAIL = re.compile(
+    r"(?:[\s,.!?;:)]+|\s+(?:please|pls|plz|thanks|thank you|thx|ty|por favor|gracias))+$"
+)
+# What people call a few big cities, for the "city, st" the ZIP data knows; the short ones only with
+# their state ("LA, CA": "la" alone is a Spanish word).
+CITY_NICKNAMES = {
+    "nyc": ("new york, ny", False),
+    "new york city": ("new york, ny", False),
+    "philly": ("philadelphia, pa", False),
+    "la": ("los angeles, ca", True),
+    "sf": ("san francisco, ca", True),
+}
+_NICKNAME_AT_END = re.compile(
+    r"(?:^|\s)(" + "|".join(re.escape(n) for n in CITY_NICKNAMES) + r")(?:,?\s*([a-z]{2}))?$"
+)
+# A 5-digit number said to be where they are ("my zip is 00000", "i live in 99999", "cp 00000").
+_ZIP_CUE = (
+    r"(?:zip|zipcode|zip code|postal|postal code|codigo postal|codigo|cp"
+    r"|live in|i am in|im in|i'm in|near|en)"
+)
+
+
+def trim_place_text(normalised: str) -> str:
+    """A place as typed, less the punctuation and the please/thanks people end a text with."""
+    return _PLACE_TAIL.sub("", normalised)
+
+
+def city_nickname(text: str) -> str:
+    """`im in nyc` -> `im in new york, ny`: a city's nickname at the end becomes its city and state."""
+    match = _NICKNAME_AT_END.search(text)
+    if not match:
+        return text
+    city, needs_state = CITY_NICKNAMES[match.group(1)]
+    if match.group(2) != city[-2:] and (needs_state or match.group(2)):
+        return text
+    return f"{text[: match.start(1)]}{city}"
+
+
+def names_a_zip(normalised: str, code: str) -> bool:
+    """Whether a text says the 5-digit number is where they are, real ZIP or not."""
+    return bool(re.search(rf"\b{_ZIP_CUE}(?: is| es|:|#)?\s*{code}\b", normalised))
+
 
 # Asking for a person in plain words ("can I talk to someone", "quiero hablar con alguien"): a callback.
 _PERSON = (
@@ -76,14 +145,41 @@ _ASKS_FOR_A_PERSON = re.compile(
     "|".join(
         (
             rf"\b(?:talk|speak|chat)(?:ing)? (?:to|with) {_PERSON}\b",
-            rf"\bneed {_PERSON} to talk to\b",
+            rf"\bneeds? {_PERSON} to talk to\b",
+            rf"\b(?:is there|are there|do you have|can i get|i want|i need) {_PERSON} (?:i|we) (?:can|could) "
+            r"(?:talk|speak|chat)\b",
+            r"\b(?:talk|speak|chat)(?:ing)? (?:to|with) (?:a|an) "
+            r"(?:nurse|doctor|counsell?or|live agent|agent)\b",
             r"\b(?:call|ring) me back\b",
             rf"\bhave {_PERSON} call\b",
             r"\bhablar con (?:alguien|una persona|un humano|una consejera|un consejero|el personal)\b",
             r"\bllamenme\b|\bllamarme\b|\bque me llamen\b",
             r"\bme (?:pueden|puede|podrian|podria) llamar\b",
+            r"\b(?:pueden|puede|podrian|podria) llamarme\b|\bllamame\b|\bllameme\b",
         )
     )
+)
+
+
+# Calling someone else ("should i call my doctor", "i called 911"): not a request for our callback.
+_CALLS_SOMEONE_ELSE = re.compile(
+    r"\bcall(?:ed|ing)? (?:my (?!cell|phone|number|mobile|celular|home)\w+|the (?!number)|his|her|him|them"
+    r"|911|988|an? (?!call)\w+)\b|\b(?:llamar|llamo|llame) (?:a mi|al|a la|a el)\b"
+)
+# Asking about stopping or cutting down an opioid ("how do i get off oxy", "can i stop suddenly"): the
+# treatment directions (a slow taper with the prescriber, never stop suddenly) answer it. Only when a
+# medicine is named or nothing else is ("can i stop?"): "i want to stop living" is a crisis, not this.
+_ASKS_ABOUT_STOPPING = re.compile(
+    r"\b(?:how (?:do|can|should|would) (?:i|we|you|she|he|they)|how to|can i|should i|could i|want to|wanna|"
+    r"need to|trying to|try to|help me|is it safe to|quiero|necesito|como (?:puedo|dejo|se)|puedo|debo) "
+    r"(?:safely )?(?:stop|quit|get off|come off|wean|taper|cut down|cut back|dejar|bajar|reducir)\b"
+)
+_MEDICINE_OR_NOTHING = re.compile(
+    r"^\W*(?:(?:it|them|safely|suddenly|now|please|pls)\W*)*$"
+    r"|\b(?:taking|using|opioid|opiate|oxy|oxycodone|oxycontin|percocets?|percs|hydrocodone|norco|vicodin|"
+    r"morphine|fentanyl|methadone|suboxone|bupe|buprenorphine|tramadol|dilaudid|codeine|meds|medicines?|"
+    r"medications?|pills|painkillers?|pain killers?|patch|patches|dose|doses|cold turkey|"
+    r"opioides?|opiaceos|pastillas|medicinas?|medicamentos?|metadona|la dosis|tomar|tomarlas?|usar)"
 )
 
 
@@ -105,8 +201,22 @@ _ASKS_ABOUT_THE_LINE = re.compile(
     )
 )
 # A whole text that only thanks or acknowledges ("thanks", "ok thank you", "gracias", "👍").
-THANKING = {"thanks", "thank", "thx", "ty", "tysm", "gracias", "ok", "okay", "k", "kk", "cool", "great"}
-THANKS_WORDS = THANKING | {"you", "got", "it", "so", "much", "muchas", "vale", "bueno", "perfecto", "listo"}
+THANKING = {
+    "thanks", "thank", "thanx", "thnx", "thx", "ty", "tysm", "gracias", "ok", "okay", "k", "kk", "cool",
+    "great", "bye", "goodbye", "byebye", "cya", "adios", "chao", "chau", "bendiciones",
+}  # fmt: skip
+THANKS_WORDS = THANKING | {
+    "you", "u", "ya", "got", "it", "so", "much", "muchas", "vale", "bueno", "perfecto", "listo", "no",
+    "very", "for", "now", "and", "good", "night", "take", "care", "see", "later", "god", "bless",
+    "have", "a", "day", "nice", "buenas", "noches", "y", "hasta", "luego", "pronto", "dios", "le",
+    "te", "bendiga",
+}  # fmt: skip
+# Emoji that thank or acknowledge; any other emoji alone ("😭", "?") gets the menu, not "You're welcome".
+_THANKING_EMOJI = set(
+    "\U0001f44d\U0001f64f\u2764\U0001f60a\U0001f642\U0001f44c\u2705\U0001f4af"
+    "\U0001f917\u2665\u263a\U0001f44f\U0001f495\U0001f496\U0001f49c\U0001f499"
+    "\U0001f49a\U0001f49b\U0001f9e1\U0001f970\U0001f60d\U0001f618\U0001f607\U0001f64c"
+)
 
 
 def asks_about_the_line(normalised: str) -> bool:
@@ -118,8 +228,19 @@ def only_thanks(normalised: str) -> bool:
     """Whether a text only thanks or acknowledges (an emoji alone counts: nothing to answer but kindly)."""
     said = words(normalised)
     if not said:
-        return any(not c.isspace() and not c.isalnum() for c in normalised) and len(normalised) <= 8
+        return any(c in _THANKING_EMOJI for c in normalised) and len(normalised) <= 8
     return all(word in THANKS_WORDS for word in said) and any(word in THANKING for word in said)
+
+
+def calls_someone_else(normalised: str) -> bool:
+    """Whether "call" in a text is about calling someone else (a doctor, 911), not asking us to call."""
+    return bool(_CALLS_SOMEONE_ELSE.search(normalised))
+
+
+def asks_about_stopping(normalised: str) -> bool:
+    """Whether a text asks how to stop, taper or cut down a medicine (not the texts: opt-out comes first)."""
+    match = _ASKS_ABOUT_STOPPING.search(normalised)
+    return bool(match) and bool(_MEDICINE_OR_NOTHING.search(normalised[match.end() :]))
 
 
 def asks_for_a_person(normalised: str) -> bool:
@@ -152,6 +273,8 @@ _EXACT: dict[str, str] = dict(MENU_NUMBERS)
 for _intent, _options in MENU_WORDS.items():
     for _option in sorted(_options):
         _EXACT.setdefault(_option, _intent)
+_SQUEEZED = {_STRETCHED.sub(r"\1", o): i for o, i in _EXACT.items() if len(o) >= 4 and o not in MENU_NUMBERS}
+_SHORT_OPTIONS = tuple((o, i) for o, i in _EXACT.items() if len(o) == 4)
 _FUZZY = tuple(
     (option, intent, _allowed_typos(option))
     for option, intent in _EXACT.items()
@@ -168,6 +291,14 @@ def menu_intent(word: str, fuzzy: bool = True) -> str | None:
     intent = _EXACT.get(word)
     if intent is not None or not fuzzy:
         return intent
+    # Short words allow no typo, but a doubled letter ("calll", "cal") or two letters swapped ("meun")
+    # is still the word.
+    intent = _SQUEEZED.get(_STRETCHED.sub(r"\1", word))
+    if intent is None and len(word) == 4:
+        intent = next((i for option, i in _SHORT_OPTIONS if OSA.distance(word, option, score_cutoff=1) == 1
+                       and sorted(word) == sorted(option)), None)  # fmt: skip
+    if intent is not None:
+        return intent
     word_typos = _allowed_typos(word)
     if not word_typos:
         return None
@@ -183,11 +314,18 @@ def menu_intent(word: str, fuzzy: bool = True) -> str | None:
 
 
 def yes_no(normalised: str) -> bool | None:
+    """YES or NO as people answer ("yeah", "yesss", "nope", "👍"); None when it is neither or unsure."""
     tokens = words(normalised)
-    if not tokens:
+    if not tokens:  # a thumb up or down answers too
+        up, down = _THUMBS_UP in normalised, _THUMBS_DOWN in normalised
+        return True if up and not down else False if down and not up else None
+    if _UNSURE.match(" ".join(tokens)):
         return None
-    if tokens[0] in YES_WORDS:
+    if tokens[:2] == ["ya", "no"]:  # Spanish "no longer"
+        return False
+    first = tokens[0] if tokens[0] in YES_WORDS or tokens[0] in NO_WORDS else _STRETCHED.sub(r"\1", tokens[0])
+    if first in YES_WORDS:
         return True
-    if tokens[0] in NO_WORDS:
+    if first in NO_WORDS:
         return False
     return None

@@ -16,12 +16,16 @@ SPANISH = frozenset(
     "muy mas tambien pastillas pastilla dolor hijo hija esposo esposa mama papa hermano hermana amigo "
     "novio novia medico receta dosis tomo tome tomar favor gracias buenas buenos dias tardes noches "
     "hace sin sobre hay del al lo le se nos ya ni aqui ahora despues antes todo toda todos nada algo "
-    "alguien dice dijo creo ayuda llamen llamar llamenme cuanto cuanta".split()
+    "alguien dice dijo creo ayuda llamen llamar llamenme cuanto cuanta duele duelen cada dia mucho "
+    "adios".split()
 )
 SPANISH_STRONG = frozenset(
     "hola quiero necesito tengo sobredosis respira despierta morir matar matarme pastillas dolor "
     "gracias ayuda ayudenme usted estoy informacion espanol español señales tratamiento "
-    "puedo puede esta llamenme porque buenas buenos suicidio suicidas suicidarme desmayado desmayada".split()
+    "puedo puede esta llamenme porque buenas buenos suicidio suicidas suicidarme desmayado desmayada "
+    # Words of the Spanish menu and ways to ask for a call: "senales", "me pueden llamar?" answer in Spanish.
+    "senales sintomas tolerancia tratar tratamiento tratamientos prueba llamar llamame llameme llamarme "
+    "pueden podrian podria hiperalgesia metadona buprenorfina naltrexona siguiente".split()
 )
 ENGLISH = frozenset(
     "the i my is are was were he she it you your and to of in on for with what how can do does not "

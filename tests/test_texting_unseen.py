@@ -1,0 +1,249 @@
+"""Texts written the way people write them, not the way the menu spells them: each one gets the reply a
+texter would expect (a callback, a search, the self-check going on, a kind word), never a stray menu."""
+
+import pytest
+
+from helpline.domain.conversation import (
+    Context,
+    FindProviders,
+    Inbound,
+    RequestCallback,
+    SetOptOut,
+    TexterState,
+    decide,
+)
+from helpline.services import callbacks
+from tests.conftest import TEXTER
+
+WELCOMED = TexterState(welcomed=True)
+IN_CHECK = TexterState(welcomed=True, check_step=2, check_answers=(True,))
+
+
+def said(text, state=WELCOMED, ctx=None):
+    return decide(state, Inbound(text), ctx or Context())
+
+
+def keys(decision):
+    return [say.key for say in decision.replies]
+
+
+# -- asking for a person -------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is there a person i can talk to",
+        "Is there someone I can talk to?",
+        "can i speak to a nurse",
+        "its my mom she needs someone to talk to",
+        "can you call the number i texted from",
+    ],
+)
+def test_asking_whether_there_is_a_person_to_talk_to_queues_a_callback(text):
+    decision = said(text)
+    assert decision.intent == "call" and isinstance(decision.actions[0], RequestCallback)
+
+
+@pytest.mark.parametrize(
+    "text", ["me pueden llamar?", "llamame", "me podrian llamar por favor", "pueden llamarme?"]
+)
+def test_asking_for_a_call_in_spanish_switches_to_spanish(text):
+    decision = said(text, TexterState())
+    assert decision.intent == "call" and decision.state.lang == "es"
+
+
+def test_a_callback_asked_for_with_a_zip_keeps_the_zip_for_staff_and_more(text, store):
+    text("hi")
+    (reply,) = text("Can someone call me back? My zip is 45402")
+    assert "call you back" in reply
+    (request,) = callbacks.waiting(store)
+    assert request.zip == "45402"  # staff see where they are
+    (more,) = text("more")  # the place is known: MORE starts the list from the top
+    assert "near 45402" in more
+
+
+def test_a_long_first_text_asking_for_a_person_is_a_callback_not_the_menu():
+    decision = said(
+        "Hi, I have been on oxycodone for 6 years for my back and my pain keeps getting worse and worse even "
+        "though my doctor keeps raising my dose. Is there someone I can talk to? I live in Dayton, Ohio.",
+        TexterState(),
+    )
+    assert decision.intent == "call" and decision.state.location == "dayton, oh"
+    assert keys(decision) == ["welcome"]
+
+
+@pytest.mark.parametrize("text", ["should i call my doctor", "i called my doctor and he said raise the dose"])
+def test_calling_someone_else_is_not_a_callback_request(text):
+    assert not any(isinstance(action, RequestCallback) for action in said(text).actions)
+
+
+# -- places --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "typed, location",
+    [
+        ("I'm in Houston, Texas.", "houston, tx"),
+        ("houston texas please", "houston, tx"),
+        ("Austin, TX!", "austin, tx"),
+        ("im in nyc", "new york, ny"),
+        ("NYC", "new york, ny"),
+        ("new york city", "new york, ny"),
+        ("Philly PA", "philadelphia, pa"),
+        ("LA, CA", "los angeles, ca"),
+        ("suboxone doctor in SF CA", "san francisco, ca"),
+    ],
+)
+def test_a_place_with_punctuation_or_a_nickname_searches(typed, location):
+    decision = said(typed)
+    assert decision.intent == "search"
+    assert decision.actions[0].location == location
+
+
+def test_la_on_its_own_is_not_los_angeles():
+    assert said("la").intent != "search"
+
+
+@pytest.mark.parametrize(
+    "typed", ["zip 00000", "my zip is 99999", "i live in 00000", "mi codigo postal es 99999"]
+)
+def test_an_impossible_zip_in_a_sentence_is_told_it_is_not_a_place(text, typed):
+    text("hi")
+    replies = text(typed)
+    assert any(
+        "10001" in reply and ("couldn't find" in reply or "No encontramos" in reply) for reply in replies
+    )
+
+
+# -- menu words ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "typed, intent",
+    [
+        ("calll", "call"),
+        ("cal", "call"),
+        ("meun", "menu"),
+        ("Menue", "menu"),
+        ("chek", "check"),
+        ("moree", "more"),
+        ("nxt", "more"),
+        ("option 1", "oih"),
+        ("#3", "tolerance"),
+        ("5 please", "check"),
+        ("hi what are the signs", "signs"),
+        ("hey can i take the test", "check"),
+    ],
+)
+def test_misspelt_or_dressed_up_menu_choices_are_understood(typed, intent):
+    assert said(typed).intent == intent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "it hurts more every day",
+        "my mom is on fentanyl patches and hurts more every month what do we do",
+        "me duele mas cada dia",
+    ],
+)
+def test_more_in_a_sentence_does_not_page_the_providers(text):
+    state = TexterState(welcomed=True, location="10001", search_page=0)
+    decision = said(text, state)
+    assert decision.intent != "more" and not any(isinstance(a, FindProviders) for a in decision.actions)
+
+
+@pytest.mark.parametrize(
+    "text", ["i failed a drug test", "my urine test came back positive", "can you check on my dad"]
+)
+def test_test_or_check_in_a_sentence_does_not_start_the_self_check(text):
+    assert keys(said(text)) != ["check_q1"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how do i get off opioids safely",
+        "i want to stop taking oxy",
+        "can i stop suddenly",
+        "how do i stop methadone",
+    ],
+)
+def test_asking_how_to_stop_a_medicine_gets_the_taper_advice_not_an_opt_out(text):
+    decision = said(text)
+    assert keys(decision) == ["treat"] and not decision.actions
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i want to stop living",
+        "i just want to stop existing",
+        "i want it all to stop",
+        "quiero dejar de vivir",
+    ],
+)
+def test_wanting_to_stop_living_is_a_crisis_not_taper_advice(text):
+    decision = said(text)
+    assert keys(decision) == ["crisis_suicide"] and decision.actions[0].priority
+
+
+def test_stopping_living_on_pills_is_about_the_pills():
+    assert keys(said("I want to stop living on pills")) == ["treat"]
+
+
+@pytest.mark.parametrize("typed", ["senales", "sintomas", "tolerancia"])
+def test_a_first_text_with_a_spanish_menu_word_is_answered_in_spanish(text, typed):
+    welcome, answer = text(typed)
+    assert "Responda" in welcome and "OIH" in answer
+
+
+# -- thanks, goodbye, emoji ----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "typed", ["Thank u", "bye", "goodbye", "ok thanks bye", "adios", "no thanks", "🙏🙏"]
+)
+def test_thanks_and_goodbye_get_a_kind_word(text, typed):
+    text("hi")
+    (reply,) = text(typed)
+    assert reply.startswith(("You're welcome", "De nada"))
+
+
+@pytest.mark.parametrize("typed", ["?", "???", "😭😭😭", "..."])
+def test_a_question_mark_or_a_sad_emoji_is_not_answered_you_are_welcome(text, typed):
+    text("hi")
+    (reply,) = text(typed)
+    assert "welcome" not in reply and reply.startswith("Reply a word or number")
+
+
+# -- the self-check ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("typed", ["yea", "ya", "yess", "sure", "definitely", "absolutely", "correct", "👍"])
+def test_yes_in_other_words_answers_the_self_check(typed):
+    decision = said(typed, IN_CHECK)
+    assert keys(decision) == ["check_q3"] and decision.state.check_answers == (True, True)
+
+
+@pytest.mark.parametrize("typed", ["never", "nooo", "false", "👎", "ya no"])
+def test_no_in_other_words_answers_the_self_check(typed):
+    decision = said(typed, IN_CHECK)
+    assert keys(decision) == ["check_q3"] and decision.state.check_answers == (True, False)
+
+
+@pytest.mark.parametrize("typed", ["not sure", "no se", "idk", "maybe", "sometimes", "1", "2", "7", "10"])
+def test_unsure_or_a_number_during_the_self_check_asks_again(typed):
+    decision = said(typed, IN_CHECK)
+    assert keys(decision) == ["check_yes_no"] and decision.state.check_step == 2
+
+
+def test_a_zip_still_leaves_the_self_check():
+    assert said("10001", IN_CHECK).intent == "search"
+
+
+# -- opting out and back in ----------------------------------------------------------------------------
+@pytest.mark.parametrize("typed", ["stop this", "STOP THESE", "lose my number"])
+def test_more_ways_to_ask_for_no_more_texts(typed):
+    assert said(typed).actions == (SetOptOut(True),)
+
+
+def test_resume_after_stop_brings_the_texts_back(text, store):
+    text("hi")
+    text("stop")
+    assert text("hello") == []
+    (confirm,) = text("resume")
+    assert "subscribed" in confirm
+    assert text("oih")
+    assert store.load_state(store.vault.phone_id(TEXTER))["welcomed"]

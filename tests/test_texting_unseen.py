@@ -247,3 +247,52 @@ def test_resume_after_stop_brings_the_texts_back(text, store):
     assert "subscribed" in confirm
     assert text("oih")
     assert store.load_state(store.vault.phone_id(TEXTER))["welcomed"]
+
+
+# -- telling their story ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "my mom's pain keeps getting worse on her oxycodone",
+        "my pain is getting worse even though i take more oxy",
+        "why does it hurt more",
+        "i think my opioids are making my pain worse",
+        "me duele mas cada dia",
+        "tengo mas dolor que antes",
+    ],
+)
+def test_pain_that_keeps_getting_worse_is_told_what_oih_is(typed):
+    decision = said(typed)
+    assert decision.intent == "oih" and keys(decision) == ["oih"]
+
+
+def test_a_first_text_telling_of_worse_pain_gets_the_welcome_then_what_oih_is(text):
+    welcome, oih = text("my dad's pain got worse after his dose went up")
+    assert "Reply STOP" in welcome and "OIH" in oih and "not medical advice" in oih
+
+
+@pytest.mark.parametrize("typed", ["my pain is better now", "i am in pain in my back and legs"])
+def test_pain_that_is_not_growing_is_not_told_about_oih(typed):
+    assert said(typed).intent == "unknown"
+
+
+# -- a place with more said after it ----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "typed, location, service",
+    [
+        ("im in austin tx and need suboxone", "austin, tx", "buprenorphine"),
+        ("we live in brooklyn new york and need methadone", "brooklyn, ny", "methadone"),
+        ("denver co looking for bupe please", "denver, co", "buprenorphine"),
+        ("estoy en austin texas y necesito ayuda", "austin, tx", None),
+        ("i live in springfield il but work in chicago", "springfield, il", None),
+    ],
+)
+def test_a_city_and_state_followed_by_more_words_searches_there(typed, location, service):
+    decision = said(typed)
+    assert decision.intent == "search"
+    assert decision.actions == (FindProviders(location, service, 0),)
+
+
+@pytest.mark.parametrize("typed", ["i am in pain ok so what now", "help me find a place in me"])
+def test_a_state_abbreviation_inside_a_sentence_is_not_taken_for_a_place(typed):
+    assert not any(isinstance(action, FindProviders) for action in said(typed).actions)

@@ -224,6 +224,8 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
         return Decision(state, (Say("about"),), (), "about")
     if intent is None and kw.only_thanks(text):
         return Decision(state, (Say("thanks"),), (), "thanks")
+    if intent is None and kw.describes_worsening_pain(text):
+        intent = "oih"  # their pain keeps growing: what OIH is, and where to go from there
     if intent in INFORMATIONAL:
         state, say = _informational(state, intent)
         return Decision(state, (say,), (), intent)
@@ -265,6 +267,14 @@ def _place(text: str) -> tuple[str, str | None] | None:
         place_text, service_word = _split_service_word(candidate)
         if city := _city_and_state(kw.city_nickname(place_text)):
             return city, service_word or _service_word_in(place_text)
+    # A known city and state with more said after it: "im in austin tx and need suboxone".
+    said = trimmed.split()
+    for end in range(len(said) - 1, 0, -1):
+        last, two = said[end - 1].strip(","), " ".join(said[max(0, end - 2) : end]).strip(",")
+        if last in kw.US_STATES or last in kw.STATE_NAMES or two in kw.STATE_NAMES:
+            head = " ".join(said[:end]).rstrip(",")
+            if (city := _city_and_state(kw.city_nickname(head), known_only=True)) is not None:
+                return city, _service_word_in(" ".join(said[end:])) or _service_word_in(head)
     zips = {match.group(1) for match in kw.ZIP_IN_TEXT_RE.finditer(text)}
     if len(zips) == 1:
         code = zips.pop()
@@ -278,7 +288,7 @@ def _place(text: str) -> tuple[str, str | None] | None:
 _LAST_CLAUSE = re.compile(r"[!?;]\s*|\.\s+")
 
 
-def _city_and_state(text: str) -> str | None:
+def _city_and_state(text: str, known_only: bool = False) -> str | None:
     """`austin, tx`, `austin tx`, `i'm in austin texas` -> `austin, tx` (the words before the city are
     dropped when the city is known); None when the text does not end in a state."""
     for name in kw.STATE_NAMES_LONGEST_FIRST:
@@ -297,7 +307,7 @@ def _city_and_state(text: str) -> str | None:
     # A town the ZIP data does not know is still looked up ("we can't find it") when written as a place,
     # "Smallville, KS"; without the comma it is a sentence ("is this ok", "i am in pain ok"), and a
     # request never is one ("please call, me" is not a town in Maine).
-    if "," not in text or _keyword_in(" ".join(kw.words(text))):
+    if known_only or "," not in text or _keyword_in(" ".join(kw.words(text))):
         return None
     return f"{city}, {state}"
 

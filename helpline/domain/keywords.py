@@ -237,6 +237,23 @@ def calls_someone_else(normalised: str) -> bool:
     return bool(_CALLS_SOMEONE_ELSE.search(normalised))
 
 
+# The helpline's own story, told in a sentence: pain that keeps growing ("my mom's pain keeps getting
+# worse on her oxycodone", "why does it hurt more", "me duele mas cada dia"). What OIH is answers it.
+_PAIN = r"(?:pain|pains|painful|hurts?|hurting|aches?|aching|sore|dolor|dolores|duele|duelen|adolorid[oa])"
+_WORSE = (
+    r"(?:worse|worst|worsening|more|increas\w*|grow\w*|spread\w*|getting bad|gets bad|peor|mas|aumenta\w*|"
+    r"empeora\w*|crece\w*)"
+)
+_DESCRIBES_WORSENING_PAIN = re.compile(
+    rf"\b{_PAIN}\b(?:\W+\w+){{0,6}}?\W+{_WORSE}\b|\b{_WORSE}\b(?:\W+\w+){{0,3}}?\W+{_PAIN}\b"
+)
+
+
+def describes_worsening_pain(normalised: str) -> bool:
+    """Whether a text tells of pain that keeps getting worse (in English or Spanish)."""
+    return bool(_DESCRIBES_WORSENING_PAIN.search(normalised))
+
+
 def asks_about_stopping(normalised: str) -> bool:
     """Whether a text asks how to stop, taper or cut down a medicine (not the texts: opt-out comes first)."""
     match = _ASKS_ABOUT_STOPPING.search(normalised)

@@ -296,3 +296,35 @@ def test_a_city_and_state_followed_by_more_words_searches_there(typed, location,
 @pytest.mark.parametrize("typed", ["i am in pain ok so what now", "help me find a place in me"])
 def test_a_state_abbreviation_inside_a_sentence_is_not_taken_for_a_place(typed):
     assert not any(isinstance(action, FindProviders) for action in said(typed).actions)
+
+
+# -- a city without its state ------------------------------------------------------------------------------
+@pytest.mark.parametrize("typed, location", [("chicago", "chicago, il"), ("Seattle", "seattle, wa")])
+def test_a_city_only_one_state_has_searches_there(typed, location):
+    assert said(typed).actions == (FindProviders(location, None, 0),)
+
+
+def test_a_city_in_several_states_asks_which_then_searches_there(text):
+    text("hi")
+    (ask,) = text("im in portland")
+    assert "Which state is Portland in?" in ask and "Portland, OR" in ask
+    (looking,) = text("maine")
+    assert "near Portland, ME" in looking
+
+
+def test_the_service_asked_for_first_carries_through_the_state_question():
+    first = said("i need suboxone")
+    asked = said("denver", first.state)
+    assert asked.intent == "ask_state" and keys(asked) == ["ask_state"]
+    assert said("CO", asked.state).actions == (FindProviders("denver, co", "buprenorphine", 0),)
+
+
+def test_a_state_sent_with_no_city_asked_about_is_not_a_search():
+    asked = said("denver")
+    moved_on = said("signs", asked.state)
+    assert said("co", moved_on.state).intent == "unknown"  # the question was left: "co" alone means nothing
+
+
+@pytest.mark.parametrize("typed", ["why", "hope", "hello", "nothing", "love", "home"])
+def test_ordinary_words_that_are_also_small_towns_are_not_places(typed):
+    assert said(typed).intent not in ("search", "ask_state")

@@ -38,6 +38,7 @@ REQUIRED_PLACEHOLDERS = {
     "results_no_phone": {"helpline"},
     "results_unavailable": {"helpline"},
     "follow_up_check_in": {"provider"},
+    "ask_state": {"city", "example"},
 }
 
 

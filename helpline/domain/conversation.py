@@ -29,6 +29,7 @@ class TexterState:
     search_page: int = 0
     crisis_kind: str | None = None  # overdose | suicide | both: the guidance their last crisis needed
     wanted_service: str | None = None  # named without a place ("i need suboxone"): the next search's filter
+    pending_city: str | None = None  # a city named without its state ("denver"): which state is asked
 
     @classmethod
     def from_dict(cls, data: dict | None) -> TexterState:
@@ -196,6 +197,11 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
         state = replace(state, check_step=0)
 
     place = _place(text)
+    # "denver" -> "Which state?" -> "CO" (or "colorado"): the city they named, in that state.
+    if not place and state.pending_city and (code := _state_alone(whole)):
+        city = _city_and_state(f"{state.pending_city}, {code}", known_only=True)
+        place = (city, None) if city else None
+    state = replace(state, pending_city=None) if state.pending_city else state
     # Asking for a person ("can I talk to someone about treatment") is a callback, whatever else it names;
     # a place named with it ("call me back, my zip is 45402") is kept for staff and for MORE.
     if kw.asks_for_a_person(text):
@@ -224,6 +230,8 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
         return Decision(state, (Say("about"),), (), "about")
     if intent is None and kw.only_thanks(text):
         return Decision(state, (Say("thanks"),), (), "thanks")
+    if intent is None and (city := _city_alone(text)):
+        return _city_without_state(state, *city)
     if intent is None and kw.describes_worsening_pain(text):
         intent = "oih"  # their pain keeps growing: what OIH is, and where to go from there
     if intent in INFORMATIONAL:
@@ -382,6 +390,48 @@ def _split_service_word(text: str) -> tuple[str, str | None]:
     """`austin, tx methadone` -> (`austin, tx`, `methadone`); only known service words are split off."""
     head, _, last = text.rpartition(" ")
     return (head, last) if head and last in SERVICE_WORDS else (text, None)
+
+
+# A city named alone is taken for a place only when it is a city people name alone (this many ZIP codes),
+# or when they say it is where they are ("im in denver"): "why" and "hope" are towns too.
+CITY_ALONE_ZIPS = 5
+_WHERE_CUE = re.compile(
+    r"^(?:i ?m|i am|we are|we re|i live|we live|live|living|located|staying|estoy|vivo|vivimos)?"
+    r"\s*(?:in|near|around|by|en|cerca de)\s+|^near\s+"
+)
+
+
+def _city_alone(text: str) -> tuple[str, tuple[tuple[str, int], ...]] | None:
+    """("denver", its states) when a text is only a city's name ("denver", "im in brooklyn"), else None."""
+    place_text = kw.trim_place_text(text).strip(" ,")
+    cued = _WHERE_CUE.match(place_text)
+    name = place_text[cued.end() :] if cued else place_text
+    if (
+        not name
+        or len(name) < 4
+        or len(name.split()) > 3
+        or not name.replace(" ", "").replace(".", "").isalpha()
+    ):
+        return None
+    states = places.states_with_city(name)
+    if not states or (not cued and states[0][1] < CITY_ALONE_ZIPS) or _keyword_in(" ".join(kw.words(name))):
+        return None
+    return name, states
+
+
+def _city_without_state(state: TexterState, name: str, states: tuple[tuple[str, int], ...]) -> Decision:
+    """One state has a city of that name: search there. Several: ask which, the biggest as the example."""
+    if len(states) == 1:
+        return _find(state, f"{name}, {states[0][0].lower()}", None)
+    example = f"{name.title()}, {states[0][0]}"
+    new = replace(state, pending_city=name)
+    return Decision(new, (Say("ask_state", {"city": name.title(), "example": example}),), (), "ask_state")
+
+
+def _state_alone(whole: str) -> str | None:
+    """`co` or `colorado` -> `co`: a text that only names a state."""
+    whole = whole.strip(" .,!")
+    return whole if whole in kw.US_STATES else kw.STATE_NAMES.get(whole)
 
 
 def _find(state: TexterState, location: str, word: str | None) -> Decision:

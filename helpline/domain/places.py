@@ -88,6 +88,20 @@ def city_centroid(city: str, state: str) -> Place | None:
     return Place(f"{named}, {first_state}", None, lat, lng, timezone)
 
 
+@lru_cache(maxsize=1)
+def _city_states() -> dict[str, tuple[tuple[str, int], ...]]:
+    """City name -> (state, how many ZIP codes) of each state with a city of that name, biggest first."""
+    by_name: dict[str, list[tuple[str, int]]] = {}
+    for (name, state), rows in _city_index().items():
+        by_name.setdefault(name, []).append((state.upper(), len(rows)))
+    return {name: tuple(sorted(found, key=lambda sz: (-sz[1], sz[0]))) for name, found in by_name.items()}
+
+
+def states_with_city(city: str) -> tuple[tuple[str, int], ...]:
+    """`portland` -> (("OR", n), ("ME", m), ...): where a city of that name is, the biggest first."""
+    return _city_states().get(_city_key(city, "")[0], ())
+
+
 def locate(text: str) -> Place | None:
     """`10001` or `austin, tx` (as the conversation recognised it) to a place."""
     if "," in text:
@@ -99,3 +113,4 @@ def locate(text: str) -> Place | None:
 def warm() -> None:
     """Load the ZIP data before the first texter waits for it."""
     _indexes()
+    _city_states()

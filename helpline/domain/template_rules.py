@@ -20,6 +20,8 @@ WORST_CASE = {
     "moment": "Mon 10:30am",
     "when": "desde el mie 10:30",
     "place": "Rancho Santa Margarita, CA",
+    "city": "Rancho Santa Margarita",
+    "example": "Rancho Santa Margarita, CA",
     "helpline": "1-800-662-4357",
     "service": "methadone/buprenorphine/naltrexone",
     "provider": "Comprehensive Behavioral Health Center of Rancho Santa Margar",  # 60 chars, cut

@@ -223,3 +223,32 @@ def test_state_round_trips_and_survives_junk():
     state = CallState(lang="es", zip="10001", providers=({"name": "x"},), turn=4)
     assert CallState.from_dict(state.to_dict()) == state
     assert CallState.from_dict({"lang": "fr", "nonsense": 1}).lang == "en"
+
+
+@pytest.mark.parametrize(
+    "words, intent",
+    [
+        ("I want to talk to somebody", "talk"),
+        ("i need help", "talk"),
+        ("help", "talk"),
+        ("necesito ayuda", "talk"),
+        ("I'd like to leave a message", "talk"),  # rings whoever is on duty, then the voicemail
+        ("can somebody call me back", "callback"),
+        ("rehab", "treatment"),
+        ("where can i get help for my addiction", "treatment"),
+        ("suboxone", "treatment"),
+        ("goodbye", "goodbye"),
+    ],
+)
+def test_what_callers_say_in_their_own_words_reaches_the_right_option(words, intent):
+    assert say(CallState(), ivr.MENU, words).intent == intent
+
+
+def test_saying_goodbye_ends_the_call_kindly():
+    turn = say(CallState(), ivr.MENU, "ok bye")
+    assert keys(turn) == ["thanks_goodbye"] and isinstance(turn.then, ivr.Hangup)
+
+
+def test_a_zip_said_at_the_menu_is_read_back_for_confirmation():
+    turn = say(CallState(), ivr.MENU, "my zip is one zero zero zero one")
+    assert turn.ask.step == ivr.ZIP_CONFIRM and turn.state.zip == "10001"

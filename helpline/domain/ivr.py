@@ -39,24 +39,6 @@ MENU_KEYS = {
 SPOKEN_CHOICES = (
     ("emergency", ("emergency", "emergencia", "911", "988", "crisis")),
     (
-        "talk",
-        (
-            "talk to someone",
-            "talk to a person",
-            "someone",
-            "person",
-            "human",
-            "operator",
-            "agent",
-            "representative",
-            "hablar",
-            "alguien",
-            "persona",
-            "operador",
-            "agente",
-        ),
-    ),
-    (
         "callback",
         (
             "callback",
@@ -71,6 +53,35 @@ SPOKEN_CHOICES = (
         ),
     ),
     (
+        "talk",
+        (
+            "talk to someone",
+            "talk to a person",
+            "someone",
+            "somebody",
+            "anyone",
+            "anybody",
+            "person",
+            "i need help",
+            "need help",
+            "help me",
+            "leave a message",
+            "voicemail",
+            "necesito ayuda",
+            "ayudenme",
+            "dejar un mensaje",
+            "human",
+            "operator",
+            "agent",
+            "representative",
+            "hablar",
+            "alguien",
+            "persona",
+            "operador",
+            "agente",
+        ),
+    ),
+    (
         "treatment",
         (
             "treatment",
@@ -80,7 +91,16 @@ SPOKEN_CHOICES = (
             "doctor",
             "clinic",
             "near me",
+            "rehab",
+            "detox",
+            "addiction",
+            "suboxone",
+            "methadone",
+            "buprenorphine",
+            "naltrexone",
             "tratamiento",
+            "rehabilitacion",
+            "metadona",
             "clinica",
             "medico",
             "cerca",
@@ -92,6 +112,7 @@ SPOKEN_CHOICES = (
     ),
     ("language", ("espanol", "español", "spanish", "english", "ingles")),
     ("menu", ("menu", "repeat", "again", "options", "repetir", "opciones", "otra vez")),
+    ("goodbye", ("goodbye", "bye", "hang up", "thats all", "that is all", "adios", "nada mas", "colgar")),
 )
 YES_SPOKEN = {"yes", "yeah", "yep", "right", "correct", "si", "sí", "correcto", "claro", "okay", "ok"}
 NO_SPOKEN = {"no", "nope", "wrong", "incorrect", "incorrecto", "equivocado"}
@@ -267,6 +288,8 @@ def spoken_choice(speech: str) -> str | None:
     if crisis_words.is_crisis(speech):
         return "crisis"
     padded = f" {' '.join(kw.words(text))} "
+    if padded.strip() in ("help", "ayuda", "help please", "ayuda por favor"):
+        return "talk"  # a caller who only says "help" is put through to a person, not read the menu again
     for choice, phrases in SPOKEN_CHOICES:
         if any(f" {kw.normalise(p)} " in padded for p in phrases):
             return choice
@@ -349,6 +372,8 @@ def _menu(state: CallState, heard: Heard, facts: CallFacts) -> Turn:
     choice = MENU_KEYS.get(key_of(heard)) if heard.digits.strip() else spoken_choice(heard.speech)
     if choice == "crisis":
         return crisis(state, facts)
+    if choice is None and len(digits_of(heard)) == 5:  # a ZIP said straight away: read back, then searched
+        return _zip(replace(state, misses=0), heard, facts)
     if choice is None:
         return _again(state, menu_ask(state.lang), _why(heard))
     return choose(replace(state, misses=0), choice, facts, heard)
@@ -366,6 +391,8 @@ def choose(state: CallState, choice: str, facts: CallFacts, heard: Heard | None 
         return Turn(state, (), menu_ask(lang), intent="spanish" if lang == "es" else "english")
     if choice == "menu":
         return Turn(state, (), menu_ask(lang), intent="menu")
+    if choice == "goodbye":
+        return Turn(state, (Speak("thanks_goodbye"),), then=Hangup(), intent="goodbye")
     if choice == "info":
         say = (Speak("oih"), Speak("disclaimer"), Speak("back_to_menu"))
         return Turn(state, say, menu_ask(lang), intent="info")

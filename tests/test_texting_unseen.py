@@ -328,3 +328,9 @@ def test_a_state_sent_with_no_city_asked_about_is_not_a_search():
 @pytest.mark.parametrize("typed", ["why", "hope", "hello", "nothing", "love", "home"])
 def test_ordinary_words_that_are_also_small_towns_are_not_places(typed):
     assert said(typed).intent not in ("search", "ask_state")
+
+
+@pytest.mark.parametrize("typed", ["vivo en chicago", "estamos cerca de chicago"])
+def test_saying_where_they_live_in_spanish_is_answered_in_spanish(typed):
+    decision = said(typed, TexterState())
+    assert decision.state.lang == "es" and decision.actions == (FindProviders("chicago, il", None, 0),)

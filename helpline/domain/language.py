@@ -25,7 +25,9 @@ SPANISH_STRONG = frozenset(
     "puedo puede esta llamenme porque buenas buenos suicidio suicidas suicidarme desmayado desmayada "
     # Words of the Spanish menu and ways to ask for a call: "senales", "me pueden llamar?" answer in Spanish.
     "senales sintomas tolerancia tratar tratamiento tratamientos prueba llamar llamame llameme llamarme "
-    "pueden podrian podria hiperalgesia metadona buprenorfina naltrexona siguiente".split()
+    "pueden podrian podria hiperalgesia metadona buprenorfina naltrexona siguiente "
+    # Where they are: "vivo en chicago", "estamos cerca de houston".
+    "vivo vivimos estamos cerca".split()
 )
 ENGLISH = frozenset(
     "the i my is are was were he she it you your and to of in on for with what how can do does not "

@@ -396,7 +396,7 @@ def _split_service_word(text: str) -> tuple[str, str | None]:
 # or when they say it is where they are ("im in denver"): "why" and "hope" are towns too.
 CITY_ALONE_ZIPS = 5
 _WHERE_CUE = re.compile(
-    r"^(?:i ?m|i am|we are|we re|i live|we live|live|living|located|staying|estoy|vivo|vivimos)?"
+    r"^(?:i ?m|i am|we are|we re|i live|we live|live|living|located|staying|estoy|estamos|vivo|vivimos)?"
     r"\s*(?:in|near|around|by|en|cerca de)\s+|^near\s+"
 )
 

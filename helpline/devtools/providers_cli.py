@@ -14,6 +14,8 @@ from helpline.domain import treatment_services as svc
 from helpline.services import directory_import as importer
 from helpline.services import directory_review
 from helpline.services.directory_status import directory_status
+from helpline.store import StoreUnavailable
+from helpline.store.directory import DirectoryChanged
 
 providers = AppGroup("providers", help="The treatment provider directory: import files, see its state.")
 SHOWN_PROBLEMS = 50  # bad lines printed; the rest are counted (all of them are kept for /ops/directory)
@@ -31,11 +33,12 @@ def _age(seconds: float) -> str:
     return f"{seconds / 86400:.1f} days"
 
 
-def _problems(found: importer.DirectoryFile) -> None:
-    for problem in found.problems[:SHOWN_PROBLEMS]:
+def _problems(found: importer.DirectoryFile, problems=None) -> None:
+    problems = found.problems if problems is None else problems
+    for problem in problems[:SHOWN_PROBLEMS]:
         click.echo(f"  {found.unit} {problem.line} ({problem.field}): {problem.reason}")
-    if len(found.problems) > SHOWN_PROBLEMS:
-        click.echo(f"  ... and {len(found.problems) - SHOWN_PROBLEMS:,} more")
+    if len(problems) > SHOWN_PROBLEMS:
+        click.echo(f"  ... and {len(problems) - SHOWN_PROBLEMS:,} more")
 
 
 @providers.command("import")
@@ -52,14 +55,28 @@ def _problems(found: importer.DirectoryFile) -> None:
 def import_file(file: Path, source: str | None, services: str | None, strict: bool) -> None:
     """Import a FindTreatment.gov JSON or SAMHSA CSV export: good rows go in, bad ones are listed."""
     started = time.perf_counter()
+    if source is not None and not source.strip():
+        raise click.BadParameter("give the source a name, or leave --source out", param_hint="--source")
     try:
         store = _helpline().store
-        result = importer.import_file(store, file, source=source, services=services, strict=strict)
+        result = importer.import_file(
+            store, file, source=source and source.strip(), services=services, strict=strict
+        )
     except svc.UnknownService as exc:
         raise click.BadParameter(str(exc), param_hint="--services") from None
     except importer.DirectoryFileError as exc:
-        message = f"{file.name}: line {exc.line}: {exc.reason}. Nothing was imported."
-        raise click.ClickException(message) from None
+        where = f"line {exc.line}: " if exc.line is not None else ""
+        if exc.problems:
+            click.echo(f"{file.name}: every row is bad:")
+            _problems(importer.DirectoryFile("", file.name, unit=exc.unit), exc.problems)
+        raise click.ClickException(f"{file.name}: {where}{exc.reason}. Nothing was imported.") from None
+    except DirectoryChanged as exc:
+        raise click.ClickException(f"{file.name}: {exc}. Nothing was imported.") from None
+    except StoreUnavailable as exc:
+        raise click.ClickException(
+            f"{file.name}: the directory store cannot be reached ({exc.__class__.__name__})."
+            " Nothing was imported."
+        ) from None
     except importer.StrictImportRefused as refused:
         click.echo(f"{file.name}: {len(refused.file.problems):,} of {refused.file.rows:,} rows are bad:")
         _problems(refused.file)
@@ -68,7 +85,8 @@ def import_file(file: Path, source: str | None, services: str | None, strict: bo
     offered = ", ".join(found.providers[0].services) if found.providers and _all_offer(found) else ""
     click.echo(
         f"{file.name}: {found.imported:,} imported, {len(found.problems):,} skipped "
-        f"of {found.rows:,} rows; {found.approximate:,} approximate (placed at their ZIP or city centre), "
+        f"of {importer.plural(found.rows, 'row')}; {found.approximate:,} approximate"
+        " (placed at their ZIP or city centre), "
         f"{found.no_phone:,} without a phone" + (f", all offering {offered}" if offered else "") + "."
     )
     click.echo(
@@ -77,6 +95,10 @@ def import_file(file: Path, source: str | None, services: str | None, strict: bo
         f" listing of the same clinic. The directory now holds {result.total:,} listings"
         f" ({time.perf_counter() - started:.1f} s)."
     )
+    if found.header_line > 1:
+        click.echo(f"The header is on line {found.header_line}; the lines above it were not read as rows.")
+    if found.separator != ",":
+        click.echo(f"Read as {importer.SEPARATOR_NAMES[found.separator]}-separated.")
     if found.problems:
         click.echo(f"Skipped {found.unit}s:")
         _problems(found)

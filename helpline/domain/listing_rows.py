@@ -14,6 +14,7 @@ import phonenumbers
 
 from helpline.domain import places
 from helpline.domain import treatment_services as svc
+from helpline.domain.keywords import STATE_NAMES
 from helpline.domain.providers import Provider, provider_id
 
 # Our field -> the header spellings exports use (compared lower-case, letters and digits only).
@@ -31,7 +32,41 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "services": ("services", "service", "servicecodes", "scodes", "typeofcare", "programtype"),
     "website": ("website", "url", "web"),
 }
+LONGEST_NAME = 300  # the longest real one is under 200: longer is a broken row, not a clinic to text
 ZIP_RE = re.compile(r"^(\d{1,5})(?:-?(\d{4}))?$")
+# How spreadsheets hide a ZIP: `'02115`, `="02115"`, `2115.0` (read as a number), `21151234` (ZIP+4 as one).
+_ZIP_AS_TEXT = re.compile(r"^=?[\"']*(.*?)[\"']*$")
+_ZIP_AS_NUMBER = re.compile(r"^(\d{1,9})\.0*$")
+# Cells that mean "nothing here" in exports and spreadsheets.
+_NOTHING = {
+    "",
+    "na",
+    "n/a",
+    "n.a.",
+    "null",
+    "none",
+    "nil",
+    "nan",
+    "-",
+    "--",
+    "?",
+    "unknown",
+    "#n/a",
+    "#value!",
+}
+# Territories and spellings the texting vocabulary does not need.
+_MORE_STATES = {
+    "guam": "GU", "virgin islands": "VI", "us virgin islands": "VI", "u s virgin islands": "VI",
+    "american samoa": "AS", "northern mariana islands": "MP", "washington dc": "DC", "washington d c": "DC",
+    "d c": "DC",
+}  # fmt: skip
+# Where a US listing can be (lat, lat, lng, lng): the states, Alaska past 180, the Pacific territories.
+_US_BOXES = ((17.5, 72.0, -180.0, -64.0), (51.0, 55.0, 172.0, 180.0), (13.0, 21.0, 144.0, 147.0),
+             (-15.0, -11.0, -171.0, -168.0))  # fmt: skip
+# Terminal escapes, other control characters and invisible direction marks: nothing a text should carry.
+_CONTROL = re.compile(
+    r"\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]"
+)
 # Words a name cut in two columns ends on ("Affiliates for Consultation and" | "Psychotherapy").
 _CUT_AFTER = {"and", "of", "for", "the", "at", "on", "in", "to", "a", "&", "de", "del", "en", "y", "with"}
 
@@ -63,17 +98,37 @@ def map_headers(header: list[str]) -> dict[str, int]:
 
 
 def normalise_zip(value: str | None) -> str | None:
-    """`10001-1234` -> `10001`; `8879` (lost its leading zero) -> `08879`; else None."""
-    match = ZIP_RE.match((value or "").strip())
+    """`10001-1234` -> `10001`; `8879` (lost its leading zero) -> `08879`; `2115.0`, `'02115`,
+    `="02115"` and `021151234` as a spreadsheet leaves them -> `02115`; else None."""
+    text = _ZIP_AS_TEXT.match((value or "").strip()).group(1).strip()
+    number = _ZIP_AS_NUMBER.match(text)
+    if number:
+        digits = number.group(1)
+        if len(digits) in (6, 7):
+            return None
+        text = digits.zfill(9)[:5] if len(digits) > 5 else digits  # ZIP+4 kept as one number
+    match = ZIP_RE.match(text)
     if not match:
         return None
     digits = match.group(1)
     return digits.zfill(5) if len(digits) >= 3 else None
 
 
+def normalise_state(value: str | None) -> str:
+    """`MA`, `ma`, `Massachusetts`, `N.J.` -> the two-letter code; a name we do not know -> ``."""
+    text = _clean(value)
+    words = " ".join(re.sub(r"[^a-z]+", " ", text.lower()).split())
+    if len(words.replace(" ", "")) == 2:
+        return words.replace(" ", "").upper()
+    code = STATE_NAMES.get(words) or _MORE_STATES.get(words)
+    return code.upper() if code else ""
+
+
 def normalise_phone(value: str | None) -> str | None:
-    """The first US phone in `(617) 555-0100`, `617.555.0100 x12`, `1-617-555-0100 / ...`, as E.164."""
-    for part in re.split(r"[;/,|]| or ", value or ""):
+    """The first US phone in `(617) 555-0100`, `617.555.0100 x12`, `1-617-555-0100 / ...`,
+    `617-555-0100 617-555-0199`, `6175550100.0` (a spreadsheet's number), as E.164."""
+    text = re.sub(r"^(\d{10,11})\.0*$", r"\1", (value or "").strip())
+    for part in re.split(r"[;/,|]| or ", text):
         text = part.strip()
         if not text:
             continue
@@ -84,11 +139,14 @@ def normalise_phone(value: str | None) -> str | None:
         # Ten digits: a seven-digit local number cannot be called without knowing its area code.
         if number.country_code == 1 and len(str(number.national_number)) == 10:
             return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    for match in phonenumbers.PhoneNumberMatcher(text, "US"):  # two numbers in one cell, words between
+        if match.number.country_code == 1 and len(str(match.number.national_number)) == 10:
+            return phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
     return None
 
 
 def _clean(text: str | None) -> str:
-    return " ".join((text or "").split())
+    return " ".join(_CONTROL.sub(" ", text or "").split())
 
 
 def clean_name(name1: str | None, name2: str | None = None) -> tuple[str, str | None]:
@@ -109,31 +167,63 @@ def clean_name(name1: str | None, name2: str | None = None) -> tuple[str, str | 
 
 
 def _coordinate(value: str | None, limit: float, what: str, line: int) -> float | None:
-    text = (value or "").strip()
-    if not text:
+    """`42.34`, `42,34`, `42.34°`, `71.09 W`; None for an empty cell or `N/A`."""
+    text = _clean(value)
+    if text.lower() in _NOTHING:
         return None
+    number_text = text.rstrip("°º ").replace("° ", "").replace("°", "")
+    sign = 1
+    if number_text[-1:].upper() in ("N", "S", "E", "W"):
+        sign = -1 if number_text[-1].upper() in ("S", "W") else 1
+        number_text = number_text[:-1].rstrip("°º ")
+    if number_text.count(",") == 1 and "." not in number_text:
+        number_text = number_text.replace(",", ".")  # a decimal comma
     try:
-        number = float(text)
+        number = sign * float(number_text)
     except ValueError:
         raise RowProblem(line, what, f"{what} {text!r} is not a number") from None
-    if number != number or not -limit <= number <= limit:
+    if number != number:
+        return None
+    if not -limit <= number <= limit:
         raise RowProblem(line, what, f"{what} {text!r} is out of range")
     return number
 
 
-def _place(zip_code: str | None, raw_zip: str, city: str, state: str, line: int) -> tuple[float, float]:
+def _in_us(lat: float, lng: float) -> bool:
+    return any(s <= lat <= n and w <= lng <= e for s, n, w, e in _US_BOXES)
+
+
+def _us_point(lat: float, lng: float, line: int) -> tuple[float, float]:
+    """The coordinates as meant: swapped columns and a lost minus sign are read back; a point
+    outside the US and its territories is refused (it would never be near anyone who texts)."""
+    for a, b in ((lat, lng), (lng, lat), (lat, -lng), (-lng, lat)):
+        if -90 <= a <= 90 and _in_us(a, b):
+            return a, b
+    raise RowProblem(line, "latitude", f"latitude {lat:g}, longitude {lng:g} is outside the US")
+
+
+def _place(
+    zip_code: str | None, raw_zip: str, city: str, state: str, line: int, raw_state: str = ""
+) -> tuple[float, float]:
     """Coordinates for a row that has none: its ZIP's centre, else its city's."""
     centre = places.zip_centroid(zip_code) if zip_code else None
     if centre is None and city and state:
         centre = places.city_centroid(city, state)
     if centre is not None:
         return centre.lat, centre.lng
-    where = f"{city}, {state}" if city or state else "no city"
+    if not city:
+        where = "no city"
+    elif not state and raw_state:
+        where = f"{raw_state!r} is not a US state"
+    elif not state:
+        where = f"{city} has no state"
+    else:
+        where = f"{city}, {state} is not a known city"
     if not raw_zip:
-        raise RowProblem(line, "zip", f"no coordinates, no ZIP, and {where} is not a known city")
+        raise RowProblem(line, "zip", f"no coordinates, no ZIP, and {where}")
     if zip_code is None:
-        raise RowProblem(line, "zip", f"ZIP {raw_zip!r} is not a US ZIP code and {where} is not a known city")
-    raise RowProblem(line, "zip", f"ZIP {zip_code} is unknown and {where} is not a known city")
+        raise RowProblem(line, "zip", f"ZIP {raw_zip!r} is not a US ZIP code and {where}")
+    raise RowProblem(line, "zip", f"ZIP {zip_code} is unknown and {where}")
 
 
 def build_provider(
@@ -149,14 +239,18 @@ def build_provider(
     name, site = clean_name(fields.get("name"), fields.get("name2"))
     if not name:
         raise RowProblem(line, "name", "no name")
+    if len(name) > LONGEST_NAME:
+        raise RowProblem(line, "name", f"a name of {len(name):,} characters (columns run together?)")
     raw_zip = (fields.get("zip") or "").strip()
     zip_code = normalise_zip(raw_zip) if raw_zip else None
-    city, state = _clean(fields.get("city")), (fields.get("state") or "").strip().upper()[:2]
-    lat = _coordinate(fields.get("lat"), 90, "latitude", line)
+    city, state = _clean(fields.get("city")), normalise_state(fields.get("state"))
+    lat = _coordinate(fields.get("lat"), 180, "latitude", line)  # up to 180: the columns may be swapped
     lng = _coordinate(fields.get("lng"), 180, "longitude", line)
     approximate = lat is None or lng is None or (lat == 0 and lng == 0)
-    if approximate:
-        lat, lng = _place(zip_code, raw_zip, city, state, line)
+    if not approximate:
+        lat, lng = _us_point(lat, lng, line)
+    else:
+        lat, lng = _place(zip_code, raw_zip, city, state, line, _clean(fields.get("state")))
     street, street2 = _clean(fields.get("street1")), _clean(fields.get("street2"))
     if services is None:
         services = svc.from_text(fields.get("services")) if fields.get("services") else ()
@@ -174,27 +268,50 @@ def build_provider(
         approximate=approximate,
         source=source,
         updated=updated,
-        website=(fields.get("website") or "").strip() or None,
+        website=_clean(fields.get("website")) or None,
         extra={"site": site} if site else {},
     )
+
+
+def _scalar(value: object) -> str | None:
+    """A JSON value as a cell (`6175550100` -> `6175550100`); lists and objects are no cell: None."""
+    if value is None or isinstance(value, (dict, list, bool)):
+        return None
+    return str(value)
+
+
+def map_record(row: dict) -> dict[str, str | None]:
+    """A JSON record's keys read as a CSV header is (`Name1`, `ZIP Code`, `lat`...); the locator's
+    `phone` first, its `intake1` when there is none."""
+    cells = {header_key(str(k)): _scalar(v) for k, v in row.items() if k != "services"}
+    fields: dict[str, str | None] = {}
+    for field, spellings in HEADERS.items():
+        fields[field] = next((cells[s] for s in spellings if cells.get(s) not in (None, "")), None)
+    return fields
+
+
+def _record_services(value: object) -> tuple[str, ...]:
+    """`services` as the locator gives it (`[{f1, f2, f3}]`), as a list of words, or as text."""
+    if isinstance(value, list):
+        entries = [e for e in value if isinstance(e, dict)]
+        words = "; ".join(str(e) for e in value if isinstance(e, str))
+        return tuple(dict.fromkeys(svc.from_locator_services(entries) + svc.from_text(words)))
+    return svc.from_text(value) if isinstance(value, str) else ()
 
 
 def provider_from_locator_row(
     row: dict, *, source: str, updated: float, line: int = 0, default_services: tuple[str, ...] = ()
 ) -> Provider:
-    """A FindTreatment locator row (`name1`, `street1`, `latitude`, `services[{f1,f2,f3}]`...)."""
+    """A FindTreatment locator row (`name1`, `street1`, `latitude`, `services[{f1,f2,f3}]`...), or any
+    export's record with the column names a CSV could have."""
     if not isinstance(row, dict):
         raise RowProblem(line, "record", "record is not an object")
-    fields = {k: (str(v) if v is not None else None) for k, v in row.items() if k != "services"}
-    fields["name"] = fields.get("name1")
-    fields["lat"], fields["lng"] = fields.get("latitude"), fields.get("longitude")
-    fields["phone"] = fields.get("phone") or fields.get("intake1")
-    entries = row.get("services") if isinstance(row.get("services"), list) else []
+    services = row.get("services", row.get("Services"))
     return build_provider(
-        fields,
+        map_record(row),
         line=line,
         source=source,
         updated=updated,
-        services=svc.from_locator_services(entries),
+        services=_record_services(services),
         default_services=default_services,
     )

@@ -26,12 +26,17 @@ SHOWN_PROBLEMS = 200  # skipped lines kept for `providers status` and /ops/direc
 
 
 class DirectoryFileError(ValueError):
-    """A file that cannot be read as a directory at all: the line and the reason."""
+    """A file that cannot be read as a directory at all: the line (None: the whole file), the reason,
+    and the rows that were bad when none was good."""
 
-    def __init__(self, line: int, reason: str):
-        super().__init__(f"line {line}: {reason}")
+    def __init__(
+        self, line: int | None, reason: str, problems: list[RowProblem] | None = None, unit: str = "line"
+    ):
+        super().__init__(f"line {line}: {reason}" if line is not None else reason)
         self.line = line
         self.reason = reason
+        self.problems = problems or []
+        self.unit = unit  # how the problems' places are said
 
 
 class StrictImportRefused(ValueError):
@@ -53,6 +58,8 @@ class DirectoryFile:
     problems: list[RowProblem] = field(default_factory=list)
     duplicates: int = 0  # rows naming a site another row of the file already names
     unit: str = "line"  # how a problem's place is said: a CSV line, or a JSON export's record
+    header_line: int = 1  # where the CSV header was found (title lines above it are not rows)
+    separator: str = ","
 
     @property
     def imported(self) -> int:
@@ -87,12 +94,64 @@ class ImportResult:
     merged: int  # of those, how many are the same clinic as another source's listing
 
 
+# What a file that is no export at all starts with, in the words an operator knows it by.
+_NOT_TEXT = (
+    (b"%PDF", "a PDF document"),
+    (b"\xd0\xcf\x11\xe0", "an Excel 97-2003 workbook (.xls)"),
+    (b"\x1f\x8b", "a gzip-compressed file"),
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"\x89PNG", "an image"),
+    (b"\xff\xd8\xff", "an image"),
+    (b"GIF8", "an image"),
+    (b"{\\rtf", "an RTF document"),
+    (b"SQLite format 3", "a SQLite database"),
+)
+_SAVE_AS_CSV = "not a CSV or JSON export: save the directory as CSV (comma-separated) and import that"
+JSON_SUFFIXES = (".json", ".jsonl", ".ndjson", ".geojson")
+# Where a JSON export keeps its records: the locator's `rows`, and what other exports call them.
+_RECORD_KEYS = ("rows", "data", "results", "records", "items", "providers", "facilities", "listings")
+
+
+def _what_it_is(raw: bytes) -> str | None:
+    """`a PDF document`, `an Excel workbook (.xlsx)`... for a file that is not text at all."""
+    for magic, what in _NOT_TEXT:
+        if raw.startswith(magic):
+            if magic == b"PK\x03\x04" and (b"xl/" in raw[:65536] or b"[Content_Types]" in raw[:65536]):
+                return "an Excel workbook (.xlsx)"
+            return what
+    return None
+
+
 def _decode(raw: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252/Latin-1 as spreadsheets save it."""
+    """UTF-8 (with or without BOM), UTF-16 as Excel's "Unicode text" saves it, else
+    Windows-1252/Latin-1 as spreadsheets save it. DirectoryFileError for a binary file."""
+    what = _what_it_is(raw)
+    if what:
+        raise DirectoryFileError(None, f"this is {what}, {_SAVE_AS_CSV}")
+    head = raw[:4096]
+    utf16 = None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        utf16 = "utf-16"
+    elif len(head) >= 8 and head[1::2].count(0) > len(head) // 4 and head[0::2].count(0) == 0:
+        utf16 = "utf-16-le"
+    elif len(head) >= 8 and head[0::2].count(0) > len(head) // 4 and head[1::2].count(0) == 0:
+        utf16 = "utf-16-be"
+    if utf16:
+        try:
+            return raw.decode(utf16).lstrip("\ufeff")
+        except UnicodeDecodeError:
+            pass
     try:
-        return raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")
+        text = raw.decode("cp1252", errors="replace")
+    sample = text[:4096]
+    control = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n\x0c")
+    if sample and control > max(8, len(sample) // 50):
+        raise DirectoryFileError(None, f"this is a binary file, {_SAVE_AS_CSV}")
+    if sample.lstrip()[:1] == "<" and re.match(r"\s*<(!doctype|html|\?xml|head|body)", sample, re.IGNORECASE):
+        raise DirectoryFileError(None, f"this is a web page (perhaps a download that failed), {_SAVE_AS_CSV}")
+    return text.replace("\x00", "")
 
 
 def _one_per_site(found: DirectoryFile, providers: list[Provider]) -> None:
@@ -104,19 +163,68 @@ def _one_per_site(found: DirectoryFile, providers: list[Provider]) -> None:
     found.duplicates = len(providers) - len(unique)
 
 
-def read_json(text: str, found: DirectoryFile, updated: float, default_services: tuple[str, ...]) -> None:
+def _json_records(text: str) -> list:
+    """The records of a JSON export: the locator's `{rows: [...]}`, a bare list, `{data: [...]}`
+    and the like, GeoJSON features, or JSON Lines (one record a line)."""
     try:
         data = json.loads(text)
+    except RecursionError:
+        raise DirectoryFileError(None, "the JSON is nested too deeply to be a directory export") from None
     except json.JSONDecodeError as exc:
-        raise DirectoryFileError(exc.lineno, f"not valid JSON: {exc.msg}") from None
-    rows = data.get("rows") if isinstance(data, dict) else data
-    if not isinstance(rows, list):
-        raise DirectoryFileError(1, "no `rows` list (expected a FindTreatment.gov export)")
+        lines = [line for line in text.splitlines() if line.strip()]
+        if exc.msg == "Extra data" and lines and all(line.lstrip().startswith("{") for line in lines):
+            return _json_lines(text)
+        raise DirectoryFileError(exc.lineno, f"not valid JSON: {exc.msg} (column {exc.colno})") from None
+    if isinstance(data, list):
+        return data
+    if not isinstance(data, dict):
+        what = {str: "text", bool: "true or false", type(None): "null"}.get(type(data), "a number")
+        raise DirectoryFileError(1, f"the JSON holds {what}, not a list of records")
+    if isinstance(data.get("features"), list):  # GeoJSON: properties plus a point
+        return [_geojson_record(f) for f in data["features"]]
+    for key in _RECORD_KEYS:
+        if isinstance(data.get(key), list):
+            return data[key]
+    lists = [v for v in data.values() if isinstance(v, list) and v and all(isinstance(x, dict) for x in v)]
+    if len(lists) == 1:
+        return lists[0]
+    keys = ", ".join(list(data)[:8]) or "none"
+    raise DirectoryFileError(1, f"no `rows` list (expected a FindTreatment.gov export; its keys: {keys})")
+
+
+def _json_lines(text: str) -> list:
+    records = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except (json.JSONDecodeError, RecursionError) as exc:
+            records.append(RowProblem(number, "record", f"not valid JSON: {getattr(exc, 'msg', exc)}"))
+    return records
+
+
+def _geojson_record(feature: object) -> object:
+    if not isinstance(feature, dict):
+        return feature
+    record = dict(feature.get("properties") or {})
+    geometry = feature.get("geometry") or {}
+    point = geometry.get("coordinates") if isinstance(geometry, dict) else None
+    if geometry.get("type") == "Point" and isinstance(point, list) and len(point) >= 2:
+        record.setdefault("longitude", point[0])
+        record.setdefault("latitude", point[1])
+    return record
+
+
+def read_json(text: str, found: DirectoryFile, updated: float, default_services: tuple[str, ...]) -> None:
+    rows = _json_records(text)
     found.unit = "record"
     providers = []
     for number, row in enumerate(rows, start=1):
         found.rows += 1
         try:
+            if isinstance(row, RowProblem):
+                raise row
             providers.append(
                 locator_row(
                     row, source=found.source, updated=updated, line=number, default_services=default_services
@@ -127,33 +235,104 @@ def read_json(text: str, found: DirectoryFile, updated: float, default_services:
     _one_per_site(found, providers)
 
 
-def read_csv(text: str, found: DirectoryFile, updated: float, default_services: tuple[str, ...]) -> None:
-    reader = csv.reader(io.StringIO(text, newline=""))
+_SEPARATORS = (",", ";", "\t", "|")
+SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+_HEADER_SEARCH = 10  # title lines an export may put above its header
+
+
+def _placeable(columns: dict[str, int]) -> bool:
+    return "zip" in columns or {"lat", "lng"} <= set(columns) or "city" in columns
+
+
+def _read_header(line: str, separator: str) -> list[str]:
     try:
-        header = next(reader)
-    except StopIteration:
-        raise DirectoryFileError(1, "the file is empty") from None
-    except csv.Error as exc:
-        raise DirectoryFileError(1, f"unreadable header: {exc}") from None
+        return next(csv.reader([line], delimiter=separator), [])
+    except csv.Error:
+        return []
+
+
+def _find_header(text: str) -> tuple[int, int, str, list[str]]:
+    """Where the header is (its line, the offset of its text), the separator and the header's cells.
+
+    The first of the first lines with a name column and a place column, read with the separator
+    that makes most of it (`,`, `;`, tab, `|`; Excel's `sep=;` line names it)."""
+    line_number, best, first = 0, None, None
+    forced = None
+    for match in re.finditer(r"[^\r\n]*(?:\r\n|\r|\n|$)", text):
+        line, start = match.group(0), match.start()
+        if not line:
+            break
+        line_number += 1
+        content = line.rstrip("\r\n")
+        sep_line = re.fullmatch(r"\s*sep=(.)\s*", content, re.IGNORECASE)
+        if sep_line and line_number == 1:
+            forced = sep_line.group(1)
+            continue
+        if not content.strip(" ,;\t|"):
+            continue
+        for separator in (forced,) if forced else _SEPARATORS:
+            header = _read_header(content, separator)
+            columns = map_headers(header)
+            score = ("name" in columns and _placeable(columns), "name" in columns, len(columns), len(header))
+            if best is None or score > best[0]:
+                best = (score, line_number, start, separator, header)
+        first = first or best
+        if best[0][0] or line_number >= _HEADER_SEARCH:
+            break
+    if best is None or first is None:
+        raise DirectoryFileError(1, "the file is empty")
+    chosen = best if best[0][1] else first  # no line names a name column: the error speaks of the first
+    return chosen[1], chosen[2], chosen[3], chosen[4]
+
+
+def _header_shown(header: list[str]) -> str:
+    cells = [h.strip() for h in header if h.strip()]
+    shown = ", ".join(c[:30] for c in cells[:12]) + (", ..." if len(cells) > 12 else "")
+    return f"; the header is: {shown}" if shown else ""
+
+
+def read_csv(text: str, found: DirectoryFile, updated: float, default_services: tuple[str, ...]) -> None:
+    if not text.strip():
+        raise DirectoryFileError(1, "the file is empty")
+    header_line, start, separator, header = _find_header(text)
+    found.header_line, found.separator = header_line, separator
     columns = map_headers(header)
     if "name" not in columns:
-        raise DirectoryFileError(1, f"no name column (expected one of: {', '.join(HEADERS['name'])})")
-    if "zip" not in columns and not {"lat", "lng"} <= set(columns) and "city" not in columns:
-        raise DirectoryFileError(1, "no ZIP, city or latitude/longitude columns to place listings by")
+        expected = ", ".join(HEADERS["name"])
+        raise DirectoryFileError(
+            header_line, f"no name column (expected one of: {expected}){_header_shown(header)}"
+        )
+    if not _placeable(columns):
+        raise DirectoryFileError(
+            header_line,
+            f"no ZIP, city or latitude/longitude columns to place listings by{_header_shown(header)}",
+        )
+    reader = csv.reader(io.StringIO(text[start:], newline=""), delimiter=separator)
+    next(reader)
+    same_as_header = [h.strip().lower() for h in header]
+    before = header_line - 1  # lines above the header
     providers = []
+    row: list[str] = []
+    last_start = row_start = header_line
     while True:
+        last_start, row_start = row_start, before + reader.line_num + 1
         try:
             row = next(reader)
         except StopIteration:
             break
         except csv.Error as exc:  # a broken quote: that line is lost, the next ones may be fine
             found.rows += 1
-            found.problems.append(RowProblem(reader.line_num, "-", f"malformed CSV: {exc}"))
+            reason = str(exc)
+            if "field larger than field limit" in reason:
+                reason = f"a field longer than {csv.field_size_limit():,} characters"
+            found.problems.append(RowProblem(before + reader.line_num, "-", f"malformed CSV: {reason}"))
             continue
         if not any(cell.strip() for cell in row):
             continue  # blank lines are harmless
+        if [cell.strip().lower() for cell in row] == same_as_header:
+            continue  # the header again: two exports pasted one after the other
         found.rows += 1
-        line = reader.line_num
+        line = row_start
         if len(row) > len(header) and any(cell.strip() for cell in row[len(header) :]):
             found.problems.append(RowProblem(line, "-", f"{len(row)} fields, the header has {len(header)}"))
             continue
@@ -166,6 +345,12 @@ def read_csv(text: str, found: DirectoryFile, updated: float, default_services: 
             )
         except RowProblem as problem:
             found.problems.append(problem)
+    if row and "\n" in row[-1] and not text.rstrip().endswith('"') and before + reader.line_num > last_start:
+        raise DirectoryFileError(
+            last_start,
+            f"a quote opened on this line is never closed, so lines {last_start:,} to "
+            f"{before + reader.line_num:,} read as one field; close the quote and import again",
+        )
     _one_per_site(found, providers)
 
 
@@ -181,13 +366,13 @@ def read_directory_file(
     text = _decode(raw)
     found = DirectoryFile(source or source_name(path), path.name)
     updated = time.time()
-    if text.lstrip()[:1] in ("{", "["):
+    if text.lstrip()[:1] in ("{", "[") or path.suffix.lower() in JSON_SUFFIXES:
         read_json(text, found, updated, default_services)
     else:
         read_csv(text, found, updated, default_services)
     if not found.providers:
-        skipped = f" ({len(found.problems)} rows skipped)" if found.problems else ""
-        raise DirectoryFileError(1, f"no providers in the file{skipped}")
+        skipped = f" ({plural(len(found.problems), 'row')} skipped)" if found.problems else ""
+        raise DirectoryFileError(1, f"no providers in the file{skipped}", found.problems, found.unit)
     return found
 
 
@@ -212,6 +397,10 @@ def import_file(
     meta = store.directory.meta(version)
     mine = meta["sources"][found.source]
     return ImportResult(found, version, meta.get("total", 0), mine["count"], mine.get("merged", 0))
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count:,} {word}" + ("" if count == 1 else "s")
 
 
 def source_name(path: Path) -> str:

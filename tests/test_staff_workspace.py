@@ -92,6 +92,21 @@ def test_notes_attempts_and_staff_actions_are_in_the_same_timeline(staff, hl, te
     assert order == sorted(order)
 
 
+def test_what_a_caller_did_on_the_phone_menu_reads_as_words(staff, phone_call, store):
+    caller = phone_call()
+    caller.start()
+    caller.press("3")
+    caller.press("1")
+    request = only_request(store)
+    page = staff.get(f"/staff/callbacks/{request.id}").get_data(as_text=True)
+    timeline = page[page.index('id="timeline"') : page.index("Text them")]
+    for seen in ("Called the helpline", "Pressed 3: asked for a callback", "Heard when staff call back"):
+        assert seen in timeline, seen
+    assert "(phone" not in timeline and "callback_done" not in timeline
+    row = staff.get("/staff/queue").get_data(as_text=True)
+    assert "On the phone:</span> Heard when staff call back" in row and "callback_done" not in row
+
+
 # -- 2. two-way texts from the page -------------------------------------------------------------
 
 
@@ -265,6 +280,20 @@ def test_filters_search_and_counts(staff, hl, text, store):
     assert "ana@helpline.example" in html and "claimed" in html  # who holds each claimed request
     narrowed = staff.get("/staff/queue", query_string={"crisis": "on"}, headers={"HX-Request": "true"})
     assert narrowed.headers["HX-Push-Url"] == "/staff?crisis=on"  # the address bar keeps the filter
+
+
+def test_a_filter_with_only_a_scheduled_retry_says_where_it_is(staff, hl, text, store):
+    voicemail, _ = callbacks.request_callback(
+        store, "+15551230004", lang="en", reason="voicemail", priority=False, channel="voice"
+    )
+    post(staff, f"/staff/callbacks/{voicemail.id}/claim")
+    post(staff, f"/staff/callbacks/{voicemail.id}/outcome", outcome="no_answer")
+    html = staff.get("/staff/queue", query_string={"voicemail": "on"}).get_data(as_text=True)
+    assert "No request due now matches these filters; 1 scheduled for later, below." in html
+    assert "Scheduled retries" in html and f"row-{voicemail.id}" in html
+    text("call")
+    html = staff.get("/staff/queue").get_data(as_text=True)
+    assert "1 due now (waiting or being worked)" in html and "1 waiting" in html
 
 
 def test_a_finished_request_never_says_waiting(staff, hl, text, store):

@@ -61,6 +61,33 @@ FILTER_LABELS = (
     ("voicemail", "Voicemail"),
 )
 CALLBACK_ID = re.compile(r"^cb\d{1,12}$")
+# What a caller did on the phone menu, in words (the conversation keeps the menu step's name).
+CALL_STEPS = {
+    "greeting": "Heard the welcome and the menu",
+    "menu": "Went back to the menu",
+    "english": "Chose English",
+    "spanish": "Chose Spanish",
+    "info": "Pressed 1: heard what OIH is",
+    "treatment": "Pressed 2: find treatment",
+    "zip": "Gave a ZIP code",
+    "search": "Heard the nearest providers",
+    "search_empty": "Heard that no provider was found near them",
+    "search_failed": "The provider search failed; heard the menu again",
+    "text_providers": "Asked for the providers by text",
+    "callback": "Pressed 3: asked for a callback",
+    "callback_number": "Gave another number to call back",
+    "number": "Typed a number to call back",
+    "callback_requested": "Confirmed the number to call back",
+    "callback_done": "Heard when staff call back; the call ended",
+    "talk": "Pressed 4: talk to someone now",
+    "talk_ring": "Staff phones rang",
+    "talk_answered": "A staff member took the call",
+    "voicemail": "Nobody free: sent to voicemail",
+    "emergency": "Pressed 0: heard the emergency guidance",
+    "dial_988": "Connected to 988",
+    "crisis": "Said crisis words: heard the emergency guidance",
+    "goodbye": "Heard goodbye; the call ended",
+}
 
 
 def _helpline():
@@ -93,6 +120,17 @@ def _local_time_filter(timestamp: float) -> str:
 @bp.app_template_filter("reason")
 def _reason_filter(reason: str) -> str:
     return REASON_LABELS.get(reason, reason.replace("-", " ").capitalize())
+
+
+@bp.app_template_filter("call_step")
+def _call_step_filter(text: str) -> str:
+    """`(phone) callback_done` -> `Heard when staff call back; the call ended`; other lines as they are."""
+    if text == "(phone call)":
+        return "Called the helpline"
+    step = text.removeprefix("(phone) ") if text.startswith("(phone) ") else None
+    if step is None:
+        return text
+    return CALL_STEPS.get(step, step.replace("_", " ").capitalize())
 
 
 @bp.app_template_filter("phone_display")

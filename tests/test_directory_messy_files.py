@@ -204,3 +204,12 @@ def test_strict_refuses_a_semicolon_file_with_one_bad_row_and_keeps_the_director
     assert "line 6 (name): no name" in result.output and sources(app) == {}
     result = run(app, str(path))
     assert result.exit_code == 0 and "24 imported, 1 skipped of 25 rows" in result.output
+
+
+def test_a_one_clinic_file_is_counted_in_the_singular(app, tmp_path):
+    path = tmp_path / "one.csv"
+    path.write_text("name1,street1,city,state,zip\nHope Clinic,1 Main St,Boston,MA,02115\n")
+    result = run(app, str(path))
+    assert result.exit_code == 0, result.output
+    assert "'one': 1 listing (0 repeated rows folded in)" in result.output
+    assert "now holds 1 listing (" in result.output

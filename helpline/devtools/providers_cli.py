@@ -90,9 +90,10 @@ def import_file(file: Path, source: str | None, services: str | None, strict: bo
         f"{found.no_phone:,} without a phone" + (f", all offering {offered}" if offered else "") + "."
     )
     click.echo(
-        f"Source '{found.source}': {result.listings:,} listings"
-        f" ({found.duplicates:,} repeated rows folded in), {result.merged:,} merged with another source's"
-        f" listing of the same clinic. The directory now holds {result.total:,} listings"
+        f"Source '{found.source}': {importer.plural(result.listings, 'listing')}"
+        f" ({importer.plural(found.duplicates, 'repeated row')} folded in), {result.merged:,} merged with"
+        f" another source's listing of the same clinic. The directory now holds"
+        f" {importer.plural(result.total, 'listing')}"
         f" ({time.perf_counter() - started:.1f} s)."
     )
     if found.header_line > 1:
@@ -132,7 +133,8 @@ def status(as_json: bool) -> None:
         for s in state.sources:
             age = _age(s.age_seconds) if s.age_seconds is not None else "?"
             click.echo(
-                f"  source {s.name}: {s.count:,} listings from {s.file or '-'}, imported {age} ago; "
+                f"  source {s.name}: {importer.plural(s.count, 'listing')} from {s.file or '-'}, "
+                f"imported {age} ago; "
                 f"{s.rows:,} rows, {s.imported:,} imported, {s.skipped:,} skipped, "
                 f"{s.approximate:,} approximate, {s.no_phone:,} without phone, {s.merged:,} merged"
             )

@@ -285,3 +285,54 @@ def test_a_shift_on_a_phone(
     assert_accessible(page, "queue with scheduled retries at 390 px")
     page.goto(f"{live_server}/staff/callbacks/cb000001")
     expect(page.get_by_text("Scheduled retry").first).to_be_visible()  # not "Waiting"
+
+
+def test_the_row_chosen_with_the_keyboard_stays_chosen_when_the_queue_refreshes(
+    live_server, browser_context, staff_user, text, store
+):
+    for sender in ("+15551230001", "+15551230005", "+15551230006"):
+        text("call", sender=sender)
+    page = open_shift(browser_context, live_server, staff_user, DESK)
+    expect(page.locator("tr[data-row]")).to_have_count(3)
+    page.locator("body").click(position={"x": 5, "y": 400})
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    expect(page.locator("tr[data-row].selected")).to_contain_text("…0005")
+
+    text("call", sender="+15551230007")  # the queue changes while they decide
+    poll(page)
+    expect(page.locator("tr[data-row]")).to_have_count(4)
+    expect(page.locator("tr[data-row].selected")).to_contain_text("…0005")  # still highlighted
+    page.keyboard.press("c")  # and still the one "c" claims
+    page.wait_for_url(re.compile(r"/staff/callbacks/cb000002$"))
+    expect(page.get_by_text("Yours until")).to_be_visible()
+
+
+def test_a_row_reached_with_tab_is_the_one_c_claims(live_server, browser_context, staff_user, text, store):
+    text("call")
+    text("call", sender="+15551230005")
+    page = open_shift(browser_context, live_server, staff_user, DESK)
+    page.locator("tr[data-row] a[data-open]").nth(1).focus()
+    page.keyboard.press("c")
+    page.wait_for_url(re.compile(r"/staff/callbacks/cb000002$"))
+    expect(page.get_by_text("Yours until")).to_be_visible()
+
+
+def test_a_draft_left_on_a_shared_desk_is_not_shown_to_the_next_person(
+    live_server, browser_context, staff_user, operator_user, text, store
+):
+    text("call")
+    page = open_shift(browser_context, live_server, staff_user, DESK)
+    page.goto(f"{live_server}/staff/callbacks/cb000001")
+    page.get_by_label("New note (kept encrypted)").fill("Mum of the caller, said he uses at night")
+    page.reload()  # their own draft survives a reload
+    expect(page.get_by_label("New note (kept encrypted)")).to_have_value(
+        "Mum of the caller, said he uses at night"
+    )
+
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(re.compile(r"/login"))
+    sign_in(page, live_server, operator_user.email, next_path="/staff/callbacks/cb000001")
+    expect(page.get_by_role("heading", name=re.compile("Callback cb000001"))).to_be_visible()
+    expect(page.get_by_label("New note (kept encrypted)")).to_have_value("")
+    assert page.evaluate("Object.keys(sessionStorage).filter(k => k.startsWith('helpline.draft'))") == []

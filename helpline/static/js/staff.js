@@ -153,6 +153,7 @@
     if (target.id === "pulse-poll") onPulse(document.getElementById("pulse"));
     if (target.id === "timeline-region") onTimeline(document.getElementById("timeline"));
     if (target.id === "queue-region") {
+      keepChoice();
       var elt = event.detail.requestConfig && event.detail.requestConfig.elt;
       onQueue(document.getElementById("queue-list"), elt === target);
     }
@@ -171,8 +172,21 @@
   });
 
   // -- drafts: what staff typed survives a reload or a lost connection ---------------------------
+  // Kept per account: on a shared desk, the next person to sign in never sees someone else's words.
+  var DRAFTS = "helpline.draft:";
   function draftKey(field) {
-    return "helpline.draft:" + window.location.pathname + ":" + field.getAttribute("data-draft");
+    var holder = document.getElementById("pulse-poll");
+    var me = holder ? holder.getAttribute("data-me") || "" : "";
+    return DRAFTS + me + ":" + window.location.pathname + ":" + field.getAttribute("data-draft");
+  }
+
+  function forgetAllDrafts() {
+    try {
+      for (var i = window.sessionStorage.length - 1; i >= 0; i--) {
+        var key = window.sessionStorage.key(i);
+        if (key && key.indexOf(DRAFTS) === 0) window.sessionStorage.removeItem(key);
+      }
+    } catch (e) { /* private mode */ }
   }
 
   function forgetDraft(field) {
@@ -197,6 +211,7 @@
   });
 
   document.addEventListener("submit", function (event) {
+    if (event.target.matches("form[data-sign-out]")) forgetAllDrafts(); // what was typed leaves with them
     if (event.target.matches("form[data-clears]") && !event.target.hasAttribute("hx-post")) {
       event.target.querySelectorAll("[data-draft]").forEach(forgetDraft);
     }
@@ -220,6 +235,9 @@
     return el.matches("input") && !el.matches("[type=checkbox], [type=radio], [type=button], [type=submit]");
   }
 
+  // The row chosen with j/k, by id: a refresh redraws the rows, the choice stays.
+  var chosenRow = null;
+
   function rows() {
     return Array.prototype.slice.call(document.querySelectorAll("tr[data-row]"));
   }
@@ -235,13 +253,25 @@
     all.forEach(function (r) { r.classList.remove("selected"); });
     var row = all[index];
     row.classList.add("selected");
+    chosenRow = row.id;
     var link = row.querySelector("a[data-open]");
     if (link) link.focus();
     row.scrollIntoView({ block: "nearest" });
   }
 
+  function chosen() {
+    var focused = document.activeElement && document.activeElement.closest
+      ? document.activeElement.closest("tr[data-row]") : null;
+    return focused || document.querySelector("tr[data-row].selected");
+  }
+
+  function keepChoice() {
+    var row = chosenRow && document.getElementById(chosenRow);
+    if (row && row.matches("tr[data-row]")) row.classList.add("selected");
+  }
+
   function press(selector, inRow) {
-    var selected = document.querySelector("tr[data-row].selected");
+    var selected = chosen();
     // On the queue, "c" acts on the row chosen with j/k only: never on a row nobody picked.
     if (inRow && !selected && rows().length) return false;
     var target = inRow && selected ? selected.querySelector(selector) : document.querySelector("main " + selector);

@@ -336,3 +336,31 @@ def test_a_draft_left_on_a_shared_desk_is_not_shown_to_the_next_person(
     expect(page.get_by_role("heading", name=re.compile("Callback cb000001"))).to_be_visible()
     expect(page.get_by_label("New note (kept encrypted)")).to_have_value("")
     assert page.evaluate("Object.keys(sessionStorage).filter(k => k.startsWith('helpline.draft'))") == []
+
+
+FOCUS_UNDER_BAR = """() => {
+  const el = document.activeElement, bar = document.getElementById('pulse-poll').getBoundingClientRect();
+  if (el.closest('header, #pulse-poll, .skip') || el === document.body) return null;
+  const box = el.getBoundingClientRect();
+  return box.height < window.innerHeight && box.top < bar.bottom ? el.textContent.trim().slice(0, 40) : null;
+}"""
+
+
+def test_keyboard_focus_never_hides_under_the_crisis_bar_on_a_phone(
+    live_server, browser_context, staff_user, text, store, small_directory
+):
+    text("call")
+    text("I think I overdosed", sender=CRISIS_TEXTER)  # the bar sticks to the top of every page
+    page = open_shift(browser_context, live_server, staff_user, PHONE)
+    page.goto(f"{live_server}/staff/callbacks/cb000001")
+    page.get_by_role("button", name="Claim", exact=True).click()
+    expect(page.get_by_text("Yours until")).to_be_visible()
+    page.get_by_label("Near (ZIP or city, ST)").fill("10001")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator(".provider").first).to_be_visible()
+    page.locator("#audit-title").click()  # the bottom of the page; then back up with Shift+Tab
+    hidden = []
+    for _ in range(30):
+        page.keyboard.press("Shift+Tab")
+        hidden.append(page.evaluate(FOCUS_UNDER_BAR))
+    assert [h for h in hidden if h] == []

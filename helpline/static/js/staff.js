@@ -82,8 +82,16 @@
     return !!holder && holder.getAttribute("data-alert-" + name) === "on";
   }
 
+  // The bar sticks to the top: what keyboard focus scrolls to must land below it, never under it.
+  function clearOfBar(bar) {
+    var holder = document.getElementById("pulse-poll");
+    var height = holder && !bar.classList.contains("quiet") ? holder.offsetHeight : 0;
+    document.documentElement.style.scrollPaddingTop = height ? height + 8 + "px" : "";
+  }
+
   function onPulse(bar) {
     if (!bar) return;
+    clearOfBar(bar);
     var count = parseInt(bar.getAttribute("data-crisis") || "0", 10);
     document.title = count ? "(" + count + " crisis) " + baseTitle : baseTitle;
     var keys = (bar.getAttribute("data-alerts") || "").split(" ").filter(Boolean);
@@ -332,4 +340,8 @@
   var list = document.querySelector("#timeline .timeline");
   if (list) list.scrollTop = list.scrollHeight; // the latest message in view
   window.setInterval(function () { tickAges(document); }, 30000);
+  window.addEventListener("resize", function () {
+    var bar = document.getElementById("pulse");
+    if (bar) clearOfBar(bar);
+  });
 })();

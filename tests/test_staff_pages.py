@@ -144,6 +144,26 @@ def test_referral_to_a_provider_not_in_the_directory(client, staff_user, request
     assert attempt["provider"] == {"id": "", "name": "Dr. Lee's clinic"}
 
 
+def test_after_a_referral_staff_are_told_where_they_sent_them_and_when_the_check_in_goes(
+    client, staff_user, request_id
+):
+    login(client, staff_user.email)
+    token = csrf_token(client, "/staff")
+    client.post(f"/staff/callbacks/{request_id}/claim", data={"csrf_token": token})
+    page = client.get(f"/staff/callbacks/{request_id}").get_data(as_text=True)
+    assert "They agree to a check-in text in 2 days" in page
+    form = {
+        "csrf_token": token,
+        "outcome": "referred",
+        "provider_other": "Dr. Lee's clinic",
+        "follow_up": "yes",
+    }
+    client.post(f"/staff/callbacks/{request_id}/outcome", data=form)
+    queue = client.get("/staff").get_data(as_text=True)
+    told = f"Recorded: {request_id} referred to Dr. Lee&#39;s clinic. A check-in text goes to them in 2 days."
+    assert told in queue
+
+
 def test_referral_needs_a_provider(client, staff_user, request_id, store):
     login(client, staff_user.email)
     token = csrf_token(client, "/staff")

@@ -330,6 +330,7 @@ def _detail(req: callbacks.CallbackRequest, *, form=None, errors=None, text_resu
         my_phone=accounts.phone_of(store, current_user.account),
         max_attempts=hl.settings.callback_max_attempts,
         lease_seconds=callbacks.lease_seconds(hl),
+        check_in_after=_check_in_after(),
     )
 
 
@@ -551,7 +552,8 @@ def outcome(callback_id: str):
     if form["listing_phone_wrong"] == "yes":
         ops_directory.report_wrong_number(provider["id"])
         audit.record(store, callback_id, current_user.email, "listing phone wrong", provider["name"])
-    flash(_outcome_message(req, decision), "info")
+    referred_to = provider["name"] if chosen == Outcome.REFERRED and provider else None
+    flash(_outcome_message(req, decision, referred_to, follow_up=form["follow_up"] == "yes"), "info")
     return redirect(url_for("staff.queue_page", done=req.id))
 
 
@@ -567,13 +569,27 @@ def _chosen_provider() -> dict | None:
     return {"id": provider_id[:80], "name": name[:120] or provider_id[:80]}
 
 
-def _outcome_message(req: callbacks.CallbackRequest, decision: callbacks.OutcomeDecision) -> str:
+def _check_in_after() -> str:
+    """When the check-in text goes after a referral: `in 2 days`."""
+    return timefmt.until(_helpline().settings.follow_up_after_seconds)
+
+
+def _outcome_message(
+    req: callbacks.CallbackRequest,
+    decision: callbacks.OutcomeDecision,
+    referred_to: str | None = None,
+    *,
+    follow_up: bool = False,
+) -> str:
     if decision.status == "waiting" and decision.next_attempt_at:
         when = timefmt.local_time(decision.next_attempt_at.timestamp(), _zone())
         return f"Back on the queue for another try {when}."
     if decision.final_text:
         return f"Closed after {req.attempts} attempts; a last text tells them they can text CALL any time."
-    return "Outcome recorded. Thank you."
+    if referred_to:
+        check_in = f" A check-in text goes to them {_check_in_after()}." if follow_up else ""
+        return f"Recorded: {req.id} referred to {referred_to}.{check_in} Thank you."
+    return f"Outcome recorded for {req.id}. Thank you."
 
 
 @bp.post("/callbacks/<callback_id>/note")

@@ -99,7 +99,7 @@ def test_backoff_two_hours_then_next_business_morning_then_stop(attempts, now, e
     [
         (1, at(23, 10), at(23, 10) + dt.timedelta(minutes=15)),  # a crisis is tried again soon
         (2, at(23, 10), at(23, 10) + dt.timedelta(minutes=15)),  # not the next morning
-        (1, at(23, 16, 50), at(24, 9)),  # unless the line closes first
+        (1, at(23, 16, 50), at(23, 17, 5)),  # even after the line closes: whoever is on duty sees it due
         (3, at(23, 10), None),  # three tries: stop
     ],
 )

@@ -142,11 +142,12 @@ def next_attempt_at(
     attempts_made: int, now: dt.datetime, hours: BusinessHours, policy: CallbackPolicy, crisis: bool = False
 ) -> dt.datetime | None:
     """When to try again after `attempts_made` missed calls: `retry` later, then the next business
-    morning, then never (None). A crisis request is tried again `crisis_retry` after each miss."""
+    morning, then never (None). A crisis request is tried again `crisis_retry` after each miss, at any
+    hour: whoever is on duty sees it due (a person in danger does not wait for the morning)."""
     if attempts_made >= policy.max_attempts:
         return None
     if crisis:
-        return hours.next_opening(now + policy.crisis_retry)
+        return now + policy.crisis_retry
     if attempts_made <= 1:
         return hours.next_opening(now + policy.retry)
     local = hours.local(now)

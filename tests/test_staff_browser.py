@@ -190,3 +190,15 @@ def test_open_page_renews_the_claim_and_a_lost_session_goes_to_sign_in(
     # Each poll that finds it out sends the page to sign in; a later one may cut an earlier navigation
     # short, so the test waits for where the page ends up, not for one navigation.
     expect(phone).to_have_url(re.compile(r".*/login\?next=/staff$"))
+
+
+def test_the_pages_ask_for_nothing_that_is_not_there(live_server, page, staff_user, text):
+    """No 404 in the browser's console on a shift: the tab's icon included."""
+    text("call")
+    missing = []
+    page.on("response", lambda response: missing.append(response.url) if response.status >= 400 else None)
+    sign_in(page, live_server, staff_user.email)
+    open_request(page, live_server)
+    expect(page.locator("link[rel=icon]")).to_have_attribute("href", "/static/img/favicon.svg")
+    page.goto(f"{live_server}/static/img/favicon.svg")
+    assert missing == []

@@ -100,7 +100,7 @@ def test_what_a_caller_did_on_the_phone_menu_reads_as_words(staff, phone_call, s
     request = only_request(store)
     page = staff.get(f"/staff/callbacks/{request.id}").get_data(as_text=True)
     timeline = page[page.index('id="timeline"') : page.index("Text them")]
-    for seen in ("Called the helpline", "Pressed 3: asked for a callback", "Heard when staff call back"):
+    for seen in ("Called the helpline", "Chose 3: asked for a callback", "Heard when staff call back"):
         assert seen in timeline, seen
     assert "(phone" not in timeline and "callback_done" not in timeline
     row = staff.get("/staff/queue").get_data(as_text=True)

@@ -436,3 +436,46 @@ def test_export_has_first_attempt_outcome_and_provider(ops_post, text, helpline)
     assert dt.datetime.fromisoformat(referred["first_attempt"]) >= dt.datetime.fromisoformat(
         referred["created"]
     )
+
+
+def test_a_refused_new_account_keeps_what_the_operator_typed(ops_post, store):
+    response = ops_post("/ops/staff", {"email": "ben@example.org", "role": "operator", "phone": "555"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Not added" in html
+    assert 'value="ben@example.org"' in html and 'value="555"' in html
+    assert re.search(r"<option selected>operator</option>", html)
+    assert accounts.get(store, "ben@example.org") is None
+
+
+def test_a_set_password_link_says_how_long_it_works(ops_post, operator_client):
+    ops_post("/ops/staff", {"email": "cy@example.org", "role": "staff", "phone": ""})
+    assert "it works once, for 48 hours" in operator_client.get("/ops/staff").get_data(as_text=True)
+    ops_post("/ops/staff/cy@example.org/reset", page="/ops/staff")
+    assert "it works once, for 48 hours" in operator_client.get("/ops/staff").get_data(as_text=True)
+
+
+def test_the_audit_says_whose_account_an_operator_changed(ops_post, operator_client):
+    ops_post("/ops/staff", {"email": "dee@example.org", "role": "staff", "phone": ""})
+    ops_post("/ops/staff/dee@example.org/role", {"role": "operator"})
+    ops_post("/ops/staff/dee@example.org/disable", {"confirm": "yes"})
+    audit = operator_client.get("/ops/audit").get_data(as_text=True)
+    assert "account=dee@example.org role=staff" in audit
+    assert "account=dee@example.org role=operator" in audit
+    assert re.search(r"ops\.staff\.disable</td><td></td><td>account=dee@example\.org", audit)
+
+
+def test_a_refused_block_keeps_the_number_and_the_reason(ops_post):
+    no_reason = ops_post("/ops/blocklist", {"action": "add", "number": "(555) 123-0001", "reason": ""})
+    assert no_reason.status_code == 400 and 'value="(555) 123-0001"' in no_reason.get_data(as_text=True)
+    bad_number = ops_post("/ops/blocklist", {"action": "add", "number": "555", "reason": "abusive texts"})
+    html = bad_number.get_data(as_text=True)
+    assert bad_number.status_code == 400 and 'value="abusive texts"' in html and 'value="555"' in html
+
+
+def test_unblocking_a_number_that_is_not_blocked_says_so(ops_post, text):
+    response = ops_post("/ops/blocklist", {"action": "remove", "number": TEXTER})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "not on the blocklist" in html
+    assert "Unblock this number?" not in html and "removed from the blocklist" not in html
+    bad = ops_post("/ops/blocklist", {"action": "remove", "number": "12"}).get_data(as_text=True)
+    assert "Unblock this number?" not in bad and "not a phone number" in bad

@@ -191,10 +191,24 @@ def _issue_link(email: str) -> str:
     return accounts.issue_set_password_token(store(), email, helpline().settings.set_password_link_seconds)
 
 
+def _link_lasts() -> str:
+    """How long a set-password link works, in words ("48 hours", "30 minutes")."""
+    seconds = helpline().settings.set_password_link_seconds
+    if seconds >= 7200:
+        return f"{seconds // 3600} hours"
+    return f"{max(1, seconds // 60)} minutes"
+
+
+def _staff_form(status: int = 200, form: dict | None = None):
+    """The staff page; after a refused "add", with what the operator typed still in the form."""
+    people = accounts.all_accounts(store())
+    form = form or {"email": "", "role": "staff", "phone": ""}
+    return render_template("ops/staff.html", people=people, roles=accounts.ROLES, form=form), status
+
+
 @bp.get("/staff")
 def staff_page():
-    people = accounts.all_accounts(store())
-    return render_template("ops/staff.html", people=people, roles=accounts.ROLES)
+    return _staff_form()
 
 
 @bp.post("/staff")
@@ -205,10 +219,11 @@ def staff_add():
         token = _issue_link(account.email)
     except accounts.AccountError as exc:
         flash(f"Not added: {exc}", "error")
-        return redirect(url_for("ops.staff_page"))
-    audit("staff.added", role=role)
+        return _staff_form(400, {"email": email, "role": role, "phone": phone})
+    audit("staff.added", account=account.email, role=role)
     flash(
-        f"{account.email} added. Send them this one-time link to set a password: {_set_password_link(token)}",
+        f"{account.email} added. Send them this link to set a password: {_set_password_link(token)} "
+        f"(it works once, for {_link_lasts()}).",
         "info",
     )
     return redirect(url_for("ops.staff_page"))
@@ -258,7 +273,10 @@ def staff_action(email: str, action: str):
             message = f"{email} is now {_field('role')}."
         elif action == "reset":
             token = _issue_link(email)
-            message = f"One-time set-password link for {email}: {_set_password_link(token)}"
+            message = (
+                f"Set-password link for {email}: {_set_password_link(token)} "
+                f"(it works once, for {_link_lasts()})."
+            )
         elif action == "off-duty":
             accounts.set_duty(s, email, False)
             message = f"{email} is off duty."
@@ -267,7 +285,11 @@ def staff_action(email: str, action: str):
     except accounts.AccountError as exc:
         flash(f"Not done: {exc}", "error")
         return redirect(url_for("ops.staff_page"))
-    audit(f"staff.{action}")
+    audit(
+        f"staff.{action}",
+        account=accounts.normalize_email(email),
+        **({"role": _field("role")} if action == "role" else {}),
+    )
     flash(message, "info")
     return redirect(url_for("ops.staff_page"))
 
@@ -282,7 +304,13 @@ def blocked_entries() -> list[tuple[str, str]]:
 
 @bp.get("/blocklist")
 def blocklist_page():
-    return render_template("ops/blocklist.html", entries=blocked_entries())
+    return _blocklist_form()
+
+
+def _blocklist_form(status: int = 200, number: str = "", reason: str = ""):
+    """The blocklist; after a refused change, with the number and reason typed still in the form."""
+    page = render_template("ops/blocklist.html", entries=blocked_entries(), number=number, reason=reason)
+    return page, status
 
 
 @bp.post("/blocklist")
@@ -290,7 +318,7 @@ def blocklist_change():
     action, number, reason = _field("action"), _field("number"), _field("reason").strip()
     phone = callable_number(number) if number.strip() else None
     s = store()
-    if action in ("remove", "remove-id"):
+    if action == "remove-id":
         asked = unless_confirmed(
             "Unblock this number? Texts and calls from it are answered again.",
             "Yes, unblock it",
@@ -298,25 +326,36 @@ def blocklist_change():
         )
         if asked:
             return asked
-    if action == "remove-id":
         blocklist.unblock_id(s, _field("phone_id"))
         audit("blocklist.removed")
         flash("Number removed from the blocklist.", "info")
         return redirect(url_for("ops.blocklist_page"))
     if phone is None:
-        flash("That is not a phone number we can use.", "error")
-        return render_template("ops/blocklist.html", entries=blocked_entries()), 400
+        flash(
+            "That is not a phone number we can use: type it with its area code, e.g. (212) 555-0142.", "error"
+        )
+        return _blocklist_form(400, number, reason)
     if action == "add":
         if not reason:
             flash("Say why the number is blocked.", "error")
-            return render_template("ops/blocklist.html", entries=blocked_entries()), 400
+            return _blocklist_form(400, number, reason)
         blocklist.block(s, phone, reason)
         audit("blocklist.added")
-        flash("Number blocked: texts from it get no reply.", "info")
-    else:
-        blocklist.unblock(s, phone)
-        audit("blocklist.removed")
-        flash("Number removed from the blocklist.", "info")
+        flash("Number blocked: its texts get no reply and its calls are rejected.", "info")
+        return redirect(url_for("ops.blocklist_page"))
+    if not blocklist.is_blocked(s, phone):
+        flash("That number is not on the blocklist: nothing to unblock.", "error")
+        return _blocklist_form(400, number, reason)
+    asked = unless_confirmed(
+        "Unblock this number? Texts and calls from it are answered again.",
+        "Yes, unblock it",
+        url_for("ops.blocklist_page"),
+    )
+    if asked:
+        return asked
+    blocklist.unblock(s, phone)
+    audit("blocklist.removed")
+    flash("Number removed from the blocklist.", "info")
     return redirect(url_for("ops.blocklist_page"))
 
 

@@ -214,3 +214,21 @@ def test_every_ops_page_passes_axe_and_fits_the_screen(
         assert_accessible(page, f"{path} at {size} px")
         fits(page, size)
         save_artifact(page, f"ops-page-{name}-{size}")
+
+
+def test_on_a_phone_the_failed_count_of_each_queue_shows_without_sideways_scrolling(
+    live_server, browser_context, operator_user, store
+):
+    from rq import Queue
+
+    Queue("housekeeping", connection=store.rq_connection).enqueue("helpline.no_such_module.job")
+    drain(store.rq_connection)
+    page = operator_page(browser_context, live_server, operator_user, "390", "/ops/health")
+    row = page.get_by_test_id("queues").locator('tr[data-queue="housekeeping"]')
+    failed = row.locator("td").nth(3)
+    expect(failed).to_have_attribute("data-label", "Failed")
+    expect(failed).to_contain_text("1")
+    box = failed.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    fits(page, "390")
+    save_artifact(page, "ops-health-failed-390")

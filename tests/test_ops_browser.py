@@ -31,7 +31,7 @@ def test_figures_change_after_simulated_texts(page, live_server, operator_user, 
     assert tile(page, "cb-crisis") == "1"
     bars = page.locator("svg.chart").first.locator("rect.bar[data-value='3']")
     assert bars.count() == 1  # today's bar in the texts-per-day chart
-    expect(page.get_by_test_id("text-choices")).to_contain_text("signs")
+    expect(page.get_by_test_id("text-choices")).to_contain_text("SIGNS")
     save_artifact(page, "ops-figures")
 
 

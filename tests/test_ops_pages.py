@@ -75,7 +75,7 @@ def test_figures_count_texts_and_callbacks(operator_client, text):
     assert 'data-testid="texts-in"><span class="value">4<' in html
     assert 'data-testid="callbacks"><span class="value">1<' in html
     assert 'data-testid="cb-waiting"><span class="value">1<' in html
-    assert '<th scope="row">signs</th><td class="num">1</td>' in html
+    assert '<th scope="row">SIGNS</th><td class="num">1</td>' in html
 
 
 def test_figures_for_chosen_days_and_a_bad_range_says_why(operator_client, text):
@@ -479,3 +479,15 @@ def test_unblocking_a_number_that_is_not_blocked_says_so(ops_post, text):
     assert "Unblock this number?" not in html and "removed from the blocklist" not in html
     bad = ops_post("/ops/blocklist", {"action": "remove", "number": "12"}).get_data(as_text=True)
     assert "Unblock this number?" not in bad and "not a phone number" in bad
+
+
+def test_menu_choices_are_in_words_not_counter_keys(operator_client, text, store):
+    text("zzqx blorp")
+    store.count("call.menu.callback_done")
+    store.count("call.menu.text_providers")
+    store.count("call.menu.some_new_step")
+    html = operator_client.get("/ops").get_data(as_text=True)
+    assert "not understood (menu sent)" in html
+    assert "callback request made" in html and "providers texted as well" in html
+    assert "some new step" in html
+    assert ">unknown<" not in html and "callback_done" not in html and "text_providers" not in html

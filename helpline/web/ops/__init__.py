@@ -12,6 +12,7 @@ import time
 
 from helpline.domain import timefmt
 from helpline.services import line_health
+from helpline.web.ops import choices
 
 EPOCH_IN_DETAIL = re.compile(r"\b(next|at|until)=(\d{9,11})(?:\.\d+)?\b")
 
@@ -68,6 +69,14 @@ def init_app(app) -> None:
     def _locator_state(locator: dict) -> str:
         """up, degraded (a recent error), recovering, down or off: never "up" beside a recent error."""
         return line_health.locator_condition(locator or {}, time.time()).state
+
+    @app.template_filter("text_choices")
+    def _text_choices(counts: dict[str, int]) -> dict[str, int]:
+        return choices.labelled(counts, choices.TEXT_CHOICES)
+
+    @app.template_filter("call_choices")
+    def _call_choices(counts: dict[str, int]) -> dict[str, int]:
+        return choices.labelled(counts, choices.CALL_CHOICES)
 
     @app.template_filter("percent")
     def _percent(value: float | None) -> str:

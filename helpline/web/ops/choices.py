@@ -1,0 +1,65 @@
+"""What operators read for each counted menu choice: words, not the counters' keys (`callback_done`)."""
+
+from __future__ import annotations
+
+TEXT_CHOICES = {
+    "oih": "OIH (what it is)",
+    "signs": "SIGNS",
+    "tolerance": "TOLERANCE",
+    "treat": "TREAT",
+    "check": "CHECK (self-check)",
+    "call": "CALL (asked for a callback)",
+    "more": "MORE (next providers)",
+    "menu": "MENU",
+    "spanish": "ESPAÑOL",
+    "english": "ENGLISH",
+    "search": "a ZIP or city (provider search)",
+    "service": "a kind of treatment (e.g. methadone)",
+    "ask_state": "a city without its state",
+    "crisis": "crisis words",
+    "optout": "STOP (opted out)",
+    "optin": "START (back in)",
+    "help": "HELP",
+    "about": "about the line",
+    "thanks": "thanks",
+    "follow_up": "answer to a check-in text",
+    "unknown": "not understood (menu sent)",
+}
+
+CALL_CHOICES = {
+    "greeting": "call answered (greeting)",
+    "info": "1 what OIH is",
+    "treatment": "2 find treatment",
+    "callback": "3 callback",
+    "talk": "4 talk to someone now",
+    "emergency": "0 emergency",
+    "spanish": "9 español",
+    "english": "English",
+    "zip": "ZIP keyed",
+    "search": "providers read out",
+    "search_empty": "nobody found near the ZIP",
+    "search_failed": "could not search",
+    "text_providers": "providers texted as well",
+    "callback_number": "asked for a callback number",
+    "number": "callback number keyed",
+    "callback_requested": "callback number confirmed",
+    "callback_done": "callback request made",
+    "talk_ring": "staff phones rung",
+    "talk_answered": "staff answered",
+    "voicemail": "sent to voicemail",
+    "dial_988": "put through to 988",
+    "repeat": "menu said again (no or wrong input)",
+    "goodbye": "goodbye from the line",
+    "menu": "back to the menu",
+    "crisis": "crisis words",
+    "unknown": "not understood",
+}
+
+
+def labelled(counts: dict[str, int], labels: dict[str, str]) -> dict[str, int]:
+    """`{"callback_done": 2}` -> `{"callback request made": 2}`, in the same order; unknown keys in words."""
+    out: dict[str, int] = {}
+    for key, value in counts.items():
+        label = labels.get(key) or key.replace("_", " ")
+        out[label] = out.get(label, 0) + value
+    return out

@@ -491,3 +491,18 @@ def test_menu_choices_are_in_words_not_counter_keys(operator_client, text, store
     assert "callback request made" in html and "providers texted as well" in html
     assert "some new step" in html
     assert ">unknown<" not in html and "callback_done" not in html and "text_providers" not in html
+
+
+def test_jobs_left_waiting_with_a_worker_registered_need_a_person(operator_client, app):
+    from rq import Worker
+
+    r = app.extensions["helpline"].store._r
+    Worker(["urgent", "search", "housekeeping"], connection=r, name="stuck-worker").register_birth()
+    assert "Nothing needs a person right now" in operator_client.get("/ops/health").get_data(as_text=True)
+    job = Queue("search", connection=r).enqueue("helpline.no_such_module.job")
+    job.enqueued_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=7)
+    job.save()
+    html = operator_client.get("/ops/health").get_data(as_text=True)
+    assert "Nothing needs a person right now" not in html
+    assert "Queue search: 1 job(s) waiting, the oldest for 7 min" in html
+    assert '<td data-label="Oldest waiting">7 min</td>' in html

@@ -37,6 +37,10 @@ def test_a_healthy_line_needs_nobody():
         ({"workers": []}, "No worker is running"),
         ({"queues": [QueueHealth("search", 51, 0, 0, 0)]}, "Queue search has 51 jobs waiting"),
         ({"queues": [QueueHealth("urgent", 0, 0, 2, 0)]}, "2 failed job(s)"),
+        (
+            {"queues": [QueueHealth("search", 3, 0, 0, 0, oldest_waiting_seconds=5 * 60)]},
+            "Queue search: 3 job(s) waiting, the oldest for 5 min",
+        ),
         ({"texts_sent_24h": 80, "delivery_failed_24h": 20}, "20% of texts failed to deliver"),
         ({"redis_memory": 90, "redis_maxmemory": 100}, "close to its memory limit"),
         (
@@ -58,6 +62,12 @@ def test_what_needs_a_person(changes, expected):
 
 def test_a_fresh_crisis_request_is_not_yet_an_alarm():
     assert needs_attention(healthy(crisis_waiting=1, oldest_crisis_seconds=60)) == []
+
+
+def test_jobs_waiting_a_moment_are_not_an_alarm():
+    assert (
+        needs_attention(healthy(queues=[QueueHealth("search", 3, 1, 0, 0, oldest_waiting_seconds=20)])) == []
+    )
 
 
 def test_few_failures_among_many_texts_are_not_an_alarm():

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 QUEUE_BACKLOG = 50  # more waiting jobs than this means the workers are not keeping up
+QUEUE_WAIT_SECONDS = 3 * 60  # a job waiting longer than this: people wait for a text that is not going
 DELIVERY_ERROR_RATE = 0.10  # over 10% failed deliveries in 24 h: look at Twilio
 REDIS_MEMORY_SHARE = 0.80  # of maxmemory
 CRISIS_WAIT_SECONDS = 15 * 60  # a crisis request waiting longer than this needs a person
@@ -41,6 +42,7 @@ class QueueHealth:
     running: int
     failed: int
     scheduled: int
+    oldest_waiting_seconds: float | None = None  # how long the next job in line has waited
 
 
 @dataclass
@@ -116,7 +118,7 @@ def read_health(helpline: Helpline, now: float | None = None, failed_limit: int 
     for worker in Worker.all(connection=rq):
         beat = worker.last_heartbeat.timestamp() if worker.last_heartbeat else None
         health.workers.append(WorkerHealth(worker.name, str(worker.get_state()), worker.queue_names(), beat))
-    health.queues = queue_health(helpline.queues)
+    health.queues = queue_health(helpline.queues, now)
     for name in ALL_QUEUES:
         for job_id in FailedJobRegistry(name, connection=rq).get_job_ids(0, failed_limit - 1):
             health.failed_jobs.append(_failed_job(rq, name, job_id))
@@ -134,9 +136,10 @@ def read_health(helpline: Helpline, now: float | None = None, failed_limit: int 
     return health
 
 
-def queue_health(queues: Queues) -> list[QueueHealth]:
-    """Waiting, running, failed and scheduled jobs of each queue."""
+def queue_health(queues: Queues, now: float | None = None) -> list[QueueHealth]:
+    """Waiting, running, failed and scheduled jobs of each queue, and how long the next one has waited."""
     rq = queues.connection
+    now = time.time() if now is None else now
     return [
         QueueHealth(
             name,
@@ -144,9 +147,22 @@ def queue_health(queues: Queues) -> list[QueueHealth]:
             len(StartedJobRegistry(name, connection=rq)),
             len(FailedJobRegistry(name, connection=rq)),
             len(ScheduledJobRegistry(name, connection=rq)),
+            _oldest_waiting(queues, name, now),
         )
         for name in ALL_QUEUES
     ]
+
+
+def _oldest_waiting(queues: Queues, name: str, now: float) -> float | None:
+    """Seconds the job at the head of the queue has waited; None when none waits (or it cannot be read)."""
+    for job_id in queues[name].get_job_ids(0, 0):
+        try:
+            job = Job.fetch(job_id, connection=queues.connection)
+        except Exception:  # noqa: BLE001 - a job that vanished meanwhile waits no longer
+            return None
+        if job.enqueued_at:
+            return max(0.0, now - job.enqueued_at.timestamp())
+    return None
 
 
 @dataclass(frozen=True)
@@ -241,6 +257,12 @@ def needs_attention(health: Health) -> list[str]:
     for q in health.queues:
         if q.waiting > QUEUE_BACKLOG:
             issues.append(f"Queue {q.name} has {q.waiting} jobs waiting.")
+        elif health.workers and (q.oldest_waiting_seconds or 0) > QUEUE_WAIT_SECONDS:
+            minutes = int((q.oldest_waiting_seconds or 0) // 60)
+            issues.append(
+                f"Queue {q.name}: {q.waiting} job(s) waiting, the oldest for {minutes} min: "
+                "the workers are not taking them (stuck, or not listening to this queue)."
+            )
     failed = sum(q.failed for q in health.queues)
     if failed:
         issues.append(f"{failed} failed job(s): retry or delete them on the Health page.")

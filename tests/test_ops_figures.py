@@ -154,6 +154,18 @@ def test_searches_by_phone_add_up_too(phone_call, store, small_directory, findtr
     assert result.search_found == 1
 
 
+def test_a_call_s_search_texted_to_the_caller_as_well_is_one_search(phone_call, store, small_directory):
+    call = phone_call()
+    call.start()
+    call.press("2")
+    call.press("10001")  # read out: one search
+    call.press("1")  # and texted: the same search, not a second one
+    drain(store.rq_connection)
+    assert any("Treatment near 10001" in m["body"] for m in store.delivery.outbox())
+    result = figures.range_figures(store, this_week())
+    assert (result.searches, result.search_found) == (1, 1)
+
+
 def test_days_are_the_helpline_s_days_not_utc_ones(store):
     # 03:30 UTC on 10 March 2026 is 23:30 on 9 March in New York.
     late_evening = dt.datetime(2026, 3, 10, 3, 30, tzinfo=dt.UTC).timestamp()

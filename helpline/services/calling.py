@@ -273,7 +273,7 @@ def _text_providers(line: CallLine, sid: str, state: ivr.CallState, facts: ivr.C
         return
     # One job per step: Twilio's retry of the step after a failure queues the same job, texted once.
     job_id = search_job_id(f"voice:{sid}:{state.turn}:{state.zip}")
-    queue_search(line, facts.caller, state.lang, SearchRequest(state.zip), job_id=job_id)
+    queue_search(line, facts.caller, state.lang, SearchRequest(state.zip, counted=True), job_id=job_id)
     line.store.count("call.texted_providers")
     log.info("event=call.providers_texted to=%s", mask_phone(facts.caller))
 

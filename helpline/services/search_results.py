@@ -45,9 +45,13 @@ class SearchRequest:
     service: str | None = None
     page: int = 0
     check_outcome: str | None = None
+    counted: bool = False  # already counted as a search (a caller's, texted to them as well): not again
 
     def seal(self, vault) -> str:
-        return vault.encrypt(json.dumps(asdict(self))).decode()
+        data = asdict(self)
+        if not self.counted:
+            del data["counted"]  # as every text's search job has always been sealed
+        return vault.encrypt(json.dumps(data)).decode()
 
     @classmethod
     def unseal(cls, vault, sealed: str, legacy: tuple = ()) -> SearchRequest:
@@ -57,7 +61,9 @@ class SearchRequest:
             return cls(sealed, service, int(page or 0), check_outcome)
         data = json.loads(vault.decrypt(sealed))
         page = int(data.get("page") or 0)
-        return cls(data["location"], data.get("service"), page, data.get("check_outcome"))
+        return cls(
+            data["location"], data.get("service"), page, data.get("check_outcome"), bool(data.get("counted"))
+        )
 
 
 def search_job_id(source: str) -> str:
@@ -146,8 +152,10 @@ def text_search_results(
     )
     if result.unavailable and can_retry:
         raise SearchUnavailable("no provider source answered; trying again later")
-    # Each search is counted once, when it is answered: found, empty or failed (no source answered).
-    answer = "failed" if result.unavailable else "found" if result.providers else "empty"
-    store.count(f"search.{answer}")
-    store.count(f"search.source.{result.source}")
+    # Each search is counted once, when it is answered: found, empty or failed (no source answered). A
+    # caller's search texted to them as well was counted when the call read it out.
+    if not request.counted:
+        answer = "failed" if result.unavailable else "found" if result.providers else "empty"
+        store.count(f"search.{answer}")
+        store.count(f"search.source.{result.source}")
     return keys

@@ -319,17 +319,7 @@ def blocklist_change():
     phone = callable_number(number) if number.strip() else None
     s = store()
     if action == "remove-id":
-        asked = unless_confirmed(
-            "Unblock this number? Texts and calls from it are answered again.",
-            "Yes, unblock it",
-            url_for("ops.blocklist_page"),
-        )
-        if asked:
-            return asked
-        blocklist.unblock_id(s, _field("phone_id"))
-        audit("blocklist.removed")
-        flash("Number removed from the blocklist.", "info")
-        return redirect(url_for("ops.blocklist_page"))
+        return _unblock_when_confirmed(lambda: blocklist.unblock_id(s, _field("phone_id")))
     if phone is None:
         flash(
             "That is not a phone number we can use: type it with its area code, e.g. (212) 555-0142.", "error"
@@ -346,6 +336,11 @@ def blocklist_change():
     if not blocklist.is_blocked(s, phone):
         flash("That number is not on the blocklist: nothing to unblock.", "error")
         return _blocklist_form(400, number, reason)
+    return _unblock_when_confirmed(lambda: blocklist.unblock(s, phone))
+
+
+def _unblock_when_confirmed(unblock):
+    """Ask first; once confirmed, unblock, audit and say so."""
     asked = unless_confirmed(
         "Unblock this number? Texts and calls from it are answered again.",
         "Yes, unblock it",
@@ -353,7 +348,7 @@ def blocklist_change():
     )
     if asked:
         return asked
-    blocklist.unblock(s, phone)
+    unblock()
     audit("blocklist.removed")
     flash("Number removed from the blocklist.", "info")
     return redirect(url_for("ops.blocklist_page"))

@@ -334,3 +334,18 @@ def test_ordinary_words_that_are_also_small_towns_are_not_places(typed):
 def test_saying_where_they_live_in_spanish_is_answered_in_spanish(typed):
     decision = said(typed, TexterState())
     assert decision.state.lang == "es" and decision.actions == (FindProviders("chicago, il", None, 0),)
+
+
+@pytest.mark.parametrize(
+    "typed, lang",
+    [
+        ("i need help", "en"),
+        ("can someone help me", "en"),
+        ("please help me", "en"),
+        ("necesito ayuda", "es"),
+    ],
+)
+def test_a_plea_for_help_is_told_how_to_reach_a_person_not_given_the_menu(text, typed, lang):
+    text("hi")
+    (reply,) = text(typed)
+    assert ("reply CALL" in reply) if lang == "en" else ("LLAMAR" in reply)

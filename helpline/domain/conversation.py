@@ -226,7 +226,7 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
         # "i need suboxone", "methadone clinics?": where? The next place they send searches for it.
         new = replace(state, wanted_service=SERVICE_WORDS[word])
         return Decision(new, (Say("ask_place_for_service", {"service": word}),), (), "service")
-    if intent is None and kw.asks_about_the_line(text):
+    if intent is None and (kw.asks_about_the_line(text) or kw.asks_for_help(text)):
         return Decision(state, (Say("about"),), (), "about")
     if intent is None and kw.only_thanks(text):
         return Decision(state, (Say("thanks"),), (), "thanks")

@@ -254,6 +254,23 @@ def describes_worsening_pain(normalised: str) -> bool:
     return bool(_DESCRIBES_WORSENING_PAIN.search(normalised))
 
 
+# A plea with nothing else in it ("i need help", "can someone help me", "necesito ayuda"): what the line is
+# and how to reach a person, not the menu's list of words.
+_ASKS_FOR_HELP = re.compile(
+    r"^(?:please |pls |plz )?(?:i |we )?(?:really |just )?(?:need|want|neeed|nee) (?:some |your )?help"
+    r"(?: me| us| please| pls| now| asap)*$"
+    r"|^(?:please |pls )?help (?:me|us)(?: please| pls| now)*$"
+    r"|^(?:can|could|will) (?:you|someone|somebody|anyone|anybody) (?:please )?help(?: me| us)?(?: please)?$"
+    r"|^(?:por favor )?(?:necesito|necesitamos|quiero) (?:ayuda|que me ayuden)(?: por favor)?$"
+    r"|^(?:por favor )?(?:ayudame|ayudenme|ayudeme)(?: por favor)?$"
+)
+
+
+def asks_for_help(normalised: str) -> bool:
+    """Whether a text only asks for help, in English or Spanish."""
+    return bool(_ASKS_FOR_HELP.match(" ".join(words(normalised))))
+
+
 def asks_about_stopping(normalised: str) -> bool:
     """Whether a text asks how to stop, taper or cut down a medicine (not the texts: opt-out comes first)."""
     match = _ASKS_ABOUT_STOPPING.search(normalised)

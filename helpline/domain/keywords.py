@@ -249,9 +249,20 @@ _DESCRIBES_WORSENING_PAIN = re.compile(
 )
 
 
+# Or of a pain medicine that no longer helps: "her pain meds arent working anymore", "oxy stopped helping".
+_MEDS_NOT_HELPING = re.compile(
+    r"\b(?:meds|medicines?|medications?|pills|painkillers?|opioids?|oxy\w*|percocets?|hydrocodone|morphine|"
+    r"fentanyl|dose|medicina|medicamentos?|pastillas)\b(?:\W+\w+){0,3}?\W+"
+    r"(?:(?:are|is|do|does)(?: not|nt)|arent|isnt|dont|doesnt|not|no longer|stopped|quit"
+    r"|ya no|no (?:me |le )?)"
+    r"\W*(?:working|work|helping|help|hacen efecto|funcionan?|ayudan?|sirven?)\b"
+)
+
+
 def describes_worsening_pain(normalised: str) -> bool:
-    """Whether a text tells of pain that keeps getting worse (in English or Spanish)."""
-    return bool(_DESCRIBES_WORSENING_PAIN.search(normalised))
+    """Whether a text tells of pain that keeps getting worse, or of a pain medicine that no longer helps
+    (in English or Spanish)."""
+    return bool(_DESCRIBES_WORSENING_PAIN.search(normalised) or _MEDS_NOT_HELPING.search(normalised))
 
 
 # A plea with nothing else in it ("i need help", "can someone help me", "necesito ayuda"): what the line is

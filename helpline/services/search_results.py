@@ -48,10 +48,7 @@ class SearchRequest:
     counted: bool = False  # already counted as a search (a caller's, texted to them as well): not again
 
     def seal(self, vault) -> str:
-        data = asdict(self)
-        if not self.counted:
-            del data["counted"]  # as every text's search job has always been sealed
-        return vault.encrypt(json.dumps(data)).decode()
+        return vault.encrypt(json.dumps(asdict(self))).decode()
 
     @classmethod
     def unseal(cls, vault, sealed: str, legacy: tuple = ()) -> SearchRequest:

@@ -72,17 +72,25 @@ PRIVATE_PAGES = ("/staff", "/ops", "/login", "/logout", "/set-password")  # pers
 
 def harden_responses(app: Flask, settings: Settings) -> None:
     """Browser protections on every response; HSTS once the public origin is https."""
-    https = (settings.public_base_url or "").lower().startswith("https://")
+    protections = [
+        ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+        ("X-Frame-Options", "DENY"),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "same-origin"),
+    ]
+    if (settings.public_base_url or "").lower().startswith("https://"):
+        protections.append(("Strict-Transport-Security", "max-age=31536000"))
 
     @app.after_request
     def security_headers(response):
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        if https:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if any(request.path == page or request.path.startswith(page + "/") for page in PRIVATE_PAGES):
+        for name, value in protections:
+            headers.setdefault(name, value)
+        path = request.path
+        if path.startswith(PRIVATE_PAGES) and _is_private(path):
             headers["Cache-Control"] = "no-store"
         return response
+
+
+def _is_private(path: str) -> bool:
+    return any(path == page or path.startswith(page + "/") for page in PRIVATE_PAGES)

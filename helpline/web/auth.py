@@ -23,6 +23,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -201,6 +202,16 @@ def set_password(token: str):
     return render_template("set_password.html", form=form, email=email), status
 
 
+class StaffSessions(SecureCookieSessionInterface):
+    """Sessions belong to the staff and ops pages. Twilio's webhooks carry a signature, never a cookie:
+    they get Flask's null session, so no cookie is read, signed or sent on the texting line's path."""
+
+    def open_session(self, app, request):
+        if request.path.startswith("/twilio/"):
+            return None
+        return super().open_session(app, request)
+
+
 def _forget_cached_user() -> None:
     """Look the session up on every request, even when one app context spans several (tests, CLI)."""
     g.pop("_login_user", None)
@@ -233,6 +244,7 @@ def init_app(app) -> None:
         if name not in chosen:
             app.config[name] = value
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # checked in _protect_forms, so /twilio/ stays exempt
+    app.session_interface = StaffSessions()
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from flask import Blueprint, abort, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
 
@@ -28,10 +30,17 @@ def incoming_sms():
     )
     answer = handle_text(current_app.extensions["helpline"].texting, text)
     request.environ[EVENT] = answer.event  # said on the request's one log line, the access log's
+    return twiml(_messages(tuple(answer.replies)))
+
+
+@functools.lru_cache(maxsize=256)
+def _messages(replies: tuple[str, ...]) -> str:
+    """The TwiML for these replies. Most replies are the same few texts (the menu, a topic, "looking
+    up..."), so each is built once per process instead of once per text."""
     response = MessagingResponse()
-    for reply in answer.replies:
+    for reply in replies:
         response.message(reply)
-    return twiml(response)
+    return str(response)
 
 
 def _int(value: str | None) -> int:

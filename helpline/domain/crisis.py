@@ -86,13 +86,16 @@ class CrisisLexicon:
         )
         self._splitter = WordSplitter(known, self.crisis.stems | self.ordinary.stems)
         self._respelt: dict[str, tuple[str, ...]] = {}
+        # A text is read once though the line asks of it several times (a crisis? alarming?); only the
+        # texts being answered now are kept, never a history of what people wrote.
+        self.words = functools.lru_cache(maxsize=64)(self._words)
 
     @classmethod
     def load(cls, path: Path) -> CrisisLexicon:
         with open(path, encoding="utf-8") as fh:
             return cls(yaml.safe_load(fh))
 
-    def words(self, text: str) -> tuple[str, ...]:
+    def _words(self, text: str) -> tuple[str, ...]:
         """The text's words as the lexicon reads them: SMS spellings undone (common and the
         lexicon's own), l33t digits read as letters, joined words split, other spellings tried."""
         for pattern, replacement in _RAW_FORMS:

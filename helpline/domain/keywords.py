@@ -293,6 +293,7 @@ def asks_for_a_person(normalised: str) -> bool:
     return bool(_ASKS_FOR_A_PERSON.search(normalised))
 
 
+@lru_cache(maxsize=64)  # the line reads a text more than once; only texts being answered now
 def normalise(text: str) -> str:
     """Lower case, accents off (ñ kept), control characters and odd spacing gone."""
     text = unicodedata.normalize("NFKC", text).replace("ñ", "\0").replace("Ñ", "\0")

@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from redis.exceptions import NoScriptError
 
 from helpline.domain.callback_rules import OPEN_STATUSES
+from helpline.store.client import HeldConnection
 
 PREFIX = "hl"
 
@@ -391,10 +392,9 @@ for i = 12, 11 + 2 * templates, 2 do
 end
 for i = 12 + 2 * templates, #ARGV do
   local name = ARGV[8] .. ARGV[i] .. ':'
-  redis.call('INCR', name .. ARGV[9])
-  redis.call('EXPIRE', name .. ARGV[9], ARGV[6])
-  redis.call('INCR', name .. ARGV[10])
-  redis.call('EXPIRE', name .. ARGV[10], ARGV[7])
+  -- a bucket gets its lifetime when it is made; its later counts need not set it again
+  if redis.call('INCR', name .. ARGV[9]) == 1 then redis.call('EXPIRE', name .. ARGV[9], ARGV[6]) end
+  if redis.call('INCR', name .. ARGV[10]) == 1 then redis.call('EXPIRE', name .. ARGV[10], ARGV[7]) end
   redis.call('INCR', name .. 'total')
   redis.call('SADD', KEYS[6], ARGV[i])
 end
@@ -443,6 +443,7 @@ class Store:
         self.retention = retention_seconds
         self._screen_script = r.register_script(_SCREEN_TEXT)
         self._record_script = r.register_script(_RECORD_EXCHANGE)
+        self._held = HeldConnection(r)  # the two scripts above run once per text each
         self._templates: dict[str, str] = {}  # digest -> template, read once per process (never change)
         self._templates_kept: set[str] = set()  # digests this process wrote: not sent along again
         # Conversation entries never change once written: each is opened once per process.
@@ -602,7 +603,7 @@ class Store:
     def _in_one_trip(self, script, keys: list, args: list, before) -> int:
         """Run a registered script by its digest, after `before(pipe)`'s commands in the same round trip."""
         if before is None:
-            return script(keys=keys, args=args, client=self._r)
+            return self._held.run(script, keys, args)
         pipe = self._r.pipeline(transaction=False)
         before(pipe)
         pipe.evalsha(script.sha, len(keys), *keys, *args)
@@ -685,7 +686,7 @@ class Store:
         )
         tail = CALLBACK_CONVERSATION if for_callback else 0
         args = (phone_id, lease.token, int(lease_seconds * 1000), Keys.callback(""), tail)
-        reply = self._screen_script(keys=keys, args=args, client=self._r)
+        reply = self._held.run(self._screen_script, keys, args)
         if reply[0] == 0:
             return None
         if reply[0] == 2:

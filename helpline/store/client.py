@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import copy
 import logging
+import os
 import socket
+import threading
 from collections.abc import Callable
 from urllib.parse import unquote, urlsplit
 
 import redis
 from redis.backoff import ExponentialWithJitterBackoff
+from redis.commands.core import Script
+from redis.exceptions import NoScriptError
 from redis.retry import Retry
 from redis.sentinel import Sentinel
 
@@ -110,3 +114,33 @@ def connect(url: str, heal: Callable[[], object] | None = None) -> redis.Redis:
         )
         return sentinel.master_for(master, password=password, db=db, **_options(heal))
     return redis.Redis.from_url(url, **_options(heal))
+
+
+class HeldConnection:
+    """Runs the scripts every text runs (its screening and its record) on a connection each thread keeps.
+
+    A command through the client checks a connection out of the pool and back in, with its retry and
+    bookkeeping around it: about half of what the client spends on a short script. Here a thread sends
+    on its own connection. Anything unusual (a dropped or refused connection, a failover, a server
+    that forgot the script) hands the call to the client, which heals, retries and loads the script,
+    so the rules for a broken Redis stay those of `connect`. A forked process opens its own.
+    """
+
+    def __init__(self, r: redis.Redis):
+        self._r = r
+        self._local = threading.local()
+
+    def run(self, script: Script, keys, args):
+        local = self._local
+        conn = getattr(local, "conn", None)
+        if conn is None or local.pid != os.getpid():
+            conn = local.conn = self._r.connection_pool.get_connection()
+            local.pid = os.getpid()
+        try:
+            conn.send_command("EVALSHA", script.sha, len(keys), *keys, *args)
+            return conn.read_response()
+        except NoScriptError:
+            pass
+        except (redis.ConnectionError, redis.TimeoutError, OSError):
+            conn.disconnect()
+        return script(keys=keys, args=args, client=self._r)

@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-import requests
 import urllib3
 from rq import Callback, Retry
 from twilio.base.exceptions import TwilioRestException
@@ -54,8 +53,9 @@ OPTED_OUT_CODES = {21610}
 INVALID_CODES = {21211, 21614, 21217, 21401, 21407, 21421}
 
 
-# Twilio may or may not have received the request (whichever HTTP client the SDK uses).
-NETWORK_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError)
+# Twilio may or may not have received the request: the connection broke, timed out or was refused
+# (OSError, which requests' errors are too), or an HTTP library gave up (whichever client the SDK uses).
+NETWORK_ERRORS = (OSError, urllib3.exceptions.HTTPError)
 
 
 class TwilioUnavailable(Exception):

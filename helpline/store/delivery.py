@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 import redis
 
 from helpline.store import Keys, StoreUnavailable, Vault
+from helpline.store.client import HeldConnection
 from helpline.store.counters import lua_count
 
 OUTBOX_LIMIT = 1000  # development mode: the latest messages are enough to read
@@ -79,6 +80,7 @@ class Deliveries:
         self._counter_keys, self._counter_lifetimes = counter_keys, counter_lifetimes
         self._claim = r.register_script(_CLAIM)
         self._record_sent = r.register_script(_RECORD_SENT)
+        self._held = HeldConnection(r)  # both scripts run once per send, on the sending thread's connection
 
     # -- the marker of one send ------------------------------------------------------------
     def claim(
@@ -98,7 +100,7 @@ class Deliveries:
         keys = (Keys.optouts, Keys.invalid_numbers, Keys.sent(key), Keys.blocklist, Keys.send_pace(phone_id))
         args = (phone_id, f"sending:{now}", ttl, "1" if check_opt_out else "0")
         args += (repr(now), repr(now - seconds), texts, key, seconds)
-        result = self._claim(keys=keys, args=args, client=self._r)
+        result = self._held.run(self._claim, keys, args)
         return (result or b"").decode() if isinstance(result, bytes) else str(result or "")
 
     def reclaim(self, key: str, *, now: float, ttl: int) -> None:
@@ -122,7 +124,7 @@ class Deliveries:
         keys = (Keys.sent(key), conversation, hour, day, total, Keys.stat_names)
         entry = self._entry_of(text[1]) if text else b""
         args = (f"sent:{sid}", ttl, entry, self.retention, *self._counter_lifetimes, counter)
-        self._record_sent(keys=keys, args=args, client=self._r)
+        self._held.run(self._record_sent, keys, args)
 
     def record_refused(self, key: str, code: object, *, ttl: int) -> None:
         """A final refusal: never asked again for this send, counted by Twilio's error code."""

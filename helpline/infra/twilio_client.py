@@ -31,6 +31,7 @@ from config.settings import Settings
 DEFAULT_API_URL = "https://api.twilio.com"
 _TWILIO_ORIGIN = re.compile(r"^https://api\.twilio\.com")
 _READ_SIZE = 65536
+_UNSAFE_IN_TARGET = re.compile("[\x00-\x20\x7f]")
 
 
 class TwilioConnectionError(ConnectionError):
@@ -79,8 +80,10 @@ class KeptAliveHttpClient(HttpClient):
         scheme, netloc, path, query, _ = urlsplit(url)
         if scheme not in ("http", "https") or not netloc:
             raise ValueError(f"not an http(s) URL: {scheme}://{netloc}")
-        method = method.upper()
-        lines = [f"{method} {path or '/'}{'?' + query if query else ''} HTTP/1.1", f"Host: {netloc}"]
+        method, target = method.upper(), (path or "/") + (f"?{query}" if query else "")
+        if _UNSAFE_IN_TARGET.search(target) or _UNSAFE_IN_TARGET.search(method):
+            raise ValueError("a space or control character in the request line")  # as http.client refuses
+        lines = [f"{method} {target} HTTP/1.1", f"Host: {netloc}"]
         headers = dict(headers or {})
         body = b""
         if data:
@@ -158,7 +161,7 @@ class _Connection:
             sock = _connect(_host_port(proxy_parts.netloc.rpartition("@")[2], 8080), deadline)
             connection = cls(sock)
             try:
-                connection.tunnel(netloc, proxy_parts, deadline)
+                connection.tunnel(host, port, proxy_parts, deadline)
             except BaseException:
                 connection.close()
                 raise
@@ -173,9 +176,9 @@ class _Connection:
                 raise
         return cls(sock)
 
-    def tunnel(self, netloc: str, proxy, deadline: float) -> None:
-        """Ask an HTTP proxy for a tunnel to `netloc` (CONNECT), as urllib3 and requests do."""
-        target = netloc if ":" in netloc.rpartition("]")[2] else f"{netloc}:443"
+    def tunnel(self, host: str, port: int, proxy, deadline: float) -> None:
+        """Ask an HTTP proxy for a tunnel to `host:port` (CONNECT), as urllib3 and requests do."""
+        target = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         lines = [f"CONNECT {target} HTTP/1.1", f"Host: {target}"]
         if proxy.username:
             credentials = f"{unquote(proxy.username)}:{unquote(proxy.password or '')}"

@@ -6,7 +6,7 @@ import hashlib
 import json
 import math
 import re
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 
 # Among listings at a similar distance, one with a phone comes first: a listing without a phone
 # ranks as if it were this much farther (a mile, or a tenth of its distance far away).
@@ -52,7 +52,11 @@ class Provider:
         return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
 
     def at(self, miles: float) -> Provider:
-        return replace(self, miles=round(miles, 1))
+        """This listing `miles` (to a tenth) from the searched place; every search makes one per row shown."""
+        moved = object.__new__(type(self))
+        moved.__dict__.update(self.__dict__)
+        moved.__dict__["miles"] = round(miles, 1)
+        return moved
 
     @property
     def site(self) -> str | None:

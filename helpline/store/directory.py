@@ -15,6 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 import redis
 
@@ -31,23 +32,33 @@ FACETS = (ALL, *svc.SERVICES, *(o for o, group in svc.OUTCOME_SERVICES.items() i
 OLD_VERSION_GRACE_SECONDS = 300  # searches that read the old pointer still find its keys
 UNFINISHED_BUILD_SECONDS = 3600  # a version never switched to disappears on its own
 LOOK_AHEAD = 4  # listings read past the page, so a callable one a little farther can move up
-_VERSION = "{v}"  # placeholder the search script fills with the current version
+# Parsed listing rows kept per process (~2 KB each), keyed by the row itself, so a row changed by an
+# import is parsed afresh. Searches near one place keep finding the same listings.
+ROWS_KEPT_PARSED = 8192
+_VERSION = "{v}"  # placeholders the search script fills with the current version and a facet
+_FACET = "{f}"
 
 # One round trip: follow the pointer, widen the radius, skip hidden listings, fall back to every
 # kind of listing when the filter finds none, rank callable listings first, fetch the rows.
+# Key templates, radii and ranking figures are written into the script (one script per set of
+# radii), so a search sends only what differs: the facets, the place and how many.
 _SEARCH_SCRIPT = """
 local v = redis.call('GET', KEYS[1])
 if not v then return {-1} end
-local function at(template) return (string.gsub(template, '{v}', v)) end
-local need = tonumber(ARGV[7])
-local fetch = need + 1 + tonumber(ARGV[8])
+local function at(template, facet) return (string.gsub(string.gsub(template, '{v}', v), '{f}', facet)) end
+local RADII, RADII_TEXT = {@RADII@}, {@RADII_TEXT@}
+local need = tonumber(ARGV[4])
+local fetch = need + 1 + @LOOK_AHEAD@
 local hidden = redis.call('HLEN', KEYS[2])
+local count = tostring(fetch + hidden)
+local lng, lat = ARGV[2], ARGV[3]
 local function search(geo, radius)
-  local hits = redis.call('GEOSEARCH', geo, 'FROMLONLAT', ARGV[5], ARGV[6], 'BYRADIUS', radius, 'mi',
-                          'ASC', 'COUNT', fetch + hidden, 'WITHDIST')
+  local hits = redis.call('GEOSEARCH', geo, 'FROMLONLAT', lng, lat, 'BYRADIUS', radius, 'mi', 'ASC',
+                          'COUNT', count, 'WITHDIST')
+  if hidden == 0 then return hits end
   local kept = {}
   for _, hit in ipairs(hits) do
-    if hidden == 0 or redis.call('HEXISTS', KEYS[2], hit[1]) == 0 then
+    if redis.call('HEXISTS', KEYS[2], hit[1]) == 0 then
       kept[#kept + 1] = hit
       if #kept >= fetch then break end
     end
@@ -55,72 +66,79 @@ local function search(geo, radius)
   return kept
 end
 -- Widen step by step: a small circle in a city is far cheaper than the widest one.
-local function widen(geo)
-  local found = {}
-  for i = 11, #ARGV do
-    found = search(geo, ARGV[i])
+local function widen(facet)
+  local geo, found = at(@GEO@, facet), {}
+  for i = 1, #RADII_TEXT do
+    found = search(geo, RADII_TEXT[i])
     if #found > need then break end
   end
   return found
 end
-local found = widen(at(ARGV[1]))
+local found = widen(ARGV[1])
 local fallback = 0
-if #found == 0 and ARGV[2] ~= '' then
-  found = widen(at(ARGV[2]))
+if #found == 0 and ARGV[5] ~= '' then
+  found = widen(ARGV[5])
   fallback = 1
 end
-if #found == 0 then return {v, ARGV[#ARGV], fallback, 0} end
+local n = #found
+if n == 0 then return {v, RADII[#RADII], fallback, 0} end
 -- domain.providers.ranking_miles: a listing without a phone ranks as if a little farther.
-local ids = {}
-for i, hit in ipairs(found) do ids[i] = hit[1] end
-local no_phone = redis.call('SMISMEMBER', at(ARGV[4]), unpack(ids))
-local extra, share = tonumber(ARGV[9]), tonumber(ARGV[10])
--- Both lists stay in distance order, so one merge ranks them (no sort).
-local callable, silent = {}, {}
-for i, hit in ipairs(found) do
-  local miles = tonumber(hit[2])
-  if no_phone[i] == 1 then
-    hit[3] = miles + math.max(extra, share * miles)
-    silent[#silent + 1] = hit
-  else
-    hit[3] = miles
-    callable[#callable + 1] = hit
+local ids, miles = {}, {}
+for i = 1, n do
+  ids[i] = found[i][1]
+  miles[i] = tonumber(found[i][2])
+end
+local no_phone = redis.call('SMISMEMBER', at(@NO_PHONE@, ''), unpack(ids))
+local silent = 0
+for i = 1, n do silent = silent + no_phone[i] end
+local order = {}
+if silent == 0 or silent == n then
+  for i = 1, n do order[i] = i end  -- all alike: distance order is the ranking
+else
+  -- Both kinds stay in distance order, so one merge ranks them (no sort); a tie goes to the callable one.
+  local callable, quiet, rank = {}, {}, {}
+  for i = 1, n do
+    if no_phone[i] == 1 then
+      rank[i] = miles[i] + math.max(@EXTRA@, @SHARE@ * miles[i])
+      quiet[#quiet + 1] = i
+    else
+      rank[i] = miles[i]
+      callable[#callable + 1] = i
+    end
+  end
+  local a, b = 1, 1
+  for k = 1, n do
+    if b > #quiet or (a <= #callable and rank[callable[a]] <= rank[quiet[b]]) then
+      order[k] = callable[a]
+      a = a + 1
+    else
+      order[k] = quiet[b]
+      b = b + 1
+    end
   end
 end
-local a, b = 1, 1
-for i = 1, #found do
-  if b > #silent or (a <= #callable and callable[a][3] <= silent[b][3]) then
-    found[i] = callable[a]
-    a = a + 1
-  else
-    found[i] = silent[b]
-    b = b + 1
-  end
-end
-local shown = math.min(#found, need)
-local more = 0
-if #found > need then more = 1 end
-local far = 0
-for i = 1, math.min(#found, need) do far = math.max(far, tonumber(found[i][2])) end
-local reached = ARGV[#ARGV]
-if #found >= need then
-  for i = #ARGV, 11, -1 do
-    if far <= tonumber(ARGV[i]) then reached = ARGV[i] end
+local shown = math.min(n, need)
+local reached = RADII[#RADII]
+if n >= need then
+  local far = 0
+  for k = 1, shown do far = math.max(far, miles[order[k]]) end
+  for i = #RADII, 1, -1 do
+    if far <= RADII[i] then reached = RADII[i] end
   end
 end
 local page = {}
-for i = 1, shown do page[i] = found[i][1] end
-local rows = redis.call('HMGET', at(ARGV[3]), unpack(page))
-local out = {v, reached, fallback, more}
-for i = 1, shown do
-  out[#out + 1] = found[i][2]
-  out[#out + 1] = rows[i] or ''
+for k = 1, shown do page[k] = ids[order[k]] end
+local rows = redis.call('HMGET', at(@ROWS@, ''), unpack(page))
+local out = {v, reached, fallback, n > need and 1 or 0}
+for k = 1, shown do
+  out[2 * k + 3] = found[order[k]][2]
+  out[2 * k + 4] = rows[k] or ''
 end
 return out
 """
 
 
-_scripts: dict = {}  # the script object keeps its SHA: one EVALSHA round trip per search
+_scripts: dict = {}  # radii -> the registered search script
 
 
 class DirectoryChanged(Exception):
@@ -167,35 +185,45 @@ def nearby(
 ) -> Nearby:
     """Listings in `facet` nearest to (lat, lng), widening through `radii` until more than `need`;
     with `fallback`, listings of every kind when the facet has none within the widest radius."""
-    radii = [int(x) for x in radii]
-    if "search" not in _scripts:
-        _scripts["search"] = r.register_script(_SEARCH_SCRIPT)
-    out = _scripts["search"](
-        client=r,
-        keys=[Keys.directory_current, Keys.directory_hidden],
-        args=[
-            Keys.directory_geo(_VERSION, facet),
-            Keys.directory_geo(_VERSION, ALL) if fallback and facet != ALL else "",
-            Keys.directory_providers(_VERSION),
-            Keys.directory_no_phone(_VERSION),
-            repr(float(lng)),
-            repr(float(lat)),
-            int(need),
-            LOOK_AHEAD,
-            NO_PHONE_EXTRA_MILES,
-            NO_PHONE_EXTRA_SHARE,
-            *radii,
-        ],
+    radii = tuple(int(x) for x in radii)
+    also = ALL if fallback and facet != ALL else ""
+    out = _search_script(r, radii)(
+        client=r, keys=_SEARCH_KEYS, args=(facet, repr(float(lng)), repr(float(lat)), int(need), also)
     )
     if out[0] == -1:
         return Nearby(None, radii[-1], [])
-    version, reached, fell_back, more = out[0].decode(), int(out[1]), bool(out[2]), bool(out[3])
-    providers = [
-        Provider.from_json(raw, round(float(dist), 1))
-        for dist, raw in zip(out[4::2], out[5::2], strict=True)
-        if raw
-    ]
-    return Nearby(version, reached, providers, fell_back and bool(providers), more)
+    providers = [_listing(raw).at(float(dist)) for dist, raw in zip(out[4::2], out[5::2], strict=True) if raw]
+    return Nearby(out[0].decode(), int(out[1]), providers, bool(out[2]) and bool(providers), bool(out[3]))
+
+
+_SEARCH_KEYS = (Keys.directory_current, Keys.directory_hidden)
+
+
+def _search_script(r: redis.Redis, radii: tuple[int, ...]):
+    """The search script for these radii, registered once per process (one EVALSHA a search)."""
+    script = _scripts.get(radii)
+    if script is None:
+        figures = {
+            "@RADII@": ", ".join(str(x) for x in radii),
+            "@RADII_TEXT@": ", ".join(f"'{x}'" for x in radii),
+            "@LOOK_AHEAD@": str(LOOK_AHEAD),
+            "@EXTRA@": repr(float(NO_PHONE_EXTRA_MILES)),
+            "@SHARE@": repr(float(NO_PHONE_EXTRA_SHARE)),
+            "@GEO@": json.dumps(Keys.directory_geo(_VERSION, _FACET)),
+            "@NO_PHONE@": json.dumps(Keys.directory_no_phone(_VERSION)),
+            "@ROWS@": json.dumps(Keys.directory_providers(_VERSION)),
+        }
+        text = _SEARCH_SCRIPT
+        for mark, value in figures.items():
+            text = text.replace(mark, value)
+        script = _scripts[radii] = r.register_script(text)
+    return script
+
+
+@lru_cache(maxsize=ROWS_KEPT_PARSED)
+def _listing(raw: bytes) -> Provider:
+    """A listing row as a Provider: a row searches keep finding is parsed once per process, not per search."""
+    return Provider.from_json(raw)
 
 
 def get_provider(r: redis.Redis, provider_id: str) -> Provider | None:

@@ -1,0 +1,100 @@
+"""The search in one round trip finds exactly what widening step by step, skipping hidden listings and ranking
+callable ones first, finds: over a city, a town and listings scattered for hundreds of miles."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from helpline.domain.places import Place
+from helpline.domain.providers import Provider, ranking_miles
+from helpline.services.provider_search import RADII_MILES, find_providers
+from helpline.store import Keys
+from helpline.store import directory as repository
+
+# Around Kansas City: a dense city, a town, and listings scattered over a few hundred miles.
+CITY, TOWN = (39.0997, -94.5786), (38.0, -97.0)
+
+
+def listing(n: int, lat: float, lng: float, rng: random.Random) -> Provider:
+    services = ("methadone",) if rng.random() < 0.1 else ("buprenorphine",) if rng.random() < 0.4 else ()
+    phone = None if rng.random() < 0.3 else f"+1816555{n:04d}"
+    return Provider(
+        f"p{n:04d}", f"Listing {n}", phone, f"{n} Main St", "Town", "MO", "64101", lat, lng, services
+    )
+
+
+@pytest.fixture
+def spread_directory(helpline):
+    rng = random.Random(11)
+    providers = []
+    for center, count, spread in ((CITY, 300, 0.15), (TOWN, 40, 0.3), (CITY, 200, 2.5)):
+        for _ in range(count):
+            lat, lng = center[0] + rng.gauss(0, spread), center[1] + rng.gauss(0, spread)
+            providers.append(listing(len(providers), lat, lng, rng))
+    r = helpline.store._r
+    repository.replace_source(r, "spread", providers, "spread.csv")
+    for p in rng.sample(providers, 25):
+        repository.hide(r, p.id, "closed")
+    return {p.id: p for p in providers}
+
+
+def stepwise(r, facet: str, lat: float, lng: float, need: int, phones: dict[str, bool]) -> tuple:
+    """What a search widening through every step returns: ids with miles, radius, more."""
+    version = repository.current_version(r)
+    hidden = {k.decode() for k in r.hkeys(Keys.directory_hidden)}
+    fetch = need + 1 + repository.LOOK_AHEAD
+    for radius in RADII_MILES:
+        hits = r.geosearch(
+            Keys.directory_geo(version, facet), longitude=lng, latitude=lat, radius=radius, unit="mi",
+            sort="ASC", count=fetch + len(hidden), withdist=True,
+        )  # fmt: skip
+        found = [(m.decode(), d) for m, d in hits if m.decode() not in hidden][:fetch]
+        if len(found) > need:
+            break
+    ranked = sorted(found, key=lambda h: (ranking_miles(h[1], phones[h[0]]), not phones[h[0]]))
+    page = ranked[:need]
+    reached = RADII_MILES[-1]
+    if len(ranked) >= need:
+        reached = min(x for x in RADII_MILES if x >= max(d for _, d in page))
+    return [(i, round(d, 1)) for i, d in page], reached, len(ranked) > need
+
+
+@pytest.mark.parametrize("facet", ["all", "buprenorphine", "methadone", "oud"])
+def test_one_round_trip_finds_what_widening_step_by_step_finds(helpline, spread_directory, facet):
+    r, rng = helpline.store._r, random.Random(facet)
+    phones = {i: p.phone is not None for i, p in spread_directory.items()}
+    for _ in range(150):
+        center = rng.choice((CITY, TOWN, (37.0, -99.5), (41.5, -91.0)))
+        lat, lng = center[0] + rng.uniform(-1, 1), center[1] + rng.uniform(-1, 1)
+        need = rng.choice((1, 3, 4, 6, 9, 15))
+        found = repository.nearby(r, lat, lng, facet, RADII_MILES, need)
+        got = [(p.id, p.miles) for p in found.providers], found.radius_miles, found.more
+        assert got == stepwise(r, facet, lat, lng, need, phones), (lat, lng, need)
+
+
+def test_a_city_search_stops_at_the_smallest_circle_that_holds_enough(helpline, spread_directory):
+    result = find_providers(helpline, Place("KC", None, *CITY), limit=3)
+    assert result.radius_miles == 5 and len(result.providers) == 3 and result.more
+
+
+def test_a_widened_search_still_finds_the_nearest_with_the_service(helpline):
+    # Out on the plains: a town's clinics close by, the methadone programs 22 to 120 miles away.
+    lat, lng = 37.0, -99.5
+    rng = random.Random(3)
+    near = [
+        Provider(f"t{n}", f"Town Clinic {n}", "+16205550100", "", "", "KS", "67801",
+                 lat + rng.uniform(-0.03, 0.03), lng + rng.uniform(-0.03, 0.03), ("outpatient",))
+        for n in range(30)
+    ]  # fmt: skip
+    programs = [
+        Provider(f"m{miles}", f"Methadone {miles}", "+16205550199", "", "", "KS", "67801",
+                 lat + miles / 69.05, lng, ("methadone",))
+        for miles in (40, 22, 120, 65)
+    ]  # fmt: skip
+    repository.replace_source(helpline.store._r, "plains", near + programs, "plains.csv")
+    result = find_providers(helpline, Place("plains", None, lat, lng), service="methadone", limit=3)
+    assert [p.name for p in result.providers] == ["Methadone 22", "Methadone 40", "Methadone 65"]
+    assert result.radius_miles == 70 and not result.fallback
+    assert not result.more  # the fourth is past the widest circle

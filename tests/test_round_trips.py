@@ -71,3 +71,15 @@ def test_asking_for_a_person_in_plain_words_is_queued_in_three_round_trips_too(t
     assert "call you back" in reply
     assert [r for r in callbacks.waiting(store) if callbacks.phone_of(store, r) == TEXTER]
     assert trips == 3
+
+
+def test_a_redis_that_forgot_its_scripts_still_answers_and_keeps_the_conversation(text, redis):
+    """A restarted Redis without its scripts (or SCRIPT FLUSH): the text is answered, its state kept."""
+    text("hi")
+    (menu,) = text("ESPAÑOL")
+    assert "Responda una palabra" in menu
+    redis.script_flush()
+    (answer,) = text("oih")  # the screening and the record load their scripts again
+    assert "hiperalgesia inducida por opioides" in answer
+    redis.script_flush()
+    assert "hiperalgesia" in text("1")[0]  # the language chosen before the flush was kept

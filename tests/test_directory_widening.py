@@ -98,3 +98,19 @@ def test_a_widened_search_still_finds_the_nearest_with_the_service(helpline):
     assert [p.name for p in result.providers] == ["Methadone 22", "Methadone 40", "Methadone 65"]
     assert result.radius_miles == 70 and not result.fallback
     assert not result.more  # the fourth is past the widest circle
+
+
+def test_over_a_thousand_hidden_listings_around_a_place_are_all_skipped(helpline):
+    rng = random.Random(5)
+    providers = [
+        listing(n, CITY[0] + rng.gauss(0, 0.02), CITY[1] + rng.gauss(0, 0.02), rng) for n in range(1300)
+    ]
+    r = helpline.store._r
+    repository.replace_source(r, "crowded", providers, "crowded.csv")
+    hidden = {p.id for p in providers[:1200]}
+    r.hset(Keys.directory_hidden, mapping={i: '{"reason": "closed"}' for i in hidden})
+    phones = {p.id: p.phone is not None for p in providers}
+    found = repository.nearby(r, *CITY, "all", RADII_MILES, 12)
+    assert len(found.providers) == 12 and not {p.id for p in found.providers} & hidden
+    got = [(p.id, p.miles) for p in found.providers], found.radius_miles, found.more
+    assert got == stepwise(r, "all", *CITY, 12, phones)

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 # ranks as if it were this much farther (a mile, or a tenth of its distance far away).
 NO_PHONE_EXTRA_MILES = 1.0
 NO_PHONE_EXTRA_SHARE = 0.1
+_ROW_DECODER = json.JSONDecoder()
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,10 @@ class Provider:
 
     @classmethod
     def from_json(cls, raw: str | bytes, miles: float = 0.0) -> Provider:
-        data = json.loads(raw)
+        text = raw.decode() if isinstance(raw, bytes) else raw
+        data, end = _ROW_DECODER.raw_decode(text)  # json.loads without its encoding sniffing: rows are UTF-8
+        if end != len(text):
+            raise ValueError("a listing row with something after it")
         data["services"] = tuple(data.get("services") or ())
         data["miles"] = miles
         if data.keys() == cls.__dataclass_fields__.keys():

@@ -55,10 +55,18 @@ local lng, lat = ARGV[2], ARGV[3]
 local function search(geo, radius)
   local hits = redis.call('GEOSEARCH', geo, 'FROMLONLAT', lng, lat, 'BYRADIUS', radius, 'mi', 'ASC',
                           'COUNT', count, 'WITHDIST')
-  if hidden == 0 then return hits end
+  if hidden == 0 or #hits == 0 then return hits end
+  -- Which of them are hidden: one HMGET a thousand hits, not a call a hit.
+  local gone = {}
+  for first = 1, #hits, 1000 do
+    local ids = {}
+    for i = first, math.min(#hits, first + 999) do ids[#ids + 1] = hits[i][1] end
+    local entries = redis.call('HMGET', KEYS[2], unpack(ids))
+    for i = 1, #ids do gone[first + i - 1] = entries[i] end
+  end
   local kept = {}
-  for _, hit in ipairs(hits) do
-    if redis.call('HEXISTS', KEYS[2], hit[1]) == 0 then
+  for i, hit in ipairs(hits) do
+    if not gone[i] then
       kept[#kept + 1] = hit
       if #kept >= fetch then break end
     end
@@ -185,13 +193,13 @@ def nearby(
 ) -> Nearby:
     """Listings in `facet` nearest to (lat, lng), widening through `radii` until more than `need`;
     with `fallback`, listings of every kind when the facet has none within the widest radius."""
-    radii = tuple(int(x) for x in radii)
+    radii = radii if type(radii) is tuple else tuple(radii)
     also = ALL if fallback and facet != ALL else ""
     out = _search_script(r, radii)(
         client=r, keys=_SEARCH_KEYS, args=(facet, repr(float(lng)), repr(float(lat)), int(need), also)
     )
     if out[0] == -1:
-        return Nearby(None, radii[-1], [])
+        return Nearby(None, int(radii[-1]), [])
     providers = [_listing(raw).at(float(dist)) for dist, raw in zip(out[4::2], out[5::2], strict=True) if raw]
     return Nearby(out[0].decode(), int(out[1]), providers, bool(out[2]) and bool(providers), bool(out[3]))
 
@@ -203,6 +211,7 @@ def _search_script(r: redis.Redis, radii: tuple[int, ...]):
     """The search script for these radii, registered once per process (one EVALSHA a search)."""
     script = _scripts.get(radii)
     if script is None:
+        radii = tuple(int(x) for x in radii)
         figures = {
             "@RADII@": ", ".join(str(x) for x in radii),
             "@RADII_TEXT@": ", ".join(f"'{x}'" for x in radii),

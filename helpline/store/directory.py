@@ -32,8 +32,8 @@ FACETS = (ALL, *svc.SERVICES, *(o for o, group in svc.OUTCOME_SERVICES.items() i
 OLD_VERSION_GRACE_SECONDS = 300  # searches that read the old pointer still find its keys
 UNFINISHED_BUILD_SECONDS = 3600  # a version never switched to disappears on its own
 LOOK_AHEAD = 4  # listings read past the page, so a callable one a little farther can move up
-# Parsed listing rows kept per process (~2 KB each), keyed by the row itself, so a row changed by an
-# import is parsed afresh. Searches near one place keep finding the same listings.
+# Parsed listing rows kept per process (~2.5 KB each, ~20 MB when full), keyed by the row itself, so a
+# row an import changed is parsed afresh. Searches near one place keep finding the same listings.
 ROWS_KEPT_PARSED = 8192
 _VERSION = "{v}"  # placeholders the search script fills with the current version and a facet
 _FACET = "{f}"

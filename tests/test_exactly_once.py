@@ -8,6 +8,7 @@ the texter, caller or staff member notices everything exactly once.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from dataclasses import replace
@@ -21,6 +22,7 @@ from helpline.infra.burst import drain
 from helpline.services import callbacks
 from helpline.services.test_call import call_params, path_of
 from helpline.store import Keys
+from helpline.store.webhooks import new_lease
 from helpline.web.twilio_signature import twilio_auth_token
 from tests.conftest import HELPLINE_NUMBER, TEXTER
 from tests.redis_faults import FaultyLink, final_write_of
@@ -190,3 +192,19 @@ def test_the_faulty_link_reaches_this_test_process_s_own_database(redis_url):
         assert parse_url(link.url)["db"] == 3
     with FaultyLink(redis_url) as link:
         assert parse_url(link.url).get("db", 0) == parse_url(redis_url).get("db", 0)
+
+
+def test_lease_tokens_never_repeat_across_deliveries_or_forked_web_processes():
+    """gunicorn forks its web processes from one master: each must hand out leases of its own."""
+    tokens = {new_lease("sms", "SM1").token for _ in range(1000)}
+    assert len(tokens) == 1000
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the forked process's first lease
+        os.write(write_end, new_lease("sms", "SM1").token.encode())
+        os._exit(0)
+    os.close(write_end)
+    os.waitpid(pid, 0)
+    child = os.read(read_end, 100).decode()
+    os.close(read_end)
+    assert child and child != new_lease("sms", "SM1").token and child not in tokens

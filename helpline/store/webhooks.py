@@ -8,6 +8,8 @@ arriving meanwhile to come back later; a lease whose holder died runs out by its
 
 from __future__ import annotations
 
+import itertools
+import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -54,8 +56,27 @@ class Lease:
         return Keys.webhook_lease(self.kind, self.sid)
 
 
+class _Tokens:
+    """Lease tokens: unique to one delivery, so a lease is only ever given back by its holder. They need
+    not be secret, only never repeated: a random prefix per process (new in a forked one) and a count,
+    instead of asking the kernel for random bytes on every text."""
+
+    def __init__(self):
+        self.renew()
+
+    def renew(self) -> None:
+        self.prefix, self.count = secrets.token_hex(6), itertools.count()
+
+    def next(self) -> str:
+        return f"{self.prefix}{next(self.count):x}"
+
+
+_tokens = _Tokens()
+os.register_at_fork(after_in_child=_tokens.renew)
+
+
 def new_lease(kind: str, sid: str) -> Lease:
-    return Lease(kind, sid, secrets.token_hex(8))
+    return Lease(kind, sid, _tokens.next())
 
 
 class LeaseLost(ComeBackLater):

@@ -13,7 +13,7 @@ import pytest
 from twilio.rest import Client
 
 from helpline import create_app
-from helpline.infra import sender
+from helpline.infra import sender, twilio_client
 from helpline.infra.twilio_client import KeptAliveHttpClient
 from helpline.store import Keys
 from tests.conftest import TEXTER
@@ -116,7 +116,8 @@ def test_one_connection_carries_every_request_of_a_thread(scripted):
     )
 
 
-def test_a_connection_twilio_closed_while_idle_is_replaced_before_sending(scripted):
+def test_a_connection_twilio_closed_while_idle_is_replaced_before_sending(scripted, monkeypatch):
+    monkeypatch.setattr(twilio_client, "IDLE_CHECK_SECONDS", 0.05)
     server = scripted([created(), created()], close_after=1)
     client = sdk(server.url)
     send(client)

@@ -75,9 +75,12 @@ class SendLater(TwilioUnavailable):
 PACE = (15, 30)
 
 
-def _job_options(settings: Settings) -> dict:
+def _job_options(settings: Settings, job_id: str) -> dict:
     intervals = list(settings.send_retry_seconds)
     return {
+        "job_id": job_id,
+        # RQ would describe the job by its arguments (ciphertext), stored and rewritten with every save.
+        "description": job_id,
         "retry": Retry(max=len(intervals), interval=intervals),
         "job_timeout": settings.send_job_timeout,
         # By name: RQ calls it in the worker, where the store is at hand.
@@ -117,7 +120,7 @@ def queue_text(
         vault.encrypt(body).decode(),
         idempotency_key,
     )
-    options = {"job_id": _job_id("text", idempotency_key), **_job_options(helpline.settings)}
+    options = _job_options(helpline.settings, _job_id("text", idempotency_key))
     if send_at is not None and send_at.timestamp() > time.time():
         helpline.queues[queues.URGENT].enqueue_at(send_at, *args, **options)
         return
@@ -131,7 +134,7 @@ def queue_texts(helpline: Helpline, phone: str, texts: list[tuple[str, str]], *,
     vault = helpline.store.vault
     sealed = [[key, vault.encrypt(body).decode()] for key, body in texts]
     args = ("workers.jobs.send_texts", vault.encrypt(phone).decode(), sealed)
-    options = {"job_id": _job_id("texts", texts[0][0]), **_job_options(helpline.settings)}
+    options = _job_options(helpline.settings, _job_id("texts", texts[0][0]))
     if delay > 0:
         helpline.queues[queues.URGENT].enqueue_in(timedelta(seconds=delay), *args, **options)
         return
@@ -175,8 +178,7 @@ def queue_call(
         url,
         idempotency_key,
         caller_id,
-        job_id=_job_id("call", idempotency_key),
-        **_job_options(helpline.settings),
+        **_job_options(helpline.settings, _job_id("call", idempotency_key)),
     )
 
 

@@ -32,6 +32,9 @@ DEFAULT_API_URL = "https://api.twilio.com"
 _TWILIO_ORIGIN = re.compile(r"^https://api\.twilio\.com")
 _READ_SIZE = 65536
 _UNSAFE_IN_TARGET = re.compile("[\x00-\x20\x7f]")
+# A connection idle this long is checked before it is used again (servers close idle ones); one that
+# answered just now is not: a server closing it at once says so ("Connection: close").
+IDLE_CHECK_SECONDS = 1.0
 
 
 class TwilioConnectionError(ConnectionError):
@@ -108,6 +111,7 @@ class KeptAliveHttpClient(HttpClient):
         try:
             connection.send(text.encode("latin-1") + b"\r\n\r\n" + body, deadline)
             status, answer_headers, content, keep = connection.read_response(method, deadline)
+            connection.answered_at = time.monotonic()
         except BaseException:  # a timeout, a broken connection, the job stopped: its state is unknown
             self._drop(origin)
             raise
@@ -122,7 +126,7 @@ class KeptAliveHttpClient(HttpClient):
         if connections is None:
             connections = self._local.connections = _Connections()
         connection = connections.get(origin)
-        if connection is not None and connection.dropped():  # the server closed it while it was idle
+        if connection is not None and connection.dropped():  # the server closed it while idle
             self._drop(origin)
             connection = None
         if connection is None:
@@ -146,11 +150,12 @@ class _Connections(dict):
 class _Connection:
     """One HTTP/1.1 connection and the bytes read from it but not yet consumed."""
 
-    __slots__ = ("sock", "buffer")
+    __slots__ = ("sock", "buffer", "answered_at")
 
     def __init__(self, sock: socket.socket):
         self.sock = sock
         self.buffer = bytearray()
+        self.answered_at = time.monotonic()
 
     @classmethod
     def open(cls, origin: tuple[str, str], deadline: float, tls: ssl.SSLContext, proxy: str | None):
@@ -192,6 +197,8 @@ class _Connection:
         """True when the peer closed the connection (or sent what no request asked for)."""
         if self.buffer:
             return True
+        if time.monotonic() - self.answered_at < IDLE_CHECK_SECONDS:
+            return False
         try:
             readable = select.poll()
             readable.register(self.sock, select.POLLIN)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import os
 import re
 import select
 import socket
@@ -123,7 +124,7 @@ class KeptAliveHttpClient(HttpClient):
     # -- this thread's connections -----------------------------------------------------------
     def _connection(self, origin: tuple[str, str], deadline: float) -> _Connection:
         connections = getattr(self._local, "connections", None)
-        if connections is None:
+        if connections is None or connections.pid != os.getpid():  # a forked process opens its own
             connections = self._local.connections = _Connections()
         connection = connections.get(origin)
         if connection is not None and connection.dropped():  # the server closed it while idle
@@ -142,9 +143,14 @@ class KeptAliveHttpClient(HttpClient):
 class _Connections(dict):
     """One thread's kept-alive connections by origin, closed when the thread ends."""
 
+    def __init__(self):
+        super().__init__()
+        self.pid = os.getpid()
+
     def __del__(self):
-        for connection in self.values():
-            connection.close()
+        if self.pid == os.getpid():  # a forked child leaves its parent's connections alone
+            for connection in self.values():
+                connection.close()
 
 
 class _Connection:

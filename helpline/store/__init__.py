@@ -276,7 +276,7 @@ class Vault:
     def __init__(self, data_key: str):
         master = data_key.encode()
         self._fernet = Fernet(master)
-        self._index_key = self._derive(master, b"helpline phone index")
+        self._index = hmac.new(self._derive(master, b"helpline phone index"), digestmod=sha256)
         self._aead = AESGCM(self._derive(master, b"helpline sealed values"))
 
     @staticmethod
@@ -288,7 +288,10 @@ class Vault:
         version = self.PLAIN
         if len(data) >= self.COMPRESS_FROM:
             # Raw deflate (no header or checksum to pay for), primed with the words values repeat.
-            packer = zlib.compressobj(6, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, zdict=SEAL_WORDS)
+            # A 4 KiB window holds the whole preset dictionary and any value we seal, and keeps the
+            # compressor's memory small enough to come from the heap rather than a fresh mapping per
+            # value; `open` reads it with any window size.
+            packer = zlib.compressobj(6, zlib.DEFLATED, -12, 5, zlib.Z_DEFAULT_STRATEGY, zdict=SEAL_WORDS)
             packed = packer.compress(data) + packer.flush()
             if len(packed) < len(data):
                 data, version = packed, self.WORDS
@@ -323,7 +326,9 @@ class Vault:
 
     def phone_id(self, phone: str) -> str:
         """A stable keyed hash of a number: the only form in which it names Redis keys."""
-        return hmac.new(self._index_key, phone.encode(), sha256).hexdigest()[:32]
+        index = self._index.copy()  # the keyed state made once, not per number
+        index.update(phone.encode())
+        return index.hexdigest()[:32]
 
 
 def new_data_key() -> str:

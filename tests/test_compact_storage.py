@@ -94,3 +94,12 @@ def test_replies_stay_readable_when_redis_lost_the_templates(text, store, phone_
     assert outs[-len(second) :] == second
     assert "oih" in {line["text"] for line in another_process.conversation(phone_id)}
     assert len(outs) == len(first) + len(second)
+
+
+def test_a_number_keeps_the_same_index_across_releases():
+    """Every key of a texter's data is named by this index: were it to change, their state, conversation,
+    opt-out and callbacks would all be lost at the next deploy."""
+    vault = Vault("q5o0Ea7S0r2W0qgJ0mJY3Wqg8o0kM9Jd1rBzXw7aKkE=")
+    assert vault.phone_id("+15551230001") == "5a53090cf52f05ec39bf7be6fe042730"
+    assert vault.phone_id("+15551230001") == vault.phone_id("+15551230001")
+    assert vault.phone_id("+15551230002") != vault.phone_id("+15551230001")

@@ -7,8 +7,13 @@ less is not a pass.
 
 from __future__ import annotations
 
+import threading
+
+import redis as redis_lib
+
 from helpline.services import callbacks
 from helpline.store import Keys
+from helpline.store.client import HeldConnection
 from tests.conftest import TEXTER
 
 OTHER = "+14155550199"
@@ -83,3 +88,17 @@ def test_a_redis_that_forgot_its_scripts_still_answers_and_keeps_the_conversatio
     assert "hiperalgesia inducida por opioides" in answer
     redis.script_flush()
     assert "hiperalgesia" in text("1")[0]  # the language chosen before the flush was kept
+
+
+def test_threads_that_come_and_go_give_their_connection_back(redis_url):
+    """A worker's job threads and a web process's threads may end: their kept connections go back to the
+    pool, which would otherwise run out (redis-py allows 100) and refuse every later text."""
+    client = redis_lib.Redis.from_url(redis_url)
+    held = HeldConnection(client)
+    script = client.register_script("return 7")
+    answers: list[int] = []
+    for _ in range(150):
+        thread = threading.Thread(target=lambda: answers.append(held.run(script, [], [])))
+        thread.start()
+        thread.join()
+    assert answers == [7] * 150

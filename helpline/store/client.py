@@ -14,6 +14,7 @@ import logging
 import os
 import socket
 import threading
+import weakref
 from collections.abc import Callable
 from urllib.parse import unquote, urlsplit
 
@@ -121,9 +122,10 @@ class HeldConnection:
 
     A command through the client checks a connection out of the pool and back in, with its retry and
     bookkeeping around it: about half of what the client spends on a short script. Here a thread sends
-    on its own connection. Anything unusual (a dropped or refused connection, a failover, a server
-    that forgot the script) hands the call to the client, which heals, retries and loads the script,
-    so the rules for a broken Redis stay those of `connect`. A forked process opens its own.
+    on its own connection, taken from the pool once and given back when the thread ends. Anything
+    unusual (a dropped or refused connection, a failover, a server that forgot the script) hands the
+    call to the client, which heals, retries and loads the script, so the rules for a broken Redis stay
+    those of `connect`. A forked process takes its own.
     """
 
     def __init__(self, r: redis.Redis):
@@ -131,11 +133,10 @@ class HeldConnection:
         self._local = threading.local()
 
     def run(self, script: Script, keys, args):
-        local = self._local
-        conn = getattr(local, "conn", None)
-        if conn is None or local.pid != os.getpid():
-            conn = local.conn = self._r.connection_pool.get_connection()
-            local.pid = os.getpid()
+        held = getattr(self._local, "held", None)
+        if held is None or held.pid != os.getpid():
+            held = self._local.held = _Held(self._r.connection_pool)
+        conn = held.conn
         try:
             conn.send_command("EVALSHA", script.sha, len(keys), *keys, *args)
             return conn.read_response()
@@ -144,3 +145,14 @@ class HeldConnection:
         except (redis.ConnectionError, redis.TimeoutError, OSError):
             conn.disconnect()
         return script(keys=keys, args=args, client=self._r)
+
+
+class _Held:
+    """One thread's connection: back to its pool when the thread ends (its thread-local goes)."""
+
+    __slots__ = ("conn", "pid", "__weakref__")
+
+    def __init__(self, pool):
+        self.conn = pool.get_connection()
+        self.pid = os.getpid()
+        weakref.finalize(self, pool.release, self.conn)

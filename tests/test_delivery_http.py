@@ -39,6 +39,7 @@ class ScriptedServer:
         self.answers, self.close_after = list(answers), close_after
         self.requests: list[bytes] = []
         self.connections = 0
+        self.closed = 0  # connections this server has closed
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
         threading.Thread(target=self._accept, daemon=True).start()
@@ -53,6 +54,12 @@ class ScriptedServer:
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
     def _serve(self, conn: socket.socket) -> None:
+        try:
+            self._answer(conn)
+        finally:
+            self.closed += 1
+
+    def _answer(self, conn: socket.socket) -> None:
         buffer, answered = b"", 0
         with conn:
             while True:
@@ -117,11 +124,13 @@ def test_one_connection_carries_every_request_of_a_thread(scripted):
 
 
 def test_a_connection_twilio_closed_while_idle_is_replaced_before_sending(scripted, monkeypatch):
-    monkeypatch.setattr(twilio_client, "IDLE_CHECK_SECONDS", 0.05)
+    monkeypatch.setattr(twilio_client, "IDLE_CHECK_SECONDS", 0)
     server = scripted([created(), created()], close_after=1)
     client = sdk(server.url)
     send(client)
-    time.sleep(0.1)  # the server's close reaches this side
+    deadline = time.monotonic() + 5
+    while not server.closed and time.monotonic() < deadline:  # the server has closed it
+        time.sleep(0.01)
     assert send(client).sid == MESSAGE["sid"]
     assert server.connections == 2 and len(server.requests) == 2  # nothing sent into the closed one
 

@@ -87,10 +87,6 @@ def harden_responses(app: Flask, settings: Settings) -> None:
         for name, value in protections:
             headers.setdefault(name, value)
         path = request.path
-        if path.startswith(PRIVATE_PAGES) and _is_private(path):
+        if any(path == page or path.startswith(page + "/") for page in PRIVATE_PAGES):
             headers["Cache-Control"] = "no-store"
         return response
-
-
-def _is_private(path: str) -> bool:
-    return any(path == page or path.startswith(page + "/") for page in PRIVATE_PAGES)

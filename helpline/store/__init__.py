@@ -448,7 +448,9 @@ class Store:
         self.retention = retention_seconds
         self._screen_script = r.register_script(_SCREEN_TEXT)
         self._record_script = r.register_script(_RECORD_EXCHANGE)
-        self._held = HeldConnection(r)  # the two scripts above run once per text each
+        # The scripts run once per text (the two above) or per send (delivery's): one kept connection
+        # per thread serves them all.
+        self._held = HeldConnection(r)
         self._templates: dict[str, str] = {}  # digest -> template, read once per process (never change)
         self._templates_kept: set[str] = set()  # digests this process wrote: not sent along again
         # Conversation entries never change once written: each is opened once per process.
@@ -480,6 +482,7 @@ class Store:
             entry_of=self.sealed_entry,
             counter_keys=Counters.bucket_keys,
             counter_lifetimes=Counters.lifetimes(),
+            held=self._held,
         )
         self.worker_claims = WorkerClaims(r, vault, retention_seconds)
         from helpline.store.accounts import SignIns, StaffAccounts

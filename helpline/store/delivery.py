@@ -70,6 +70,7 @@ class Deliveries:
         entry_of: Callable[[str], bytes],
         counter_keys: Callable[[str], tuple[str, str, str]],
         counter_lifetimes: tuple[int, int],
+        held: HeldConnection,
     ):
         self._r = r
         self.vault = vault
@@ -80,7 +81,7 @@ class Deliveries:
         self._counter_keys, self._counter_lifetimes = counter_keys, counter_lifetimes
         self._claim = r.register_script(_CLAIM)
         self._record_sent = r.register_script(_RECORD_SENT)
-        self._held = HeldConnection(r)  # both scripts run once per send, on the sending thread's connection
+        self._held = held  # both scripts run once per send, on the sending thread's kept connection
 
     # -- the marker of one send ------------------------------------------------------------
     def claim(

@@ -32,6 +32,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from helpline.domain.accounts import MIN_PASSWORD_LENGTH
 from helpline.services import accounts
+from helpline.web.twilio_signature import is_webhook
 
 log = logging.getLogger(__name__)
 
@@ -207,7 +208,7 @@ class StaffSessions(SecureCookieSessionInterface):
     they get Flask's null session, so no cookie is read, signed or sent on the texting line's path."""
 
     def open_session(self, app, request):
-        if request.path.startswith("/twilio/"):
+        if is_webhook(request.path):
             return None
         return super().open_session(app, request)
 
@@ -220,7 +221,7 @@ def _forget_cached_user() -> None:
 
 def _protect_forms() -> None:
     """CSRF on every POST except Twilio's webhooks, which carry a signature instead."""
-    if request.method in ("POST", "PUT", "PATCH", "DELETE") and not request.path.startswith("/twilio/"):
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and not is_webhook(request.path):
         csrf.protect()
 
 

@@ -13,6 +13,13 @@ from config.settings import Settings, local_secret
 log = logging.getLogger(__name__)
 
 
+WEBHOOK_PREFIX = "/twilio/"  # Twilio's webhooks: signed, never a cookie, a session or a CSRF token
+
+
+def is_webhook(path: str) -> bool:
+    return path.startswith(WEBHOOK_PREFIX)
+
+
 def twilio_auth_token(settings: Settings) -> str:
     """The real token, or in development a generated one the simulator signs with."""
     return settings.twilio_auth_token or local_secret(settings, "twilio_auth_token")

@@ -7,6 +7,7 @@ import logging
 from flask import Response, request
 
 from helpline.services import retries
+from helpline.web.twilio_signature import is_webhook
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ def init_app(app) -> None:
 
 def _only_for_twilio(error: type[Exception]):
     def handler(exc: Exception):
-        if request.path.startswith("/twilio/"):
+        if is_webhook(request.path):
             log.warning("event=twilio.try_again route=%s reason=%s", _rule(), type(exc).__name__)
             return try_again_later(exc)
         raise exc  # staff and ops pages: the usual error page

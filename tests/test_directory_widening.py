@@ -114,3 +114,29 @@ def test_over_a_thousand_hidden_listings_around_a_place_are_all_skipped(helpline
     assert len(found.providers) == 12 and not {p.id for p in found.providers} & hidden
     got = [(p.id, p.miles) for p in found.providers], found.radius_miles, found.more
     assert got == stepwise(r, "all", *CITY, 12, phones)
+
+
+def test_a_search_waits_on_redis_once_on_the_threads_kept_connection(helpline, spread_directory, round_trips):
+    pool = helpline.store._r.connection_pool
+    find_providers(helpline, Place("KC", None, *CITY), limit=3)  # the thread takes its connection
+    taken = []
+    original = pool.get_connection
+
+    def counted(*args, **kwargs):
+        taken.append(1)
+        return original(*args, **kwargs)
+
+    pool.get_connection = counted
+    try:
+        result, trips = round_trips(lambda: find_providers(helpline, Place("KC", None, *CITY), limit=3))
+    finally:
+        del pool.get_connection
+    assert len(result.providers) == 3 and result.radius_miles == 5
+    assert trips == 1 and not taken  # no connection checked out of the pool and back per search
+
+
+def test_a_search_after_redis_forgot_its_scripts_still_finds_the_listings(helpline, spread_directory):
+    before = find_providers(helpline, Place("KC", None, *CITY), limit=3)
+    helpline.store._r.script_flush()
+    after = find_providers(helpline, Place("KC", None, *CITY), limit=3)
+    assert [p.id for p in after.providers] == [p.id for p in before.providers] and len(after.providers) == 3

@@ -448,8 +448,8 @@ class Store:
         self.retention = retention_seconds
         self._screen_script = r.register_script(_SCREEN_TEXT)
         self._record_script = r.register_script(_RECORD_EXCHANGE)
-        # The scripts run once per text (the two above) or per send (delivery's): one kept connection
-        # per thread serves them all.
+        # The scripts run once per text (the two above), per send (delivery's) or per search (the
+        # directory's): one kept connection per thread serves them all.
         self._held = HeldConnection(r)
         self._templates: dict[str, str] = {}  # digest -> template, read once per process (never change)
         self._templates_kept: set[str] = set()  # digests this process wrote: not sent along again
@@ -508,7 +508,7 @@ class Store:
         from helpline.store.directory import Directory
         from helpline.store.locator_state import LocatorState
 
-        self.directory = Directory(r)
+        self.directory = Directory(r, self._held)
         self.locator_state = LocatorState(r)
 
     @property

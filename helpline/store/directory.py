@@ -23,6 +23,7 @@ from helpline.domain import treatment_services as svc
 from helpline.domain.providers import NO_PHONE_EXTRA_MILES, NO_PHONE_EXTRA_SHARE, Provider
 from helpline.domain.same_clinic import merge_sources
 from helpline.store import Keys
+from helpline.store.client import HeldConnection
 
 log = logging.getLogger(__name__)
 
@@ -190,14 +191,16 @@ def nearby(
     need: int,
     *,
     fallback: bool = False,
+    held: HeldConnection | None = None,
 ) -> Nearby:
     """Listings in `facet` nearest to (lat, lng), widening through `radii` until more than `need`;
-    with `fallback`, listings of every kind when the facet has none within the widest radius."""
+    with `fallback`, listings of every kind when the facet has none within the widest radius.
+    With `held`, the script runs on the calling thread's kept connection."""
     radii = radii if type(radii) is tuple else tuple(radii)
     also = ALL if fallback and facet != ALL else ""
-    out = _search_script(r, radii)(
-        client=r, keys=_SEARCH_KEYS, args=(facet, repr(float(lng)), repr(float(lat)), int(need), also)
-    )
+    script = _search_script(r, radii)
+    args = (facet, repr(float(lng)), repr(float(lat)), int(need), also)
+    out = held.run(script, _SEARCH_KEYS, args) if held else script(client=r, keys=_SEARCH_KEYS, args=args)
     if out[0] == -1:
         return Nearby(None, int(radii[-1]), [])
     providers = [_listing(raw).at(float(dist)) for dist, raw in zip(out[4::2], out[5::2], strict=True) if raw]
@@ -453,14 +456,15 @@ def _chunks(items: list, size: int):
 class Directory:
     """The functions above on the store's own client, for services (which never hold the client)."""
 
-    def __init__(self, r: redis.Redis):
+    def __init__(self, r: redis.Redis, held: HeldConnection | None = None):
         self._r = r
+        self._held = held  # searches run on the calling thread's kept connection
 
     def current_version(self) -> str | None:
         return current_version(self._r)
 
     def nearby(self, *args, **kwargs):
-        return nearby(self._r, *args, **kwargs)
+        return nearby(self._r, *args, held=self._held, **kwargs)
 
     def get_provider(self, provider_id: str) -> Provider | None:
         return get_provider(self._r, provider_id)

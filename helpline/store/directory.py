@@ -74,14 +74,31 @@ local function search(geo, radius)
   end
   return kept
 end
--- Widen step by step: a small circle in a city is far cheaper than the widest one.
+-- Widen step by step: a small circle in a city is far cheaper than the widest one. Where the circle
+-- held few, skip the steps that could not hold enough at that density (each step read costs as much
+-- as a short one), then keep what stepping through every one would have: its results are the
+-- nearest first, so the first skipped step that held more than `need` is a prefix of them.
 local function widen(facet)
-  local geo, found = at(@GEO@, facet), {}
-  for i = 1, #RADII_TEXT do
+  local geo, found, i, last = at(@GEO@, facet), {}, 1, 0
+  while true do
     found = search(geo, RADII_TEXT[i])
-    if #found > need then break end
+    if #found > need then
+      for m = last + 1, i - 1 do
+        local within = 0
+        while within < #found and tonumber(found[within + 1][2]) <= RADII[m] do within = within + 1 end
+        if within > need then
+          local kept = {}
+          for h = 1, within do kept[h] = found[h] end
+          return kept
+        end
+      end
+      return found
+    end
+    if i == #RADII then return found end
+    local target = RADII[i] * (#found == 0 and 2 or math.sqrt((need + 1) / #found))
+    last, i = i, i + 1
+    while i < #RADII and RADII[i] < target do i = i + 1 end
   end
-  return found
 end
 local found = widen(ARGV[1])
 local fallback = 0

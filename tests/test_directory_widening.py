@@ -108,7 +108,8 @@ def test_over_a_thousand_hidden_listings_around_a_place_are_all_skipped(helpline
     r = helpline.store._r
     repository.replace_source(r, "crowded", providers, "crowded.csv")
     hidden = {p.id for p in providers[:1200]}
-    r.hset(Keys.directory_hidden, mapping={i: '{"reason": "closed"}' for i in hidden})
+    r.hset(Keys.directory_hidden, mapping={i: '{"reason": "closed"}' for i in hidden})  # as earlier releases
+    assert repository.take_out_hidden(r) == 1200  # kept them: searches still read them until taken out
     phones = {p.id: p.phone is not None for p in providers}
     found = repository.nearby(r, *CITY, "all", RADII_MILES, 12)
     assert len(found.providers) == 12 and not {p.id for p in found.providers} & hidden
@@ -140,3 +141,58 @@ def test_a_search_after_redis_forgot_its_scripts_still_finds_the_listings(helpli
     helpline.store._r.script_flush()
     after = find_providers(helpline, Place("KC", None, *CITY), limit=3)
     assert [p.id for p in after.providers] == [p.id for p in before.providers] and len(after.providers) == 3
+
+
+def test_a_hidden_listing_is_out_of_every_search_and_comes_back_with_its_services(helpline):
+    rng = random.Random(8)
+    clinics = [listing(n, CITY[0] + rng.gauss(0, 0.01), CITY[1] + rng.gauss(0, 0.01), rng) for n in range(40)]
+    program = Provider("prog", "KC Methadone Program", "+18165550100", "", "", "MO", "64101", *CITY,
+                       ("methadone",))  # fmt: skip
+    r = helpline.store._r
+    repository.replace_source(r, "kc", [*clinics, program], "kc.csv")
+    here = Place("KC", None, *CITY)
+
+    def offered(**filters) -> list[str]:
+        return [p.id for p in find_providers(helpline, here, limit=40, **filters).providers]
+
+    assert offered(service="methadone")[0] == "prog" and "prog" in offered(check_outcome="oud")
+    repository.hide(r, "prog", "closed")
+    assert "prog" not in offered() + offered(service="methadone") + offered(check_outcome="oud")
+    version = repository.current_version(r)
+    assert not any(r.zscore(Keys.directory_geo(version, f), "prog") for f in repository.FACETS)
+    assert repository.get_provider(r, "prog").name == "KC Methadone Program"  # staff still see it
+    assert repository.unhide(r, "prog")
+    assert offered(service="methadone")[0] == "prog" and "prog" in offered(check_outcome="oud")
+    assert "prog" in offered()
+
+
+def test_a_listing_hidden_while_an_import_is_being_built_stays_out_of_searches(helpline, monkeypatch):
+    rng = random.Random(9)
+    clinics = [listing(n, CITY[0] + rng.gauss(0, 0.01), CITY[1] + rng.gauss(0, 0.01), rng) for n in range(30)]
+    r = helpline.store._r
+    repository.replace_source(r, "kc", clinics, "kc.csv")
+    merge = repository.merge_sources
+
+    def hidden_meanwhile(by_source):
+        if not repository.hidden(r):
+            repository.hide(r, "p0003", "closed")  # an operator, while the new file is read
+        return merge(by_source)
+
+    monkeypatch.setattr(repository, "merge_sources", hidden_meanwhile)
+    repository.replace_source(r, "kc", clinics, "kc-again.csv")
+    found = find_providers(helpline, Place("KC", None, *CITY), limit=30).providers
+    assert len(found) == 29 and "p0003" not in {p.id for p in found}
+    assert "p0003" in repository.hidden(r)
+
+
+def test_a_hidden_listing_stays_out_of_searches_when_its_file_is_imported_again(helpline):
+    rng = random.Random(10)
+    clinics = [listing(n, CITY[0] + rng.gauss(0, 0.01), CITY[1] + rng.gauss(0, 0.01), rng) for n in range(20)]
+    r = helpline.store._r
+    repository.replace_source(r, "kc", clinics, "kc.csv")
+    repository.hide(r, "p0007", "wrong number")
+    repository.replace_source(r, "kc", clinics, "kc-next-month.csv")
+    found = {p.id for p in find_providers(helpline, Place("KC", None, *CITY), limit=20).providers}
+    assert len(found) == 19 and "p0007" not in found
+    assert repository.unhide(r, "p0007")
+    assert "p0007" in {p.id for p in find_providers(helpline, Place("KC", None, *CITY), limit=20).providers}

@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> None:
         helpline = app.extensions["helpline"]
         # Before our scheduler tries to take the locks.
         recover_abandoned(helpline.store, lock_seconds=helpline.settings.worker_maintenance_seconds)
+        helpline.store.directory.take_out_hidden()  # listings hidden by an earlier release: out of searches
         worker = make_worker(
             helpline, job_slots=helpline.settings.worker_job_slots, job_context=app.app_context
         )

@@ -39,8 +39,9 @@ ROWS_KEPT_PARSED = 8192
 _VERSION = "{v}"  # placeholders the search script fills with the current version and a facet
 _FACET = "{f}"
 
-# One round trip: follow the pointer, widen the radius, skip hidden listings, fall back to every
-# kind of listing when the filter finds none, rank callable listings first, fetch the rows.
+# One round trip: follow the pointer, widen the radius, fall back to every kind of listing when the
+# filter finds none, rank callable listings first, fetch the rows. Hidden listings are not in the GEO
+# sets (hiding takes them out, an import leaves them out), so a search never reads past them.
 # Key templates, radii and ranking figures are written into the script (one script per set of
 # radii), so a search sends only what differs: the facets, the place and how many.
 _SEARCH_SCRIPT = """
@@ -50,29 +51,11 @@ local function at(template, facet) return (string.gsub(string.gsub(template, '{v
 local RADII, RADII_TEXT = {@RADII@}, {@RADII_TEXT@}
 local need = tonumber(ARGV[4])
 local fetch = need + 1 + @LOOK_AHEAD@
-local hidden = redis.call('HLEN', KEYS[2])
-local count = tostring(fetch + hidden)
+local count = tostring(fetch)
 local lng, lat = ARGV[2], ARGV[3]
 local function search(geo, radius)
-  local hits = redis.call('GEOSEARCH', geo, 'FROMLONLAT', lng, lat, 'BYRADIUS', radius, 'mi', 'ASC',
-                          'COUNT', count, 'WITHDIST')
-  if hidden == 0 or #hits == 0 then return hits end
-  -- Which of them are hidden: one HMGET a thousand hits, not a call a hit.
-  local gone = {}
-  for first = 1, #hits, 1000 do
-    local ids = {}
-    for i = first, math.min(#hits, first + 999) do ids[#ids + 1] = hits[i][1] end
-    local entries = redis.call('HMGET', KEYS[2], unpack(ids))
-    for i = 1, #ids do gone[first + i - 1] = entries[i] end
-  end
-  local kept = {}
-  for i, hit in ipairs(hits) do
-    if not gone[i] then
-      kept[#kept + 1] = hit
-      if #kept >= fetch then break end
-    end
-  end
-  return kept
+  return redis.call('GEOSEARCH', geo, 'FROMLONLAT', lng, lat, 'BYRADIUS', radius, 'mi', 'ASC',
+                    'COUNT', count, 'WITHDIST')
 end
 -- Widen step by step: a small circle in a city is far cheaper than the widest one. Where the circle
 -- held few, skip the steps that could not hold enough at that density (each step read costs as much
@@ -194,6 +177,13 @@ def facet_for(wanted: tuple[str, ...]) -> str:
     raise ValueError(f"no facet for {wanted}")
 
 
+def facets_of(listing: Provider) -> list[str]:
+    """The GEO sets a listing is found in: every kind, each of its services, each CHECK outcome's group."""
+    offered = set(listing.services)
+    outcomes = [o for o, group in svc.OUTCOME_SERVICES.items() if group and offered & set(group)]
+    return [ALL, *listing.services, *outcomes]
+
+
 def current_version(r: redis.Redis) -> str | None:
     raw = r.get(Keys.directory_current)
     return raw.decode() if raw else None
@@ -224,7 +214,7 @@ def nearby(
     return Nearby(out[0].decode(), int(out[1]), providers, bool(out[2]) and bool(providers), bool(out[3]))
 
 
-_SEARCH_KEYS = (Keys.directory_current, Keys.directory_hidden)
+_SEARCH_KEYS = (Keys.directory_current,)
 
 
 def _search_script(r: redis.Redis, radii: tuple[int, ...]):
@@ -280,14 +270,55 @@ def _record_ids(r: redis.Redis, provider_id: str) -> list[str]:
 
 
 def hide(r: redis.Redis, provider_id: str, reason: str, by: str = "operator") -> None:
-    """Stop offering a listing (closed, wrong number…); kept across re-imports until shown again."""
+    """Stop offering a listing (closed, wrong number…); kept across re-imports until shown again.
+
+    Noted and taken out of the current directory's GEO sets in one step (its row stays for staff)."""
     entry = json.dumps({"reason": reason, "by": by, "at": time.time()})
-    r.hset(Keys.directory_hidden, mapping={i: entry for i in _record_ids(r, provider_id)})
+    ids = _record_ids(r, provider_id)
+
+    def take_out(pipe) -> None:
+        version = current_version(pipe)
+        pipe.multi()
+        pipe.hset(Keys.directory_hidden, mapping={i: entry for i in ids})
+        if version:
+            for facet in FACETS:
+                pipe.zrem(Keys.directory_geo(version, facet), *ids)
+
+    r.transaction(take_out, Keys.directory_current)  # an import switched meanwhile: done on the new one
     log.info("event=directory.hidden provider=%s by=%s", provider_id, by)
 
 
 def unhide(r: redis.Redis, provider_id: str) -> bool:
-    return bool(r.hdel(Keys.directory_hidden, *_record_ids(r, provider_id)))
+    """Offer a hidden listing again: back in the current directory's GEO sets, in one step."""
+    ids = _record_ids(r, provider_id)
+
+    def put_back(pipe) -> None:
+        version = current_version(pipe)
+        rows = pipe.hmget(Keys.directory_providers(version), ids) if version else []
+        pipe.multi()
+        pipe.hdel(Keys.directory_hidden, *ids)
+        for raw in filter(None, rows):
+            listing = Provider.from_json(raw)
+            for facet in facets_of(listing):
+                pipe.geoadd(Keys.directory_geo(version, facet), (listing.lng, listing.lat, listing.id))
+
+    return bool(r.transaction(put_back, Keys.directory_current)[0])
+
+
+def take_out_hidden(r: redis.Redis) -> int:
+    """Take every hidden listing out of the current directory's GEO sets (listings hidden before hiding
+    did so, or by a hand-edited hash); idempotent. Returns how many ids are hidden."""
+
+    def take_out(pipe) -> int:
+        version, ids = current_version(pipe), list(pipe.hkeys(Keys.directory_hidden))
+        pipe.multi()
+        if version:
+            for facet in FACETS:
+                for chunk in _chunks(ids, 1000):
+                    pipe.zrem(Keys.directory_geo(version, facet), *chunk)
+        return len(ids)
+
+    return r.transaction(take_out, Keys.directory_current, Keys.directory_hidden, value_from_callable=True)
 
 
 def hidden(r: redis.Redis) -> dict[str, dict]:
@@ -376,12 +407,8 @@ def _build_and_switch(r: redis.Redis, source: str, providers: list[Provider], fi
     facets: dict[str, list] = {f: [] for f in FACETS}
     for p in directory.listings:
         point = (p.lng, p.lat, p.id)
-        facets[ALL].extend(point)
-        for s in p.services:
-            facets[s].extend(point)
-        for outcome, group in svc.OUTCOME_SERVICES.items():
-            if group and any(s in group for s in p.services):
-                facets[outcome].extend(point)
+        for facet in facets_of(p):
+            facets[facet].extend(point)
     no_phone = [p.id for p in directory.listings if not p.phone]
     aliases = {i: p.id for p in directory.listings for i in p.extra.get("ids", ()) if i != p.id}
 
@@ -427,11 +454,17 @@ def _build_and_switch(r: redis.Redis, source: str, providers: list[Provider], fi
             switch.watch(Keys.directory_current, Keys.directory_hidden)
             if current_version(switch) != old:
                 raise DirectoryChanged(source)
-            still_hidden = _hidden_for_new_ids(switch, directory.listings)
+            hidden_now = switch.hgetall(Keys.directory_hidden)
+            still_hidden = _hidden_for_new_ids(hidden_now, directory.listings)
             switch.multi()
             switch.set(Keys.directory_current, version)
             if still_hidden:
                 switch.hset(Keys.directory_hidden, mapping=still_hidden)
+            # Hidden listings are left out of what searches read (their rows stay for staff).
+            for p in directory.listings:
+                if p.id.encode() in hidden_now or p.id in still_hidden:
+                    for facet in facets_of(p):
+                        switch.zrem(Keys.directory_geo(version, facet), p.id)
             for key in written:
                 switch.persist(key)
             for key in old_meta.get("keys", []):
@@ -450,9 +483,8 @@ def _build_and_switch(r: redis.Redis, source: str, providers: list[Provider], fi
     return version
 
 
-def _hidden_for_new_ids(r, listings: list[Provider]) -> dict[str, bytes]:
+def _hidden_for_new_ids(hidden_now: dict[bytes, bytes], listings: list[Provider]) -> dict[str, bytes]:
     """A hidden clinic stays hidden when a merge gives its listing another record's id."""
-    hidden_now = r.hgetall(Keys.directory_hidden)
     if not hidden_now:
         return {}
     out = {}
@@ -494,6 +526,9 @@ class Directory:
 
     def unhide(self, provider_id: str) -> bool:
         return unhide(self._r, provider_id)
+
+    def take_out_hidden(self) -> int:
+        return take_out_hidden(self._r)
 
     def hidden(self) -> dict[str, dict]:
         return hidden(self._r)

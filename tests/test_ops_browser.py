@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -33,6 +34,20 @@ def test_figures_change_after_simulated_texts(page, live_server, operator_user, 
     assert bars.count() == 1  # today's bar in the texts-per-day chart
     expect(page.get_by_test_id("text-choices")).to_contain_text("SIGNS")
     save_artifact(page, "ops-figures")
+
+
+def test_a_template_typed_before_the_page_scripts_load_is_still_counted(page, live_server, operator_user):
+    sign_in(page, live_server, operator_user.email, next_path="/ops/templates")
+    held = []  # the page's script, kept back as a slow connection would
+    page.route("**/htmx-*.js", lambda route: held.append(route))
+    page.goto(f"{live_server}/ops/templates/en/oih", wait_until="commit")
+    page.get_by_label("Text").fill("OIH: your opioid may be making pain worse. Reply SIGNS or TREAT.")
+    expect(page.get_by_test_id("segment-count")).to_have_text("2 segments")  # the shipped text's count
+    deadline = time.monotonic() + 10
+    while not held and time.monotonic() < deadline:
+        page.wait_for_timeout(20)  # lets Playwright deliver the request it is holding
+    held[0].continue_()
+    expect(page.get_by_test_id("segment-count")).to_have_text("1 segment")  # what was typed, counted
 
 
 def test_edit_a_template_and_see_the_segment_count(page, live_server, operator_user, text):

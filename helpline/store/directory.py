@@ -306,8 +306,9 @@ def unhide(r: redis.Redis, provider_id: str) -> bool:
 
 
 def take_out_hidden(r: redis.Redis) -> int:
-    """Take every hidden listing out of the current directory's GEO sets (listings hidden before hiding
-    did so, or by a hand-edited hash); idempotent. Returns how many ids are hidden."""
+    """Take every hidden listing out of the current directory's GEO sets: those hidden under an earlier
+    release (which left them in and filtered each search) or written to the hash by hand. Idempotent;
+    returns how many ids are hidden."""
 
     def take_out(pipe) -> int:
         version, ids = current_version(pipe), list(pipe.hkeys(Keys.directory_hidden))

@@ -32,12 +32,16 @@ def wait_for(condition, what: str, timeout: float = DEADLINE):
     return worker_process.wait_for(condition, what, timeout)
 
 
-def answers(var) -> bool:
-    """Is the embedded server up? Asked without the service's client, which would restart it."""
+def probe(var) -> redis_lib.Redis:
+    """A client of the embedded server that never retries: the service's client would restart it."""
     _, socket = _embedded_paths(var)
-    probe = redis_lib.Redis(unix_socket_path=str(socket), socket_timeout=1, retry=Retry(NoBackoff(), 0))
+    return redis_lib.Redis(unix_socket_path=str(socket), socket_timeout=1, retry=Retry(NoBackoff(), 0))
+
+
+def answers(var) -> bool:
+    """Is the embedded server up?"""
     try:
-        return bool(probe.ping())
+        return bool(probe(var).ping())
     except redis_lib.RedisError:
         return False
 
@@ -46,9 +50,7 @@ def handed_to_the_os(var) -> bool:
     """Has the server written every change to its append-only file? With `appendfsync everysec` it holds
     them back for up to 2 s while an earlier fsync is slow (a busy disk); a SIGKILL then loses them, as
     Redis documents. Once written, a killed process loses nothing."""
-    _, socket = _embedded_paths(var)
-    probe = redis_lib.Redis(unix_socket_path=str(socket), socket_timeout=1, retry=Retry(NoBackoff(), 0))
-    persistence = probe.info("persistence")
+    persistence = probe(var).info("persistence")
     return persistence["aof_enabled"] == 1 and persistence["aof_buffer_length"] == 0
 
 

@@ -118,7 +118,8 @@ def connect(url: str, heal: Callable[[], object] | None = None) -> redis.Redis:
 
 
 class HeldConnection:
-    """Runs the scripts every text runs (its screening and its record) on a connection each thread keeps.
+    """Runs the hot scripts (a text's screening and record, a send's claim and record, a search) on a
+    connection each thread keeps.
 
     A command through the client checks a connection out of the pool and back in, with its retry and
     bookkeeping around it: about half of what the client spends on a short script. Here a thread sends

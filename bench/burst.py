@@ -3,8 +3,8 @@
     python bench/burst.py [--texts 5000] [--seconds 60] [--latency-ms 150]
 
 One web (gunicorn, config/gunicorn.conf.py, logs as `make run`'s written to a file) and the default
-workers (the Procfile's one `python -m workers`, with its default job slots) on a throwaway embedded
-Redis with the real SAMHSA directory imported; the fake Twilio (tests/twilio_fixtures.py) in its own
+workers (the Procfile's one `python -m workers`, its default processes and job slots) on a throwaway
+embedded Redis with the real SAMHSA directory imported; the fake Twilio (tests/twilio_fixtures.py) in its own
 process, answering every REST request after `--latency-ms` (150 ms, like the real API). `--texts`
 signed texts arrive evenly over `--seconds` (open loop) from many numbers: each texts a first word
 (hi, a menu word, Spanish, an unknown word), and half a minute's worth of texts later a ZIP or a
@@ -160,8 +160,9 @@ def main() -> None:
                 )
             )
         print(
-            f"{read.rows:,} directory rows; 1 web (gunicorn), 1 worker host ({settings.worker_job_slots} job "
-            f"slots); Twilio answers in {opts.latency_ms:g} ms; {opts.texts:,} texts over {opts.seconds:g} s"
+            f"{read.rows:,} directory rows; 1 web (gunicorn), 1 worker host ({settings.worker_processes} "
+            f"processes x {settings.worker_job_slots} job slots); Twilio answers in {opts.latency_ms:g} ms; "
+            f"{opts.texts:,} texts over {opts.seconds:g} s"
         )
 
         work = texts(opts.texts)

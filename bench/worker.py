@@ -1,11 +1,12 @@
 """Benchmark outbound-text jobs/s of one worker host against a trivial RQ job, in paired rounds.
 
-    python bench/worker.py [--pairs 3] [--jobs 2000] [--slow-jobs 800] [--latency-ms 150] [--slots N]
+    python bench/worker.py [--pairs 5] [--jobs 2000] [--slow-jobs 800] [--latency-ms 150] [--slots N]
+                           [--processes N]
 
 A throwaway embedded Redis and the local fake Twilio (tests/twilio_fixtures.py, in this process,
 threaded) are started. Each round enqueues jobs of one kind, then runs one worker host as the Procfile
-does (`python -m workers --burst`: one process, HELPLINE_WORKER_JOB_SLOTS jobs at once) until the
-queue is empty:
+does (`python -m workers --burst`: HELPLINE_WORKER_PROCESSES worker processes, each running
+HELPLINE_WORKER_JOB_SLOTS jobs at once) until the queue is empty:
   - trivial: `bench.worker.trivial()`, an RQ job that does nothing (RQ's own cost per job)
   - text:    `workers.jobs.send_text` via `sender.queue_text` (decrypt, opt-out, blocklist and
              invalid checks, idempotency claim, the real Twilio SDK over HTTP to the fake, recording)
@@ -15,8 +16,8 @@ not counted. Two parts, each in pairs (trivial and text back to back, which goes
   2. Twilio answering in `--latency-ms` (150 ms, like the real API): texts/s of the host (goal: median
      >= 20), with the trivial round beside it for scale.
 Every text must reach the fake exactly once. Figures swing with machine load: compare within a pair.
-Part 1 also gives the worker process's CPU per job of each kind (an empty run's start-up taken off),
-which the machine's other load does not swing; the fake Twilio's own CPU is not in it.
+Part 1 also gives the worker host's CPU per job of each kind (its processes; an empty run's start-up
+taken off), which the machine's other load does not swing; the fake Twilio's own CPU is not in it.
 """
 
 from __future__ import annotations
@@ -117,12 +118,15 @@ class Rounds:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pairs", type=int, default=3, help="pairs of rounds per part (at least 3)")
+    parser.add_argument("--pairs", type=int, default=5, help="pairs of rounds per part (at least 3)")
     parser.add_argument("--jobs", type=int, default=2000, help="jobs per round with Twilio at 0 ms")
     parser.add_argument("--slow-jobs", type=int, default=800, help="jobs per round with Twilio's latency")
     parser.add_argument("--latency-ms", type=float, default=150.0, help="Twilio's answer time in part 2")
     parser.add_argument(
         "--slots", type=int, default=None, help="HELPLINE_WORKER_JOB_SLOTS (default: settings)"
+    )
+    parser.add_argument(
+        "--processes", type=int, default=None, help="HELPLINE_WORKER_PROCESSES (default: settings)"
     )
     opts = parser.parse_args()
     pairs = max(3, opts.pairs)
@@ -155,14 +159,20 @@ def main() -> None:
     }
     if opts.slots:
         env["HELPLINE_WORKER_JOB_SLOTS"] = str(opts.slots)
+    if opts.processes:
+        env["HELPLINE_WORKER_PROCESSES"] = str(opts.processes)
     slots = opts.slots or settings.worker_job_slots
+    processes = opts.processes or settings.worker_processes
     fast: list[tuple[float, float]] = []
     slow: list[tuple[float, float]] = []
     try:
         app = create_app(settings)
         with app.app_context():
             rounds = Rounds(app, env, fake)
-            print(f"one worker host (python -m workers), {slots} job slots; {pairs} pairs per part")
+            print(
+                f"one worker host (python -m workers): {processes} processes x {slots} job slots; "
+                f"{pairs} pairs per part"
+            )
             print("part 1: Twilio at 0 ms" + " " * 18 + "trivial jobs/s   texts/s   ratio")
             for n in range(pairs):
                 base, text = rounds.pair(n, opts.jobs)
@@ -170,7 +180,7 @@ def main() -> None:
                 print(f"  pair {n + 1}{'':30}{base:10.1f}{text:10.1f}{text / base:8.2f}")
             cpu = {kind: statistics.median(values) for kind, values in rounds.cpu.items()}
             print(
-                f"  worker CPU per job (median, start-up left out): trivial {cpu['trivial']:.2f} ms, "
+                f"  worker host CPU per job (median, start-up left out): trivial {cpu['trivial']:.2f} ms, "
                 f"text {cpu['text']:.2f} ms; ratio {cpu['trivial'] / cpu['text']:.2f} (load-independent)"
             )
             fake.latency = opts.latency_ms / 1000

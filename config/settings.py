@@ -238,10 +238,15 @@ class Settings:
     send_job_timeout: int = setting(
         "HELPLINE_SEND_JOB_TIMEOUT", 60, "a send job is one Twilio request: past this RQ stops it and retries"
     )
+    worker_processes: int = setting(
+        "HELPLINE_WORKER_PROCESSES",
+        2,
+        "worker processes per `python -m workers` (one Python process runs on one core at a time)",
+    )
     worker_job_slots: int = setting(
         "HELPLINE_WORKER_JOB_SLOTS",
-        16,
-        "jobs a worker runs at once: a text mostly waits on Twilio; keep workers x slots under Twilio's 100",
+        8,
+        "jobs each worker process runs at once: a text mostly waits on Twilio; all slots under Twilio's 100",
     )
     worker_ttl: int = setting(
         "HELPLINE_WORKER_TTL",

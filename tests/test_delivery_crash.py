@@ -121,9 +121,12 @@ def test_a_worker_killed_mid_send_is_recovered_and_texts_exactly_once(
     assert sent_marker(store, "crash-1") == f"sent:{message['Sid']}"
     turns = [t["text"] for t in store.conversation(store.vault.phone_id(TEXTER))]
     assert turns == ["Your nearest providers"]
-    # The dead worker no longer counts as alive; the new one does, and /healthz says so.
-    assert wait_for(lambda: len(Worker.all(connection=redis)) == 1, "only the live worker to be registered")
-    assert client.get("/healthz").get_json()["workers"] == 1
+    # The dead host's workers no longer count as alive; the new host's do, and /healthz says so.
+    processes = helpline.settings.worker_processes
+    assert wait_for(
+        lambda: len(Worker.all(connection=redis)) == processes, "only the live workers registered"
+    )
+    assert client.get("/healthz").get_json()["workers"] == processes
 
 
 def test_many_texts_survive_a_worker_killed_in_the_middle_of_a_batch(store, helpline, twilio_fake, workers):
@@ -139,6 +142,60 @@ def test_many_texts_survive_a_worker_killed_in_the_middle_of_a_batch(store, help
         lambda: all(sent_marker(store, f"batch-{n}").startswith("sent:") for n in range(40)), "all recorded"
     )
     assert sorted(m["To"] for m in twilio_fake.messages) == sorted(phones)  # each once, none lost
+
+
+def _worker_pids(host: subprocess.Popen) -> set[int]:
+    """The worker processes a `python -m workers` host runs (its children)."""
+    return {child.pid for child in psutil.Process(host.pid).children()}
+
+
+def _ended(process: psutil.Process) -> bool:
+    try:
+        return process.status() == psutil.STATUS_ZOMBIE  # ended, not yet reaped by whoever adopted it
+    except psutil.NoSuchProcess:
+        return True
+
+
+def _texts_each_once(helpline, twilio_fake, prefix: str, count: int) -> None:
+    phones = [f"+1555{prefix}{n:04d}" for n in range(count)]
+    for n, phone in enumerate(phones):
+        sender.queue_text(helpline, phone, f"Answer {n}", f"{prefix}-{n}")
+    wait_for(lambda: all(twilio_fake.to(phone) for phone in phones), "every text to go out")
+    assert [len(twilio_fake.to(phone)) for phone in phones] == [1] * count
+
+
+def test_a_worker_host_runs_its_workers_and_replaces_one_that_dies(
+    helpline, redis, client, twilio_fake, workers
+):
+    host = workers.start()
+    health = lambda: client.get("/healthz").get_json()["workers"]  # noqa: E731
+    wait_for(lambda: health() == 2, "the host's two workers to start")
+    first = _worker_pids(host)
+    assert len(first) == 2
+    _texts_each_once(helpline, twilio_fake, "201", 20)
+
+    os.kill(min(first), signal.SIGKILL)  # one worker dies (the OOM killer, a crash)
+    wait_for(lambda: len(_worker_pids(host) - first) == 1 and health() == 2, "a new worker in its place")
+    assert host.poll() is None
+    _texts_each_once(helpline, twilio_fake, "202", 20)
+
+
+def test_a_worker_host_stops_warmly_on_sigterm(redis, workers):
+    host = workers.start()
+    wait_for(lambda: len(Worker.all(connection=redis)) == 2, "the host's two workers to start")
+    host.send_signal(signal.SIGTERM)  # honcho, `make stop`
+    assert host.wait(timeout=DEADLINE) == 0
+    assert Worker.all(connection=redis) == []  # each said goodbye: none is counted as alive
+
+
+def test_workers_whose_host_was_killed_stop_on_their_own(redis, workers):
+    host = workers.start()
+    wait_for(lambda: len(Worker.all(connection=redis)) == 2, "the host's two workers to start")
+    orphans = [psutil.Process(pid) for pid in _worker_pids(host)]
+    host.send_signal(signal.SIGKILL)  # only the host: nothing would restart or stop its workers
+    host.wait(timeout=DEADLINE)
+    wait_for(lambda: all(_ended(process) for process in orphans), "the orphaned workers to stop")
+    wait_for(lambda: Worker.all(connection=redis) == [], "the workers to unregister")
 
 
 def _crash_redis(var: Path) -> None:
@@ -193,3 +250,14 @@ def test_a_popped_job_of_a_worker_long_gone_is_put_back(store, helpline, redis, 
     assert not redis.exists(Keys.worker_claims("ghost"))
     drain(redis, scheduled_now=True)
     assert [m["Body"] for m in twilio_fake.to(TEXTER)] == ["Still coming"]
+
+
+def test_a_scheduler_caught_starting_up_does_not_stop_a_worker_starting(store, redis):
+    """Two workers of a host start at once: one's scheduler has taken its lock but not yet written
+    all of its record when the other looks for dead schedulers. The one starting must go on."""
+    from rq.scheduler import SCHEDULER_KEY_TEMPLATE, RQScheduler
+
+    redis.set(RQScheduler.get_locking_key(queues.URGENT), "starting")
+    redis.hset(SCHEDULER_KEY_TEMPLATE % "starting", mapping={"hostname": "this-host"})
+    assert recover_abandoned(store) == 0
+    assert redis.get(RQScheduler.get_locking_key(queues.URGENT)) == b"starting"  # not taken from it

@@ -111,7 +111,9 @@ def test_a_running_worker_restarts_redis_and_keeps_sending(own_settings, app, te
         "LOG_LEVEL": "WARNING",
     }
     with running_worker(env, tmp_path / "worker.log") as worker:
-        wait_for(lambda: app.test_client().get("/healthz").get_json()["workers"] == 1, "the worker to start")
+        processes = own_settings.worker_processes
+        health = app.test_client().get
+        wait_for(lambda: health("/healthz").get_json()["workers"] == processes, "the workers to start")
         kill_redis(own_settings.var_dir)
         # Nothing in this test touches Redis now: the worker notices, restarts it and reconnects.
         var = own_settings.var_dir
@@ -121,7 +123,7 @@ def test_a_running_worker_restarts_redis_and_keeps_sending(own_settings, app, te
         assert any(reply.startswith("Looking up") for reply in replies)
         results = wait_for(lambda: texts_to(app, TEXTER), "the worker to text the results")
         assert len(results) == 1
-        assert worker.poll() is None  # the same worker process throughout
+        assert worker.poll() is None  # the same worker host throughout
 
 
 def test_a_redis_stopped_on_purpose_stays_stopped(own_settings, text):

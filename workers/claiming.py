@@ -127,7 +127,7 @@ def release_dead_scheduler_locks(store: Store, queue_names=queues.ALL_QUEUES) ->
             continue
         try:
             scheduler = RQScheduler.fetch(owner, connection)
-        except SchedulerNotFound:
+        except (SchedulerNotFound, KeyError):  # gone, or a scheduler starting now has not written all of it
             continue
         if scheduler.hostname == host and _process_gone(scheduler.pid):
             released += release_lock(connection, lock_key, owner)
@@ -227,6 +227,7 @@ class ClaimingWorker(SimpleWorker):
         store: Store,
         job_slots: int = 1,
         job_context: Callable[[], contextlib.AbstractContextManager] | None = None,
+        supervisor: int | None = None,
         **kwargs,
     ):
         self.__dict__["_executions"] = threading.local()  # before RQ's __init__ sets `execution`
@@ -238,6 +239,7 @@ class ClaimingWorker(SimpleWorker):
         self._running = 0
         self._changed = threading.Condition()
         self._threads: ThreadPoolExecutor | None = None
+        self._supervisor = supervisor
         if self.job_slots > 1:
             self.death_penalty_class = TimerDeathPenalty  # a job timeout in a thread, not by SIGALRM
         self.queue_class = type(
@@ -246,9 +248,18 @@ class ClaimingWorker(SimpleWorker):
             {
                 "claims": store.worker_claims,
                 "worker": self.name,
-                "stopping": staticmethod(lambda: self._stop_requested),
+                "stopping": staticmethod(self._stopping),
             },
         )
+
+    def _stopping(self) -> bool:
+        """Asked to stop, or the worker host that started it is gone: wait for no more jobs."""
+        if self._supervisor and os.getppid() != self._supervisor and not self._stop_requested:
+            log.warning("event=worker.orphaned supervisor=%d", self._supervisor)
+            self._stop_requested = True
+            if self.scheduler:
+                self.stop_scheduler()
+        return self._stop_requested
 
     # Each job thread has its own execution record; RQ keeps "the" execution on the worker.
     @property
@@ -296,7 +307,7 @@ class ClaimingWorker(SimpleWorker):
             return None
         while True:
             result = (
-                None if self._stop_requested else super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
+                None if self._stopping() else super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
             )
             # In burst mode empty queues end the run, unless a running job may still queue more (a search
             # queues its texts when Twilio cannot take them now).
@@ -314,10 +325,10 @@ class ClaimingWorker(SimpleWorker):
     def _take_slot(self) -> bool:
         """Wait, heartbeating, until fewer than `job_slots` jobs run; False when asked to stop meanwhile."""
         while not self._free_slots.acquire(timeout=BLOCK_SLICE):
-            if self._stop_requested:
+            if self._stopping():
                 return False
             self.heartbeat()
-        if self._stop_requested:
+        if self._stopping():
             self._free_slots.release()
             return False
         return True

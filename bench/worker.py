@@ -1,11 +1,13 @@
 """Benchmark outbound-text jobs/s of one worker host against a trivial RQ job, in paired rounds.
 
     python bench/worker.py [--pairs 5] [--jobs 2000] [--slow-jobs 800] [--latency-ms 150] [--slots N]
-                           [--processes N]
+                           [--processes N] [--threaded-fake]
 
-A throwaway embedded Redis and the local fake Twilio (tests/twilio_fixtures.py, in this process,
-threaded) are started. Each round enqueues jobs of one kind, then runs one worker host as the Procfile
-does (`python -m workers --burst`: HELPLINE_WORKER_PROCESSES worker processes, each running
+A throwaway embedded Redis and the local fake Twilio (tests/twilio_fixtures.py, in this process) are
+started. The fake runs on one asyncio thread: served with a thread per connection, as in the tests
+(`--threaded-fake`), its own switching takes more of the 2 cores the worker host is measured on, which
+real Twilio, elsewhere, never does. Each round enqueues jobs of one kind, then runs one worker host as
+the Procfile does (`python -m workers --burst`: HELPLINE_WORKER_PROCESSES worker processes, each running
 HELPLINE_WORKER_JOB_SLOTS jobs at once) until the queue is empty:
   - trivial: `bench.worker.trivial()`, an RQ job that does nothing (RQ's own cost per job)
   - text:    `workers.jobs.send_text` via `sender.queue_text` (decrypt, opt-out, blocklist and
@@ -128,10 +130,13 @@ def main() -> None:
     parser.add_argument(
         "--processes", type=int, default=None, help="HELPLINE_WORKER_PROCESSES (default: settings)"
     )
+    parser.add_argument(
+        "--threaded-fake", action="store_true", help="serve the fake Twilio with a thread per connection"
+    )
     opts = parser.parse_args()
     pairs = max(3, opts.pairs)
 
-    fake, fake_server = start_fake_twilio()
+    fake, fake_server = start_fake_twilio(one_thread=not opts.threaded_fake)
     var = Path(tempfile.mkdtemp(prefix="helpline-bench-worker-"))
     url = ensure_embedded_server(var)
     data_key = new_data_key()
@@ -169,9 +174,10 @@ def main() -> None:
         app = create_app(settings)
         with app.app_context():
             rounds = Rounds(app, env, fake)
+            fake_threads = "a thread per connection" if opts.threaded_fake else "one thread"
             print(
                 f"one worker host (python -m workers): {processes} processes x {slots} job slots; "
-                f"{pairs} pairs per part"
+                f"{pairs} pairs per part; the fake Twilio on {fake_threads}"
             )
             print("part 1: Twilio at 0 ms" + " " * 18 + "trivial jobs/s   texts/s   ratio")
             for n in range(pairs):

@@ -224,3 +224,38 @@ def test_a_proxy_that_refuses_the_tunnel_is_a_network_error(scripted):
     )
     with pytest.raises(ConnectionError):
         send(client)
+
+
+def test_the_benchmarks_one_thread_fake_answers_the_sdk_as_twilio_does():
+    """bench/worker.py's fake Twilio (one asyncio thread): creates, lists, errors, and waits side by side."""
+    from twilio.base.exceptions import TwilioRestException
+
+    from tests.twilio_fixtures import start_fake_twilio
+
+    fake, server = start_fake_twilio(latency=0.2, one_thread=True)
+    http = KeptAliveHttpClient(fake.url, timeout=10)
+    client = Client(fake.account_sid, fake.auth_token, http_client=http)
+    phones = [f"+1555123{n:04d}" for n in range(8)]
+    try:
+
+        def send(phone: str) -> None:
+            client.messages.create(to=phone, from_="+15555550100", body=f"Hi {phone}")
+
+        threads = [threading.Thread(target=send, args=(phone,)) for phone in phones]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert sorted(m["To"] for m in fake.messages) == phones
+        assert fake.in_flight_peak == len(phones)  # each waited its 0.2 s beside the others
+        fake.latency = 0
+        [listed] = client.messages.list(to=phones[0], limit=20)
+        assert listed.body == f"Hi {phones[0]}"
+        fake.fail_next(1, 429)
+        with pytest.raises(TwilioRestException) as refused:
+            send(phones[1])
+        assert refused.value.status == 429
+        send(phones[1])  # the same kept-alive connection goes on after an error
+        assert len(fake.to(phones[1])) == 2
+    finally:
+        server.close()

@@ -17,7 +17,9 @@ and `live_app_url` (that app served over HTTP in a thread, for status callbacks)
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 import io
 import json
 import re
@@ -175,13 +177,19 @@ class FakeTwilio:
 
     # -- the WSGI app -------------------------------------------------------------------------
     def wsgi(self, environ, start_response):
+        with self.answering():
+            if self.latency > 0:
+                time.sleep(self.latency)  # the real API's round trip; other connections go on meanwhile
+            return self._answer(environ, start_response)
+
+    @contextlib.contextmanager
+    def answering(self):
+        """Counts a REST request in flight (`in_flight_peak`) while it waits and is answered."""
         with self._lock:
             self._in_flight += 1
             self.in_flight_peak = max(self.in_flight_peak, self._in_flight)
         try:
-            if self.latency > 0:
-                time.sleep(self.latency)  # the real API's round trip; other connections go on meanwhile
-            return self._answer(environ, start_response)
+            yield
         finally:
             with self._lock:
                 self._in_flight -= 1
@@ -451,10 +459,85 @@ class _KeepAliveServer:
         self.server.server_close()
 
 
-def start_fake_twilio(latency: float = 0.0) -> tuple[FakeTwilio, _KeepAliveServer]:
-    """The fake served on a free local port; `latency` seconds before each answer (benchmarks: 0.15)."""
+class _OneThreadServer:
+    """The fake's REST API served by one asyncio thread, for benchmarks of what calls it.
+
+    A thread per connection spends CPU on its own switching; on a small machine that is CPU taken from
+    the worker being measured, which real Twilio, elsewhere, never takes. Requests wait their `latency`
+    side by side (asyncio sleeps). Not for `hold_next`, which blocks: tests use `_KeepAliveServer`.
+    """
+
+    def __init__(self, fake: FakeTwilio):
+        self.fake = fake
+        self.loop = asyncio.new_event_loop()
+        self.server = self.loop.run_until_complete(asyncio.start_server(self._serve, "127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:  # HTTP/1.1 keep-alive: one request after another on the connection
+                head = await reader.readuntil(b"\r\n\r\n")
+                request_line, *lines = head.decode("latin-1").split("\r\n")
+                method, target, _ = request_line.split(" ", 2)
+                headers = {}
+                for line in filter(None, lines):
+                    name, _, value = line.partition(":")
+                    headers[name.strip().upper().replace("-", "_")] = value.strip()
+                length = int(headers.get("CONTENT_LENGTH") or 0)
+                body = await reader.readexactly(length) if length else b""
+                with self.fake.answering():
+                    if self.fake.latency > 0:
+                        await asyncio.sleep(self.fake.latency)
+                    writer.write(self._answer(method, target, headers, body))
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass  # the client closed the connection
+        finally:
+            writer.close()
+
+    def _answer(self, method: str, target: str, headers: dict, body: bytes) -> bytes:
+        path, _, query = target.partition("?")
+        environ = {
+            "REQUEST_METHOD": method,
+            "PATH_INFO": unquote(path),
+            "QUERY_STRING": query,
+            "CONTENT_LENGTH": str(len(body)),
+            "wsgi.input": io.BytesIO(body),
+        }
+        environ.update(("HTTP_" + name, value) for name, value in headers.items())
+        started: list = []
+        chunks = b"".join(
+            self.fake._answer(
+                environ, lambda status, headers, exc_info=None: started.extend([status, headers])
+            )
+        )
+        status, response_headers = started
+        lines = [f"HTTP/1.1 {status}", *(f"{name}: {value}" for name, value in response_headers)]
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + chunks
+
+    def close(self) -> None:
+        async def stop() -> None:
+            self.server.close()
+            connections = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+            for task in connections:
+                task.cancel()
+            await asyncio.gather(*connections, return_exceptions=True)
+
+        asyncio.run_coroutine_threadsafe(stop(), self.loop).result(timeout=10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
+        self.loop.close()
+
+
+def start_fake_twilio(latency: float = 0.0, *, one_thread: bool = False):
+    """The fake served on a free local port; `latency` seconds before each answer (benchmarks: 0.15).
+
+    `one_thread`: served by one asyncio thread (benchmarks; no `hold_next`), else a thread per connection.
+    """
     fake = FakeTwilio(latency=latency)
-    server = _KeepAliveServer(fake.wsgi)
+    server = _OneThreadServer(fake) if one_thread else _KeepAliveServer(fake.wsgi)
     fake.url = server.url
     return fake, server
 

@@ -19,7 +19,7 @@ def callable_number(text: str) -> str | None:
         number = phonenumbers.parse(raw, "US")
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_valid_number(number) and not is_fictional(number):
+    if not is_fictional(number) and not phonenumbers.is_valid_number(number):  # the cheap check first
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 

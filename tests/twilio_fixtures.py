@@ -470,10 +470,19 @@ class _OneThreadServer:
     def __init__(self, fake: FakeTwilio):
         self.fake = fake
         self.loop = asyncio.new_event_loop()
-        self.server = self.loop.run_until_complete(asyncio.start_server(self._serve, "127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        listening = threading.Event()
+        # All on its own thread: the calling thread may have a loop of its own running (Playwright's).
+        self.thread = threading.Thread(target=self._run, args=(listening,), daemon=True)
         self.thread.start()
+        if not listening.wait(10):
+            raise RuntimeError("the fake Twilio did not start listening")
+        self.url = f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
+
+    def _run(self, listening: threading.Event) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.server = self.loop.run_until_complete(asyncio.start_server(self._serve, "127.0.0.1", 0))
+        listening.set()
+        self.loop.run_forever()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -492,8 +501,8 @@ class _OneThreadServer:
                         await asyncio.sleep(self.fake.latency)
                     writer.write(self._answer(method, target, headers, body))
                 await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass  # the client closed the connection
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
+            pass  # the client closed the connection, or the server is closing
         finally:
             writer.close()
 

@@ -61,3 +61,26 @@ def test_a_burst_run_sends_everything_queued_with_many_slots(app, helpline, stor
 
     assert sorted(m["Body"] for m in twilio_fake.messages) == sorted(f"Text {n}" for n in range(40))
     assert store._r.llen("rq:queue:urgent") == 0
+
+
+@pytest.mark.parametrize("slots", [1, 4])
+def test_a_stop_asked_for_while_the_worker_started_is_kept(app, helpline, redis, caplog, slots):
+    """SIGTERM came before the worker's own handlers were in place (`make stop` right after `make run`):
+    once registered it stops at once and unregisters, instead of working on as if never asked."""
+    import signal
+
+    from rq import Worker
+
+    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    worker = make_worker(
+        helpline, job_slots=slots, job_context=app.app_context, early_signals=[signal.SIGTERM]
+    )
+    try:
+        with caplog.at_level("INFO", logger="workers"):
+            worker.work(burst=False, max_idle_time=10)  # without the stop: idle for 10 s, then it ends
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+    assert "event=worker.stop_requested_while_starting" in caplog.text
+    assert "idle for" not in caplog.text
+    assert Worker.all(connection=redis) == []

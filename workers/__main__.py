@@ -12,6 +12,7 @@ workers/claiming.py.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 from config.settings import load_settings
@@ -31,11 +32,13 @@ def make_worker(
     job_context=None,
     name: str | None = None,
     supervisor: int | None = None,
+    early_signals: list[int] | None = None,
 ) -> ClaimingWorker:
     """A claiming worker on the container's store, with the heartbeat and maintenance settings.
 
     `job_slots` jobs at once, each run inside `job_context()` (the app context the jobs read);
-    `supervisor`: the pid of the worker host that started it (it stops when that process is gone).
+    `supervisor`: the pid of the worker host that started it (it stops when that process is gone);
+    `early_signals`: stop signals that came while it was starting (it stops as soon as it can).
     """
     connection, settings = helpline.store.rq_connection, helpline.settings
     return ClaimingWorker(
@@ -46,6 +49,7 @@ def make_worker(
         job_slots=job_slots,
         job_context=job_context,
         supervisor=supervisor,
+        early_signals=early_signals,
         worker_ttl=settings.worker_ttl,
         maintenance_interval=settings.worker_maintenance_seconds,
     )
@@ -53,6 +57,10 @@ def make_worker(
 
 def run_worker(name: str | None = None, burst: bool = False, supervisor: int | None = None) -> None:
     """One worker process: gives back dead workers' jobs, then works until stopped (or the queues empty)."""
+    # A stop asked for before the worker's own handlers are in place (it is starting) is kept, not lost.
+    early: list[int] = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda signum, frame: early.append(signum))
     app = create_app()
     with app.app_context():
         helpline = app.extensions["helpline"]
@@ -65,6 +73,7 @@ def run_worker(name: str | None = None, burst: bool = False, supervisor: int | N
             job_context=app.app_context,
             name=name,
             supervisor=supervisor,
+            early_signals=early,
         )
         places.warm()  # the ZIP and city data, loaded before the first search job waits on it
         worker.work(

@@ -39,6 +39,7 @@ from rq.registry import StartedJobRegistry
 from rq.scheduler import RQScheduler
 from rq.scripts import release_lock
 from rq.timeouts import TimerDeathPenalty
+from rq.utils import now
 
 from helpline.infra import queues
 
@@ -228,6 +229,7 @@ class ClaimingWorker(SimpleWorker):
         job_slots: int = 1,
         job_context: Callable[[], contextlib.AbstractContextManager] | None = None,
         supervisor: int | None = None,
+        early_signals: list[int] | None = None,
         **kwargs,
     ):
         self.__dict__["_executions"] = threading.local()  # before RQ's __init__ sets `execution`
@@ -240,6 +242,7 @@ class ClaimingWorker(SimpleWorker):
         self._changed = threading.Condition()
         self._threads: ThreadPoolExecutor | None = None
         self._supervisor = supervisor
+        self._early_signals = early_signals if early_signals is not None else []
         if self.job_slots > 1:
             self.death_penalty_class = TimerDeathPenalty  # a job timeout in a thread, not by SIGALRM
         self.queue_class = type(
@@ -270,6 +273,20 @@ class ClaimingWorker(SimpleWorker):
     def execution(self, value) -> None:
         self._executions.current = value
 
+    def _install_signal_handlers(self) -> None:
+        super()._install_signal_handlers()
+        if self._early_signals:  # SIGTERM while it was starting: registered now, it stops and says goodbye
+            log.info("event=worker.stop_requested_while_starting")
+            self._shutdown_requested_date = now()  # as RQ's own handler records it
+            self._stop_warmly()
+
+    def _stop_warmly(self) -> None:
+        """Take no new job; the loop and the waits notice within a slice, running jobs finish."""
+        self._stop_requested = True
+        self.set_shutdown_requested_date()
+        if self.scheduler:
+            self.stop_scheduler()
+
     def register_birth(self) -> None:
         super().register_birth()
         self.store.worker_claims.add_owner(self.name)  # so its claims are found if it dies
@@ -294,11 +311,7 @@ class ClaimingWorker(SimpleWorker):
     def _shutdown(self):
         if self.job_slots == 1:
             return super()._shutdown()
-        # Warm shutdown: take no new job; the waits below notice within a slice, running jobs finish.
-        self._stop_requested = True
-        self.set_shutdown_requested_date()
-        if self.scheduler:
-            self.stop_scheduler()
+        self._stop_warmly()
 
     def dequeue_job_and_maintain_ttl(self, timeout, max_idle_time=None):
         if self.job_slots == 1:

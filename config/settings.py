@@ -48,7 +48,8 @@ class Settings:
     redis_appendfsync: str = setting(
         "HELPLINE_REDIS_APPENDFSYNC",
         "everysec",
-        "embedded Redis: a killed Redis loses nothing; `always` also survives a power cut, slower",
+        "embedded Redis: killed while its disk is slow to sync, it can lose up to 2 s of writes; "
+        "`always` loses none, even in a power cut, but syncs every write",
     )
     var_dir: Path = setting(
         "HELPLINE_VAR_DIR",

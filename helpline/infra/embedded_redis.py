@@ -54,9 +54,10 @@ def _alive(socket: Path) -> bool:
 def ensure_embedded_server(var_dir: Path, timeout: float = 15.0, appendfsync: str = "everysec") -> str:
     """Start the embedded server for this var/ unless it already runs; return its URL.
 
-    `appendfsync` is Redis's own policy: with "everysec" every acknowledged write is already in the
-    kernel when the client hears back, so a killed or restarted Redis loses nothing; only a power
-    cut can lose the last second. "always" closes that gap at the cost of one fsync per write.
+    `appendfsync` is Redis's own policy. With "everysec" an acknowledged write is normally in the
+    kernel when the client hears back, so a killed Redis keeps it; but while an earlier fsync is slow
+    (a busy disk) Redis holds writes back for up to 2 s, as it documents, and a kill then loses them,
+    as a power cut loses the last second. "always" closes both gaps at the cost of one fsync per write.
     """
     if appendfsync not in ("always", "everysec", "no"):
         raise ValueError(f"appendfsync must be always, everysec or no, not {appendfsync!r}")

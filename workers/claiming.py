@@ -259,9 +259,7 @@ class ClaimingWorker(SimpleWorker):
         """Asked to stop, or the worker host that started it is gone: wait for no more jobs."""
         if self._supervisor and os.getppid() != self._supervisor and not self._stop_requested:
             log.warning("event=worker.orphaned supervisor=%d", self._supervisor)
-            self._stop_requested = True
-            if self.scheduler:
-                self.stop_scheduler()
+            self._stop_warmly()
         return self._stop_requested
 
     # Each job thread has its own execution record; RQ keeps "the" execution on the worker.
@@ -277,12 +275,12 @@ class ClaimingWorker(SimpleWorker):
         super()._install_signal_handlers()
         if self._early_signals:  # SIGTERM while it was starting: registered now, it stops and says goodbye
             log.info("event=worker.stop_requested_while_starting")
-            self._shutdown_requested_date = now()  # as RQ's own handler records it
             self._stop_warmly()
 
     def _stop_warmly(self) -> None:
         """Take no new job; the loop and the waits notice within a slice, running jobs finish."""
         self._stop_requested = True
+        self._shutdown_requested_date = self._shutdown_requested_date or now()  # RQ's handler sets it first
         self.set_shutdown_requested_date()
         if self.scheduler:
             self.stop_scheduler()

@@ -200,9 +200,9 @@ def test_workers_whose_host_was_killed_stop_on_their_own(redis, workers):
 
 def _crash_redis(var: Path) -> None:
     data_dir, _ = _embedded_paths(var)
-    pid = int((data_dir / "redis.pid").read_text())
-    os.kill(pid, signal.SIGKILL)
-    wait_for(lambda: not psutil.pid_exists(pid) or psutil.Process(pid).status() == "zombie", "redis to die")
+    redis_server = psutil.Process(int((data_dir / "redis.pid").read_text()))
+    redis_server.send_signal(signal.SIGKILL)
+    wait_for(lambda: _ended(redis_server), "redis to die")
 
 
 def test_queued_texts_survive_a_redis_crash_and_restart(live_twilio_settings, twilio_fake, tmp_path):
@@ -222,9 +222,8 @@ def test_queued_texts_survive_a_redis_crash_and_restart(live_twilio_settings, tw
             for n in range(5):
                 sender.queue_text(helpline, TEXTER, f"Kept {n}", f"redis-{n}")
             _crash_redis(var)
-            ensure_embedded_server(
-                var, appendfsync="always"
-            )  # the restart: everything accepted before the crash is there
+            # The restart: everything accepted before the crash is there.
+            ensure_embedded_server(var, appendfsync="always")
             worker = pool.start()
             wait_for(lambda: len(twilio_fake.messages) >= 5, "the queued texts to go out")
             wait_for(lambda: all(client.get(Keys.sent(f"redis-{n}")) for n in range(5)), "all recorded")

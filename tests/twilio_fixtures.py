@@ -408,27 +408,14 @@ class _KeepAliveHandler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        path, _, query = self.path.partition("?")
-        environ = {
-            "REQUEST_METHOD": self.command,
-            "PATH_INFO": unquote(path),
-            "QUERY_STRING": query,
-            "CONTENT_LENGTH": str(length),
-            "CONTENT_TYPE": self.headers.get("Content-Type", ""),
+        server = {
             "SERVER_NAME": "127.0.0.1",
             "SERVER_PORT": str(self.server.server_port),
             "SERVER_PROTOCOL": self.request_version,
-            "wsgi.input": io.BytesIO(body),
-            "wsgi.url_scheme": "http",
-            "wsgi.errors": sys.stderr,
         }
-        for name, value in self.headers.items():
-            environ["HTTP_" + name.upper().replace("-", "_")] = value
-        started: list = []
-        chunks = b"".join(
-            self.server.app(environ, lambda status, headers, exc_info=None: started.extend([status, headers]))
+        status, headers, chunks = _call_wsgi(
+            self.server.app, self.command, self.path, self.headers.items(), body, server
         )
-        status, headers = started
         self.send_response(int(status.split()[0]), status.partition(" ")[2])
         for name, value in headers:
             self.send_header(name, value)
@@ -439,6 +426,28 @@ class _KeepAliveHandler(BaseHTTPRequestHandler):
 
     def log_message(self, *args) -> None:
         pass
+
+
+def _call_wsgi(app, method: str, target: str, headers, body: bytes, server: dict | None = None):
+    """One request through a WSGI app: (status, response headers, body bytes)."""
+    path, _, query = target.partition("?")
+    environ = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": unquote(path),
+        "QUERY_STRING": query,
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.url_scheme": "http",
+        "wsgi.errors": sys.stderr,
+        **(server or {}),
+    }
+    for name, value in headers:
+        environ["HTTP_" + name.upper().replace("-", "_")] = value
+    environ["CONTENT_TYPE"] = environ.get("HTTP_CONTENT_TYPE", "")
+    started: list = []
+    chunks = b"".join(app(environ, lambda status, headers, exc_info=None: started.extend([status, headers])))
+    status, response_headers = started
+    return status, response_headers, chunks
 
 
 class _ThreadingServer(ThreadingHTTPServer):
@@ -490,11 +499,11 @@ class _OneThreadServer:
                 head = await reader.readuntil(b"\r\n\r\n")
                 request_line, *lines = head.decode("latin-1").split("\r\n")
                 method, target, _ = request_line.split(" ", 2)
-                headers = {}
-                for line in filter(None, lines):
-                    name, _, value = line.partition(":")
-                    headers[name.strip().upper().replace("-", "_")] = value.strip()
-                length = int(headers.get("CONTENT_LENGTH") or 0)
+                headers = [
+                    (name.strip(), value.strip())
+                    for name, _, value in (line.partition(":") for line in filter(None, lines))
+                ]
+                length = next((int(value) for name, value in headers if name.lower() == "content-length"), 0)
                 body = await reader.readexactly(length) if length else b""
                 with self.fake.answering():
                     if self.fake.latency > 0:
@@ -506,23 +515,8 @@ class _OneThreadServer:
         finally:
             writer.close()
 
-    def _answer(self, method: str, target: str, headers: dict, body: bytes) -> bytes:
-        path, _, query = target.partition("?")
-        environ = {
-            "REQUEST_METHOD": method,
-            "PATH_INFO": unquote(path),
-            "QUERY_STRING": query,
-            "CONTENT_LENGTH": str(len(body)),
-            "wsgi.input": io.BytesIO(body),
-        }
-        environ.update(("HTTP_" + name, value) for name, value in headers.items())
-        started: list = []
-        chunks = b"".join(
-            self.fake._answer(
-                environ, lambda status, headers, exc_info=None: started.extend([status, headers])
-            )
-        )
-        status, response_headers = started
+    def _answer(self, method: str, target: str, headers: list, body: bytes) -> bytes:
+        status, response_headers, chunks = _call_wsgi(self.fake._answer, method, target, headers, body)
         lines = [f"HTTP/1.1 {status}", *(f"{name}: {value}" for name, value in response_headers)]
         return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + chunks
 

@@ -25,6 +25,7 @@ from helpline.domain.phones import mask_phone
 from helpline.domain.providers import SearchResult
 from helpline.infra import queues, sender
 from helpline.services.provider_search import find_providers
+from helpline.store.jobs import JobRecord
 
 log = logging.getLogger(__name__)
 
@@ -69,30 +70,29 @@ def search_job_id(source: str) -> str:
     return f"search-h{hashlib.sha256(source.encode()).hexdigest()[:32]}"
 
 
+SEARCH_JOB = "workers.jobs.search_providers"
+
+
 def queue_search(
-    parts,
-    phone: str,
-    lang: str,
-    request: SearchRequest,
-    *,
-    retry: bool = True,
-    job_id: str | None = None,
-    pipeline=None,
+    parts, phone: str, lang: str, request: SearchRequest, *, retry: bool = True, job_id: str | None = None
 ) -> None:
-    """Hand a search to the workers (`parts`: anything with `store` and `queues`); on `pipeline` when
-    given (the texting line's finish), else at once."""
+    """Hand a search to the workers now (`parts`: anything with `store` and `queues`)."""
+    args, options = _search_job(parts, phone, lang, request, retry)
+    parts.queues.enqueue(queues.SEARCH, SEARCH_JOB, *args, job_id=job_id, **options)
+
+
+def search_job_record(parts, phone: str, lang: str, request: SearchRequest, job_id: str | None) -> JobRecord:
+    """The search's job, for the store to queue with the text that asked for it (the texting finish)."""
+    args, options = _search_job(parts, phone, lang, request, retry=True)
+    return parts.queues.job_record(queues.SEARCH, SEARCH_JOB, *args, job_id=job_id, **options)
+
+
+def _search_job(parts, phone: str, lang: str, request: SearchRequest, retry: bool) -> tuple[tuple, dict]:
+    """The job's arguments (ciphertext only) and its RQ options."""
     vault = parts.store.vault
-    parts.queues.enqueue(
-        queues.SEARCH,
-        "workers.jobs.search_providers",
-        vault.encrypt(phone).decode(),
-        lang,
-        request.seal(vault),
-        # The job texts each result once however often it runs, so retrying is always safe.
-        retry=Retry(max=len(RETRY_SECONDS), interval=RETRY_SECONDS) if retry else None,
-        job_id=job_id,
-        pipeline=pipeline,
-    )
+    args = (vault.encrypt(phone).decode(), lang, request.seal(vault))
+    # The job texts each result once however often it runs, so retrying is always safe.
+    return args, {"retry": Retry(max=len(RETRY_SECONDS), interval=RETRY_SECONDS) if retry else None}
 
 
 def text_search_results(

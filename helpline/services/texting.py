@@ -3,7 +3,7 @@
 The webhook calls `handle_text`; everything here is Redis plus pure domain calls, so the reply
 is ready in milliseconds and slow work (provider search, outbound texts) goes to the workers.
 A usual text takes two round trips to Redis: the screening (its lease taken, the texter's facts
-read) and the finish (its effects, a search's job among them, and its done mark, at once).
+read) and the finish (its effects, a search's job among them, and its done mark, in one atomic step).
 """
 
 from __future__ import annotations
@@ -33,9 +33,10 @@ from helpline.domain.hours import BusinessHours
 from helpline.domain.phones import callable_number, mask_phone
 from helpline.infra.queues import Queues
 from helpline.services import callbacks
-from helpline.services.search_results import SearchRequest, queue_search, search_job_id
+from helpline.services.search_results import SearchRequest, search_job_id, search_job_record
 from helpline.store import Screening, Store
 from helpline.store.exchanges import FromTemplates
+from helpline.store.jobs import JobRecord
 
 log = logging.getLogger(__name__)
 
@@ -77,14 +78,10 @@ class Answer:
 
 @dataclass
 class _Effects:
-    """What carrying out a decision adds to the finish: counters, and jobs queued in the same round trip."""
+    """What carrying out a decision adds to the finish: counters, and the job it queues (a search)."""
 
     counters: list[str] = field(default_factory=list)
-    queued: list[Callable] = field(default_factory=list)  # each takes the finish's pipeline
-
-    def queue_on(self, pipe) -> None:
-        for queue in self.queued:
-            queue(pipe)
+    job: JobRecord | None = None
 
 
 def handle_text(line: Line, text: IncomingText, now: float | None = None) -> Answer:
@@ -129,7 +126,7 @@ def _finish(
         counters + (effects.counters if effects else []),
         now,
         done_seconds=line.dedupe_seconds,
-        before=effects.queue_on if effects and effects.queued else None,
+        job=effects.job if effects else None,
     )
 
 
@@ -257,12 +254,9 @@ def _carry_out(
         if phone is None:
             return [Say("no_search_yet", {"place": place.label})]
         request = SearchRequest(action.location, action.service, action.page, state.check_outcome)
-        # One job per text: a retry of the text after a failure queues the same job, texted once. It is
-        # queued in the round trip that marks the text answered.
+        # One job per text, queued in the step that marks the text answered: never without it, never twice.
         job_id = search_job_id(f"sms:{sid}") if sid else None
-        effects.queued.append(
-            lambda pipe: queue_search(line, phone, state.lang, request, job_id=job_id, pipeline=pipe)
-        )
+        effects.job = search_job_record(line, phone, state.lang, request, job_id)
         return [] if action.page else [Say("looking_up", {"place": place.label})]
     if isinstance(action, AnswerFollowUp):
         if phone is not None:  # "Did you reach <provider>?": NO puts a linked request on the queue

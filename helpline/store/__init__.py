@@ -14,7 +14,6 @@ import json
 import os
 import time
 import zlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from hashlib import sha256
 
@@ -24,10 +23,10 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from redis.exceptions import NoScriptError
 
 from helpline.domain.callback_rules import OPEN_STATUSES
 from helpline.store.client import HeldConnection
+from helpline.store.jobs import LUA_WRITE_JOB, JobRecord
 
 PREFIX = "hl"
 
@@ -365,16 +364,19 @@ return reply
 """
 # A text's effects and its done mark in one step, nothing written when the text was answered already
 # (1: by this very delivery, its acknowledgement lost; -1: by another) or another delivery holds its
-# lease (-2): the texter's state, the conversation entry, the templates its replies refer to, the
-# operators' counters, then the MessageSid marked done and the lease given back. A template this
-# process believes kept comes without its text; should it be missing, nothing is written (-3) and the
-# call comes again with every text.
-# KEYS: done, lease, state, conversation, templates, counter names.
+# lease (-2): the texter's state, the conversation entry, the templates its replies refer to, a job it
+# queues (a search), the operators' counters, then the MessageSid marked done and the lease given back.
+# A template this process believes kept comes without its text; should it be missing, nothing is
+# written (-3) and the call comes again with every text.
+# KEYS: done, lease, state, conversation, templates, counter names, then a job's hash, queue and RQ's
+# set of queues (when it queues one).
 # ARGV: token, done seconds, retention, state ('' keeps it), entry ('' none), hour and day buckets'
 # lifetimes, the counters' key prefix, this hour's and day's bucket, how many templates, then digest
-# and template ('' when kept) each, then the counters' names (their keys are built here: one Redis,
-# never a cluster).
-_RECORD_EXCHANGE = """
+# and template ('' when kept) each, then how many fields the job has (0: none) with its id and fields,
+# then the counters' names (their keys are built here: one Redis, never a cluster).
+_RECORD_EXCHANGE = (
+    LUA_WRITE_JOB
+    + """
 local done = redis.call('GET', KEYS[1])
 if done then
   if done == ARGV[1] then return 1 end
@@ -395,7 +397,13 @@ end
 for i = 12, 11 + 2 * templates, 2 do
   if ARGV[i + 1] ~= '' then redis.call('HSET', KEYS[5], ARGV[i], ARGV[i + 1]) end
 end
-for i = 12 + 2 * templates, #ARGV do
+local at = 12 + 2 * templates
+local job_fields = tonumber(ARGV[at])
+if job_fields > 0 then
+  write_job(KEYS[7], KEYS[8], KEYS[9], at + 1, at + 1 + 2 * job_fields)
+  at = at + 1 + 2 * job_fields
+end
+for i = at + 1, #ARGV do
   local name = ARGV[8] .. ARGV[i] .. ':'
   -- a bucket gets its lifetime when it is made; its later counts need not set it again
   if redis.call('INCR', name .. ARGV[9]) == 1 then redis.call('EXPIRE', name .. ARGV[9], ARGV[6]) end
@@ -407,6 +415,7 @@ redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 redis.call('DEL', KEYS[2])
 return 0
 """
+)
 
 
 @dataclass(frozen=True)
@@ -568,15 +577,12 @@ class Store:
         counters: list[str],
         now: float,
         done_seconds: int,
-        before: Callable[[redis.client.Pipeline], None] | None = None,
+        job: JobRecord | None = None,
     ) -> None:
-        """A text and its replies: state, conversation lines, counters and the MessageSid's done mark,
-        in one atomic step (a text is never marked answered without them), one round trip. Raises
-        LeaseLost or StoreUnavailable, and then nothing of it was written.
-
-        `before(pipe)` adds commands sent in the same round trip ahead of it (a search's job): they may
-        be applied although the text then turns out answered by another delivery, so they must be
-        safe to apply twice (the same job id).
+        """A text and its replies: state, conversation lines, counters, the `job` it queues (a search) and
+        the MessageSid's done mark, in one atomic step (a text is never marked answered without them, its
+        job never queued without it or twice), one round trip. Raises LeaseLost or StoreUnavailable, and
+        then nothing of it was written.
         """
         entry, templates = exchanges.encode(turns, time.time()) if turns else (b"", {})
         entry = self.vault.seal(entry) if turns else b""
@@ -587,6 +593,7 @@ class Store:
             Keys.conversation(phone_id),
             Keys.templates_sent,
             Keys.stat_names,
+            *(job.keys if job else []),
         ]
         state_arg = self._seal_state(state) if state is not None else b""
         args = [lease.token, done_seconds, self.retention, state_arg, entry, *self.counters.lifetimes()]
@@ -594,12 +601,13 @@ class Store:
 
         def with_templates(known: set[str]) -> list:
             sent = [x for name, text in templates.items() for x in (name, "" if name in known else text)]
-            return [*args, len(templates), *sent, *counters]
+            return [*args, len(templates), *sent, *job_args, *counters]
 
-        outcome = self._in_one_trip(self._record_script, keys, with_templates(self._templates_kept), before)
+        job_args = [len(job.fields), *job.script_args()] if job else [0]
+        outcome = self._held.run(self._record_script, keys, with_templates(self._templates_kept))
         if outcome == -3:  # a template this process wrote is gone (a Redis that lost data): write it again
             self._templates_kept.clear()
-            outcome = self._in_one_trip(self._record_script, keys, with_templates(set()), None)
+            outcome = self._held.run(self._record_script, keys, with_templates(set()))
         if outcome in (0, 1):
             self._templates_kept.update(templates)
             self._templates.update(templates)  # this process reads what it wrote without asking again
@@ -607,23 +615,6 @@ class Store:
             raise LeaseLost(f"{lease.kind} {lease.sid} was answered by another delivery")
         if outcome == -2:
             raise LeaseLost(f"{lease.kind} {lease.sid} was taken over by another delivery")
-
-    def _in_one_trip(self, script, keys: list, args: list, before) -> int:
-        """Run a registered script by its digest, after `before(pipe)`'s commands in the same round trip."""
-        if before is None:
-            return self._held.run(script, keys, args)
-        pipe = self._r.pipeline(transaction=False)
-        before(pipe)
-        pipe.evalsha(script.sha, len(keys), *keys, *args)
-        results = pipe.execute(raise_on_error=False)
-        for result in results[:-1]:
-            if isinstance(result, Exception):
-                raise result
-        if isinstance(results[-1], NoScriptError):  # a restarted Redis forgot it: load it, run it alone
-            return script(keys=keys, args=args, client=self._r)
-        if isinstance(results[-1], Exception):
-            raise results[-1]
-        return results[-1]
 
     def conversation(self, phone_id: str, last: int | None = None) -> list[dict]:
         """Every line kept (or those of the `last` exchanges), oldest first, each text exactly as it was

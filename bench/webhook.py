@@ -1,6 +1,6 @@
 """Benchmark the texting webhook against a bare signed-TwiML endpoint, both under gunicorn, interleaved.
 
-    python bench/webhook.py [--pairs 3] [--seconds 4] [--rate 200] [--concurrency 8]
+    python bench/webhook.py [--pairs 3] [--seconds 4] [--rate 200] [--concurrency 8] [--floor]
 
 Both servers run at once with the same gunicorn settings (config/gunicorn.conf.py) and the same logs
 as `make run` (INFO, the access log, written to a file). Each pair measures both, in alternating
@@ -13,6 +13,10 @@ MORE, CALL (a callback request), Spanish, unknown words. Every full-app run uses
 before; the bare endpoint gets the same bodies. Prints each pair, then min/median/max of the paired
 ratios against the goals: full/bare req/s >= 0.60 (median), full p99 <= 2 x bare p99 at 200 texts/s
 (median), and the design's p99 <= 25 ms.
+
+`--floor` measures a third server in every pair (bench/floor_app.py): the helpline app answering each text
+with only the two Redis round trips every text needs. floor/bare shows what exactly-once costs by itself,
+full/floor what the conversation adds on top (no goal; it shows where the time goes).
 """
 
 from __future__ import annotations
@@ -253,6 +257,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200.0, help="arrival rate for latency (texts/s)")
     parser.add_argument("--concurrency", type=int, default=8, help="connections in the throughput run")
     parser.add_argument("--appendfsync", default="everysec", help="the full app's Redis fsync policy")
+    parser.add_argument("--floor", action="store_true", help="also measure the two-round-trip floor")
     opts = parser.parse_args()
     pairs = max(3, opts.pairs)
 
@@ -277,17 +282,25 @@ def main() -> None:
         servers.append(start_gunicorn("helpline:create_app()", ports["full"], env, var / "full.log"))
         bare = Target("bare", ports["bare"], token, 1_000_000)
         full = Target("full", ports["full"], token, 5_000_000)
+        targets = [bare, full]
+        if opts.floor:
+            ports["floor"] = free_port()
+            floor_app = "bench.floor_app:create_app()"
+            servers.append(start_gunicorn(floor_app, ports["floor"], env, var / "floor.log"))
+            targets.append(Target("floor", ports["floor"], token, 8_000_000))
         print(
             f"cores: {os.cpu_count()}  gunicorn: config/gunicorn.conf.py  logs: INFO + access log "
             f"(as make run)  {opts.seconds:g} s per measurement, {pairs} pairs, interleaved"
         )
-        for target in (bare, full):  # every gunicorn process warm (imports, data, connections)
+        for target in targets:  # every gunicorn process warm (imports, data, connections)
             target.throughput(2.0, opts.concurrency, 300)
             target.latency(1.0, opts.rate)
         header = ("pair", "bare rps", "full rps", "ratio", "bare p99", "full p99", "p99 x", "full p50")
-        print("".join(f"{h:>10}" for h in header) + f"   (ms at {opts.rate:.0f}/s; errors)")
+        header += ("floor rps", "floor/bare", "full/floor") if opts.floor else ()
+        print("".join(f"{h:>11}" for h in header) + f"   (ms at {opts.rate:.0f}/s; errors)")
         for n in range(pairs):
-            order = (bare, full) if n % 2 == 0 else (full, bare)
+            order = targets[n % len(targets) :] + targets[: n % len(targets)]  # each goes first in turn
+            order = order if n % 2 == 0 else order[::-1]
             measured: dict[str, dict] = {t.name: {} for t in order}
             for target in order:
                 expected = 1500 if target is bare else 600
@@ -299,11 +312,17 @@ def main() -> None:
                 measured[target.name]["errors"] += errors
             b, f = measured["bare"], measured["full"]
             row = {"ratio": f["rps"] / b["rps"], "p99x": f["p99"] / b["p99"], "p99": f["p99"]}
-            rows.append(row)
-            print(
-                f"{n + 1:>10}{b['rps']:10.0f}{f['rps']:10.0f}{row['ratio']:10.2f}{b['p99']:10.1f}"
-                f"{f['p99']:10.1f}{row['p99x']:10.2f}{f['p50']:10.1f}   errors {b['errors']}/{f['errors']}"
+            line = (
+                f"{n + 1:>11}{b['rps']:11.0f}{f['rps']:11.0f}{row['ratio']:11.2f}{b['p99']:11.1f}"
+                f"{f['p99']:11.1f}{row['p99x']:11.2f}{f['p50']:11.1f}"
             )
+            if opts.floor:
+                fl = measured["floor"]
+                row.update(floor=fl["rps"] / b["rps"], over_floor=f["rps"] / fl["rps"])
+                line += f"{fl['rps']:11.0f}{row['floor']:11.2f}{row['over_floor']:11.2f}"
+            rows.append(row)
+            errors = "/".join(str(measured[t.name]["errors"]) for t in targets)
+            print(f"{line}   errors {errors}")
     finally:
         for proc in servers:
             proc.terminate()
@@ -314,6 +333,11 @@ def main() -> None:
     print(summary("throughput full/bare", [r["ratio"] for r in rows], THROUGHPUT_GOAL, at_least=True))
     print(summary(f"p99 full/bare at {opts.rate:.0f}/s", [r["p99x"] for r in rows], P99_GOAL, at_least=False))
     print(summary("full p99 ms", [r["p99"] for r in rows], P99_DESIGN_MS, at_least=False))
+    if opts.floor:
+        for label, name in (("floor/bare (two round trips only)", "floor"), ("full/floor", "over_floor")):
+            values = [r[name] for r in rows]
+            low, mid, high = min(values), statistics.median(values), max(values)
+            print(f"{label}: min {low:.2f}, median {mid:.2f}, max {high:.2f}")
     print("(the machine's other load lands on both sides of each pair; compare ratios, not raw figures)")
 
 

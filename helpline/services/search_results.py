@@ -91,8 +91,12 @@ def _search_job(parts, phone: str, lang: str, request: SearchRequest, retry: boo
     """The job's arguments (ciphertext only) and its RQ options."""
     vault = parts.store.vault
     args = (vault.encrypt(phone).decode(), lang, request.seal(vault))
-    # The job texts each result once however often it runs, so retrying is always safe.
-    return args, {"retry": Retry(max=len(RETRY_SECONDS), interval=RETRY_SECONDS) if retry else None}
+    return args, {
+        # The job texts each result once however often it runs, so retrying is always safe.
+        "retry": Retry(max=len(RETRY_SECONDS), interval=RETRY_SECONDS) if retry else None,
+        # What RQ's listings show: the arguments are ciphertext, and RQ would spend time quoting it.
+        "description": f"{SEARCH_JOB}(sealed)",
+    }
 
 
 def text_search_results(

@@ -474,7 +474,7 @@ class Store:
 
         self.audit = AuditTrail(r, vault, retention_seconds)
         self.retries = WebhookRetries(r, vault, retention_seconds)
-        self.callbacks = Callbacks(r, vault, retention_seconds)
+        self.callbacks = Callbacks(r, vault, retention_seconds, self._held)
         self.callbacks.read_exchanges = self.read_exchanges
         self.calls = Calls(r, vault, retention_seconds)
         from helpline.store.counters import Counters

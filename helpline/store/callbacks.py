@@ -19,6 +19,7 @@ import redis
 from helpline.domain.callback_rules import PRIORITY_BOOST, AuditEntry, CallbackRequest, OutcomeDecision
 from helpline.store import Keys
 from helpline.store.audit import expire_trail, push_entry
+from helpline.store.client import HeldConnection
 from helpline.store.counters import Counters, lua_count
 
 # Atomic: of two staff claiming at once exactly one wins; the other learns who did.
@@ -200,8 +201,9 @@ class Asking:
 class Callbacks:
     """The callback requests and everything kept beside each one."""
 
-    def __init__(self, r: redis.Redis, vault, retention_seconds: int):
+    def __init__(self, r: redis.Redis, vault, retention_seconds: int, held: HeldConnection | None = None):
         self._r = r
+        self._held = held or HeldConnection(r)  # a text's request is queued on its thread's kept connection
         self._vault = vault
         self.retention = retention_seconds
         self._claim = r.register_script(_CLAIM)
@@ -254,7 +256,7 @@ class Callbacks:
             *Counters.lifetimes(),
         ]
         args += [part for name, value in fields.items() for part in (name, json.dumps(value))]
-        callback_id = self._add(keys=keys, args=args)
+        callback_id = self._held.run(self._add, keys, args)
         if not callback_id:
             return False
         request.id = callback_id.decode()

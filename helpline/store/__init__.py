@@ -599,11 +599,12 @@ class Store:
         args = [lease.token, done_seconds, self.retention, state_arg, entry, *self.counters.lifetimes()]
         args += [Keys.stat_prefix, *self.counters.buckets(now)]
 
+        job_args = job.script_args() if job else [0]
+
         def with_templates(known: set[str]) -> list:
             sent = [x for name, text in templates.items() for x in (name, "" if name in known else text)]
             return [*args, len(templates), *sent, *job_args, *counters]
 
-        job_args = [len(job.fields), *job.script_args()] if job else [0]
         outcome = self._held.run(self._record_script, keys, with_templates(self._templates_kept))
         if outcome == -3:  # a template this process wrote is gone (a Redis that lost data): write it again
             self._templates_kept.clear()

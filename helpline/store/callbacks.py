@@ -201,9 +201,9 @@ class Asking:
 class Callbacks:
     """The callback requests and everything kept beside each one."""
 
-    def __init__(self, r: redis.Redis, vault, retention_seconds: int, held: HeldConnection | None = None):
+    def __init__(self, r: redis.Redis, vault, retention_seconds: int, held: HeldConnection):
         self._r = r
-        self._held = held or HeldConnection(r)  # a text's request is queued on its thread's kept connection
+        self._held = held  # the store's: a text's request is queued on its thread's kept connection
         self._vault = vault
         self.retention = retention_seconds
         self._claim = r.register_script(_CLAIM)

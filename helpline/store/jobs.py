@@ -36,5 +36,5 @@ class JobRecord:
         return [self.key, self.queue_key, self.queues_key]
 
     def script_args(self) -> list:
-        """The id, then each field and its value."""
-        return [self.id, *[part for field in self.fields for part in field]]
+        """How many fields, the id, then each field and its value."""
+        return [len(self.fields), self.id, *[part for field in self.fields for part in field]]

@@ -79,10 +79,12 @@ def test_a_shift_at_the_desk(live_server, browser_context, staff_user, text, sto
     expect(page.get_by_text("No one is waiting")).to_be_visible()
 
     # Crisis alerts: opt in once, remembered for the account.
-    page.get_by_label("Play a sound when a new crisis arrives").check()
-    page.get_by_label("Show a desktop notification").check()
+    for label in ("Play a sound when a new crisis arrives", "Show a desktop notification"):
+        with page.expect_response(lambda r: "/staff/alerts" in r.url and r.request.method == "POST"):
+            page.get_by_label(label).check()  # each choice is saved as it is made: wait for it, then reload
     page.reload()
     expect(page.get_by_label("Play a sound when a new crisis arrives")).to_be_checked()
+    expect(page.get_by_label("Show a desktop notification")).to_be_checked()
 
     # The queue fills by itself, and a screen reader hears "1 new request", not the whole table.
     text("call")

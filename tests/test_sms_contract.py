@@ -82,6 +82,26 @@ def test_public_base_url_is_what_twilio_signed_behind_a_proxy(settings, redis):
         )
 
 
+@pytest.mark.parametrize("signed_as", ["https://helpline.example.org:443/twilio/sms", "https://helpline.example.org/twilio/sms"])
+def test_a_signature_with_or_without_the_default_port_is_accepted(settings, redis, signed_as):
+    """Twilio may sign the URL with its port or without: either answers, and only the port may differ."""
+    from helpline import create_app
+    from helpline.web.twilio_signature import twilio_auth_token
+
+    app = create_app(settings.with_overrides(public_base_url="https://helpline.example.org"))
+    token = twilio_auth_token(app.config["SETTINGS"])
+    params = simulator.sms_params(TEXTER, "oih", HELPLINE_NUMBER)
+    other_port = simulator.sign(token, "https://helpline.example.org:8443/twilio/sms", params)
+    with app.app_context():
+        client = app.test_client()
+        headers = {"X-Twilio-Signature": simulator.sign(token, signed_as, params)}
+        response = client.post("/twilio/sms", data=params, headers=headers)
+        assert response.status_code == 200
+        assert simulator.twiml_messages(response.data)
+        refused = client.post("/twilio/sms", data=params, headers={"X-Twilio-Signature": other_port})
+        assert refused.status_code == 403
+
+
 def test_twilio_retry_of_the_same_message_changes_and_sends_nothing(signed_post, store, redis):
     params = simulator.sms_params(TEXTER, "call", HELPLINE_NUMBER)
     first = signed_post("/twilio/sms", params)

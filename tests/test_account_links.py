@@ -133,6 +133,44 @@ def test_gunicorn_access_log_names_the_route_not_the_token(settings, store, tmp_
     assert token not in logged and "not-a-link" not in logged
 
 
+def test_every_access_log_atom_a_format_may_use_leaves_the_token_out(tmp_path):
+    """Whatever format an operator gives gunicorn: the request line, the referer, the raw URI and the
+    route name the link without its token, and quotes in a header stay escaped."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    from helpline.web.access_log import ROUTE, AccessLogger
+
+    cfg = Config()
+    cfg.set("accesslog", str(tmp_path / "access.log"))
+    cfg.set("access_log_format", '"%(r)s" %(U)s %(f)s %({raw_uri}e)s %(a)s %({x-missing}i)s %(s)s')
+    logger = AccessLogger(cfg)
+    path = "/set-password/s3cr3t-link-token"
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": path,
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_REFERER": f"https://helpline.example.org{path}",
+        "HTTP_USER_AGENT": 'probe "quoted"',
+        ROUTE: "/set-password/<token>",
+    }
+    request = SimpleNamespace(headers=[("USER-AGENT", 'probe "quoted"')])
+    response = SimpleNamespace(status="200 OK", sent=12, headers=[("Content-Type", "text/html")])
+    logger.access(response, request, environ, dt.timedelta(milliseconds=3))
+    for handler in logger.access_log.handlers:
+        handler.flush()
+    line = (tmp_path / "access.log").read_text()
+    assert "s3cr3t" not in line
+    assert '"GET /set-password/<token> HTTP/1.1" /set-password/<token>' in line
+    assert "https://helpline.example.org/set-password/<token> /set-password/<token>" in line
+    assert 'probe \\"quoted\\" - 200' in line
+
+
 def _get_when_up(url: str, timeout: float = 60.0) -> int:
     deadline = time.monotonic() + timeout
     while True:

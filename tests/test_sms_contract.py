@@ -82,7 +82,9 @@ def test_public_base_url_is_what_twilio_signed_behind_a_proxy(settings, redis):
         )
 
 
-@pytest.mark.parametrize("signed_as", ["https://helpline.example.org:443/twilio/sms", "https://helpline.example.org/twilio/sms"])
+@pytest.mark.parametrize(
+    "signed_as", ["https://helpline.example.org:443/twilio/sms", "https://helpline.example.org/twilio/sms"]
+)
 def test_a_signature_with_or_without_the_default_port_is_accepted(settings, redis, signed_as):
     """Twilio may sign the URL with its port or without: either answers, and only the port may differ."""
     from helpline import create_app

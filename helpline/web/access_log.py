@@ -8,7 +8,7 @@ import logging
 import re
 
 from flask import request
-from gunicorn.glogging import Logger
+from gunicorn.glogging import Logger, SafeAtoms
 
 ROUTE = "helpline.route"  # WSGI environ entry: the rule the request matched, e.g. /set-password/<token>
 EVENT = "helpline.event"  # WSGI environ entry: what a webhook did (numbers masked, never a text)
@@ -20,13 +20,26 @@ def redact(text: str) -> str:
     return SECRET_PATH.sub(r"\1/<token>", text)
 
 
+class RedactedAtoms(SafeAtoms):
+    """gunicorn's atoms, each redacted and escaped as the log format reads it. gunicorn makes ~50 of them
+    (every header and environ entry) and the format uses a handful: only those are worked on."""
+
+    def __init__(self, atoms: dict):
+        dict.__init__(self, atoms)
+
+    def __getitem__(self, name: str):
+        value = super().__getitem__(name)
+        return redact(value).replace('"', '\\"') if isinstance(value, str) else value
+
+
 class AccessLogger(Logger):
-    """gunicorn's logger, with `%(U)s` the route rule instead of the path."""
+    """gunicorn's logger, with `%(U)s` the route rule instead of the path, and no link token in any atom
+    (the request line, the referer, the environ)."""
+
+    atoms_wrapper_class = RedactedAtoms
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
-        # The request line, the referer (a page's own link when it loads its styles) and the environ.
-        atoms = {name: redact(value) if isinstance(value, str) else value for name, value in atoms.items()}
         atoms["U"] = environ.get(ROUTE) or atoms["U"]
         return atoms
 

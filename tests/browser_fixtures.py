@@ -108,6 +108,16 @@ def sign_in(page, base_url: str, email: str, password: str = PASSWORD, next_path
     page.wait_for_url(f"{base_url}{next_path}*")
 
 
+def page_width(page) -> int:
+    """The page's laid-out width once its stylesheets have loaded.
+
+    Text can be found in a new page before its stylesheets arrive, and a layout measured then is the
+    unstyled one (a table wider than a phone).
+    """
+    page.wait_for_load_state("load")
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
 def save_artifact(page, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

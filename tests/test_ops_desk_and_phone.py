@@ -20,7 +20,7 @@ from helpline.services import accounts
 from helpline.services import callbacks as cb
 from helpline.store import Keys
 from tests.accessibility import assert_accessible
-from tests.browser_fixtures import save_artifact, sign_in
+from tests.browser_fixtures import page_width, save_artifact, sign_in
 from tests.conftest import TEXTER
 
 pytestmark = pytest.mark.browser
@@ -59,7 +59,7 @@ def operator_page(browser_context, live_server, user, size: str, next_path: str 
 
 def fits(page, size: str) -> None:
     """Nothing wider than the screen: tables stack or scroll inside their own box."""
-    assert page.evaluate("document.documentElement.scrollWidth") <= int(size), page.url
+    assert page_width(page) <= int(size), page.url
 
 
 def value(page, testid: str) -> str:

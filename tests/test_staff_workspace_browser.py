@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from helpline.infra.burst import drain
 from helpline.services import callbacks
 from tests.accessibility import assert_accessible
-from tests.browser_fixtures import save_artifact, sign_in
+from tests.browser_fixtures import page_width, save_artifact, sign_in
 from tests.conftest import TEXTER
 
 pytestmark = pytest.mark.browser
@@ -241,7 +241,7 @@ def test_a_shift_on_a_phone(
     expect(rows).to_have_count(2)
     expect(rows.nth(1)).to_contain_text(operator_user.email)  # who holds the voicemail, and since when
     expect(rows.nth(1)).to_contain_text("claimed just now")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
+    assert page_width(page) <= 390  # nothing wider than the phone
     shot(page, "staff-workspace-queue-390")
     assert_accessible(page, "queue at 390 px")
 
@@ -263,7 +263,7 @@ def test_a_shift_on_a_phone(
     page.get_by_role("button", name="We tried to call").click()
     page.get_by_role("button", name="Send text").click()
     expect(page.locator("#composer-result")).to_have_text("Text sent.")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page_width(page) <= 390
     shot(page, "staff-workspace-request-390")
     assert_accessible(page, "request page at 390 px")
     # On the phone too: the referral search in place, a refused outcome that keeps the note.

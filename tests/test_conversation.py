@@ -3,6 +3,7 @@
 import pytest
 
 from helpline.domain.conversation import (
+    AnswerFollowUp,
     Context,
     FindProviders,
     Inbound,
@@ -171,3 +172,24 @@ def test_a_place_sent_during_the_self_check_leaves_it_and_searches(body, locatio
     assert [type(a) for a in decision.actions] == [FindProviders]
     assert decision.actions[0].location == location
     assert decision.state.check_step == 0
+
+
+def test_opting_out_with_crisis_words_still_gets_the_crisis_guidance_first():
+    decision = decide(WELCOMED, Inbound("stop texting me i'm going to kill myself"), Context())
+    assert keys(decision) == ["crisis_suicide", "optout_confirm"]
+    assert decision.actions == (SetOptOut(True), RequestCallback(True, "crisis", texts_off=True))
+
+
+def test_opting_out_and_asking_for_a_call_gets_the_call_and_no_more_texts():
+    decision = decide(WELCOMED, Inbound("stop texting me, call me instead"), Context())
+    assert keys(decision) == ["optout_call_confirm"]
+    assert decision.actions == (SetOptOut(True), RequestCallback(False, "callback", texts_off=True))
+    short_code = decide(WELCOMED, Inbound("stop texting me, call me instead", can_call_back=False), Context())
+    assert short_code.actions == (SetOptOut(True),)
+
+
+def test_a_yes_with_a_call_request_at_the_check_in_answers_both():
+    decision = decide(
+        WELCOMED, Inbound("yes I did, but can someone call me"), Context(awaiting_follow_up=True)
+    )
+    assert decision.actions == (AnswerFollowUp(True), RequestCallback(False, "callback"))

@@ -71,3 +71,41 @@ def test_after_hours_call_says_when_staff_will_call(closed_hours, text):
     sunday = dt.datetime.now(ZoneInfo("America/New_York")).weekday() == 6
     assert ("from tomorrow 9am" if sunday else "from Mon 9am") in reply
     assert "Mon 9am-5pm" in reply
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "stop texting me, call me instead",
+        "Please don't text me back, call me",
+        "can u stop texting and just call me",
+        "dont message me, my husband reads my phone. call me",
+    ],
+)
+def test_no_more_texts_but_call_me_queues_the_call_with_texts_off(text, store, body):
+    text("hi")
+    (reply,) = text(body)
+    assert "won't get more texts" in reply and "call you back" in reply
+    (request,) = callbacks.waiting(store)
+    assert request.priority == "normal" and request.texts_off
+    assert text("oih") == []  # and nothing is texted after it
+
+
+def test_dont_call_me_is_not_a_callback_request(text, store):
+    text("hi")
+    text("stop texting me and dont call me either")
+    assert callbacks.waiting(store) == []
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["no, i need to talk to a real person", "yes please call me", "can someone ring me", "n, just phone me"],
+)
+def test_asking_for_a_person_in_the_self_check_is_a_callback_not_an_answer(text, store, answer):
+    text("hi")
+    text("check")
+    (reply,) = text(answer)
+    assert "call you back" in reply
+    (request,) = callbacks.waiting(store)
+    assert request.priority == "normal"
+    assert "Self-check" not in " ".join(text("oih"))  # the check was left, not answered

@@ -148,9 +148,7 @@ def decide(state: TexterState, inbound: Inbound, ctx: Context) -> Decision:
 
     # 1. Opt-out comes first: Twilio's OptOutType, the carrier words, or a clear request in their words.
     if opt_type == "STOP" or opt_out.is_opt_out(inbound.body):
-        replies = () if opt_type == "STOP" or ctx.opted_out else (Say("optout_confirm"),)  # Twilio confirms
-        actions = (SetOptOut(True),) + ((RequestCallback(True, "crisis", texts_off=True),) if signal else ())
-        return Decision(replace(state, check_step=0), replies, actions, "optout")
+        return _opt_out(state, inbound, text, signal, silent=opt_type == "STOP" or ctx.opted_out)
     if ctx.opted_out and (opt_type == "START" or opt_out.is_opt_in(inbound.body)):
         replies = () if opt_type == "START" else (Say("optin_confirm"),)
         return Decision(replace(state, welcomed=True), replies, (SetOptOut(False),), "optin")
@@ -180,11 +178,36 @@ def decide(state: TexterState, inbound: Inbound, ctx: Context) -> Decision:
     return decision
 
 
+def _opt_out(state: TexterState, inbound: Inbound, text: str, signal, silent: bool) -> Decision:
+    """No more texts. A crisis said with it still gets its guidance and staff; "stop texting, call me
+    instead" still gets the call. `silent`: Twilio confirms a STOP itself, and an opted-out number
+    hears nothing."""
+    state = replace(state, check_step=0)
+    if signal:
+        replies = () if silent else (Say(crisis_reply(state.crisis_kind)), Say("optout_confirm"))
+        return Decision(
+            state, replies, (SetOptOut(True), RequestCallback(True, "crisis", texts_off=True)), "optout"
+        )
+    if inbound.can_call_back and kw.asks_for_a_person(text):
+        replies = () if silent else (Say("optout_call_confirm"),)
+        return Decision(
+            state, replies, (SetOptOut(True), RequestCallback(False, "callback", texts_off=True)), "optout"
+        )
+    return Decision(state, () if silent else (Say("optout_confirm"),), (SetOptOut(True),), "optout")
+
+
 def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, ctx: Context) -> Decision:
+    # Asking for a person is never taken for a YES or NO ("no, i need to talk to a real person").
+    wants_person = kw.asks_for_a_person(text)
     # The check-in after a referral waits for YES/NO; anything else goes on as usual.
     if ctx.awaiting_follow_up and (answer := kw.yes_no(text)) is not None:
+        if answer and wants_person:  # "yes I did, but can someone call me": both
+            call = _call(replace(state, check_step=0), inbound)
+            return replace(call, actions=(AnswerFollowUp(True),) + call.actions)
         reply = Say("follow_up_thanks" if answer else "follow_up_callback")
         return Decision(replace(state, check_step=0), (reply,), (AnswerFollowUp(answer),), "follow_up")
+    if state.check_step and wants_person:
+        state = replace(state, check_step=0)  # leaves the self-check for the callback below
     # The self-check waits for YES/NO; menu words, a ZIP or a "city, ST" still work as a way out.
     if state.check_step:
         answer = kw.yes_no(text)
@@ -204,7 +227,7 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
     state = replace(state, pending_city=None) if state.pending_city else state
     # Asking for a person ("can I talk to someone about treatment") is a callback, whatever else it names;
     # a place named with it ("call me back, my zip is 45402") is kept for staff and for MORE.
-    if kw.asks_for_a_person(text):
+    if wants_person:
         if place:
             service = SERVICE_WORDS.get(place[1] or "") or state.wanted_service
             # search_page -1: the place is known and nothing has been searched yet, so MORE starts at page 0

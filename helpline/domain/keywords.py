@@ -151,6 +151,11 @@ _ASKS_FOR_A_PERSON = re.compile(
             r"\b(?:talk|speak|chat)(?:ing)? (?:to|with) (?:a|an) "
             r"(?:nurse|doctor|counsell?or|live agent|agent)\b",
             r"\b(?:call|ring) me back\b",
+            # "just call me", "phone me", "can someone ring me" -- not "don't call me", "never call me"
+            r"(?<!not )(?<!no )(?<!dont )(?<!don't )(?<!never )(?<!wont )(?<!won't )(?<!didnt )(?<!didn't )"
+            r"(?<!doesnt )(?<!doesn't )\b(?:call|phone|ring) me\b",
+            rf"\b(?:need|want|get|give me) {_PERSON}\b",
+            r"\bnot (?:a )?(?:ro)?bot\b",
             rf"\bhave {_PERSON} call\b",
             r"\bhablar con (?:alguien|una persona|un humano|una consejera|un consejero|el personal)\b",
             r"\bllamenme\b|\bllamarme\b|\bque me llamen\b",

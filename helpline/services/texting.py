@@ -245,6 +245,8 @@ def _carry_out(
             log.warning("event=crisis.escalated callback=%s", request.id)
             return []  # the crisis reply already says staff will call
         effects.counters.append("callback.requested")
+        if action.texts_off:
+            return []  # they asked for no more texts: the opt-out's reply already says staff will call
         return [_callback_confirmation(line, state.lang, created, now)]
     if isinstance(action, FindProviders):
         place = places.locate(action.location)

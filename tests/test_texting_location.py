@@ -14,6 +14,16 @@ from tests.conftest import TEXTER
         ("Austin, TX", "austin, tx", "Austin, TX"),
         ("austin tx", "austin, tx", "Austin, TX"),
         ("New York, NY", "new york, ny", "New York, NY"),
+        ("Boston,MA", "boston, ma", "Boston, MA"),
+        ("100011234", "10001", "10001"),
+        # A misspelt city of the state they name, and the short forms of state names people use.
+        ("houstn tx", "houston, tx", "Houston, TX"),
+        ("Albequerque, NM", "albuquerque, nm", "Albuquerque, NM"),
+        ("cincinatti oh", "cincinnati, oh", "Cincinnati, OH"),
+        ("pittsburg pa", "pittsburgh, pa", "Pittsburgh, PA"),
+        ("san fransisco ca", "san francisco, ca", "San Francisco, CA"),
+        ("miami fla", "miami, fl", "Miami, FL"),
+        ("fresno calif", "fresno, ca", "Fresno, CA"),
     ],
 )
 def test_zip_or_city_is_stored_and_a_search_is_promised(text, store, typed, location, label):
@@ -64,7 +74,16 @@ def test_a_place_inside_a_sentence_starts_a_search(text, store, typed, location,
 
 
 @pytest.mark.parametrize(
-    "typed", ["is this ok", "i am in pain ok", "I took 10000 mg", "my pain is 10000 times worse"]
+    "typed",
+    [
+        "is this ok",
+        "i am in pain ok",
+        "I took 10000 mg",
+        "my pain is 10000 times worse",
+        "feeling better ok",
+        "im fine ok",
+        "need help ok",
+    ],
 )
 def test_words_that_only_look_like_a_place_start_no_search(text, store, typed):
     text("hi")

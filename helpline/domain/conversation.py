@@ -335,6 +335,9 @@ def _city_and_state(text: str, known_only: bool = False) -> str | None:
         candidate = " ".join(words[start:])
         if places.city_centroid(candidate, state):
             return f"{candidate}, {state}"
+    # Only the whole text as a place ("houstn tx", "albequerque, nm"), not a sentence, is read with typos.
+    if 0 < len(words) <= 3 and not _keyword_in(city) and (likely := places.city_like(city, state)):
+        return f"{likely}, {state}"
     # A town the ZIP data does not know is still looked up ("we can't find it") when written as a place,
     # "Smallville, KS"; without the comma it is a sentence ("is this ok", "i am in pain ok"), and a
     # request never is one ("please call, me" is not a town in Maine).

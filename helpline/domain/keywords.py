@@ -59,8 +59,9 @@ _UNSURE = re.compile(
 _STRETCHED = re.compile(r"(.)\1+")  # "yesss", "nooo"
 _THUMBS_UP, _THUMBS_DOWN = "\U0001f44d", "\U0001f44e"
 
-ZIP_RE = re.compile(r"^\s*(\d{5})(?:-\d{4})?(?:\s+([a-z]+))?\s*$")
-CITY_STATE_RE = re.compile(r"^\s*([a-z][a-z .'-]{1,40}?)\s*,?\s+([a-z]{2})\s*$")
+# "10001", "10001-1234", "100011234" (ZIP+4 without its hyphen), each maybe with a service word after it.
+ZIP_RE = re.compile(r"^\s*(\d{5})(?:-?\d{4})?(?:\s+([a-z]+))?\s*$")
+CITY_STATE_RE = re.compile(r"^\s*([a-z][a-z .'-]{1,40}?)(?:\s*,\s*|\s+)([a-z]{2})\s*$")  # "boston,ma" too
 US_STATES = frozenset(
     (
         "al ak az ar ca co ct de dc fl ga hi id il in ia ks ky la me md ma mi mn ms mo mt ne nv nh nj "
@@ -82,6 +83,10 @@ STATE_NAMES = {
     "south carolina": "sc", "south dakota": "sd", "tennessee": "tn", "texas": "tx", "utah": "ut",
     "vermont": "vt", "virginia": "va", "washington": "wa", "west virginia": "wv", "wisconsin": "wi",
     "wyoming": "wy", "puerto rico": "pr",
+    # How people shorten them: "miami fla", "fresno calif", "n carolina".
+    "fla": "fl", "calif": "ca", "cali": "ca", "ariz": "az", "colo": "co", "conn": "ct", "mass": "ma",
+    "mich": "mi", "minn": "mn", "penn": "pa", "tenn": "tn", "wisc": "wi", "okla": "ok", "wash": "wa",
+    "n carolina": "nc", "s carolina": "sc", "n dakota": "nd", "s dakota": "sd", "w virginia": "wv",
 }  # fmt: skip
 STATE_NAMES_LONGEST_FIRST = tuple(
     sorted(STATE_NAMES, key=len, reverse=True)

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import zipcodes
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 
 @dataclass(frozen=True)
@@ -37,11 +39,17 @@ def _indexes() -> tuple[dict[str, Place], dict[tuple[str, str], list[_CityZip]]]
     zips: dict[str, Place] = {}
     cities: dict[tuple[str, str], list[_CityZip]] = {}
     other_names: dict[tuple[str, str], list[_CityZip]] = {}
+    unplaced: list[tuple[str, str, str]] = []
     for entry in zipcodes.list_all():
-        if not (entry.get("lat") and entry.get("long")):
-            continue
         code, city, state = entry["zip_code"], entry["city"], entry["state"]
-        lat, lng, timezone = float(entry["lat"]), float(entry["long"]), entry.get("timezone")
+        lat, lng, timezone = (
+            float(entry.get("lat") or 0),
+            float(entry.get("long") or 0),
+            entry.get("timezone"),
+        )
+        if not lat or not lng:  # the data writes an unknown place as 0.0, 0.0: off the coast of Africa
+            unplaced.append((code, city, state))
+            continue
         zips.setdefault(code, Place(code, code, lat, lng, timezone))
         row = (lat, lng, timezone, city, state)
         cities.setdefault(_city_key(city, state), []).append(row)
@@ -50,6 +58,11 @@ def _indexes() -> tuple[dict[str, Place], dict[tuple[str, str], list[_CityZip]]]
     # A town the postal service files under a bigger one (West Allis under Milwaukee) is still found.
     for key, rows in other_names.items():
         cities.setdefault(key, rows)
+    # A ZIP without a place of its own (a post office box ZIP) is where its city is.
+    for code, city, state in unplaced:
+        if code not in zips and (rows := cities.get(_city_key(city, state))):
+            lat, lng = sum(r[0] for r in rows) / len(rows), sum(r[1] for r in rows) / len(rows)
+            zips[code] = Place(code, code, lat, lng, rows[0][2])
     # zipcodes keeps every entry it read (~100 MB a process); these indexes are all a lookup needs.
     if getattr(zipcodes, "_zips_cache", None) is not None:
         zipcodes._zips_cache = None
@@ -102,6 +115,31 @@ def states_with_city(city: str) -> tuple[tuple[str, int], ...]:
     return _city_states().get(_city_key(city, "")[0], ())
 
 
+@lru_cache(maxsize=1)
+def _cities_by_state() -> dict[str, tuple[str, ...]]:
+    """State -> its city names, biggest (most ZIP codes) first."""
+    by_state: dict[str, list[tuple[int, str]]] = {}
+    for (name, state), rows in _city_index().items():
+        by_state.setdefault(state, []).append((-len(rows), name))
+    return {state: tuple(name for _, name in sorted(found)) for state, found in by_state.items()}
+
+
+def city_like(city: str, state: str) -> str | None:
+    """The city of that state a misspelt name means ("houstn" -> "houston", "cincinatti" -> "cincinnati"):
+    one typo in a name of 5+ letters, two in 9+; of equally near ones, the biggest. None when none is
+    that near, or the name is a city as written."""
+    name, code = _city_key(city, state)
+    limit = 0 if len(name) < 5 else 1 if len(name) < 9 else 2
+    names = _cities_by_state().get(code, ())
+    if not limit or not names:
+        return None
+    found = process.extract(name, names, scorer=OSA.distance, score_cutoff=limit, limit=None)
+    if not found or min(distance for _, distance, _ in found) == 0:
+        return None
+    nearest = min(distance for _, distance, _ in found)
+    return min((index, match) for match, distance, index in found if distance == nearest)[1]
+
+
 def locate(text: str) -> Place | None:
     """`10001` or `austin, tx` (as the conversation recognised it) to a place."""
     if "," in text:
@@ -114,3 +152,4 @@ def warm() -> None:
     """Load the ZIP data before the first texter waits for it."""
     _indexes()
     _city_states()
+    _cities_by_state()

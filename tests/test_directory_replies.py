@@ -256,3 +256,14 @@ def test_a_site_name_tells_one_organisations_clinics_apart():
     clinic = provider(name="REGION TEN COMMUNITY SERVICES BOARD", extra={"site": "Mohr Center"})
     line = replies.provider_line(1, clinic, renderer("en"))
     assert line.startswith("1) Region Ten Community Services Board, Mohr Center - 212-555-0101")
+
+
+def test_a_long_street_is_shortened_but_the_town_is_always_said():
+    clinic = provider(
+        address="Carr 2 Km 9.4 Bo Candelaria Edif Centro Medico Esquina General Valero, Floor 3",
+        city="Toa Baja",
+        state="PR",
+    )
+    line = replies.provider_line(1, clinic, renderer("en"))
+    assert line.endswith("..., Toa Baja PR") or "..., Toa Baja PR -" in line
+    assert line.startswith("1) Clinic - 212-555-0101 - 1.2 mi - Carr 2 Km 9.4")

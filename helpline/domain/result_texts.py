@@ -70,7 +70,11 @@ def _phone(phone: str | None, render: Render) -> str:
 def provider_line(number: int, provider: Provider, render: Render) -> str:
     """`1) Name - 212-555-0101 - 0.4 mi - 1 W 29th St, New York NY - methadone, pain care`."""
     miles = f"{'~' if provider.approximate else ''}{provider.miles:.1f} mi"
-    where = ", ".join(x for x in (provider.address, f"{provider.city} {provider.state}".strip()) if x)
+    town = f"{provider.city} {provider.state}".strip()
+    # A long street is shortened, never the town after it: where it is matters more than the suite.
+    room = ADDRESS_MAX - len(town) - 2 if town else ADDRESS_MAX
+    street = _shorten(provider.address, max(room, 12)) if provider.address else ""
+    where = ", ".join(x for x in (street, town) if x)
     parts = [
         f"{number}) {_shorten(_full_name(provider), NAME_MAX)}",
         _phone(provider.phone, render),

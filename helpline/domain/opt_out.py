@@ -1,7 +1,8 @@
 """Opt-out and opt-in in people's own words, as well as the carriers' keywords.
 
 The words live in config/opt_out.yaml; this module only reads them. Asking about stopping a drug
-("how do I stop methadone") is never an opt-out: only a request to stop the texts is.
+("how do I stop methadone") is never an opt-out: only a request to stop the texts is. Pure: the
+lexicon is read once, and a text is matched in memory.
 """
 
 from __future__ import annotations
@@ -12,10 +13,15 @@ from pathlib import Path
 
 import yaml
 
+from helpline.domain import keywords as kw
 from helpline.domain.phrases import PhraseSet, covered, sms_words
 
 LEXICON_FILE = Path(__file__).resolve().parents[2] / "config" / "opt_out.yaml"
 _REPEATS = re.compile(r"(.)\1+")
+# Three or more letters texted one by one: "S T O P", "s.t.o.p".
+_SPACED_LETTERS = re.compile(r"(?<![a-zñ0-9'])[a-zñ](?:[ .\-_*]+[a-zñ](?![a-zñ0-9'])){2,}")
+_NOT_LETTER = re.compile(r"[^a-zñ]")
+_TOKEN = re.compile(r"(?<![a-zñ0-9'])[a-zñ0-9]+(?![a-zñ0-9'])")
 # Carrier keywords are short: a typo of one is another word ("cancer", "and"), so none are fuzzy.
 _SHORT = (
     "stop",
@@ -37,38 +43,60 @@ class OptOutLexicon:
     """The compiled opt-out lexicon."""
 
     def __init__(self, data: dict):
-        self._polite = frozenset(str(w) for w in data.get("polite") or ())
+        self._polite = frozenset(_REPEATS.sub(r"\1", kw.normalise(str(w))) for w in data.get("polite") or ())
+        self._spellings = {
+            kw.normalise(str(k)): kw.normalise(str(v)) for k, v in (data.get("spellings") or {}).items()
+        }
+        sets = data.get("sets") or {}
+        exact = (*_SHORT, *(str(w) for w in data.get("exact_only") or ()))
         # Words a typo away from an opt-out word that mean the opposite ("subscribe", "suscribirme").
         never = [str(w) for w in data.get("never_typos") or ()]
-        self._whole = PhraseSet(
-            [(str(p), None) for p in data.get("whole_message") or ()], exact_only=_SHORT, never_typos=never
-        )
-        self._opt_in = PhraseSet([(str(p), None) for p in data.get("opt_in") or ()], exact_only=_SHORT)
-        self._phrases = PhraseSet(_tagged(data.get("phrases")), exact_only=_SHORT, never_typos=never)
-        self._not = PhraseSet(_tagged(data.get("not_opt_out")), exact_only=_SHORT)
+
+        def phrase_set(phrases: list[tuple[str, str | None]]) -> PhraseSet:
+            return PhraseSet(phrases, sets, exact_only=exact, never_typos=never)
+
+        self._whole = phrase_set([(str(p), None) for p in data.get("whole_message") or ()])
+        self._asides = phrase_set([(str(p), None) for p in data.get("asides") or ()])
+        self._opt_in = phrase_set([(str(p), None) for p in data.get("opt_in") or ()])
+        self._phrases = phrase_set(_tagged(data.get("phrases")))
+        self._not = phrase_set(_tagged(data.get("not_opt_out")))
 
     @classmethod
     def load(cls, path: Path) -> OptOutLexicon:
         with open(path, encoding="utf-8") as fh:
             return cls(yaml.safe_load(fh))
 
-    def _core(self, text: str) -> tuple[str, ...]:
-        """The message less polite words and repeats: "STOP STOP please" -> ("stop",)."""
+    def words(self, text: str) -> tuple[str, ...]:
+        """The text's words as the lexicon reads them: letters texted one by one joined ("S T O P"),
+        the lexicon's spellings ("msgs", "k") and then the common SMS ones undone."""
+        text = _SPACED_LETTERS.sub(lambda m: _NOT_LETTER.sub("", m.group()), kw.normalise(text))
+        if self._spellings:
+            text = _TOKEN.sub(lambda m: self._spellings.get(m.group(), m.group()), text)
+        return sms_words(text)
+
+    def _core(self, words: tuple[str, ...]) -> tuple[str, ...]:
+        """The message less asides, polite words and repeats: "not interested, STOP STOP pls" -> ("stop",)."""
+        aside = {i for m in self._asides.find(words) for i in range(m.start, m.end)}
         core: list[str] = []
-        for word in sms_words(text):
-            if word not in self._polite and (not core or core[-1] != word):
+        for i, word in enumerate(words):
+            if i in aside or _REPEATS.sub(r"\1", word) in self._polite:
+                continue
+            if not core or core[-1] != word:
                 core.append(word)
         return tuple(core)
 
     def is_opt_out(self, text: str) -> bool:
-        if _whole(self._whole, self._core(text)):
+        words = self.words(text)
+        if _whole(self._whole, self._core(words)):
             return True
-        words = sms_words(text)
         found = self._phrases.find(words)
-        return bool(found) and not all(covered(m, self._not.find(words)) for m in found)
+        if not found:
+            return False
+        excused = self._not.find(words)
+        return not all(covered(m, excused) for m in found)
 
     def is_opt_in(self, text: str) -> bool:
-        return _whole(self._opt_in, self._core(text))
+        return _whole(self._opt_in, self._core(self.words(text)))
 
 
 def _whole(phrases: PhraseSet, core: tuple[str, ...]) -> bool:

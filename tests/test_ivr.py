@@ -51,7 +51,7 @@ def test_speech_at_the_menu_in_both_languages(words, intent):
     assert say(CallState(), ivr.MENU, words).intent == intent
 
 
-@pytest.mark.parametrize("step", ivr.STEPS)
+@pytest.mark.parametrize("step", [step for step in ivr.STEPS if step != ivr.EMERGENCY])
 @pytest.mark.parametrize(
     "words", ["I think I took an overdose", "I want to kill myself", "creo que es una sobredosis"]
 )
@@ -82,15 +82,53 @@ def test_four_goes_to_talk_now():
 @pytest.mark.parametrize(
     "heard", [Heard(), Heard(digits="7"), Heard(speech="banana bread"), Heard(digits="?")]
 )
-def test_no_or_wrong_input_repeats_the_menu_twice_then_says_goodbye(heard):
+def test_no_or_wrong_input_repeats_the_menu_twice_then_ends_or_reaches_a_person(heard):
     state = CallState()
     first = ivr.answer(state, ivr.MENU, heard, CALLER)
     second = ivr.answer(first.state, ivr.MENU, heard, CALLER)
     third = ivr.answer(second.state, ivr.MENU, heard, CALLER)
     why = "no_input" if heard.nothing else "not_understood"
     assert keys(first) == keys(second) == [why, "menu", "language_offer"]
-    assert keys(third) == ["goodbye_no_input"]
-    assert isinstance(third.then, ivr.Hangup) and third.ask is None
+    if heard.nothing:  # a silent line: a polite goodbye
+        assert keys(third) == ["goodbye_no_input"]
+        assert isinstance(third.then, ivr.Hangup) and third.ask is None
+    else:  # a caller the menu keeps failing is put through to a person, never hung up on
+        assert third.actions == (ivr.TalkNow(),) and third.then is None
+
+
+@pytest.mark.parametrize("heard", [Heard(), Heard(digits="7")])
+def test_someone_in_crisis_who_goes_quiet_is_put_through_to_988_not_hung_up_on(heard):
+    turn = say(CallState(), ivr.MENU, "he's not breathing")
+    for _ in range(3):
+        turn = ivr.answer(turn.state, ivr.EMERGENCY, heard, CALLER)
+    assert turn.intent == "dial_988" and isinstance(turn.then, ivr.DialCrisisLine)
+
+
+@pytest.mark.parametrize(
+    "words",
+    ["yes", "988", "call 988", "nine eight eight", "one", "connect me", "he's still not breathing", "uno"],
+)
+def test_at_the_emergency_step_asking_for_988_in_words_connects(words):
+    turn = say(CallState(crisis=True), ivr.EMERGENCY, words)
+    assert turn.intent == "dial_988" and isinstance(turn.then, ivr.DialCrisisLine)
+
+
+@pytest.mark.parametrize("key", ["4", "0"])
+def test_at_the_emergency_step_four_reaches_someone_from_the_team(key):
+    assert press(CallState(crisis=True), ivr.EMERGENCY, key).actions == (ivr.TalkNow(),)
+
+
+@pytest.mark.parametrize(
+    ("words", "intent"), [("two", "treatment"), ("press three", "callback"), ("uno", "info")]
+)
+def test_a_menu_key_said_instead_of_pressed_is_understood(words, intent):
+    assert say(CallState(), ivr.MENU, words).intent == intent
+
+
+def test_spanish_crisis_words_in_a_call_still_in_english_are_answered_in_spanish():
+    turn = say(CallState(), ivr.MENU, "me quiero morir")
+    assert turn.intent == "crisis" and turn.state.lang == "es"
+    assert say(CallState(lang="es"), ivr.MENU, "overdose").state.lang == "es"  # never switched back
 
 
 def test_a_good_answer_resets_the_count_of_misses():

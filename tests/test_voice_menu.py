@@ -76,17 +76,23 @@ def test_option_zero_gives_911_and_988_and_connects_to_988(phone_call, lang_keys
     assert call.ended
 
 
-@pytest.mark.parametrize("silence", ["wait", "wrong"])
-def test_no_input_or_wrong_input_repeats_the_menu_twice_then_a_polite_goodbye(phone_call, silence):
+def test_silence_repeats_the_menu_twice_then_a_polite_goodbye(phone_call):
     call = phone_call()
     call.start()
-    answers = []
-    for _ in range(3):
-        answers.append(said(call.wait() if silence == "wait" else call.press("7")))
+    answers = [said(call.wait()) for _ in range(3)]
     assert answers[0].count("press 2") == 1 and answers[1].count("press 2") == 1
     assert "Goodbye" in answers[2] and "press 2" not in answers[2]
     assert call.ended
     assert call.heard[-1] == "(the helpline hangs up)"
+
+
+def test_wrong_keys_again_and_again_reach_a_person_not_a_hang_up(phone_call):
+    call = phone_call()
+    call.start()
+    answers = [said(call.press("7")) for _ in range(3)]
+    assert answers[0].count("press 2") == 1 and answers[1].count("press 2") == 1
+    # Nobody on duty here: their message is taken for a callback, rather than the line going dead.
+    assert "After the tone" in answers[2] and "Goodbye" not in answers[2]
 
 
 def test_crisis_words_by_speech_go_to_the_crisis_path_and_queue_a_priority_callback(phone_call, store):

@@ -15,7 +15,7 @@ from helpline.domain import keywords as kw
 from helpline.domain.phones import callable_number
 
 LANGUAGES = ("en", "es")
-MAX_REPEATS = 2  # a question is asked again twice; the third silence or wrong answer ends the call
+MAX_REPEATS = 2  # a question is asked again twice; then silence ends the call, wrong answers reach a person
 
 # Steps: each names the question a Gather asked, and so the route its answer comes back to.
 MENU, ZIP, ZIP_CONFIRM, PROVIDERS, CALLBACK_CONFIRM, CALLBACK_NUMBER, NUMBER_CONFIRM, EMERGENCY = (
@@ -339,14 +339,17 @@ def callback_number(digits: str) -> str | None:
 def answer(state: CallState, step: str, heard: Heard, facts: CallFacts) -> Turn:
     """The next turn after the caller answered (or did not answer) the question `step` asked."""
     state = replace(state, turn=state.turn + 1)
-    if heard.speech and crisis_words.is_crisis(heard.speech):
-        return crisis(state, facts)
+    if step == EMERGENCY and _wants_crisis_line(heard):  # "988", "connect me", or crisis words again
+        return _connect_crisis_line(state)
+    if heard.speech and (signal := crisis_words.detect(heard.speech)):
+        return crisis(replace(state, lang="es" if signal.lang == "es" else state.lang), facts)
     handler = _STEP_HANDLERS.get(step, _menu)
     return handler(state, heard, facts)
 
 
 def crisis(state: CallState, facts: CallFacts) -> Turn:
-    """Crisis words, anywhere: 911 / 988 guidance at once, and staff asked to call back first."""
+    """Crisis words, anywhere: 911 / 988 guidance at once, and staff asked to call back first.
+    The answer is in the language of the words ("me quiero morir" in a call still in English)."""
     state = replace(state, misses=0, crisis=True)
     actions = (RequestCallback(facts.caller, "crisis", True),) if facts.caller else ()
     say = (Speak("crisis_heard"), Speak("emergency"))
@@ -356,20 +359,35 @@ def crisis(state: CallState, facts: CallFacts) -> Turn:
 
 
 def _again(state: CallState, ask: Ask, why: str) -> Turn:
-    """Ask the same question again, twice at most; then a polite goodbye rather than a dead line."""
+    """Ask the same question again, twice at most. Then someone in crisis is put through to 988, a
+    caller the menu keeps failing to a person, and a silent line gets a polite goodbye."""
     misses = state.misses + 1
     state = replace(state, misses=misses)
-    if misses > MAX_REPEATS:
-        return Turn(state, (Speak("goodbye_no_input"),), then=Hangup(), intent="goodbye")
-    return Turn(state, (Speak(why),), ask, intent="repeat")
+    if misses <= MAX_REPEATS:
+        return Turn(state, (Speak(why),), ask, intent="repeat")
+    if state.crisis:
+        return _connect_crisis_line(state)
+    if why != "no_input":
+        return Turn(replace(state, misses=0), (Speak(why),), actions=(TalkNow(),), intent="talk")
+    return Turn(state, (Speak("goodbye_no_input"),), then=Hangup(), intent="goodbye")
 
 
 def _why(heard: Heard) -> str:
     return "no_input" if heard.nothing else "not_understood"
 
 
+def _spoken_key(heard: Heard) -> str:
+    """A key said instead of pressed ("two", "press 2", "dos"), when nothing was pressed."""
+    if heard.digits.strip() or not heard.speech:
+        return ""
+    digits = digits_of(heard)
+    return digits if len(digits) == 1 else ""
+
+
 def _menu(state: CallState, heard: Heard, facts: CallFacts) -> Turn:
     choice = MENU_KEYS.get(key_of(heard)) if heard.digits.strip() else spoken_choice(heard.speech)
+    if choice is None and (said := _spoken_key(heard)):
+        choice = MENU_KEYS.get(said)
     if choice == "crisis":
         return crisis(state, facts)
     if choice is None and len(digits_of(heard)) == 5:  # a ZIP said straight away: read back, then searched
@@ -439,7 +457,7 @@ def _zip(state: CallState, heard: Heard, facts: CallFacts) -> Turn:
 
 
 def _yes_no(heard: Heard) -> bool | None:
-    key = key_of(heard)
+    key = key_of(heard) or _spoken_key(heard)
     if key == "1":
         return True
     if key == "2":
@@ -447,6 +465,27 @@ def _yes_no(heard: Heard) -> bool | None:
     if heard.speech and not heard.digits.strip():
         return spoken_yes_no(heard.speech)
     return None
+
+
+def _wants_crisis_line(heard: Heard) -> bool:
+    """At "to be connected to 988, press 1": 1, yes, "988", "connect me", or crisis words again."""
+    if key_of(heard) == "1" or _spoken_key(heard) == "1":
+        return True
+    if heard.digits.strip() or not heard.speech:
+        return False
+    text = kw.normalise(heard.speech)
+    return (
+        bool(spoken_yes_no(heard.speech))
+        or digits_of(heard) == "988"
+        or bool(re.search(r"\b(?:connect|conect|comuni|988|lifeline|linea)", text))
+        or crisis_words.is_crisis(heard.speech)
+    )
+
+
+def _connect_crisis_line(state: CallState) -> Turn:
+    return Turn(
+        replace(state, misses=0), (Speak("connecting_988"),), then=DialCrisisLine(), intent="dial_988"
+    )
 
 
 def _zip_confirm(state: CallState, heard: Heard, facts: CallFacts) -> Turn:
@@ -571,11 +610,11 @@ def dial_finished(state: CallState, dial_status: str, bridged: bool) -> Turn:
 
 
 def _emergency(state: CallState, heard: Heard, facts: CallFacts) -> Turn:
-    key = key_of(heard)
-    if key == "1" or (not heard.digits.strip() and spoken_yes_no(heard.speech)):
-        return Turn(
-            replace(state, misses=0), (Speak("connecting_988"),), then=DialCrisisLine(), intent="dial_988"
-        )
+    key = key_of(heard) or _spoken_key(heard)
+    if _wants_crisis_line(heard):
+        return _connect_crisis_line(state)
+    if key in ("4", "0"):  # someone from our team, now
+        return Turn(replace(state, misses=0), (), actions=(TalkNow(),), intent="talk")
     if key == "*":
         return Turn(replace(state, misses=0), (), menu_ask(state.lang), intent="menu")
     if jump := _spoken_menu_choice(state, heard, facts):

@@ -279,13 +279,14 @@ def _text_providers(line: CallLine, sid: str, state: ivr.CallState, facts: ivr.C
 
 
 def _talk_now(line: CallLine, state: ivr.CallState, facts: ivr.CallFacts, now: float) -> ivr.Turn:
-    if not facts.caller and not state.number:
-        # Nobody could call back after a voicemail: ask for a number instead.
-        return ivr.Turn(state, (ivr.Speak("callback_no_caller_id"),), ivr.number_ask(), intent="talk")
     moment = dt.datetime.fromtimestamp(now, dt.UTC)
     open_now = line.hours.is_open(moment)
-    # Whoever is on duty is rung, whatever the hour, unless already on a helpline call.
+    # Whoever is on duty is rung, whatever the hour, unless already on a helpline call; a withheld
+    # number is put through too: talking now needs no number to call back.
     phones = staff_lines.free_phones(line.store, on_duty_phones(line.store), now)
+    if not phones and not facts.caller and not state.number:
+        # Nobody could call back after a voicemail: ask for a number instead.
+        return ivr.Turn(state, (ivr.Speak("callback_no_caller_id"),), ivr.number_ask(), intent="talk")
     line.store.count("call.person.asked", now)  # then answered by staff, a voicemail, or hung up
     return ivr.talk_now(state, open_now, phones)
 

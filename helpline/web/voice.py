@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__, url_prefix="/twilio/voice")
 
 SID_RE = re.compile(r"^[A-Za-z]{2}[A-Za-z0-9]{1,62}$")
-MAX_INPUT = 200  # a Gather result longer than this is not an answer to our questions
+MAX_INPUT = 200  # keys pressed: more than this is not an answer to our questions
+MAX_SPEECH = 2000  # words heard: all of them are read for crisis words
 RING_SECONDS = 20  # long enough for staff to pick up, short of a phone's own voicemail (~25 s)
 VOICEMAIL_SECONDS = 120
 CRISIS_LINE = "988"  # the Suicide and Crisis Lifeline, reachable from any US number
@@ -45,7 +46,8 @@ def _call_sid() -> str:
 
 def _heard() -> ivr.Heard:
     digits = request.form.get("Digits", "")[:MAX_INPUT]
-    speech = request.form.get("SpeechResult", "")[:MAX_INPUT]
+    # A caller may talk for a while before the words that matter ("... and I just want to kill myself").
+    speech = request.form.get("SpeechResult", "")[:MAX_SPEECH]
     return ivr.Heard(digits=digits if re.fullmatch(r"[0-9*#]*", digits) else "?", speech=speech)
 
 
@@ -81,7 +83,9 @@ def _say(target, lang: str, speak: ivr.Speak) -> None:
     target.append(say)
 
 
-def _gather(response: VoiceResponse, lang: str, ask: ivr.Ask, n: int) -> None:
+def _gather(response: VoiceResponse, lang: str, ask: ivr.Ask, n: int, first: tuple = ()) -> None:
+    """The question, and what is `first` said before it, inside one Gather: a caller who knows what
+    they want presses or says it at once (the crisis key during the greeting) instead of listening on."""
     catalog = line().catalog
     action = _url("voice.step", step=ask.step, n=n)
     options = {"input": "dtmf speech" if ask.speech else "dtmf", "action": action, "method": "POST"}
@@ -97,7 +101,7 @@ def _gather(response: VoiceResponse, lang: str, ask: ivr.Ask, n: int) -> None:
             speech_timeout="auto",
         )
     gather = Gather(**options)
-    for speak in ask.prompt:
+    for speak in first + ask.prompt:
         _say(gather, lang, speak)
     response.append(gather)
     response.redirect(action, method="POST")  # no answer: the same step hears "nothing"
@@ -107,10 +111,11 @@ def render(turn: ivr.Turn) -> VoiceResponse:
     state = turn.state
     lang = state.lang
     response = VoiceResponse()
-    for speak in turn.say:
-        _say(response, lang, speak)
     if turn.ask:
-        _gather(response, lang, turn.ask, state.turn)
+        _gather(response, lang, turn.ask, state.turn, first=turn.say)
+    else:
+        for speak in turn.say:
+            _say(response, lang, speak)
     then = turn.then
     if isinstance(then, ivr.Hangup):
         response.hangup()

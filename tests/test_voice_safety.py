@@ -91,3 +91,29 @@ def test_logs_never_hold_a_clear_number_or_what_was_said(phone_call, caplog):
     assert "event=call.started" in logged and "event=call.voicemail" in logged
     for secret in ("5551230002", "2125550123", "5550123", "secret message", "api.twilio.com"):
         assert secret not in logged
+
+
+def test_crisis_words_at_the_end_of_a_long_answer_are_heard(phone_call, store):
+    call = phone_call()
+    call.start()
+    rambling = (
+        "well I have been seeing my doctor for about six years now for my back and my knees and the "
+        "medicine used to help but lately it does not help at all and the pain is everywhere and I "
+        "cannot sleep and my family does not understand and honestly I just want to kill myself"
+    )
+    assert len(rambling) > 200
+    heard = " ".join(call.say(rambling))
+    assert "9 8 8" in heard and "ZIP" not in heard
+    assert callbacks.waiting(store)[0].priority == "crisis"
+
+
+def test_the_greeting_and_the_crisis_words_can_be_interrupted_by_a_key(phone_call):
+    call = phone_call()
+    call.start()
+    first = check_voice(call.responses[-1])
+    # The greeting is inside the menu's Gather: pressing 0 during it is heard at once.
+    assert [child.tag for child in first] == ["Gather", "Redirect"]
+    assert "Thank you for calling" in " ".join(s.text for s in first.find("Gather").iter("Say"))
+    call.say("he overdosed")
+    crisis = check_voice(call.responses[-1])
+    assert "9 1 1" in " ".join(s.text for s in crisis.find("Gather").iter("Say"))

@@ -209,3 +209,19 @@ def test_an_anonymous_caller_is_asked_for_a_number_instead_of_a_voicemail(phone_
     call.press("2125550123")
     call.press("1")
     assert callbacks.phone_of(store, callbacks.waiting(store)[0]) == "+12125550123"
+
+
+def test_an_anonymous_caller_is_put_through_to_staff_on_duty(phone_call, staff_on_duty, store):
+    call = phone_call(caller="anonymous", dial_outcome="completed")
+    call.start()
+    heard = said(call.press("4"))
+    assert "can't see the number" not in heard and "Please hold" in heard
+    assert call.dialed == [list(STAFF_PHONES)]
+
+
+def test_someone_in_crisis_can_reach_the_team_from_the_emergency_step(phone_call, staff_on_duty):
+    call = phone_call(caller="anonymous", dial_outcome="completed")
+    call.start()
+    assert "press 4" in said(call.say("my brother is not breathing"))
+    assert "Please hold" in said(call.press("4"))
+    assert call.dialed == [list(STAFF_PHONES)]

@@ -193,3 +193,23 @@ def test_a_yes_with_a_call_request_at_the_check_in_answers_both():
         WELCOMED, Inbound("yes I did, but can someone call me"), Context(awaiting_follow_up=True)
     )
     assert decision.actions == (AnswerFollowUp(True), RequestCallback(False, "callback"))
+
+
+@pytest.mark.parametrize(
+    "body, intent",
+    [
+        ("how is oih treated", "treat"),
+        ("oih treatment?", "treat"),
+        ("is oih the same as tolerance", "tolerance"),
+        ("what are the signs of oih", "signs"),
+        ("como se trata la hiperalgesia", "treat"),
+        ("what is oih", "oih"),
+        ("tell me more about oih", "oih"),
+    ],
+)
+def test_a_question_about_oih_gets_the_answer_to_the_question_not_the_topic(body, intent):
+    assert decide(WELCOMED, Inbound(body), Context()).intent == intent
+
+
+def test_being_treated_somewhere_is_not_a_question_about_treatment():
+    assert decide(WELCOMED, Inbound("i was treated badly at the er"), Context()).intent != "treat"

@@ -377,9 +377,19 @@ def _explicit_intent(whole: str) -> str | None:
         # "it hurts more every day", "i failed a drug test": everyday words, unless that is all they say.
         if word in kw.WEAK_IN_A_SENTENCE and not all(w == word or w in kw.MENU_FILLER for w in said):
             continue
+        if (
+            word in kw.ABOUT_OIH_ONLY
+            and len(said) > 1
+            and not any(kw.menu_intent(w, fuzzy=False) == "oih" for w in said)
+        ):
+            continue
         found.append(intent)
-    # A greeting in front of a question ("hi what are the signs") is not the question.
-    return next((intent for intent in found if intent != "menu"), found[0] if found else None)
+    # A greeting in front of a question ("hi what are the signs") is not the question; nor is the topic
+    # named with it ("how is oih treated", "is oih the same as tolerance").
+    for skipped in (("menu", "oih"), ("menu",)):
+        if question := next((intent for intent in found if intent not in skipped), None):
+            return question
+    return found[0] if found else None
 
 
 def _check_answer(state: TexterState, answer: bool) -> Decision:

@@ -20,7 +20,17 @@ MENU_WORDS = {
     "oih": {"oih", "hio", "hyperalgesia", "hiperalgesia"},
     "signs": {"signs", "sign", "symptoms", "señales", "senales", "sintomas", "signos"},
     "tolerance": {"tolerance", "tolerancia"},
-    "treat": {"treat", "treatment", "treatments", "tratar", "tratamiento", "tratamientos"},
+    "treat": {
+        "treat",
+        "treated",
+        "treating",
+        "treatment",
+        "treatments",
+        "tratar",
+        "tratamiento",
+        "tratamientos",
+        "trata",
+    },
     "check": {"check", "chek", "chk", "selfcheck", "test", "quiz", "prueba", "evaluar"},
     "call": {"call", "callback", "llamar", "llamada", "llamame", "llameme"},
     "more": {"more", "mas", "next", "nxt", "siguiente", "siguientes"},
@@ -36,6 +46,8 @@ MENU_NUMBER_RE = re.compile(
 # Menu words that, inside a longer sentence, are everyday words rather than a choice from the menu:
 # "it hurts more every day", "i failed a drug test", "can you check on my dad", "me duele mas".
 WEAK_IN_A_SENTENCE = frozenset({"more", "mas", "next", "nxt", "siguiente", "test", "check", "prueba"})
+# "i was treated at the er" is no question about treatment; "how is oih treated" is.
+ABOUT_OIH_ONLY = frozenset({"treated", "treating", "trata"})
 # ...unless the rest of the text only dresses the choice up: "more please", "show me more", "take the test".
 MENU_FILLER = frozenset(
     (

@@ -112,7 +112,7 @@ def test_messy_values_are_read_as_meant(tmp_path):
     phones = {p.name: p.phone for p in importer.read_directory_file(PHONES).providers}
     assert phones["Clínica Bayamón Norte"] == "+17875550103"  # Latin-1 file, +1 787 555 0103
     assert phones["Beverly Hills Treatment"] == "+13105550105"  # the first of two
-    assert phones["Back Bay Counseling & Wellness"] == "+16175550102"  # an extension dropped
+    assert phones["Back Bay Counseling & Wellness"] == "+16175550102 ext. 3"  # "617-555-0102 x3"
     assert phones["Harlem Outreach"] is None and phones["Bronx Local"] is None  # "not listed", no area code
 
 

@@ -77,7 +77,7 @@ def test_other_header_spellings_and_column_orders_are_read(app, helpline, tmp_pa
     assert result.exit_code == 0, result.output
     assert "2 imported, 0 skipped of 2 rows; 1 approximate" in result.output
     found = {p.name: p for p in find_providers(helpline, BOSTON, limit=5).providers}
-    assert found["Fenway Health"].phone == "+16175550100" and not found["Fenway Health"].approximate
+    assert found["Fenway Health"].phone == "+16175550100 ext. 12" and not found["Fenway Health"].approximate
     back_bay = found["Back Bay Recovery"]
     assert (back_bay.phone, back_bay.zip, back_bay.state) == ("+16175550101", "02115", "MA")
 

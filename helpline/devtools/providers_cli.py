@@ -100,6 +100,8 @@ def import_file(file: Path, source: str | None, services: str | None, strict: bo
         click.echo(f"The header is on line {found.header_line}; the lines above it were not read as rows.")
     if found.separator != ",":
         click.echo(f"Read as {importer.SEPARATOR_NAMES[found.separator]}-separated.")
+    for note in found.notes():
+        click.echo(note)
     if found.problems:
         click.echo(f"Skipped {found.unit}s:")
         _problems(found)

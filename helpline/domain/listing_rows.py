@@ -3,7 +3,8 @@
 Real exports are messy: headers named differently (`name1` or `ID`, `zip` or `POSTAL`), ZIP+4,
 ZIPs that lost a leading zero, names split over two columns, phones written every way. A row
 without coordinates is placed at its ZIP's centre, or its city's when the ZIP is unknown, and
-marked approximate; only a row that cannot be named or placed at all is refused (`RowProblem`).
+marked approximate; so is a row whose coordinates are far from both its ZIP and its city. Only a
+row that cannot be named or placed at all is refused (`RowProblem`).
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ import phonenumbers
 from helpline.domain import places
 from helpline.domain import treatment_services as svc
 from helpline.domain.keywords import STATE_NAMES
-from helpline.domain.providers import Provider, provider_id
+from helpline.domain.providers import Provider, miles_between, provider_id
 
-# Our field -> the header spellings exports use (compared lower-case, letters and digits only).
+# Our field -> the header spellings exports use (compared lower-case, letters and digits only), the
+# first the file has winning. A bare `ID` names a listing only in a file with no name column (the OTP
+# list calls its names that); beside `Facility Name` it is a number ("101").
 HEADERS: dict[str, tuple[str, ...]] = {
-    "name": ("name1", "name", "id", "facilityname", "facility", "providername", "programname", "programid"),
+    "name": ("name1", "name", "facilityname", "providername", "programname", "facility", "id", "programid"),
     "name2": ("name2", "dba", "sitename"),
     "street1": ("street1", "address", "address1", "street", "streetaddress", "addressline1"),
     "street2": ("street2", "address2", "addressline2"),
@@ -32,7 +35,13 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "services": ("services", "service", "servicecodes", "scodes", "typeofcare", "programtype"),
     "website": ("website", "url", "web"),
 }
-LONGEST_NAME = 300  # the longest real one is under 200: longer is a broken row, not a clinic to text
+# Longer is a broken row (columns or lines run together), not a clinic to text: the longest real name
+# is 122 characters (160 with its site's), the longest address 80, the longest city 25.
+LONGEST_NAME = 200
+LONGEST_ADDRESS = 150
+LONGEST_CITY = 60
+# Coordinates this far from both the row's ZIP and its city are another place's: the listing goes to its ZIP.
+FAR_FROM_ZIP_MILES = 50.0
 ZIP_RE = re.compile(r"^(\d{1,5})(?:-?(\d{4}))?$")
 # How spreadsheets hide a ZIP: `'02115`, `="02115"`, `2115.0` (read as a number), `21151234` (ZIP+4 as one).
 _ZIP_AS_TEXT = re.compile(r"^=?[\"']*(.*?)[\"']*$")
@@ -124,25 +133,79 @@ def normalise_state(value: str | None) -> str:
     return code.upper() if code else ""
 
 
-def normalise_phone(value: str | None) -> str | None:
-    """The first US phone in `(617) 555-0100`, `617.555.0100 x12`, `1-617-555-0100 / ...`,
-    `617-555-0100 617-555-0199`, `6175550100.0` (a spreadsheet's number), as E.164."""
+_PHONE_PARTS = re.compile(r"[;/|]|,(?!\s*(?:ext|x)\b)| or ", re.IGNORECASE)
+_FAX = re.compile(r"\bfax\b|\bfacsimile\b", re.IGNORECASE)
+_VOICE = re.compile(r"\b(phone|ph|tel|telephone|main|office|intake|call|voice)\b", re.IGNORECASE)
+_NUMBER_STARTS = re.compile(r"[+(\d]")
+
+
+def _us_number(number: phonenumbers.PhoneNumber) -> bool:
+    """A whole US number that exists: ten digits (a seven-digit local number cannot be called without
+    knowing its area code) in an area code and exchange that are assigned (not 123-456-7890 or
+    999-999-9999). The 555-01xx numbers reserved for fiction pass, as the phone plan has them."""
+    return (
+        number.country_code == 1
+        and len(str(number.national_number)) == 10
+        and phonenumbers.is_valid_number(number)
+    )
+
+
+def _phone_candidates(value: str | None) -> list[tuple[int, phonenumbers.PhoneNumber]]:
+    """Every US number in the cell, each with its rank: 0 labelled as a phone (`Phone:`, `Tel`,
+    `Main`, `Intake`), 1 unlabelled. A number labelled fax is no candidate."""
     text = re.sub(r"^(\d{10,11})\.0*$", r"\1", (value or "").strip())
-    for part in re.split(r"[;/,|]| or ", text):
-        text = part.strip()
-        if not text:
+    found: list[tuple[int, phonenumbers.PhoneNumber]] = []
+
+    def add(number: phonenumbers.PhoneNumber, label: str) -> None:
+        if _us_number(number) and not _FAX.search(label):
+            found.append((0 if _VOICE.search(label) else 1, number))
+
+    for part in _PHONE_PARTS.split(text):
+        part = part.strip()
+        if not part:
             continue
+        starts = _NUMBER_STARTS.search(part)
         try:
-            number = phonenumbers.parse(text, "US")
+            number = phonenumbers.parse(part, "US")
         except phonenumbers.NumberParseException:
+            number = None
+        if number is not None and _us_number(number):
+            add(number, part[: starts.start()] if starts else "")
             continue
-        # Ten digits: a seven-digit local number cannot be called without knowing its area code.
-        if number.country_code == 1 and len(str(number.national_number)) == 10:
-            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    for match in phonenumbers.PhoneNumberMatcher(text, "US"):  # two numbers in one cell, words between
-        if match.number.country_code == 1 and len(str(match.number.national_number)) == 10:
-            return phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
-    return None
+        # Two numbers in one part, or words around one: `Fax 617-555-0199 Phone 617-555-0100`.
+        before = 0
+        matches = list(phonenumbers.PhoneNumberMatcher(part, "US", leniency=phonenumbers.Leniency.POSSIBLE))
+        for index, match in enumerate(matches):
+            after_end = matches[index + 1].start if index + 1 < len(matches) else len(part)
+            after = part[match.end : after_end]
+            label = part[before : match.start] + (after if after.lstrip().startswith("(") else "")
+            add(match.number, label)
+            before = match.end
+    return found
+
+
+def _best_phone(value: str | None) -> phonenumbers.PhoneNumber | None:
+    candidates = _phone_candidates(value)
+    return min(candidates, key=lambda c: c[0])[1] if candidates else None
+
+
+def normalise_phone(value: str | None) -> str | None:
+    """The US phone to call in `(617) 555-0100`, `617.555.0100 x12`, `1-617-555-0100 / ...`,
+    `617-555-0100 617-555-0199`, `6175550100.0` (a spreadsheet's number), `Fax: ...; Phone: ...`,
+    as E.164: the first labelled a phone, else the first; never a fax, never a number that
+    does not exist (123-456-7890)."""
+    number = _best_phone(value)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) if number else None
+
+
+def listing_phone(value: str | None) -> str | None:
+    """The phone a listing gives: `normalise_phone`'s number with its extension, if it has one
+    (`617-555-0132 ext. 12` -> `+16175550132 ext. 12`), for the texter to ask for."""
+    number = _best_phone(value)
+    if number is None:
+        return None
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return f"{e164} ext. {number.extension}" if number.extension else e164
 
 
 def _clean(text: str | None) -> str:
@@ -226,6 +289,21 @@ def _place(
     raise RowProblem(line, "zip", f"ZIP {zip_code} is unknown and {where}")
 
 
+def _nearer_its_zip(
+    lat: float, lng: float, zip_code: str | None, city: str, state: str
+) -> tuple[float, float] | None:
+    """The ZIP's centre when the row's coordinates are far from it: a geocoder that put the clinic in
+    another town (204 Clifton Street, Houston, at San Antonio). None when they are near it, or near
+    the row's city while the ZIP is elsewhere (then the ZIP is the mistake, not the coordinates)."""
+    centre = places.zip_centroid(zip_code) if zip_code else None
+    if centre is None or miles_between(lat, lng, centre.lat, centre.lng) <= FAR_FROM_ZIP_MILES:
+        return None
+    town = places.city_centroid(city, state) if city and state else None
+    if town is not None and miles_between(lat, lng, town.lat, town.lng) <= FAR_FROM_ZIP_MILES:
+        return None
+    return centre.lat, centre.lng
+
+
 def build_provider(
     fields: dict[str, str | None],
     *,
@@ -241,24 +319,35 @@ def build_provider(
         raise RowProblem(line, "name", "no name")
     if len(name) > LONGEST_NAME:
         raise RowProblem(line, "name", f"a name of {len(name):,} characters (columns run together?)")
+    street, street2 = _clean(fields.get("street1")), _clean(fields.get("street2"))
+    address = ", ".join(part for part in (street, street2) if part)
+    if len(address) > LONGEST_ADDRESS:
+        raise RowProblem(line, "address", f"an address of {len(address):,} characters (lines run together?)")
     raw_zip = (fields.get("zip") or "").strip()
     zip_code = normalise_zip(raw_zip) if raw_zip else None
     city, state = _clean(fields.get("city")), normalise_state(fields.get("state"))
+    if len(city) > LONGEST_CITY:
+        raise RowProblem(line, "city", f"a city of {len(city):,} characters (columns run together?)")
     lat = _coordinate(fields.get("lat"), 180, "latitude", line)  # up to 180: the columns may be swapped
     lng = _coordinate(fields.get("lng"), 180, "longitude", line)
     approximate = lat is None or lng is None or (lat == 0 and lng == 0)
+    extra: dict = {}
     if not approximate:
         lat, lng = _us_point(lat, lng, line)
+        if (centre := _nearer_its_zip(lat, lng, zip_code, city, state)) is not None:
+            extra["file_point"] = [lat, lng]  # where the file put it, for whoever reviews the listing
+            (lat, lng), approximate = centre, True
     else:
         lat, lng = _place(zip_code, raw_zip, city, state, line, _clean(fields.get("state")))
-    street, street2 = _clean(fields.get("street1")), _clean(fields.get("street2"))
+    if site:
+        extra["site"] = site
     if services is None:
         services = svc.from_text(fields.get("services")) if fields.get("services") else ()
     return Provider(
         id=provider_id(_clean(fields.get("name")), street, zip_code or ""),
         name=name,
-        phone=normalise_phone(fields.get("phone")),
-        address=", ".join(part for part in (street, street2) if part),
+        phone=listing_phone(fields.get("phone")),
+        address=address,
         city=city,
         state=state,
         zip=zip_code or "",
@@ -269,7 +358,7 @@ def build_provider(
         source=source,
         updated=updated,
         website=_clean(fields.get("website")) or None,
-        extra={"site": site} if site else {},
+        extra=extra,
     )
 
 

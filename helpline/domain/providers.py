@@ -19,7 +19,7 @@ _ROW_DECODER = json.JSONDecoder()
 class Provider:
     id: str
     name: str
-    phone: str | None  # E.164; None when the source had no usable phone (kept, and said so)
+    phone: str | None  # E.164 (`+16175550132 ext. 12` with one); None: no usable phone (kept, said so)
     address: str
     city: str
     state: str

@@ -2,7 +2,8 @@
 
 Every row that cannot be named or placed is left out and reported with its line, field and
 reason, all in one run; `strict` refuses the file instead. A file is refused whole only when it
-cannot be read as a directory at all (`DirectoryFileError`). The import replaces its source in
+cannot be read as a directory at all (`DirectoryFileError`), a quote that runs over whole rows
+included: the rows it swallowed would be lost without a word. The import replaces its source in
 one step (store.directory), so a search never sees half of it.
 """
 
@@ -13,11 +14,18 @@ import io
 import json
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from helpline.domain import treatment_services as svc
-from helpline.domain.listing_rows import HEADERS, RowProblem, build_provider, map_headers
+from helpline.domain.listing_rows import (
+    HEADERS,
+    RowProblem,
+    build_provider,
+    map_headers,
+    normalise_state,
+    normalise_zip,
+)
 from helpline.domain.listing_rows import provider_from_locator_row as locator_row
 from helpline.domain.providers import Provider
 from helpline.domain.same_clinic import merge_pair
@@ -60,6 +68,7 @@ class DirectoryFile:
     unit: str = "line"  # how a problem's place is said: a CSV line, or a JSON export's record
     header_line: int = 1  # where the CSV header was found (title lines above it are not rows)
     separator: str = ","
+    cp1252_lines: int = 0  # lines that are not UTF-8, read as Windows-1252 (the rest of the file is UTF-8)
 
     @property
     def imported(self) -> int:
@@ -73,6 +82,22 @@ class DirectoryFile:
     def no_phone(self) -> int:
         return sum(p.phone is None for p in self.providers)
 
+    @property
+    def far_from_zip(self) -> int:
+        """Listings placed at their ZIP's centre because the file's coordinates were far from it."""
+        return sum(p.approximate and "file_point" in p.extra for p in self.providers)
+
+    def notes(self) -> list[str]:
+        """What the import did besides reading rows, one sentence each, for its summary."""
+        notes = []
+        if self.far_from_zip:
+            notes.append(f"{self.far_from_zip:,} placed at their ZIP: their coordinates were far from it.")
+        if self.cp1252_lines:
+            notes.append(
+                f"{plural(self.cp1252_lines, 'line')} read as Windows-1252 (cp1252): not UTF-8 like the rest."
+            )
+        return notes
+
     def figures(self) -> dict:
         """What the directory keeps about this import (shown by `providers status` and /ops)."""
         return {
@@ -80,6 +105,8 @@ class DirectoryFile:
             "imported": self.imported,
             "skipped": len(self.problems),
             "duplicates": self.duplicates,
+            "far_from_zip": self.far_from_zip,
+            "cp1252_lines": self.cp1252_lines,
             "unit": self.unit,
             "problems": [[p.line, p.field, p.reason] for p in self.problems[:SHOWN_PROBLEMS]],
         }
@@ -122,8 +149,22 @@ def _what_it_is(raw: bytes) -> str | None:
     return None
 
 
-def _decode(raw: bytes) -> str:
-    """UTF-8 (with or without BOM), UTF-16 as Excel's "Unicode text" saves it, else
+def _decode_lines(raw: bytes) -> tuple[str, int]:
+    """Line by line: UTF-8 where a line is UTF-8, Windows-1252 where it is not (one row pasted from a
+    spreadsheet into a UTF-8 file), and how many lines were read as Windows-1252."""
+    lines, cp1252 = [], 0
+    for line in raw.splitlines(keepends=True):
+        try:
+            lines.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            lines.append(line.decode("cp1252", errors="replace"))
+            cp1252 += 1
+    return "".join(lines), cp1252
+
+
+def _decode(raw: bytes) -> tuple[str, int]:
+    """The text, and how many of its lines were read as Windows-1252: UTF-8 (with or without BOM),
+    UTF-16 as Excel's "Unicode text" saves it, else each line as UTF-8 or, where it is not,
     Windows-1252/Latin-1 as spreadsheets save it. DirectoryFileError for a binary file."""
     what = _what_it_is(raw)
     if what:
@@ -138,20 +179,21 @@ def _decode(raw: bytes) -> str:
         utf16 = "utf-16-be"
     if utf16:
         try:
-            return raw.decode(utf16).lstrip("\ufeff")
+            return raw.decode(utf16).lstrip("\ufeff"), 0
         except UnicodeDecodeError:
             pass
+    cp1252 = 0
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
+        text, cp1252 = _decode_lines(raw.removeprefix(b"\xef\xbb\xbf"))
     sample = text[:4096]
     control = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n\x0c")
     if sample and control > max(8, len(sample) // 50):
         raise DirectoryFileError(None, f"this is a binary file, {_SAVE_AS_CSV}")
     if sample.lstrip()[:1] == "<" and re.match(r"\s*<(!doctype|html|\?xml|head|body)", sample, re.IGNORECASE):
         raise DirectoryFileError(None, f"this is a web page (perhaps a download that failed), {_SAVE_AS_CSV}")
-    return text.replace("\x00", "")
+    return text.replace("\x00", ""), cp1252
 
 
 def _one_per_site(found: DirectoryFile, providers: list[Provider]) -> None:
@@ -159,7 +201,13 @@ def _one_per_site(found: DirectoryFile, providers: list[Provider]) -> None:
     unique: dict[str, Provider] = {}
     for p in providers:
         unique[p.id] = merge_pair(unique[p.id], p) if p.id in unique else p
-    found.providers = list(unique.values())
+    # A row of the site whose coordinates were right placed it: the far ones of another row say nothing.
+    found.providers = [
+        p
+        if p.approximate or "file_point" not in p.extra
+        else replace(p, extra={k: v for k, v in p.extra.items() if k != "file_point"})
+        for p in unique.values()
+    ]
     found.duplicates = len(providers) - len(unique)
 
 
@@ -291,6 +339,47 @@ def _header_shown(header: list[str]) -> str:
     return f"; the header is: {shown}" if shown else ""
 
 
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+MOST_LINE_BREAKS = 2  # in one quoted field: an address over two or three lines; more is rows swallowed
+
+
+def _field_lines(row: list[str], first_line: int) -> list[tuple[int, int]]:
+    """Each field's first line and its line breaks, for a row that starts on `first_line`."""
+    lines, line = [], first_line
+    for cell in row:
+        breaks = len(_NEWLINE.findall(cell))
+        lines.append((line, breaks))
+        line += breaks
+    return lines
+
+
+def _swallowed_rows(row: list[str], first_line: int, separator: str, width: int) -> tuple[int, int] | None:
+    """(the line a quote opened on, the line that closed it) when a quoted field holds whole rows: more
+    than two line breaks, a line with as many separators as a row has, the rest of its own row before
+    its first break, or a row longer than the header because of it. None for a field that could be
+    an address over two or three lines."""
+    too_long = len(row) > width and any(cell.strip() for cell in row[width:])
+    for index, (cell, (line, breaks)) in enumerate(zip(row, _field_lines(row, first_line), strict=True)):
+        if not breaks:
+            continue
+        parts = _NEWLINE.split(cell)
+        rest = width - 1 - index  # the separators the rest of its own row has
+        if (
+            breaks > MOST_LINE_BREAKS
+            or too_long
+            or any(part.count(separator) >= max(width - 1, 2) for part in parts[1:])
+            or (rest >= 3 and parts[0].count(separator) >= rest)
+        ):
+            return line, line + breaks
+    return None
+
+
+def _shifted(fields: dict[str, str | None]) -> bool:
+    """A short row whose cells do not read as their columns: a ZIP or a state that is none."""
+    state, zip_code = (fields.get("state") or "").strip(), (fields.get("zip") or "").strip()
+    return bool(state and not normalise_state(state)) or bool(zip_code and not normalise_zip(zip_code))
+
+
 def read_csv(text: str, found: DirectoryFile, updated: float, default_services: tuple[str, ...]) -> None:
     if not text.strip():
         raise DirectoryFileError(1, "the file is empty")
@@ -310,47 +399,70 @@ def read_csv(text: str, found: DirectoryFile, updated: float, default_services: 
     reader = csv.reader(io.StringIO(text[start:], newline=""), delimiter=separator)
     next(reader)
     same_as_header = [h.strip().lower() for h in header]
+    width = len(header)
     before = header_line - 1  # lines above the header
+    last_line = before + len(_NEWLINE.findall(text[start:])) + (0 if _NEWLINE.match(text[-1:]) else 1)
     providers = []
-    row: list[str] = []
-    last_start = row_start = header_line
     while True:
-        last_start, row_start = row_start, before + reader.line_num + 1
+        row_start = before + reader.line_num + 1
         try:
             row = next(reader)
         except StopIteration:
             break
-        except csv.Error as exc:  # a broken quote: that line is lost, the next ones may be fine
-            found.rows += 1
+        except csv.Error as exc:
             reason = str(exc)
+            if "field larger than field limit" in reason and before + reader.line_num > row_start:
+                raise DirectoryFileError(
+                    row_start,
+                    f"a quote opened on this line is not closed in {csv.field_size_limit():,} characters "
+                    f"(lines {row_start:,} to {before + reader.line_num:,} and on read as one field); "
+                    "close the quote and import again",
+                ) from None
             if "field larger than field limit" in reason:
                 reason = f"a field longer than {csv.field_size_limit():,} characters"
+            found.rows += 1  # one line that cannot be read: the next ones may be fine
             found.problems.append(RowProblem(before + reader.line_num, "-", f"malformed CSV: {reason}"))
             continue
+        row_end = before + reader.line_num
+        if row and row_end >= last_line and _NEWLINE.search(row[-1]) and not text.rstrip().endswith('"'):
+            opened = _field_lines(row, row_start)[-1][0]  # a quote left open runs to the end of the file
+            lines = f", so lines {opened:,} to {row_end:,} read as one field" if row_end > opened else ""
+            raise DirectoryFileError(
+                opened,
+                f"a quote opened on this line is never closed{lines}; close the quote and import again",
+            )
+        if row_end > row_start:  # a quoted field with line breaks: an address over lines, or rows swallowed
+            swallowed = _swallowed_rows(row, row_start, separator, width)
+            if swallowed:
+                opened, closed = swallowed
+                raise DirectoryFileError(
+                    opened,
+                    f"a quote opened on this line is closed only on line {closed:,}, so lines {opened:,} "
+                    f"to {closed:,} read as one field; fix the quotes and import again",
+                )
         if not any(cell.strip() for cell in row):
             continue  # blank lines are harmless
         if [cell.strip().lower() for cell in row] == same_as_header:
             continue  # the header again: two exports pasted one after the other
         found.rows += 1
         line = row_start
-        if len(row) > len(header) and any(cell.strip() for cell in row[len(header) :]):
-            found.problems.append(RowProblem(line, "-", f"{len(row)} fields, the header has {len(header)}"))
+        shifted = RowProblem(line, "-", f"{plural(len(row), 'field')}, the header has {width}")
+        if len(row) > width and any(cell.strip() for cell in row[width:]):
+            found.problems.append(shifted)
             continue
         fields = {f: (row[i] if i < len(row) else None) for f, i in columns.items()}
         try:
-            providers.append(
-                build_provider(
-                    fields, line=line, source=found.source, updated=updated, default_services=default_services
-                )
+            provider = build_provider(
+                fields, line=line, source=found.source, updated=updated, default_services=default_services
             )
         except RowProblem as problem:
-            found.problems.append(problem)
-    if row and "\n" in row[-1] and not text.rstrip().endswith('"') and before + reader.line_num > last_start:
-        raise DirectoryFileError(
-            last_start,
-            f"a quote opened on this line is never closed, so lines {last_start:,} to "
-            f"{before + reader.line_num:,} read as one field; close the quote and import again",
-        )
+            # A row a field short reads its cells in the wrong columns: that, not the cell, is the problem.
+            found.problems.append(shifted if len(row) < width else problem)
+            continue
+        if len(row) < width and _shifted(fields):
+            found.problems.append(shifted)
+            continue
+        providers.append(provider)
     _one_per_site(found, providers)
 
 
@@ -363,8 +475,8 @@ def read_directory_file(
         raw = path.read_bytes()
     except OSError as exc:
         raise DirectoryFileError(0, f"cannot read {path.name}: {exc.strerror}") from None
-    text = _decode(raw)
-    found = DirectoryFile(source or source_name(path), path.name)
+    text, cp1252_lines = _decode(raw)
+    found = DirectoryFile(source or source_name(path), path.name, cp1252_lines=cp1252_lines)
     updated = time.time()
     if text.lstrip()[:1] in ("{", "[") or path.suffix.lower() in JSON_SUFFIXES:
         read_json(text, found, updated, default_services)

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from helpline.domain import ivr
+from helpline.domain import ivr, spoken
 from helpline.domain.content import placeholders
 from helpline.services import calling
-from helpline.web import voice
+from helpline.web import staff, voice
 
 CONFIG = Path(__file__).resolve().parent.parent / "config"
 SOURCES = [Path(ivr.__file__), Path(calling.__file__), Path(voice.__file__)]
@@ -55,3 +55,20 @@ def test_spoken_sentences_have_no_text_message_shorthand(catalog, lang):
             text,
         )
         assert not re.search(r"\b911\b|\b988\b", text), (key, "say emergency numbers digit by digit")
+
+
+@pytest.mark.parametrize(
+    ("phone", "said"),
+    [
+        ("+16175550132 ext. 12", "6 1 7, 5 5 5, 0 1 3 2, extension 1 2"),
+        ("+18006624357", "8 0 0, 6 6 2, 4 3 5 7"),
+    ],
+)
+def test_a_listing_phone_is_read_grouped_with_its_extension_after_it(phone, said):
+    assert spoken.phone(phone) == said
+
+
+def test_staff_see_and_dial_a_listing_extension():
+    assert staff._phone_display("+16175550132 ext. 12") == "(617) 555-0132 ext. 12"
+    assert staff._tel_href("+16175550132 ext. 12") == "tel:+16175550132,12"
+    assert staff._tel_href("+16175550132") == "tel:+16175550132"

@@ -7,8 +7,11 @@ fictional 555 numbers the simulator, the tests and the ops test phone use.
 from __future__ import annotations
 
 import functools
+import re
 
 import phonenumbers
+
+_EXTENSION = re.compile(r"^(.*?\d)\s*ext\.\s*(\d+)$")
 
 
 @functools.lru_cache(maxsize=4096)  # people text several times; parsing a number is not free
@@ -37,3 +40,9 @@ def mask_phone(phone: str | None) -> str:
     if len(phone) <= 6:
         return "*" * len(phone)
     return phone[:2] + "*" * (len(phone) - 6) + phone[-4:]
+
+
+def split_extension(phone: str) -> tuple[str, str]:
+    """A listing's `+16175550132 ext. 12` -> (`+16175550132`, `12`); a number without one -> (it, "")."""
+    match = _EXTENSION.match(phone or "")
+    return (match.group(1), match.group(2)) if match else (phone or "", "")

@@ -9,6 +9,7 @@ import datetime as dt
 import re
 
 from helpline.domain.hours import BusinessHours
+from helpline.domain.phones import split_extension
 
 DAY_WORDS = {
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
@@ -34,8 +35,15 @@ def digits(text: str) -> str:
     return " ".join(c for c in text if c.isdigit())
 
 
-def phone(number: str) -> str:
-    """`+18006624357` or `1-800-662-4357` -> `8 0 0, 6 6 2, 4 3 5 7`: grouped, with pauses."""
+def phone(number: str, extension_word: str = "extension") -> str:
+    """`+18006624357` or `1-800-662-4357` -> `8 0 0, 6 6 2, 4 3 5 7`: grouped, with pauses; an extension
+    after it (`+16175550132 ext. 12` -> `6 1 7, 5 5 5, 0 1 3 2, extension 1 2`)."""
+    number, extension = split_extension(number)
+    said = _grouped(number)
+    return f"{said}, {extension_word} {digits(extension)}" if extension else said
+
+
+def _grouped(number: str) -> str:
     only = re.sub(r"\D", "", number)
     if len(only) == 11 and only.startswith("1"):
         only = only[1:]

@@ -24,6 +24,7 @@ from flask import (
 from flask_login import current_user
 
 from helpline.domain import timefmt
+from helpline.domain.phones import split_extension
 from helpline.services import (
     accounts,
     audit,
@@ -136,10 +137,19 @@ def _call_step_filter(text: str) -> str:
 
 @bp.app_template_filter("phone_display")
 def _phone_display(phone: str | None) -> str:
-    """`+15551230001` -> `(555) 123-0001`; other numbers as stored."""
-    if phone and phone.startswith("+1") and len(phone) == 12:
-        return f"({phone[2:5]}) {phone[5:8]}-{phone[8:]}"
-    return phone or ""
+    """`+15551230001` -> `(555) 123-0001` (a listing's extension after it: `... ext. 12`); other numbers
+    as stored."""
+    number, extension = split_extension(phone or "")
+    if number.startswith("+1") and len(number) == 12:
+        number = f"({number[2:5]}) {number[5:8]}-{number[8:]}"
+    return f"{number} ext. {extension}" if extension else number
+
+
+@bp.app_template_filter("tel_href")
+def _tel_href(phone: str | None) -> str:
+    """A `tel:` link a phone dials: an extension is dialled after a pause (`tel:+16175550132,12`)."""
+    number, extension = split_extension(phone or "")
+    return f"tel:{number},{extension}" if extension else f"tel:{number}"
 
 
 @bp.app_template_filter("service_label")

@@ -71,6 +71,8 @@ def _say(target, lang: str, speak: ivr.Speak) -> None:
     catalog = line().catalog
     lang = speak.lang or lang
     params = {k: SPOKEN_PARAMS[k](str(v)) if k in SPOKEN_PARAMS else v for k, v in speak.params.items()}
+    if "phone" in speak.params:  # a listing's extension, said in the call's language
+        params["phone"] = spoken.phone(str(speak.params["phone"]), catalog.render(lang, "phone_extension"))
     params.setdefault("helpline", spoken.phone(line().national_helpline))
     text = catalog.render(lang, speak.key, **params)
     voice, language = catalog.render(lang, "tts_voice"), catalog.render(lang, "tts_language")

@@ -267,3 +267,8 @@ def test_a_long_street_is_shortened_but_the_town_is_always_said():
     line = replies.provider_line(1, clinic, renderer("en"))
     assert line.endswith("..., Toa Baja PR") or "..., Toa Baja PR -" in line
     assert line.startswith("1) Clinic - 212-555-0101 - 1.2 mi - Carr 2 Km 9.4")
+
+
+def test_a_listing_extension_is_texted_after_its_number():
+    line = replies.provider_line(1, provider(phone="+16175550132 ext. 12"), renderer("en"))
+    assert line.startswith("1) Clinic - 617-555-0132 ext. 12 - 1.2 mi")

@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Callable
 
 from helpline.domain.content import GSM7_BASIC, GSM7_EXTENDED, count_segments
+from helpline.domain.phones import split_extension
 from helpline.domain.providers import Provider, SearchResult
 
 MAX_SEGMENTS = 2
@@ -62,9 +63,13 @@ def _full_name(provider: Provider) -> str:
 
 
 def _phone(phone: str | None, render: Render) -> str:
-    if phone and phone.startswith("+1") and len(phone) == 12:
-        return f"{phone[2:5]}-{phone[5:8]}-{phone[8:]}"
-    return phone or render("provider_no_phone")
+    """`+12125550101` -> `212-555-0101`; a listing's extension after it (`617-555-0132 ext. 12`)."""
+    if not phone:
+        return render("provider_no_phone")
+    number, extension = split_extension(phone)
+    if number.startswith("+1") and len(number) == 12:
+        number = f"{number[2:5]}-{number[5:8]}-{number[8:]}"
+    return f"{number} ext. {extension}" if extension else number
 
 
 def provider_line(number: int, provider: Provider, render: Render) -> str:

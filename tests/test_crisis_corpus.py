@@ -7,6 +7,7 @@ batches written without looking at the lexicon and measured before it was tuned 
 from collections import Counter
 
 import pytest
+import yaml
 
 from helpline.domain import crisis
 from helpline.domain.conversation import crisis_reply
@@ -102,6 +103,38 @@ def test_texted_shapes_are_read_as_words(text, words):
 @pytest.mark.parametrize("text", ["my son needs a needle exchange", "that is odd", "together we can do it"])
 def test_ordinary_words_are_not_taken_apart_into_a_crisis(text):
     assert crisis.detect(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how are you doing",  # "doing" is not "oding"
+        "i was cooking dinner and my back hurt",  # "cooking" is not "choking"
+        "i am not taking my meds",  # "taking" is not "waking"
+        "he is conscious and talking",  # "conscious" is not "unconscious"
+        "desayuno a las 8",  # "desayuno" is not "desmayo"
+        "el dolor no desaparece",  # the pain, not the texter, disappearing
+        "puedes contarme mas",  # "contarme" is not "cortarme"
+    ],
+)
+def test_an_everyday_word_is_not_read_as_a_typo_of_a_crisis_word(text):
+    assert crisis.detect(text) is None
+
+
+@pytest.mark.parametrize(
+    "text", ["im sucidal", "he overdoesd", "se desmallo", "cant breth", "hes unconcious", "not wakeing up"]
+)
+def test_a_misspelt_crisis_word_is_still_read(text):
+    assert crisis.detect(text) is not None
+
+
+def test_every_word_that_must_be_spelt_right_is_a_lexicon_word():
+    """An exact_only entry that names no lexicon word or stem (a stem without its star) does nothing."""
+    data = yaml.safe_load(crisis.LEXICON_FILE.read_text(encoding="utf-8"))
+    lexicon = crisis.default_lexicon()
+    known = lexicon.crisis.exact_words | lexicon.crisis.stems
+    known |= lexicon.ordinary.exact_words | lexicon.ordinary.stems
+    assert [word for word in data["exact_only"] if str(word) not in known] == []
 
 
 def test_an_ordinary_phrase_only_hides_the_crisis_words_inside_it():

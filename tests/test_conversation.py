@@ -205,6 +205,9 @@ def test_a_yes_with_a_call_request_at_the_check_in_answers_both():
         ("como se trata la hiperalgesia", "treat"),
         ("what is oih", "oih"),
         ("tell me more about oih", "oih"),
+        ("how do i know if i have oih", "signs"),
+        ("could this be hyperalgesia?", "signs"),
+        ("como se si tengo hiperalgesia", "signs"),
     ],
 )
 def test_a_question_about_oih_gets_the_answer_to_the_question_not_the_topic(body, intent):

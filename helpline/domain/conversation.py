@@ -257,6 +257,8 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
         return _city_without_state(state, *city)
     if intent is None and kw.describes_worsening_pain(text):
         intent = "oih"  # their pain keeps growing: what OIH is, and where to go from there
+    if intent == "oih" and kw.asks_if_they_have_it(text):
+        intent = "signs"  # "how do i know if i have oih": the signs
     if intent in INFORMATIONAL:
         state, say = _informational(state, intent)
         return Decision(state, (say,), (), intent)

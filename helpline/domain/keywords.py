@@ -281,6 +281,19 @@ _MEDS_NOT_HELPING = re.compile(
 )
 
 
+# "how do i know if i have oih", "could this be oih", "como se si tengo hiperalgesia": the signs answer that.
+_ASKS_IF_THEY_HAVE_IT = re.compile(
+    r"\b(?:how (?:do|can|would|will) (?:i|you|we) (?:know|tell)|(?:do|could|might|can) (?:i|he|she|they) have"
+    r"|(?:is|could) (?:it|this|that) (?:be )?(?:oih|hyperalgesia)|am i|como (?:se|saber|puedo saber) si"
+    r"|(?:tengo|tiene) (?:oih|hiperalgesia))\b"
+)
+
+
+def asks_if_they_have_it(normalised: str) -> bool:
+    """Whether a text asks how to tell if they (or someone) have it."""
+    return bool(_ASKS_IF_THEY_HAVE_IT.search(normalised))
+
+
 def describes_worsening_pain(normalised: str) -> bool:
     """Whether a text tells of pain that keeps getting worse, or of a pain medicine that no longer helps
     (in English or Spanish)."""

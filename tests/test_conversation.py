@@ -216,3 +216,10 @@ def test_a_question_about_oih_gets_the_answer_to_the_question_not_the_topic(body
 
 def test_being_treated_somewhere_is_not_a_question_about_treatment():
     assert decide(WELCOMED, Inbound("i was treated badly at the er"), Context()).intent != "treat"
+
+
+@pytest.mark.parametrize("body, intent", [("denver", "ask_state"), ("chicago", "search")])
+def test_a_city_named_alone_leaves_the_self_check_like_a_zip(body, intent):
+    state = TexterState(welcomed=True, check_step=2, check_answers=(True,))
+    decision = decide(state, Inbound(body), Context())
+    assert decision.intent == intent and decision.state.check_step == 0

@@ -215,7 +215,7 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
             return _check_answer(state, answer)
         # A bare number ("1", "7", "10") answers the question in its own way (a rating, 1 for yes): ask
         # again rather than leave for the menu item it happens to number.
-        if (whole.isdigit() or not _explicit_intent(whole)) and not _place(text):
+        if (whole.isdigit() or not _explicit_intent(whole)) and not _place(text) and not _city_alone(text):
             return Decision(state, (Say("check_yes_no"),), (), "check")
         state = replace(state, check_step=0)
 

@@ -223,3 +223,29 @@ def test_a_city_named_alone_leaves_the_self_check_like_a_zip(body, intent):
     state = TexterState(welcomed=True, check_step=2, check_answers=(True,))
     decision = decide(state, Inbound(body), Context())
     assert decision.intent == intent and decision.state.check_step == 0
+
+
+@pytest.mark.parametrize(
+    "body, intent",
+    [
+        ("he's ok now, we need a methadone clinic near 45402 please", "search"),
+        ("more please", "more"),
+        ("english please", "english"),
+        ("ok what now", "unknown"),
+        ("thank you", "thanks"),
+        ("please hurry", "crisis"),
+        ("please", "crisis"),
+        ("is anyone there", "crisis"),
+        ("he isnt ok", "crisis"),
+        ("please call me now", "crisis"),
+        ("what do i do", "crisis"),
+    ],
+)
+def test_while_a_crisis_is_open_a_plea_alerts_staff_but_a_request_is_answered(body, intent):
+    assert decide(WELCOMED, Inbound(body), Context(open_crisis=True)).intent == intent
+
+
+@pytest.mark.parametrize("body", ["i want to kill myself", "he took too many pills", "quiero morir"])
+def test_a_crisis_from_a_sender_we_cannot_call_is_not_promised_a_call(body):
+    decision = decide(WELCOMED, Inbound(body, can_call_back=False), Context())
+    assert decision.intent == "crisis" and keys(decision)[0].endswith("_nocall")

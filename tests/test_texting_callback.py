@@ -56,6 +56,14 @@ def test_short_code_sender_cannot_be_called_back_and_is_told_where_to_call(text,
     assert callbacks.waiting(store) == []
 
 
+@pytest.mark.parametrize("sender", ["72345", "+447700900123"])
+def test_a_crisis_from_a_sender_staff_cannot_call_gets_the_guidance_and_no_promise(text, store, sender):
+    (reply,) = text("someone took too many pills", sender=sender)
+    assert "911" in reply and "988" in reply
+    assert "call you back" not in reply and "will call" not in reply
+    assert callbacks.waiting(store) == []
+
+
 @pytest.fixture
 def closed_hours(hours_file):
     """Open only on Mondays, and today is a holiday: closed now, whatever day the tests run."""

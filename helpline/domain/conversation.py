@@ -119,9 +119,11 @@ def warm() -> None:
     opt_out.default_lexicon()
 
 
-def crisis_reply(kind: str | None) -> str:
-    """The crisis text whose first line fits what was said: overdose -> 911, suicide -> 988."""
-    return f"crisis_{kind}" if kind in ("overdose", "suicide") else "crisis"
+def crisis_reply(kind: str | None, can_call_back: bool = True) -> str:
+    """The crisis text whose first line fits what was said: overdose -> 911, suicide -> 988. A sender we
+    cannot call (a short code, a name) is not promised a call."""
+    key = f"crisis_{kind}" if kind in ("overdose", "suicide") else "crisis"
+    return key if can_call_back else f"{key}_nocall"
 
 
 def may_request_callback(body: str) -> bool:
@@ -155,8 +157,8 @@ def decide(state: TexterState, inbound: Inbound, ctx: Context) -> Decision:
 
     # 2. Crisis wins over everything else, at any step of any flow; even opted out, staff call.
     # While a crisis request is open, a later alarming text ("please hurry") alerts staff again.
-    if signal or (ctx.open_crisis and crisis.alarming(inbound.body)):
-        replies = () if ctx.opted_out else (Say(crisis_reply(state.crisis_kind)),)
+    if signal or (ctx.open_crisis and crisis.alarming(inbound.body, asking=_asks_for_more(text, whole))):
+        replies = () if ctx.opted_out else (Say(crisis_reply(state.crisis_kind, inbound.can_call_back)),)
         new = replace(state, welcomed=True, check_step=0)
         action = RequestCallback(True, "crisis", texts_off=ctx.opted_out)
         return Decision(new, replies, (action,), "crisis")
@@ -178,13 +180,26 @@ def decide(state: TexterState, inbound: Inbound, ctx: Context) -> Decision:
     return decision
 
 
+def _asks_for_more(text: str, whole: str) -> bool:
+    """While a crisis is open: the text asks for something besides help now (a place, MORE, a language,
+    a menu word; a call is help now), thanks us, or says things are all right, so its "please" or "now"
+    is no alarm."""
+    return bool(
+        kw.sounds_reassured(text)
+        or kw.only_thanks(text)
+        or (_explicit_intent(whole) or "menu") not in ("menu", "call")  # "please call now" re-alerts staff
+        or _place(text)
+    )
+
+
 def _opt_out(state: TexterState, inbound: Inbound, text: str, signal, silent: bool) -> Decision:
     """No more texts. A crisis said with it still gets its guidance and staff; "stop texting, call me
     instead" still gets the call. `silent`: Twilio confirms a STOP itself, and an opted-out number
     hears nothing."""
     state = replace(state, check_step=0)
     if signal:
-        replies = () if silent else (Say(crisis_reply(state.crisis_kind)), Say("optout_confirm"))
+        crisis_text = Say(crisis_reply(state.crisis_kind, inbound.can_call_back))
+        replies = () if silent else (crisis_text, Say("optout_confirm"))
         return Decision(
             state, replies, (SetOptOut(True), RequestCallback(True, "crisis", texts_off=True)), "optout"
         )

@@ -73,6 +73,7 @@ class CrisisLexicon:
         self.crisis = PhraseSet(phrases, sets, exact, real)
         self.ordinary = PhraseSet(_tagged(data.get("not_crisis")), sets, exact, real)
         self.alarming_words = PhraseSet(_tagged(data.get("alarming_while_open")), sets, exact, real)
+        self.pleading_words = PhraseSet(_tagged(data.get("alarming_unless_asking")), sets, exact, real)
         people = [re.escape(str(p)) for p in sets.get("person") or ()]
         # "my brother's blue": a person's 's is "is" ("mom's not breathing").
         self._person_is = re.compile(rf"\b({'|'.join(people)})['’]s\b", re.IGNORECASE) if people else None
@@ -158,9 +159,13 @@ class CrisisLexicon:
         lang = langs.pop() if len(langs) == 1 else None
         return CrisisSignal(kinds, lang, tuple(m.phrase for m in found))
 
-    def alarming(self, text: str) -> bool:
-        """A crisis, or words that are alarming from someone whose crisis request is still open."""
-        return bool(self.matches(text) or self.alarming_words.find(self.words(text)))
+    def alarming(self, text: str, asking: bool = False) -> bool:
+        """A crisis, or words that are alarming from someone whose crisis request is still open; a
+        plea ("please", "now", "still") only when the text does not ask for something else."""
+        words = self.words(text)
+        if self.matches(text) or self.alarming_words.find(words):
+            return True
+        return not asking and bool(self.pleading_words.find(words))
 
 
 def _has_leet(text: str) -> bool:
@@ -187,5 +192,6 @@ def is_crisis(text: str) -> bool:
     return detect(text) is not None
 
 
-def alarming(text: str) -> bool:
-    return bool(text) and default_lexicon().alarming(text)
+def alarming(text: str, asking: bool = False) -> bool:
+    """`asking`: the text also asks for something else (a place, MORE, a language, thanks)."""
+    return bool(text) and default_lexicon().alarming(text, asking)

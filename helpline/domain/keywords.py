@@ -289,6 +289,20 @@ _ASKS_IF_THEY_HAVE_IT = re.compile(
 )
 
 
+# "he's ok now", "ok what now", "she is breathing", "ya esta bien": the danger has passed, for now.
+_REASSURED = re.compile(
+    r"^(?:ok|okay|k|kk|oki|alright|thanks|thank you|gracias)\b"
+    r"|\b(?:he|she|they|i|we|hes|shes|theyre|im|mom|dad|son|daughter|husband|wife)"
+    r"(?: is| s|'s| am|'m| are|'re)? (?:ok|okay|fine|better|safe|alright|awake|breathing|up)\b"
+    r"|\b(?:esta|estoy|estamos|ya esta) (?:bien|mejor|despierto|despierta|respirando)\b"
+)
+
+
+def sounds_reassured(normalised: str) -> bool:
+    """Whether a text says things are all right now ("he's ok now", "ok thanks", "ya esta bien")."""
+    return bool(_REASSURED.search(normalised))
+
+
 def asks_if_they_have_it(normalised: str) -> bool:
     """Whether a text asks how to tell if they (or someone) have it."""
     return bool(_ASKS_IF_THEY_HAVE_IT.search(normalised))

@@ -8,6 +8,7 @@ from helpline.domain.conversation import (
     FindProviders,
     Inbound,
     RequestCallback,
+    Say,
     SetOptOut,
     TexterState,
     check_outcome,
@@ -249,3 +250,32 @@ def test_while_a_crisis_is_open_a_plea_alerts_staff_but_a_request_is_answered(bo
 def test_a_crisis_from_a_sender_we_cannot_call_is_not_promised_a_call(body):
     decision = decide(WELCOMED, Inbound(body, can_call_back=False), Context())
     assert decision.intent == "crisis" and keys(decision)[0].endswith("_nocall")
+
+
+def test_a_place_at_the_end_of_a_long_text_searches():
+    body = "my husband has been on oxycodone for years and it keeps getting worse and we live in dayton ohio"
+    decision = decide(WELCOMED, Inbound(body), Context())
+    assert decision.actions == (FindProviders("dayton, oh", None),)
+
+
+@pytest.mark.parametrize("first, then, location", [("i live in ohio", "dayton", "dayton, oh"),
+                                                   ("texas", "houstn", "houston, tx"),
+                                                   ("we are in new mexico", "87102", "87102")])  # fmt: skip
+def test_a_state_named_alone_asks_which_city_and_the_answer_searches_there(first, then, location):
+    asked = decide(WELCOMED, Inbound(first), Context())
+    assert keys(asked) == ["ask_city_in_state"] and not asked.actions
+    answered = decide(asked.state, Inbound(then), Context())
+    assert answered.actions == (FindProviders(location, None),)
+    assert answered.state.pending_state is None
+
+
+def test_someone_already_on_a_medicine_whose_pain_grows_gets_what_oih_is():
+    body = "my son is on suboxone but his pain keeps getting worse what should we do"
+    assert decide(WELCOMED, Inbound(body), Context()).intent == "oih"
+    assert decide(WELCOMED, Inbound("i need suboxone"), Context()).intent == "service"
+
+
+def test_words_not_understood_after_results_say_what_can_be_done_with_them():
+    state = TexterState(welcomed=True, location="austin, tx", search_page=0)
+    decision = decide(state, Inbound("i called #1 already and they couldnt help"), Context())
+    assert decision.replies == (Say("unknown_after_results", {"place": "Austin, TX"}),)

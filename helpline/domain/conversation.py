@@ -30,6 +30,7 @@ class TexterState:
     crisis_kind: str | None = None  # overdose | suicide | both: the guidance their last crisis needed
     wanted_service: str | None = None  # named without a place ("i need suboxone"): the next search's filter
     pending_city: str | None = None  # a city named without its state ("denver"): which state is asked
+    pending_state: str | None = None  # a state named without a city ("i live in ohio"): which city is asked
 
     @classmethod
     def from_dict(cls, data: dict | None) -> TexterState:
@@ -240,6 +241,13 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
         city = _city_and_state(f"{state.pending_city}, {code}", known_only=True)
         place = (city, None) if city else None
     state = replace(state, pending_city=None) if state.pending_city else state
+    # "i live in ohio" -> "Which city?" -> "dayton" (or "daytn"): that city, in that state.
+    if not place and state.pending_state and whole:
+        city = _city_and_state(
+            f"{kw.trim_place_text(text).strip(' ,')}, {state.pending_state}", known_only=True
+        )
+        place = (city, None) if city else None
+    state = replace(state, pending_state=None) if state.pending_state else state
     # Asking for a person ("can I talk to someone about treatment") is a callback, whatever else it names;
     # a place named with it ("call me back, my zip is 45402") is kept for staff and for MORE.
     if wants_person:
@@ -260,7 +268,12 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
         # "how do i get off oxy", "can i stop suddenly": a slow taper with the prescriber, never suddenly.
         state, say = _informational(state, "treat")
         return Decision(state, (say,), (), "treat")
-    if intent in (None, "treat") and (word := _service_word_in(text)) and SERVICE_WORDS[word] != "pain":
+    if (
+        intent in (None, "treat")
+        and (word := _service_word_in(text))
+        and SERVICE_WORDS[word] != "pain"
+        and not (kw.already_takes(text, word) and kw.describes_worsening_pain(text))
+    ):
         # "i need suboxone", "methadone clinics?": where? The next place they send searches for it.
         new = replace(state, wanted_service=SERVICE_WORDS[word])
         return Decision(new, (Say("ask_place_for_service", {"service": word}),), (), "service")
@@ -268,6 +281,9 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
         return Decision(state, (Say("about"),), (), "about")
     if intent is None and kw.only_thanks(text):
         return Decision(state, (Say("thanks"),), (), "thanks")
+    if intent is None and (named := _state_named(text)):
+        new = replace(state, pending_state=kw.STATE_NAMES[named])
+        return Decision(new, (Say("ask_city_in_state", {"state": named.title()}),), (), "ask_city")
     if intent is None and (city := _city_alone(text)):
         return _city_without_state(state, *city)
     if intent is None and kw.describes_worsening_pain(text):
@@ -293,7 +309,17 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
         return Decision(replace(state, lang="en"), (Say("menu"),), (), "english")
     if intent == "menu":
         return Decision(state, (Say("menu"),), (), "menu")
+    if state.location and state.search_page >= 0:  # after results: what they can do about them
+        return Decision(
+            state, (Say("unknown_after_results", {"place": _label(state.location)}),), (), "unknown"
+        )
     return Decision(state, (Say("menu"),), (), "unknown")
+
+
+def _label(location: str) -> str:
+    """`austin, tx` -> `Austin, TX`; a ZIP as it is."""
+    city, _, code = location.rpartition(",")
+    return f"{city.strip().title()}, {code.strip().upper()}" if city else location
 
 
 def _call(state: TexterState, inbound: Inbound) -> Decision:
@@ -317,10 +343,11 @@ def _place(text: str) -> tuple[str, str | None] | None:
             return city, service_word or _service_word_in(place_text)
     # A known city and state with more said after it: "im in austin tx and need suboxone".
     said = trimmed.split()
-    for end in range(len(said) - 1, 0, -1):
+    for end in range(len(said), 0, -1):
         last, two = said[end - 1].strip(","), " ".join(said[max(0, end - 2) : end]).strip(",")
         if last in kw.US_STATES or last in kw.STATE_NAMES or two in kw.STATE_NAMES:
-            head = " ".join(said[:end]).rstrip(",")
+            # The city is in the few words before the state, however long the text before them.
+            head = " ".join(said[max(0, end - 6) : end]).rstrip(",")
             if (city := _city_and_state(kw.city_nickname(head), known_only=True)) is not None:
                 return city, _service_word_in(" ".join(said[end:])) or _service_word_in(head)
     zips = {match.group(1) for match in kw.ZIP_IN_TEXT_RE.finditer(text)}
@@ -339,6 +366,7 @@ _LAST_CLAUSE = re.compile(r"[!?;]\s*|\.\s+")
 def _city_and_state(text: str, known_only: bool = False) -> str | None:
     """`austin, tx`, `austin tx`, `i'm in austin texas` -> `austin, tx` (the words before the city are
     dropped when the city is known); None when the text does not end in a state."""
+    written_as_a_place = "," in text  # "Smallville, KS" as they wrote it, not "i live in ohio"
     for name in kw.STATE_NAMES_LONGEST_FIRST:
         if text.endswith(" " + name) or text.endswith("," + name):
             text = f"{text[: -len(name)].rstrip(' ,')}, {kw.STATE_NAMES[name]}"
@@ -358,7 +386,7 @@ def _city_and_state(text: str, known_only: bool = False) -> str | None:
     # A town the ZIP data does not know is still looked up ("we can't find it") when written as a place,
     # "Smallville, KS"; without the comma it is a sentence ("is this ok", "i am in pain ok"), and a
     # request never is one ("please call, me" is not a town in Maine).
-    if known_only or "," not in text or _keyword_in(" ".join(kw.words(text))):
+    if known_only or not written_as_a_place or _keyword_in(" ".join(kw.words(text))):
         return None
     return f"{city}, {state}"
 
@@ -470,6 +498,15 @@ def _city_alone(text: str) -> tuple[str, tuple[tuple[str, int], ...]] | None:
     if not states or (not cued and states[0][1] < CITY_ALONE_ZIPS) or _keyword_in(" ".join(kw.words(name))):
         return None
     return name, states
+
+
+def _state_named(text: str) -> str | None:
+    """`ohio`, `i live in ohio`, `we're in new mexico`, `im in mass`: a state's name with no city or ZIP,
+    else None. Names only, not codes: "in", "me" and "ok" are words."""
+    place_text = kw.trim_place_text(text).strip(" ,.!?")
+    cued = _WHERE_CUE.match(place_text)
+    name = place_text[cued.end() :] if cued else place_text
+    return name if name in kw.STATE_FULL_NAMES or (cued and name in kw.STATE_NAMES) else None
 
 
 def _city_without_state(state: TexterState, name: str, states: tuple[tuple[str, int], ...]) -> Decision:

@@ -95,11 +95,15 @@ STATE_NAMES = {
     "south carolina": "sc", "south dakota": "sd", "tennessee": "tn", "texas": "tx", "utah": "ut",
     "vermont": "vt", "virginia": "va", "washington": "wa", "west virginia": "wv", "wisconsin": "wi",
     "wyoming": "wy", "puerto rico": "pr",
-    # How people shorten them: "miami fla", "fresno calif", "n carolina".
+}  # fmt: skip
+# How people shorten them: "miami fla", "fresno calif", "n carolina".
+STATE_SHORT_NAMES = {
     "fla": "fl", "calif": "ca", "cali": "ca", "ariz": "az", "colo": "co", "conn": "ct", "mass": "ma",
     "mich": "mi", "minn": "mn", "penn": "pa", "tenn": "tn", "wisc": "wi", "okla": "ok", "wash": "wa",
     "n carolina": "nc", "s carolina": "sc", "n dakota": "nd", "s dakota": "sd", "w virginia": "wv",
 }  # fmt: skip
+STATE_FULL_NAMES = frozenset(STATE_NAMES)
+STATE_NAMES.update(STATE_SHORT_NAMES)
 STATE_NAMES_LONGEST_FIRST = tuple(
     sorted(STATE_NAMES, key=len, reverse=True)
 )  # "west virginia" before "virginia"
@@ -301,6 +305,18 @@ _REASSURED = re.compile(
 def sounds_reassured(normalised: str) -> bool:
     """Whether a text says things are all right now ("he's ok now", "ok thanks", "ya esta bien")."""
     return bool(_REASSURED.search(normalised))
+
+
+def already_takes(normalised: str, medicine: str) -> bool:
+    """Whether a text says someone is on the medicine it names ("my son is on suboxone", "she takes
+    methadone"), rather than asking where to get it."""
+    return bool(
+        re.search(
+            rf"\b(?:on|taking|takes|take|took|using|uses|prescribed|gets|getting|toma|tomando|usa)"
+            rf"(?: (?:his|her|my|their|the|su|mi|la|el))? {re.escape(medicine)}\b",
+            normalised,
+        )
+    )
 
 
 def asks_if_they_have_it(normalised: str) -> bool:

@@ -21,6 +21,7 @@ WORST_CASE = {
     "when": "desde el mie 10:30",
     "place": "Rancho Santa Margarita, CA",
     "city": "Rancho Santa Margarita",
+    "state": "South Carolina",
     "example": "Rancho Santa Margarita, CA",
     "helpline": "1-800-662-4357",
     "service": "methadone/buprenorphine/naltrexone",

@@ -272,3 +272,12 @@ def test_a_long_street_is_shortened_but_the_town_is_always_said():
 def test_a_listing_extension_is_texted_after_its_number():
     line = replies.provider_line(1, provider(phone="+16175550132 ext. 12"), renderer("en"))
     assert line.startswith("1) Clinic - 617-555-0132 ext. 12 - 1.2 mi")
+
+
+@pytest.mark.parametrize(
+    ("count", "said"), [(1, "No phone is listed for it."), (2, "No phone is listed for these.")]
+)
+def test_the_no_phone_line_fits_one_listing_or_several(count, said):
+    listings = [provider(name=f"Clinic {n}", phone=None) for n in range(count)]
+    texts = replies.result_texts(renderer("en"), "10001", SearchResult(listings, count, "x", False))
+    assert said in "\n".join(texts)

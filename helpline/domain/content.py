@@ -36,6 +36,7 @@ REQUIRED_PLACEHOLDERS = {
     "results_fallback": {"place", "service"},
     "results_header_oih": {"place"},
     "results_no_phone": {"helpline"},
+    "results_no_phone_one": {"helpline"},
     "results_unavailable": {"helpline"},
     "follow_up_check_in": {"provider"},
     "ask_state": {"city", "example"},

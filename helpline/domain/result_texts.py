@@ -139,6 +139,6 @@ def result_texts(
     lines = [_header(render, place, result, page, outcome)]
     lines += [provider_line(first + i, p, render) for i, p in enumerate(result.providers)]
     if not any(p.phone for p in result.providers):  # nobody here to call: someone who can help reach them
-        lines.append(render("results_no_phone"))
+        lines.append(render("results_no_phone" if len(result.providers) > 1 else "results_no_phone_one"))
     lines.append(render("results_footer_more" if result.more else "results_footer_last"))
     return _pack(lines)

@@ -157,6 +157,20 @@ def test_missed_call_goes_back_on_the_queue_for_later(hl, store, waiting_request
     assert [r.id for r in callbacks.waiting(store)] == [request.id]
 
 
+@pytest.mark.parametrize("first_crisis", [False, True])
+def test_a_crisis_text_makes_a_retry_scheduled_for_later_due_now(hl, store, text, first_crisis):
+    """No answer, "try tomorrow": then "i dont want to live anymore" must not wait for tomorrow."""
+    text("my brother overdosed and wont wake up" if first_crisis else "call")
+    (request,) = callbacks.waiting(store)
+    callbacks.claim(hl, request.id, "ana@x.org")
+    scheduled, _ = callbacks.record_outcome(hl, request.id, "ana@x.org", Outcome.NO_ANSWER)
+    assert not callbacks.is_due(scheduled)
+    text("i dont want to live anymore")
+    raised = callbacks.get(store, request.id)
+    assert raised.is_crisis and callbacks.is_due(raised)
+    assert callbacks.waiting(store)[0].id == request.id
+
+
 def test_notes_are_encrypted_at_rest(store, waiting_request):
     callbacks.add_note(store, waiting_request.id, "ana@x.org", "prefers evenings, ask for Maria")
     raw = b"".join(store._r.lrange(f"hl:callback-notes:{waiting_request.id}", 0, -1))

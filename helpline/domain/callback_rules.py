@@ -127,7 +127,8 @@ def escalated(request: CallbackRequest, reason: str, now: float) -> CallbackRequ
     """A crisis after a plain request makes the open request a crisis; None when nothing changes."""
     if request.is_crisis:
         return None
-    return replace(request, priority="crisis", reason=reason, updated=now)
+    # A retry scheduled for later ("no answer, try tomorrow") is due now: a crisis does not wait for it.
+    return replace(request, priority="crisis", reason=reason, updated=now, next_attempt_at=None)
 
 
 def alerted_again(request: CallbackRequest, reason: str, now: float, lang: str) -> CallbackRequest:
@@ -135,7 +136,7 @@ def alerted_again(request: CallbackRequest, reason: str, now: float, lang: str) 
     raised = escalated(request, reason, now)
     if raised is not None:
         return replace(raised, lang=lang)
-    return replace(request, realerted_at=now, updated=now, lang=lang)
+    return replace(request, realerted_at=now, updated=now, lang=lang, next_attempt_at=None)
 
 
 def next_attempt_at(

@@ -291,7 +291,7 @@ class Callbacks:
     def raise_to_crisis(self, request: CallbackRequest) -> bool:
         """Write a request raised to crisis or alerted again (its crisis fields and its place on the
         queue) while it is still open; False when it was closed meanwhile."""
-        fields = ("priority", "reason", "realerted_at", "texts_off", "lang", "updated")
+        fields = ("priority", "reason", "realerted_at", "texts_off", "lang", "updated", "next_attempt_at")
         pairs = [part for name in fields for part in (name, json.dumps(getattr(request, name)))]
         keys = [
             Keys.callback(request.id),

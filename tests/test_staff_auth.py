@@ -202,3 +202,26 @@ def test_a_session_lasts_one_shift(client, staff_user, redis):
     login(client, staff_user.email)
     (key,) = redis.keys("hl:staff:session:*")
     assert 11 * 3600 < redis.ttl(key) <= 12 * 3600  # settings.staff_session_seconds
+
+
+def test_a_form_sent_after_the_session_ended_returns_to_its_page_saying_nothing_was_saved(
+    client, staff_user, store
+):
+    login(client, staff_user.email)
+    token = csrf_token(client, "/staff")
+    with client.session_transaction() as session:
+        accounts.end_session(store, session["_user_id"])  # the session ran out while the page was open
+    response = client.post(
+        "/staff/callbacks/cb000001/outcome",
+        data={"csrf_token": token, "outcome": "reached"},
+        headers={"Referer": "http://localhost/staff/callbacks/cb000001"},
+    )
+    assert response.status_code == 302
+    assert response.location == "/login?next=/staff/callbacks/cb000001"
+    page = client.get(response.location).get_data(as_text=True)
+    assert "was not saved" in page
+    # A page of another site is never where it goes back to.
+    response = client.post(
+        "/staff/next", data={"csrf_token": token}, headers={"Referer": "https://evil.example/x"}
+    )
+    assert "evil" not in response.location

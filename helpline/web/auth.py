@@ -84,6 +84,13 @@ def _sign_in_again():
             next=request.headers.get("HX-Current-URL") and urlsplit(request.headers["HX-Current-URL"]).path,
         )
         return Response(status=200, headers={"HX-Redirect": target})
+    if request.method != "GET":
+        # A form sent after the session ended: back to the page it was sent from (its action may take
+        # POST only), saying that nothing was saved.
+        came_from = urlsplit(request.referrer or "")
+        back = came_from.path if came_from.netloc == request.host and came_from.path else None
+        flash("You were signed out, so that was not saved. Sign in, then do it again.", "error")
+        return redirect(url_for("auth.login", next=_safe_next(back)))
     return login_manager.unauthorized()
 
 

@@ -47,3 +47,13 @@ def test_signed_out_nobody_hears_it(client, store, twilio_fake):
         store, f"https://api.twilio.com/2010-04-01/Accounts/{twilio_fake.account_sid}/Recordings/RE1"
     )
     assert client.get(f"/staff/callbacks/{request.id}/voicemail").status_code in (302, 401)
+
+
+def test_the_queue_row_of_a_voicemail_shows_what_the_caller_said(client, staff_user, store):
+    request, _ = callbacks.request_callback(
+        store, "+15551230005", lang="en", reason="voicemail", priority=False, channel="voice"
+    )
+    callbacks.add_extra(store, request.id, voicemail_transcript="my dad took too many of his pills")
+    login(client, staff_user.email)
+    page = client.get("/staff").get_data(as_text=True)
+    assert "Voicemail:</span> my dad took too many of his pills" in page

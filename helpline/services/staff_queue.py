@@ -140,6 +140,17 @@ def last_line(exchanges: list[list[dict]] | None) -> dict | None:
     return theirs[-1] if theirs else exchanges[-1][-1]
 
 
+def _voicemail_words(store: Store, requests: list[CallbackRequest]) -> dict[str, dict]:
+    """What callers said in their voicemails (the transcripts), by request id, read in one round trip:
+    a call's row previews that, not the menu steps of the call."""
+    calls = [r.id for r in requests if r.channel == "voice"]
+    said = {}
+    for full in store.callbacks.many(calls) if calls else ():
+        if transcript := store.callbacks.extra_of(full).get("voicemail_transcript"):
+            said[full.id] = {"dir": "in", "text": transcript, "at": full.updated, "channel": "voicemail"}
+    return said
+
+
 def texted_again_at(request: CallbackRequest, exchanges: list[list[dict]] | None) -> float | None:
     """When they last texted, if that was after the text that made the request (an open crisis
     writing again): a later exchange of theirs, or one well after the request was made."""
@@ -160,6 +171,7 @@ def texted_again_at(request: CallbackRequest, exchanges: list[list[dict]] | None
 def _rows(store: Store, requests: list[CallbackRequest], now: float) -> list[QueueRow]:
     tails = store.callbacks.last_exchanges([r.phone_id for r in requests])
     blocked = blocklist.blocked_ids(store, [r.phone_id for r in requests])
+    voicemails = _voicemail_words(store, requests)
     rows = []
     for r in requests:
         who = holder(r, now)
@@ -170,7 +182,7 @@ def _rows(store: Store, requests: list[CallbackRequest], now: float) -> list[Que
                 last4=store.callbacks.shown_phone(r)[-4:],
                 holder=who,
                 held_since=(r.claimed_at or r.updated) if who else None,
-                preview=last_line(exchange),
+                preview=voicemails.get(r.id) or last_line(exchange),
                 texted_again=texted_again_at(r, exchange) is not None,
                 voicemail=r.reason == "voicemail",
                 alerted_again=bool(r.realerted_at),

@@ -368,7 +368,9 @@ def test_a_referral_shows_address_phone_services_and_is_texted_in_one_click(
     drain(store.rq_connection)
     (referral,) = [b for b in sent_to(store, TEXTER) if chelsea.name in b]
     assert chelsea.phone[-4:] in referral and "mi" in referral
-    assert ("text", "referral; sent") in [(e.action, e.detail) for e in audit.trail(store, request.id)]
+    assert ("text", "referral; queued to send") in [
+        (e.action, e.detail) for e in audit.trail(store, request.id)
+    ]
 
 
 def test_numbers_are_tel_links(staff, text, store):

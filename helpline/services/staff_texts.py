@@ -178,7 +178,7 @@ def send(
         request.id,
         who,
         "text",
-        (label + "; " if label else "") + (f"held until {when}" if go else "sent"),
+        (label + "; " if label else "") + (f"held until {when}" if go else "queued to send"),
         now=now,
     )
     store.count("staff.text", now)
@@ -187,7 +187,8 @@ def send(
     log.info("event=staff.text id=%s to=%s held=%s", request.id, mask_phone(phone), bool(go))
     if go:
         return TextSent(f"Quiet hours where they are: your text goes at {when}.", go)
-    return TextSent("Text sent.")
+    # Queued for a worker to send: the conversation shows when Twilio has it, and when it is delivered.
+    return TextSent("Text on its way: the conversation shows when it is sent and delivered.")
 
 
 def referral_text(request: CallbackRequest, provider: Provider, render) -> str:

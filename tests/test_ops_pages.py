@@ -506,3 +506,17 @@ def test_jobs_left_waiting_with_a_worker_registered_need_a_person(operator_clien
     assert "Nothing needs a person right now" not in html
     assert "Queue search: 1 job(s) waiting, the oldest for 7 min" in html
     assert '<td data-label="Oldest waiting">7 min</td>' in html
+
+
+def test_disabling_someone_puts_the_requests_they_hold_back_on_the_queue(ops_post, app, store, text):
+    hl = app.extensions["helpline"]
+    accounts.add(store, "ben@example.org", "staff")
+    text("my dad took too many pills")
+    (request,) = callbacks.waiting(store)
+    callbacks.claim(hl, request.id, "ben@example.org")
+    asked = ops_post("/ops/staff/ben@example.org/disable").get_data(as_text=True)
+    assert "The 1 request they hold goes back on the queue" in asked
+    done = ops_post("/ops/staff/ben@example.org/disable", {"confirm": "yes"}, follow_redirects=True)
+    assert "1 request they held went back on the queue" in done.get_data(as_text=True)
+    back = callbacks.get(store, request.id)
+    assert back.status == "waiting" and back.claimed_by is None

@@ -250,6 +250,24 @@ def release(store: Store, callback_id: str, who: str, now: float | None = None) 
     audit.record(store, callback_id, who, "release", now=now)
 
 
+def held_by(store: Store, who: str, now: float | None = None) -> list[CallbackRequest]:
+    """The open requests `who` holds now."""
+    now = now or time.time()
+    return [r for r in store.callbacks.open_records() if rules.holder(r, now) == who]
+
+
+def release_all_held_by(store: Store, who: str, by: str, now: float | None = None) -> int:
+    """Put every request `who` holds back on the queue (their account was disabled by `by`): nobody
+    waits for a claim that will never be worked. Returns how many went back."""
+    now = now or time.time()
+    back = 0
+    for request in held_by(store, who, now):
+        if store.callbacks.release(request.id, who, now):
+            audit.record(store, request.id, by, "release", f"{who} was disabled", now=now)
+            back += 1
+    return back
+
+
 def require_holder(store: Store, callback_id: str, who: str, now: float | None = None) -> CallbackRequest:
     try:
         return rules.require_holder(store.callbacks.get(callback_id), who, now)

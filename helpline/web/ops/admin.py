@@ -10,7 +10,7 @@ from flask_login import current_user
 from helpline.domain.content import LANGUAGES
 from helpline.domain.hours import DAYS, InvalidHours
 from helpline.domain.phones import callable_number
-from helpline.services import accounts, blocklist
+from helpline.services import accounts, blocklist, callbacks
 from helpline.services.overrides import InvalidTemplate, LiveSettings
 from helpline.web.ops.blueprint import audit, bp, helpline, store, unless_confirmed
 
@@ -229,13 +229,20 @@ def staff_add():
     return redirect(url_for("ops.staff_page"))
 
 
+def _requests(count: int) -> str:
+    return f"{count} request" + ("" if count == 1 else "s")
+
+
 def _ask_first(email: str, action: str):
     """The confirmation page for disabling an account or taking an operator's role; None otherwise."""
     back = url_for("ops.staff_page")
     if action == "disable":
+        held = len(callbacks.held_by(store(), accounts.normalize_email(email)))
+        goes = "goes" if held == 1 else "go"
+        held_back = f" The {_requests(held)} they hold {goes} back on the queue." if held else ""
         return unless_confirmed(
             f"Disable {email}? They are signed out everywhere at once, their set-password links stop "
-            "working, and their phone is no longer rung.",
+            f"working, and their phone is no longer rung.{held_back}",
             f"Yes, disable {email}",
             back,
         )
@@ -264,7 +271,10 @@ def staff_action(email: str, action: str):
                 return asked
         if action == "disable":
             accounts.set_disabled(s, email, True)
-            message = f"{email} is disabled and signed out everywhere."
+            back = callbacks.release_all_held_by(s, accounts.normalize_email(email), current_user.email)
+            message = f"{email} is disabled and signed out everywhere." + (
+                f" {_requests(back)} they held went back on the queue." if back else ""
+            )
         elif action == "enable":
             accounts.set_disabled(s, email, False)
             message = f"{email} is enabled."

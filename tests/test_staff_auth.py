@@ -225,3 +225,20 @@ def test_a_form_sent_after_the_session_ended_returns_to_its_page_saying_nothing_
         "/staff/next", data={"csrf_token": token}, headers={"Referer": "https://evil.example/x"}
     )
     assert "evil" not in response.location
+
+
+def test_signing_out_on_duty_asks_whether_the_phone_should_keep_ringing(client, staff_user, store):
+    accounts.set_duty(store, staff_user.email, True, phone="+15551239876")
+    login(client, staff_user.email)
+    asked = client.get("/logout").get_data(as_text=True)
+    assert "Go off duty and sign out" in asked and "Sign out, stay on duty" in asked
+    token = csrf_token(client, "/logout")
+    client.post("/logout", data={"csrf_token": token, "off_duty": "yes"})
+    assert not accounts.get(store, staff_user.email).on_duty
+
+    accounts.set_duty(store, staff_user.email, True)
+    login(client, staff_user.email)
+    token = csrf_token(client, "/logout")
+    page = client.post("/logout", data={"csrf_token": token}, follow_redirects=True).get_data(as_text=True)
+    assert accounts.get(store, staff_user.email).on_duty
+    assert "still on duty" in page

@@ -183,11 +183,19 @@ def login():
 def logout():
     if request.method == "GET":
         return render_template("logout.html")  # a GET never signs out: the button POSTs with CSRF
+    still_on_duty = False
     if current_user.is_authenticated:
+        if request.form.get("off_duty") == "yes":
+            accounts.set_duty(_store(), current_user.email, False)
+        still_on_duty = accounts.get(_store(), current_user.email).on_duty
         accounts.end_session(_store(), current_user.id)
     logout_user()
     session.clear()
-    flash("You are signed out.", "info")
+    flash(
+        "You are signed out."
+        + (" You are still on duty: your phone rings for callers." if still_on_duty else ""),
+        "info",
+    )
     return redirect(url_for("auth.login"))
 
 

@@ -117,3 +117,30 @@ def test_asking_for_a_person_in_the_self_check_is_a_callback_not_an_answer(text,
     (request,) = callbacks.waiting(store)
     assert request.priority == "normal"
     assert "Self-check" not in " ".join(text("oih"))  # the check was left, not answered
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "cancel my callback",
+        "i dont need the call anymore, thanks",
+        "never mind the call",
+        "ya no necesito la llamada",
+    ],
+)
+def test_a_texter_can_take_back_their_callback_request(text, store, body):
+    text("hi")
+    text("call")
+    (request,) = callbacks.waiting(store)
+    (reply,) = text(body)
+    assert "off our callback list" in reply or "ya no esta en nuestra lista" in reply
+    assert callbacks.waiting(store) == [] and callbacks.get(store, request.id).status == "closed"
+    text("call")  # and can ask again
+    assert len(callbacks.waiting(store)) == 1
+
+
+def test_a_crisis_request_is_not_taken_back_by_a_text(text, store):
+    text("my husband wont wake up")
+    (reply,) = text("cancel the callback")
+    assert "still call you once" in reply
+    assert callbacks.waiting(store)[0].is_crisis

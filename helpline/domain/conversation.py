@@ -88,6 +88,11 @@ class FindProviders:
 
 
 @dataclass(frozen=True)
+class WithdrawCallback:
+    """They no longer want the callback they asked for (never a crisis request: staff still call)."""
+
+
+@dataclass(frozen=True)
 class AnswerFollowUp:
     reached: bool  # YES: they reached the provider; NO: they want a callback
 
@@ -213,6 +218,12 @@ def _opt_out(state: TexterState, inbound: Inbound, text: str, signal, silent: bo
 
 
 def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, ctx: Context) -> Decision:
+    if ctx.has_open_callback and kw.withdraws_callback(text):
+        if ctx.open_crisis:  # they told us of an emergency: staff still call once to check on them
+            return Decision(state, (Say("call_kept_crisis"),), (), "call_withdraw")
+        return Decision(
+            replace(state, check_step=0), (Say("call_withdrawn"),), (WithdrawCallback(),), "call_withdraw"
+        )
     # Asking for a person is never taken for a YES or NO ("no, i need to talk to a real person").
     wants_person = kw.asks_for_a_person(text)
     # The check-in after a referral waits for YES/NO; anything else goes on as usual.

@@ -307,6 +307,22 @@ def sounds_reassured(normalised: str) -> bool:
     return bool(_REASSURED.search(normalised))
 
 
+# "cancel my callback", "i dont need the call anymore", "never mind the call", "ya no necesito la llamada".
+_WITHDRAWS_CALLBACK = re.compile(
+    r"\b(?:cancel|withdraw|stop|forget)(?: the| my| that)? (?:call|callback|call back|request)\b"
+    r"|\b(?:take|remove) me off (?:the|your) (?:call|callback|call back)? ?list\b"
+    r"|\b(?:dont|do not|don't|no longer|no more) (?:need|want)(?: a| the| that| your)?"
+    r" (?:call|callback|call back)\b"
+    r"|\bnever ?mind (?:the|about the|my) (?:call|callback)\b"
+    r"|\bya no (?:necesito|quiero) (?:la llamada|que me llamen)\b|\bcancel(?:ar|en|e) la llamada\b"
+)
+
+
+def withdraws_callback(normalised: str) -> bool:
+    """Whether a text takes back its request for a callback."""
+    return bool(_WITHDRAWS_CALLBACK.search(normalised))
+
+
 def already_takes(normalised: str, medicine: str) -> bool:
     """Whether a text says someone is on the medicine it names ("my son is on suboxone", "she takes
     methadone"), rather than asking where to get it."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from helpline.domain import callback_rules as rules
@@ -248,6 +249,20 @@ def release(store: Store, callback_id: str, who: str, now: float | None = None) 
     if not store.callbacks.release(callback_id, who, now):
         raise NotHolder(callback_id)
     audit.record(store, callback_id, who, "release", now=now)
+
+
+def withdraw(store: Store, phone_id: str, now: float | None = None) -> CallbackRequest | None:
+    """The texter took back their request ("cancel my callback"): it leaves the queue, closed, with
+    that on its trail. A crisis request stays: staff still call once. None when nothing was open."""
+    now = now or time.time()
+    request = store.callbacks.open_for(phone_id)
+    if request is None or request.is_crisis:
+        return None
+    closed = replace(request, status="closed", claimed_by=None, lease_until=None, updated=now)
+    store.callbacks.save(closed)
+    audit.record(store, request.id, "texter", "closed", "they no longer want a call", now=now)
+    log.info("event=callback.withdrawn callback=%s", request.id)
+    return closed
 
 
 def held_by(store: Store, who: str, now: float | None = None) -> list[CallbackRequest]:

@@ -26,6 +26,7 @@ from helpline.domain.conversation import (
     Say,
     SetOptOut,
     TexterState,
+    WithdrawCallback,
     decide,
     may_request_callback,
 )
@@ -263,6 +264,10 @@ def _carry_out(
     if isinstance(action, AnswerFollowUp):
         if phone is not None:  # "Did you reach <provider>?": NO puts a linked request on the queue
             callbacks.answer_follow_up(store, phone, action.reached, now=now)
+        return []
+    if isinstance(action, WithdrawCallback):
+        if callbacks.withdraw(store, phone_id, now):
+            effects.counters.append("callback.withdrawn")
         return []
     raise TypeError(f"unknown action {action!r}")
 

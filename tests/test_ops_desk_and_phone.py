@@ -108,6 +108,28 @@ def test_figures_for_chosen_days_add_up(
 
 
 @pytest.mark.parametrize("size", SIZES)
+def test_callbacks_waiting_now_come_first_then_the_figures(
+    size, live_server, browser_context, operator_user, text, store, helpline
+):
+    text("overdose")  # a crisis to call now
+    text("call", sender="+15551230002")
+    (later,) = [r for r in cb.waiting(store) if not r.is_crisis]
+    cb.claim(helpline, later.id, "sam@example.org")
+    cb.record_outcome(helpline, later.id, "sam@example.org", cb.Outcome.NO_ANSWER)  # tried again later
+    page = operator_page(browser_context, live_server, operator_user, size)
+    now = page.get_by_role("heading", name="Callbacks now")
+    expect(now).to_be_visible()
+    assert value(page, "cb-crisis") == "1" and value(page, "cb-waiting") == "1"
+    assert value(page, "cb-scheduled") == "1"
+    top = now.bounding_box()["y"]
+    assert top < SIZES[size]["viewport"]["height"]  # on the first screen, phone included
+    assert top < page.get_by_label("From", exact=True).bounding_box()["y"]
+    assert top < page.locator("svg.chart").first.bounding_box()["y"]
+    fits(page, size)
+    save_artifact(page, f"ops-callbacks-now-{size}")
+
+
+@pytest.mark.parametrize("size", SIZES)
 def test_health_in_words_never_up_beside_a_recent_error(
     size, live_server, browser_context, operator_user, store
 ):

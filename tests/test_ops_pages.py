@@ -74,7 +74,9 @@ def test_figures_count_texts_and_callbacks(operator_client, text):
     html = operator_client.get("/ops/figures").get_data(as_text=True)
     assert 'data-testid="texts-in"><span class="value">4<' in html
     assert 'data-testid="callbacks"><span class="value">1<' in html
-    assert 'data-testid="cb-waiting"><span class="value">1<' in html
+    for page in ("/ops", "/ops/callbacks-now"):  # the queue now: first on the page, reloaded on its own
+        queue_now = operator_client.get(page).get_data(as_text=True)
+        assert 'data-testid="cb-waiting"><span class="value">1<' in queue_now
     assert '<th scope="row">SIGNS</th><td class="num">1</td>' in html
 
 
@@ -211,7 +213,7 @@ def test_failed_jobs_can_be_retried_and_deleted(ops_post, operator_client, app):
     queue.enqueue("helpline.no_such_module.job", job_id="broken-2")
     drain(r)
     health = operator_client.get("/ops/health").get_data(as_text=True)
-    assert "broken-1" in health and "failed job(s)" in health
+    assert "broken-1" in health and "2 failed jobs: retry or delete them" in health
     assert ops_post("/ops/health/jobs/housekeeping/broken-1/retry").status_code == 302
     assert queue.count == 1 and failing.id in queue.job_ids
     asked = ops_post("/ops/health/jobs/housekeeping/broken-2/delete")
@@ -234,7 +236,7 @@ def test_crisis_waiting_long_shows_in_the_banner(operator_client, store):
     request.created = dt.datetime.now(dt.UTC).timestamp() - 3600
     callbacks.save(store, request)
     html = operator_client.get("/ops").get_data(as_text=True)
-    assert "crisis callback(s) waiting, the oldest for 60 min" in html
+    assert "1 crisis request waiting to be called, for 60 min." in html
 
 
 def test_health_shows_directory_sources_and_locator(operator_client, small_directory, app):
@@ -504,7 +506,7 @@ def test_jobs_left_waiting_with_a_worker_registered_need_a_person(operator_clien
     job.save()
     html = operator_client.get("/ops/health").get_data(as_text=True)
     assert "Nothing needs a person right now" not in html
-    assert "Queue search: 1 job(s) waiting, the oldest for 7 min" in html
+    assert "Queue search: 1 job waiting, the oldest for 7 min" in html
     assert '<td data-label="Oldest waiting">7 min</td>' in html
 
 

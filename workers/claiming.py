@@ -13,6 +13,11 @@ holds what touches RQ's internals (its dequeue, worker hooks, registries and exe
 `recover_abandoned` runs when a worker starts and at each maintenance pass; it also frees a dead
 scheduler's locks and unregisters dead workers, so `/healthz` counts only live ones.
 
+A worker stopped for longer than its TTL (SIGSTOP, a frozen VM, a laptop asleep) comes back to a Redis
+that forgot it: RQ's heartbeat only renews a key that still exists, and nothing lists the worker again,
+so it would work on unseen while /healthz and /ops say no worker runs. Every few seconds a heartbeat
+makes sure RQ still lists it, and registers it again as RQ registers a birth when it does not.
+
 A worker runs up to `job_slots` jobs at once, each in a thread of its own: a send mostly waits on
 Twilio (~150 ms), so one worker keeps several in flight. Each running job has its own RQ execution
 record (the StartedJobRegistry names every one), so a worker that dies mid-way leaves them all to
@@ -31,7 +36,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
-from rq import Queue, SimpleWorker, Worker
+from rq import Queue, SimpleWorker, Worker, worker_registration
 from rq.exceptions import DequeueTimeout, NoSuchJobError, SchedulerNotFound
 from rq.executions import Execution
 from rq.job import Job, JobStatus
@@ -50,6 +55,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("workers")
 
 BLOCK_SLICE = 0.25  # idle: block this long on the urgent queue, then look at the others again
+REGISTRATION_CHECK_SECONDS = 5.0  # a heartbeat makes sure RQ still lists the worker at most this often
 
 
 def _process_gone(pid: int | None) -> bool:
@@ -243,6 +249,9 @@ class ClaimingWorker(SimpleWorker):
         self._threads: ThreadPoolExecutor | None = None
         self._supervisor = supervisor
         self._early_signals = early_signals if early_signals is not None else []
+        self._registered = False  # between its birth and its death: to be listed by RQ
+        self._registration_checked = 0.0  # monotonic
+        self._checking_registration = threading.Lock()
         if self.job_slots > 1:
             self.death_penalty_class = TimerDeathPenalty  # a job timeout in a thread, not by SIGALRM
         self.queue_class = type(
@@ -288,11 +297,51 @@ class ClaimingWorker(SimpleWorker):
     def register_birth(self) -> None:
         super().register_birth()
         self.store.worker_claims.add_owner(self.name)  # so its claims are found if it dies
+        self._registered = True
 
     def register_death(self) -> None:
+        self._registered = False  # a heartbeat after this never registers it again
         super().register_death()
         if not self.store.worker_claims.holds_any(self.name):
             self.store.worker_claims.remove_owners([self.name])
+
+    def heartbeat(self, timeout: int | None = None, pipeline=None) -> None:
+        if pipeline is None:  # a heartbeat inside RQ's own pipeline comes with a job: the next one checks
+            self._register_again_if_forgotten()
+        super().heartbeat(timeout, pipeline)
+
+    def _register_again_if_forgotten(self) -> None:
+        """Registered again when RQ no longer lists it (its key expired while the process was stopped)."""
+        if not self._registered or self._stop_requested:
+            return
+        if time.monotonic() - self._registration_checked < REGISTRATION_CHECK_SECONDS:
+            return
+        if not self._checking_registration.acquire(blocking=False):
+            return  # another thread is at it
+        try:
+            self._registration_checked = time.monotonic()
+            if self._listed():
+                return
+            # What RQ's `register_birth` writes (the record, the workers' sets, the TTL), kept as it was
+            # born: a key that expired may be back already with only the fields a state change wrote.
+            with self.connection.pipeline() as pipeline:
+                pipeline.hset(self.key, mapping=self.serialize())
+                self.set_state(self.get_state(), pipeline)
+                worker_registration.register(self, pipeline)
+                pipeline.expire(self.key, self.worker_ttl + 60)
+                pipeline.execute()
+            self.store.worker_claims.add_owner(self.name)
+            log.warning("event=worker.registered_again worker=%s", self.name)
+        finally:
+            self._checking_registration.release()
+
+    def _listed(self) -> bool:
+        """RQ lists it (its key is in the workers' set) and its record is whole (a birth date, not only
+        what a heartbeat or a state change writes into a key that had expired)."""
+        if self.key not in Worker.all_keys(connection=self.connection):
+            return False
+        found = Worker.find_by_key(self.key, connection=self.connection)
+        return found is not None and found.birth_date is not None
 
     def prepare_job_execution(self, job: Job, remove_from_intermediate_queue: bool = False) -> None:
         super().prepare_job_execution(job, remove_from_intermediate_queue)

@@ -185,9 +185,10 @@ class Session:
 
 
 def workers_alive(store) -> int:
-    from rq import Worker
+    """Workers whose heartbeat is alive (one stopped but still listed does not count)."""
+    from helpline.services.line_health import live_workers
 
-    return Worker.count(connection=store.rq_connection)
+    return len(live_workers(store.rq_connection))
 
 
 def quiet_logs(verbose: bool) -> None:

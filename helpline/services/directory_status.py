@@ -11,6 +11,8 @@ from helpline.domain import treatment_services as svc
 
 log = logging.getLogger(__name__)
 
+NATIONAL_HELPLINE = "SAMHSA, 1-800-662-4357"  # what a listing without a phone is answered with
+
 
 @dataclass
 class SourceStatus:
@@ -48,6 +50,30 @@ class DirectoryStatus:
     @property
     def oldest_import_age_seconds(self) -> float | None:
         return max((s.age_seconds for s in self.sources if s.age_seconds is not None), default=None)
+
+    @property
+    def listings_in_sources(self) -> int:
+        return sum(s.count for s in self.sources)
+
+    @property
+    def without_phone(self) -> int:
+        """Listings with no phone number: a text naming one points the texter to the national helpline."""
+        return sum(s.no_phone for s in self.sources)
+
+    @property
+    def mostly_without_phone(self) -> bool:
+        return self.without_phone * 2 > self.listings_in_sources
+
+    def without_phone_said(self) -> str | None:
+        """`13,763 of 14,245 listings have no phone number: …`, or None when every listing has one."""
+        missing, listed = self.without_phone, self.listings_in_sources
+        if not missing:
+            return None
+        verb, them = ("has", "it") if missing == 1 else ("have", "these")
+        return (
+            f"{missing:,} of {listed:,} listings {verb} no phone number: texters are pointed to the national "
+            f"helpline ({NATIONAL_HELPLINE}) for {them}."
+        )
 
     def to_json(self) -> dict:
         """For `providers status --json`: sources keyed by name."""

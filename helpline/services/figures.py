@@ -14,11 +14,21 @@ import time
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from helpline.domain.callback_rules import OUTCOME_LABELS, CallbackRequest, holder, is_due
 from helpline.store import Store
 
 HOUR = 3600
 DAY = 86400
 SELF_CHECK_PREFIX = "sms.intent.check_"  # sms.intent.check_oih | _oud | _both | _none
+# What each self-check outcome means, as staff read it on a request ("Self-check: signs of OIH").
+SELF_CHECK_LABELS = {
+    "oih": "Signs of OIH",
+    "oud": "Signs of opioid use disorder",
+    "both": "Signs of both OIH and opioid use disorder",
+    "none": "No clear signs",
+}
+CHECK_FINISHED = "check_done"  # the texts that answered the self-check's last question, whatever it found
+OUTCOME_WORDS = {outcome.value: label for outcome, label in OUTCOME_LABELS.items()}
 DELIVERY_FAILED_PREFIX = "delivery.failed."
 # Each provider search is counted once, when it is answered, as exactly one of these three.
 SEARCH_FOUND = "search.found"
@@ -93,6 +103,25 @@ def breakdown(sums: dict[str, int], prefix: str) -> dict[str, int]:
     return dict(sorted(picked.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
+def in_words(counts: dict[str, int], labels: dict[str, str]) -> dict[str, int]:
+    """`{"no_answer": 2}` -> `{"No answer": 2}`, in the same order; a key without a label in words."""
+    out: dict[str, int] = {}
+    for key, value in counts.items():
+        label = labels.get(key) or key.replace("_", " ")
+        out[label] = out.get(label, 0) + value
+    return out
+
+
+def text_intents(sums: dict[str, int]) -> dict[str, int]:
+    """What texts asked for, largest first; the self-check's last answers are one entry (`check_done`):
+    what they found is the self-check outcomes' own breakdown."""
+    folded: dict[str, int] = {}
+    for name, value in breakdown(sums, "sms.intent.").items():
+        key = CHECK_FINISHED if name.startswith(SELF_CHECK_PREFIX.removeprefix("sms.intent.")) else name
+        folded[key] = folded.get(key, 0) + value
+    return dict(sorted(folded.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
 def hit_rate(sums: dict[str, int]) -> float | None:
     """Share of provider searches that found someone (None until the search counts exist)."""
     searches = sum(sums.get(name, 0) for name in (SEARCH_FOUND, SEARCH_EMPTY, SEARCH_FAILED))
@@ -113,9 +142,69 @@ def percentile(values: list[float], fraction: float) -> float | None:
     return ordered[rank - 1]
 
 
+@dataclass(frozen=True)
+class QueueNow:
+    """The open callback requests now, by the staff queue's own rule: a request is waiting when it is
+    due (`is_due`: no retry scheduled for later) and nobody holds it (`holder`: a lapsed claim holds
+    nothing), so these are the numbers the staff queue and its crisis bar show."""
+
+    waiting: int = 0  # to call now
+    crisis_waiting: int = 0
+    held: int = 0  # a staff member is working on them
+    scheduled: int = 0  # a retry scheduled for later ("no answer, try again"), nobody holds them
+    crisis_scheduled: int = 0
+    oldest_waiting_seconds: float | None = None  # since the person asked, as the staff queue shows it
+    oldest_crisis_seconds: float | None = None
+    oldest_other_seconds: float | None = None
+    next_due_at: float | None = None  # when the next scheduled retry falls due
+
+    @property
+    def other_waiting(self) -> int:
+        return self.waiting - self.crisis_waiting
+
+
+def queue_now(store: Store, now: float | None = None) -> QueueNow:
+    """The open requests now: waiting, held, or scheduled for later (crisis counted apart)."""
+    now = time.time() if now is None else now
+    return queue_of(store.callbacks.open_records(), now)
+
+
+def queue_of(requests: list[CallbackRequest], now: float) -> QueueNow:
+    """`queue_now` of these requests. Pure."""
+    waiting = crisis = held = scheduled = crisis_scheduled = 0
+    oldest: dict[str, float] = {}
+    next_due: float | None = None
+    for request in requests:
+        if holder(request, now):
+            held += 1
+        elif not is_due(request, now):
+            scheduled += 1
+            crisis_scheduled += request.is_crisis
+            due_at = request.next_attempt_at or now
+            next_due = due_at if next_due is None else min(next_due, due_at)
+        else:
+            waiting += 1
+            crisis += request.is_crisis
+            age = max(0.0, now - request.created)
+            for kind in ("any", "crisis" if request.is_crisis else "other"):
+                oldest[kind] = max(oldest.get(kind, 0.0), age)
+    return QueueNow(
+        waiting=waiting,
+        crisis_waiting=crisis,
+        held=held,
+        scheduled=scheduled,
+        crisis_scheduled=crisis_scheduled,
+        oldest_waiting_seconds=oldest.get("any"),
+        oldest_crisis_seconds=oldest.get("crisis"),
+        oldest_other_seconds=oldest.get("other"),
+        next_due_at=next_due,
+    )
+
+
 @dataclass
 class CallbackFigures:
-    """The callback queue now, and how fast people were first tried."""
+    """The callback requests of the last days by status, the queue now, and how fast people were first
+    tried. `crisis_waiting` and the oldest waits follow the staff queue's rule (`queue_now`)."""
 
     by_status: dict[str, int] = field(default_factory=dict)
     crisis_waiting: int = 0
@@ -123,6 +212,7 @@ class CallbackFigures:
     oldest_crisis_seconds: float | None = None
     first_attempt_median: float | None = None
     first_attempt_p90: float | None = None
+    now: QueueNow = field(default_factory=QueueNow)
 
 
 FIRST_ATTEMPT_ACTIONS = ("call", "outcome")  # audit actions that mean staff tried to reach the person
@@ -131,21 +221,21 @@ FIRST_ATTEMPT_ACTIONS = ("call", "outcome")  # audit actions that mean staff tri
 def callback_figures(
     store: Store, days: int = 30, now: float | None = None, limit: int = 5000, delays: bool = False
 ) -> CallbackFigures:
-    """Statuses of the last `days` days of callback requests (at most `limit`).
+    """Statuses of the last `days` days of callback requests (at most `limit`), and the queue now.
 
     With `delays`, also the time from request to the first call attempt (from the audit trail).
     """
     now = time.time() if now is None else now
-    figures = CallbackFigures()
+    queue = queue_now(store, now)
+    figures = CallbackFigures(
+        crisis_waiting=queue.crisis_waiting,
+        oldest_waiting_seconds=queue.oldest_waiting_seconds,
+        oldest_crisis_seconds=queue.oldest_crisis_seconds,
+        now=queue,
+    )
     tried: dict[str, float] = {}
     for request in store.callback_stats.states_since(now - days * DAY, limit):
         figures.by_status[request.status] = figures.by_status.get(request.status, 0) + 1
-        if request.status == "waiting":
-            age = now - request.created
-            figures.oldest_waiting_seconds = max(figures.oldest_waiting_seconds or 0, age)
-            if request.priority == "crisis":
-                figures.crisis_waiting += 1
-                figures.oldest_crisis_seconds = max(figures.oldest_crisis_seconds or 0, age)
         if delays and (request.attempts or request.status in ("done", "closed")):
             tried[request.id] = request.created
     if tried:
@@ -411,8 +501,7 @@ class RangeFigures:
     search_failed: int
     person: PersonCalls
     service: ServiceFigures
-    queue: CallbackFigures  # the callback queue now, whatever the range
-    text_choices: dict[str, int]
+    text_choices: dict[str, int]  # by intent; the self-check's last answers as one (`check_done`)
     call_choices: dict[str, int]
     self_check: dict[str, int]
     outcomes: dict[str, int]
@@ -435,9 +524,18 @@ class RangeFigures:
     def series(self, *names: str) -> list[Point]:
         return self.counts.per_hour(*names) if self.by_hour else self.counts.per_day(*names)
 
+    @property
+    def self_check_in_words(self) -> dict[str, int]:
+        return in_words(self.self_check, SELF_CHECK_LABELS)
+
+    @property
+    def outcomes_in_words(self) -> dict[str, int]:
+        """Staff's call outcomes as staff pick them ("No answer"), not their stored names."""
+        return in_words(self.outcomes, OUTCOME_WORDS)
+
 
 def range_figures(store: Store, date_range: DateRange, now: float | None = None) -> RangeFigures:
-    """The figures of the days in `date_range` (in the helpline's timezone), and the queue now."""
+    """The figures of the days in `date_range` (in the helpline's timezone)."""
     now = time.time() if now is None else now
     names = sorted(
         set(RANGE_COUNTERS) | {n for n in counter_names(store) if n.startswith(BREAKDOWN_PREFIXES)}
@@ -464,8 +562,7 @@ def range_figures(store: Store, date_range: DateRange, now: float | None = None)
         search_failed=failed,
         person=person_calls(counts),
         service=service_figures(store, date_range, now),
-        queue=callback_figures(store, now=now),
-        text_choices=breakdown(sums, "sms.intent."),
+        text_choices=text_intents(sums),
         call_choices=breakdown(sums, "call.menu."),
         self_check=breakdown(sums, SELF_CHECK_PREFIX),
         outcomes=breakdown(sums, "callback.outcome."),

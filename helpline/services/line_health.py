@@ -1,8 +1,10 @@
-"""Is the line healthy? Workers, queues, failed jobs, Redis memory, delivery errors, directory.
+"""Is the line healthy? Workers, queues, failed jobs, Redis memory, delivery errors, directory, and the
+callback requests waiting for staff.
 
 `read_health` gathers the facts from Redis and RQ for the ops pages, `readiness` the few /healthz
-answers, `metric_readings` what /metrics reports; `needs_attention` (pure) turns the facts into
-the banner lines an operator must act on.
+answers (and whether they are healthy), `metric_readings` what /metrics reports; `needs_attention`
+(pure) turns the facts into the banner lines an operator must act on. All three count workers alike:
+only those whose heartbeat is alive (`live_workers`).
 """
 
 from __future__ import annotations
@@ -82,7 +84,8 @@ class Health:
     redis_maxmemory: int = 0
     texts_sent_24h: int = 0
     delivery_failed_24h: int = 0
-    crisis_waiting: int = 0
+    callbacks: figures.QueueNow = field(default_factory=figures.QueueNow)  # as the staff queue counts them
+    crisis_waiting: int = 0  # due now and nobody holds them (a retry scheduled for later is not waiting)
     oldest_crisis_seconds: float | None = None
     directory: DirectoryStatus | None = None
     locator: LocatorCondition | None = None
@@ -115,7 +118,7 @@ def read_health(helpline: Helpline, now: float | None = None, failed_limit: int 
     if not store.health.answers():
         return Health(redis_ok=False)
     health = Health()
-    for worker in Worker.all(connection=rq):
+    for worker in live_workers(rq):
         beat = worker.last_heartbeat.timestamp() if worker.last_heartbeat else None
         health.workers.append(WorkerHealth(worker.name, str(worker.get_state()), worker.queue_names(), beat))
     health.queues = queue_health(helpline.queues, now)
@@ -127,13 +130,19 @@ def read_health(helpline: Helpline, now: float | None = None, failed_limit: int 
     day = figures.hour_sums(store, ["sms.out", *failures], 24, now)
     health.texts_sent_24h = day.pop("sms.out")
     health.delivery_failed_24h = sum(day.values())
-    callbacks = figures.callback_figures(store, now=now)
-    health.crisis_waiting = callbacks.crisis_waiting
-    health.oldest_crisis_seconds = callbacks.oldest_crisis_seconds
+    health.callbacks = figures.queue_now(store, now)
+    health.crisis_waiting = health.callbacks.crisis_waiting
+    health.oldest_crisis_seconds = health.callbacks.oldest_crisis_seconds
     health.directory = directory_status(helpline, now)
     health.locator = locator_condition(health.directory.locator, now)
     health.read_at = now
     return health
+
+
+def live_workers(connection) -> list[Worker]:
+    """Workers whose heartbeat is alive: RQ forgets one whose key expired (its process is stopped,
+    or died without saying goodbye)."""
+    return Worker.all(connection=connection)
 
 
 def queue_health(queues: Queues, now: float | None = None) -> list[QueueHealth]:
@@ -167,19 +176,45 @@ def _oldest_waiting(queues: Queues, name: str, now: float) -> float | None:
 
 @dataclass(frozen=True)
 class Readiness:
-    """What GET /healthz answers: can this instance serve?"""
+    """What GET /healthz answers: is the line working? Redis answers, a worker is alive, and the
+    workers take the jobs queued (none has waited longer than `QUEUE_WAIT_SECONDS`)."""
 
     redis: bool
     workers: int = 0  # only workers whose heartbeat is alive
     queues: dict[str, int] = field(default_factory=dict)
+    oldest_waiting: dict[str, float] = field(default_factory=dict)  # seconds, of each queue with jobs waiting
+
+    @property
+    def problems(self) -> list[str]:
+        """Why the line is not healthy, in words (the ops banner's); empty when it is."""
+        if not self.redis:
+            return [REDIS_DOWN]
+        if not self.workers:
+            return [NO_WORKER]
+        return [
+            stalled_queue(QueueHealth(name, waiting, 0, 0, 0, self.oldest_waiting.get(name)))
+            for name, waiting in self.queues.items()
+            if is_stalled(self.oldest_waiting.get(name))
+        ]
+
+    @property
+    def healthy(self) -> bool:
+        return not self.problems
 
 
-def readiness(helpline: Helpline) -> Readiness:
+def readiness(helpline: Helpline, now: float | None = None) -> Readiness:
+    now = time.time() if now is None else now
     try:
         if not helpline.store.health.answers():
             return Readiness(redis=False)
-        workers = len(Worker.all(connection=helpline.queues.connection))
-        return Readiness(redis=True, workers=workers, queues=helpline.queues.depths())
+        workers = len(live_workers(helpline.queues.connection))
+        depths = helpline.queues.depths()
+        oldest = {
+            name: seconds
+            for name, waiting in depths.items()
+            if waiting and (seconds := _oldest_waiting(helpline.queues, name, now)) is not None
+        }
+        return Readiness(redis=True, workers=workers, queues=depths, oldest_waiting=oldest)
     except StoreUnavailable:
         return Readiness(redis=False)
 
@@ -203,7 +238,7 @@ def metric_readings(helpline: Helpline) -> MetricReadings | None:
             totals=figures.totals(store),
             callbacks=figures.callback_figures(store),
             queues=queue_health(helpline.queues),
-            workers=Worker.count(connection=helpline.queues.connection),
+            workers=len(live_workers(helpline.queues.connection)),
             redis_used_memory=store.health.memory()[0],
         )
     except StoreUnavailable as exc:
@@ -244,28 +279,54 @@ def delete_failed(queues: Queues, queue: str, job_id: str) -> bool:
     return True
 
 
+REDIS_DOWN = "Redis is not answering: texts and calls cannot be handled."
+NO_WORKER = "No worker is running: outbound texts and provider searches are not being sent."
+
+
+def plural(count: int, word: str) -> str:
+    """`1 job`, `3 jobs`. Pure."""
+    return f"{count:,} {word}" + ("" if count == 1 else "s")
+
+
+def is_stalled(oldest_waiting_seconds: float | None) -> bool:
+    """A job has waited so long that the workers are plainly not taking the queue's jobs. Pure."""
+    return (oldest_waiting_seconds or 0) > QUEUE_WAIT_SECONDS
+
+
+def stalled_queue(q: QueueHealth) -> str:
+    minutes = int((q.oldest_waiting_seconds or 0) // 60)
+    them = "it" if q.waiting == 1 else "them"
+    return (
+        f"Queue {q.name}: {plural(q.waiting, 'job')} waiting, the oldest for {minutes} min: "
+        f"the workers are not taking {them} (stuck, or not listening to this queue)."
+    )
+
+
+def crisis_waiting_line(count: int, oldest_seconds: float | None) -> str:
+    minutes = int((oldest_seconds or 0) // 60)
+    if count == 1:
+        return f"1 crisis request waiting to be called, for {minutes} min."
+    return f"{count:,} crisis requests waiting to be called, the oldest for {minutes} min."
+
+
 def needs_attention(health: Health) -> list[str]:
     """What a person should act on now, most urgent first. Pure."""
     if not health.redis_ok:
-        return ["Redis is not answering: texts and calls cannot be handled."]
+        return [REDIS_DOWN]
     issues = []
     if health.crisis_waiting and (health.oldest_crisis_seconds or 0) > CRISIS_WAIT_SECONDS:
-        minutes = int((health.oldest_crisis_seconds or 0) // 60)
-        issues.append(f"{health.crisis_waiting} crisis callback(s) waiting, the oldest for {minutes} min.")
+        issues.append(crisis_waiting_line(health.crisis_waiting, health.oldest_crisis_seconds))
     if not health.workers:
-        issues.append("No worker is running: outbound texts and provider searches are not being sent.")
+        issues.append(NO_WORKER)
     for q in health.queues:
         if q.waiting > QUEUE_BACKLOG:
-            issues.append(f"Queue {q.name} has {q.waiting} jobs waiting.")
-        elif health.workers and (q.oldest_waiting_seconds or 0) > QUEUE_WAIT_SECONDS:
-            minutes = int((q.oldest_waiting_seconds or 0) // 60)
-            issues.append(
-                f"Queue {q.name}: {q.waiting} job(s) waiting, the oldest for {minutes} min: "
-                "the workers are not taking them (stuck, or not listening to this queue)."
-            )
+            issues.append(f"Queue {q.name} has {plural(q.waiting, 'job')} waiting.")
+        elif health.workers and is_stalled(q.oldest_waiting_seconds):
+            issues.append(stalled_queue(q))
     failed = sum(q.failed for q in health.queues)
     if failed:
-        issues.append(f"{failed} failed job(s): retry or delete them on the Health page.")
+        them = "it" if failed == 1 else "them"
+        issues.append(f"{plural(failed, 'failed job')}: retry or delete {them} on the Health page.")
     rate = health.delivery_error_rate
     if rate is not None and rate > DELIVERY_ERROR_RATE:
         issues.append(f"{rate:.0%} of texts failed to deliver in the last 24 h.")

@@ -1,4 +1,5 @@
-"""The operators' dashboard: figures over chosen days, the health of the line, failed jobs, the audit."""
+"""The operators' dashboard: the callbacks waiting now, figures over chosen days, the health of the line,
+failed jobs, the audit."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from helpline.services import audit as trail
 from helpline.services import figures, line_health
-from helpline.web.ops import charts
+from helpline.web.ops import charts, choices
 from helpline.web.ops.blueprint import audit, bp, helpline, store, unless_confirmed
 
 HOURS_OF_DAY = [f"{h:02d}" for h in range(24)]
+TEXT_CHOICE_WORDS = {**choices.TEXT_CHOICES, figures.CHECK_FINISHED: "finished the self-check"}
 
 
 def chosen_range(now: float) -> tuple[figures.DateRange, str | None]:
@@ -49,6 +51,23 @@ def dashboard_figures(date_range: figures.DateRange, now: float) -> tuple[figure
     return f, drawn
 
 
+def tables(f: figures.RangeFigures) -> dict[str, dict[str, int]]:
+    """The breakdowns in the words staff and operators use, never the counters' keys."""
+    return {
+        "text_choices": choices.labelled(f.text_choices, TEXT_CHOICE_WORDS),
+        "call_choices": choices.labelled(f.call_choices, choices.CALL_CHOICES),
+        "self_check": f.self_check_in_words,
+        "outcomes": f.outcomes_in_words,
+    }
+
+
+def callbacks_now(now: float) -> dict:
+    """The callback queue now, as the staff queue counts it, and the requests done in the last 30 days."""
+    counted = figures.callback_figures(store(), now=now)
+    done = counted.by_status.get("done", 0) + counted.by_status.get("closed", 0)
+    return {"queue": counted.now, "done_30_days": done}
+
+
 @bp.get("")
 @bp.get("/")
 def dashboard():
@@ -67,10 +86,12 @@ def dashboard():
         "ops/dashboard.html",
         f=f,
         charts=drawn,
+        tables=tables(f),
         problem=problem,
         quick=quick,
         health=health,
         attention=line_health.needs_attention(health),
+        **callbacks_now(now),
     ), (400 if problem else 200)
 
 
@@ -80,13 +101,25 @@ def figures_fragment():
     now = time.time()
     date_range, _ = chosen_range(now)
     f, drawn = dashboard_figures(date_range, now)
-    return render_template("ops/_figures.html", f=f, charts=drawn)
+    return render_template("ops/_figures.html", f=f, charts=drawn, tables=tables(f))
+
+
+@bp.get("/callbacks-now")
+def callbacks_now_fragment():
+    """The callbacks waiting now alone, first on the dashboard: reloaded every few seconds (htmx),
+    whatever days the figures below show."""
+    return render_template("ops/_figures.html", part="callbacks-now", **callbacks_now(time.time()))
 
 
 @bp.get("/health")
 def health_page():
     health = line_health.read_health(helpline())
-    return render_template("ops/health.html", health=health, attention=line_health.needs_attention(health))
+    return render_template(
+        "ops/health.html",
+        health=health,
+        attention=line_health.needs_attention(health),
+        crisis_minutes=line_health.CRISIS_WAIT_SECONDS // 60,
+    )
 
 
 @bp.post("/health/jobs/<queue>/<job_id>/<action>")

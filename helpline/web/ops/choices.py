@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from helpline.services.figures import in_words
+
 TEXT_CHOICES = {
     "oih": "OIH (what it is)",
     "signs": "SIGNS",
@@ -58,8 +60,4 @@ CALL_CHOICES = {
 
 def labelled(counts: dict[str, int], labels: dict[str, str]) -> dict[str, int]:
     """`{"callback_done": 2}` -> `{"callback request made": 2}`, in the same order; unknown keys in words."""
-    out: dict[str, int] = {}
-    for key, value in counts.items():
-        label = labels.get(key) or key.replace("_", " ")
-        out[label] = out.get(label, 0) + value
-    return out
+    return in_words(counts, labels)

@@ -62,6 +62,13 @@ class Provider:
         moved.__dict__["miles"] = round(miles, 1)
         return moved
 
+    def offering(self, services: tuple[str, ...]) -> Provider:
+        """This listing as a line of results offering `services` (those of every listing at its door)."""
+        line = object.__new__(type(self))
+        line.__dict__.update(self.__dict__)
+        line.__dict__["services"] = services
+        return line
+
     @property
     def site(self) -> str | None:
         """The site's own name when one organisation runs several (`Mohr Center`)."""

@@ -35,7 +35,7 @@ _NAME_NOISE = {
     "inc", "llc", "lcc", "llp", "pc", "pllc", "psc", "pa", "co", "corp", "corporation", "company", "ltd",
     "the", "of", "and", "for", "at", "in", "on", "a", "dba", "opco",
 }  # fmt: skip
-_GENERIC = {
+GENERIC_NAME_WORDS = {
     "treatment", "center", "service", "recovery", "health", "behavioral", "clinic", "program",
     "counseling", "care", "medical", "addiction", "substance", "abuse", "mental", "community",
     "family", "wellness", "hospital", "system", "group", "solution", "comprehensive", "opioid",
@@ -71,7 +71,7 @@ def name_words(name: str) -> frozenset[str]:
 
 def names_agree(a: frozenset[str], b: frozenset[str]) -> bool:
     """Most distinctive words of the shorter name are in the other (generic words only if that is all)."""
-    da, db = a - _GENERIC, b - _GENERIC
+    da, db = a - GENERIC_NAME_WORDS, b - GENERIC_NAME_WORDS
     if not (da and db):
         da, db = a, b
     if not (da and db):

@@ -4,8 +4,10 @@
     result.providers   # list[Provider], callable ones first among those nearly as close, `miles` set
     result.fallback    # the services asked for, when nothing nearby offers them (these are any kind)
 
-`helpline` is the app's container (anything with `store` and `locator`). Rules: the radius
-widens in small steps from 5 to 100 miles until at least `offset + limit` listings fit; `service` (an
+`helpline` is the app's container (anything with `store` and `locator`). Rules: each site is one
+result (domain.same_site: programs at one door take one line, with all their services), so pages
+count sites and MORE never repeats or skips one; the radius widens in small steps from 5 to 100
+miles until at least `offset + limit` sites fit; `service` (an
 explicit word: methadone, bupe...) wins over `check_outcome` (oud -> the medication programs;
 oih -> no filter, since no source tags pain care reliably). The imported directory answers when
 it has the service asked for within 100 miles; otherwise the locator is asked for it; when
@@ -21,6 +23,7 @@ import logging
 from helpline.domain import treatment_services as svc
 from helpline.domain.places import Place
 from helpline.domain.providers import Provider, SearchResult
+from helpline.domain.same_site import one_line_per_site
 from helpline.infra.locator import ProviderSourceUnavailable
 from helpline.store import directory as repository
 
@@ -29,6 +32,7 @@ log = logging.getLogger(__name__)
 # Small steps: each widening reads a circle at most about twice the area that was needed, so a
 # rural search is not one sorted read of every listing within 100 miles.
 RADII_MILES = (5, 10, 15, 25, 35, 50, 70, 100)
+LIVE_PAST = 3  # the locator's listings read past the page: programs at one door may fill some places
 
 
 def find_providers(
@@ -59,13 +63,13 @@ def find_providers(
         hidden = set(directory.hidden())
         try:
             if wanted:  # the locator may know the service where the imported files do not
-                providers, radius = locator.nearest(place, wanted, need + 1, RADII_MILES, hidden)
-                if providers:
-                    return _page(providers, radius, "locator", offset, limit, len(providers) > need)
+                sites, radius, more = _live_sites(locator, place, wanted, need, hidden)
+                if sites:
+                    return _page(sites, radius, "locator", offset, limit, more)
             if not found.providers:
-                providers, radius = locator.nearest(place, (), need + 1, RADII_MILES, hidden)
-                if providers:
-                    return _page(providers, radius, "locator", offset, limit, len(providers) > need, wanted)
+                sites, radius, more = _live_sites(locator, place, (), need, hidden)
+                if sites:
+                    return _page(sites, radius, "locator", offset, limit, more, wanted)
         except ProviderSourceUnavailable as exc:
             log.warning("event=search.source_failed reason=%s", exc)
             failed = True
@@ -76,6 +80,14 @@ def find_providers(
     if found.version is None and (locator is None or not locator.enabled):
         return SearchResult([], RADII_MILES[-1], "none", False, wanted)  # nothing imported, nothing to ask
     return SearchResult([], RADII_MILES[-1], "locator" if found.version is None else "directory", False)
+
+
+def _live_sites(locator, place: Place, wanted: tuple[str, ...], need: int, hidden: set[str]) -> tuple:
+    """The locator's sites nearest first, the radius they were found in, and whether more follow."""
+    ask = need + 1 + LIVE_PAST
+    providers, radius = locator.nearest(place, wanted, ask, RADII_MILES, hidden)
+    sites = one_line_per_site(providers)
+    return sites, radius, len(sites) > need or len(providers) >= ask
 
 
 def _page(

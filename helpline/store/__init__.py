@@ -130,6 +130,10 @@ class Keys:
         return f"{PREFIX}:directory:{version}:aliases"  # hash: id of a merged-away record -> listing id
 
     @staticmethod
+    def directory_doors(version: str) -> str:
+        return f"{PREFIX}:directory:{version}:doors"  # hash: listing id -> its site's id (shared doors only)
+
+    @staticmethod
     def locator_cache(area: str) -> str:
         return f"{PREFIX}:locator:cache:{area}"  # JSON rows of one locator query, with expiry
 

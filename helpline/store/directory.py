@@ -14,11 +14,12 @@ import secrets
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import redis
 
+from helpline.domain import same_site
 from helpline.domain import treatment_services as svc
 from helpline.domain.providers import NO_PHONE_EXTRA_MILES, NO_PHONE_EXTRA_SHARE, Provider
 from helpline.domain.same_clinic import merge_sources
@@ -33,14 +34,18 @@ FACETS = (ALL, *svc.SERVICES, *(o for o, group in svc.OUTCOME_SERVICES.items() i
 OLD_VERSION_GRACE_SECONDS = 300  # searches that read the old pointer still find its keys
 UNFINISHED_BUILD_SECONDS = 3600  # a version never switched to disappears on its own
 LOOK_AHEAD = 4  # listings read past the page, so a callable one a little farther can move up
+MOST_READS = 3  # further reads of one search when listings of one site took the places the page needed
 # Parsed listing rows kept per process (~2.5 KB each, ~20 MB when full), keyed by the row itself, so a
 # row an import changed is parsed afresh. Searches near one place keep finding the same listings.
 ROWS_KEPT_PARSED = 8192
+SITE, SITE_SERVICES = "door", "door_services"  # in a listing's extra: its site's id, what that offers
 _VERSION = "{v}"  # placeholders the search script fills with the current version and a facet
 _FACET = "{f}"
 
 # One round trip: follow the pointer, widen the radius, fall back to every kind of listing when the
-# filter finds none, rank callable listings first, fetch the rows. Hidden listings are not in the GEO
+# filter finds none, rank callable listings first, keep the first of each site (domain.same_site:
+# listings at one door take one line; reading on when they took places the page needed), fetch the
+# rows. Hidden listings are not in the GEO
 # sets (hiding takes them out, an import leaves them out), so a search never reads past them.
 # Key templates, radii and ranking figures are written into the script (one script per set of
 # radii), so a search sends only what differs: the facets, the place and how many.
@@ -50,26 +55,24 @@ if not v then return {-1} end
 local function at(template, facet) return (string.gsub(string.gsub(template, '{v}', v), '{f}', facet)) end
 local RADII, RADII_TEXT = {@RADII@}, {@RADII_TEXT@}
 local need = tonumber(ARGV[4])
-local fetch = need + 1 + @LOOK_AHEAD@
-local count = tostring(fetch)
 local lng, lat = ARGV[2], ARGV[3]
-local function search(geo, radius)
+local function search(geo, radius, want)
   return redis.call('GEOSEARCH', geo, 'FROMLONLAT', lng, lat, 'BYRADIUS', radius, 'mi', 'ASC',
-                    'COUNT', count, 'WITHDIST')
+                    'COUNT', want + 1 + @LOOK_AHEAD@, 'WITHDIST')
 end
 -- Widen step by step: a small circle in a city is far cheaper than the widest one. Where the circle
 -- held few, skip the steps that could not hold enough at that density (each step read costs as much
 -- as a short one), then keep what stepping through every one would have: its results are the
--- nearest first, so the first skipped step that held more than `need` is a prefix of them.
-local function widen(facet)
+-- nearest first, so the first skipped step that held more than `want` is a prefix of them.
+local function widen(facet, want)
   local geo, found, i, last = at(@GEO@, facet), {}, 1, 0
   while true do
-    found = search(geo, RADII_TEXT[i])
-    if #found > need then
+    found = search(geo, RADII_TEXT[i], want)
+    if #found > want then
       for m = last + 1, i - 1 do
         local within = 0
         while within < #found and tonumber(found[within + 1][2]) <= RADII[m] do within = within + 1 end
-        if within > need then
+        if within > want then
           local kept = {}
           for h = 1, within do kept[h] = found[h] end
           return kept
@@ -78,54 +81,78 @@ local function widen(facet)
       return found
     end
     if i == #RADII then return found end
-    local target = RADII[i] * (#found == 0 and 2 or math.sqrt((need + 1) / #found))
+    local target = RADII[i] * (#found == 0 and 2 or math.sqrt((want + 1) / #found))
     last, i = i, i + 1
     while i < #RADII and RADII[i] < target do i = i + 1 end
   end
 end
-local found = widen(ARGV[1])
-local fallback = 0
+local facet, fallback = ARGV[1], 0
+local found = widen(facet, need)
 if #found == 0 and ARGV[5] ~= '' then
-  found = widen(ARGV[5])
-  fallback = 1
+  facet, fallback = ARGV[5], 1
+  found = widen(facet, need)
 end
-local n = #found
-if n == 0 then return {v, RADII[#RADII], fallback, 0} end
+if #found == 0 then return {v, RADII[#RADII], fallback, 0} end
 -- domain.providers.ranking_miles: a listing without a phone ranks as if a little farther.
-local ids, miles = {}, {}
-for i = 1, n do
-  ids[i] = found[i][1]
-  miles[i] = tonumber(found[i][2])
-end
-local no_phone = redis.call('SMISMEMBER', at(@NO_PHONE@, ''), unpack(ids))
-local silent = 0
-for i = 1, n do silent = silent + no_phone[i] end
-local order = {}
-if silent == 0 or silent == n then
-  for i = 1, n do order[i] = i end  -- all alike: distance order is the ranking
-else
-  -- Both kinds stay in distance order, so one merge ranks them (no sort); a tie goes to the callable one.
-  local callable, quiet, rank = {}, {}, {}
+local function ranked(found)
+  local n, ids, miles = #found, {}, {}
   for i = 1, n do
-    if no_phone[i] == 1 then
-      rank[i] = miles[i] + math.max(@EXTRA@, @SHARE@ * miles[i])
-      quiet[#quiet + 1] = i
-    else
-      rank[i] = miles[i]
-      callable[#callable + 1] = i
+    ids[i] = found[i][1]
+    miles[i] = tonumber(found[i][2])
+  end
+  local no_phone = redis.call('SMISMEMBER', at(@NO_PHONE@, ''), unpack(ids))
+  local silent = 0
+  for i = 1, n do silent = silent + no_phone[i] end
+  local order = {}
+  if silent == 0 or silent == n then
+    for i = 1, n do order[i] = i end  -- all alike: distance order is the ranking
+  else
+    -- Both kinds stay in distance order, so one merge ranks them (no sort); a tie goes to the callable one.
+    local callable, quiet, rank = {}, {}, {}
+    for i = 1, n do
+      if no_phone[i] == 1 then
+        rank[i] = miles[i] + math.max(@EXTRA@, @SHARE@ * miles[i])
+        quiet[#quiet + 1] = i
+      else
+        rank[i] = miles[i]
+        callable[#callable + 1] = i
+      end
+    end
+    local a, b = 1, 1
+    for k = 1, n do
+      if b > #quiet or (a <= #callable and rank[callable[a]] <= rank[quiet[b]]) then
+        order[k] = callable[a]
+        a = a + 1
+      else
+        order[k] = quiet[b]
+        b = b + 1
+      end
     end
   end
-  local a, b = 1, 1
+  -- The first ranked listing of a site stands for it; the others at its door are left out.
+  local site = redis.call('HMGET', at(@DOORS@, ''), unpack(ids))
+  local kept, seen = {}, {}
   for k = 1, n do
-    if b > #quiet or (a <= #callable and rank[callable[a]] <= rank[quiet[b]]) then
-      order[k] = callable[a]
-      a = a + 1
-    else
-      order[k] = quiet[b]
-      b = b + 1
+    local s = site[order[k]]
+    if not s then
+      kept[#kept + 1] = order[k]
+    elseif not seen[s] then
+      seen[s] = true
+      kept[#kept + 1] = order[k]
     end
   end
+  return ids, miles, kept
 end
+local want = need
+local ids, miles, order = ranked(found)
+-- Listings of one site took places the page needed, and more may lie farther: read on (rarely twice).
+for _ = 1, @MOST_READS@ do
+  if #order > need or #found <= want or #order == #found then break end
+  want = want + need + 1 - #order
+  found = widen(facet, want)
+  ids, miles, order = ranked(found)
+end
+local n = #order
 local shown = math.min(n, need)
 local reached = RADII[#RADII]
 if n >= need then
@@ -138,7 +165,7 @@ end
 local page = {}
 for k = 1, shown do page[k] = ids[order[k]] end
 local rows = redis.call('HMGET', at(@ROWS@, ''), unpack(page))
-local out = {v, reached, fallback, n > need and 1 or 0}
+local out = {v, reached, fallback, (n > need or #found > want) and 1 or 0}
 for k = 1, shown do
   out[2 * k + 3] = found[order[k]][2]
   out[2 * k + 4] = rows[k] or ''
@@ -231,6 +258,8 @@ def _search_script(r: redis.Redis, radii: tuple[int, ...]):
             "@GEO@": json.dumps(Keys.directory_geo(_VERSION, _FACET)),
             "@NO_PHONE@": json.dumps(Keys.directory_no_phone(_VERSION)),
             "@ROWS@": json.dumps(Keys.directory_providers(_VERSION)),
+            "@DOORS@": json.dumps(Keys.directory_doors(_VERSION)),
+            "@MOST_READS@": str(MOST_READS),
         }
         text = _SEARCH_SCRIPT
         for mark, value in figures.items():
@@ -239,10 +268,30 @@ def _search_script(r: redis.Redis, radii: tuple[int, ...]):
     return script
 
 
+def _with_their_sites(listings: list[Provider], site_of: dict[str, str]) -> list[Provider]:
+    """The listings, those at one door with others carrying their site and what it offers in all."""
+    if not site_of:
+        return listings
+    members: dict[str, list[Provider]] = {}
+    for p in listings:
+        if p.id in site_of:
+            members.setdefault(site_of[p.id], []).append(p)
+    out = []
+    for p in listings:
+        if p.id in site_of:
+            offered = same_site.site_services(members[site_of[p.id]])
+            p = replace(p, extra={**p.extra, SITE: site_of[p.id], SITE_SERVICES: list(offered)})
+        out.append(p)
+    return out
+
+
 @lru_cache(maxsize=ROWS_KEPT_PARSED)
 def _listing(raw: bytes) -> Provider:
-    """A listing row as a Provider: a row searches keep finding is parsed once per process, not per search."""
-    return Provider.from_json(raw)
+    """A listing row as a line of results (offering what every listing at its door offers): a row
+    searches keep finding is parsed once per process, not per search."""
+    p = Provider.from_json(raw)
+    offered = p.extra.get(SITE_SERVICES) if p.extra else None
+    return p.offering(tuple(offered)) if offered and len(offered) > len(p.services) else p
 
 
 def get_provider(r: redis.Redis, provider_id: str) -> Provider | None:
@@ -404,14 +453,16 @@ def _build_and_switch(r: redis.Redis, source: str, providers: list[Provider], fi
     directory = merge_sources(by_source)
     for name in sources:
         sources[name]["merged"] = directory.merged.get(name, 0)
+    site_of = same_site.sites(directory.listings)
+    listings = _with_their_sites(directory.listings, site_of)
 
     facets: dict[str, list] = {f: [] for f in FACETS}
-    for p in directory.listings:
+    for p in listings:
         point = (p.lng, p.lat, p.id)
         for facet in facets_of(p):
             facets[facet].extend(point)
-    no_phone = [p.id for p in directory.listings if not p.phone]
-    aliases = {i: p.id for p in directory.listings for i in p.extra.get("ids", ()) if i != p.id}
+    no_phone = [p.id for p in listings if not p.phone]
+    aliases = {i: p.id for p in listings for i in p.extra.get("ids", ()) if i != p.id}
 
     rows_key, no_phone_key = Keys.directory_providers(version), Keys.directory_no_phone(version)
     written = [rows_key, Keys.directory_meta(version)]
@@ -421,8 +472,12 @@ def _build_and_switch(r: redis.Redis, source: str, providers: list[Provider], fi
         written.append(key)
         for chunk in _chunks([(p.id, p.to_json()) for p in rows], 2000):
             pipe.hset(key, mapping=dict(chunk))
-    for chunk in _chunks([(p.id, p.to_json()) for p in directory.listings], 2000):
+    for chunk in _chunks([(p.id, p.to_json()) for p in listings], 2000):
         pipe.hset(rows_key, mapping=dict(chunk))
+    for chunk in _chunks(list(site_of.items()), 5000):
+        pipe.hset(Keys.directory_doors(version), mapping=dict(chunk))
+    if site_of:
+        written.append(Keys.directory_doors(version))
     for chunk in _chunks(no_phone, 5000):
         pipe.sadd(no_phone_key, *chunk)
     if no_phone:
@@ -442,6 +497,7 @@ def _build_and_switch(r: redis.Redis, source: str, providers: list[Provider], fi
         "built_at": now,
         "total": len(directory.listings),
         "merged": directory.folded,
+        "shared_doors": len(site_of),
         "services": {f: len(points) // 3 for f, points in facets.items() if f in svc.SERVICES and points},
         "keys": written,
     }

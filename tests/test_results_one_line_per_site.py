@@ -151,8 +151,12 @@ def test_the_import_groups_the_listings_at_one_door_and_searches_rely_on_it(help
     # Each listing keeps its own services in the directory; only a line of results folds them.
     own = {p.name: p.services for p in repository.listings(r, version)}
     assert own[ONE_DOOR[1]] == ("buprenorphine",)
-    # A directory imported before sites were made answers as it always did, a line per listing.
-    r.delete(Keys.directory_doors(version))
+    # A directory imported before sites were made (its GEO members plain ids) answers a line per listing.
+    for facet in repository.FACETS:
+        key = Keys.directory_geo(version, facet)
+        for member in [m.decode() for m in r.zrange(key, 0, -1) if b"|" in m]:
+            r.geoadd(key, (*r.geopos(key, member)[0], member.split("|")[0]))
+            r.zrem(key, member)
     names = [p.name for p in find_providers(helpline, NYC, limit=10).providers]
     assert len(names) == len(ROWS) and set(names) >= set(ONE_DOOR)
 
@@ -164,6 +168,15 @@ def test_a_hidden_listing_leaves_its_door_to_the_others_there(helpline, one_door
     now = find_providers(helpline, NYC).providers
     assert now[0].name in ONE_DOOR and now[0].name != first.name  # the door still has its programs
     assert [site_of(p.name) for p in now].count("one door") == 1
+    r = helpline.store._r
+    geo = Keys.directory_geo(repository.current_version(r), "all")
+    assert not [m for m in r.zrange(geo, 0, -1) if m.decode().startswith(first.id)]
+    r.zadd(geo, {f"{first.id}|{first.extra[repository.SITE]}": 0})  # as an earlier release left them in
+    assert repository.take_out_hidden(r) == 1
+    assert first.name not in [p.name for p in find_providers(helpline, NYC).providers]
+    assert helpline.store.directory.unhide(first.id)
+    again = find_providers(helpline, NYC).providers
+    assert again[0].name == first.name and [site_of(p.name) for p in again].count("one door") == 1
 
 
 def test_sites_group_every_listing_at_one_door_and_keep_suites_apart():

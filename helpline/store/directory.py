@@ -95,9 +95,15 @@ end
 if #found == 0 then return {v, RADII[#RADII], fallback, 0} end
 -- domain.providers.ranking_miles: a listing without a phone ranks as if a little farther.
 local function ranked(found)
-  local n, ids, miles = #found, {}, {}
+  local n, ids, miles, site = #found, {}, {}, {}
   for i = 1, n do
-    ids[i] = found[i][1]
+    local member = found[i][1]
+    local bar = string.find(member, '|', 1, true)  -- `id|site` for a listing at one door with others
+    if bar then
+      ids[i], site[i] = string.sub(member, 1, bar - 1), string.sub(member, bar + 1)
+    else
+      ids[i] = member
+    end
     miles[i] = tonumber(found[i][2])
   end
   local no_phone = redis.call('SMISMEMBER', at(@NO_PHONE@, ''), unpack(ids))
@@ -130,7 +136,6 @@ local function ranked(found)
     end
   end
   -- The first ranked listing of a site stands for it; the others at its door are left out.
-  local site = redis.call('HMGET', at(@DOORS@, ''), unpack(ids))
   local kept, seen = {}, {}
   for k = 1, n do
     local s = site[order[k]]
@@ -258,7 +263,6 @@ def _search_script(r: redis.Redis, radii: tuple[int, ...]):
             "@GEO@": json.dumps(Keys.directory_geo(_VERSION, _FACET)),
             "@NO_PHONE@": json.dumps(Keys.directory_no_phone(_VERSION)),
             "@ROWS@": json.dumps(Keys.directory_providers(_VERSION)),
-            "@DOORS@": json.dumps(Keys.directory_doors(_VERSION)),
             "@MOST_READS@": str(MOST_READS),
         }
         text = _SEARCH_SCRIPT
@@ -266,6 +270,19 @@ def _search_script(r: redis.Redis, radii: tuple[int, ...]):
             text = text.replace(mark, value)
         script = _scripts[radii] = r.register_script(text)
     return script
+
+
+def geo_member(listing: Provider) -> str:
+    """A listing's member in the GEO sets: its id, with its site's after a `|` when it shares a door
+    (the search script reads the site from the member, with no lookup)."""
+    site = listing.extra.get(SITE) if listing.extra else None
+    return f"{listing.id}|{site}" if site else listing.id
+
+
+def _members(r: redis.Redis, version: str, ids: list[str]) -> list[str]:
+    """The GEO members of these listing ids in a version."""
+    sites = r.hmget(Keys.directory_doors(version), ids) if ids else []
+    return [i if site is None else f"{i}|{site.decode()}" for i, site in zip(ids, sites, strict=True)]
 
 
 def _with_their_sites(listings: list[Provider], site_of: dict[str, str]) -> list[Provider]:
@@ -327,11 +344,12 @@ def hide(r: redis.Redis, provider_id: str, reason: str, by: str = "operator") ->
 
     def take_out(pipe) -> None:
         version = current_version(pipe)
+        members = _members(pipe, version, ids) if version else []
         pipe.multi()
         pipe.hset(Keys.directory_hidden, mapping={i: entry for i in ids})
         if version:
             for facet in FACETS:
-                pipe.zrem(Keys.directory_geo(version, facet), *ids)
+                pipe.zrem(Keys.directory_geo(version, facet), *members)
 
     r.transaction(take_out, Keys.directory_current)  # an import switched meanwhile: done on the new one
     log.info("event=directory.hidden provider=%s by=%s", provider_id, by)
@@ -349,7 +367,9 @@ def unhide(r: redis.Redis, provider_id: str) -> bool:
         for raw in filter(None, rows):
             listing = Provider.from_json(raw)
             for facet in facets_of(listing):
-                pipe.geoadd(Keys.directory_geo(version, facet), (listing.lng, listing.lat, listing.id))
+                pipe.geoadd(
+                    Keys.directory_geo(version, facet), (listing.lng, listing.lat, geo_member(listing))
+                )
 
     return bool(r.transaction(put_back, Keys.directory_current)[0])
 
@@ -360,11 +380,12 @@ def take_out_hidden(r: redis.Redis) -> int:
     returns how many ids are hidden."""
 
     def take_out(pipe) -> int:
-        version, ids = current_version(pipe), list(pipe.hkeys(Keys.directory_hidden))
+        version, ids = current_version(pipe), [i.decode() for i in pipe.hkeys(Keys.directory_hidden)]
+        members = _members(pipe, version, ids) if version else []
         pipe.multi()
         if version:
             for facet in FACETS:
-                for chunk in _chunks(ids, 1000):
+                for chunk in _chunks(members, 1000):
                     pipe.zrem(Keys.directory_geo(version, facet), *chunk)
         return len(ids)
 
@@ -458,7 +479,7 @@ def _build_and_switch(r: redis.Redis, source: str, providers: list[Provider], fi
 
     facets: dict[str, list] = {f: [] for f in FACETS}
     for p in listings:
-        point = (p.lng, p.lat, p.id)
+        point = (p.lng, p.lat, geo_member(p))
         for facet in facets_of(p):
             facets[facet].extend(point)
     no_phone = [p.id for p in listings if not p.phone]
@@ -521,7 +542,7 @@ def _build_and_switch(r: redis.Redis, source: str, providers: list[Provider], fi
             for p in directory.listings:
                 if p.id.encode() in hidden_now or p.id in still_hidden:
                     for facet in facets_of(p):
-                        switch.zrem(Keys.directory_geo(version, facet), p.id)
+                        switch.zrem(Keys.directory_geo(version, facet), geo_member(p))
             for key in written:
                 switch.persist(key)
             for key in old_meta.get("keys", []):

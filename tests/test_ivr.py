@@ -290,3 +290,14 @@ def test_saying_goodbye_ends_the_call_kindly():
 def test_a_zip_said_at_the_menu_is_read_back_for_confirmation():
     turn = say(CallState(), ivr.MENU, "my zip is one zero zero zero one")
     assert turn.ask.step == ivr.ZIP_CONFIRM and turn.state.zip == "10001"
+
+
+@pytest.mark.parametrize(("confidence", "acted_on"), [(None, True), (0.0, True), (0.29, False), (0.3, True)])
+def test_spoken_answers_are_acted_on_unless_the_recogniser_doubts_them(confidence, acted_on):
+    turn = ivr.answer(CallState(), ivr.MENU, Heard(speech="treatment", confidence=confidence), CALLER)
+    assert (turn.intent == "treatment") is acted_on
+    if not acted_on:
+        assert keys(turn)[0] == "not_sure" and turn.ask.step == ivr.MENU
+    # Keys pressed with doubted words beside them are keys: they count.
+    pressed = ivr.answer(CallState(), ivr.MENU, Heard(digits="2", speech="mumble", confidence=0.05), CALLER)
+    assert pressed.intent == "treatment"

@@ -3,6 +3,7 @@
 import pytest
 
 from helpline.devtools.simulate_call import call_params
+from helpline.domain import ivr
 from helpline.services import callbacks
 from helpline.store import Keys
 from tests.conftest import HELPLINE_NUMBER, every_stored_byte
@@ -218,3 +219,34 @@ def test_english_chosen_on_the_phone_is_kept_for_texts(phone_call, text):
     call.start()
     call.press("9")
     assert "Reply" in " ".join(text("menu", sender=CALLER))
+
+
+def test_words_the_recogniser_doubts_are_asked_again_not_acted_on(phone_call, store):
+    call = phone_call()
+    call.start()
+    call.press("3")  # a callback to the caller ID: "say yes or press 1"
+    heard = said(call.say("yes", confidence=0.12))
+    assert "not sure I heard that right" in heard and "ending in 0 0 0 2" in heard  # the question again
+    assert callbacks.waiting(store) == []  # nothing queued on a guess
+    assert "on our callback list" in said(call.say("yes", confidence=0.81))
+    assert len(callbacks.waiting(store)) == 1
+
+
+def test_doubted_words_never_switch_the_language_but_crisis_words_always_count(phone_call, store):
+    call = phone_call()
+    call.start()
+    heard = said(call.say("español", confidence=0.2))
+    assert "not sure I heard that right" in heard and call.waiting.get("language") == "en-US"
+    heard = said(call.say("i want to kill myself", confidence=0.15))  # unsure, yet acted on at once
+    assert "9 8 8" in heard
+    assert callbacks.waiting(store)[0].priority == "crisis"
+
+
+def test_a_caller_the_recogniser_keeps_doubting_reaches_a_person(phone_call):
+    call = phone_call()
+    call.start()
+    for _ in range(ivr.MAX_REPEATS):
+        assert "not sure I heard that right" in said(call.say("treatment", confidence=0.1))
+    last = said(call.say("treatment", confidence=0.1))
+    # Nobody is on duty in this test: the voicemail, never a goodbye.
+    assert "After the tone" in last and "Goodbye" not in last and not call.ended

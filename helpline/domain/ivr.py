@@ -16,6 +16,10 @@ from helpline.domain.phones import callable_number
 
 LANGUAGES = ("en", "es")
 MAX_REPEATS = 2  # a question is asked again twice; then silence ends the call, wrong answers reach a person
+# Words the recogniser was less sure of than this (Twilio's Confidence, 0-1) are asked again, not acted
+# on: a misheard "yes" or "Spanish" takes a caller somewhere they did not ask to go. Crisis words are
+# acted on however unsure. 0 is taken as "not said" (some speech models send no real figure).
+UNSURE_BELOW = 0.3
 
 # Steps: each names the question a Gather asked, and so the route its answer comes back to.
 MENU, ZIP, ZIP_CONFIRM, PROVIDERS, CALLBACK_CONFIRM, CALLBACK_NUMBER, NUMBER_CONFIRM, EMERGENCY = (
@@ -157,10 +161,20 @@ class Heard:
 
     digits: str = ""
     speech: str = ""
+    confidence: float | None = None  # how sure the recogniser was of `speech`, when it said
+    doubted: bool = False  # words were heard, but too unsure to act on
 
     @property
     def nothing(self) -> bool:
-        return not self.digits.strip() and not self.speech.strip()
+        return not self.digits.strip() and not self.speech.strip() and not self.doubted
+
+    @property
+    def unsure(self) -> bool:
+        """Only words, and the recogniser doubted them."""
+        c = self.confidence
+        return (
+            bool(self.speech.strip()) and not self.digits.strip() and c is not None and 0 < c < UNSURE_BELOW
+        )
 
 
 @dataclass(frozen=True)
@@ -343,6 +357,8 @@ def answer(state: CallState, step: str, heard: Heard, facts: CallFacts) -> Turn:
         return _connect_crisis_line(state)
     if heard.speech and (signal := crisis_words.detect(heard.speech)):
         return crisis(replace(state, lang="es" if signal.lang == "es" else state.lang), facts)
+    if heard.unsure:
+        heard = Heard(doubted=True)  # asked again, as words not understood
     handler = _STEP_HANDLERS.get(step, _menu)
     return handler(state, heard, facts)
 
@@ -372,8 +388,8 @@ def _again(state: CallState, ask: Ask, why: str) -> Turn:
     return Turn(state, (Speak("goodbye_no_input"),), then=Hangup(), intent="goodbye")
 
 
-def _why(heard: Heard) -> str:
-    return "no_input" if heard.nothing else "not_understood"
+def _why(heard: Heard, otherwise: str = "not_understood") -> str:
+    return "no_input" if heard.nothing else "not_sure" if heard.doubted else otherwise
 
 
 def _spoken_key(heard: Heard) -> str:
@@ -445,7 +461,7 @@ def _zip(state: CallState, heard: Heard, facts: CallFacts) -> Turn:
     if len(digits) != 5:
         if not digits and (jump := _spoken_menu_choice(state, heard, facts)):
             return jump
-        return _again(state, zip_ask(), "zip_not_valid" if not heard.nothing else "no_input")
+        return _again(state, zip_ask(), _why(heard, "zip_not_valid"))
     state = replace(state, misses=0, zip=digits)
     if heard.digits.strip():
         # Keys are exact: read the ZIP back while looking, no extra question for someone in a hurry.
@@ -556,7 +572,7 @@ def _callback_number(state: CallState, heard: Heard, facts: CallFacts) -> Turn:
     if number is None:
         if not digits and (jump := _spoken_menu_choice(state, heard, facts)):
             return jump
-        return _again(state, number_ask(), "number_not_valid" if not heard.nothing else "no_input")
+        return _again(state, number_ask(), _why(heard, "number_not_valid"))
     state = replace(state, misses=0, number=number)
     return Turn(state, (), confirm_ask(NUMBER_CONFIRM, "number_confirm", {"number": number}), intent="number")
 

@@ -87,11 +87,11 @@ class PhoneCall:
     def press(self, keys: str) -> list[str]:
         return self._answer({"Digits": keys}, f"(you press {keys})")
 
-    def say(self, words: str) -> list[str]:
-        """Speak at a question, or leave a voicemail message at a recording."""
+    def say(self, words: str, confidence: float = 0.92) -> list[str]:
+        """Speak at a question (heard as sure as `confidence`, 0-1), or leave a voicemail message."""
         if self.waiting is not None and self.waiting.tag == "Record":
             return self._leave_message(words)
-        return self._answer({"SpeechResult": words, "Confidence": "0.92"}, f'(you say "{words}")')
+        return self._answer({"SpeechResult": words, "Confidence": str(confidence)}, f'(you say "{words}")')
 
     def wait(self) -> list[str]:
         """Stay silent: Twilio runs the verbs after the question (the repeat, the goodbye)."""

@@ -48,7 +48,17 @@ def _heard() -> ivr.Heard:
     digits = request.form.get("Digits", "")[:MAX_INPUT]
     # A caller may talk for a while before the words that matter ("... and I just want to kill myself").
     speech = request.form.get("SpeechResult", "")[:MAX_SPEECH]
-    return ivr.Heard(digits=digits if re.fullmatch(r"[0-9*#]*", digits) else "?", speech=speech)
+    digits = digits if re.fullmatch(r"[0-9*#]*", digits) else "?"
+    return ivr.Heard(digits=digits, speech=speech, confidence=_confidence(request.form.get("Confidence")))
+
+
+def _confidence(value: str | None) -> float | None:
+    """Twilio's Confidence (0-1) as a number; None when absent or not a number."""
+    try:
+        number = float(value) if value else None
+    except ValueError:
+        return None
+    return number if number is not None and 0 <= number <= 1 else None
 
 
 def _turn_number() -> int:

@@ -5,8 +5,10 @@ Each test runs its own embedded server (no REDIS_URL), the way `make run` does."
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import time
 
 import psutil
 import pytest
@@ -15,12 +17,14 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from helpline import create_app
+from helpline.devtools.simulate_call import call_params
 from helpline.infra.embedded_redis import (
     _embedded_paths,
     embedded_restarts,
     heal_embedded_server,
     stop_embedded_server,
 )
+from helpline.store import client as redis_client
 from tests import worker_process
 from tests.conftest import HELPLINE_NUMBER, TEXTER
 from tests.worker_process import running_worker, texts_to
@@ -133,3 +137,50 @@ def test_a_redis_stopped_on_purpose_stays_stopped(own_settings, text):
     assert heal_embedded_server(own_settings.var_dir) is False
     assert not answers(own_settings.var_dir)
     assert embedded_restarts(own_settings.var_dir).count == 0
+
+
+@pytest.fixture
+def quick_to_give_up(monkeypatch):
+    """The client's rules for a hung server, in about a second instead of eight (set before the app)."""
+    monkeypatch.setattr(redis_client, "SOCKET_TIMEOUT", 0.5)
+    monkeypatch.setattr(redis_client, "RETRY_SECONDS", 1.0)
+    return redis_client.RETRY_SECONDS + 2 * redis_client.SOCKET_TIMEOUT  # the longest a command waits
+
+
+@contextlib.contextmanager
+def hung(var):
+    """The embedded server paused (SIGSTOP), as a server swapping or stuck on a disk would be: alive,
+    its socket open, answering nothing."""
+    data_dir, _ = _embedded_paths(var)
+    pid = int((data_dir / "redis.pid").read_text())
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(pid, signal.SIGCONT)
+
+
+def test_a_hung_redis_still_gets_every_text_answered_in_time(quick_to_give_up, own_settings, text):
+    text("hi")
+    with hung(own_settings.var_dir):
+        began = time.monotonic()
+        (guidance,) = text("i took too many pills and cant breathe right")
+        took = time.monotonic() - began
+        assert "call 911 now" in guidance and "reach 911 or 988 yourself" in guidance  # no promise of a call
+        (spanish,) = text("hola, necesito ayuda con mi dolor por favor")
+        assert "Escribanos de nuevo en unos minutos" in spanish
+        assert text("stop texting me") == []  # nothing to say that could be kept
+    # Given up on within the client's limits (8 s as shipped: inside Twilio's 15 s), not minutes.
+    assert took < quick_to_give_up + 2.0
+    (answer,) = text("oih")  # the server back: answered as ever, the texter still known
+    assert "opioid-induced hyperalgesia" in answer.lower()
+
+
+def test_a_call_while_redis_hangs_hears_the_trouble_and_is_put_through_to_988(
+    quick_to_give_up, own_settings, signed_post
+):
+    with hung(own_settings.var_dir):
+        response = signed_post("/twilio/voice", call_params(TEXTER, HELPLINE_NUMBER, "CA" + "7" * 32))
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "technical problem" in body and "problema técnico" in body
+    assert "<Dial>988</Dial>" in body

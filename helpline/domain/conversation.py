@@ -132,6 +132,22 @@ def crisis_reply(kind: str | None, can_call_back: bool = True) -> str:
     return key if can_call_back else f"{key}_nocall"
 
 
+def without_store(inbound: Inbound) -> tuple[str | None, str]:
+    """What a text gets while nothing can be read or kept (the store is down): the reply's key (None:
+    no reply) and its language. Crisis words get the guidance with no promise of a call (no request
+    can be queued: reach 911 or 988 yourself); an opt-out gets nothing (it cannot be kept, and the
+    carrier keeps a STOP); anything else is asked to text again in a few minutes."""
+    signal = crisis.detect(inbound.body)
+    lang = language.guess(inbound.body) or (signal.lang if signal else None) or "en"
+    if (inbound.opt_out_type or "").upper() == "STOP":
+        return None, lang  # the carrier blocks any reply to it
+    if signal:
+        return "crisis_line_trouble", lang
+    if opt_out.is_opt_out(inbound.body):
+        return None, lang
+    return "line_trouble", lang
+
+
 def may_request_callback(body: str) -> bool:
     """Whether this text may well put a request on the callback queue (a crisis, an alarming text,
     CALL, asking for a person), so that what a request needs is read with the text's first look at

@@ -80,7 +80,11 @@ def heal_embedded_server(var_dir: Path, appendfsync: str = "everysec", timeout: 
     (`stop_embedded_server`, `make stop`) stays down. Restarts are counted for /healthz.
     """
     data_dir, socket = _embedded_paths(var_dir)
-    if not data_dir.exists() or (data_dir / STOPPED_MARK).exists() or _alive(socket):
+    if not data_dir.exists() or (data_dir / STOPPED_MARK).exists():
+        return False
+    if _running_pid(data_dir) is not None:  # there (loading, or hung): nothing to restart, nor to ask it
+        return False
+    if _alive(socket):
         return False
     with _start_lock(data_dir):
         if (data_dir / STOPPED_MARK).exists() or _alive(socket):

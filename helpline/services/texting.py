@@ -29,6 +29,7 @@ from helpline.domain.conversation import (
     WithdrawCallback,
     decide,
     may_request_callback,
+    without_store,
 )
 from helpline.domain.hours import BusinessHours
 from helpline.domain.phones import callable_number, mask_phone
@@ -109,6 +110,16 @@ def handle_text(line: Line, text: IncomingText, now: float | None = None) -> Ans
         if not store.retries.abandon(screening.lease):  # Twilio's retry need not wait for the lease
             log.warning("event=sms.lease_kept sid=%s", text.sid)
         raise
+
+
+def answer_without_store(line: Line, text: IncomingText) -> Answer:
+    """The answer while Redis cannot answer: nothing is read, kept or queued, yet the texter is never
+    left without a word (crisis words get the 911 / 988 guidance)."""
+    key, lang = without_store(Inbound(body=text.body[:MAX_BODY], opt_out_type=text.opt_out_type))
+    replies = [line.catalog.render(lang, key, helpline=line.national_helpline)] if key else []
+    event = f"event=sms.without_store from={mask_phone(callable_number(text.sender))} reply={key or '-'}"
+    log.warning("%s", event)
+    return Answer(replies, event)
 
 
 def _said(replies: list[str], event: str) -> Answer:

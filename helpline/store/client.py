@@ -3,6 +3,9 @@
 A client outlives its server: a command that meets a dropped or refused connection (Redis killed
 and restarted, a Sentinel failover under way) is tried again with exponential backoff and jitter,
 and before each new try the caller's `heal` runs (for the embedded server: restart it if it died).
+A server that hangs (paused, swapping) is given up on within seconds, not minutes: a command waits
+`SOCKET_TIMEOUT` for an answer and is not tried again once `RETRY_SECONDS` have passed, so a webhook
+still answers inside Twilio's 15 s (the texting path then answers without Redis).
 With Sentinel, every new connection asks the sentinels where the master is now, and a connection
 still open to a demoted master is dropped at its first write, so clients follow a failover.
 """
@@ -14,6 +17,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import weakref
 from collections.abc import Callable
 from urllib.parse import unquote, urlsplit
@@ -28,12 +32,15 @@ from redis.sentinel import Sentinel
 log = logging.getLogger(__name__)
 
 SENTINEL_SCHEME = "redis+sentinel"
-# Tries after the first failure, and the backoff between them: at most ~5 s of waiting in all,
-# inside Twilio's 15 s webhook timeout; a restarted embedded server answers within the first tries.
+# Tries after the first failure, and the backoff between them; a restarted embedded server answers
+# within the first tries. No try begins after RETRY_SECONDS: with a hung server each try waits
+# SOCKET_TIMEOUT, so a command gives up within about RETRY_SECONDS + SOCKET_TIMEOUT (8 s), inside
+# Twilio's 15 s webhook timeout.
 RETRIES = 8
+RETRY_SECONDS = 5.0
 BACKOFF_BASE = 0.05  # seconds; doubled on each failure, with jitter
 BACKOFF_CAP = 1.0  # seconds between two tries, at most
-SOCKET_TIMEOUT = 10.0  # a server that stopped answering (not dead, hung) is given up on after this
+SOCKET_TIMEOUT = 3.0  # a server that stopped answering (not dead, hung); RQ's blocking reads set their own
 CONNECT_TIMEOUT = 2.0
 SENTINEL_TIMEOUT = 0.5  # a sentinel that does not answer at once is skipped for the next one
 
@@ -51,8 +58,12 @@ class HealingRetry(Retry):
         return clone
 
     def call_with_retry(self, do, fail, is_retryable=None, with_failure_count=False):
+        began = time.monotonic()
+
         def failed(error, *count):
             fail(error, *count)
+            if time.monotonic() - began > RETRY_SECONDS:
+                raise error  # no further try: a hung server would hold the caller a minute or more
             if self._heal is not None:
                 try:
                     self._heal()

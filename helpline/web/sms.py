@@ -7,7 +7,8 @@ import functools
 from flask import Blueprint, abort, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
 
-from helpline.services.texting import IncomingText, handle_text
+from helpline.services.retries import StoreUnavailable
+from helpline.services.texting import IncomingText, answer_without_store, handle_text
 from helpline.web.access_log import EVENT
 from helpline.web.twilio_signature import twilio_signed
 from helpline.web.twiml import twiml
@@ -28,7 +29,11 @@ def incoming_sms():
         opt_out_type=form.get("OptOutType"),
         num_media=_int(form.get("NumMedia")),
     )
-    answer = handle_text(current_app.extensions["helpline"].texting, text)
+    line = current_app.extensions["helpline"].texting
+    try:
+        answer = handle_text(line, text)
+    except StoreUnavailable:  # Twilio does not send a text again after an error: answer it now
+        answer = answer_without_store(line, text)
     request.environ[EVENT] = answer.event  # said on the request's one log line, the access log's
     return twiml(_messages(tuple(answer.replies)))
 

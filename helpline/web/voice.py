@@ -6,6 +6,7 @@ the same step gets the same TwiML and changes nothing.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 
@@ -210,6 +211,27 @@ def _come_back() -> VoiceResponse:
     return response
 
 
+def _never_a_dead_line(view):
+    """A caller's step that Redis cannot answer still answers: the trouble said in both languages,
+    then put through to 988 (a caller in crisis must not hear Twilio's "application error")."""
+
+    @functools.wraps(view)
+    def answered(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except retries.StoreUnavailable as exc:
+            log.warning("event=voice.without_store route=%s reason=%s", request.url_rule, type(exc).__name__)
+            response = VoiceResponse()
+            _say(response, "en", ivr.Speak("line_trouble"))
+            _say(response, "es", ivr.Speak("line_trouble", lang="es"))
+            response.dial(CRISIS_LINE)
+            _say(response, "en", ivr.Speak("crisis_line_ended"))
+            response.hangup()
+            return twiml(response)
+
+    return answered
+
+
 def _lang_arg() -> str:
     lang = request.args.get("lang", "en")
     return lang if lang in ivr.LANGUAGES else "en"
@@ -217,6 +239,7 @@ def _lang_arg() -> str:
 
 @bp.post("")
 @twilio_signed
+@_never_a_dead_line
 def incoming_call():
     if calling.caller_blocked(line(), request.form.get("From", "")[:64]):
         response = VoiceResponse()
@@ -232,6 +255,7 @@ def incoming_call():
 
 @bp.post("/step/<step>")
 @twilio_signed
+@_never_a_dead_line
 def step(step: str):
     if step not in ivr.STEPS:
         abort(404)
@@ -242,6 +266,7 @@ def step(step: str):
 
 @bp.post("/dial-done")
 @twilio_signed
+@_never_a_dead_line
 def dial_done():
     status = request.form.get("DialCallStatus", "")[:32]
     bridged = request.form.get("DialBridged", "").lower() == "true"
@@ -255,6 +280,7 @@ def dial_done():
 
 @bp.post("/voicemail")
 @twilio_signed
+@_never_a_dead_line
 def voicemail():
     url = request.form.get("RecordingUrl", "")[:500]
     seconds = _int(request.form.get("RecordingDuration"))

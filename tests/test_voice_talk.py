@@ -219,6 +219,21 @@ def test_an_anonymous_caller_is_put_through_to_staff_on_duty(phone_call, staff_o
     assert call.dialed == [list(STAFF_PHONES)]
 
 
+def test_an_anonymous_caller_nobody_on_duty_picks_up_for_is_asked_for_a_number_not_a_message(
+    phone_call, staff_on_duty, store
+):
+    call = phone_call(caller="anonymous", dial_outcome="no-answer")
+    call.start()
+    heard = said(call.press("4"))
+    assert call.dialed == [list(STAFF_PHONES)]
+    # Not "we will call you back at this number" (there is none), and no message thrown away after.
+    assert "can't see the number" in heard and "After the tone" not in heard
+    call.press("2125550123")
+    call.press("1")
+    (request,) = callbacks.waiting(store)
+    assert callbacks.phone_of(store, request) == "+12125550123"
+
+
 def test_someone_in_crisis_can_reach_the_team_from_the_emergency_step(phone_call, staff_on_duty):
     call = phone_call(caller="anonymous", dial_outcome="completed")
     call.start()

@@ -614,14 +614,18 @@ def voicemail(state: CallState, why: str) -> Turn:
     )
 
 
-def dial_finished(state: CallState, dial_status: str, bridged: bool) -> Turn:
-    """After ringing staff: a call a person took ends politely; anything else goes to voicemail.
+def dial_finished(state: CallState, dial_status: str, bridged: bool, facts: CallFacts | None = None) -> Turn:
+    """After ringing staff: a call a person took ends politely; anything else goes to voicemail, or,
+    when there is no number to call back (a withheld caller ID), asks for one first.
 
     "completed" alone is not enough: a staff phone's own voicemail also answers, then hangs up at
     the whisper; only a bridged call (a person pressed 1) counts.
     """
     if dial_status == "completed" and (bridged or state.staff_accepted):
         return Turn(state, (Speak("thanks_goodbye"),), then=Hangup(), intent="talk_answered")
+    if facts is not None and not facts.caller and not state.number:
+        said = (Speak("voicemail_nobody"), Speak("callback_no_caller_id"))
+        return Turn(state, said, number_ask(), intent="callback_number")
     return voicemail(state, "voicemail_nobody")
 
 

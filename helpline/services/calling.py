@@ -324,8 +324,10 @@ def voicemail_left(
 ) -> ivr.Turn:
     """A recorded message becomes a callback request carrying the (encrypted) recording link."""
     phone = state.number or facts.caller
-    if not phone:
-        return ivr.Turn(state, (ivr.Speak("voicemail_empty"),), ivr.menu_ask(state.lang))
+    if not phone:  # a message nobody could return: the number first, then staff call
+        return ivr.Turn(
+            state, (ivr.Speak("callback_no_caller_id"),), ivr.number_ask(), intent="callback_number"
+        )
     try:
         request, created = callbacks.request_callback(
             line.store, phone, lang=state.lang, reason="voicemail", priority=False, channel="voice",

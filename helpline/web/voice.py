@@ -273,7 +273,7 @@ def dial_done():
 
     def decide(state, facts, now):
         calling.dial_finished(line(), re.sub(r"[^a-z-]", "", status), now, _call_sid())
-        return ivr.dial_finished(state, status, bridged)
+        return ivr.dial_finished(state, status, bridged, facts)
 
     return _answer_step(f"dial-done:{_turn_number()}", decide)
 

@@ -150,6 +150,22 @@ def test_locator_down_and_directory_empty_says_so_honestly_and_tries_again(
     assert "Region Ten Community Services Board" in "\n".join(texts[1:])
 
 
+def test_a_search_tried_again_after_the_texter_switched_language_answers_in_the_new_one(
+    app, store, text, findtreatment_fake
+):
+    findtreatment_fake.fail_with = 503
+    text("22902")
+    run_workers(app)  # the first try fails, in English; its retry waits
+    assert "can't look up providers right now" in later_texts(store)[0]
+    text("español")  # meanwhile the texter switches
+    findtreatment_fake.fail_with = None
+    store._r.delete("helpline:locator:breaker")
+    run_workers(app, retries_now=True)
+    results = later_texts(store)[1:]
+    assert results and "Region Ten Community Services Board" in "\n".join(results)
+    assert results[0].startswith("Tratamiento cerca de 22902")  # the header of the results, in Spanish
+
+
 def test_a_search_that_never_finds_a_source_ends_after_its_retries_having_said_so_once(
     app, store, text, findtreatment_fake
 ):

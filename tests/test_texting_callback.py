@@ -144,3 +144,13 @@ def test_a_crisis_request_is_not_taken_back_by_a_text(text, store):
     (reply,) = text("cancel the callback")
     assert "still call you once" in reply
     assert callbacks.waiting(store)[0].is_crisis
+
+
+def test_switching_language_after_asking_for_a_call_has_staff_call_in_that_language(text, store):
+    text("call")
+    assert callbacks.waiting(store)[0].lang == "en"
+    text("español")
+    (request,) = callbacks.waiting(store)
+    assert request.lang == "es"  # the queue's Spanish filter and staff's text templates follow
+    text("english")
+    assert callbacks.waiting(store)[0].lang == "en"

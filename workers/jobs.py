@@ -47,7 +47,11 @@ def search_providers(phone_enc: str, lang: str, search_enc: str, *legacy) -> lis
     job = get_current_job()
     job_key = job.id if job else uuid.uuid4().hex  # outside RQ nothing re-runs it: any unique key
     can_retry = bool(job and job.retries_left)
-    return text_search_results(helpline, phone_enc, lang, request, job_key, can_retry=can_retry)
+    # A retry runs minutes later: the texter may have switched language meanwhile (ESPAÑOL, ENGLISH).
+    retried = bool(job and job.retry_intervals and (job.retries_left or 0) < len(job.retry_intervals))
+    return text_search_results(
+        helpline, phone_enc, lang, request, job_key, can_retry=can_retry, texter_language=retried
+    )
 
 
 def callback_follow_up(callback_id: str) -> str:

@@ -160,6 +160,13 @@ def mark_texts_off(store: Store, phone_id: str, off: bool) -> None:
         store.callbacks.mark_texts_off(request, off)
 
 
+def follow_language(store: Store, phone_id: str, lang: str) -> None:
+    """A texter who switched language (ESPAÑOL, ENGLISH) is called, and texted by staff, in it."""
+    request = store.callbacks.open_for(phone_id)
+    if request and request.lang != lang:
+        store.callbacks.set_language(request, lang)
+
+
 def waiting(store: Store, limit: int = 200) -> list[CallbackRequest]:
     """Open requests in the order staff should take them: crisis first, then oldest."""
     return store.callbacks.queued(limit)

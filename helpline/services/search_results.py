@@ -21,6 +21,7 @@ from rq import Retry
 
 from helpline.domain import places
 from helpline.domain import result_texts as replies
+from helpline.domain.conversation import TexterState
 from helpline.domain.phones import mask_phone
 from helpline.domain.providers import SearchResult
 from helpline.infra import queues, sender
@@ -107,14 +108,19 @@ def text_search_results(
     job_key: str,
     *,
     can_retry: bool = False,
+    texter_language: bool = False,
 ) -> list[str]:
-    """Search, then queue the result texts; returns the idempotency keys used.
+    """Search, then queue the result texts; returns the idempotency keys used. `texter_language`:
+    in the language the texter uses now, when they have texted (`lang` was theirs when it was queued).
 
     Raises SearchUnavailable (after telling the texter) when no source answered and `can_retry`.
     """
     store = helpline.store
     line = helpline.texting
     phone = store.vault.decrypt(phone_enc)
+    if texter_language:
+        state = store.load_state(store.vault.phone_id(phone))
+        lang = TexterState.from_dict(state).lang if state else lang
     started = time.perf_counter()
     place = places.locate(request.location or "")
     page = max(0, request.page)

@@ -183,6 +183,8 @@ def _answer(
             asking=screening.asking,
         )
 
+    if screening.has_open_callback and decision.state.lang != state.lang:
+        callbacks.follow_language(store, phone_id, decision.state.lang)
     state = decision.state
     opted_out = screening.opted_out
     for action in decision.actions:

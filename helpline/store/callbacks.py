@@ -312,6 +312,16 @@ class Callbacks:
         args = [request.rank(), request.id, "texts_off", json.dumps(off)]
         return bool(self._raise(keys=keys, args=args))
 
+    def set_language(self, request: CallbackRequest, lang: str) -> bool:
+        """The language staff should call in (the texter switched); False when it was closed meanwhile."""
+        keys = [
+            Keys.callback(request.id),
+            Keys.callback_queue,
+            Keys.callbacks_version,
+            Keys.callbacks_changed,
+        ]
+        return bool(self._raise(keys=keys, args=[request.rank(), request.id, "lang", json.dumps(lang)]))
+
     def many(self, callback_ids: list[str]) -> list[CallbackRequest]:
         """The requests with these ids (those gone are left out), in one round trip."""
         pipe = self._r.pipeline(transaction=False)

@@ -7,8 +7,9 @@ once RQ has registered the job as started. The Redis side is `store.worker_claim
 holds what touches RQ's internals (its dequeue, worker hooks, registries and executions).
 
 - A job a dead worker had started is in RQ's StartedJobRegistry; RQ re-queues it (every send has
-  `Retry`) when the entry expires, ~2 minutes after the death. `recover_abandoned` does it at once
-  for a worker of this host whose process is gone.
+  `Retry`) when the entry expires, minutes after the death. `recover_abandoned` does it at once for
+  a worker of this host whose process is gone, and for a worker of any host that RQ has forgotten
+  (no heartbeat for its TTL: a host killed whole, whose own recovery will never run).
 - A job it had claimed but not started is put back at the front of its queue.
 `recover_abandoned` runs when a worker starts and at each maintenance pass; it also frees a dead
 scheduler's locks and unregisters dead workers, so `/healthz` counts only live ones.
@@ -182,6 +183,29 @@ def _gone_claim_owners(store: Store) -> set[str]:
     }
 
 
+def _executions(connection, started: dict[str, list[tuple[str, str]]]) -> list[tuple[str, Execution]]:
+    """(job id, its execution) for every started job whose execution record is still there."""
+    out = []
+    for entries in started.values():
+        for job_id, execution_id in entries:
+            try:
+                out.append((job_id, Execution.fetch(execution_id, job_id, connection)))
+            except ValueError:  # its record expired: RQ's own clean-up has it
+                continue
+    return out
+
+
+def _forgotten(connection, names: set[str]) -> set[str]:
+    """Those of these workers that RQ no longer lists (their key expired)."""
+    names = sorted(n for n in names if n)
+    if not names:
+        return set()
+    pipe = connection.pipeline(transaction=False)
+    for name in names:
+        pipe.exists(Worker.redis_worker_namespace_prefix + name)
+    return {name for name, there in zip(names, pipe.execute(), strict=True) if not there}
+
+
 def recover_abandoned(store: Store, queue_names=queues.ALL_QUEUES, lock_seconds: int = 30) -> int:
     """Give back the jobs of dead workers now; returns how many jobs."""
     claims, connection = store.worker_claims, store.rq_connection
@@ -191,24 +215,21 @@ def recover_abandoned(store: Store, queue_names=queues.ALL_QUEUES, lock_seconds:
         release_dead_scheduler_locks(store, queue_names)
         dead = {w.name: w for w in dead_local_workers(connection)}
         gone = _gone_claim_owners(store) - set(dead)
-        if not dead and not gone:
-            return 0
         started = _started(connection, queue_names)
+        if not dead and not gone and not any(started.values()):
+            return 0
         started_ids = {job_id for entries in started.values() for job_id, _ in entries}
         recovered = sum(_requeue_claimed(store, name, started_ids) for name in [*dead, *gone])
         claims.remove_owners(gone)
-        if not dead:
-            log.warning("event=worker.recovered dead_workers=%d jobs=%d", len(gone), recovered)
-            return recovered
+        executions = _executions(connection, started)
+        # A worker RQ forgot (no heartbeat for its TTL: a host killed whole, whose own recovery never
+        # runs) died or froze a while ago: its jobs go back now, not when their entries expire.
+        lost = set(dead) | gone | _forgotten(connection, {e.worker_name for _, e in executions})
         for name, entries in started.items():
             expired = []
-            for job_id, execution_id in entries:
-                try:
-                    execution = Execution.fetch(execution_id, job_id, connection)
-                except ValueError:  # its record expired: RQ's own clean-up has it
-                    continue
-                if execution.worker_name in dead:
-                    expired.append(f"{job_id}:{execution_id}")
+            for job_id, execution in executions:
+                if execution.worker_name in lost and (job_id, execution.id) in entries:
+                    expired.append(f"{job_id}:{execution.id}")
             if expired:
                 # Mark their heartbeat as long past; RQ then retries (or fails) them as it would later.
                 registry = StartedJobRegistry(queue=queues.queue(name, connection))
@@ -218,7 +239,7 @@ def recover_abandoned(store: Store, queue_names=queues.ALL_QUEUES, lock_seconds:
         for worker in dead.values():
             worker.register_death()  # unregistered: no longer counted as alive
         claims.remove_owners(set(dead))
-        log.warning("event=worker.recovered dead_workers=%d jobs=%d", len(dead), recovered)
+        log.warning("event=worker.recovered dead_workers=%d jobs=%d", len(lost), recovered)
         return recovered
     finally:
         claims.unlock_recovery()

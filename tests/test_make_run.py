@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 import requests
 
@@ -175,3 +176,19 @@ def test_make_test_on_a_machine_without_chromium_names_the_one_command_to_run(tm
     )
     assert result.returncode != 0
     assert "run:  sudo apt-get install -y chromium" in result.stdout
+
+
+def test_a_worker_host_killed_under_make_run_is_said_and_started_again_with_the_web(make_run):
+    make_run.wait_until_serving()
+    run = psutil.Process(make_run.process.pid)
+    workers = [p for p in run.children(recursive=True) if p.cmdline()[-2:] == ["-m", "workers"]]
+    [host] = [p for p in workers if p.ppid() not in {w.pid for w in workers}]  # not one of its workers
+    host.kill()  # the OOM killer, say: honcho stops the web too
+    deadline = time.monotonic() + DEADLINE
+    while "starting both again" not in make_run.output():
+        assert time.monotonic() < deadline and make_run.process.poll() is None, make_run.output()
+        time.sleep(0.1)  # polling interval while honcho stops the web
+    make_run.wait_until_serving()  # web and a new worker host answer again, on the same Redis
+    assert "exited by itself" in make_run.output() and "Traceback" not in make_run.output()
+    stop = make_run.stop()
+    assert "stopped: web, worker, redis" in stop.stdout, stop.stdout + stop.stderr

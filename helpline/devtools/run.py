@@ -2,8 +2,9 @@
 
 They stop in the reverse order: the web first (no new texts come in), then the worker (it finishes
 the job in hand), then the embedded Redis, whether by Ctrl-C in the `make run` terminal or by
-`make stop` from another. Where the service listens and who runs it is kept in var/run/service.json,
-so `make stop` and `flask simulate` find it.
+`make stop` from another. A web or worker that exits by itself (killed, crashed) is said so, and
+both are started again (Redis kept), unless it keeps happening. Where the service listens and who
+runs it is kept in var/run/service.json, so `make stop` and `flask simulate` find it.
 
     python -m helpline.devtools.run          # make run
     python -m helpline.devtools.run --stop   # make stop
@@ -27,6 +28,10 @@ from helpline.devtools.simulator import process_alive, recorded_service, run_rec
 WEB_STOP_SECONDS = 15  # gunicorn's graceful_timeout (10 s) and its own exit
 WORKER_STOP_SECONDS = 20  # honcho gives the worker 5 s after the web, then kills it
 POLL_SECONDS = 0.1
+# Web or worker exiting by itself (killed, crashed) takes the other down too (honcho): both are started
+# again, Redis kept, this many times in RESTART_WINDOW_SECONDS; more is a crash loop, and it stops.
+RESTARTS = 3
+RESTART_WINDOW_SECONDS = 300
 
 
 def say(line: str) -> None:
@@ -92,8 +97,9 @@ class Run:
         record.parent.mkdir(parents=True, exist_ok=True)
         record.write_text(json.dumps({"pid": os.getpid(), "url": url, "started": time.time()}))
         banner(url)
+        self.url, self.record = url, record
         bin_dir = str(Path(sys.executable).parent)
-        env = dict(
+        self.env = dict(
             os.environ,
             PATH=bin_dir + os.pathsep + os.environ.get("PATH", ""),
             HOST=host,
@@ -101,21 +107,44 @@ class Run:
             HELPLINE_WEB_PIDFILE=str(web_pidfile(self.settings)),
             PYTHONUNBUFFERED="1",
         )
+        exits: list[float] = []
+        while True:
+            self._start_honcho()
+            while self.honcho.poll() is None and not self.stopping:
+                time.sleep(POLL_SECONDS)
+            if self.stopping:
+                return self.stop()
+            now = time.monotonic()
+            exits = [t for t in exits if now - t < RESTART_WINDOW_SECONDS] + [now]
+            if len(exits) > RESTARTS:
+                say(
+                    f"web or worker exited {len(exits)} times in {RESTART_WINDOW_SECONDS // 60} minutes: "
+                    "stopping (the lines above say why); `make run` starts it again"
+                )
+                return self._after_crash()
+            say(
+                f"web or worker exited by itself (code {self.honcho.returncode}), and honcho stopped the "
+                f"other: starting both again ({len(exits)} of {RESTARTS} in {RESTART_WINDOW_SECONDS // 60} "
+                "minutes); Redis kept"
+            )
+            wait_until(lambda: self.stopping or not port_taken(self.url), WEB_STOP_SECONDS)
+            if self.stopping:
+                return self._after_crash()
+
+    def _start_honcho(self) -> None:
         # Its own session: Ctrl-C reaches this process only, which then stops web, worker, Redis in order.
         self.honcho = subprocess.Popen(
-            [os.path.join(bin_dir, "honcho"), "start", "-f", "Procfile"],
+            [os.path.join(str(Path(sys.executable).parent), "honcho"), "start", "-f", "Procfile"],
             cwd=PROJECT_ROOT,
-            env=env,
+            env=self.env,
             start_new_session=True,
         )
         # honcho too: should this process be killed, `make stop` still stops what it started.
-        record.write_text(
-            json.dumps({"pid": os.getpid(), "honcho": self.honcho.pid, "url": url, "started": time.time()})
+        self.record.write_text(
+            json.dumps(
+                {"pid": os.getpid(), "honcho": self.honcho.pid, "url": self.url, "started": time.time()}
+            )
         )
-        while self.honcho.poll() is None and not self.stopping:
-            time.sleep(POLL_SECONDS)
-        code = self.stop() if self.stopping else self._after_crash()
-        return code
 
     def _start_redis(self) -> None:
         if self.settings.redis_url or self.settings.redis_sentinels:
@@ -138,7 +167,7 @@ class Run:
         return 0
 
     def _after_crash(self) -> int:
-        """honcho ended by itself (web or worker exited): Redis goes too, and the record."""
+        """honcho keeps ending by itself (web or worker exiting): Redis goes too, and the record."""
         stop_redis(self.settings)
         forget(self.settings)
         return self.honcho.returncode if self.honcho else 1

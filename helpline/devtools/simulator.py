@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -181,7 +182,10 @@ class Session:
         for item in late:
             click.echo(f"  {item.describe()}")
         if self.url and not workers_alive(self.helpline.store):
-            click.echo("  (no worker is running: `make run` starts one)")
+            python = os.path.relpath(Path(sys.executable), Path.cwd())
+            click.echo(
+                f"  (no worker is running: start one with `{python} -m workers`, or `make stop`, `make run`)"
+            )
 
 
 def workers_alive(store) -> int:

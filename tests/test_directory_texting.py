@@ -56,7 +56,10 @@ def test_a_zip_gets_looking_up_then_the_three_nearest_callable_first(app, store,
 def test_after_a_self_check_pointing_to_oih_a_zip_gets_providers_not_none_found(
     app, store, text, real_directory
 ):
-    assert "pattern seen with OIH" in self_check(text)
+    result = self_check(text)
+    assert "pattern seen with OIH" in result
+    # No source tags pain care: the reply promises what the search brings, treatment providers.
+    assert "ZIP for treatment providers" in result and "pain care near you" not in result
     text("02115")  # Boston: real SAMHSA listings, none of them tagged with pain care
     run_workers(app)
     joined = "\n".join(later_texts(store))

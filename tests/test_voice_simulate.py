@@ -34,6 +34,13 @@ def test_say_then_digits_in_the_order_given(app, nothing_listening, small_direct
     assert "providers near 1 0 0 0 1" in output and "Midtown Pain Care" in output
 
 
+def test_digits_again_after_words_are_pressed_after_them(app, nothing_listening, small_directory):
+    output = simulate(app, "--digits", "2", "--say", "one zero zero zero one", "--digits=1")
+    presses = [output.index("(you press 2)"), output.index('(you say "one zero zero zero one")')]
+    assert presses == sorted(presses) and output.index("(you press 1)") > presses[1]
+    assert "You entered 1 0 0 0 1" in output and "Midtown Pain Care" in output  # said, read back, confirmed
+
+
 def test_spanish_voicemail_becomes_a_callback_and_the_call_is_recorded(app, store, nothing_listening):
     output = simulate(app, "--digits", "9,4", "--say", "Hola, necesito ayuda")
     assert "Para hablar con alguien ahora" in output and "recibimos su mensaje" in output
@@ -69,3 +76,8 @@ def test_answer_lets_an_on_duty_staff_phone_take_the_call(app, nothing_listening
     output = simulate(app, "--digits", "4", "--answer")
     assert "(ringing 2 staff phone(s): completed)" in output
     assert "(staff press 1: connected)" in output and "Thank you for calling" in output
+
+
+def test_answer_with_nobody_on_duty_says_why_no_phone_rang(app, nothing_listening):
+    output = simulate(app, "--digits", "4", "--answer")
+    assert "nobody is on duty" in output and "flask staff duty EMAIL on" in output

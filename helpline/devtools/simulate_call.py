@@ -24,27 +24,42 @@ from helpline.services.test_call import (  # noqa: F401 - the walker's names, us
 )
 
 
-def _collect(ctx: click.Context, param: click.Parameter, value) -> None:
-    """Keep --digits and --say in the order they were given (click runs callbacks in that order)."""
-    inputs = ctx.meta.setdefault("simulate_call_inputs", [])
-    if param.name == "digits":
-        inputs.extend(parse_inputs(value or ""))
-    else:
-        inputs.extend(Speak(words) for words in value or ())
+class _InOrder(click.Command):
+    """Keeps every --digits and --say in the order given (click groups an option's values, so
+    `--digits 2 --say "one zero zero zero one" --digits 1` would lose its order)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["simulate_call_inputs"] = _inputs_in_order(args)
+        return super().parse_args(ctx, args)
 
 
-@click.command("call")
+def _inputs_in_order(args: list[str]) -> list:
+    inputs, pending = [], None
+    for arg in args:
+        if pending:
+            inputs.extend(parse_inputs(arg) if pending == "--digits" else [Speak(arg)])
+            pending = None
+        elif arg in ("--digits", "--say"):
+            pending = arg
+        elif arg.startswith(("--digits=", "--say=")):
+            name, _, value = arg.partition("=")
+            inputs.extend(parse_inputs(value) if name == "--digits" else [Speak(value)])
+        elif arg == "--":
+            break
+    return inputs
+
+
+@click.command("call", cls=_InOrder)
 @click.argument("number")
 @click.option(
     "--digits",
-    callback=_collect,
+    multiple=True,
     expose_value=False,
-    help="Keys to press at each question: 2,10001,1 (treatment, a ZIP, text them).",
+    help="Keys to press at each question: 2,10001,1 (treatment, a ZIP, text them); repeatable.",
 )
 @click.option(
     "--say",
     multiple=True,
-    callback=_collect,
     expose_value=False,
     help="Words to say (repeatable); a voicemail.",
 )
@@ -73,6 +88,8 @@ def simulate_call(number: str, url: str | None, answer: bool, stay: bool, wait: 
         _echo(call)
         raise click.ClickException(str(exc)) from exc
     _echo(call)
+    if answer and not call.dialed:
+        click.echo("(--answer: no staff phone rang, nobody is on duty; `flask staff duty EMAIL on` first)")
     status = call_params(number, session.helpline_number, call.sid, CallStatus="completed")
     status["CallDuration"] = str(int(time.monotonic() - started) + 1)
     session.post("/twilio/status", status)  # as Twilio reports the end of the call

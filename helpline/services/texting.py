@@ -102,8 +102,9 @@ def handle_text(line: Line, text: IncomingText, now: float | None = None) -> Ans
     # A crisis or CALL also reads, in the same round trip, what its callback request needs.
     asks = phone is not None and may_request_callback(text.body[:MAX_BODY])
     screening = store.screen_text(text.sid, phone_id, now, line.lease_seconds, for_callback=asks)
-    if screening is None:
-        return _said([], f"event=sms.duplicate sid={text.sid}")
+    if screening is None:  # Twilio did not get the answer (it sends a text again only then): the same words
+        replies = store.answered(text.sid)
+        return _said(replies, f"event=sms.duplicate sid={text.sid} replies={len(replies)}")
     try:
         return _answer(line, text, phone, phone_id, screening, now)
     except Exception:

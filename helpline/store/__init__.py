@@ -62,6 +62,10 @@ class Keys:
         return f"{PREFIX}:seen:{kind}:{sid}"  # done: written with the delivery's effects
 
     @staticmethod
+    def sms_answer(sid: str) -> str:
+        return f"{PREFIX}:seen:sms:{sid}:answer"  # the sealed exchange, for a retry of a text answered
+
+    @staticmethod
     def webhook_lease(kind: str, sid: str) -> str:
         return f"{PREFIX}:lease:{kind}:{sid}"  # the delivery at work now (expires by itself)
 
@@ -372,12 +376,15 @@ return reply
 # queues (a search), the operators' counters, then the MessageSid marked done and the lease given back.
 # A template this process believes kept comes without its text; should it be missing, nothing is
 # written (-3) and the call comes again with every text.
-# KEYS: done, lease, state, conversation, templates, counter names, then a job's hash, queue and RQ's
-# set of queues (when it queues one).
+# KEYS: done, lease, state, conversation, templates, counter names, the answer kept for a retry, then
+# a job's hash, queue and RQ's set of queues (when it queues one).
 # ARGV: token, done seconds, retention, state ('' keeps it), entry ('' none), hour and day buckets'
 # lifetimes, the counters' key prefix, this hour's and day's bucket, how many templates, then digest
 # and template ('' when kept) each, then how many fields the job has (0: none) with its id and fields,
 # then the counters' names (their keys are built here: one Redis, never a cluster).
+# Twilio sends a text again only when it did not get the answer (its retries end within 15 s): the
+# same words go back to it, kept this long.
+ANSWER_SECONDS = 120
 _RECORD_EXCHANGE = (
     LUA_WRITE_JOB
     + """
@@ -397,6 +404,7 @@ if ARGV[5] ~= '' then
   redis.call('RPUSH', KEYS[4], ARGV[5])
   redis.call('LTRIM', KEYS[4], -200, -1)
   redis.call('EXPIRE', KEYS[4], ARGV[3])
+  redis.call('SET', KEYS[7], ARGV[5], 'EX', @ANSWER_SECONDS@)  -- Twilio's retry gets the same words
 end
 for i = 12, 11 + 2 * templates, 2 do
   if ARGV[i + 1] ~= '' then redis.call('HSET', KEYS[5], ARGV[i], ARGV[i + 1]) end
@@ -404,7 +412,7 @@ end
 local at = 12 + 2 * templates
 local job_fields = tonumber(ARGV[at])
 if job_fields > 0 then
-  write_job(KEYS[7], KEYS[8], KEYS[9], at + 1, at + 1 + 2 * job_fields)
+  write_job(KEYS[8], KEYS[9], KEYS[10], at + 1, at + 1 + 2 * job_fields)
   at = at + 1 + 2 * job_fields
 end
 for i = at + 1, #ARGV do
@@ -419,7 +427,7 @@ redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 redis.call('DEL', KEYS[2])
 return 0
 """
-)
+).replace("@ANSWER_SECONDS@", str(ANSWER_SECONDS))
 
 
 @dataclass(frozen=True)
@@ -597,6 +605,7 @@ class Store:
             Keys.conversation(phone_id),
             Keys.templates_sent,
             Keys.stat_names,
+            Keys.sms_answer(lease.sid),
             *(job.keys if job else []),
         ]
         state_arg = self._seal_state(state) if state is not None else b""
@@ -620,6 +629,13 @@ class Store:
             raise LeaseLost(f"{lease.kind} {lease.sid} was answered by another delivery")
         if outcome == -2:
             raise LeaseLost(f"{lease.kind} {lease.sid} was taken over by another delivery")
+
+    def answered(self, sid: str) -> list[str]:
+        """The texts a text already answered was answered with (for Twilio's retry of it), or []."""
+        entry = self._r.get(Keys.sms_answer(sid))
+        if not entry:
+            return []
+        return [line["text"] for line in self.read_exchanges([entry])[0] if line["dir"] == "out"]
 
     def conversation(self, phone_id: str, last: int | None = None) -> list[dict]:
         """Every line kept (or those of the `last` exchanges), oldest first, each text exactly as it was

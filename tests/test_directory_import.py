@@ -12,6 +12,7 @@ from helpline.domain import places
 from helpline.domain.same_clinic import merge_sources
 from helpline.services import directory_import as importer
 from helpline.services.provider_search import find_providers
+from helpline.store import Keys
 from helpline.store import directory as repository
 from tests.directory_fixtures import MESSY, NEAR_10001, OTP, SHARED_DATA, SUT, real_rows, write_csv, zip_of
 
@@ -47,6 +48,11 @@ def test_the_real_samhsa_files_import_and_the_same_clinic_in_both_is_one_listing
     assert otp["merged"] == sut["merged"] > 1200  # most OTPs are also in the facilities file
     assert state["total"] == 13763 + 1830 - otp["merged"] and state["merged"] == otp["merged"]
     assert state["services"]["methadone"] == 1830  # every OTP, merged or not, offers methadone
+    held = helpline.store._r.hlen(Keys.directory_providers(state["version"]))
+    assert held == state["total"] == 14231 and state["without_phone"] == held  # each clinic once, no phones
+    assert f"The directory now holds {held:,} listings" in result.output
+    found = find_providers(helpline, places.zip_centroid("26059"), service="methadone")
+    assert not found.fallback and any(p.name.startswith("Wheeling Treatment") for p in found.providers)
     assert state["oldest_import_age_seconds"] < 60
     near = repository.nearby(helpline.store._r, NYC.lat, NYC.lng, "methadone", (10,), 3)
     assert len(near.providers) == 3 and near.more

@@ -3,8 +3,10 @@
 Two listings from different sources are one clinic when they stand at the same street address
 (in the same ZIP or the same city) within a few hundred feet of each other, and their names agree
 or nothing else of the other source stands at that address; or when they carry the same name in
-the same ZIP a stone's throw apart. The merged listing keeps every phone, website and service,
-and the freshest source's record; its id is stable however the sources are imported.
+the same ZIP a stone's throw apart. Records with one provider id (the same name at the same
+street and ZIP) are one clinic wherever the sources placed them. The merged listing keeps every
+phone, website and service, and the freshest source's record; its id is stable however the sources
+are imported, and no two listings share one.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
+from helpline.domain import places
 from helpline.domain import treatment_services as svc
 from helpline.domain.providers import STREET_WORDS, Provider, miles_between
 
@@ -79,10 +82,22 @@ def names_agree(a: frozenset[str], b: frozenset[str]) -> bool:
     return len(da & db) / min(len(da), len(db)) >= NAMES_AGREE
 
 
+def _placed(new: Provider, old: Provider) -> Provider:
+    """The record whose point to keep: an address beats a ZIP centre; of two addresses placed apart
+    (one geocoded miles off: the same door in two files), the one nearer its ZIP; else the fresher."""
+    if new.approximate != old.approximate:
+        return old if new.approximate else new
+    if miles_between(new.lat, new.lng, old.lat, old.lng) > SAME_PLACE_MILES:
+        centre = places.zip_centroid(new.zip) if new.zip == old.zip else None
+        if centre is not None:
+            return min((new, old), key=lambda p: miles_between(p.lat, p.lng, centre.lat, centre.lng))
+    return new
+
+
 def merge_pair(a: Provider, b: Provider) -> Provider:
     """One listing from two records of a clinic: the fresher record, with every phone, site and service."""
     new, old = (a, b) if a.updated >= b.updated else (b, a)
-    placed = new if not new.approximate or old.approximate else old  # an address beats a ZIP centre
+    placed = _placed(new, old)
     ids = sorted({a.id, b.id, *a.extra.get("ids", ()), *b.extra.get("ids", ())})
     sources = sorted({a.source, b.source, *a.extra.get("sources", ()), *b.extra.get("sources", ())} - {""})
     extra = {**old.extra, **new.extra, "ids": ids, "sources": sources}
@@ -118,6 +133,7 @@ class _Clinics:
         self.listings: list[Provider] = []
         self.names: list[frozenset[str]] = []
         self.members: list[list[tuple[str, str]]] = []  # (source, id) of every record in a listing
+        self.by_id: dict[str, int] = {}  # every record's id -> its listing
         self.by_address: dict[tuple, list[int]] = defaultdict(list)
         self.by_name: dict[tuple, list[int]] = defaultdict(list)
 
@@ -130,7 +146,9 @@ class _Clinics:
             if street and known
         ]
         name_key = (" ".join(sorted(words)), p.zip) if words and p.zip else None
-        at = self._match(p, source, words, addresses, name_key)
+        at = self.by_id.get(p.id)  # one name, street and ZIP: this clinic however far apart placed
+        if at is None:
+            at = self._match(p, source, words, addresses, name_key)
         if at is None:
             at = len(self.listings)
             self.listings.append(p)
@@ -139,6 +157,7 @@ class _Clinics:
         else:
             self.listings[at] = merge_pair(self.listings[at], p)
             self.members[at].append((source, p.id))
+        self.by_id[p.id] = at
         for key in addresses:
             if at not in self.by_address[key]:
                 self.by_address[key].append(at)
@@ -172,9 +191,16 @@ class _Clinics:
 def merge_sources(by_source: dict[str, list[Provider]]) -> MergedDirectory:
     """Every source's listings as one directory, each clinic once."""
     clinics = _Clinics()
-    for source in sorted(by_source):
-        for p in sorted(by_source[source], key=lambda p: p.id):  # the same result however rows were read
-            clinics.add(source, p)
+    sources_of: dict[str, set[str]] = defaultdict(set)
+    for source, rows in by_source.items():
+        for p in rows:
+            sources_of[p.id].add(source)
+    # Records of one id in several sources pair up first: a near name at that door must not take one.
+    for pairs_first in (True, False):
+        for source in sorted(by_source):
+            for p in sorted(by_source[source], key=lambda p: p.id):  # the same result however rows were read
+                if (len(sources_of[p.id]) > 1) == pairs_first:
+                    clinics.add(source, p)
     merged: dict[str, int] = defaultdict(int)
     for group in clinics.members:
         if len({s for s, _ in group}) > 1:

@@ -43,6 +43,9 @@ class DirectoryStatus:
     stale_days: int = 365
     error: str | None = None  # the directory could not be read (the page still shows)
     total: int = 0  # listings across sources, each clinic once
+    without_phone: int = (
+        0  # of those, listings with no phone: a text naming one points to the national helpline
+    )
     merged: int = 0  # source listings that went into another source's listing of the same clinic
     hidden: int = 0
     services: dict = field(default_factory=dict)  # service -> listings offering it
@@ -52,21 +55,12 @@ class DirectoryStatus:
         return max((s.age_seconds for s in self.sources if s.age_seconds is not None), default=None)
 
     @property
-    def listings_in_sources(self) -> int:
-        return sum(s.count for s in self.sources)
-
-    @property
-    def without_phone(self) -> int:
-        """Listings with no phone number: a text naming one points the texter to the national helpline."""
-        return sum(s.no_phone for s in self.sources)
-
-    @property
     def mostly_without_phone(self) -> bool:
-        return self.without_phone * 2 > self.listings_in_sources
+        return self.without_phone * 2 > self.total
 
     def without_phone_said(self) -> str | None:
-        """`13,763 of 14,245 listings have no phone number: …`, or None when every listing has one."""
-        missing, listed = self.without_phone, self.listings_in_sources
+        """`13,763 of 14,240 listings have no phone number: …`, or None when every listing has one."""
+        missing, listed = self.without_phone, self.total
         if not missing:
             return None
         verb, them = ("has", "it") if missing == 1 else ("have", "these")
@@ -101,7 +95,8 @@ def directory_status(helpline, now: float | None = None) -> DirectoryStatus:
             status.sources.append(source)
         counted = meta.get("services", {})
         status.services = {s: counted.get(s, 0) for s in svc.SERVICES}
-        status.total = meta.get("total", 0)
+        if status.version:  # what the version holds: a source's own figures count clinics in two files twice
+            status.total, status.without_phone = directory.counts(status.version)
         status.merged = meta.get("merged", 0)
         status.hidden = len(directory.hidden_listings())
     except Exception as exc:  # noqa: BLE001 - a directory problem must not take a status page down

@@ -328,6 +328,15 @@ def listings(r: redis.Redis, version: str) -> Iterator[Provider]:
         yield Provider.from_json(raw)
 
 
+def counts(r: redis.Redis, version: str) -> tuple[int, int]:
+    """Listings a version holds, and how many of them have no phone (each clinic once)."""
+    with r.pipeline(transaction=False) as pipe:
+        pipe.hlen(Keys.directory_providers(version))
+        pipe.scard(Keys.directory_no_phone(version))
+        held, no_phone = pipe.execute()
+    return int(held), int(no_phone)
+
+
 def _record_ids(r: redis.Redis, provider_id: str) -> list[str]:
     """The listing's id and the ids of every record merged into it (hiding covers them all)."""
     provider = get_provider(r, provider_id)
@@ -598,6 +607,9 @@ class Directory:
 
     def listings(self, version: str) -> Iterator[Provider]:
         return listings(self._r, version)
+
+    def counts(self, version: str) -> tuple[int, int]:
+        return counts(self._r, version)
 
     def hide(self, provider_id: str, reason: str, by: str = "operator") -> None:
         hide(self._r, provider_id, reason, by=by)

@@ -215,12 +215,12 @@ def test_searches_during_an_import_never_see_half_a_directory(helpline, small_di
     assert seen and set(seen) == {(3, True)}  # always a full answer, from one version or the other
 
 
-def test_hide_and_show_from_the_command_line(app, small_directory):
+def test_hide_and_unhide_from_the_command_line(app, small_directory):
     chelsea = next(p for p in small_directory if p.name == "Chelsea Methadone Clinic")
     assert run(app, "hide", chelsea.id, "--reason", "closed").exit_code == 0
     assert status(app)["hidden"] == 1
     assert run(app, "hide", "nope", "--reason", "x").exit_code != 0
-    assert run(app, "show", chelsea.id).exit_code == 0
+    assert run(app, "unhide", chelsea.id).exit_code == 0
     assert status(app)["hidden"] == 0
 
 

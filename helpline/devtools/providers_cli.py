@@ -1,4 +1,4 @@
-"""`flask providers import FILE` and `flask providers status` (plus hide/show for operators)."""
+"""`flask providers import FILE`, `status`, and for operators `find`, `show`, `hide`, `unhide`, `remove`."""
 
 from __future__ import annotations
 
@@ -151,20 +151,102 @@ def status(as_json: bool) -> None:
     click.echo(line)
 
 
+def _listing_lines(listing: directory_review.Listing) -> list[str]:
+    """A listing as operators read it: id and name, then where, phone, services, whether offered."""
+    phone = listing.phone or "no phone"
+    services = ", ".join(listing.services) or "no services listed"
+    lines = [
+        f"{listing.id}  {listing.name}",
+        f"    {listing.address}, {listing.city}, {listing.state} {listing.zip}; {phone}; {services}",
+    ]
+    if listing.hidden:
+        why = listing.hidden.get("reason") or "-"
+        lines.append(f"    HIDDEN from searches ({why}, by {listing.hidden.get('by') or '-'})")
+    return lines
+
+
+@providers.command("find")
+@click.argument("query")
+def find(query: str) -> None:
+    """Find listings by name, address words, ZIP or id: their ids, to hide or show one."""
+    found = directory_review.find(_helpline(), query)
+    if not found.count:
+        click.echo(f"No listing matches '{found.query}'.")
+        return
+    for listing in found.listings:
+        click.echo("\n".join(_listing_lines(listing)))
+    shown = (
+        f" (the first {len(found.listings)} shown: add words to narrow it)"
+        if found.count > len(found.listings)
+        else ""
+    )
+    click.echo(f"{importer.plural(found.count, 'listing')} match '{found.query}'{shown}.")
+
+
+@providers.command("show")
+@click.argument("provider_id")
+def show(provider_id: str) -> None:
+    """Show one listing: where, phone, services, sources, merged records, hidden or offered."""
+    found = directory_review.find(_helpline(), provider_id)
+    if not found.listings or found.count != 1 or provider_id.lower() not in found.listings[0].record_ids:
+        raise click.ClickException(f"no listing {provider_id} in the directory (flask providers find NAME)")
+    listing = found.listings[0]
+    click.echo("\n".join(_listing_lines(listing)))
+    click.echo(f"    sources: {', '.join(listing.sources)}; records: {', '.join(listing.record_ids)}")
+    if listing.wrong_numbers:
+        click.echo(f"    staff reported a wrong number {listing.wrong_numbers:,} times")
+    if listing.hidden:
+        click.echo(f"    offer it again: flask providers unhide {listing.id}")
+    else:
+        click.echo(f"    offered in searches; to stop: flask providers hide {listing.id} --reason WHY")
+
+
 @providers.command("hide")
 @click.argument("provider_id")
 @click.option("--reason", required=True, help="Why (closed, wrong phone...): kept for operators.")
 def hide(provider_id: str, reason: str) -> None:
     """Stop offering one listing (kept across re-imports)."""
     if not directory_review.set_hidden(_helpline(), provider_id, True, reason, by="cli"):
-        raise click.ClickException(f"no provider {provider_id} in the directory")
+        raise click.ClickException(f"no provider {provider_id} in the directory (flask providers find NAME)")
+    directory_review.record(_helpline(), "cli", "hide", provider=provider_id)
     click.echo(f"Hidden {provider_id}.")
 
 
-@providers.command("show")
+@providers.command("unhide")
 @click.argument("provider_id")
-def show(provider_id: str) -> None:
+def unhide(provider_id: str) -> None:
     """Offer a hidden listing again."""
     if not directory_review.set_hidden(_helpline(), provider_id, False, "", by="cli"):
         raise click.ClickException(f"{provider_id} was not hidden")
+    directory_review.record(_helpline(), "cli", "unhide", provider=provider_id)
     click.echo(f"{provider_id} is offered again.")
+
+
+@providers.command("remove")
+@click.argument("source")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def remove(source: str, yes: bool) -> None:
+    """Take a whole source (one imported file) out of the directory; the other sources stay."""
+    state = directory_status(_helpline())
+    known = {s.name: s for s in state.sources}
+    if source not in known:
+        names = ", ".join(sorted(known)) or "none"
+        raise click.ClickException(f"no source '{source}' in the directory (sources: {names})")
+    listed = known[source]
+    if not yes:
+        click.confirm(
+            f"Remove source '{source}' ({importer.plural(listed.count, 'listing')} from {listed.file or '-'})"
+            " from the directory? Searches stop offering them at once",
+            abort=True,
+        )
+    try:
+        removed = directory_review.remove_source(_helpline(), source, by="cli")
+    except directory_review.UnknownSource:
+        raise click.ClickException(f"no source '{source}' in the directory") from None
+    except DirectoryChanged as exc:
+        raise click.ClickException(f"{exc}. Nothing was removed.") from None
+    total = directory_status(_helpline()).total
+    click.echo(
+        f"Removed source '{source}' ({importer.plural(removed, 'listing')}). "
+        f"The directory now holds {importer.plural(total, 'listing')}."
+    )

@@ -61,6 +61,11 @@ def street_key(address: str) -> str:
     return " ".join(words) if words and words[0][0].isdigit() else ""  # a PO box or "Main" says nothing
 
 
+def search_words(text: str) -> list[str]:
+    """Words to find a listing by: accents and case folded, `Street` read as `st` (`Centre St` finds it)."""
+    return [_STREET_WORDS.get(word, word) for word in _words(text)]
+
+
 def name_words(name: str) -> frozenset[str]:
     """The words of a name that tell it apart: abbreviations spelled out, plurals and `Inc` dropped."""
     out = set()

@@ -11,7 +11,9 @@ from helpline.domain.callback_rules import AuditEntry
 from helpline.store import Store
 from helpline.store.audit import RECENT_LIMIT
 
-__all__ = ["RECENT_LIMIT", "AuditEntry", "record", "recent", "trail"]
+__all__ = ["OPS_TRAIL", "RECENT_LIMIT", "AuditEntry", "record", "recent", "trail"]
+
+OPS_TRAIL = "ops"  # the audit trail of operators' actions (beside each callback request's own)
 
 
 def record(

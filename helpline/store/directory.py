@@ -186,6 +186,10 @@ class DirectoryChanged(Exception):
     """Another import switched the directory while this one was being built."""
 
 
+class UnknownSource(LookupError):
+    """No source of that name is in the directory."""
+
+
 @dataclass(frozen=True)
 class Nearby:
     """What the directory holds near a place, callable ones first, at most `need` of them."""
@@ -468,18 +472,38 @@ def replace_source(
     raise DirectoryChanged("the directory kept changing during the import; try again")
 
 
-def _build_and_switch(r: redis.Redis, source: str, providers: list[Provider], file_name: str, figures) -> str:
+def remove_source(r: redis.Redis, source: str, *, attempts: int = 3) -> str:
+    """Take `source` out in a new directory version (the other sources stay); returns that version.
+    UnknownSource when no source of that name is in the directory."""
+    for _ in range(attempts):
+        try:
+            return _build_and_switch(r, source, None, "", {})
+        except DirectoryChanged:
+            log.info("event=directory.remove_retry source=%s", source)
+    raise DirectoryChanged("the directory kept changing during the removal; try again")
+
+
+def _build_and_switch(
+    r: redis.Redis, source: str, providers: list[Provider] | None, file_name: str, figures
+) -> str:
+    """A new version with `providers` as the whole of `source` (None: without `source`), switched to
+    in one step when no other import switched the directory meanwhile."""
     old = current_version(r)
     old_meta = meta(r, old) if old else {}
     sources: dict = dict(old_meta.get("sources", {}))
+    if providers is None and source not in sources:
+        raise UnknownSource(source)
     version = f"{int(time.time() * 1000):x}{secrets.token_hex(3)}"
     now = time.time()
 
-    by_source: dict[str, list[Provider]] = {source: providers}
+    by_source: dict[str, list[Provider]] = {} if providers is None else {source: providers}
     for other in sources:
         if other != source:
             by_source[other] = [Provider.from_json(raw) for raw in r.hvals(Keys.directory_source(old, other))]
-    sources[source] = _source_summary(providers, file_name, now, figures)
+    if providers is None:
+        del sources[source]
+    else:
+        sources[source] = _source_summary(providers, file_name, now, figures)
     directory = merge_sources(by_source)
     for name in sources:
         sources[name]["merged"] = directory.merged.get(name, 0)
@@ -561,9 +585,10 @@ def _build_and_switch(r: redis.Redis, source: str, providers: list[Provider], fi
             r.delete(*written)
             raise DirectoryChanged(source) from None
     log.info(
-        "event=directory.switched version=%s source=%s listings=%d merged=%d",
+        "event=directory.switched version=%s source=%s%s listings=%d merged=%d",
         version,
         source,
+        " removed" if providers is None else "",
         len(directory.listings),
         directory.folded,
     )
@@ -637,3 +662,6 @@ class Directory:
 
     def replace_source(self, *args, **kwargs) -> str:
         return replace_source(self._r, *args, **kwargs)
+
+    def remove_source(self, source: str) -> str:
+        return remove_source(self._r, source)

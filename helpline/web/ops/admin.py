@@ -371,8 +371,9 @@ def _unblock_when_confirmed(unblock):
 def directory_page():
     from helpline.web.ops import directory as ops_directory
 
+    query = request.args.get("q", "")[:200]
     review = ops_directory.review(time.time())
-    return render_template("ops/directory.html", review=review)
+    return render_template("ops/directory.html", review=review, query=query, found=ops_directory.find(query))
 
 
 @bp.post("/directory/<provider_id>/<action>")
@@ -386,4 +387,4 @@ def directory_action(provider_id: str, action: str):
         abort(404)
     audit(f"directory.{action}", provider=provider_id)
     flash("Listing hidden from searches." if action == "hide" else "Listing shown in searches again.", "info")
-    return redirect(url_for("ops.directory_page"))
+    return redirect(url_for("ops.directory_page", q=_field("q") or None))  # back to the search it came from

@@ -17,7 +17,7 @@ from helpline.web.auth import operator_required
 
 log = logging.getLogger(__name__)
 bp = Blueprint("ops", __name__, url_prefix="/ops")
-OPS_TRAIL = "ops"  # the audit trail of operators' actions (beside each callback request's own)
+OPS_TRAIL = trail.OPS_TRAIL
 
 
 def helpline():

@@ -248,6 +248,7 @@ def test_health_shows_directory_sources_and_locator(operator_client, small_direc
     r.hset(
         Keys.locator_breaker, mapping={"failures": 5, "open_until": dt.datetime.now(dt.UTC).timestamp() + 300}
     )
+    r.hset(Keys.locator_health, "last_ok", time.time() - 3600)  # it answered before it went down
     html = operator_client.get("/ops/health").get_data(as_text=True)
     assert 'data-testid="locator-state">down<' in html
     assert "locator is down" in html

@@ -35,6 +35,8 @@ REDIS_MEMORY_SHARE = 0.80  # of maxmemory
 CRISIS_WAIT_SECONDS = 15 * 60  # a crisis request waiting longer than this needs a person
 RECENT_ERROR_SECONDS = 30 * 60  # a locator error this recent means it is not plainly up
 BREAKER_STATES = {"closed": "up", "half-open": "recovering", "open": "down", "disabled": "off"}
+NEVER_REACHED = "never reached"  # it failed and has never answered: not "recovering", nor "down" from up
+NOT_ASKED = "not asked yet"  # no search has needed it since it was set up
 
 
 @dataclass
@@ -68,7 +70,7 @@ class FailedJob:
 class LocatorCondition:
     """The FindTreatment.gov locator in a word, and its last error."""
 
-    state: str  # up | degraded | recovering | down | off | unknown
+    state: str  # up | degraded | recovering | down | never reached | not asked yet | off | unknown
     last_ok: float | None = None
     last_error: str | None = None
     last_error_at: float | None = None
@@ -98,10 +100,14 @@ class Health:
 
 
 def locator_condition(locator: dict, now: float) -> LocatorCondition:
-    """Never "up" beside a recent error: an error in the last 30 minutes makes it "degraded". Pure."""
+    """What is true of the locator, in a word. Pure. Never "up" beside a recent error (an error in the
+    last 30 minutes makes it "degraded"); a locator that failed and never answered is "never reached",
+    whatever its breaker (only one that answered before can be "recovering"); one never asked is not "up"."""
     state = BREAKER_STATES.get(locator.get("breaker") or "", "unknown")
     error_at = locator.get("last_error_at")
-    if state == "up" and error_at and now - float(error_at) < RECENT_ERROR_SECONDS:
+    if state in ("up", "recovering", "down") and not locator.get("last_ok"):
+        state = NEVER_REACHED if error_at else NOT_ASKED
+    elif state == "up" and error_at and now - float(error_at) < RECENT_ERROR_SECONDS:
         state = "degraded"
     return LocatorCondition(
         state,

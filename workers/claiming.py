@@ -48,6 +48,7 @@ from rq.timeouts import TimerDeathPenalty
 from rq.utils import now
 
 from helpline.infra import queues
+from workers.expected_failures import OneLineRetries
 
 if TYPE_CHECKING:
     from helpline.store import Store
@@ -245,7 +246,7 @@ def recover_abandoned(store: Store, queue_names=queues.ALL_QUEUES, lock_seconds:
         claims.unlock_recovery()
 
 
-class ClaimingWorker(SimpleWorker):
+class ClaimingWorker(OneLineRetries, SimpleWorker):
     """RQ's SimpleWorker that claims what it dequeues, recovers the jobs of dead local workers, and runs up
     to `job_slots` jobs at once (`job_context`: what each job thread runs inside, e.g. the app context)."""
 

@@ -6,7 +6,8 @@ sends its texts itself, in order (`sender.send_texts_now`: no second trip throug
 Twilio cannot take now is queued), each with an idempotency key made from the job's id and the
 text's position, so a job that runs twice never texts twice. When no source could be asked (the
 locator down, nothing imported near), the texter hears so plainly at once, with the national
-helpline and CALL, and the job raises `SearchUnavailable` so RQ tries again later.
+helpline and CALL, and the job raises `SearchUnavailable` so RQ tries again later (an expected
+failure: the worker logs it in one line, not a traceback).
 """
 
 from __future__ import annotations

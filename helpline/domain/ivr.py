@@ -469,7 +469,7 @@ def _zip(state: CallState, heard: Heard, facts: CallFacts) -> Turn:
             state, (Speak("looking_up_zip", {"zip": digits}),), actions=(FindProviders(digits),), intent="zip"
         )
     # Speech can be misheard: a spoken ZIP is read back and confirmed first.
-    return Turn(state, (), confirm_ask(ZIP_CONFIRM, "zip_confirm", {"zip": digits}), intent="zip")
+    return Turn(state, (), confirm_ask(ZIP_CONFIRM, "zip_confirm", {"zip": digits}), intent="zip_spoken")
 
 
 def _yes_no(heard: Heard) -> bool | None:
@@ -511,7 +511,7 @@ def _zip_confirm(state: CallState, heard: Heard, facts: CallFacts) -> Turn:
             return jump
         return _again(state, confirm_ask(ZIP_CONFIRM, "zip_confirm", {"zip": state.zip or ""}), _why(heard))
     if not yes or not state.zip:
-        return Turn(replace(state, misses=0, zip=None), (), zip_ask(), intent="zip")
+        return Turn(replace(state, misses=0, zip=None), (), zip_ask(), intent="zip_misheard")
     return Turn(replace(state, misses=0), (Speak("looking_up"),), actions=(FindProviders(state.zip),))
 
 

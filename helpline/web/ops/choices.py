@@ -37,7 +37,10 @@ CALL_CHOICES = {
     "emergency": "0 emergency",
     "spanish": "9 español",
     "english": "English",
-    "zip": "ZIP keyed",
+    # A keyed ZIP is searched in its own step, which counts as the search's outcome (below).
+    "zip_spoken": "ZIP said (read back to confirm)",
+    "zip_misheard": "ZIP heard wrong (asked again)",
+    "zip": "ZIP said or asked again",  # counted so before the two above were told apart
     "search": "providers read out",
     "search_empty": "nobody found near the ZIP",
     "search_failed": "could not search",

@@ -128,6 +128,11 @@ def test_make_stop_stops_web_worker_and_redis_in_that_order_with_no_traceback(ma
     assert second.returncode != 0
     assert f"port {make_run.port} is taken" in second.stdout
 
+    # What it keeps under var/ is this user's only, as the README says (gunicorn's pid file is 0644
+    # whatever the umask, inside the 0700 folders).
+    for path in [make_run.var, make_run.var / "run", make_run.var / "run" / "service.json"]:
+        assert path.stat().st_mode & 0o077 == 0, (path, oct(path.stat().st_mode))
+
     stop = make_run.stop()
     assert stop.returncode == 0, stop.stdout + stop.stderr
     assert "stopped: web, worker, redis" in stop.stdout

@@ -252,6 +252,7 @@ def stop(settings: Settings) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    os.umask(0o077)  # what web, worker and Redis write under var/ (pids, the run record) is this user's only
     settings = load_settings()
     if "--stop" in args:
         return stop(settings)

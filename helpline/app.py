@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -57,6 +57,9 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        if _browser_page():
+            title, explanation = BROWSER_ERRORS.get(exc.code, (exc.name, exc.description))
+            return render_template("error.html", title=title, explanation=explanation), exc.code
         return jsonify(error=exc.name, detail=exc.description), exc.code
 
     harden_responses(app, settings)
@@ -68,6 +71,25 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
 )
 PRIVATE_PAGES = ("/staff", "/ops", "/login", "/logout", "/set-password")  # personal data: never cached
+
+
+# What a person in a browser is told, in words, instead of a machine's JSON.
+BROWSER_ERRORS = {
+    404: (
+        "Page not found",
+        "There is no page at this address. It may have been a link to a request that is closed.",
+    ),
+    405: ("Not possible here", "This address does not take that kind of request. Nothing was changed."),
+    413: ("Too much to send", "What you sent is larger than the service accepts. Nothing was changed."),
+}
+
+
+def _browser_page() -> bool:
+    """A person's browser asking for a page (not Twilio, not a monitor, not a script)."""
+    path = request.path
+    if path.startswith(("/twilio/", "/healthz", "/metrics")):
+        return False
+    return request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
 
 
 def harden_responses(app: Flask, settings: Settings) -> None:

@@ -226,3 +226,24 @@ def test_only_a_directory_listing_can_be_reported_wrong(client, staff_user, requ
     page = client.post(f"/staff/callbacks/{request_id}/outcome", data=form, follow_redirects=True)
     assert "Only a listing from the directory" in page.get_data(as_text=True)
     assert callbacks.get(store, request_id).attempts == 0
+
+
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "code", "words"),
+    [
+        ("/staff/request/cb999999", "get", 404, "Page not found"),
+        ("/staff/no-such-page", "get", 404, "Page not found"),
+        ("/staff/next", "get", 405, "Not possible here"),  # a form's address typed into the bar
+    ],
+)
+def test_a_browser_gets_an_error_page_in_words_a_script_gets_json(client, path, method, code, words):
+    page = getattr(client, method)(path, headers=BROWSER)
+    assert page.status_code == code and page.mimetype == "text/html"
+    assert words in page.get_data(as_text=True) and "Back to the callback queue" in page.get_data(
+        as_text=True
+    )
+    script = getattr(client, method)(path)  # no Accept header: a script or a monitor
+    assert script.status_code == code and script.is_json

@@ -212,3 +212,16 @@ def test_development_secrets_and_the_embedded_redis_are_this_users_only(settings
             assert stat.S_IMODE(info.st_mode) == 0o700, path
         else:  # files, and the server's socket
             assert stat.S_IMODE(info.st_mode) == 0o600, path
+
+
+def test_a_new_password_from_a_link_lifts_a_lock_from_wrong_passwords(client, store, helpline):
+    accounts.add(store, "ana@example.org", password=NEW_PASSWORD, passwords=helpline.passwords)
+    for _ in range(helpline.login_limits.per_account):
+        assert login(client, "ana@example.org", "not the password").status_code == 401
+    assert login(client, "ana@example.org", NEW_PASSWORD).status_code == 429
+
+    token = accounts.issue_set_password_token(store, "ana@example.org", 3600)
+    assert set_password_with(client, token, "a brand new password").status_code == 302
+
+    assert login(client, "ana@example.org", "a brand new password").status_code == 302
+    assert client.get("/staff").status_code == 200

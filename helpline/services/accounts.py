@@ -152,6 +152,7 @@ def set_password(store: Store, passwords: Passwords, email: str, password: str) 
     account.session_version += 1
     store.accounts.save(account)
     store.sign_ins.revoke_links(account.email)
+    clear_login_failures(store, account.email)  # a lock from wrong guesses at the old one lifts
     return account
 
 

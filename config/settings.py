@@ -269,12 +269,19 @@ class Settings:
         "a one-time link stays usable over a weekend, not longer",
     )
     login_failures_per_account: int = setting(
-        "HELPLINE_LOGIN_FAILURES_PER_ACCOUNT", 5, "wrong passwords for one account before a lock-out"
+        "HELPLINE_LOGIN_FAILURES_PER_ACCOUNT",
+        5,
+        "wrong passwords for one account from one address before that address is locked out of it",
+    )
+    login_failures_per_account_everywhere: int = setting(
+        "HELPLINE_LOGIN_FAILURES_PER_ACCOUNT_EVERYWHERE",
+        20,
+        "wrong passwords for one account from all addresses before each failing address gets no more tries",
     )
     login_failures_per_address: int = setting(
         "HELPLINE_LOGIN_FAILURES_PER_ADDRESS",
         20,
-        "failed sign-ins from one address (any account) before a lock-out",
+        "different emails failing from one address before that address is locked out",
     )
     login_lock_seconds: int = setting(
         "HELPLINE_LOGIN_LOCK_SECONDS",

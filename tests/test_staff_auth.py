@@ -113,7 +113,7 @@ def test_wrong_password_many_times_locks_the_account_for_a_while(client, staff_u
     locked = login(client, staff_user.email)  # even the right password is refused now
     assert locked.status_code == 429 and "Try again in 15 minutes" in locked.get_data(as_text=True)
     assert client.get("/staff").status_code == 302
-    for key in store._r.scan_iter("hl:staff:login-failures:account:*"):
+    for key in store._r.scan_iter("hl:staff:login-failures:per-account:*"):
         assert 0 < store._r.ttl(key) <= limits.window
         store._r.delete(key)  # the lock lifting, as it does after the window
     assert login(client, staff_user.email).status_code == 302

@@ -27,7 +27,15 @@ from helpline.domain.accounts import (
 from helpline.domain.phones import mask_phone
 from helpline.store import Store
 
-__all__ = ["ROLES", "AccountError", "LastOperator", "LoginLimits", "Passwords", "StaffAccount"]
+__all__ = [
+    "ROLES",
+    "AccountError",
+    "LastOperator",
+    "LoginLimits",
+    "Passwords",
+    "SignInLocked",
+    "StaffAccount",
+]
 
 log = logging.getLogger(__name__)
 MAX_TOKEN_LENGTH = 100  # session and link tokens are 43 characters; longer is not one of ours
@@ -264,27 +272,66 @@ def use_set_password_token(store: Store, passwords: Passwords, token: str, passw
 
 @dataclass(frozen=True)
 class LoginLimits:
-    per_account: int  # wrong passwords for one account before it is locked for `window` seconds
-    per_address: int  # failed sign-ins from one address (any account) before it is locked
+    """How many wrong passwords are allowed, and for how long a lock lasts.
+
+    Locks are kept narrow so that nobody can lock someone else out by typing wrong passwords for them:
+    - one account from one address: `per_account` wrong passwords lock that account from that address;
+    - one account from everywhere: past `per_account_everywhere`, an address that has failed for the
+      account gets no more tries, while an address that has not can still sign in with the password;
+    - one address: wrong passwords for `per_address` different (or unknown) emails lock the address.
+    """
+
+    per_account: int
+    per_account_everywhere: int
+    per_address: int
     window: int
 
     @classmethod
     def from_settings(cls, settings) -> LoginLimits:
         return cls(
             per_account=settings.login_failures_per_account,
+            per_account_everywhere=settings.login_failures_per_account_everywhere,
             per_address=settings.login_failures_per_address,
             window=settings.login_lock_seconds,
         )
 
 
-def login_blocked(store: Store, email: str, address: str, limits: LoginLimits) -> bool:
-    by_account, by_address = store.sign_ins.failures(email.lower(), address)
-    return by_account >= limits.per_account or by_address >= limits.per_address
+class SignInLocked(Exception):
+    """Too many failed sign-ins: no password is checked until `seconds` have passed."""
+
+    def __init__(self, seconds: int, reason: str):
+        self.seconds = seconds
+        self.reason = reason  # "account" (this account from here) or "address" (anything from here)
+        minutes = max(1, -(-seconds // 60))
+        wait = f"{minutes} minute{'s' if minutes != 1 else ''}"
+        if reason == "address":
+            super().__init__(f"Too many failed sign-ins from this network. Try again in {wait}.")
+        else:
+            super().__init__(
+                f"Too many failed sign-ins for this account from here. Try again in {wait}, "
+                "or ask an operator for a link to set a new password."
+            )
+
+
+def check_login_allowed(store: Store, email: str, address: str, limits: LoginLimits) -> None:
+    """Raise SignInLocked when `email` may not be tried from `address` now (before any password check)."""
+    failures = store.sign_ins.failures(_failure_email(email), address)
+    if failures.accounts_from_here >= limits.per_address:
+        raise SignInLocked(failures.address_seconds_left or limits.window, "address")
+    # Past the account's limit, only addresses that have not failed for it may still try.
+    allowed_here = limits.per_account if failures.everywhere < limits.per_account_everywhere else 1
+    if failures.from_here >= allowed_here:
+        raise SignInLocked(failures.account_seconds_left or limits.window, "account")
 
 
 def record_login_failure(store: Store, email: str, address: str, limits: LoginLimits) -> None:
-    store.sign_ins.record_failure(email.lower()[:254], address, limits.window)
+    store.sign_ins.record_failure(_failure_email(email), address, limits.window)
 
 
-def clear_login_failures(store: Store, email: str) -> None:
-    store.sign_ins.clear_failures(email.lower())
+def clear_login_failures(store: Store, email: str, address: str | None = None) -> None:
+    """After a sign-in: forget the account's failures from that address (from everywhere with none)."""
+    store.sign_ins.clear_failures(_failure_email(email), address)
+
+
+def _failure_email(email: str) -> str:
+    return (email or "").strip().lower()[:254]

@@ -190,7 +190,9 @@ class Keys:
 
     @staticmethod
     def staff_login_failures(kind: str, who: str) -> str:
-        return f"{PREFIX}:staff:login-failures:{kind}:{who}"  # kind: account | address
+        # kind "per-account": hash of the account's failures by client address, and "all";
+        # kind "per-address": set of the emails that failed from that address
+        return f"{PREFIX}:staff:login-failures:{kind}:{who}"
 
     @staticmethod
     def callback_notes(callback_id: str) -> str:

@@ -7,19 +7,22 @@ like every other number.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 
 import redis
 
 from helpline.domain.accounts import StaffAccount
 from helpline.store import Keys, Vault
 
-# One failed sign-in, counted for the account and for the address at once. The lock lifts
-# `window` seconds after the first failure, however many follow.
+# One failed sign-in (KEYS[1]: the account's failures by address; KEYS[2]: the emails failed from the
+# address; ARGV: address, email, window). Each count lifts `window` seconds after its first failure,
+# however many follow.
 _RECORD_FAILURE = """
+redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+redis.call('HINCRBY', KEYS[1], 'all', 1)
+redis.call('SADD', KEYS[2], ARGV[2])
 for _, key in ipairs(KEYS) do
-  redis.call('INCR', key)
-  if redis.call('TTL', key) < 0 then redis.call('EXPIRE', key, ARGV[1]) end
+  if redis.call('TTL', key) < 0 then redis.call('EXPIRE', key, ARGV[3]) end
 end
 """
 # Every live link of an account ends (KEYS[1]: its set of link tokens; ARGV[1]: the link key prefix);
@@ -174,20 +177,47 @@ class SignIns:
         return email.decode() if email else None
 
     # -- failed sign-ins ---------------------------------------------------------------------
-    def failures(self, email: str, address: str) -> tuple[int, int]:
-        """Failed sign-ins counted now for (this account, this address)."""
-        values = self._r.mget(
-            [Keys.staff_login_failures("account", email), Keys.staff_login_failures("address", address)]
+    def failures(self, email: str, address: str) -> SignInFailures:
+        """The failed sign-ins that count now for `email` tried from `address`."""
+        by_account = Keys.staff_login_failures("per-account", email)
+        by_address = Keys.staff_login_failures("per-address", address)
+        pipe = self._r.pipeline(transaction=False)
+        pipe.hmget(by_account, address, "all")
+        pipe.ttl(by_account)
+        pipe.scard(by_address)
+        pipe.ttl(by_address)
+        (from_here, everywhere), account_ttl, accounts_from_here, address_ttl = pipe.execute()
+        return SignInFailures(
+            from_here=int(from_here or 0),
+            everywhere=int(everywhere or 0),
+            accounts_from_here=accounts_from_here,
+            account_seconds_left=max(account_ttl, 0),
+            address_seconds_left=max(address_ttl, 0),
         )
-        by_account, by_address = (int(v or 0) for v in values)
-        return by_account, by_address
 
     def record_failure(self, email: str, address: str, window: int) -> None:
-        keys = [Keys.staff_login_failures("account", email), Keys.staff_login_failures("address", address)]
-        self._record_failure(keys=keys, args=[window], client=self._r)
+        keys = [
+            Keys.staff_login_failures("per-account", email),
+            Keys.staff_login_failures("per-address", address),
+        ]
+        self._record_failure(keys=keys, args=[address, email, window], client=self._r)
 
-    def clear_failures(self, email: str) -> None:
-        self._r.delete(Keys.staff_login_failures("account", email))
+    def clear_failures(self, email: str, address: str | None = None) -> None:
+        """Forget the account's failures from `address`, or from everywhere when no address is given."""
+        key = Keys.staff_login_failures("per-account", email)
+        if address is None:
+            self._r.delete(key)
+        else:
+            self._r.hdel(key, address)
+
+
+@dataclass(frozen=True)
+class SignInFailures:
+    from_here: int  # wrong passwords for this account from this address
+    everywhere: int  # wrong passwords for this account from any address
+    accounts_from_here: int  # different emails (known or not) that failed from this address
+    account_seconds_left: int  # until the account's counts lift
+    address_seconds_left: int  # until the address's count lifts
 
 
 def _account(raw: dict) -> StaffAccount:

@@ -157,12 +157,14 @@ def login():
         email = form.email.data.strip().lower()
         address = request.remote_addr or "-"
         account = accounts.get(store, email)
-        if accounts.login_blocked(store, email, address, limits):
-            log.warning("event=auth.locked_out")
-            flash(f"Too many failed sign-ins. Try again in {limits.window // 60} minutes.", "error")
+        try:
+            accounts.check_login_allowed(store, email, address, limits)
+        except accounts.SignInLocked as locked:
+            log.warning("event=auth.locked_out reason=%s", locked.reason)
+            flash(str(locked), "error")
             return render_template("login.html", form=form), 429
         if account and accounts.verify_password(account, form.password.data) and not account.disabled:
-            accounts.clear_login_failures(store, email)
+            accounts.clear_login_failures(store, email, address)
             session.clear()  # a fresh session at sign-in: nothing carried over from before
             session.permanent = True
             login_user(open_session(account))

@@ -42,6 +42,9 @@ class CallbackRequest:
     texts_off: bool = False  # the number opted out of texts: staff call it, nobody texts it
     realerted_at: float | None = None  # an alarming text came while the crisis request was open
     source: str | None = None  # the text or call step that made it: Twilio's retry of it finds this one
+    voicemail_at: float | None = (
+        None  # when they last left a voicemail on it (any request, not only "voicemail")
+    )
 
     @property
     def is_crisis(self) -> bool:
@@ -50,6 +53,11 @@ class CallbackRequest:
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def has_voicemail(self) -> bool:
+        """A voicemail made it, or was left on it later (a caller who had asked by text, say)."""
+        return self.reason == "voicemail" or self.voicemail_at is not None
 
     def rank(self) -> float:
         """Its place on the queue: crisis first (alerted again before the rest), then the oldest."""

@@ -197,9 +197,19 @@ def extra_of(store: Store, request: CallbackRequest) -> dict:
     return store.callbacks.extra_of(request)
 
 
-def add_extra(store: Store, callback_id: str, **fields) -> CallbackRequest | None:
-    """Merge fields into the request's encrypted extras (a voicemail's link and transcript)."""
-    return store.callbacks.add_extra(callback_id, fields)
+def add_extra(
+    store: Store, callback_id: str, *, now: float | None = None, **fields
+) -> CallbackRequest | None:
+    """Merge fields into the request's encrypted extras (a voicemail's link and transcript). A new
+    voicemail link also notes when it was left, so staff see it at that moment and filter by it."""
+    left_at = None
+    if fields.get("voicemail_url"):
+        request = store.callbacks.get(callback_id)
+        if request is None:
+            return None
+        if store.callbacks.extra_of(request).get("voicemail_url") != fields["voicemail_url"]:
+            left_at = now or time.time()
+    return store.callbacks.add_extra(callback_id, fields, voicemail_at=left_at)
 
 
 def linked_history(store: Store, request: CallbackRequest, limit: int = 10) -> list[CallbackRequest]:

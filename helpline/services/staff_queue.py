@@ -116,7 +116,7 @@ def _matches(request: CallbackRequest, filters: QueueFilters, who_holds: str | N
         return False
     if filters.spanish and request.lang != "es":
         return False
-    if filters.voicemail and request.reason != "voicemail":
+    if filters.voicemail and not request.has_voicemail:
         return False
     return not (filters.channel and request.channel != filters.channel)
 
@@ -143,11 +143,12 @@ def last_line(exchanges: list[list[dict]] | None) -> dict | None:
 def _voicemail_words(store: Store, requests: list[CallbackRequest]) -> dict[str, dict]:
     """What callers said in their voicemails (the transcripts), by request id, read in one round trip:
     a call's row previews that, not the menu steps of the call."""
-    calls = [r.id for r in requests if r.channel == "voice"]
+    calls = [r.id for r in requests if r.channel == "voice" or r.has_voicemail]
     said = {}
     for full in store.callbacks.many(calls) if calls else ():
         if transcript := store.callbacks.extra_of(full).get("voicemail_transcript"):
-            said[full.id] = {"dir": "in", "text": transcript, "at": full.updated, "channel": "voicemail"}
+            at = full.voicemail_at or full.updated
+            said[full.id] = {"dir": "in", "text": transcript, "at": at, "channel": "voicemail"}
     return said
 
 
@@ -184,7 +185,7 @@ def _rows(store: Store, requests: list[CallbackRequest], now: float) -> list[Que
                 held_since=(r.claimed_at or r.updated) if who else None,
                 preview=voicemails.get(r.id) or last_line(exchange),
                 texted_again=texted_again_at(r, exchange) is not None,
-                voicemail=r.reason == "voicemail",
+                voicemail=r.has_voicemail,
                 alerted_again=bool(r.realerted_at),
                 texts_off=r.texts_off,
                 blocked=r.phone_id in blocked,
@@ -229,7 +230,7 @@ def queue_view(
         "unclaimed": sum(1 for r in open_requests if not holders[r.id]),
         "crisis": sum(1 for r in open_requests if r.is_crisis),
         "spanish": sum(1 for r in open_requests if r.lang == "es"),
-        "voicemail": sum(1 for r in open_requests if r.reason == "voicemail"),
+        "voicemail": sum(1 for r in open_requests if r.has_voicemail),
     }
     if filters.search:
         found = {r.id for r in _searched(store, open_requests, filters.search)}

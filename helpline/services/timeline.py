@@ -138,7 +138,7 @@ def build(
     if extra.get("voicemail_url"):
         items.append(
             TimelineItem(
-                request.created,
+                request.voicemail_at or request.created,  # left later on a request made earlier
                 "voicemail",
                 "Voicemail"
                 + (f" ({extra['voicemail_seconds']} s)" if extra.get("voicemail_seconds") else ""),

@@ -475,14 +475,21 @@ class Callbacks:
     def extra_of(self, request: CallbackRequest) -> dict:
         return json.loads(self._vault.decrypt(request.extra_enc)) if request.extra_enc else {}
 
-    def add_extra(self, callback_id: str, fields: dict) -> CallbackRequest | None:
-        """Merge fields into the request's encrypted extras (a voicemail's link and transcript)."""
+    def add_extra(
+        self, callback_id: str, fields: dict, voicemail_at: float | None = None
+    ) -> CallbackRequest | None:
+        """Merge fields into the request's encrypted extras (a voicemail's link and transcript); with
+        `voicemail_at`, a voicemail was left on it then."""
         request = self.get(callback_id)
         if request is None:
             return None
         request.extra_enc = self._seal(json.dumps(self.extra_of(request) | fields))
+        written = {"extra_enc": json.dumps(request.extra_enc)}
+        if voicemail_at is not None:
+            request.voicemail_at = voicemail_at
+            written["voicemail_at"] = json.dumps(voicemail_at)
         pipe = self._r.pipeline()
-        pipe.hset(Keys.callback(request.id), "extra_enc", json.dumps(request.extra_enc))
+        pipe.hset(Keys.callback(request.id), mapping=written)
         _changed(pipe, request.id)
         pipe.execute()
         return request

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import getpass
+import html as html_lib
+import re
+import socket
 import subprocess
 import sys
 
@@ -71,3 +75,51 @@ def test_staff_link_points_at_the_port_the_service_runs_on(app, store, client, m
     link = result.output.strip().split()[-1]
     assert link.startswith("http://127.0.0.1:5123/set-password/")
     assert client.get(link.removeprefix("http://127.0.0.1:5123")).status_code == 200
+
+
+def audit_rows(client) -> list[list[str]]:
+    """The /ops/audit table as an operator reads it: when, who, what, request, detail."""
+    html = client.get("/ops/audit").get_data(as_text=True)
+    rows = re.findall(r"<tr><td>(.*?)</td></tr>", html, re.S)
+    return [[html_lib.unescape(cell) for cell in row.split("</td><td>")] for row in rows]
+
+
+def test_account_changes_from_the_command_line_are_on_the_audit_trail(app, store, operator_client):
+    runner = app.test_cli_runner()
+    commands = [
+        ["staff", "add", "ana@example.org", "--role", "staff", "--phone", "+15551230077", "--link"],
+        ["staff", "role", "ana@example.org", "operator"],
+        ["staff", "duty", "ana@example.org", "on"],
+        ["staff", "duty", "ana@example.org", "off"],
+        ["staff", "link", "ana@example.org"],
+        ["staff", "disable", "ana@example.org"],
+    ]
+    printed = ""
+    for command in commands:
+        result = runner.invoke(args=command)
+        assert result.exit_code == 0, result.output
+        printed += result.output
+    runner.invoke(args=["staff", "add", "bo@example.org", "--password"], input=PASSWORD)
+
+    rows = audit_rows(operator_client)
+    actor = f"command line ({getpass.getuser()}@{socket.gethostname()})"
+    assert [(who, what, detail) for _, who, what, _, detail in reversed(rows)] == [
+        (actor, "ops.staff.added", "account=ana@example.org role=staff"),
+        (actor, "ops.staff.role", "account=ana@example.org role=operator"),
+        (actor, "ops.staff.on-duty", "account=ana@example.org"),
+        (actor, "ops.staff.off-duty", "account=ana@example.org"),
+        (actor, "ops.staff.reset", "account=ana@example.org"),
+        (actor, "ops.staff.disable", "account=ana@example.org"),
+        (actor, "ops.staff.added", "account=bo@example.org role=staff"),
+    ]
+    tokens = re.findall(r"/set-password/([\w-]+)", printed)
+    assert len(tokens) == 2
+    page = operator_client.get("/ops/audit").get_data(as_text=True)
+    assert all(token not in page for token in tokens) and PASSWORD not in page
+    assert "5551230077" not in page  # the duty phone is not on the trail
+
+
+def test_a_refused_command_leaves_no_audit_entry(app, store, operator_client):
+    result = app.test_cli_runner().invoke(args=["staff", "role", "nobody@example.org", "operator"])
+    assert result.exit_code == 1
+    assert not [row for row in audit_rows(operator_client) if "command line" in row[1]]

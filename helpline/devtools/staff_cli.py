@@ -7,6 +7,8 @@ one-time set-password link to open in a browser elsewhere.
 
 from __future__ import annotations
 
+import getpass
+import socket
 import sys
 
 import click
@@ -14,13 +16,27 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from helpline.devtools import simulator
-from helpline.services import accounts
+from helpline.services import accounts, audit
 
 staff = AppGroup("staff", help="Staff accounts: add, role, duty, disable, link, list.")
 
 
 def _store():
     return current_app.extensions["helpline"].store
+
+
+def command_line_actor() -> str:
+    """Who the audit trail names for a change made here: the command line, and the login running it."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no login name for this uid (a bare container)
+        user = "unknown"
+    return f"command line ({user}@{socket.gethostname()})"
+
+
+def _audit(action: str, **detail) -> None:
+    """The change, on the operators' audit trail as a change on /ops is (never a password or link)."""
+    audit.operator_action(_store(), command_line_actor(), action, **detail)
 
 
 def _issue_link(email: str) -> str:
@@ -75,6 +91,7 @@ def add_command(email: str, role: str, phone: str | None, use_link: bool | None)
         account = accounts.add(store, email, role, password=password, phone=phone, passwords=passwords)
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from exc
+    _audit("staff.added", account=account.email, role=account.role)
     click.echo(f"added {account.email} ({account.role})")
     if use_link:
         token = _issue_link(account.email)
@@ -91,6 +108,7 @@ def role_command(email: str, role: str) -> None:
         account = accounts.set_role(_store(), email, role)
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from exc
+    _audit("staff.role", account=account.email, role=account.role)
     click.echo(f"{account.email} is {account.role}")
 
 
@@ -104,6 +122,7 @@ def duty_command(email: str, state: str, phone: str | None) -> None:
         account = accounts.set_duty(_store(), email, state == "on", phone=phone)
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from exc
+    _audit(f"staff.{state}-duty", account=account.email)
     click.echo(f"{account.email} is {'on' if account.on_duty else 'off'} duty")
 
 
@@ -115,6 +134,7 @@ def disable_command(email: str) -> None:
         account = accounts.set_disabled(_store(), email, True)
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from exc
+    _audit("staff.disable", account=account.email)
     click.echo(f"{account.email} is disabled")
 
 
@@ -126,6 +146,7 @@ def link_command(email: str) -> None:
         token = _issue_link(email)
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from exc
+    _audit("staff.reset", account=accounts.normalize_email(email))
     click.echo(f"set-password link: {set_password_link(token)}")
 
 

@@ -11,7 +11,7 @@ from helpline.domain.callback_rules import AuditEntry
 from helpline.store import Store
 from helpline.store.audit import RECENT_LIMIT
 
-__all__ = ["OPS_TRAIL", "RECENT_LIMIT", "AuditEntry", "record", "recent", "trail"]
+__all__ = ["OPS_TRAIL", "RECENT_LIMIT", "AuditEntry", "operator_action", "record", "recent", "trail"]
 
 OPS_TRAIL = "ops"  # the audit trail of operators' actions (beside each callback request's own)
 
@@ -33,6 +33,14 @@ def record(
     entry = AuditEntry(now or time.time(), who, action, callback_id, detail)
     store.audit.record(entry, keep=keep)
     return entry
+
+
+def operator_action(store: Store, who: str, action: str, **detail) -> AuditEntry:
+    """An operator's action on the line (`ops.<action>`), from /ops or the command line. No personal
+    data and no secrets in `detail`: names and values such as `account=ana@example.org role=staff`."""
+    text = " ".join(f"{k}={v}" for k, v in detail.items())
+    # Operators' own trail never closes like a request's: it keeps its latest entries only.
+    return record(store, OPS_TRAIL, who, f"ops.{action}", text, keep=RECENT_LIMIT)
 
 
 def trail(store: Store, callback_id: str) -> list[AuditEntry]:

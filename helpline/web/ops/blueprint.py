@@ -17,7 +17,6 @@ from helpline.web.auth import operator_required
 
 log = logging.getLogger(__name__)
 bp = Blueprint("ops", __name__, url_prefix="/ops")
-OPS_TRAIL = trail.OPS_TRAIL
 
 
 def helpline():
@@ -46,10 +45,8 @@ def _ops_globals():
 
 def audit(action: str, **detail) -> None:
     """Who did what, when: into the shared audit trail and the log. No personal data in `detail`."""
-    text = " ".join(f"{k}={v}" for k, v in detail.items())
-    # Operators' own trail never closes like a request's: it keeps its latest entries only.
-    trail.record(store(), OPS_TRAIL, current_user.email, f"ops.{action}", text, keep=trail.RECENT_LIMIT)
-    log.info("event=ops.%s by=%s %s", action, current_user.email, text)
+    entry = trail.operator_action(store(), current_user.email, action, **detail)
+    log.info("event=ops.%s by=%s %s", action, current_user.email, entry.detail)
 
 
 def unless_confirmed(question: str, button: str, back: str):

@@ -226,11 +226,13 @@ def queue_view(
         "waiting": sum(1 for r in due if not holders[r.id]),
         "held": sum(1 for r in open_requests if holders[r.id]),
         "scheduled": sum(1 for r in later if not holders[r.id]),
-        "mine": sum(1 for r in open_requests if holders[r.id] == me),
-        "unclaimed": sum(1 for r in open_requests if not holders[r.id]),
-        "crisis": sum(1 for r in open_requests if r.is_crisis),
-        "spanish": sum(1 for r in open_requests if r.lang == "es"),
-        "voicemail": sum(1 for r in open_requests if r.has_voicemail),
+        # Each filter chip counts what the list shows with it on: requests due now (retries scheduled for
+        # later are listed apart, and counted in "scheduled").
+        "mine": sum(1 for r in due if holders[r.id] == me),
+        "unclaimed": sum(1 for r in due if not holders[r.id]),
+        "crisis": sum(1 for r in due if r.is_crisis),
+        "spanish": sum(1 for r in due if r.lang == "es"),
+        "voicemail": sum(1 for r in due if r.has_voicemail),
     }
     if filters.search:
         found = {r.id for r in _searched(store, open_requests, filters.search)}

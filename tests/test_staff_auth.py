@@ -198,6 +198,23 @@ def test_sign_in_and_out_in_a_real_browser(live_server, page, staff_user):
     assert "/login" in page.url
 
 
+@pytest.mark.browser
+def test_after_setting_a_password_the_sign_in_form_knows_the_email(live_server, page, store):
+    accounts.add(store, "new@example.org")
+    token = accounts.issue_set_password_token(store, "new@example.org", 3600)
+    page.goto(f"{live_server}/set-password/{token}")
+    page.get_by_label("New password").fill("my new password")
+    page.get_by_label("Repeat it").fill("my new password")
+    page.get_by_role("button", name="Set password").click()
+    page.wait_for_url(f"{live_server}/login*")
+    expect(page.get_by_text("Password set. Sign in with it now.")).to_be_visible()
+    expect(page.get_by_label("Email")).to_have_value("new@example.org")
+    expect(page.get_by_label("Password")).to_be_focused()  # just type it
+    page.keyboard.type("my new password")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Callback queue")).to_be_visible()
+
+
 def test_a_session_lasts_one_shift(client, staff_user, redis):
     login(client, staff_user.email)
     (key,) = redis.keys("hl:staff:session:*")

@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 csrf = CSRFProtect()
+NEWLY_SET_UP = "newly_set_up"  # session key: the email whose password was just set here
 
 
 class StaffUser(UserMixin):
@@ -150,6 +151,8 @@ def login():
     if current_user.is_authenticated and request.method == "GET":
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
+    if request.method == "GET" and not form.email.data:
+        form.email.data = session.get(NEWLY_SET_UP)  # only the password is left to type
     status = 200
     if form.validate_on_submit():
         helpline = _helpline()
@@ -214,6 +217,7 @@ def set_password(token: str):
         except accounts.AccountError as exc:
             flash(str(exc), "error")
             return render_template("set_password.html", form=form, email=email), 400
+        session[NEWLY_SET_UP] = email  # the sign-in form fills it in (signing in clears the session)
         flash("Password set. Sign in with it now.", "info")
         return redirect(url_for("auth.login"))
     status = 400 if request.method == "POST" else 200

@@ -68,3 +68,18 @@ def test_describe_groups_days_in_both_languages():
 def test_unusable_hours_are_refused_with_a_reason(data):
     with pytest.raises(InvalidHours):
         BusinessHours.from_dict(data)
+
+
+def test_every_problem_is_named_at_once_by_the_field_it_is_in():
+    data = {
+        "timezone": "America/New_York",
+        "weekly": {"mon": ["nine to five"], "fri": ["10:00-09:00", "08:00-12:00", "11:00-13:00"]},
+        "holidays": ["2026-12-25", "someday"],
+    }
+    with pytest.raises(InvalidHours) as refused:
+        BusinessHours.from_dict(data)
+    assert refused.value.problems == {
+        "mon": ["Monday: 'nine to five' is not a HH:MM-HH:MM range"],
+        "fri": ["Friday: '10:00-09:00' ends before it starts", "Friday: 08:00-12:00 and 11:00-13:00 overlap"],
+        "holidays": ["holiday 'someday' is not a YYYY-MM-DD date"],
+    }

@@ -94,7 +94,7 @@ def test_change_hours_and_see_the_effect(page, live_server, operator_user, text,
     sign_in(page, live_server, operator_user.email, next_path="/ops/hours")
     page.get_by_label("Monday").fill("09:00-13:00, 12:00-17:00")
     page.get_by_role("button", name="Save hours").click()
-    page.wait_for_selector("text=overlapping ranges on mon")
+    expect(page.locator("#hours-errors")).to_contain_text("Monday: 09:00-13:00 and 12:00-17:00 overlap")
     for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"):
         page.get_by_label(day).fill("")
     page.get_by_label("Monday").fill("10:00-11:00")

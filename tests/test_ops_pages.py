@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import io
 import re
 import time
@@ -523,3 +524,41 @@ def test_disabling_someone_puts_the_requests_they_hold_back_on_the_queue(ops_pos
     assert "1 request they held went back on the queue" in done.get_data(as_text=True)
     back = callbacks.get(store, request.id)
     assert back.status == "waiting" and back.claimed_by is None
+
+
+def test_the_hours_form_names_every_mistake_at_once_and_the_day_it_is_on(ops_post, app):
+    before = app.extensions["helpline"].hours.to_dict()
+    form = {
+        "timezone": "America/Chicgo",
+        "mon": "09:00-17:00",
+        "tue": "9 to 5",
+        "thu": "09:00-13:00, 12:00-17:00",
+        "sat": "14:00-10:00",
+        "holidays": "2026-12-25\n2026-13-01",
+    }
+    response = ops_post("/ops/hours", form, page="/ops/hours")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    errors = re.search(
+        r'<div class="flash flash-error" role="alert" id="hours-errors">(.*?)</div>', page, re.S
+    )
+    listed = [html.unescape(li) for li in re.findall(r"<li>(.*?)</li>", errors.group(1))]
+    assert listed == [
+        "unknown timezone 'America/Chicgo' (an IANA name such as America/New_York)",
+        "Tuesday: '9 to 5' is not a HH:MM-HH:MM range",
+        "Thursday: 09:00-13:00 and 12:00-17:00 overlap",
+        "Saturday: '14:00-10:00' ends before it starts",
+        "holiday '2026-13-01' is not a YYYY-MM-DD date",
+    ]
+    assert "Not saved: 5 things to fix." in page
+    for field, day in (
+        ("timezone", "timezone"),
+        ("day-tue", "tue"),
+        ("day-thu", "thu"),
+        ("day-sat", "sat"),
+        ("holidays", "holidays"),
+    ):
+        assert re.search(rf'id="{field}"[^>]*aria-invalid="true" aria-describedby="err-{day}"', page), field
+    assert 'id="day-mon" name="mon" value="09:00-17:00">' in page  # what was typed stays, right or wrong
+    assert 'value="9 to 5"' in page
+    assert app.extensions["helpline"].hours.to_dict() == before  # nothing saved

@@ -28,18 +28,52 @@ SPANISH_WEEKDAYS = (
 ZONE_NAMES = {"en": "{abbr}", "es": "hora {abbr}"}
 
 
+WEEKDAYS = dict(
+    zip(DAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"), strict=True)
+)
+
+
 class InvalidHours(ValueError):
-    """The hours file or an operator's edit is not usable (bad zone, bad or overlapping range)."""
+    """The hours file or an operator's edit is not usable (bad zone, bad or overlapping range).
+
+    `problems` names every one at once, by the field it is in (`timezone`, a day such as `mon`,
+    `holidays`, or `weekly` for the week as a whole), so a form can say what is wrong where.
+    """
+
+    def __init__(self, message: str, problems: dict[str, list[str]] | None = None):
+        super().__init__(message)
+        self.problems = problems or {"weekly": [message]}
 
 
 def _parse_range(text: str) -> tuple[dt.time, dt.time]:
     try:
         start, end = (dt.time.fromisoformat(part.strip()) for part in text.split("-"))
     except ValueError as exc:
-        raise InvalidHours(f"not a HH:MM-HH:MM range: {text!r}") from exc
+        raise InvalidHours(f"{text!r} is not a HH:MM-HH:MM range") from exc
     if end <= start:
-        raise InvalidHours(f"range ends before it starts: {text!r}")
+        raise InvalidHours(f"{text!r} ends before it starts")
     return start, end
+
+
+def _day_ranges(day: str, texts: list[str], problems: dict[str, list[str]]) -> tuple:
+    """The day's ranges in order; what is wrong with them goes into `problems[day]`."""
+    ranges, wrong = [], []
+    for text in texts:
+        try:
+            ranges.append(_parse_range(text))
+        except InvalidHours as exc:
+            wrong.append(str(exc))
+    ranges.sort()
+    for (first_start, first_end), (start, end) in zip(ranges, ranges[1:], strict=False):
+        if start < first_end:
+            wrong.append(f"{_span(first_start, first_end)} and {_span(start, end)} overlap")
+    if wrong:
+        problems[day] = [f"{WEEKDAYS[day]}: {reason}" for reason in wrong]
+    return tuple(ranges)
+
+
+def _span(start: dt.time, end: dt.time) -> str:
+    return f"{start:%H:%M}-{end:%H:%M}"
 
 
 @dataclass(frozen=True)
@@ -50,27 +84,30 @@ class BusinessHours:
 
     @classmethod
     def from_dict(cls, data: dict) -> BusinessHours:
+        """Hours from their plain form; raises InvalidHours naming every problem at once."""
+        problems: dict[str, list[str]] = {}
+        zone = None
         try:
             zone = ZoneInfo(str(data.get("timezone", "")))
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise InvalidHours(f"unknown timezone: {data.get('timezone')!r}") from exc
-        weekly = {}
-        for index, day in enumerate(DAYS):
-            ranges = sorted(_parse_range(r) for r in (data.get("weekly", {}).get(day) or []))
-            for (_, end), (start, _) in zip(ranges, ranges[1:], strict=False):
-                if start < end:
-                    raise InvalidHours(f"overlapping ranges on {day}")
-            weekly[index] = tuple(ranges)
-        try:
-            holidays = frozenset(
-                d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d))
-                for d in data.get("holidays") or []
-            )
-        except ValueError as exc:
-            raise InvalidHours(f"holiday is not a YYYY-MM-DD date: {exc}") from exc
-        if not any(weekly.values()):
-            raise InvalidHours("no opening hours at all")
-        return cls(zone, weekly, holidays)
+        except (ZoneInfoNotFoundError, ValueError):
+            problems["timezone"] = [
+                f"unknown timezone {data.get('timezone')!r} (an IANA name such as America/New_York)"
+            ]
+        days = data.get("weekly") or {}
+        weekly = {index: _day_ranges(day, days.get(day) or [], problems) for index, day in enumerate(DAYS)}
+        holidays, not_dates = set(), []
+        for d in data.get("holidays") or []:
+            try:
+                holidays.add(d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)))
+            except ValueError:
+                not_dates.append(f"holiday {str(d)!r} is not a YYYY-MM-DD date")
+        if not_dates:
+            problems["holidays"] = not_dates
+        if not any(weekly.values()) and not any(day in problems for day in DAYS):
+            problems["weekly"] = ["no opening hours at all"]
+        if problems:
+            raise InvalidHours("; ".join(m for found in problems.values() for m in found), problems)
+        return cls(zone, weekly, frozenset(holidays))
 
     @classmethod
     def load(cls, path: Path) -> BusinessHours:

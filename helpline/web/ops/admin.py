@@ -47,8 +47,8 @@ def hours_page():
         try:
             hours = live().save_hours(data)
         except InvalidHours as exc:
-            flash(f"Not saved: {exc}", "error")
-            return render_template("ops/hours.html", data=data, current=live().hours()), 400
+            page = render_template("ops/hours.html", data=data, current=live().hours(), problems=exc.problems)
+            return page, 400
         audit("hours.saved", timezone=hours.timezone.key)
         flash("Business hours saved. Texting, voice and the callback queue use them now.", "info")
         return redirect(url_for("ops.hours_page"))

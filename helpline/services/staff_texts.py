@@ -29,7 +29,8 @@ log = logging.getLogger(__name__)
 
 MAX_LENGTH = 1600  # Twilio's limit for one message
 LONG_SEGMENTS = 3  # more than this many segments: say so while they type
-# Starting points staff edit before sending, in the person's language.
+# Starting points staff edit before sending, in the person's language; each opens with the name the
+# automatic texts use (config/messages.*.yaml), "Helpline:" in every language.
 TEMPLATES = {
     "en": (
         (
@@ -45,18 +46,18 @@ TEMPLATES = {
     "es": (
         (
             "We tried to call",
-            "Linea de ayuda: intentamos llamarle hace un momento. Responda con una buena hora para "
+            "Helpline: intentamos llamarle hace un momento. Responda con una buena hora para "
             "llamarle, o escriba LLAMAR. Emergencia: 911. Crisis: llame/escriba al 988.",
         ),
         (
             "When is a good time?",
-            "Linea de ayuda: cuando es buena hora para llamarle? Responda con un dia y una hora.",
+            "Helpline: cuando es buena hora para llamarle? Responda con un dia y una hora.",
         ),
     ),
 }
 REFERRAL_INTRO = {
     "en": "Helpline: the provider we talked about:",
-    "es": "Linea de ayuda: el centro del que hablamos:",
+    "es": "Helpline: el centro del que hablamos:",
 }
 
 

@@ -22,6 +22,7 @@ from helpline.store import Keys
 from tests.accessibility import assert_accessible
 from tests.browser_fixtures import page_width, save_artifact, sign_in
 from tests.conftest import TEXTER
+from tests.directory_fixtures import write_csv
 
 pytestmark = pytest.mark.browser
 
@@ -254,3 +255,23 @@ def test_on_a_phone_the_failed_count_of_each_queue_shows_without_sideways_scroll
     assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390
     fits(page, "390")
     save_artifact(page, "ops-health-failed-390")
+
+
+def test_on_a_phone_the_provider_directory_stacks_like_the_other_tables(
+    live_server, browser_context, operator_user, app, tmp_path
+):
+    # A directory as operators import it: the export's own long file name.
+    path = write_csv(tmp_path / "FindTreatment_Facility_listing_2026_01_15_National.csv")
+    imported = app.test_cli_runner().invoke(args=["providers", "import", str(path)])
+    assert imported.exit_code == 0, imported.output
+    page = operator_page(browser_context, live_server, operator_user, "390", "/ops/health")
+    table = page.get_by_test_id("directory-health").locator("table")
+    expect(table.locator("tbody tr")).to_have_count(1)
+    cells = table.locator("tbody th, tbody td")
+    for n in range(cells.count()):
+        box = cells.nth(n).bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, cells.nth(n).inner_text()
+    for label in ("Listings", "File", "Imported"):  # each value says what it is, as in the other tables
+        expect(table.locator(f'td[data-label="{label}"]')).to_be_visible()
+    fits(page, "390")
+    save_artifact(page, "ops-health-directory-390")

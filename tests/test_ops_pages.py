@@ -244,7 +244,7 @@ def test_health_shows_directory_sources_and_locator(operator_client, small_direc
     from helpline.store import Keys
 
     html = operator_client.get("/ops/health").get_data(as_text=True)
-    assert '<th scope="row">test</th><td>8</td>' in html
+    assert '<th scope="row">test</th><td data-label="Listings">8</td>' in html
     r = app.extensions["helpline"].store._r
     r.hset(
         Keys.locator_breaker, mapping={"failures": 5, "open_until": dt.datetime.now(dt.UTC).timestamp() + 300}

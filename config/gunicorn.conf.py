@@ -43,4 +43,6 @@ def when_ready(server) -> None:
     # no longer walks ~170,000 objects (~100 ms, a pause a texter would wait through), and the forked
     # workers keep sharing those pages instead of copying them when the collector touches them.
     gc.freeze()
+
+
 umask = 0o077  # the pid file and anything else written under var/: this user only

@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 
-from helpline.services import accounts
+from helpline.services import accounts, callbacks
 from tests.ops_fixtures import csrf_of
 from tests.test_simulator import PROJECT_ROOT, service_env
 
@@ -123,3 +123,15 @@ def test_a_refused_command_leaves_no_audit_entry(app, store, operator_client):
     result = app.test_cli_runner().invoke(args=["staff", "role", "nobody@example.org", "operator"])
     assert result.exit_code == 1
     assert not [row for row in audit_rows(operator_client) if "command line" in row[1]]
+
+
+def test_disabling_from_the_command_line_puts_their_requests_back_on_the_queue(app, store, text):
+    accounts.add(store, "ben@example.org", "staff")
+    text("my dad took too many pills")
+    (request,) = callbacks.waiting(store)
+    callbacks.claim(app.extensions["helpline"], request.id, "ben@example.org")
+    result = app.test_cli_runner().invoke(args=["staff", "disable", "ben@example.org"])
+    assert result.exit_code == 0, result.output
+    assert "1 request they held went back on the queue" in result.output
+    back = callbacks.get(store, request.id)
+    assert back.status == "waiting" and back.claimed_by is None  # a crisis nobody would work otherwise

@@ -16,7 +16,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from helpline.devtools import simulator
-from helpline.services import accounts, audit
+from helpline.services import accounts, audit, callbacks
 
 staff = AppGroup("staff", help="Staff accounts: add, role, duty, disable, link, list.")
 
@@ -134,8 +134,10 @@ def disable_command(email: str) -> None:
         account = accounts.set_disabled(_store(), email, True)
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from exc
+    back = callbacks.release_all_held_by(_store(), account.email, command_line_actor())
     _audit("staff.disable", account=account.email)
-    click.echo(f"{account.email} is disabled")
+    held = f"; {back} request{'s' if back != 1 else ''} they held went back on the queue" if back else ""
+    click.echo(f"{account.email} is disabled and signed out everywhere{held}")
 
 
 @staff.command("link")

@@ -35,6 +35,7 @@ def test_a_password_piped_into_staff_add_is_read_without_a_prompt_and_signs_in(a
     assert added.returncode == 0, added.stderr
     assert added.stdout.strip() == "added ana@example.org (operator)"
     assert "Password" not in added.stdout + added.stderr and PASSWORD not in added.stdout + added.stderr
+    assert " INFO " not in added.stderr  # what it did, said once in words: not again as log lines
     signed_in = sign_in(client, "ana@example.org", PASSWORD)
     assert signed_in.status_code == 302 and "/login" not in signed_in.headers["Location"]
     assert client.get("/ops").status_code == 200  # an operator

@@ -10,6 +10,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from helpline.devtools import simulator
 from helpline.domain import treatment_services as svc
 from helpline.services import directory_import as importer
 from helpline.services import directory_review
@@ -17,7 +18,11 @@ from helpline.services.directory_status import directory_status
 from helpline.store import StoreUnavailable
 from helpline.store.directory import DirectoryChanged
 
-providers = AppGroup("providers", help="The treatment provider directory: import files, see its state.")
+providers = AppGroup(
+    "providers",
+    help="The treatment provider directory: import files, see its state.",
+    callback=simulator.quiet_command_logs,
+)
 SHOWN_PROBLEMS = 50  # bad lines printed; the rest are counted (all of them are kept for /ops/directory)
 
 

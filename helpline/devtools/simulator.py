@@ -195,6 +195,13 @@ def workers_alive(store) -> int:
     return len(live_workers(store.rq_connection))
 
 
+def quiet_command_logs() -> None:
+    """A command prints what it did in words; the service's INFO lines on stderr would only repeat it
+    (LOG_LEVEL in the environment still rules)."""
+    if "LOG_LEVEL" not in os.environ:
+        logging.getLogger().setLevel(logging.WARNING)
+
+
 def quiet_logs(verbose: bool) -> None:
     """The simulator prints a conversation; the service's own log lines would drown it (`-v` shows them)."""
     if verbose:

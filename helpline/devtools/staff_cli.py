@@ -18,7 +18,11 @@ from flask.cli import AppGroup
 from helpline.devtools import simulator
 from helpline.services import accounts, audit, callbacks
 
-staff = AppGroup("staff", help="Staff accounts: add, role, duty, disable, link, list.")
+staff = AppGroup(
+    "staff",
+    help="Staff accounts: add, role, duty, disable, link, list.",
+    callback=simulator.quiet_command_logs,
+)
 
 
 def _store():

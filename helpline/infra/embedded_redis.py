@@ -67,7 +67,7 @@ def ensure_embedded_server(var_dir: Path, timeout: float = 15.0, appendfsync: st
         (data_dir / STOPPED_MARK).unlink(missing_ok=True)  # started on purpose: heal it from now on
         if not _alive(socket):
             _start(data_dir, socket, appendfsync, timeout)
-            log.info("event=redis.embedded_started dir=%s", data_dir)
+            log.debug("event=redis.embedded_started dir=%s", data_dir)  # `make run` says it in words
         _keep_private(data_dir)
     return f"unix://{socket}"
 

@@ -136,3 +136,9 @@ def test_disabling_from_the_command_line_puts_their_requests_back_on_the_queue(a
     assert "1 request they held went back on the queue" in result.output
     back = callbacks.get(store, request.id)
     assert back.status == "waiting" and back.claimed_by is None  # a crisis nobody would work otherwise
+
+
+def test_add_without_a_terminal_or_a_choice_says_why_it_prints_a_link(app, store):
+    result = app.test_cli_runner().invoke(args=["staff", "add", "cy@example.org"], input="a piped secret\n")
+    assert result.exit_code == 0, result.output
+    assert "set-password link" in result.output and "add --password" in result.output

@@ -82,8 +82,9 @@ def password_from_stdin() -> str:
 def add_command(email: str, role: str, phone: str | None, use_link: bool | None) -> None:
     """Create a staff or operator account."""
     store = _store()
+    chose_link = use_link is None and not sys.stdin.isatty()
     if use_link is None:
-        use_link = not sys.stdin.isatty()
+        use_link = chose_link
     password = None
     if not use_link:
         if sys.stdin.isatty():
@@ -101,6 +102,10 @@ def add_command(email: str, role: str, phone: str | None, use_link: bool | None)
         token = _issue_link(account.email)
         hours = current_app.extensions["helpline"].settings.set_password_link_seconds // 3600
         click.echo(f"set-password link (one use, {hours} h): {set_password_link(token)}")
+        if chose_link:  # nobody at a terminal to ask: say why there is a link, and how to pipe one
+            click.echo(
+                "(no terminal to ask for a password in: a link instead; to pipe one in, add --password)"
+            )
 
 
 @staff.command("role")

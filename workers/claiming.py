@@ -240,7 +240,8 @@ def recover_abandoned(store: Store, queue_names=queues.ALL_QUEUES, lock_seconds:
         for worker in dead.values():
             worker.register_death()  # unregistered: no longer counted as alive
         claims.remove_owners(set(dead))
-        log.warning("event=worker.recovered dead_workers=%d jobs=%d", len(lost), recovered)
+        if lost or recovered:
+            log.warning("event=worker.recovered dead_workers=%d jobs=%d", len(lost), recovered)
         return recovered
     finally:
         claims.unlock_recovery()

@@ -21,6 +21,7 @@ from helpline.devtools.simulate_call import call_params
 from helpline.infra.embedded_redis import (
     _embedded_paths,
     embedded_restarts,
+    ensure_embedded_server,
     heal_embedded_server,
     stop_embedded_server,
 )
@@ -184,3 +185,21 @@ def test_a_call_while_redis_hangs_hears_the_trouble_and_is_put_through_to_988(
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and "technical problem" in body and "problema técnico" in body
     assert "<Dial>988</Dial>" in body
+
+
+def test_a_hung_server_is_never_joined_by_a_second_one_on_its_files(own_settings, text):
+    text("hi")  # the server is up
+    var = own_settings.var_dir
+    socket = str(_embedded_paths(var)[1])
+
+    def servers() -> list:
+        return [p for p in psutil.process_iter(["cmdline"]) if socket in " ".join(p.info["cmdline"] or [])]
+
+    assert len(servers()) == 1
+    with hung(var):
+        # Another process starting up (a `flask` command, a worker) finds it there but silent.
+        with pytest.raises(RuntimeError, match="does not answer"):
+            ensure_embedded_server(var, timeout=1.0)
+        assert heal_embedded_server(var) is False
+        assert len(servers()) == 1  # two servers on one append-only file would corrupt it
+    assert answers(var)

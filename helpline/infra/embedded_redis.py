@@ -65,7 +65,11 @@ def ensure_embedded_server(var_dir: Path, timeout: float = 15.0, appendfsync: st
     data_dir.mkdir(parents=True, exist_ok=True)
     with _start_lock(data_dir):
         (data_dir / STOPPED_MARK).unlink(missing_ok=True)  # started on purpose: heal it from now on
-        if not _alive(socket):
+        if (pid := _running_pid(data_dir)) is not None:
+            # There, but not answering at once (loading its data, or hung): never a second server on the
+            # same files. Wait for it; a hung one is reported, not replaced.
+            _wait_alive(socket, timeout, data_dir, f"embedded Redis (pid {pid}) does not answer")
+        elif not _alive(socket):
             _start(data_dir, socket, appendfsync, timeout)
             log.debug("event=redis.embedded_started dir=%s", data_dir)  # `make run` says it in words
         _keep_private(data_dir)
@@ -147,11 +151,13 @@ def _running_pid(data_dir: Path) -> int | None:
     return None
 
 
-def _wait_alive(socket: Path, timeout: float, data_dir: Path) -> None:
+def _wait_alive(
+    socket: Path, timeout: float, data_dir: Path, trouble: str = "embedded Redis did not start"
+) -> None:
     deadline = time.monotonic() + timeout
     while not _alive(socket):
         if time.monotonic() > deadline:
-            raise RuntimeError(f"embedded Redis did not start; see {data_dir / 'redis.log'}")
+            raise RuntimeError(f"{trouble}; see {data_dir / 'redis.log'}")
         time.sleep(0.02)
 
 

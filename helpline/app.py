@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config.settings import Settings, load_settings
 from helpline import container
+from helpline.store import client as redis_client
 
 
 def create_app(settings: Settings | None = None, **overrides) -> Flask:
@@ -63,7 +64,23 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
         return jsonify(error=exc.name, detail=exc.description), exc.code
 
     harden_responses(app, settings)
+    give_up_once_per_request(app)
     return app
+
+
+def give_up_once_per_request(app: Flask) -> None:
+    """A request that meets a hung Redis waits for one give-up (seconds), not one per command it sends:
+    Twilio hangs up at 15 s, and the texting path has words to say without Redis."""
+
+    @app.before_request
+    def _scope() -> None:
+        g.redis_scope = redis_client.begin_scope()
+
+    @app.teardown_request
+    def _end_scope(exc) -> None:
+        token = g.pop("redis_scope", None)
+        if token is not None:
+            redis_client.end_scope(token)
 
 
 # Scripts and styles only from our own files (templates carry no inline script or style), never framed.

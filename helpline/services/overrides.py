@@ -75,6 +75,7 @@ class LiveSettings:
         try:
             version = self.overrides.version()
         except StoreUnavailable:
+            self._checked_at = now  # asked again after `check_every`, not at every read meanwhile
             return  # keep answering with what we have; the texting path reports Redis itself
         with self._lock:
             self._checked_at = now

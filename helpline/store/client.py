@@ -5,13 +5,16 @@ and restarted, a Sentinel failover under way) is tried again with exponential ba
 and before each new try the caller's `heal` runs (for the embedded server: restart it if it died).
 A server that hangs (paused, swapping) is given up on within seconds, not minutes: a command waits
 `SOCKET_TIMEOUT` for an answer and is not tried again once `RETRY_SECONDS` have passed, so a webhook
-still answers inside Twilio's 15 s (the texting path then answers without Redis).
+still answers inside Twilio's 15 s (the texting path then answers without Redis). Inside a give-up
+scope (a web request: `begin_scope` / `end_scope`), once a command has given up the next ones fail
+at once: a request that reads several things waits for one give-up, not one each.
 With Sentinel, every new connection asks the sentinels where the master is now, and a connection
 still open to a demoted master is dropped at its first write, so clients follow a failover.
 """
 
 from __future__ import annotations
 
+import contextvars
 import copy
 import logging
 import os
@@ -41,6 +44,24 @@ RETRY_SECONDS = 5.0
 BACKOFF_BASE = 0.05  # seconds; doubled on each failure, with jitter
 BACKOFF_CAP = 1.0  # seconds between two tries, at most
 SOCKET_TIMEOUT = 3.0  # a server that stopped answering (not dead, hung); RQ's blocking reads set their own
+# A web request's commands: once one has given up on Redis, the rest fail at once (a list of one flag).
+_scope: contextvars.ContextVar[list[bool] | None] = contextvars.ContextVar("redis_give_up", default=None)
+
+
+def begin_scope() -> contextvars.Token:
+    """From here until `end_scope`, the first command that gives up makes the next ones fail at once."""
+    return _scope.set([False])
+
+
+def end_scope(token: contextvars.Token) -> None:
+    _scope.reset(token)
+
+
+def gave_up_in_scope() -> bool:
+    scope = _scope.get()
+    return bool(scope and scope[0])
+
+
 CONNECT_TIMEOUT = 2.0
 SENTINEL_TIMEOUT = 0.5  # a sentinel that does not answer at once is skipped for the next one
 
@@ -58,6 +79,8 @@ class HealingRetry(Retry):
         return clone
 
     def call_with_retry(self, do, fail, is_retryable=None, with_failure_count=False):
+        if gave_up_in_scope():
+            raise redis.ConnectionError("Redis did not answer a moment ago")
         began = time.monotonic()
 
         def failed(error, *count):
@@ -70,7 +93,12 @@ class HealingRetry(Retry):
                 except Exception as exc:  # the next try reports the real error
                     log.warning("event=redis.heal_failed error=%s", type(exc).__name__)
 
-        return super().call_with_retry(do, failed, is_retryable, with_failure_count)
+        try:
+            return super().call_with_retry(do, failed, is_retryable, with_failure_count)
+        except self._supported_errors:
+            if (scope := _scope.get()) is not None:
+                scope[0] = True
+            raise
 
 
 def _options(heal: Callable[[], object] | None) -> dict:
@@ -149,6 +177,8 @@ class HeldConnection:
         if held is None or held.pid != os.getpid():
             held = self._local.held = _Held(self._r.connection_pool)
         conn = held.conn
+        if gave_up_in_scope():
+            return script(keys=keys, args=args, client=self._r)  # fails at once, as the client does
         try:
             conn.send_command("EVALSHA", script.sha, len(keys), *keys, *args)
             return conn.read_response()

@@ -101,11 +101,12 @@ def add_command(email: str, role: str, phone: str | None, use_link: bool | None)
     if use_link:
         token = _issue_link(account.email)
         hours = current_app.extensions["helpline"].settings.set_password_link_seconds // 3600
-        click.echo(f"set-password link (one use, {hours} h): {set_password_link(token)}")
         if chose_link:  # nobody at a terminal to ask: say why there is a link, and how to pipe one
             click.echo(
                 "(no terminal to ask for a password in: a link instead; to pipe one in, add --password)"
             )
+        # The last line, which scripts read.
+        click.echo(f"set-password link (one use, {hours} h): {set_password_link(token)}")
 
 
 @staff.command("role")

@@ -292,7 +292,19 @@ class Callbacks:
         """Write a request raised to crisis or alerted again (its crisis fields and its place on the
         queue) while it is still open; False when it was closed meanwhile."""
         fields = ("priority", "reason", "realerted_at", "texts_off", "lang", "updated", "next_attempt_at")
-        pairs = [part for name in fields for part in (name, json.dumps(getattr(request, name)))]
+        return self._write_open(request, {name: getattr(request, name) for name in fields})
+
+    def mark_texts_off(self, request: CallbackRequest, off: bool) -> bool:
+        """Mark an open request as opted out of texts (or back in); False when it was closed meanwhile."""
+        return self._write_open(request, {"texts_off": off})
+
+    def set_language(self, request: CallbackRequest, lang: str) -> bool:
+        """The language staff should call in (the texter switched); False when it was closed meanwhile."""
+        return self._write_open(request, {"lang": lang})
+
+    def _write_open(self, request: CallbackRequest, fields: dict) -> bool:
+        """These fields on a request still open, and its place on the queue; False when it was closed."""
+        pairs = [part for name, value in fields.items() for part in (name, json.dumps(value))]
         keys = [
             Keys.callback(request.id),
             Keys.callback_queue,
@@ -300,27 +312,6 @@ class Callbacks:
             Keys.callbacks_changed,
         ]
         return bool(self._raise(keys=keys, args=[request.rank(), request.id, *pairs]))
-
-    def mark_texts_off(self, request: CallbackRequest, off: bool) -> bool:
-        """Mark an open request as opted out of texts (or back in); False when it was closed meanwhile."""
-        keys = [
-            Keys.callback(request.id),
-            Keys.callback_queue,
-            Keys.callbacks_version,
-            Keys.callbacks_changed,
-        ]
-        args = [request.rank(), request.id, "texts_off", json.dumps(off)]
-        return bool(self._raise(keys=keys, args=args))
-
-    def set_language(self, request: CallbackRequest, lang: str) -> bool:
-        """The language staff should call in (the texter switched); False when it was closed meanwhile."""
-        keys = [
-            Keys.callback(request.id),
-            Keys.callback_queue,
-            Keys.callbacks_version,
-            Keys.callbacks_changed,
-        ]
-        return bool(self._raise(keys=keys, args=[request.rank(), request.id, "lang", json.dumps(lang)]))
 
     def many(self, callback_ids: list[str]) -> list[CallbackRequest]:
         """The requests with these ids (those gone are left out), in one round trip."""

@@ -140,6 +140,23 @@ def test_three_missed_calls_close_with_one_final_text(app, hl, store, waiting_re
     assert callbacks.open_request_for(store, request.phone_id) is None
 
 
+def test_a_crisis_request_missed_three_times_in_a_minute_stays_on_the_queue_with_no_final_text(
+    app, hl, store, text
+):
+    text("my son took too many pills and wont wake up")
+    (request,) = callbacks.waiting(store)
+    outbox_before = store.delivery.outbox_length()
+    t = time.time()
+    for _ in range(3):  # claimed again at once and "No answer" each time, no call in between
+        callbacks.claim(hl, request.id, "ana@x.org", now=t)
+        request, _ = callbacks.record_outcome(hl, request.id, "ana@x.org", Outcome.NO_ANSWER, now=t)
+        t += 20
+    assert request.status == "waiting" and request.attempts == 3  # tried again soon, not closed
+    assert request.next_attempt_at and request.next_attempt_at - t < 3600
+    drain(app.extensions["helpline"].store.rq_connection, scheduled_now=True)
+    assert [m for m in store.delivery.outbox(outbox_before) if m["to"] == TEXTER] == []  # no "we tried"
+
+
 def test_no_final_text_to_an_opted_out_number(app, hl, store, text, waiting_request):
     text("STOP")
     outbox_before = store.delivery.outbox_length()

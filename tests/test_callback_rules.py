@@ -182,3 +182,22 @@ def test_a_request_is_due_when_its_next_try_has_come():
     assert is_due(request(), T0)
     later = request(next_attempt_at=T0 + 60)
     assert not is_due(later, T0) and is_due(later, T0 + 60)
+
+
+def test_missed_calls_alone_never_close_a_crisis_request_made_hours_ago_or_less():
+    opened = at(23, 10)
+    quick = opened + dt.timedelta(seconds=4)  # three "No answer" in a few seconds
+    decision = decide_outcome(
+        Outcome.NO_ANSWER, 3, quick, WEEKDAYS_9_TO_5, POLICY, crisis=True, opened=opened
+    )
+    assert decision.status == "waiting" and not decision.final_text  # no "we tried 3 times" text
+    assert decision.next_attempt_at == quick + POLICY.crisis_retry
+    later = opened + POLICY.crisis_keep_trying + dt.timedelta(minutes=1)
+    after_a_night = decide_outcome(
+        Outcome.NO_ANSWER, 9, later, WEEKDAYS_9_TO_5, POLICY, crisis=True, opened=opened
+    )
+    assert after_a_night.status == "closed" and after_a_night.final_text
+    # Not a crisis: the third missed call still ends it, as before.
+    assert (
+        decide_outcome(Outcome.NO_ANSWER, 3, quick, WEEKDAYS_9_TO_5, POLICY, opened=opened).status == "closed"
+    )

@@ -87,6 +87,9 @@ class CallbackPolicy:
     crisis_retry: dt.timedelta  # after each missed call to someone in crisis
     follow_up_after: dt.timedelta  # from a referral to "Did you reach <provider>?"
     follow_up_wait: dt.timedelta  # no answer to the check-in in this long counts as NO
+    # Missed calls alone never close a crisis request this soon after it was made, however many were
+    # recorded (three "No answer" in a minute closed one and told the person "we tried 3 times").
+    crisis_keep_trying: dt.timedelta = dt.timedelta(hours=12)
 
 
 class Outcome(StrEnum):
@@ -148,12 +151,19 @@ def alerted_again(request: CallbackRequest, reason: str, now: float, lang: str) 
 
 
 def next_attempt_at(
-    attempts_made: int, now: dt.datetime, hours: BusinessHours, policy: CallbackPolicy, crisis: bool = False
+    attempts_made: int,
+    now: dt.datetime,
+    hours: BusinessHours,
+    policy: CallbackPolicy,
+    crisis: bool = False,
+    opened: dt.datetime | None = None,
 ) -> dt.datetime | None:
     """When to try again after `attempts_made` missed calls: `retry` later, then the next business
     morning, then never (None). A crisis request is tried again `crisis_retry` after each miss, at any
-    hour: whoever is on duty sees it due (a person in danger does not wait for the morning)."""
-    if attempts_made >= policy.max_attempts:
+    hour: whoever is on duty sees it due (a person in danger does not wait for the morning); and it is
+    not given up within `crisis_keep_trying` of being `opened`, however many misses were recorded."""
+    keep_trying = crisis and opened is not None and now - opened < policy.crisis_keep_trying
+    if attempts_made >= policy.max_attempts and not keep_trying:
         return None
     if crisis:
         return now + policy.crisis_retry
@@ -171,12 +181,13 @@ def decide_outcome(
     hours: BusinessHours,
     policy: CallbackPolicy,
     crisis: bool = False,
+    opened: dt.datetime | None = None,
 ) -> OutcomeDecision:
-    """`attempts_made` counts this call too."""
+    """`attempts_made` counts this call too; `opened`: when the request was made."""
     if outcome == Outcome.WRONG_NUMBER:
         return OutcomeDecision("closed")
     if outcome in NOT_REACHED:
-        retry = next_attempt_at(attempts_made, now, hours, policy, crisis)
+        retry = next_attempt_at(attempts_made, now, hours, policy, crisis, opened)
         return OutcomeDecision("waiting", retry) if retry else OutcomeDecision("closed", final_text=True)
     return OutcomeDecision("done")
 
@@ -224,7 +235,13 @@ def apply_outcome(
     request = require_holder(request, who, now)
     attempts = request.attempts + 1
     decision = decide_outcome(
-        outcome, attempts, dt.datetime.fromtimestamp(now, dt.UTC), hours, policy, request.is_crisis
+        outcome,
+        attempts,
+        dt.datetime.fromtimestamp(now, dt.UTC),
+        hours,
+        policy,
+        request.is_crisis,
+        dt.datetime.fromtimestamp(request.created, dt.UTC),
     )
     after = replace(
         request,

@@ -44,6 +44,16 @@ def test_a_call_from_a_blocked_number_is_rejected_before_anything_is_said(phone_
     assert int(redis.get(Keys.stat("call.blocked", "total"))) == 1
 
 
+def test_crisis_words_from_a_blocked_number_still_get_the_911_and_988_guidance(text, store):
+    blocklist.block(store, TEXTER, "abusive texts")
+    (guidance,) = text("i want to end my life tonight")
+    assert "988" in guidance and "call you back" not in guidance  # no promise staff will not keep
+    assert callbacks.waiting(store) == []  # nothing queued for staff: the number is blocked
+    (spanish,) = text("me quiero morir")
+    assert "988" in spanish and "oprima 2" in spanish
+    assert text("you people are useless") == []  # anything else: silence, as before
+
+
 def test_a_call_from_another_number_is_answered_as_usual(phone_call, store):
     blocklist.block(store, TEXTER, "abusive texts")
     call = phone_call()

@@ -132,6 +132,16 @@ def crisis_reply(kind: str | None, can_call_back: bool = True) -> str:
     return key if can_call_back else f"{key}_nocall"
 
 
+def blocked_reply(inbound: Inbound, opted_out: bool) -> tuple[str | None, str]:
+    """A blocked number gets silence, except crisis words: the 911 / 988 guidance, with no promise of
+    a call (staff do not call a blocked number). The reply's key (None: nothing) and its language."""
+    signal = crisis.detect(inbound.body)
+    lang = language.guess(inbound.body) or (signal.lang if signal else None) or "en"
+    if signal is None or opted_out or (inbound.opt_out_type or "").upper() == "STOP":
+        return None, lang
+    return crisis_reply(signal.kind, can_call_back=False), lang
+
+
 def without_store(inbound: Inbound) -> tuple[str | None, str]:
     """What a text gets while nothing can be read or kept (the store is down): the reply's key (None:
     no reply) and its language. Crisis words get the guidance with no promise of a call (no request

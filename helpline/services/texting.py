@@ -27,6 +27,7 @@ from helpline.domain.conversation import (
     SetOptOut,
     TexterState,
     WithdrawCallback,
+    blocked_reply,
     decide,
     may_request_callback,
     without_store,
@@ -150,8 +151,12 @@ def _answer(
     body = text.body[:MAX_BODY]
     if screening.blocked:
         _record_opt_out_only(line, text, body, phone, phone_id, screening, now)
-        _finish(line, screening, phone_id, None, [], ["sms.in"], now)
-        return _said([], f"event=sms.blocked from={mask_phone(phone)}")
+        inbound = Inbound(body=body, opt_out_type=text.opt_out_type)
+        key, lang = blocked_reply(inbound, screening.opted_out)
+        counters = ["sms.in", "crisis.blocked"] if key else ["sms.in"]
+        _finish(line, screening, phone_id, None, [], counters, now)
+        replies = [line.catalog.render(lang, key, helpline=line.national_helpline)] if key else []
+        return _said(replies, f"event=sms.blocked from={mask_phone(phone)} crisis={bool(key)}")
 
     state = TexterState.from_dict(screening.state)
     inbound = Inbound(body=body, opt_out_type=text.opt_out_type, can_call_back=phone is not None)

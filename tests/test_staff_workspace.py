@@ -13,6 +13,7 @@ import pytest
 from rq.registry import ScheduledJobRegistry
 
 from helpline.devtools.simulate_call import call_params
+from helpline.domain.callback_rules import Outcome
 from helpline.infra import queues
 from helpline.infra.burst import drain
 from helpline.services import audit, callbacks, staff_texts
@@ -138,7 +139,7 @@ def test_the_segment_count_follows_what_is_typed(staff, text, store):
     assert "1 segment" in check and "UCS-2" in check and "halves what fits" in check
 
 
-@pytest.mark.parametrize("why", ["stop", "blocklist", "held"])
+@pytest.mark.parametrize("why", ["stop", "blocklist", "held", "wrong number"])
 def test_no_text_goes_to_a_number_that_said_stop_is_blocked_or_that_someone_else_is_working(
     staff, hl, text, store, why
 ):
@@ -148,8 +149,11 @@ def test_no_text_goes_to_a_number_that_said_stop_is_blocked_or_that_someone_else
         text("STOP")
     elif why == "blocklist":
         store.block(TEXTER, "abusive texts")
-    else:
+    elif why == "held":
         callbacks.claim(hl, request.id, "ana@helpline.example")
+    else:  # staff called and reached someone else: the number is not the texter's
+        callbacks.claim(hl, request.id, "sam@helpline.example")
+        callbacks.record_outcome(hl, request.id, "sam@helpline.example", Outcome.WRONG_NUMBER)
     before = store.delivery.outbox_length()
     refused = post(staff, f"/staff/callbacks/{request.id}/text", body="Hello")
     assert refused.status_code == 422
@@ -157,6 +161,7 @@ def test_no_text_goes_to_a_number_that_said_stop_is_blocked_or_that_someone_else
         "stop": "They texted STOP",
         "blocklist": "on the blocklist",
         "held": "ana@helpline.example is working",
+        "wrong number": "Marked a wrong number",
     }
     assert reason[why] in refused.get_data(as_text=True)
     drain(store.rq_connection, scheduled_now=True)

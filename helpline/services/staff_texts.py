@@ -110,6 +110,10 @@ def _why_not(hl: Helpline, request: CallbackRequest, who: str, now: float) -> st
         return "They texted STOP: no text can be sent until they text START."
     if store.blocklist.has(request.phone_id):
         return "This number is on the blocklist: no texts are sent to it."
+    if request.status == "closed" and any(
+        a.get("outcome") == "wrong_number" for a in store.callbacks.attempts(request.id)
+    ):
+        return "Marked a wrong number: it is not theirs, so no text is sent to it."
     someone = holder(request, now)
     if someone and someone != who:
         return f"{someone} is working on this request: only they text from here until it is released."

@@ -45,3 +45,12 @@ def test_a_locator_that_never_answered_is_never_reached_not_recovering(operator_
     r.hset(Keys.locator_health, "last_ok", time.time() - 3600)
     html = operator_client.get("/ops/health").get_data(as_text=True)
     assert 'data-testid="locator-state">recovering<' in html
+
+
+def test_nothing_imported_and_a_locator_that_never_answers_needs_a_person(operator_client, app):
+    r = app.extensions["helpline"].store._r
+    r.hset(Keys.locator_breaker, mapping={"failures": 3, "open_until": time.time() + 60})  # open
+    r.hset(Keys.locator_health, mapping={"last_error": "ConnectTimeout", "last_error_at": time.time() - 30})
+    html = operator_client.get("/ops/health").get_data(as_text=True)
+    assert "No provider directory is imported and the locator does not answer" in html
+    assert "Nothing needs a person right now" not in html

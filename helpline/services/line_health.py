@@ -343,6 +343,16 @@ def needs_attention(health: Health) -> list[str]:
         issues.append("The FindTreatment.gov locator is down: searches use the imported directory only.")
     if directory and not directory.sources and directory.locator.get("breaker") == "disabled":
         issues.append("No provider directory is imported and the locator is off: searches find nobody.")
+    elif (
+        directory
+        and not directory.sources
+        and health.locator
+        and health.locator.state in ("down", NEVER_REACHED)
+    ):
+        issues.append(
+            "No provider directory is imported and the locator does not answer: texters who send a ZIP are "
+            "told providers cannot be looked up. Import one (flask providers import FILE)."
+        )
     for source in directory.sources if directory else []:
         if source.age_seconds and source.age_seconds > directory.stale_days * 86400:
             days = int(source.age_seconds // 86400)

@@ -7,7 +7,7 @@ import pytest
 from flask import Blueprint
 from playwright.sync_api import expect
 
-from helpline.services import accounts
+from helpline.services import accounts, callbacks
 from helpline.web.auth import operator_required, staff_required
 from tests.browser_fixtures import PASSWORD, save_artifact, sign_in
 
@@ -259,3 +259,15 @@ def test_signing_out_on_duty_asks_whether_the_phone_should_keep_ringing(client, 
     page = client.post("/logout", data={"csrf_token": token}, follow_redirects=True).get_data(as_text=True)
     assert accounts.get(store, staff_user.email).on_duty
     assert "still on duty" in page
+
+
+def test_signing_out_puts_the_requests_you_hold_back_on_the_queue(client, staff_user, store, text, app):
+    text("my brother is turning blue")
+    (request,) = callbacks.waiting(store)
+    login(client, staff_user.email)
+    callbacks.claim(app.extensions["helpline"], request.id, staff_user.email)
+    token = csrf_token(client, "/staff")
+    signed_out = client.post("/logout", data={"csrf_token": token}, follow_redirects=True)
+    assert "1 request you held went back on the queue" in signed_out.get_data(as_text=True)
+    back = callbacks.get(store, request.id)
+    assert back.status == "waiting" and back.claimed_by is None  # the crisis does not wait 15 minutes

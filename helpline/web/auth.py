@@ -31,7 +31,7 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from helpline.domain.accounts import MIN_PASSWORD_LENGTH
-from helpline.services import accounts
+from helpline.services import accounts, callbacks
 from helpline.web.twilio_signature import is_webhook
 
 log = logging.getLogger(__name__)
@@ -188,16 +188,19 @@ def login():
 def logout():
     if request.method == "GET":
         return render_template("logout.html")  # a GET never signs out: the button POSTs with CSRF
-    still_on_duty = False
+    still_on_duty, back = False, 0
     if current_user.is_authenticated:
         if request.form.get("off_duty") == "yes":
             accounts.set_duty(_store(), current_user.email, False)
         still_on_duty = accounts.get(_store(), current_user.email).on_duty
+        # What they held goes back on the queue now, not when the claim runs out (a crisis among them).
+        back = callbacks.release_all_held_by(_store(), current_user.email, current_user.email)
         accounts.end_session(_store(), current_user.id)
     logout_user()
     session.clear()
     flash(
         "You are signed out."
+        + (f" {back} request{'s' if back != 1 else ''} you held went back on the queue." if back else "")
         + (" You are still on duty: your phone rings for callers." if still_on_duty else ""),
         "info",
     )

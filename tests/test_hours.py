@@ -83,3 +83,12 @@ def test_every_problem_is_named_at_once_by_the_field_it_is_in():
         "fri": ["Friday: '10:00-09:00' ends before it starts", "Friday: 08:00-12:00 and 11:00-13:00 overlap"],
         "holidays": ["holiday 'someday' is not a YYYY-MM-DD date"],
     }
+
+
+def test_a_day_open_until_midnight_is_open_in_its_last_minute():
+    hours = BusinessHours.from_dict(
+        {"timezone": "America/New_York", "weekly": {"tue": ["00:00-24:00"]}, "holidays": []}
+    )
+    last_minute = dt.datetime(2026, 12, 1, 23, 59, 30, tzinfo=hours.timezone)  # a Tuesday
+    assert hours.is_open(last_minute) and hours.is_open(last_minute.replace(hour=0, minute=0, second=0))
+    assert not hours.is_open(last_minute + dt.timedelta(minutes=1))  # Wednesday: closed

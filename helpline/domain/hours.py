@@ -46,8 +46,11 @@ class InvalidHours(ValueError):
 
 
 def _parse_range(text: str) -> tuple[dt.time, dt.time]:
+    """`09:00-17:00`; `24:00` ends a range at midnight (`00:00-24:00`: the whole day)."""
     try:
-        start, end = (dt.time.fromisoformat(part.strip()) for part in text.split("-"))
+        first, last = (part.strip() for part in text.split("-"))
+        start = dt.time.fromisoformat(first)
+        end = dt.time.max if last == "24:00" else dt.time.fromisoformat(last)
     except ValueError as exc:
         raise InvalidHours(f"{text!r} is not a HH:MM-HH:MM range") from exc
     if end <= start:

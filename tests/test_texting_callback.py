@@ -154,3 +154,20 @@ def test_switching_language_after_asking_for_a_call_has_staff_call_in_that_langu
     assert request.lang == "es"  # the queue's Spanish filter and staff's text templates follow
     text("english")
     assert callbacks.waiting(store)[0].lang == "en"
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["do not call me, my husband will see", "dont call, text only", "please dont call me", "no me llamen"],
+)
+def test_saying_not_to_call_never_books_a_call(text, store, body):
+    text("hi")
+    (reply,) = text(body)
+    assert callbacks.waiting(store) == []
+    assert "not call" in reply or "no le llamaremos" in reply
+
+
+def test_dont_call_me_with_a_request_open_takes_it_back(text, store):
+    text("call")
+    (reply,) = text("never mind, dont call me")
+    assert callbacks.waiting(store) == [] and "off our callback list" in reply

@@ -244,12 +244,15 @@ def _opt_out(state: TexterState, inbound: Inbound, text: str, signal, silent: bo
 
 
 def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, ctx: Context) -> Decision:
-    if ctx.has_open_callback and kw.withdraws_callback(text):
+    refuses = kw.refuses_a_call(text)
+    if ctx.has_open_callback and (kw.withdraws_callback(text) or refuses):
         if ctx.open_crisis:  # they told us of an emergency: staff still call once to check on them
             return Decision(state, (Say("call_kept_crisis"),), (), "call_withdraw")
         return Decision(
             replace(state, check_step=0), (Say("call_withdrawn"),), (WithdrawCallback(),), "call_withdraw"
         )
+    if refuses and not ctx.has_open_callback:  # "do not call me, my husband will see": no call, ever
+        return Decision(replace(state, check_step=0), (Say("call_not_wanted"),), (), "no_call")
     # Asking for a person is never taken for a YES or NO ("no, i need to talk to a real person").
     wants_person = kw.asks_for_a_person(text)
     # The check-in after a referral waits for YES/NO; anything else goes on as usual.

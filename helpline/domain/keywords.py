@@ -318,6 +318,19 @@ _WITHDRAWS_CALLBACK = re.compile(
 )
 
 
+# "do not call me, my husband will see", "dont call, text only", "never mind, dont call me": no call.
+_REFUSES_A_CALL = re.compile(
+    r"\b(?:do not|dont|don't|please dont|pls dont|plz dont|never|no need to) (?:call|phone|ring)\b"
+    r"|\btext(?:s|ing)? only\b|\bno (?:calls|phone calls)\b|\bno me llamen\b|\bno llamen\b"
+    r"|\bcancel (?:that|it)\b"
+)
+
+
+def refuses_a_call(normalised: str) -> bool:
+    """Whether a text says not to call ("don't call me, text only"): never a callback request."""
+    return bool(_REFUSES_A_CALL.search(normalised))
+
+
 def withdraws_callback(normalised: str) -> bool:
     """Whether a text takes back its request for a callback."""
     return bool(_WITHDRAWS_CALLBACK.search(normalised))

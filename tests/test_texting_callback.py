@@ -171,3 +171,10 @@ def test_dont_call_me_with_a_request_open_takes_it_back(text, store):
     text("call")
     (reply,) = text("never mind, dont call me")
     assert callbacks.waiting(store) == [] and "off our callback list" in reply
+
+
+def test_asking_for_a_person_after_a_crisis_is_never_told_to_wait_for_morning(closed_hours, text, store):
+    text("i want to kill myself")
+    (reply,) = text("can someone call me")
+    assert "as soon as they can" in reply and "911" in reply and "tomorrow" not in reply
+    assert len(callbacks.waiting(store)) == 1 and callbacks.waiting(store)[0].is_crisis

@@ -267,6 +267,8 @@ def _carry_out(
         effects.counters.append("callback.requested")
         if action.texts_off:
             return []  # they asked for no more texts: the opt-out's reply already says staff will call
+        if not created and request.is_crisis:  # never "from tomorrow 9am" to someone in danger
+            return [Say("call_queued_crisis")]
         return [_callback_confirmation(line, state.lang, created, now)]
     if isinstance(action, FindProviders):
         place = places.locate(action.location)

@@ -178,3 +178,10 @@ def test_asking_for_a_person_after_a_crisis_is_never_told_to_wait_for_morning(cl
     (reply,) = text("can someone call me")
     assert "as soon as they can" in reply and "911" in reply and "tomorrow" not in reply
     assert len(callbacks.waiting(store)) == 1 and callbacks.waiting(store)[0].is_crisis
+
+
+@pytest.mark.parametrize("body", ["no narcan", "we dont have any narcan", "no one will answer anyway"])
+def test_words_not_understood_while_a_crisis_is_open_get_staff_are_coming_not_the_menu(text, store, body):
+    text("my husband wont wake up")
+    (reply,) = text(body)
+    assert "as soon as they can" in reply and "911" in reply and "OIH" not in reply

@@ -353,6 +353,8 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
         return Decision(
             state, (Say("unknown_after_results", {"place": _label(state.location)}),), (), "unknown"
         )
+    if ctx.open_crisis:  # "no narcan", "he's breathing now": not a menu while staff are on the way
+        return Decision(state, (Say("crisis_still_here"),), (), "unknown")
     return Decision(state, (Say("menu"),), (), "unknown")
 
 

@@ -127,3 +127,17 @@ def miles_between(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     dphi, dlmb = phi2 - phi1, math.radians(lng2 - lng1)
     a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
     return 3958.7613 * 2 * math.asin(math.sqrt(min(1.0, a)))
+
+
+# A program inside a jail or prison treats the people held there: listed in the sources, but no door a
+# texter can walk through ("Estrella Jail", "Rikers Island Correctional Facility").
+_HELD_THERE = re.compile(
+    r"\b(?:jail|prison|penitentiary|detention (?:center|centre|facility)|correctional (?:center|centre|"
+    r"institution|facility|health services)|department of corrections|rikers island)\b",
+    re.IGNORECASE,
+)
+
+
+def serves_only_people_held_there(listing: Provider) -> bool:
+    """A jail's or prison's own program (by its name or address): not offered to texters and callers."""
+    return bool(_HELD_THERE.search(listing.name) or _HELD_THERE.search(listing.address))

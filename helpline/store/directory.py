@@ -21,7 +21,12 @@ import redis
 
 from helpline.domain import same_site
 from helpline.domain import treatment_services as svc
-from helpline.domain.providers import NO_PHONE_EXTRA_MILES, NO_PHONE_EXTRA_SHARE, Provider
+from helpline.domain.providers import (
+    NO_PHONE_EXTRA_MILES,
+    NO_PHONE_EXTRA_SHARE,
+    Provider,
+    serves_only_people_held_there,
+)
 from helpline.domain.same_clinic import merge_sources
 from helpline.store import Keys
 from helpline.store.client import HeldConnection
@@ -379,6 +384,8 @@ def unhide(r: redis.Redis, provider_id: str) -> bool:
         pipe.hdel(Keys.directory_hidden, *ids)
         for raw in filter(None, rows):
             listing = Provider.from_json(raw)
+            if serves_only_people_held_there(listing):
+                continue  # never offered, hidden or not
             for facet in facets_of(listing):
                 pipe.geoadd(
                     Keys.directory_geo(version, facet), (listing.lng, listing.lat, geo_member(listing))
@@ -511,7 +518,11 @@ def _build_and_switch(
     listings = _with_their_sites(directory.listings, site_of)
 
     facets: dict[str, list] = {f: [] for f in FACETS}
+    held_there = 0
     for p in listings:
+        if serves_only_people_held_there(p):  # kept for staff, never offered to a texter or caller
+            held_there += 1
+            continue
         point = (p.lng, p.lat, geo_member(p))
         for facet in facets_of(p):
             facets[facet].extend(point)
@@ -552,6 +563,7 @@ def _build_and_switch(
         "total": len(directory.listings),
         "merged": directory.folded,
         "shared_doors": len(site_of),
+        "held_there": held_there,
         "services": {f: len(points) // 3 for f, points in facets.items() if f in svc.SERVICES and points},
         "keys": written,
     }

@@ -366,11 +366,11 @@ def test_a_jails_own_program_is_never_offered_to_a_texter(helpline, tmp_path):
     rows = [
         ("Estrella Jail", "2939 W Durango", "85009", 33.4296, -112.1240, "602-555-0100", "methadone"),
         ("Towers Jail", "3127 W. Gibson Lane", "85009", 33.4271, -112.1236, "602-555-0101", "methadone"),
-        ("Valley Methadone Clinic", "100 W Buckeye Rd", "85003", 33.4380, -112.0760, "602-555-0102", "methadone"),
+        ("Valley Methadone", "10 W Buckeye Rd", "85003", 33.4380, -112.0760, "602-555-0102", "methadone"),
     ]  # fmt: skip
     found = importer.read_directory_file(write_csv(tmp_path / "phoenix.csv", rows))
     repository.replace_source(helpline.store._r, "phoenix", found.providers)
     shown = find_providers(helpline, places.zip_centroid("85009"), service="methadone", limit=5).providers
-    assert [p.name for p in shown] == ["Valley Methadone Clinic"]  # the jails are nearer, yet not listed
+    assert [p.name for p in shown] == ["Valley Methadone"]  # the jails are nearer, yet not listed
     jail = next(p for p in found.providers if p.name == "Estrella Jail")
     assert repository.get_provider(helpline.store._r, jail.id).name == "Estrella Jail"  # staff still see it

@@ -176,7 +176,9 @@ def test_a_search_that_never_finds_a_source_ends_after_its_retries_having_said_s
     text("22902")
     run_workers(app, retries_now=True)
     texts = later_texts(store)
-    assert len(texts) == 1 and "can't look up providers right now" in texts[0]
+    assert len(texts) == 2 and "can't look up providers right now; we'll keep trying" in texts[0]
+    # The last try failed too: said once, with where to turn, never left at "we'll keep trying".
+    assert "still can't look up providers" in texts[1] and "1-800-662-4357" in texts[1] and "CALL" in texts[1]
     r = app.extensions["helpline"].store.rq_connection
     assert FailedJobRegistry(queues.SEARCH, connection=r).count == 0  # the last try answers, no failure
 

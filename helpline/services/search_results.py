@@ -144,8 +144,14 @@ def text_search_results(
 
     outcome = None if request.service else request.check_outcome  # a word they sent outranks the self-check
     texts = replies.result_texts(render, label, result, page, PER_PAGE, outcome=outcome)
-    # The "can't look them up" text keeps its key across retries: said once, however many tries.
+    # The "can't look them up, we'll keep trying" text keeps its key across retries: said once, however
+    # many tries. When the last try fails too, they are told so, once, and where to turn.
     keys = [f"search-{job_key}-{'unavailable' if result.unavailable else n}" for n in range(len(texts))]
+    if result.unavailable and not can_retry:
+        texts, keys = (
+            [render("results_gave_up", place=replies.gsm_safe(label))],
+            [f"search-{job_key}-gave-up"],
+        )
     sender.send_texts_now(helpline, phone, list(zip(keys, texts, strict=True)))
     log.info(
         "event=search.answered to=%s source=%s radius=%s found=%d fallback=%s unavailable=%s page=%d ms=%.1f",

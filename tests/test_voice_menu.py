@@ -101,7 +101,7 @@ def test_crisis_words_by_speech_go_to_the_crisis_path_and_queue_a_priority_callb
     call.start()
     call.press("2")
     heard = said(call.say("I think my husband took an overdose"))
-    assert "9 1 1" in heard and "9 8 8" in heard
+    assert "9 1 1" in heard and "9 8 8" in heard and "naloxone" in heard  # as the text says
     (request,) = callbacks.waiting(store)
     assert request.priority == "crisis" and request.channel == "voice"
     assert callbacks.phone_of(store, request) == CALLER

@@ -132,11 +132,17 @@ def crisis_reply(kind: str | None, can_call_back: bool = True) -> str:
     return key if can_call_back else f"{key}_nocall"
 
 
+def _written_in(body: str, signal: crisis.CrisisSignal | None) -> str | None:
+    """The language to answer in: the one they write in, from the first text on ("quiero morir" gets
+    Spanish by its crisis words alone); None when the words do not tell."""
+    return language.guess(body) or (signal.lang if signal else None)
+
+
 def blocked_reply(inbound: Inbound, opted_out: bool) -> tuple[str | None, str]:
     """A blocked number gets silence, except crisis words: the 911 / 988 guidance, with no promise of
     a call (staff do not call a blocked number). The reply's key (None: nothing) and its language."""
     signal = crisis.detect(inbound.body)
-    lang = language.guess(inbound.body) or (signal.lang if signal else None) or "en"
+    lang = _written_in(inbound.body, signal) or "en"
     if signal is None or opted_out or (inbound.opt_out_type or "").upper() == "STOP":
         return None, lang
     return crisis_reply(signal.kind, can_call_back=False), lang
@@ -148,7 +154,7 @@ def without_store(inbound: Inbound) -> tuple[str | None, str]:
     can be queued: reach 911 or 988 yourself); an opt-out gets nothing (it cannot be kept, and the
     carrier keeps a STOP); anything else is asked to text again in a few minutes."""
     signal = crisis.detect(inbound.body)
-    lang = language.guess(inbound.body) or (signal.lang if signal else None) or "en"
+    lang = _written_in(inbound.body, signal) or "en"
     if (inbound.opt_out_type or "").upper() == "STOP":
         return None, lang  # the carrier blocks any reply to it
     if signal:
@@ -173,8 +179,7 @@ def decide(state: TexterState, inbound: Inbound, ctx: Context) -> Decision:
     whole = " ".join(kw.words(text))
     opt_type = (inbound.opt_out_type or "").upper()
     signal = crisis.detect(inbound.body)
-    # Answer in the language they write in, from the first text on ("quiero morir" gets Spanish).
-    lang = language.guess(inbound.body) or (signal.lang if signal else None)
+    lang = _written_in(inbound.body, signal)
     if lang:
         state = replace(state, lang=lang)
     if signal:

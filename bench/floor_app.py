@@ -1,10 +1,11 @@
 """A second baseline for `bench/webhook.py --floor`: the helpline app itself, whose text handler makes only
-the two Redis round trips every text needs and nothing between them.
+the one Redis round trip every text needs and nothing around it.
 
-Those two are the screening (the MessageSid's lease taken, the texter's facts read) and the record (the text
-marked answered): exactly-once needs both, and the decision needs the facts of the first before the second.
-Against the bare endpoint, floor/bare is what those round trips cost; full/floor is what the conversation
-itself adds (the decision, encryption, the exchange kept for staff, jobs and counters).
+That trip screens the text (its MessageSid's lease, the texter's facts) and marks it answered, in one
+script: exactly-once needs both. Against the bare endpoint, floor/bare is what that round trip and the
+app's own request handling cost; full/floor is what the conversation itself adds (the decision,
+encryption, the exchange kept for staff, jobs and counters, a second round trip when the texter is not
+as expected).
 """
 
 from __future__ import annotations
@@ -14,18 +15,14 @@ from helpline import create_app as create_helpline
 from helpline.services.texting import Answer
 
 
-def two_round_trips(line, text) -> Answer:
+def one_round_trip(line, text) -> Answer:
     store = line.store
     phone_id = store.vault.phone_id(text.sender)
-    now = line.clock()
-    screening = store.screen_text(text.sid, phone_id, now, line.lease_seconds)
-    if screening is None:
-        return Answer([], "event=sms.duplicate")
-    done = line.dedupe_seconds
-    store.record_exchange(screening.lease, phone_id, None, [], ["sms.in"], now, done_seconds=done)
+    record = (None, [], ["sms.in"], line.dedupe_seconds, None)  # no state: always as expected
+    store.answer_at_once(text.sid, phone_id, line.clock(), line.lease_seconds, b"", line.rate_limit, record)
     return Answer(["Thanks for your message."], "event=sms.floor")
 
 
 def create_app():
-    sms_view.handle_text = two_round_trips  # this process serves the floor only
+    sms_view.handle_text = one_round_trip  # this process serves the floor only
     return create_helpline()

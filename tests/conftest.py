@@ -15,6 +15,7 @@ from config.settings import load_settings
 from helpline import create_app
 from helpline.devtools import simulator
 from helpline.infra.embedded_redis import ensure_embedded_server, stop_embedded_server
+from helpline.services.texting import HINT_COOKIE
 from helpline.store import new_data_key
 from helpline.web.twilio_signature import twilio_auth_token
 from tests.browser_fixtures import *  # noqa: F403  (live_server, browser, page, sign_in)
@@ -186,13 +187,21 @@ def signed_post(app, client):
 
 
 @pytest.fixture
-def text(signed_post):
-    """Send a text as a phone would; returns the replies the texter sees."""
+def text(signed_post, client):
+    """Send a text as a phone would; returns the replies the texter sees. Twilio's cookies come along as
+    Twilio keeps them: one per texter (From and To), sent back with that texter's next text."""
+    kept: dict[str, str] = {}
 
     def send(body: str, sender: str = TEXTER, **extra) -> list[str]:
+        client.delete_cookie(HINT_COOKIE, path="/twilio")
+        if sender in kept:
+            client.set_cookie(HINT_COOKIE, kept[sender], path="/twilio")
         response = signed_post("/twilio/sms", simulator.sms_params(sender, body, HELPLINE_NUMBER, **extra))
         assert response.status_code == 200, response.get_data(as_text=True)
         assert response.mimetype == "text/xml"
+        cookie = client.get_cookie(HINT_COOKIE, path="/twilio")
+        if cookie is not None:
+            kept[sender] = cookie.value
         return simulator.twiml_messages(response.data)
 
     return send

@@ -4,10 +4,18 @@ The webhook calls `handle_text`; everything here is Redis plus pure domain calls
 is ready in milliseconds and slow work (provider search, outbound texts) goes to the workers.
 A usual text takes two round trips to Redis: the screening (its lease taken, the texter's facts
 read) and the finish (its effects, a search's job among them, and its done mark, in one atomic step).
+A text whose texter's facts are known beforehand takes one (`_answer_at_once`): Twilio keeps the cookie
+an answer sets for that texter (4 hours) and sends it with their next text. It holds their state as
+sealed in Redis; the text is decided on it and recorded in one step that first checks Redis holds exactly
+that. A texter new to the line is expected to have nothing on record. Whatever differs (a callback, an
+opt-out, a state a call or another text changed) is found in that same step, and the text is answered
+the usual way, nothing recorded twice.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import logging
 import time
@@ -53,6 +61,7 @@ class IncomingText:
     body: str
     opt_out_type: str | None = None
     num_media: int = 0
+    hint: str | None = None  # the cookie Twilio sent back with it (HINT_COOKIE), if any
 
 
 @dataclass(frozen=True)
@@ -77,6 +86,13 @@ class Answer:
 
     replies: list[str]
     event: str
+    hint: str | None = None  # the cookie for this texter's next text (None: leave it as it is)
+
+
+# Twilio keeps a cookie an answer sets per texter and line for 4 hours, and sends it with each text.
+HINT_COOKIE = "helpline_texter"
+HINT_SECONDS = 4 * 3600
+_SCREEN_FIRST = "-"  # in a hint: more than a state is on record (a callback, an opt-out...): screen first
 
 
 @dataclass
@@ -102,7 +118,13 @@ def handle_text(line: Line, text: IncomingText, now: float | None = None) -> Ans
 
     # A crisis or CALL also reads, in the same round trip, what its callback request needs.
     asks = phone is not None and may_request_callback(text.body[:MAX_BODY])
-    screening = store.screen_text(text.sid, phone_id, now, line.lease_seconds, for_callback=asks)
+    expected = None if asks else _expected(phone_id, text.hint)
+    if expected is None:
+        screening = store.screen_text(text.sid, phone_id, now, line.lease_seconds, for_callback=asks)
+    else:
+        screening = _answer_at_once(line, text, phone, phone_id, expected, now)
+        if isinstance(screening, Answer):
+            return screening
     if screening is None:  # Twilio did not get the answer (it sends a text again only then): the same words
         replies = store.answered(text.sid)
         return _said(replies, f"event=sms.duplicate sid={text.sid} replies={len(replies)}")
@@ -112,6 +134,62 @@ def handle_text(line: Line, text: IncomingText, now: float | None = None) -> Ans
         if not store.retries.abandon(screening.lease):  # Twilio's retry need not wait for the lease
             log.warning("event=sms.lease_kept sid=%s", text.sid)
         raise
+
+
+def _expected(phone_id: str, hint: str | None) -> bytes | None:
+    """The texter's state as the hint says Redis keeps it sealed (b"": none, as for a texter new to the
+    line), or None when the hint says more is on record. A hint is only ever a guess: Redis has the
+    last word."""
+    tag, _, sealed = (hint or "").partition(".")
+    if tag != phone_id[:12]:
+        return b""  # no hint (a first text, or 4 hours on), or another texter's
+    if sealed == _SCREEN_FIRST:
+        return None
+    try:
+        return base64.urlsafe_b64decode(sealed + "=" * (-len(sealed) % 4))
+    except (binascii.Error, ValueError):
+        return b""
+
+
+def _hint(phone_id: str, sealed: bytes | None) -> str:
+    """The hint for the texter's next text: their state as kept sealed, or None to screen first."""
+    if not sealed:
+        return f"{phone_id[:12]}.{_SCREEN_FIRST}"
+    return f"{phone_id[:12]}.{base64.urlsafe_b64encode(sealed).decode().rstrip('=')}"
+
+
+def _answer_at_once(
+    line: Line, text: IncomingText, phone: str | None, phone_id: str, expected: bytes, now: float
+) -> Answer | Screening | None:
+    """The answer decided on the state the hint gives, recorded in one round trip if Redis holds just
+    that. Otherwise nothing is recorded, and the screening (None: already answered) is returned for
+    the usual answer. Only answers that change nothing but the texter's state, their conversation and
+    a search are decided ahead: an opt-out, a callback or a crisis is screened first."""
+    store = line.store
+    body = text.body[:MAX_BODY]
+    state = TexterState.from_dict(store.open_state(expected) if expected else None)
+    inbound = Inbound(body=body, opt_out_type=text.opt_out_type, can_call_back=phone is not None)
+    decision = decide(state, inbound, Context())
+    if decision.intent == "crisis" or not all(isinstance(a, FindProviders) for a in decision.actions):
+        return store.screen_text(text.sid, phone_id, now, line.lease_seconds)
+    effects = _Effects()
+    replies = list(decision.replies)
+    for action in decision.actions:
+        replies += _carry_out(line, action, decision, phone, phone_id, now, sid=text.sid, effects=effects)
+    made, exchange, counters = _exchange(text, body, decision, replies, line)
+    record = (
+        decision.state.to_dict(),
+        exchange,
+        counters + effects.counters,
+        line.dedupe_seconds,
+        effects.job,
+    )
+    kept = store.answer_at_once(
+        text.sid, phone_id, now, line.lease_seconds, expected, line.rate_limit, record
+    )
+    if not isinstance(kept, bytes):
+        return kept
+    return _answered(phone, phone_id, decision, made, kept)
 
 
 def answer_without_store(line: Line, text: IncomingText) -> Answer:
@@ -131,8 +209,8 @@ def _said(replies: list[str], event: str) -> Answer:
 
 def _finish(
     line: Line, screening: Screening, phone_id: str, state, turns, counters, now: float, effects=None
-) -> None:
-    line.store.record_exchange(
+) -> bytes:
+    return line.store.record_exchange(
         screening.lease,
         phone_id,
         state,
@@ -198,16 +276,29 @@ def _answer(
             opted_out = action.opted_out
     if opted_out and decision.intent != "optout":
         replies = []  # never text an opted-out number, whatever the path
-    made = [_reply(line, state.lang, say) for say in replies]
+    made, exchange, counters = _exchange(text, body, decision, replies, line)
+    kept = _finish(line, screening, phone_id, state.to_dict(), exchange, counters, now, effects)
+    plain = not (screening.opted_out or screening.has_open_callback or screening.awaiting_follow_up)
+    plain = plain and all(isinstance(a, FindProviders) for a in decision.actions)
+    return _answered(phone, phone_id, decision, made, kept if plain else None)
+
+
+def _exchange(text: IncomingText, body: str, decision: Decision, replies: list, line: Line):
+    """The replies as sent, the exchange kept for staff and the counters of an answered text."""
+    made = [_reply(line, decision.state.lang, say) for say in replies]
     turns = [("in", body if body.strip() else "[picture]")] if body.strip() or text.num_media else []
     exchange = turns + [("out", reply) for reply in made]  # replies kept as template references
     # Each reply in the TwiML is a text out, like the workers' texts ("sms.out").
     counters = ["sms.in", f"sms.intent.{decision.intent}", *["sms.replied"] * len(made)]
-    _finish(line, screening, phone_id, state.to_dict(), exchange, counters, now, effects)
+    return made, exchange, counters
+
+
+def _answered(phone, phone_id: str, decision: Decision, made: list, kept: bytes | None) -> Answer:
     # A self-check's outcome is health data: the log says a check ended, not what it found.
     logged = "check_done" if decision.intent.startswith("check_") else decision.intent
     event = f"event=sms.answered from={mask_phone(phone)} intent={logged} replies={len(made)}"
-    return _said([reply.text for reply in made], event)
+    answer = _said([reply.text for reply in made], event)
+    return Answer(answer.replies, answer.event, _hint(phone_id, kept))
 
 
 def _record_opt_out_only(

@@ -25,8 +25,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from helpline.domain.callback_rules import OPEN_STATUSES
+from helpline.store import text_scripts
 from helpline.store.client import HeldConnection
-from helpline.store.jobs import LUA_WRITE_JOB, JobRecord
+from helpline.store.jobs import JobRecord
 
 PREFIX = "hl"
 
@@ -344,92 +345,21 @@ def new_data_key() -> str:
     return Fernet.generate_key().decode()
 
 
-# Takes the MessageSid's lease (a retry of a text already answered stops here, {0}; one arriving
-# while the text is being answered is told to come back, {2}), then reads the texter's screening
-# facts and bumps the per-minute count: the hot path's reads in one round trip instead of six.
-_SCREEN_TEXT = """
-if redis.call('EXISTS', KEYS[1]) == 1 then return {0} end
-local holder = redis.call('GET', KEYS[8])
-if holder and holder ~= ARGV[2] then return {2} end
-redis.call('SET', KEYS[8], ARGV[2], 'PX', ARGV[3])
-local blocked = redis.call('HEXISTS', KEYS[2], ARGV[1])
-local state = redis.call('GET', KEYS[3])
-local opted_out = redis.call('SISMEMBER', KEYS[4], ARGV[1])
-local open_callback = redis.call('GET', KEYS[5])
-local recent = redis.call('INCR', KEYS[6])
-redis.call('EXPIRE', KEYS[6], 120)
-local follow_up = redis.call('EXISTS', KEYS[7])
-local request = {false, false}
-if open_callback then request = redis.call('HMGET', ARGV[4] .. open_callback, 'priority', 'status') end
-local reply = {1, blocked, state, opted_out, open_callback and 1 or 0, recent, follow_up,
-  request[1], request[2]}
-if ARGV[5] ~= '0' then
-  -- a text that may ask for a callback: what a request needs, read now rather than in a trip of its own
-  local record = {}
-  if open_callback then record = redis.call('HGETALL', ARGV[4] .. open_callback) end
-  reply[10] = record
-  reply[11] = redis.call('LRANGE', KEYS[9], -tonumber(ARGV[5]), -1)
-end
-return reply
-"""
-# A text's effects and its done mark in one step, nothing written when the text was answered already
-# (1: by this very delivery, its acknowledgement lost; -1: by another) or another delivery holds its
-# lease (-2): the texter's state, the conversation entry, the templates its replies refer to, a job it
-# queues (a search), the operators' counters, then the MessageSid marked done and the lease given back.
-# A template this process believes kept comes without its text; should it be missing, nothing is
-# written (-3) and the call comes again with every text.
-# KEYS: done, lease, state, conversation, templates, counter names, the answer kept for a retry, then
-# a job's hash, queue and RQ's set of queues (when it queues one).
-# ARGV: token, done seconds, retention, state ('' keeps it), entry ('' none), hour and day buckets'
-# lifetimes, the counters' key prefix, this hour's and day's bucket, how many templates, then digest
-# and template ('' when kept) each, then how many fields the job has (0: none) with its id and fields,
-# then the counters' names (their keys are built here: one Redis, never a cluster).
-# Twilio sends a text again only when it did not get the answer (its retries end within 15 s): the
-# same words go back to it, kept this long.
-ANSWER_SECONDS = 120
-_RECORD_EXCHANGE = (
-    LUA_WRITE_JOB
-    + """
-local done = redis.call('GET', KEYS[1])
-if done then
-  if done == ARGV[1] then return 1 end
-  return -1
-end
-local holder = redis.call('GET', KEYS[2])
-if holder and holder ~= ARGV[1] then return -2 end
-local templates = tonumber(ARGV[11])
-for i = 12, 11 + 2 * templates, 2 do
-  if ARGV[i + 1] == '' and redis.call('HEXISTS', KEYS[5], ARGV[i]) == 0 then return -3 end
-end
-if ARGV[4] ~= '' then redis.call('SET', KEYS[3], ARGV[4], 'EX', ARGV[3]) end
-if ARGV[5] ~= '' then
-  redis.call('RPUSH', KEYS[4], ARGV[5])
-  redis.call('LTRIM', KEYS[4], -200, -1)
-  redis.call('EXPIRE', KEYS[4], ARGV[3])
-  redis.call('SET', KEYS[7], ARGV[5], 'EX', @ANSWER_SECONDS@)  -- Twilio's retry gets the same words
-end
-for i = 12, 11 + 2 * templates, 2 do
-  if ARGV[i + 1] ~= '' then redis.call('HSET', KEYS[5], ARGV[i], ARGV[i + 1]) end
-end
-local at = 12 + 2 * templates
-local job_fields = tonumber(ARGV[at])
-if job_fields > 0 then
-  write_job(KEYS[8], KEYS[9], KEYS[10], at + 1, at + 1 + 2 * job_fields)
-  at = at + 1 + 2 * job_fields
-end
-for i = at + 1, #ARGV do
-  local name = ARGV[8] .. ARGV[i] .. ':'
-  -- a bucket gets its lifetime when it is made; its later counts need not set it again
-  if redis.call('INCR', name .. ARGV[9]) == 1 then redis.call('EXPIRE', name .. ARGV[9], ARGV[6]) end
-  if redis.call('INCR', name .. ARGV[10]) == 1 then redis.call('EXPIRE', name .. ARGV[10], ARGV[7]) end
-  redis.call('INCR', name .. 'total')
-  redis.call('SADD', KEYS[6], ARGV[i])
-end
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-redis.call('DEL', KEYS[2])
-return 0
-"""
-).replace("@ANSWER_SECONDS@", str(ANSWER_SECONDS))
+@dataclass(frozen=True)
+class _Record:
+    """A text's record as its script takes it; the templates' texts go only where this process does not
+    know them kept (`kept`, read when the arguments are made: a retry after -3 sends every text)."""
+
+    keys: list
+    head: list
+    templates: dict[str, str]
+    tail: list
+    state: bytes
+    kept: set[str]
+
+    def args(self) -> list:
+        sent = [x for name, text in self.templates.items() for x in (name, "" if name in self.kept else text)]
+        return [*self.head, len(self.templates), *sent, *self.tail]
 
 
 @dataclass(frozen=True)
@@ -469,8 +399,9 @@ class Store:
         self._r = r
         self.vault = vault
         self.retention = retention_seconds
-        self._screen_script = r.register_script(_SCREEN_TEXT)
-        self._record_script = r.register_script(_RECORD_EXCHANGE)
+        self._screen_script = r.register_script(text_scripts.SCREEN_TEXT)
+        self._record_script = r.register_script(text_scripts.RECORD_EXCHANGE)
+        self._at_once_script = r.register_script(text_scripts.AT_ONCE)
         # The scripts run once per text (the two above), per send (delivery's) or per search (the
         # directory's): one kept connection per thread serves them all.
         self._held = HeldConnection(r)
@@ -554,6 +485,13 @@ class Store:
         kept = {k: v for k, v in kept.items() if k not in new or new[k] != v}
         return self.vault.seal(json.dumps(kept, ensure_ascii=False, separators=(",", ":")).encode())
 
+    def open_state(self, sealed: bytes) -> dict | None:
+        """A state as `record_exchange` sealed it, or None when it is not one (a hint made up or garbled)."""
+        try:
+            return self._open_state(sealed)
+        except (InvalidTag, InvalidToken, ValueError):
+            return None
+
     def _open_state(self, raw: bytes) -> dict:
         return {**_new_texter_state(), **json.loads(self.vault.open(raw))}
 
@@ -592,12 +530,45 @@ class Store:
         now: float,
         done_seconds: int,
         job: JobRecord | None = None,
-    ) -> None:
+    ) -> bytes:
         """A text and its replies: state, conversation lines, counters, the `job` it queues (a search) and
         the MessageSid's done mark, in one atomic step (a text is never marked answered without them, its
-        job never queued without it or twice), one round trip. Raises LeaseLost or StoreUnavailable, and
-        then nothing of it was written.
+        job never queued without it or twice), one round trip. Returns the state as sealed and kept (b""
+        when `state` is None). Raises LeaseLost or StoreUnavailable, and then nothing of it was written.
         """
+        record = self._record(lease, phone_id, state, turns, counters, now, done_seconds, job)
+        self._recorded(lease, record, self._held.run(self._record_script, record.keys, record.args()))
+        return record.state
+
+    def answer_at_once(
+        self,
+        sid: str,
+        phone_id: str,
+        now: float,
+        lease_seconds: float,
+        expected: bytes,
+        most_this_minute: int,
+        record: tuple,
+    ) -> bytes | Screening | None:
+        """A text's screening and record in one round trip, when the texter is exactly as `expected` (their
+        sealed state, b"" for none; nothing else on record: not blocked or opted out, no callback open or
+        follow-up awaited, at most `most_this_minute` texts this minute). `record` is what
+        `record_exchange` takes after its lease: (state, turns, counters, done_seconds, job).
+
+        Returns the sealed state kept when recorded; otherwise nothing is recorded and, as `screen_text`
+        does, the Screening with its lease (the texter is not as expected) or None (already answered).
+        """
+        lease, screen_keys, screen_args = self._screening_call(sid, phone_id, now, lease_seconds, False)
+        made = self._record(lease, phone_id, *record[:3], now, *record[3:])
+        keys = [*screen_keys, *made.keys]
+        args = [*screen_args, expected, most_this_minute, *made.args()]
+        reply = self._held.run(self._at_once_script, keys, args)
+        if reply[0] != 3:
+            return self._screening(sid, lease, reply, False)
+        self._recorded(lease, made, reply[1])  # a template gone (-3): the screening's lease is held for it
+        return made.state
+
+    def _record(self, lease, phone_id, state, turns, counters, now, done_seconds, job) -> _Record:
         entry, templates = exchanges.encode(turns, time.time()) if turns else (b"", {})
         entry = self.vault.seal(entry) if turns else b""
         keys = [
@@ -613,20 +584,16 @@ class Store:
         state_arg = self._seal_state(state) if state is not None else b""
         args = [lease.token, done_seconds, self.retention, state_arg, entry, *self.counters.lifetimes()]
         args += [Keys.stat_prefix, *self.counters.buckets(now)]
+        tail = [*(job.script_args() if job else [0]), *counters]
+        return _Record(keys, args, templates, tail, state_arg, self._templates_kept)
 
-        job_args = job.script_args() if job else [0]
-
-        def with_templates(known: set[str]) -> list:
-            sent = [x for name, text in templates.items() for x in (name, "" if name in known else text)]
-            return [*args, len(templates), *sent, *job_args, *counters]
-
-        outcome = self._held.run(self._record_script, keys, with_templates(self._templates_kept))
+    def _recorded(self, lease: Lease, record: _Record, outcome: int) -> None:
         if outcome == -3:  # a template this process wrote is gone (a Redis that lost data): write it again
             self._templates_kept.clear()
-            outcome = self._held.run(self._record_script, keys, with_templates(set()))
+            outcome = self._held.run(self._record_script, record.keys, record.args())
         if outcome in (0, 1):
-            self._templates_kept.update(templates)
-            self._templates.update(templates)  # this process reads what it wrote without asking again
+            self._templates_kept.update(record.templates)
+            self._templates.update(record.templates)  # this process reads what it wrote without asking again
         if outcome == -1:
             raise LeaseLost(f"{lease.kind} {lease.sid} was answered by another delivery")
         if outcome == -2:
@@ -694,8 +661,12 @@ class Store:
         None for Twilio's retry of a text already answered; raises ComeBackLater while the same text
         is being answered by another delivery.
         """
+        lease, keys, args = self._screening_call(sid, phone_id, now, lease_seconds, for_callback)
+        return self._screening(sid, lease, self._held.run(self._screen_script, keys, args), for_callback)
+
+    def _screening_call(self, sid, phone_id, now, lease_seconds, for_callback) -> tuple[Lease, list, list]:
         lease = new_lease("sms", sid)
-        keys = (
+        keys = [
             Keys.webhook_seen("sms", sid),
             Keys.blocklist,
             Keys.texter(phone_id),
@@ -705,10 +676,11 @@ class Store:
             Keys.followup_for(phone_id),
             lease.lease_key,
             Keys.conversation(phone_id),
-        )
+        ]
         tail = CALLBACK_CONVERSATION if for_callback else 0
-        args = (phone_id, lease.token, int(lease_seconds * 1000), Keys.callback(""), tail)
-        reply = self._held.run(self._screen_script, keys, args)
+        return lease, keys, [phone_id, lease.token, int(lease_seconds * 1000), Keys.callback(""), tail]
+
+    def _screening(self, sid: str, lease: Lease, reply: list, for_callback: bool) -> Screening | None:
         if reply[0] == 0:
             return None
         if reply[0] == 2:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# The Lua that writes a job record. KEYS: job hash, queue list, RQ's set of queues; ARGV from `first`:
-# the job id, then the hash's fields and values.
+# The Lua that writes a job record: its hash, its queue's list, RQ's set of queues; from `args[first]`, the
+# job id, then the hash's fields and values.
 LUA_WRITE_JOB = """
-local function write_job(job_key, queue_key, queues_key, first, last)
+local function write_job(args, job_key, queue_key, queues_key, first, last)
   redis.call('SADD', queues_key, queue_key)
-  redis.call('HSET', job_key, unpack(ARGV, first + 1, last))
-  redis.call('RPUSH', queue_key, ARGV[first])
+  redis.call('HSET', job_key, unpack(args, first + 1, last))
+  redis.call('RPUSH', queue_key, args[first])
 end
 """
 

@@ -8,7 +8,13 @@ from flask import Blueprint, abort, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
 
 from helpline.services.retries import StoreUnavailable
-from helpline.services.texting import IncomingText, answer_without_store, handle_text
+from helpline.services.texting import (
+    HINT_COOKIE,
+    HINT_SECONDS,
+    IncomingText,
+    answer_without_store,
+    handle_text,
+)
 from helpline.web.access_log import EVENT
 from helpline.web.twilio_signature import twilio_signed
 from helpline.web.twiml import twiml
@@ -28,6 +34,7 @@ def incoming_sms():
         body=form["Body"],
         opt_out_type=form.get("OptOutType"),
         num_media=_int(form.get("NumMedia")),
+        hint=request.cookies.get(HINT_COOKIE),  # Twilio sends back what the last answer set (4 hours)
     )
     line = current_app.extensions["helpline"].texting
     try:
@@ -35,7 +42,10 @@ def incoming_sms():
     except StoreUnavailable:  # Twilio does not send a text again after an error: answer it now
         answer = answer_without_store(line, text)
     request.environ[EVENT] = answer.event  # said on the request's one log line, the access log's
-    return twiml(_messages(tuple(answer.replies)))
+    response = twiml(_messages(tuple(answer.replies)))
+    if answer.hint is not None:
+        response.set_cookie(HINT_COOKIE, answer.hint, max_age=HINT_SECONDS, path=bp.url_prefix, httponly=True)
+    return response
 
 
 @functools.lru_cache(maxsize=256)

@@ -108,3 +108,26 @@ def test_a_service_named_without_a_place_asks_where_and_the_next_place_searches_
     assert state["search_filter"] == service and not state.get("wanted_service")
     text("10001")  # a later search without a service word is not filtered by that old wish
     assert store.load_state(store.vault.phone_id(TEXTER)).get("search_filter") is None
+
+
+@pytest.mark.parametrize(
+    "typed, label",
+    [
+        ("123 Main St, Springfield IL", "Springfield, IL"),
+        ("500 Congress Ave, Austin, TX", "Austin, TX"),
+        ("im at the walmart on 5th st in tulsa ok", "Tulsa, OK"),
+        ("450 W 33rd St New York NY", "New York, NY"),
+        ("im at 1600 pennsylvania ave washington dc", "Washington, DC"),
+    ],
+)
+def test_a_street_address_searches_the_city_and_state_it_names(text, typed, label):
+    (welcome, looking) = text(typed)
+    assert "Reply OIH" in welcome
+    assert f"Looking up treatment providers near {label}" in looking
+
+
+@pytest.mark.parametrize("typed", ["123 Main St", "12 Elm Street, Smallville KS"])
+def test_a_street_address_without_a_known_city_is_asked_for_a_zip_or_city(text, typed):
+    text("hi")
+    (reply,) = text(typed)
+    assert "street address" in reply and "ZIP code" in reply and "Austin, TX" in reply

@@ -307,6 +307,10 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
         return _find(state, *place)
 
     intent = _explicit_intent(whole)
+    if intent is None and kw.names_a_street(
+        text
+    ):  # a street with no city we know: ask for what we can search
+        return Decision(state, (Say("ask_place_for_street"),), (), "ask_place")
     if intent == "call" and kw.calls_someone_else(text):
         intent = None  # "should i call my doctor": about calling someone else
     if intent in (None, "treat") and kw.asks_about_stopping(text):
@@ -393,8 +397,11 @@ def _place(text: str) -> tuple[str, str | None] | None:
     for end in range(len(said), 0, -1):
         last, two = said[end - 1].strip(","), " ".join(said[max(0, end - 2) : end]).strip(",")
         if last in kw.US_STATES or last in kw.STATE_NAMES or two in kw.STATE_NAMES:
-            # The city is in the few words before the state, however long the text before them.
-            head = " ".join(said[max(0, end - 6) : end]).rstrip(",")
+            # The city is in the few words before the state, however long the text before them, and
+            # after any street address ("123 main st, springfield il", "on 5th st in tulsa ok").
+            head_words = said[max(0, end - 6) : end]
+            head_words = head_words[_after_a_street(head_words) :]
+            head = " ".join(head_words).rstrip(",")
             if (city := _city_and_state(kw.city_nickname(head), known_only=True)) is not None:
                 return city, _service_word_in(" ".join(said[end:])) or _service_word_in(head)
     zips = {match.group(1) for match in kw.ZIP_IN_TEXT_RE.finditer(text)}
@@ -408,6 +415,19 @@ def _place(text: str) -> tuple[str, str | None] | None:
 
 
 _LAST_CLAUSE = re.compile(r"[!?;]\s*|\.\s+")
+
+
+def _after_a_street(head: list[str]) -> int:
+    """Where the city may start in the words ending in a state: after the last number ("450 w 33rd st")
+    and after the last comma but the one before the state ("500 congress ave, austin, tx")."""
+    return max(
+        (
+            i + 1
+            for i, word in enumerate(head[:-1])
+            if any(c.isdigit() for c in word) or (word.endswith(",") and i < len(head) - 2)
+        ),
+        default=0,
+    )
 
 
 def _city_and_state(text: str, known_only: bool = False) -> str | None:

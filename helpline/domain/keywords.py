@@ -136,6 +136,19 @@ _ZIP_CUE = (
 )
 
 
+# A street address ("123 Main St", "1600 pennsylvania ave", "on 5th st"): a house or street number and a
+# street word. The city and state may follow it; a street alone is no place we can search.
+_STREET = re.compile(
+    r"\b\d+(?:st|nd|rd|th)?\s+(?:[nsew]\.?\s+)?(?:[a-z0-9.'-]+\s+){0,2}"
+    r"(?:st|street|ave|avenue|rd|road|blvd|boulevard|drive|ln|lane|hwy|highway|pkwy|parkway)\b"
+)
+
+
+def names_a_street(normalised: str) -> bool:
+    """Whether a text gives a street address ("123 main st", "im at the walmart on 5th st")."""
+    return bool(_STREET.search(normalised))
+
+
 def trim_place_text(normalised: str) -> str:
     """A place as typed, less the punctuation and the please/thanks people end a text with."""
     return _PLACE_TAIL.sub("", normalised)

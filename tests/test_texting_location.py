@@ -131,3 +131,18 @@ def test_a_street_address_without_a_known_city_is_asked_for_a_zip_or_city(text, 
     text("hi")
     (reply,) = text(typed)
     assert "street address" in reply and "ZIP code" in reply and "Austin, TX" in reply
+
+
+@pytest.mark.parametrize(
+    "typed, words",
+    [
+        ("i dont know my zip", "city and state instead (like Austin, TX)"),
+        ("idk my zip", "city and state instead (like Austin, TX)"),
+        ("no se mi codigo postal", "su ciudad y estado (como Austin, TX)"),
+    ],
+)
+def test_not_knowing_the_zip_is_told_a_city_and_state_will_do(text, typed, words):
+    (welcome, reply) = text(typed)
+    assert words in reply
+    (looking,) = text("Austin, TX")
+    assert "Austin, TX" in looking

@@ -307,9 +307,9 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
         return _find(state, *place)
 
     intent = _explicit_intent(whole)
-    if intent is None and kw.names_a_street(
-        text
-    ):  # a street with no city we know: ask for what we can search
+    if intent is None and kw.zip_not_known(text):  # "i dont know my zip": a city and state will do
+        return Decision(state, (Say("zip_not_known"),), (), "ask_place")
+    if intent is None and kw.names_a_street(text):  # a street, and no city we know: what we can search
         return Decision(state, (Say("ask_place_for_street"),), (), "ask_place")
     if intent == "call" and kw.calls_someone_else(text):
         intent = None  # "should i call my doctor": about calling someone else

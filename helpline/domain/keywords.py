@@ -149,6 +149,19 @@ def names_a_street(normalised: str) -> bool:
     return bool(_STREET.search(normalised))
 
 
+# Not knowing their ZIP ("i dont know my zip", "idk the zip code", "no se mi codigo postal"): a city will do.
+_ZIP_NOT_KNOWN = re.compile(
+    r"\b(?:don'?t know|do not know|idk|dunno|not sure|no idea|forgot|forget|can'?t remember|do not remember"
+    r"|don'?t remember|what'?s|what is|no se|no lo se|no recuerdo|no me acuerdo|cual es)\b.{0,20}?"
+    r"\b(?:zip|zipcode|zip code|postal code|codigo postal|cp)\b"
+)
+
+
+def zip_not_known(normalised: str) -> bool:
+    """Whether a text says they do not know their ZIP code."""
+    return bool(_ZIP_NOT_KNOWN.search(normalised))
+
+
 def trim_place_text(normalised: str) -> str:
     """A place as typed, less the punctuation and the please/thanks people end a text with."""
     return _PLACE_TAIL.sub("", normalised)

@@ -275,6 +275,24 @@ def test_a_first_text_telling_of_worse_pain_gets_the_welcome_then_what_oih_is(te
 
 
 @pytest.mark.parametrize(
+    "typed",
+    [
+        "hello, my pain keeps getting worse on oxycodone",
+        "Hi my dad is on oxycodone and his pain is getting worse",
+        "Hey. the pills dont work anymore",
+    ],
+)
+def test_a_greeting_in_front_of_the_story_still_gets_what_oih_is(text, typed):
+    welcome, oih = text(typed)
+    assert "Reply STOP" in welcome and oih.startswith("OIH (opioid-induced hyperalgesia)")
+
+
+@pytest.mark.parametrize("typed, intent", [("hi there", "menu"), ("hi im in denver", "ask_state")])
+def test_a_greeting_with_little_else_still_gets_the_menu_or_its_question(typed, intent):
+    assert said(typed).intent == intent
+
+
+@pytest.mark.parametrize(
     "typed", ["my pain is better now", "i am in pain in my back and legs", "my meds are working fine"]
 )
 def test_pain_that_is_not_growing_is_not_told_about_oih(typed):

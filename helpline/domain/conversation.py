@@ -307,6 +307,10 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
         return _find(state, *place)
 
     intent = _explicit_intent(whole)
+    greeted = intent == "menu" and kw.greets_before_more(whole)
+    if greeted:  # "hi, my dad's pain is getting worse": what follows the greeting is the question
+        intent, text = None, kw.without_greeting(text)
+        whole = " ".join(kw.words(text))
     if intent is None and kw.zip_not_known(text):  # "i dont know my zip": a city and state will do
         return Decision(state, (Say("zip_not_known"),), (), "ask_place")
     if intent is None and kw.names_a_street(text):  # a street, and no city we know: what we can search
@@ -337,6 +341,8 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
         return _city_without_state(state, *city)
     if intent is None and kw.describes_worsening_pain(text):
         intent = "oih"  # their pain keeps growing: what OIH is, and where to go from there
+    if intent is None and greeted:
+        intent = "menu"  # "hi there": a greeting after all
     if intent == "oih" and kw.asks_if_they_have_it(text):
         intent = "signs"  # "how do i know if i have oih": the signs
     if intent in INFORMATIONAL:

@@ -38,6 +38,10 @@ MENU_WORDS = {
     "spanish": {"español", "espanol", "spanish", "espaol"},
     "english": {"english", "ingles", "inglés"},
 }
+# Greetings are menu words on their own ("hi"), not in front of a question ("hi my pain keeps getting worse").
+GREETINGS = frozenset({"hi", "hey", "hello", "hola"})
+_MENU_NOT_GREETING = frozenset(MENU_WORDS["menu"] - GREETINGS)
+_GREETING_IN_FRONT = re.compile(r"^(?:(?:hi|hey|hello|hola)\b[\s,.!:;-]*)+")
 MENU_NUMBERS = {"1": "oih", "2": "signs", "3": "tolerance", "4": "treat", "5": "check", "6": "call"}
 # "option 1", "#2", "number 3", "opcion 4": the menu number with the word people put before it.
 MENU_NUMBER_RE = re.compile(
@@ -160,6 +164,22 @@ _ZIP_NOT_KNOWN = re.compile(
 def zip_not_known(normalised: str) -> bool:
     """Whether a text says they do not know their ZIP code."""
     return bool(_ZIP_NOT_KNOWN.search(normalised))
+
+
+def greets_before_more(whole: str) -> bool:
+    """Whether a text greets and then says more ("hello, my pain keeps getting worse"), without asking
+    for the menu by name."""
+    said = whole.split()
+    return (
+        any(word in GREETINGS for word in said)
+        and not all(word in GREETINGS for word in said)
+        and not any(word in _MENU_NOT_GREETING for word in said)
+    )
+
+
+def without_greeting(normalised: str) -> str:
+    """`hi, my pain keeps getting worse` -> `my pain keeps getting worse`."""
+    return _GREETING_IN_FRONT.sub("", normalised)
 
 
 def trim_place_text(normalised: str) -> str:

@@ -183,6 +183,32 @@ def test_wanting_to_stop_living_is_a_crisis_not_taper_advice(text):
     assert keys(decision) == ["crisis_suicide"] and decision.actions[0].priority
 
 
+@pytest.mark.parametrize("typed", ["so shud i up my dose?", "should i take more pills for the pain"])
+def test_asking_about_a_higher_dose_is_told_not_to_raise_it_alone(text, typed):
+    welcome, answer = text(typed)
+    assert "Don't raise your dose yourself; ask your prescriber" in answer
+
+
+def test_asking_about_stopping_cold_turkey_is_told_never_to_stop_suddenly(text):
+    welcome, answer = text("can i just stop my pills cold turkey")
+    assert "Never stop suddenly" in answer and "prescriber" in answer
+
+
+@pytest.mark.parametrize(
+    "typed, words",
+    [
+        (
+            "i stopped my methadone yesterday and feel awful",
+            "with your prescriber or clinic. Contact them today",
+        ),
+        ("deje la metadona ayer y me siento mal", "con quien se los receta o su clinica. Hableles hoy"),
+    ],
+)
+def test_having_stopped_a_medicine_is_told_to_reach_the_prescriber_not_asked_for_a_zip(text, typed, words):
+    welcome, answer = text(typed)
+    assert words in answer and "ZIP" not in answer and "codigo postal" not in answer
+
+
 def test_stopping_living_on_pills_is_about_the_pills():
     assert keys(said("I want to stop living on pills")) == ["treat"]
 

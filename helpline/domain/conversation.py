@@ -317,6 +317,14 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
         return Decision(state, (Say("ask_place_for_street"),), (), "ask_place")
     if intent == "call" and kw.calls_someone_else(text):
         intent = None  # "should i call my doctor": about calling someone else
+    if intent in (None, "tolerance") and kw.asks_about_more(text):
+        # "should i take more pills for the pain": not on their own; a higher dose can make OIH worse.
+        state, say = _informational(state, "tolerance")
+        return Decision(state, (say,), (), "tolerance")
+    if intent in (None, "treat") and kw.stopped_already(text):
+        # "i stopped my methadone yesterday and feel awful": their prescriber or clinic, today.
+        state, say = _informational(state, "stopped_suddenly")
+        return Decision(state, (say,), (), "treat")
     if intent in (None, "treat") and kw.asks_about_stopping(text):
         # "how do i get off oxy", "can i stop suddenly": a slow taper with the prescriber, never suddenly.
         state, say = _informational(state, "treat")

@@ -244,7 +244,21 @@ _CALLS_SOMEONE_ELSE = re.compile(
 _ASKS_ABOUT_STOPPING = re.compile(
     r"\b(?:how (?:do|can|should|would) (?:i|we|you|she|he|they)|how to|can i|should i|could i|want to|wanna|"
     r"need to|trying to|try to|help me|is it safe to|quiero|necesito|como (?:puedo|dejo|se)|puedo|debo) "
-    r"(?:safely )?(?:stop|quit|get off|come off|wean|taper|cut down|cut back|dejar|bajar|reducir)\b"
+    r"(?:(?:just|simply|safely|suddenly) )?(?:stop|quit|get off|come off|wean|taper|cut down|cut back|dejar|"
+    r"bajar|reducir)\b"
+)
+# Asking about taking more ("so shud i up my dose", "should my dad take more pills"): the prescriber decides.
+_ASKS_ABOUT_MORE = re.compile(
+    r"\b(?:should|shud|shuld|shld|can|could|do|may|must|is it (?:ok|okay|safe) to|ok to|want to|wanna|"
+    r"need to|puedo|debo|deberia|podria)(?: (?:i|we|he|she|they|u|you|my \w+))?(?: just)? "
+    r"(?:up|raise|increase|double|bump up|bump|take more|take extra|take another|take a higher|take a bigger"
+    r"|go up on|subir|aumentar|doblar|tomar mas)\b"
+)
+# Having stopped already ("i stopped my methadone yesterday", "she ran out of her pills", "dejé la metadona").
+_STOPPED_ALREADY = re.compile(
+    r"\b(?:i|we|he|she|they|my \w+) (?:just |suddenly |already )?(?:stopped|quit|came off|got off|went off"
+    r"|ran out of)\b|\bwent cold turkey\b"
+    r"|\b(?:deje|dejo|dejamos) (?:de tomar|de usar|la|el|las|los|mi|mis|su|sus)\b"
 )
 _MEDICINE_OR_NOTHING = re.compile(
     r"^\W*(?:(?:it|them|safely|suddenly|now|please|pls)\W*)*$"
@@ -426,6 +440,20 @@ def asks_about_stopping(normalised: str) -> bool:
     """Whether a text asks how to stop, taper or cut down a medicine (not the texts: opt-out comes first)."""
     match = _ASKS_ABOUT_STOPPING.search(normalised)
     return bool(match) and bool(_MEDICINE_OR_NOTHING.search(normalised[match.end() :]))
+
+
+def asks_about_more(normalised: str) -> bool:
+    """Whether a text asks about raising a dose or taking more of a medicine."""
+    match = _ASKS_ABOUT_MORE.search(normalised)
+    return bool(match) and bool(_MEDICINE_OR_NOTHING.search(normalised[match.end() :]))
+
+
+def stopped_already(normalised: str) -> bool:
+    """Whether a text tells of having stopped a medicine (or run out of it), in English or Spanish."""
+    match = _STOPPED_ALREADY.search(normalised)
+    if not match:
+        return False
+    return match.group().endswith("turkey") or bool(_MEDICINE_OR_NOTHING.search(normalised[match.end() :]))
 
 
 def asks_for_a_person(normalised: str) -> bool:

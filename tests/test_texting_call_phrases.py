@@ -51,3 +51,24 @@ def test_talk_to_someone_by_text_reaches_the_staff_queue(text, store):
     assert "call you back" in reply
     (request,) = callbacks.waiting(store)
     assert request.reason == "callback" and request.channel == "sms"
+
+
+@pytest.mark.parametrize("typed", ["calll me", "cal me", "plz cll me", "can u cal me", "talk 2 som1"])
+def test_call_typed_in_a_hurry_queues_a_callback(text, store, typed):
+    (welcome, reply) = text(typed)
+    assert "call you back" in reply
+    (request,) = callbacks.waiting(store)
+    assert request.reason == "callback"
+
+
+def test_call_typed_in_a_hurry_after_a_search_is_a_callback_not_a_did_not_get_that(text, store):
+    text("10001")
+    (reply,) = text("calll me")
+    assert "call you back" in reply and "did not get that" not in reply
+
+
+def test_do_not_call_typed_in_a_hurry_is_never_a_callback(text, store):
+    text("hi")
+    (reply,) = text("pls dont cll me")
+    assert "we will not call you" in reply
+    assert callbacks.waiting(store) == []

@@ -233,6 +233,24 @@ _ASKS_FOR_A_PERSON = re.compile(
 )
 
 
+# How people text a call or a person: "calll me", "plz cll me", "talk 2 som1".
+_PERSON_SPELLINGS = {
+    "cal": "call", "cll": "call", "kall": "call", "caal": "call", "tlk": "talk", "som1": "someone",
+    "sum1": "someone", "some1": "someone", "sumone": "someone", "smone": "someone", "any1": "anyone",
+    "ne1": "anyone",
+}  # fmt: skip
+_PERSON_SPELLED = re.compile(
+    r"\b(?:" + "|".join(_PERSON_SPELLINGS) + r"|cal{3,})\b|(?:(?<=talk )|(?<=chat )|(?<=speak ))2\b"
+)
+
+
+def _person_words(normalised: str) -> str:
+    """`plz cll me` -> `plz call me`, `talk 2 som1` -> `talk to someone`."""
+    return _PERSON_SPELLED.sub(
+        lambda m: _PERSON_SPELLINGS.get(m.group(), "to" if m.group() == "2" else "call"), normalised
+    )
+
+
 # Calling someone else ("should i call my doctor", "i called 911"): not a request for our callback.
 _CALLS_SOMEONE_ELSE = re.compile(
     r"\bcall(?:ed|ing)? (?:my (?!cell|phone|number|mobile|celular|home)\w+|the (?!number)|his|her|him|them"
@@ -388,7 +406,7 @@ _REFUSES_A_CALL = re.compile(
 
 def refuses_a_call(normalised: str) -> bool:
     """Whether a text says not to call ("don't call me, text only"): never a callback request."""
-    return bool(_REFUSES_A_CALL.search(normalised))
+    return bool(_REFUSES_A_CALL.search(_person_words(normalised)))
 
 
 def withdraws_callback(normalised: str) -> bool:
@@ -458,7 +476,7 @@ def stopped_already(normalised: str) -> bool:
 
 def asks_for_a_person(normalised: str) -> bool:
     """Whether a text asks to talk to a person (a callback), in English or Spanish."""
-    return bool(_ASKS_FOR_A_PERSON.search(normalised))
+    return bool(_ASKS_FOR_A_PERSON.search(_person_words(normalised)))
 
 
 @lru_cache(maxsize=64)  # the line reads a text more than once; only texts being answered now

@@ -51,3 +51,16 @@ def test_stop_texting_me_is_not_a_place_in_maine(store, text):
     (reply,) = text("stop texting me")
     assert "Looking up" not in reply
     assert store.is_opted_out(store.vault.phone_id(TEXTER))
+
+
+@pytest.mark.parametrize("phrase", ["no me manden mas mensajes", "dejen de escribirme", "cancelar"])
+def test_a_first_text_opting_out_in_spanish_is_confirmed_once_in_spanish(store, text, phrase):
+    (confirm,) = text(phrase)
+    assert confirm.startswith("Ya no recibira mensajes de Helpline") and "START" in confirm
+    assert store.is_opted_out(store.vault.phone_id(TEXTER))
+    assert text("hola") == [] and text("no entiendo") == []
+
+
+def test_a_carrier_stop_in_spanish_words_is_left_to_the_carrier(store, text):
+    assert text("cancelar", OptOutType="STOP") == []  # the carrier confirms it; a reply would be blocked
+    assert store.is_opted_out(store.vault.phone_id(TEXTER))

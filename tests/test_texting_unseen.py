@@ -213,6 +213,14 @@ def test_stopping_living_on_pills_is_about_the_pills():
     assert keys(said("I want to stop living on pills")) == ["treat"]
 
 
+@pytest.mark.parametrize("typed", ["no hablo ingles", "No hablo inglés", "no entiendo"])
+def test_not_reading_english_is_answered_in_spanish_from_then_on(text, typed):
+    (welcome,) = text(typed)
+    assert welcome.startswith("Helpline: informacion gratis")
+    (menu,) = text("menu")
+    assert "LLAMAR" in menu
+
+
 @pytest.mark.parametrize("typed", ["senales", "sintomas", "tolerancia"])
 def test_a_first_text_with_a_spanish_menu_word_is_answered_in_spanish(text, typed):
     welcome, answer = text(typed)

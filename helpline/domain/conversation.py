@@ -307,6 +307,8 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
         return _find(state, *place)
 
     intent = _explicit_intent(whole)
+    if kw.reads_no_english(text):
+        intent = "spanish"  # "no hablo ingles": its "ingles" asks for Spanish
     greeted = intent == "menu" and kw.greets_before_more(whole)
     if greeted:  # "hi, my dad's pain is getting worse": what follows the greeting is the question
         intent, text = None, kw.without_greeting(text)

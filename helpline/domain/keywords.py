@@ -38,6 +38,18 @@ MENU_WORDS = {
     "spanish": {"español", "espanol", "spanish", "espaol"},
     "english": {"english", "ingles", "inglés"},
 }
+# Saying they do not read English ("no hablo ingles", "no entiendo ingles"): the Spanish menu, not ENGLISH.
+_NO_ENGLISH = re.compile(
+    r"\bno (?:hablo|hablamos|habla|entiendo|entendemos|entiende|comprendo|leo|se|sabe|se hablar)"
+    r"(?: (?:mucho|bien|nada de|el))? (?:ingles|english)\b"
+)
+
+
+def reads_no_english(normalised: str) -> bool:
+    """Whether a text says its writer does not speak or read English, in Spanish."""
+    return bool(_NO_ENGLISH.search(normalised))
+
+
 # Greetings are menu words on their own ("hi"), not in front of a question ("hi my pain keeps getting worse").
 GREETINGS = frozenset({"hi", "hey", "hello", "hola"})
 _MENU_NOT_GREETING = frozenset(MENU_WORDS["menu"] - GREETINGS)

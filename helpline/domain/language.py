@@ -27,7 +27,12 @@ SPANISH_STRONG = frozenset(
     "senales sintomas tolerancia tratar tratamiento tratamientos prueba llamar llamame llameme llamarme "
     "pueden podrian podria hiperalgesia metadona buprenorfina naltrexona siguiente "
     # Where they are: "vivo en chicago", "estamos cerca de houston".
-    "vivo vivimos estamos cerca".split()
+    "vivo vivimos estamos cerca "
+    # Not understanding English: "no entiendo", "no hablo ingles".
+    "entiendo entiende comprendo hablo habla "
+    # Asking for no more texts: "dejen de escribirme", "no me manden mas mensajes", "cancelar".
+    "cancelar parar detener basta desuscribir desuscribirme dejen manden envien escriban escribirme "
+    "mensajes molesten".split()
 )
 ENGLISH = frozenset(
     "the i my is are was were he she it you your and to of in on for with what how can do does not "

@@ -126,6 +126,9 @@ def test_asking_for_a_person_in_the_self_check_is_a_callback_not_an_answer(text,
         "i dont need the call anymore, thanks",
         "never mind the call",
         "ya no necesito la llamada",
+        "actually nevermind, cancel that",
+        "nevermind",
+        "oh never mind",
     ],
 )
 def test_a_texter_can_take_back_their_callback_request(text, store, body):
@@ -185,3 +188,29 @@ def test_words_not_understood_while_a_crisis_is_open_get_staff_are_coming_not_th
     text("my husband wont wake up")
     (reply,) = text(body)
     assert "as soon as they can" in reply and "911" in reply and "OIH" not in reply
+
+
+def test_the_carrier_word_cancel_says_the_callback_still_stands_and_how_to_cancel_it(text, store):
+    text("call me")
+    (request,) = callbacks.waiting(store)
+    (reply,) = text("cancel")
+    assert "won't get more texts" in reply and "still call you back" in reply and "CANCEL CALL" in reply
+    assert callbacks.waiting(store)[0].texts_off  # staff call; nobody texts
+    assert text("cancel call") == []  # opted out: silence, and nothing changes
+    assert len(callbacks.waiting(store)) == 1
+    text("START")
+    (withdrawn,) = text("CANCEL CALL")
+    assert "off our callback list" in withdrawn and callbacks.waiting(store) == []
+
+
+def test_opting_out_during_a_crisis_says_staff_still_call_once(text, store):
+    text("my husband wont wake up")
+    (reply,) = text("cancelar")
+    assert "Ya no recibira mensajes" in reply and "le llamara una vez" in reply
+    assert callbacks.waiting(store)[0].is_crisis
+
+
+def test_nevermind_without_a_callback_asked_for_is_no_cancellation(text, store):
+    text("hi")
+    (reply,) = text("nevermind")
+    assert "callback list" not in reply

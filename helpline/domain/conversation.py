@@ -187,7 +187,7 @@ def decide(state: TexterState, inbound: Inbound, ctx: Context) -> Decision:
 
     # 1. Opt-out comes first: Twilio's OptOutType, the carrier words, or a clear request in their words.
     if opt_type == "STOP" or opt_out.is_opt_out(inbound.body):
-        return _opt_out(state, inbound, text, signal, silent=opt_type == "STOP" or ctx.opted_out)
+        return _opt_out(state, inbound, text, signal, ctx, silent=opt_type == "STOP" or ctx.opted_out)
     if ctx.opted_out and (opt_type == "START" or opt_out.is_opt_in(inbound.body)):
         replies = () if opt_type == "START" else (Say("optin_confirm"),)
         return Decision(replace(state, welcomed=True), replies, (SetOptOut(False),), "optin")
@@ -229,10 +229,10 @@ def _asks_for_more(text: str, whole: str) -> bool:
     )
 
 
-def _opt_out(state: TexterState, inbound: Inbound, text: str, signal, silent: bool) -> Decision:
+def _opt_out(state: TexterState, inbound: Inbound, text: str, signal, ctx: Context, silent: bool) -> Decision:
     """No more texts. A crisis said with it still gets its guidance and staff; "stop texting, call me
-    instead" still gets the call. `silent`: Twilio confirms a STOP itself, and an opted-out number
-    hears nothing."""
+    instead" still gets the call; a callback asked for before still stands, and the confirmation says
+    so. `silent`: Twilio confirms a STOP itself, and an opted-out number hears nothing."""
     state = replace(state, check_step=0)
     if signal:
         crisis_text = Say(crisis_reply(state.crisis_kind, inbound.can_call_back))
@@ -245,7 +245,14 @@ def _opt_out(state: TexterState, inbound: Inbound, text: str, signal, silent: bo
         return Decision(
             state, replies, (SetOptOut(True), RequestCallback(False, "callback", texts_off=True)), "optout"
         )
-    return Decision(state, () if silent else (Say("optout_confirm"),), (SetOptOut(True),), "optout")
+    confirm = (
+        "optout_confirm_crisis_call"
+        if ctx.open_crisis
+        else "optout_confirm_call_kept"
+        if ctx.has_open_callback
+        else "optout_confirm"
+    )
+    return Decision(state, () if silent else (Say(confirm),), (SetOptOut(True),), "optout")
 
 
 def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, ctx: Context) -> Decision:

@@ -405,6 +405,9 @@ _WITHDRAWS_CALLBACK = re.compile(
     r" (?:call|callback|call back)\b"
     r"|\bnever ?mind (?:the|about the|my) (?:call|callback)\b"
     r"|\bya no (?:necesito|quiero) (?:la llamada|que me llamen)\b|\bcancel(?:ar|en|e) la llamada\b"
+    # Only that, with a call asked for: "nevermind", "actually never mind", "olvidalo".
+    r"|^\W*(?:(?:oh|ok|okay|actually|sorry|um|hmm|lol|no)\W+)*(?:never ?mind|nvm|forget it"
+    r"|olvidalo|olvidelo|olviden(?:lo)?)\W*$"
 )
 
 

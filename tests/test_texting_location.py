@@ -146,3 +146,13 @@ def test_not_knowing_the_zip_is_told_a_city_and_state_will_do(text, typed, words
     assert words in reply
     (looking,) = text("Austin, TX")
     assert "Austin, TX" in looking
+
+
+@pytest.mark.parametrize(
+    "word, service", [("vivitrol", "naltrexone"), ("what about methadone?", "methadone")]
+)
+def test_a_service_word_after_a_search_searches_the_same_place_for_it(text, store, word, service):
+    text("naltrexone in baltimore md")
+    (reply,) = text(word)
+    assert "Looking up treatment providers near Baltimore, MD" in reply and "reply your ZIP" not in reply
+    assert store.load_state(store.vault.phone_id(TEXTER))["search_filter"] == service

@@ -344,6 +344,8 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
         and SERVICE_WORDS[word] != "pain"
         and not (kw.already_takes(text, word) and kw.describes_worsening_pain(text))
     ):
+        if state.location and len(whole.split()) <= 4 and not kw.already_takes(text, word):
+            return _find(state, state.location, word)  # after a search: "vivitrol", "what about detox"
         # "i need suboxone", "methadone clinics?": where? The next place they send searches for it.
         new = replace(state, wanted_service=SERVICE_WORDS[word])
         return Decision(new, (Say("ask_place_for_service", {"service": word}),), (), "service")

@@ -237,6 +237,19 @@ def test_thanks_and_goodbye_get_a_kind_word(text, typed):
     assert reply.startswith(("You're welcome", "De nada"))
 
 
+@pytest.mark.parametrize("typed", ["ok", "k", "okay"])
+def test_an_ok_is_not_answered_you_are_welcome(text, typed):
+    text("hi")
+    (reply,) = text(typed)
+    assert reply.startswith("OK. We're here 24/7") and "CALL" in reply
+
+
+def test_an_ok_after_the_crisis_reply_is_told_staff_are_still_coming(text):
+    text("i cant do this anymore i want to die")
+    (reply,) = text("ok")
+    assert "You're welcome" not in reply and "as soon as they can" in reply and "988" in reply
+
+
 @pytest.mark.parametrize("typed", ["?", "???", "😭😭😭", "..."])
 def test_a_question_mark_or_a_sad_emoji_is_not_answered_you_are_welcome(text, typed):
     text("hi")

@@ -352,7 +352,10 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
     if intent is None and (kw.asks_about_the_line(text) or kw.asks_for_help(text)):
         return Decision(state, (Say("about"),), (), "about")
     if intent is None and kw.only_thanks(text):
-        return Decision(state, (Say("thanks"),), (), "thanks")
+        if not kw.only_acknowledges(text):
+            return Decision(state, (Say("thanks"),), (), "thanks")
+        # "ok", "k": nobody said thanks. While staff are on their way to a crisis, that they still are.
+        return Decision(state, (Say("crisis_still_here" if ctx.open_crisis else "noted"),), (), "thanks")
     if intent is None and (named := _state_named(text)):
         new = replace(state, pending_state=kw.STATE_NAMES[named])
         return Decision(new, (Say("ask_city_in_state", {"state": named.title()}),), (), "ask_city")

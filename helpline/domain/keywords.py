@@ -327,6 +327,10 @@ THANKS_WORDS = THANKING | {
     "have", "a", "day", "nice", "buenas", "noches", "y", "hasta", "luego", "pronto", "dios", "le",
     "te", "bendiga",
 }  # fmt: skip
+# A whole text that only acknowledges ("ok", "k", "got it"): no thanks to answer "you're welcome" to.
+ACKNOWLEDGING = frozenset(
+    "ok okay k kk oki okey cool great got it alright vale bueno perfecto listo entendido".split()
+)
 # Emoji that thank or acknowledge; any other emoji alone ("😭", "?") gets the menu, not "You're welcome".
 _THANKING_EMOJI = set(
     "\U0001f44d\U0001f64f\u2764\U0001f60a\U0001f642\U0001f44c\u2705\U0001f4af"
@@ -346,6 +350,12 @@ def only_thanks(normalised: str) -> bool:
     if not said:
         return any(c in _THANKING_EMOJI for c in normalised) and len(normalised) <= 8
     return all(word in THANKS_WORDS for word in said) and any(word in THANKING for word in said)
+
+
+def only_acknowledges(normalised: str) -> bool:
+    """Whether a text only says OK ("ok", "k", "got it", "vale"), with no word of thanks."""
+    said = words(normalised)
+    return bool(said) and all(word in ACKNOWLEDGING for word in said)
 
 
 def calls_someone_else(normalised: str) -> bool:

@@ -250,6 +250,11 @@ def test_an_ok_after_the_crisis_reply_is_told_staff_are_still_coming(text):
     assert "You're welcome" not in reply and "as soon as they can" in reply and "988" in reply
 
 
+def test_more_as_a_first_text_gets_the_welcome_once_not_a_second_menu(text):
+    (welcome,) = text("more")
+    assert "Reply OIH" in welcome
+
+
 @pytest.mark.parametrize("typed", ["?", "???", "😭😭😭", "..."])
 def test_a_question_mark_or_a_sad_emoji_is_not_answered_you_are_welcome(text, typed):
     text("hi")

@@ -209,8 +209,10 @@ def decide(state: TexterState, inbound: Inbound, ctx: Context) -> Decision:
     first_contact = not state.welcomed
     decision = _menu_decision(replace(state, welcomed=True), text, whole, inbound, ctx)
     if first_contact and decision.intent not in ("menu", "spanish", "english", "about", "thanks"):
-        # Any first message gets the welcome; a real question is answered right after it.
-        replies = (Say("welcome"),) + (decision.replies if decision.intent != "unknown" else ())
+        # Any first message gets the welcome; a real question is answered right after it (the menu is
+        # not: the welcome lists the same choices).
+        answer = tuple(say for say in decision.replies if say.key != "menu")
+        replies = (Say("welcome"),) + (answer if decision.intent != "unknown" else ())
         return replace(decision, replies=replies)
     if first_contact:
         return replace(decision, replies=(Say("welcome"),))

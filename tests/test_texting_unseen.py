@@ -255,6 +255,13 @@ def test_more_as_a_first_text_gets_the_welcome_once_not_a_second_menu(text):
     assert "Reply OIH" in welcome
 
 
+@pytest.mark.parametrize("typed", ["zip 6o629", "6062 9"])
+def test_a_zip_typed_with_a_letter_o_or_a_space_searches(text, typed):
+    text("hi")
+    (reply,) = text(typed)
+    assert "Looking up treatment providers near 60629" in reply
+
+
 @pytest.mark.parametrize("typed", ["?", "???", "😭😭😭", "..."])
 def test_a_question_mark_or_a_sad_emoji_is_not_answered_you_are_welcome(text, typed):
     text("hi")

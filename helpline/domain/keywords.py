@@ -123,6 +123,20 @@ STATE_NAMES.update(STATE_SHORT_NAMES)
 STATE_NAMES_LONGEST_FIRST = tuple(
     sorted(STATE_NAMES, key=len, reverse=True)
 )  # "west virginia" before "virginia"
+# A ZIP typed with a slip ("zip 6o629" with the letter O, "6062 9" with a space): the whole text, maybe
+# after "zip".
+_SLIPPED_ZIP = re.compile(
+    r"^(?:(?:my )?(?:zip|zipcode|zip code|codigo postal|cp)(?: is| es)?:?\s*)?(\d[\do]{0,4}(?: [\do]{1,4})?)$"
+)
+
+
+def slipped_zip(normalised: str) -> str | None:
+    """`zip 6o629` or `6062 9` -> `60629`: five characters that are digits but for an O and one space."""
+    match = _SLIPPED_ZIP.match(normalised.strip(" .!"))
+    code = match.group(1).replace(" ", "").replace("o", "0") if match else ""
+    return code if len(code) == 5 and code != match.group(1) else None
+
+
 # A 5-digit number inside a sentence ("my zip is 10001", "estoy en 78701"), not an amount or a dose.
 ZIP_IN_TEXT_RE = re.compile(
     r"(?<![\d$#.,-])(\d{5})(?:-\d{4})?(?![\d,.]?\d)(?!\s*(?:mg|mcg|ml|milligrams?|micrograms?|pills?|"

@@ -72,3 +72,18 @@ def test_staff_see_and_dial_a_listing_extension():
     assert staff._phone_display("+16175550132 ext. 12") == "(617) 555-0132 ext. 12"
     assert staff._tel_href("+16175550132 ext. 12") == "tel:+16175550132,12"
     assert staff._tel_href("+16175550132") == "tel:+16175550132"
+
+
+@pytest.mark.parametrize(
+    ("address", "city", "said"),
+    [
+        ("3801 West 63rd Street, Unit 3", "Chicago", "3801 West 63rd Street, Chicago"),
+        ("4901 S PENNSYLVANIA AVE", "OKLAHOMA CITY", "4901 South Pennsylvania Avenue, Oklahoma City"),
+        ("Rachel Upjohn Building, 4250 Plymouth Rd", "Ann Arbor", "4250 Plymouth Road, Ann Arbor"),
+        ("386 St. Lukes Dr, Suite 200", "Mobile", "386 Saint Lukes Drive, Mobile"),
+        ("1912 Commerce Ave NW 2nd Floor", "", "1912 Commerce Avenue Northwest"),
+        ("PO BOX 6367", "Tyler", ""),  # no door to go to
+    ],
+)
+def test_a_listing_street_is_read_short_in_whole_words(address, city, said):
+    assert spoken.street(address, city) == said

@@ -27,11 +27,39 @@ def test_zip_is_read_back_digit_by_digit_then_the_three_nearest_are_read(phone_c
     assert "3 nearest treatment providers" in heard
     assert heard.index("Midtown Pain Care") < heard.index("Chelsea Methadone Clinic")
     assert "2 1 2, 5 5 5, 0 1 0 2" in heard  # phone numbers read slowly, in groups
-    assert "Hudson Recovery, about 0.4 miles away. No phone number is listed." in heard
+    assert (
+        "Hudson Recovery, about 0.4 miles away, at 30 Hudson Yards, New York. No phone number is listed."
+        in heard
+    )
     assert "Village Bupe" not in heard
     assert "press 1" in said(call.waiting.itertext())
     slow = [p for p in check_voice(call.responses[-1]).iter("prosody") if "Midtown" in p.text]
     assert slow and slow[0].get("rate") == "85%"  # names and numbers read slowly
+
+
+def test_each_provider_is_read_with_its_street_and_one_without_a_phone_with_the_national_helpline(
+    phone_call, small_directory
+):
+    call = phone_call()
+    call.start()
+    call.press("2")
+    heard = said(call.press("10001"))
+    # Where to go, said as a person says it ("200 W 34th St" in the directory), and the phone.
+    assert "Midtown Pain Care, about 0.4 miles away, at 200 West 34th Street, New York." in heard
+    # A landline caller can still act on a listing without a phone: the national helpline, slowly.
+    assert "the national helpline can help you reach them" in heard
+    assert heard.count("8 0 0, 6 6 2, 4 3 5 7") == 1
+    slow = [p for p in check_voice(call.responses[-1]).iter("prosody") if "national helpline" in p.text]
+    assert slow and slow[0].get("rate") == "85%"
+
+
+def test_providers_all_with_a_phone_are_read_without_the_national_helpline(phone_call, small_directory):
+    call = phone_call()
+    call.start()
+    call.press("2")
+    heard = said(call.press("10027"))  # Harlem: the three nearest all list a phone
+    assert "Harlem Naltrexone Center, about" in heard and "at 100 West 125th Street, New York" in heard
+    assert "No phone number" not in heard and "national helpline" not in heard
 
 
 def test_providers_are_texted_on_request_the_way_texters_get_them(phone_call, small_directory, store, redis):

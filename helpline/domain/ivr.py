@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 from helpline.domain import crisis as crisis_words
 from helpline.domain import keywords as kw
+from helpline.domain import spoken
 from helpline.domain.phones import callable_number
 
 LANGUAGES = ("en", "es")
@@ -521,10 +522,19 @@ def providers_found(state: CallState, providers: list[dict], facts: CallFacts) -
     if not providers:
         say = (Speak("providers_none", {"zip": state.zip or ""}),)
         return Turn(state, say, menu_ask(state.lang), intent="search_empty")
-    say = (Speak("providers_intro", {"count": len(providers)}),) + tuple(
-        Speak("provider" if p.get("phone") else "provider_no_phone", p) for p in providers
-    )
+    say = (Speak("providers_intro", {"count": len(providers)}),)
+    say += tuple(_provider_said(p, state.lang) for p in providers)
+    if not all(p.get("phone") for p in providers):  # someone who can help reach a listing with no phone
+        say += (Speak("providers_no_phone_help"),)
     return Turn(state, say, _providers_ask(facts), intent="search")
+
+
+def _provider_said(provider: dict, lang: str) -> Speak:
+    """A listing as read out: name, distance, the street to go to (when it has one), its phone."""
+    params = {k: provider.get(k, "") for k in ("name", "miles", "phone")}
+    params["address"] = spoken.street(provider.get("address", ""), provider.get("city", ""), lang)
+    key = "provider_at" if params["address"] else "provider"
+    return Speak(key if params["phone"] else f"{key}_no_phone", params)
 
 
 def providers_unavailable(state: CallState) -> Turn:

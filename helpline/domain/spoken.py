@@ -94,3 +94,48 @@ def moment_said(hours: BusinessHours, moment: dt.datetime, lang: str, now: dt.da
     if ahead == 1:
         return tomorrow.format(t=t)
     return other.format(d=DAY_WORDS[lang][local.weekday()], t=t)
+
+
+# A listing's street as a voice should say it: whole words ("W 29th St" -> "West 29th Street").
+_STREET_SAID = {
+    "st": "Street", "ave": "Avenue", "av": "Avenue", "blvd": "Boulevard", "rd": "Road", "dr": "Drive",
+    "ln": "Lane", "pl": "Place", "ct": "Court", "hwy": "Highway", "pkwy": "Parkway", "cir": "Circle",
+    "ter": "Terrace", "sq": "Square", "trl": "Trail", "plz": "Plaza", "expy": "Expressway",
+    "fwy": "Freeway", "mt": "Mount", "ft": "Fort", "jr": "Junior",
+    "n": "North", "s": "South", "e": "East", "w": "West",
+    "ne": "Northeast", "nw": "Northwest", "se": "Southeast", "sw": "Southwest",
+}  # fmt: skip
+_DIRECTIONS = {"n", "s", "e", "w", "ne", "nw", "se", "sw"}
+_BEFORE_A_NAME = {"st": "Saint", "dr": "Doctor"}  # "St. Lukes Drive", "Dr. Martin Luther King Jr Blvd"
+# A suite, unit or floor says which door inside; a caller finding the building does not need it.
+_INSIDE = re.compile(
+    r"\s+(?:(?:\d+(?:st|nd|rd|th)\s+)?(?:floor|fl)\b|suite|ste|unit|apt|room|rm|bldg|building|#).*$", re.I
+)
+_PO_BOX = re.compile(r"^p\.?\s*o\.?\s*box\b", re.I)
+_ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$", re.I)
+
+
+def street(address: str, city: str = "", lang: str = "en") -> str:
+    """`3801 W. 63rd St, Unit 3` in CHICAGO -> `3801 West 63rd Street, Chicago`: where a caller can go,
+    said as a person would say it; '' when there is no street to go to (none, or a PO box)."""
+    pieces = [p.strip() for p in (address or "").split(",") if p.strip()]
+    # "Rachel Upjohn Building, 4250 Plymouth Road": the piece with the house number is the street.
+    piece = _INSIDE.sub("", next((p for p in pieces if p[:1].isdigit()), pieces[0] if pieces else ""))
+    if not piece or _PO_BOX.match(piece):
+        return ""
+    words = piece.split()
+    said = []
+    for at, word in enumerate(words):
+        key = word.rstrip(".").lower()
+        after = words[at + 1].rstrip(".").lower() if at + 1 < len(words) else ""
+        if at and key in _BEFORE_A_NAME and after and after not in _DIRECTIONS:
+            said.append(_BEFORE_A_NAME[key])
+        elif at and key in _STREET_SAID:  # the house number is never a word ("1 E" is not "1 East")
+            said.append(_STREET_SAID[key])
+        elif lang != "en" and (ordinal := _ORDINAL.match(key)):
+            said.append(ordinal.group(1))  # "63rd" is read letter by letter by a Spanish voice
+        else:
+            said.append(word.title() if word.isupper() and len(word) > 2 else word)
+    town = (city or "").strip()
+    town = town.title() if town.isupper() else town
+    return ", ".join(x for x in (" ".join(said), town) if x)

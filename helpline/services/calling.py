@@ -259,6 +259,8 @@ def _find_providers(line: CallLine, state: ivr.CallState, zip_code: str, facts, 
         {
             "name": p.name,
             "phone": p.phone or "",
+            "address": p.address,
+            "city": p.city,
             "miles": round(p.miles) if p.miles >= 10 else round(p.miles, 1),
         }
         for p in result.providers

@@ -29,7 +29,10 @@ MAX_SPEECH = 2000  # words heard: all of them are read for crisis words
 RING_SECONDS = 20  # long enough for staff to pick up, short of a phone's own voicemail (~25 s)
 VOICEMAIL_SECONDS = 120
 CRISIS_LINE = "988"  # the Suicide and Crisis Lifeline, reachable from any US number
-SLOW_KEYS = {"provider", "provider_no_phone", "zip_confirm", "looking_up_zip", "number_confirm"}
+SLOW_KEYS = {
+    "provider", "provider_no_phone", "provider_at", "provider_at_no_phone", "providers_no_phone_help",
+    "zip_confirm", "looking_up_zip", "number_confirm",
+}  # fmt: skip
 SLOW_RATE = "85%"
 SPOKEN_PARAMS = {"zip": spoken.digits, "last4": spoken.digits, "number": spoken.phone, "phone": spoken.phone}
 

@@ -301,3 +301,31 @@ def test_spoken_answers_are_acted_on_unless_the_recogniser_doubts_them(confidenc
     # Keys pressed with doubted words beside them are keys: they count.
     pressed = ivr.answer(CallState(), ivr.MENU, Heard(digits="2", speech="mumble", confidence=0.05), CALLER)
     assert pressed.intent == "treatment"
+
+
+@pytest.mark.parametrize(
+    ("words", "place"),
+    [
+        ("Chicago, Illinois.", "chicago, il"),
+        ("I live in Dayton Ohio", "dayton, oh"),
+        ("salt lake city utah please", "salt lake city, ut"),
+        ("Washington DC", "washington, dc"),
+        ("chicago", "chicago, il"),  # one state has a Chicago
+        ("springfield", None),  # many do: the state is asked for
+        ("i dont know it", None),
+        ("talk to someone", None),
+    ],
+)
+def test_a_city_and_state_said_instead_of_a_zip(words, place):
+    turn = say(CallState(), ivr.ZIP, words)
+    if place is None:
+        assert turn.state.zip is None
+    else:
+        assert turn.state.zip == place and turn.ask.step == ivr.ZIP_CONFIRM
+
+
+def test_a_caller_who_does_not_know_their_zip_is_told_the_ways_on_not_the_same_question():
+    turn = say(CallState(), ivr.ZIP, "i don't know my zip")
+    assert keys(turn) == ["zip_not_known", "zip_ask_again"]
+    assert keys(say(turn.state, ivr.ZIP, "mumble mumble")) == ["zip_or_city_not_heard", "zip_ask_again"]
+    assert press(turn.state, ivr.ZIP, "4").actions == (ivr.TalkNow(),)

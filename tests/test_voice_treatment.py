@@ -128,3 +128,48 @@ def test_directory_empty_and_locator_down_is_said_kindly(phone_call, findtreatme
     call.press("2")
     heard = said(call.press("10001"))
     assert "can't look up providers right now" in heard and "8 0 0, 6 6 2, 4 3 5 7" in heard
+
+
+def test_a_caller_who_does_not_know_their_zip_says_their_city_and_hears_and_gets_providers_there(
+    phone_call, small_directory, store, redis
+):
+    call = phone_call()
+    call.start()
+    assert "If you don't know it, say the city and state" in said(call.press("2"))
+    heard = said(call.say("i dont know it"))
+    assert "That's all right" in heard and "not a 5 digit ZIP" not in heard
+    assert "say the city and state you are in" in heard and "talk to someone from our team, press 4" in heard
+    assert "New York, New York" in said(call.say("New York, New York."))  # read back to confirm
+    heard = said(call.press("1"))
+    assert "Midtown Pain Care" in heard and "at 200 West 34th Street" in heard
+    call.press("1")  # and by text, as a texter who sent "new york, ny" gets them
+    drain(redis)
+    texts = [m["body"] for m in store.delivery.outbox() if m["to"] == CALLER]
+    assert any("New York, NY" in t and "Midtown Pain Care" in t for t in texts)
+
+
+def test_a_city_said_in_spanish_is_read_back_in_spanish(phone_call, small_directory):
+    call = phone_call()
+    call.start()
+    call.press("9")
+    assert "diga la ciudad y el estado" in said(call.press("2"))
+    assert "No se preocupe" in said(call.say("no sé"))
+    assert "New York, New York" in said(call.say("estoy en new york new york"))
+
+
+def test_a_caller_without_a_zip_presses_4_and_is_put_through_to_the_team(phone_call, staff_on_duty):
+    call = phone_call(dial_outcome="completed")
+    call.start()
+    call.press("2")
+    assert "press 4" in said(call.say("hmm hold on"))
+    assert "Please hold" in said(call.press("4"))
+    assert call.dialed == [list(staff_on_duty)]
+
+
+def test_crisis_words_at_the_zip_question_outrank_a_city(phone_call, small_directory):
+    call = phone_call()
+    call.start()
+    call.press("2")
+    heard = said(call.say("i dont know, i just want to die, im in new york new york"))
+    assert "9 8 8" in heard and "New York, New York" not in heard
+    assert call.waiting.get("action").split("?")[0].endswith("/step/emergency")

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 from helpline.domain import crisis as crisis_words
 from helpline.domain import keywords as kw
-from helpline.domain import spoken
+from helpline.domain import spoken, spoken_place
 from helpline.domain.phones import callable_number
 
 LANGUAGES = ("en", "es")
@@ -134,7 +134,7 @@ class CallState:
 
     lang: str = "en"
     misses: int = 0  # silences or wrong answers in a row at the current question
-    zip: str | None = None
+    zip: str | None = None  # the ZIP searched, or the "chicago, il" said instead of one
     number: str | None = None  # callback number keyed in, E.164
     providers: tuple[dict, ...] = ()  # the ones read out, to text them on request
     callback_id: str | None = None
@@ -271,8 +271,10 @@ def menu_ask(lang: str) -> Ask:
     return Ask(MENU, (Speak("menu"), Speak("language_offer", lang=other_language(lang))))
 
 
-def zip_ask() -> Ask:
-    return Ask(ZIP, (Speak("zip_ask"),), num_digits=None, finish_on_key="#", timeout=10)
+def zip_ask(again: bool = False) -> Ask:
+    """The ZIP; asked again, with the ways on for a caller who does not know it (a city, a person)."""
+    prompt = "zip_ask_again" if again else "zip_ask"
+    return Ask(ZIP, (Speak(prompt),), num_digits=None, finish_on_key="#", timeout=10)
 
 
 def number_ask() -> Ask:
@@ -458,11 +460,20 @@ def _spoken_menu_choice(state: CallState, heard: Heard, facts: CallFacts) -> Tur
 def _zip(state: CallState, heard: Heard, facts: CallFacts) -> Turn:
     if key_of(heard) == "*":
         return Turn(replace(state, misses=0), (), menu_ask(state.lang), intent="menu")
+    if key_of(heard) in ("4", "0"):  # no ZIP to give: someone from our team, as at the emergency options
+        return Turn(replace(state, misses=0), (), actions=(TalkNow(),), intent="talk")
     digits = digits_of(heard)
     if len(digits) != 5:
-        if not digits and (jump := _spoken_menu_choice(state, heard, facts)):
+        words = "" if heard.digits.strip() or digits else heard.speech
+        if words and (city := spoken_place.city_heard(words)):  # "Chicago, Illinois": read back first
+            ask = confirm_ask(ZIP_CONFIRM, "zip_confirm", {"zip": city})
+            return Turn(replace(state, misses=0, zip=city), (), ask, intent="city_spoken")
+        if words and (jump := _spoken_menu_choice(state, heard, facts)):
             return jump
-        return _again(state, zip_ask(), _why(heard, "zip_not_valid"))
+        why = _why(heard, "zip_not_valid")
+        if words and why == "zip_not_valid":
+            why = "zip_not_known" if spoken_place.not_known(words) else "zip_or_city_not_heard"
+        return _again(state, zip_ask(again=True), why)
     state = replace(state, misses=0, zip=digits)
     if heard.digits.strip():
         # Keys are exact: read the ZIP back while looking, no extra question for someone in a hurry.

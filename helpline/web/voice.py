@@ -13,7 +13,7 @@ import re
 from flask import Blueprint, Response, abort, current_app, request, url_for
 from twilio.twiml.voice_response import Dial, Gather, Number, Say, VoiceResponse
 
-from helpline.domain import ivr, spoken
+from helpline.domain import ivr, spoken, spoken_place
 from helpline.services import calling, retries
 from helpline.services.calling import CallLine
 from helpline.web.twilio_signature import twilio_signed
@@ -34,7 +34,12 @@ SLOW_KEYS = {
     "zip_confirm", "looking_up_zip", "number_confirm",
 }  # fmt: skip
 SLOW_RATE = "85%"
-SPOKEN_PARAMS = {"zip": spoken.digits, "last4": spoken.digits, "number": spoken.phone, "phone": spoken.phone}
+SPOKEN_PARAMS = {
+    "zip": spoken_place.place_said,
+    "last4": spoken.digits,
+    "number": spoken.phone,
+    "phone": spoken.phone,
+}
 
 
 def line() -> CallLine:

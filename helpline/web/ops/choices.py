@@ -40,6 +40,7 @@ CALL_CHOICES = {
     # A keyed ZIP is searched in its own step, which counts as the search's outcome (below).
     "zip_spoken": "ZIP said (read back to confirm)",
     "zip_misheard": "ZIP heard wrong (asked again)",
+    "city_spoken": "city and state said for the ZIP (read back to confirm)",
     "zip": "ZIP said or asked again",  # counted so before the two above were told apart
     "search": "providers read out",
     "search_empty": "nobody found near the ZIP",

@@ -48,6 +48,39 @@ def test_saying_espanol_switches_too(phone_call):
 
 
 @pytest.mark.parametrize(
+    ("words", "answer"),
+    [
+        ("quiero hablar con alguien", "Después del tono"),  # nobody on duty: the voicemail, in Spanish
+        ("tratamiento", "código postal de 5 dígitos"),
+        ("información", "hiperalgesia inducida por opioides"),
+        ("no hablo inglés", "oprima 2"),
+        ("I don't speak English", "oprima 2"),
+    ],
+)
+def test_spanish_said_at_the_english_menu_is_answered_in_spanish_from_then_on(phone_call, words, answer):
+    call = phone_call()
+    call.start()
+    heard = said(call.say(words))
+    assert answer in heard
+    english = [
+        say.text for say in check_voice(call.responses[-1]).iter("Say") if say.get("language") == "en-US"
+    ]
+    assert english in ([], ["For English, press 9."])  # only the offer to go back
+    assert call.waiting.tag == "Record" or call.waiting.get("language") == "es-US"  # Spanish is listened for
+
+
+def test_english_words_at_the_english_menu_stay_english_and_a_spanish_caller_is_remembered(phone_call, text):
+    call = phone_call()
+    call.start()
+    assert "5 digit ZIP code" in said(call.say("I need to find treatment"))
+    text("10001", sender=CALLER)  # a texter in English
+    call = phone_call()
+    call.start()
+    call.say("necesito tratamiento por favor")
+    assert "Gracias por llamar" in said(phone_call().start())  # the next call greets in Spanish
+
+
+@pytest.mark.parametrize(
     ("lang_keys", "expected"), [((), "not medical advice"), (("9",), "no es consejo médico")]
 )
 def test_option_one_explains_oih_in_spoken_words_with_the_disclaimer(phone_call, lang_keys, expected):

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 from helpline.domain import crisis as crisis_words
 from helpline.domain import keywords as kw
+from helpline.domain import language as language_words
 from helpline.domain import spoken, spoken_place
 from helpline.domain.phones import callable_number
 
@@ -362,6 +363,8 @@ def answer(state: CallState, step: str, heard: Heard, facts: CallFacts) -> Turn:
         return crisis(replace(state, lang="es" if signal.lang == "es" else state.lang), facts)
     if heard.unsure:
         heard = Heard(doubted=True)  # asked again, as words not understood
+    if (lang := _language_heard(heard)) and lang != state.lang:
+        state = replace(state, lang=lang)  # Spanish said at the English menu is answered in Spanish
     handler = _STEP_HANDLERS.get(step, _menu)
     return handler(state, heard, facts)
 
@@ -420,10 +423,8 @@ def choose(state: CallState, choice: str, facts: CallFacts, heard: Heard | None 
     """A menu option, by key or by name."""
     lang = state.lang
     if choice == "language":
-        spoken = kw.normalise(heard.speech) if heard and heard.speech else ""
-        lang = "en" if spoken and any(w in spoken for w in ("english", "ingles")) else other_language(lang)
-        if spoken and any(w in spoken for w in ("espanol", "español", "spanish")):
-            lang = "es"
+        named = _language_named(heard.speech) if heard and heard.speech else None
+        lang = named or other_language(lang)
         state = replace(state, lang=lang)
         return Turn(state, (), menu_ask(lang), intent="spanish" if lang == "es" else "english")
     if choice == "menu":
@@ -445,6 +446,32 @@ def choose(state: CallState, choice: str, facts: CallFacts, heard: Heard | None 
     if choice == "emergency":
         return Turn(state, (Speak("emergency"),), emergency_ask(), intent="emergency")
     raise ValueError(f"unknown menu choice {choice!r}")
+
+
+# "No hablo (bien) inglés", "I don't speak English": asking for the other language.
+_NOT_SPOKEN = (
+    r"\b(?:no hablo|no entiendo|no se|do ?n'?t speak|do not speak|can'?t speak|cannot speak|not speak)"
+    r"\s+(?:\w+\s+)?"
+)
+
+
+def _language_named(speech: str) -> str | None:
+    """The language a caller asks for by name ("español", "English please"); "no hablo inglés" and
+    "I don't speak English" ask for the other one."""
+    text = " ".join(kw.words(kw.normalise(speech)))
+    for lang, names in (("en", "english|ingles"), ("es", "espanol|español|spanish")):
+        if re.search(rf"\b(?:{names})\b", text):
+            return other_language(lang) if re.search(_NOT_SPOKEN + rf"(?:{names})\b", text) else lang
+    return None
+
+
+def _language_heard(heard: Heard) -> str | None:
+    """The language the caller's words are in, when they tell: a language named, or enough words
+    common in one language ("quiero hablar con alguien", "tratamiento"); None for keys or a word
+    both languages share ("ok", "menu", a ZIP)."""
+    if heard.digits.strip() or not heard.speech:
+        return None
+    return _language_named(heard.speech) or language_words.guess(heard.speech)
 
 
 def _spoken_menu_choice(state: CallState, heard: Heard, facts: CallFacts) -> Turn | None:

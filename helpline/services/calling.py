@@ -154,9 +154,12 @@ def remember_language(line: CallLine, facts: ivr.CallFacts, lang: str) -> None:
         line.store.save_state(phone_id, {**texter, "lang": lang})
 
 
-def step_answered(line: CallLine, facts: ivr.CallFacts, turn: ivr.Turn, now: float) -> None:
-    """After each answered step: the language chosen is kept, the menu choice counted and noted."""
-    if turn.intent in ("spanish", "english"):
+def step_answered(
+    line: CallLine, facts: ivr.CallFacts, turn: ivr.Turn, now: float, lang_before: str | None = None
+) -> None:
+    """After each answered step: the language chosen (by key, by name, or by speaking it) is kept, the
+    menu choice counted and noted."""
+    if turn.intent in ("spanish", "english") or turn.state.lang != (lang_before or turn.state.lang):
         remember_language(line, facts, turn.state.lang)
     line.store.count(f"call.menu.{turn.intent}", now)
     if turn.intent not in ("repeat", "unknown"):

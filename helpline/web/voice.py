@@ -207,7 +207,7 @@ def _answer_step(step_key: str, decide) -> Response:
     except Exception:
         calling.abandon_step(calls, lease, sid)
         raise
-    calling.step_answered(calls, facts, turn, now)
+    calling.step_answered(calls, facts, turn, now, lang_before=state.lang)
     log.info("event=call.step sid=%s step=%s intent=%s", sid, step_key, turn.intent)
     return twiml(xml)
 

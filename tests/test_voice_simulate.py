@@ -38,7 +38,7 @@ def test_digits_again_after_words_are_pressed_after_them(app, nothing_listening,
     output = simulate(app, "--digits", "2", "--say", "one zero zero zero one", "--digits=1")
     presses = [output.index("(you press 2)"), output.index('(you say "one zero zero zero one")')]
     assert presses == sorted(presses) and output.index("(you press 1)") > presses[1]
-    assert "You entered 1 0 0 0 1" in output and "Midtown Pain Care" in output  # said, read back, confirmed
+    assert "You said 1 0 0 0 1" in output and "Midtown Pain Care" in output  # said, read back, confirmed
 
 
 def test_spanish_voicemail_becomes_a_callback_and_the_call_is_recorded(app, store, nothing_listening):

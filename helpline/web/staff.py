@@ -295,33 +295,56 @@ def _timeline(req: callbacks.CallbackRequest) -> timeline.Timeline:
     return timeline.build(_store(), req, zone_label=_local_time_filter, audio_url=audio)
 
 
-def _detail(req: callbacks.CallbackRequest, *, form=None, errors=None, text_result=None, http_status=200):
-    hl, store, now = _helpline(), _store(), time.time()
+def _request_state(req: callbacks.CallbackRequest, now: float) -> str:
+    """What the open page shows of the request's state, as one short string: a poll or a click that
+    carries another one comes from a page showing an older state."""
+    who = callbacks.holder(req, now) or ""
+    state = callbacks.effective_status(req, now)
+    due = "due" if callbacks.is_due(req, now) else "later"
+    return f"{state}.{due}.{req.attempts}.{int(req.next_attempt_at or 0)}.{who}"
+
+
+def _state_context(req: callbacks.CallbackRequest, now: float) -> dict:
+    """What the status line, the call-back card and the facts show (on the page; in its poll once changed)."""
+    hl, store = _helpline(), _store()
     who = callbacks.holder(req, now)
     state = callbacks.effective_status(req, now)
     phone = callbacks.phone_of(store, req)
+    tail = store.callbacks.last_exchanges([req.phone_id]).get(req.phone_id)
+    return {
+        "r": req,
+        "now": now,
+        "me": current_user.email,
+        "holder": who,
+        "held_since": (req.claimed_at or req.updated) if who else None,
+        "status": state,
+        "status_label": _status_label(req, state, who, now),
+        "request_state": _request_state(req, now),
+        "phone": phone,
+        "phone_display": _phone_display(phone),
+        "last4": phone[-4:],
+        "texted_again": staff_queue.texted_again_at(req, tail) is not None,
+        "blocked": blocklist.is_blocked_id(store, req.phone_id),
+        "my_phone": accounts.phone_of(store, current_user.account),
+        "max_attempts": hl.settings.callback_max_attempts,
+        "follow_up": callbacks.follow_up_state(store, req.id),
+    }
+
+
+def _detail(req: callbacks.CallbackRequest, *, form=None, errors=None, text_result=None, http_status=200):
+    hl, store, now = _helpline(), _store(), time.time()
+    state = _state_context(req, now)
     near, near_source = referrals.default_place(hl, req)
     asked = (request.args.get("near") or "").strip()[:60]
     found = referrals.search(hl, asked or near)
     form = form or {}
     chosen = (form.get("provider") or "").partition("|")[0]
-    open_request = state in ("waiting", "claimed")
+    open_request = state["status"] in ("waiting", "claimed")
     composer = staff_texts.composer(hl, req, current_user.email, body=form.get("body", ""))
-    tail = store.callbacks.last_exchanges([req.phone_id]).get(req.phone_id)
     return _page(
         "staff/detail.html",
         http_status,
-        r=req,
-        now=now,
-        holder=who,
-        held_since=(req.claimed_at or req.updated) if who else None,
-        status=state,
-        status_label=_status_label(req, state, who, now),
-        phone=phone,
-        phone_display=_phone_display(phone),
-        last4=phone[-4:],
-        texted_again=staff_queue.texted_again_at(req, tail) is not None,
-        blocked=blocklist.is_blocked_id(store, req.phone_id),
+        **state,
         timeline=_timeline(req),
         texting=composer,
         text_result=text_result,
@@ -332,14 +355,11 @@ def _detail(req: callbacks.CallbackRequest, *, form=None, errors=None, text_resu
         near_source=near_source if not asked else "",
         providers=found.providers,
         search_note=found.note,
-        can_refer=who == current_user.email and open_request,
+        can_refer=state["holder"] == current_user.email and open_request,
         can_text_referral=not composer.blocked,
         chosen_provider=chosen,
         history=callbacks.linked_history(store, req),
-        follow_up=callbacks.follow_up_state(store, req.id),
         trail=audit.trail(store, req.id),
-        my_phone=accounts.phone_of(store, current_user.account),
-        max_attempts=hl.settings.callback_max_attempts,
         lease_seconds=callbacks.lease_seconds(hl),
         check_in_after=_check_in_after(),
     )
@@ -356,11 +376,20 @@ def detail(callback_id: str):
 @bp.route("/callbacks/<callback_id>/timeline", endpoint="timeline")
 @staff_required
 def timeline_fragment(callback_id: str):
-    """The conversation and activity alone: polled by the open page, 204 while nothing changed."""
+    """The conversation and activity alone: polled by the open page, 204 while nothing changed. When the
+    request itself changed (someone claimed, released or recorded a call), the status, the call-back card
+    and the facts come with it, so the page never offers what is no longer there."""
     req = _request_or_404(callback_id)
-    if timeline.unchanged(_store(), req.id, request.args.get("seen", "")):
+    now = time.time()
+    state_changed = request.args.get("state", "") != _request_state(req, now)
+    if not state_changed and timeline.unchanged(_store(), req.id, request.args.get("seen", "")):
         return _no_change()
-    return render_template("staff/_timeline.html", timeline=_timeline(req))
+    context = _state_context(req, now) if state_changed else {}
+    if state_changed:
+        context["changed_by"] = f"Updated {_local_time_filter(now)}: {context['status_label'].lower()}."
+    return render_template(
+        "staff/_timeline_poll.html", timeline=_timeline(req), state_changed=state_changed, **context
+    )
 
 
 @bp.route("/callbacks/<callback_id>/voicemail")
@@ -464,7 +493,12 @@ def _back(callback_id: str):
 @bp.post("/callbacks/<callback_id>/claim")
 @staff_required
 def claim(callback_id: str):
-    _request_or_404(callback_id)
+    req = _request_or_404(callback_id)
+    now, seen = time.time(), request.form.get("seen")
+    if seen and seen != _request_state(req, now):  # the page showed an older state: act on none of it
+        who = callbacks.holder(req, now)
+        flash(f"{who} has already claimed this request." if who else _changed_since(req), "error")
+        return _back(callback_id), 303
     try:
         callbacks.claim(_helpline(), callback_id, current_user.email)
     except ClaimRefused as exc:
@@ -477,6 +511,13 @@ def claim(callback_id: str):
     message = f"You have claimed this request for {minutes} minutes; it stays yours while this page is open."
     flash(message, "info")
     return _back(callback_id)
+
+
+def _changed_since(req: callbacks.CallbackRequest) -> str:
+    """Why a click from an older page did nothing: what was done to the request since, and by whom."""
+    last = next((e for e in reversed(audit.trail(_store(), req.id)) if e.action != "view"), None)
+    done = f" ({last.who}: {last.action}, {_local_time_filter(last.at)})" if last else ""
+    return f"Not claimed: this request changed since your page showed it{done}. Here it is as it is now."
 
 
 @bp.post("/callbacks/<callback_id>/release")

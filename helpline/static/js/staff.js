@@ -167,6 +167,15 @@
     }
   });
 
+  // Someone else claimed, released or recorded a call: the request's state was swapped in; say so.
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    var target = event.detail.target;
+    if (!target || target.id !== "act") return;
+    tickAges(target);
+    var news = document.getElementById("state-news");
+    if (news) announce(news.textContent, false);
+  });
+
   // A text sent or a note added: clear its draft; a refused one keeps it.
   document.addEventListener("htmx:afterRequest", function (event) {
     var form = event.detail.elt;

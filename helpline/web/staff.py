@@ -523,12 +523,26 @@ def _changed_since(req: callbacks.CallbackRequest) -> str:
 @bp.post("/callbacks/<callback_id>/release")
 @staff_required
 def release(callback_id: str):
+    """Back on the queue; a hand-over note typed in the outcome form goes with it (kept even when the claim
+    had already lapsed: nothing typed is thrown away)."""
+    _request_or_404(callback_id)
+    hand_over = (request.form.get("note") or "").strip()
     try:
         callbacks.release(_store(), callback_id, current_user.email)
     except NotHolder:
-        flash("You do not hold this request.", "error")
+        if hand_over:
+            callbacks.add_note(_store(), callback_id, current_user.email, hand_over)
+        saved = " Your note was saved on it." if hand_over else ""
+        flash(f"You no longer hold this request, so there was nothing to release.{saved}", "error")
         return _back(callback_id)
-    flash("Released: it is back on the queue.", "info")
+    if hand_over:
+        callbacks.add_note(_store(), callback_id, current_user.email, hand_over)
+        flash(
+            "Released with your note: it is back on the queue, and whoever opens it next sees the note.",
+            "info",
+        )
+    else:
+        flash("Released: it is back on the queue.", "info")
     return redirect(url_for("staff.queue_page"))
 
 

@@ -156,11 +156,11 @@ def test_going_on_duty_with_a_phone_rings_it(live_server, page, staff_user, stor
     sign_in(page, live_server, staff_user.email)
     page.get_by_label("Phone to ring").fill("(646) 555-0199")
     page.get_by_role("button", name="Go on duty").click()
-    expect(page.get_by_text("You are on duty")).to_be_visible()
+    expect(page.get_by_text("You are on duty: your phone rings for callers.").first).to_be_visible()
     assert accounts.on_duty_phones(store) == ["+16465550199"]
     page.get_by_label("Phone to ring").fill("12")
     page.get_by_role("button", name="Go off duty").click()
-    expect(page.get_by_text("Could not change your duty")).to_be_visible()
+    expect(page.get_by_text("Nothing changed")).to_be_visible()
 
 
 def test_open_page_renews_the_claim_and_a_lost_session_goes_to_sign_in(

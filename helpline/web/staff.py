@@ -561,7 +561,7 @@ def call(callback_id: str):
     store = _store()
     staff_phone = accounts.phone_of(store, current_user.account)
     if not staff_phone:
-        flash("Add your phone number (On duty panel on the queue page) to call from the helpline.", "error")
+        flash("Add your phone under “Your duty” on the queue page to call from the helpline.", "error")
         return _back(callback_id)
     try:
         callbacks.call_person(_helpline(), callback_id, current_user.email, staff_phone)
@@ -674,14 +674,33 @@ def note(callback_id: str):
 @bp.post("/duty")
 @staff_required
 def duty():
-    on = request.form.get("on_duty") == "on"
-    phone = (request.form.get("phone") or "").strip() or None
+    """Go on or off duty, or only change the phone to ring (duty stays as it is: a new phone never takes
+    anyone off duty). A phone that cannot be rung is refused with what was typed still in the field."""
+    choice = request.form.get("on_duty")
+    was_on = bool(current_user.account.on_duty)
+    on = was_on if choice not in ("on", "off") else choice == "on"
+    phone = (request.form.get("phone") or "").strip()[:40] or None
     try:
         account = accounts.set_duty(_store(), current_user.email, on, phone=phone)
     except accounts.AccountError as exc:
-        flash(f"Could not change your duty: {exc}.", "error")
-        return redirect(url_for("staff.queue_page")), 303
-    flash(
-        "You are on duty: your phone rings for callers." if account.on_duty else "You are off duty.", "info"
-    )
+        problem = f"{exc}."
+        if phone and str(exc) == "not a valid phone number":
+            problem = f"“{phone}” is not a number we can ring; type it with its area code, e.g. 617 555 0123."
+        view, filters = _queue_view()
+        return _page(
+            "staff/queue.html",
+            422,
+            **_queue_context(view, filters),
+            duty_error=f"Nothing changed: {problem}",
+            duty_phone=phone or "",
+        )
+    ringing = _phone_display(accounts.phone_of(_store(), account))
+    if account.on_duty != was_on:
+        message = "You are on duty: your phone rings for callers." if account.on_duty else "You are off duty."
+    elif phone:
+        still = "You are still on duty." if account.on_duty else "You are still off duty."
+        message = f"Phone saved: we now ring {ringing}. {still}"
+    else:
+        message = "Type a phone number to save it."
+    flash(message, "info")
     return redirect(url_for("staff.queue_page"))

@@ -6,6 +6,7 @@ import re
 import pytest
 
 from helpline.devtools import simulator
+from helpline.domain.callback_rules import Outcome
 from helpline.services import audit, callbacks
 from helpline.web.ops import directory as ops_directory
 from helpline.web.twilio_signature import twilio_auth_token
@@ -247,3 +248,16 @@ def test_a_browser_gets_an_error_page_in_words_a_script_gets_json(client, path, 
     )
     script = getattr(client, method)(path)  # no Accept header: a script or a monitor
     assert script.status_code == code and script.is_json
+
+
+def test_the_request_audit_trail_reads_as_words_not_codes(client, staff_user, request_id, store, app):
+    hl = app.extensions["helpline"]
+    callbacks.claim(hl, request_id, staff_user.email)
+    callbacks.record_outcome(hl, request_id, staff_user.email, Outcome.NO_ANSWER, note="rang out")
+    login(client, staff_user.email)
+    page = client.get(f"/staff/callbacks/{request_id}").get_data(as_text=True)
+    trail = page[page.index('id="audit-title"') :]
+    assert f"{staff_user.email}: claimed it" in trail
+    assert re.search(rf"{re.escape(staff_user.email)}: recorded the call: No answer; next try \w+ \d", trail)
+    assert f"{staff_user.email}: added a note" in trail
+    assert "no_answer" not in trail and "next=" not in trail

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 
-from helpline.domain.callback_rules import OUTCOME_LABELS, CallbackRequest
+from helpline.domain.callback_rules import OUTCOME_LABELS, AuditEntry, CallbackRequest
 from helpline.store import Store
 
 SHOWN_EVENTS = {
@@ -24,6 +24,14 @@ SHOWN_EVENTS = {
     "queued": "queued it",
     "listing phone wrong": "reported a listing's phone as wrong",
 }
+TRAIL_WORDS = SHOWN_EVENTS | {
+    "view": "opened the request",
+    "note": "added a note",
+    "text": "texted them",
+    "closed": "closed it",
+    "outcome": "recorded the call",
+}
+TRAIL_WHO = {"system": "Helpline", "texter": "The person", "staff phone": "Staff phone"}
 REQUEST_LABELS = {
     "crisis": "Crisis words: a priority callback was requested",
     "voicemail": "Left a voicemail: a callback was requested",
@@ -171,6 +179,36 @@ def build(
         incoming=sum(1 for i in keyed if i.direction == "in" and i.kind in ("in", "call", "voicemail")),
         fingerprint=fingerprint(store, request.id),
     )
+
+
+@dataclass(frozen=True)
+class TrailLine:
+    at: float
+    who: str
+    what: str
+
+
+def trail_words(entry: AuditEntry, zone_label) -> TrailLine:
+    """One audit entry as staff read it: `ana@…: recorded the call: No answer; next try tomorrow 9:00am
+    EST`, never the stored codes (`outcome (no_answer next=1796133600)`)."""
+    what = TRAIL_WORDS.get(entry.action, entry.action.replace("_", " ").replace(".", " "))
+    detail = entry.detail or ""
+    if entry.action == "outcome":
+        code, _, rest = detail.partition(" ")
+        what += ": " + OUTCOME_LABELS.get(code, code.replace("_", " "))
+        next_at = rest.removeprefix("next=")
+        if rest.startswith("next=") and next_at.isdigit():
+            what += f"; next try {zone_label(float(next_at))}"
+    elif entry.action == "lease lapsed" and detail:
+        what = f"the claim of {detail} lapsed (its page was closed)"
+    elif detail:
+        what += f" ({detail})"
+    return TrailLine(entry.at, TRAIL_WHO.get(entry.who, entry.who), what)
+
+
+def trail(store: Store, callback_id: str, zone_label) -> list[TrailLine]:
+    """Everything done to the request, oldest first, in words."""
+    return [trail_words(entry, zone_label) for entry in store.audit.trail(callback_id)]
 
 
 def fingerprint(store: Store, callback_id: str) -> str:

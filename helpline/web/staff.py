@@ -359,7 +359,7 @@ def _detail(req: callbacks.CallbackRequest, *, form=None, errors=None, text_resu
         can_text_referral=not composer.blocked,
         chosen_provider=chosen,
         history=callbacks.linked_history(store, req),
-        trail=audit.trail(store, req.id),
+        trail=timeline.trail(store, req.id, _local_time_filter),
         lease_seconds=callbacks.lease_seconds(hl),
         check_in_after=_check_in_after(),
     )
@@ -516,7 +516,8 @@ def claim(callback_id: str):
 def _changed_since(req: callbacks.CallbackRequest) -> str:
     """Why a click from an older page did nothing: what was done to the request since, and by whom."""
     last = next((e for e in reversed(audit.trail(_store(), req.id)) if e.action != "view"), None)
-    done = f" ({last.who}: {last.action}, {_local_time_filter(last.at)})" if last else ""
+    words = timeline.trail_words(last, _local_time_filter) if last else None
+    done = f" ({words.who} {words.what}, {_local_time_filter(last.at)})" if words else ""
     return f"Not claimed: this request changed since your page showed it{done}. Here it is as it is now."
 
 

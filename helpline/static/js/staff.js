@@ -242,15 +242,44 @@
     }
   });
 
-  // Templates ("we tried to call") fill the text box; staff can still edit before sending.
+  // Templates ("we tried to call") fill an empty text box, or swap for another template not yet edited;
+  // words already typed are kept, and the template goes in where the cursor was (without a second
+  // "Helpline:"). Staff can still edit before sending.
+  function templates() {
+    return Array.prototype.map.call(document.querySelectorAll("button[data-template]"), function (b) {
+      return b.getAttribute("data-template");
+    });
+  }
+
+  function insertTemplate(box, text) {
+    var current = box.value;
+    if (!current.trim() || templates().indexOf(current) >= 0) {
+      box.value = text;
+      box.setSelectionRange(text.length, text.length);
+      return false;
+    }
+    var brand = text.match(/^[^:\s][^:]{0,19}: /);
+    if (brand && current.indexOf(brand[0]) >= 0) {
+      text = text.slice(brand[0].length);
+      text = text.charAt(0).toUpperCase() + text.slice(1);
+    }
+    var start = box.selectionStart, end = box.selectionEnd;
+    var before = current.slice(0, start), after = current.slice(end);
+    if (before && !/\s$/.test(before)) text = " " + text;
+    if (after && !/^\s/.test(after)) text = text + " ";
+    box.setRangeText(text, start, end, "end");
+    return true;
+  }
+
   document.addEventListener("click", function (event) {
     var button = event.target.closest ? event.target.closest("button[data-template]") : null;
     if (!button) return;
     var box = document.getElementById(button.getAttribute("aria-controls"));
     if (!box) return;
-    box.value = button.getAttribute("data-template");
+    var kept = insertTemplate(box, button.getAttribute("data-template"));
     box.dispatchEvent(new Event("input", { bubbles: true }));
     box.focus();
+    if (kept) announce("Template added; your words are kept.", false);
   });
 
   // -- keyboard shortcuts ----------------------------------------------------------------------

@@ -378,10 +378,17 @@ def test_a_referral_shows_address_phone_services_and_is_texted_in_one_click(
     ]
 
 
-def test_numbers_are_tel_links(staff, text, store):
+def test_their_number_and_yours_are_shown_but_never_tap_to_dial(staff, text, store):
+    """A tel: link would ring them from the staff member's own phone, showing its number: staff call
+    through the helpline's button, and the page says they see the helpline's number."""
     text("call")
-    page = staff.get(f"/staff/callbacks/{only_request(store).id}").get_data(as_text=True)
-    assert f'href="tel:{TEXTER}"' in page and "(555) 123-0001" in page
+    request_id = only_request(store).id
+    post(staff, f"/staff/callbacks/{request_id}/claim")
+    page = staff.get(f"/staff/callbacks/{request_id}").get_data(as_text=True)
+    assert "(555) 123-0001" in page and "(212) 555-0142" in page
+    assert "tel:" not in page
+    assert 'name="format-detection" content="telephone=no"' in page
+    assert "They see the helpline's number, never yours, so call them only with" in page
 
 
 # -- 6. phones ring the right person ----------------------------------------------------------

@@ -25,7 +25,9 @@ def test_duty_phone_is_encrypted_and_listed_only_while_on_duty(store):
     assert accounts.on_duty_phones(store) == []
     accounts.set_duty(store, "ana@example.org", True)
     assert accounts.on_duty_phones(store) == [STAFF_PHONE]
-    raw = b"".join(v for v in store._r.hgetall(Keys.staff_account("ana@example.org")).values())
+    raw = b"".join(
+        v for v in store._r.hgetall(Keys.staff_account(store.vault.account_id("ana@example.org"))).values()
+    )
     assert b"0142" not in raw
     accounts.set_duty(store, "ana@example.org", False)
     assert accounts.on_duty_phones(store) == []

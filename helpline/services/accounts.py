@@ -116,7 +116,7 @@ def get(store: Store, email: str) -> StaffAccount | None:
 
 
 def all_accounts(store: Store) -> list[StaffAccount]:
-    return [a for a in (store.accounts.get(e) for e in store.accounts.emails()) if a]
+    return store.accounts.all()
 
 
 def add(
@@ -208,8 +208,7 @@ def phone_of(store: Store, account: StaffAccount) -> str | None:
 
 def on_duty_phones(store: Store) -> list[str]:
     """The E.164 numbers to ring for "talk to someone now", in a stable order."""
-    on_duty = (store.accounts.get(email) for email in store.accounts.on_duty_emails())
-    return [phone_of(store, account) for account in on_duty if account and account.rings]
+    return [phone_of(store, account) for account in store.accounts.on_duty() if account.rings]
 
 
 # -- sessions ------------------------------------------------------------------------------------

@@ -169,30 +169,34 @@ class Keys:
         return f"{PREFIX}:call-answer:{call_sid}:{step}"  # encrypted TwiML given, replayed on retries
 
     # -- staff accounts, sessions, claims, audit -------------------------------------------
-    staff_all = f"{PREFIX}:staff:all"  # set of account emails
-    staff_on_duty = f"{PREFIX}:staff:on-duty"  # set of emails whose phone rings for "talk to someone now"
+    # Staff accounts are named by their account id (the keyed hash of the email, Vault.account_id); the
+    # email itself is kept only encrypted inside the record.
+    staff_all = f"{PREFIX}:staff:all"  # set of account ids
+    staff_on_duty = (
+        f"{PREFIX}:staff:on-duty"  # set of account ids whose phone rings for "talk to someone now"
+    )
     audit_all = f"{PREFIX}:audit"  # list of recent audit entries across requests (capped)
 
     @staticmethod
-    def staff_account(email: str) -> str:
-        return f"{PREFIX}:staff:account:{email}"
+    def staff_account(account_id: str) -> str:
+        return f"{PREFIX}:staff:account:{account_id}"
 
     @staticmethod
     def staff_session(token: str) -> str:
-        return f"{PREFIX}:staff:session:{token}"  # -> "email session_version"; deleted at logout
+        return f"{PREFIX}:staff:session:{token}"  # -> "account_id session_version"; deleted at logout
 
     @staticmethod
     def staff_set_password(token: str) -> str:
-        return f"{PREFIX}:staff:set-password:{token}"  # -> email; one-time, expires
+        return f"{PREFIX}:staff:set-password:{token}"  # -> account id; one-time, expires
 
     @staticmethod
-    def staff_links(email: str) -> str:
-        return f"{PREFIX}:staff:links:{email}"  # set of the account's live set-password link tokens
+    def staff_links(account_id: str) -> str:
+        return f"{PREFIX}:staff:links:{account_id}"  # set of the account's live set-password link tokens
 
     @staticmethod
     def staff_login_failures(kind: str, who: str) -> str:
-        # kind "per-account": hash of the account's failures by client address, and "all";
-        # kind "per-address": set of the emails that failed from that address
+        # kind "per-account" (`who`: the account id of the email typed): hash of its failures by client
+        # address, and "all"; kind "per-address": set of the account ids of the emails failed from there
         return f"{PREFIX}:staff:login-failures:{kind}:{who}"
 
     @staticmethod
@@ -225,8 +229,8 @@ class Keys:
         return f"{PREFIX}:callback-texts:{callback_id}"  # list of encrypted texts staff sent
 
     @staticmethod
-    def staff_alerts(email: str) -> str:
-        return f"{PREFIX}:staff:alerts:{email}"  # hash: sound, notify ("1"/"0"): crisis alert choices
+    def staff_alerts(account_id: str) -> str:
+        return f"{PREFIX}:staff:alerts:{account_id}"  # hash: sound, notify ("1"/"0"): crisis alert choices
 
     @staticmethod
     def staff_call(call_sid: str) -> str:
@@ -287,6 +291,7 @@ class Vault:
         master = data_key.encode()
         self._fernet = Fernet(master)
         self._index = hmac.new(self._derive(master, b"helpline phone index"), digestmod=sha256)
+        self._staff_index = hmac.new(self._derive(master, b"helpline staff index"), digestmod=sha256)
         self._aead = AESGCM(self._derive(master, b"helpline sealed values"))
 
     @staticmethod
@@ -338,6 +343,13 @@ class Vault:
         """A stable keyed hash of a number: the only form in which it names Redis keys."""
         index = self._index.copy()  # the keyed state made once, not per number
         index.update(phone.encode())
+        return index.hexdigest()[:32]
+
+    def account_id(self, email: str) -> str:
+        """The same keyed hash of a staff email as typed at sign-in, lower-cased and trimmed: the only form
+        in which an email names Redis keys (an address typed at sign-in included, known or not)."""
+        index = self._staff_index.copy()
+        index.update(email.strip().lower()[:254].encode())
         return index.hexdigest()[:32]
 
 

@@ -5,8 +5,8 @@ short Twilio or Redis call, so forking would cost more than the job, and a worke
 takes its job with it instead of leaving an orphaned work horse still sending. A worker runs up to
 `HELPLINE_WORKER_JOB_SLOTS` jobs at once, each in a thread (a send mostly waits on Twilio), and the
 host runs `HELPLINE_WORKER_PROCESSES` workers (workers/host.py); each also runs RQ's scheduler, whose
-lock lets one of them at a time move due jobs. Nothing a dead worker held is lost: see
-workers/claiming.py.
+lock lets one of them at a time move due jobs, and which stops with its worker (workers/scheduler.py).
+Nothing a dead worker held is lost: see workers/claiming.py.
 """
 
 from __future__ import annotations

@@ -49,6 +49,7 @@ from rq.utils import now
 
 from helpline.infra import queues
 from workers.expected_failures import OneLineRetries
+from workers.scheduler import WorkerScheduler
 
 if TYPE_CHECKING:
     from helpline.store import Store
@@ -316,6 +317,29 @@ class ClaimingWorker(OneLineRetries, SimpleWorker):
         self.set_shutdown_requested_date()
         if self.scheduler:
             self.stop_scheduler()
+
+    def _start_scheduler(self, burst=False, logging_level="INFO", date_format=None, log_format=None):
+        """RQ's start of the worker's scheduler, with the scheduler that stops when this worker is gone."""
+        formats = {"date_format": date_format, "log_format": log_format}
+        self.scheduler = WorkerScheduler(
+            self.queues,
+            connection=self.connection,
+            logging_level=logging_level if logging_level is not None else self.log.level,
+            serializer=self.serializer,
+            **{name: value for name, value in formats.items() if value is not None},
+        )
+        self.scheduler.acquire_locks()
+        if not self.scheduler.acquired_locks:
+            return  # another worker's scheduler has them: this one takes them at maintenance once free
+        if not burst:
+            self.scheduler.start()
+            return
+        try:
+            self.scheduler.register_birth()
+            self.scheduler.enqueue_scheduled_jobs()
+        finally:
+            self.scheduler.release_locks()
+            self.scheduler.register_death()
 
     def register_birth(self) -> None:
         super().register_birth()

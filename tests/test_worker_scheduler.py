@@ -1,0 +1,134 @@
+"""A worker's RQ scheduler lives and dies with its worker, and outlasts a Redis that drops its connection.
+
+A real `python -m workers` host with two workers; one worker is killed with SIGKILL. Its scheduler must
+stop too (an orphan would keep the scheduler locks, so no living worker would schedule), and a living
+worker's scheduler takes the locks: a job due in a second still runs. Every wait polls with a deadline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import psutil
+import pytest
+from rq import Queue, Worker
+from rq.job import Job
+from rq.scheduler import RQScheduler
+
+from helpline.infra import queues
+from tests import worker_process
+from tests.conftest import HELPLINE_NUMBER
+from tests.redis_faults import FaultyLink
+
+STARTED_WITHIN = 90.0  # a worker host starting on a loaded 2-core machine can take a while
+MAINTENANCE = 2  # seconds between a worker's maintenance passes (where it takes free scheduler locks)
+
+
+@pytest.fixture
+def worker_env(settings, redis_url):
+    return {
+        "REDIS_URL": redis_url,
+        "HELPLINE_VAR_DIR": str(settings.var_dir),
+        "HELPLINE_DATA_KEY": settings.data_key,
+        "SECRET_KEY": settings.secret_key,
+        "FINDTREATMENT_API_URL": settings.findtreatment_api_url,
+        "TWILIO_PHONE_NUMBER": HELPLINE_NUMBER,
+        "HELPLINE_WORKER_PROCESSES": "2",
+        "HELPLINE_WORKER_MAINTENANCE_SECONDS": str(MAINTENANCE),
+        "LOG_LEVEL": "INFO",
+    }
+
+
+def running(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def scheduling(redis) -> psutil.Process | None:
+    """The scheduler process holding every queue's scheduler lock, when one running one does."""
+    owners = {redis.get(RQScheduler.get_locking_key(name)) for name in queues.ALL_QUEUES}
+    if len(owners) != 1 or None in owners:
+        return None
+    try:
+        scheduler = RQScheduler.fetch(owners.pop().decode(), redis)
+    except Exception:
+        return None
+    return psutil.Process(scheduler.pid) if scheduler.pid and running(scheduler.pid) else None
+
+
+def test_a_killed_workers_scheduler_stops_and_a_living_worker_schedules(worker_env, client, redis, tmp_path):
+    log = tmp_path / "worker.log"
+
+    def worker_log() -> str:
+        return "\n--- worker log\n" + log.read_text(errors="replace")[-4000:] if log.exists() else ""
+
+    def healthy_with_two() -> bool:
+        answer = client.get("/healthz")
+        return answer.status_code == 200 and answer.get_json()["workers"] == 2
+
+    with worker_process.running_worker(worker_env, log) as host:
+        worker_process.wait_for(healthy_with_two, "the two workers to start", STARTED_WITHIN, worker_log)
+        scheduler = worker_process.wait_for(lambda: scheduling(redis), "a scheduler", 30, worker_log)
+        its_worker = psutil.Process(scheduler.ppid())
+        assert its_worker.ppid() == host.pid  # the scheduler is a worker's child, the worker the host's
+
+        its_worker.kill()  # SIGKILL, as the kernel's OOM killer would
+        worker_process.wait_for(
+            lambda: not running(scheduler.pid), "the killed worker's scheduler to stop", 30, worker_log
+        )
+        # The host starts a worker in its place; a living worker's scheduler holds the locks.
+        worker_process.wait_for(healthy_with_two, "a new worker in its place", STARTED_WITHIN, worker_log)
+
+        def living_workers() -> set[int]:
+            return {w.pid for w in Worker.all(connection=redis) if running(w.pid)}
+
+        replacement = worker_process.wait_for(
+            lambda: (found := scheduling(redis)) and found.ppid() in living_workers() and found,
+            "a living worker's scheduler to take the locks",
+            30,
+            worker_log,
+        )
+        assert replacement.pid != scheduler.pid
+
+        job = Queue(queues.HOUSEKEEPING, connection=redis).enqueue_in(dt.timedelta(seconds=1), "os.getpid")
+        worker_process.wait_for(
+            lambda: Job.fetch(job.id, connection=redis).is_finished, "the job due in a second", 30, worker_log
+        )
+        assert "Traceback" not in log.read_text(errors="replace")
+
+
+def test_the_scheduler_outlasts_redis_dropping_every_connection(worker_env, client, redis, tmp_path):
+    log = tmp_path / "worker.log"
+
+    def worker_log() -> str:
+        return "\n--- worker log\n" + log.read_text(errors="replace")[-4000:] if log.exists() else ""
+
+    with FaultyLink(worker_env["REDIS_URL"]) as link:
+        env = {**worker_env, "REDIS_URL": link.url, "HELPLINE_WORKER_PROCESSES": "1"}
+        with worker_process.running_worker(env, log):
+            scheduler = worker_process.wait_for(
+                lambda: scheduling(redis), "a scheduler", STARTED_WITHIN, worker_log
+            )
+            link.cut_when(lambda data: True, down=True)  # every connection dropped, none taken: Redis gone
+            met = ("event=scheduler.redis_unavailable", "raised an exception")  # going on, or dead
+            worker_process.wait_for(
+                lambda: any(words in log.read_text(errors="replace") for words in met),
+                "the scheduler to meet the outage",
+                60,
+                worker_log,
+            )
+            link.restore()
+            job = Queue(queues.HOUSEKEEPING, connection=redis).enqueue_in(
+                dt.timedelta(seconds=1), "os.getpid"
+            )
+            worker_process.wait_for(
+                lambda: Job.fetch(job.id, connection=redis).is_finished,
+                "the job due in a second",
+                60,
+                worker_log,
+            )
+            assert running(scheduler.pid) and scheduling(redis).pid == scheduler.pid  # the same one goes on
+            said = log.read_text(errors="replace")
+            assert "raised an exception" not in said and "event=scheduler.redis_back" in said

@@ -72,6 +72,36 @@ def test_call_outcome_and_duration_are_recorded(store, helpline, redis, twilio_f
     assert _stat(store, "calls.seconds") == 95
 
 
+def test_a_message_status_only_moves_forward_and_the_message_counts_once(
+    store, twilio_fake, live_app_url, sent_sid
+):
+    url = live_app_url + "/twilio/status"
+    # Twilio's callbacks can arrive in any order; late ones, and a second final one, change nothing.
+    for status, code in (("delivered", None), ("sent", None), ("queued", None), ("undelivered", 30007)):
+        assert twilio_fake.message_status(sent_sid, status, code, url=url).status_code == 204
+    assert store.delivery.status(sent_sid)["status"] == "delivered"
+    assert "error_code" not in store.delivery.status(sent_sid)
+    assert _stat(store, "delivery.delivered") == 1
+    assert [_stat(store, f"delivery.{name}") for name in ("sent", "queued", "undelivered")] == [0, 0, 0]
+    assert _stat(store, "delivery.failed.30007") == 0  # the operators' delivery rate is untouched
+
+
+def test_a_call_is_counted_under_one_outcome_whatever_order_its_statuses_come_in(
+    store, helpline, redis, twilio_fake, live_app_url
+):
+    sender.queue_call(helpline, TEXTER, url="/twilio/voice", idempotency_key="status-order")
+    drain(redis, scheduled_now=True)
+    sid = twilio_fake.calls[-1]["Sid"]
+    url = live_app_url + "/twilio/status"
+    for status in ("completed", "ringing", "in-progress", "failed", "busy"):
+        duration = 40 if status == "completed" else None
+        assert twilio_fake.call_status(sid, status, duration=duration, url=url).status_code == 204
+    assert store.delivery.status(sid)["status"] == "completed"
+    outcomes = {name: _stat(store, f"calls.outcome.{name}") for name in ("completed", "failed", "busy")}
+    assert outcomes == {"completed": 1, "failed": 0, "busy": 0}
+    assert _stat(store, "calls.seconds") == 40
+
+
 def test_unsigned_or_missigned_callbacks_change_nothing(store, twilio_fake, live_app_url, sent_sid):
     import requests
 

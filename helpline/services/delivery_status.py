@@ -1,8 +1,11 @@
 """Twilio's message and call status callbacks, recorded for operators.
 
-Per sid the latest status is kept; each (sid, status) is counted once, so Twilio's retries of a
-callback change nothing: `delivery.<status>`, `delivery.failed.<code>` for failed/undelivered
-texts, `calls.outcome.<status>` and `calls.seconds` for finished calls.
+Per sid the furthest status is kept: Twilio's callbacks can come in any order, and one that arrives
+after a later status (`sent` after `delivered`, `ringing` after `completed`) or after a final one
+(`busy` after `completed`) changes nothing and is not counted. So a message or call counts once under
+one final status, and Twilio's retries of a callback change nothing either: `delivery.<status>`,
+`delivery.failed.<code>` for failed/undelivered texts, `calls.outcome.<status>` and `calls.seconds`
+for finished calls.
 """
 
 from __future__ import annotations
@@ -20,32 +23,28 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MESSAGE_STATUSES = {
-    "accepted",
-    "scheduled",
-    "queued",
-    "sending",
-    "sent",
-    "delivered",
-    "undelivered",
-    "failed",
-    "read",
-    "canceled",
-    "receiving",
-    "received",
-}
-CALL_STATUSES = {
-    "queued",
-    "initiated",
-    "ringing",
-    "in-progress",
-    "completed",
-    "busy",
-    "no-answer",
-    "failed",
-    "canceled",
-}
 FINAL_CALL_STATUSES = {"completed", "busy", "no-answer", "failed", "canceled"}
+# How far along each status is: a status moves a sid only forward. Final statuses share a rank, so the
+# first one to arrive is the one kept.
+MESSAGE_PROGRESS = {
+    "accepted": 0,
+    "scheduled": 0,
+    "queued": 1,
+    "sending": 2,
+    "receiving": 2,
+    "sent": 3,
+    "received": 3,
+    "delivered": 4,
+    "undelivered": 4,
+    "failed": 4,
+    "canceled": 4,
+    "read": 5,  # after delivered
+}
+CALL_PROGRESS = {"queued": 0, "initiated": 1, "ringing": 2, "in-progress": 3} | dict.fromkeys(
+    FINAL_CALL_STATUSES, 4
+)
+MESSAGE_STATUSES = set(MESSAGE_PROGRESS)
+CALL_STATUSES = set(CALL_PROGRESS)
 _SID = re.compile(r"^(SM|MM|CA)[0-9a-fA-F]{32}$")
 DELIVERY_TTL = 35 * 86400  # as long as the hourly counters operators chart
 
@@ -72,7 +71,7 @@ def record_callback(store: Store, form: Mapping[str, str]) -> bool:
 def record_message_status(
     store: Store, sid: str, status: str, error_code: str | None, to: str | None
 ) -> bool:
-    """Record one message status; False when this (sid, status) was already recorded."""
+    """Record one message status; False when it was already recorded, or a later one was."""
     fields = {"kind": "sms"}
     if error_code:
         fields["error_code"] = _code(error_code)
@@ -81,7 +80,8 @@ def record_message_status(
     counters = [(f"delivery.{status}", 1)]
     if status in ("failed", "undelivered"):
         counters.append((f"delivery.failed.{_code(error_code)}", 1))
-    if not store.delivery.record_status(sid, status, fields, ttl=DELIVERY_TTL, counters=counters):
+    rank = MESSAGE_PROGRESS[status]
+    if not store.delivery.record_status(sid, status, fields, ttl=DELIVERY_TTL, rank=rank, counters=counters):
         return False
     level = logging.WARNING if status in ("failed", "undelivered") else logging.INFO
     log.log(
@@ -91,7 +91,7 @@ def record_message_status(
 
 
 def record_call_status(store: Store, sid: str, status: str, duration: str | None, to: str | None) -> bool:
-    """Record one call status; False when this (sid, status) was already recorded."""
+    """Record one call status; False when it was already recorded, or a later one was."""
     seconds = int(duration) if duration and duration.isdigit() else None
     fields: dict = {"kind": "call"}
     if seconds is not None:
@@ -105,7 +105,8 @@ def record_call_status(store: Store, sid: str, status: str, duration: str | None
             counters.append(("calls.seconds", seconds))
     if status in FINAL_CALL_STATUSES:
         staff_lines.call_ended(store, sid)  # a staff phone on this call is free for the next caller
-    if not store.delivery.record_status(sid, status, fields, ttl=DELIVERY_TTL, counters=counters):
+    rank = CALL_PROGRESS[status]
+    if not store.delivery.record_status(sid, status, fields, ttl=DELIVERY_TTL, rank=rank, counters=counters):
         return False
     log.info("event=call.status sid=%s status=%s duration=%s to=%s", sid, status, seconds, mask_phone(to))
     return True

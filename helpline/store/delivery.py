@@ -204,23 +204,36 @@ class Deliveries:
 
     # -- Twilio's status callbacks ---------------------------------------------------------
     def record_status(
-        self, sid: str, status: str, fields: dict, *, ttl: int, counters: Iterable[tuple[str, int]] = ()
+        self,
+        sid: str,
+        status: str,
+        fields: dict,
+        *,
+        ttl: int,
+        rank: int,
+        counters: Iterable[tuple[str, int]] = (),
     ) -> bool:
-        """Keep the latest status of a sid and count it; False when this (sid, status) was recorded.
+        """Keep the status of a sid and count it, when it moves the sid forward: False (nothing written)
+        when this (sid, status) was recorded, or one of the same or a later `rank` was (Twilio's callbacks
+        can come in any order; a message has one final status, counted once).
 
         The (sid, status) is marked recorded in the transaction that records it: a callback that
         failed halfway is recorded by Twilio's retry, one recorded is never counted twice.
         """
         seen = Keys.webhook_seen("status", f"{sid}:{status}")
+        key = Keys.delivery(sid)
         for _ in range(STATUS_TRIES):
             with self._r.pipeline() as pipe:
                 try:
-                    pipe.watch(seen)
+                    pipe.watch(seen, key)
                     if pipe.exists(seen):
                         return False
+                    kept = pipe.hget(key, "rank")
+                    if kept is not None and int(kept) >= rank:
+                        return False
                     pipe.multi()
-                    pipe.hset(Keys.delivery(sid), mapping=fields | {"status": status, "at": time.time()})
-                    pipe.expire(Keys.delivery(sid), ttl)
+                    pipe.hset(key, mapping=fields | {"status": status, "rank": rank, "at": time.time()})
+                    pipe.expire(key, ttl)
                     for name, amount in counters:
                         self._count(name, amount=amount, pipe=pipe)
                     pipe.set(seen, b"1", ex=ttl)
@@ -233,4 +246,4 @@ class Deliveries:
     def status(self, sid: str) -> dict:
         """What is known about a sent message or placed call (empty when nothing yet)."""
         raw = self._r.hgetall(Keys.delivery(sid))
-        return {k.decode(): v.decode() for k, v in raw.items()}
+        return {k.decode(): v.decode() for k, v in raw.items() if k != b"rank"}

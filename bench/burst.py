@@ -8,7 +8,8 @@ embedded Redis with the real SAMHSA directory imported; the fake Twilio (tests/t
 process, answering every REST request after `--latency-ms` (150 ms, like the real API). `--texts`
 signed texts arrive evenly over `--seconds` (open loop) from many numbers: each texts a first word
 (hi, a menu word, Spanish, an unknown word), and half a minute's worth of texts later a ZIP or a
-"city, ST". Then it waits for the workers to finish and reports:
+"city, ST", with the cookie its first answer set, as Twilio sends it back. Then it waits for the workers
+to finish and reports:
   - answered: webhooks that got 200 with TwiML (goal: all), their latency (p50, p99);
   - lost: searches no result text reached Twilio for (goal: 0); duplicated: the same text twice to one
     number (goal: 0);
@@ -170,7 +171,8 @@ def main() -> None:
         requests = []
         for number, body, _ in work:
             params = simulator.sms_params(number, body, HELPLINE)
-            requests.append((urlencode(params).encode(), simulator.sign(auth_token, signed_url, params)))
+            signature = simulator.sign(auth_token, signed_url, params)
+            requests.append((int(number[-7:]), urlencode(params).encode(), signature))  # its cookies' lane
         Client(port).post(*requests[0])  # warm: the first request of a process loads its parts
         rate = len(work) / opts.seconds
         due_at: dict[int, float] = {}

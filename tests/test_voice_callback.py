@@ -42,10 +42,21 @@ def test_callback_to_another_number_keyed_in(phone_call, store):
     call.start()
     call.press("3")
     assert "10 digit phone number" in said(call.press("2"))
-    assert "You entered 2 1 2, 5 5 5, 0 1 2 3" in said(call.press("2125550123#"))
+    assert "call you back at 2 1 2, 5 5 5, 0 1 2 3" in said(call.press("2125550123#"))
     call.press("1")
     (request,) = callbacks.waiting(store)
     assert callbacks.phone_of(store, request) == "+12125550123"
+
+
+def test_a_number_said_is_read_back_without_saying_it_was_keyed(phone_call, store):
+    call = phone_call()
+    call.start()
+    call.press("3")
+    call.press("2")
+    heard = said(call.say("two one two five five five zero one two three"))
+    assert "call you back at 2 1 2, 5 5 5, 0 1 2 3" in heard and "entered" not in heard
+    assert "on our callback list" in said(call.say("yes"))
+    assert callbacks.phone_of(store, callbacks.waiting(store)[0]) == "+12125550123"
 
 
 def test_a_hidden_caller_id_is_asked_for_a_number(phone_call, store):

@@ -55,6 +55,8 @@ def test_saying_espanol_switches_too(phone_call):
         ("información", "hiperalgesia inducida por opioides"),
         ("no hablo inglés", "oprima 2"),
         ("I don't speak English", "oprima 2"),
+        ("emergencia", "cuelgue y llame al 9 1 1"),  # a Spanish menu word alone is enough
+        ("dos", "código postal de 5 dígitos"),
     ],
 )
 def test_spanish_said_at_the_english_menu_is_answered_in_spanish_from_then_on(phone_call, words, answer):
@@ -73,6 +75,9 @@ def test_english_words_at_the_english_menu_stay_english_and_a_spanish_caller_is_
     call = phone_call()
     call.start()
     assert "5 digit ZIP code" in said(call.say("I need to find treatment"))
+    call = phone_call()
+    call.start()
+    assert "5 digit ZIP code" in said(call.say("two"))
     text("10001", sender=CALLER)  # a texter in English
     call = phone_call()
     call.start()

@@ -120,6 +120,12 @@ SPOKEN_CHOICES = (
     ("menu", ("menu", "repeat", "again", "options", "repetir", "opciones", "otra vez")),
     ("goodbye", ("goodbye", "bye", "hang up", "thats all", "that is all", "adios", "nada mas", "colgar")),
 )
+# Menu words and digits only Spanish has: one said on its own ("emergencia", "dos") is answered in Spanish.
+SPANISH_ONLY_WORDS = frozenset(
+    "emergencia llamada llamar llamenme llameme devolver ayudenme operador agente tratamiento "
+    "rehabilitacion metadona clinica informacion hiperalgesia repetir opciones adios colgar "
+    "uno dos tres cuatro cinco seis siete ocho nueve cero".split()
+)
 YES_SPOKEN = {"yes", "yeah", "yep", "right", "correct", "si", "sí", "correcto", "claro", "okay", "ok"}
 NO_SPOKEN = {"no", "nope", "wrong", "incorrect", "incorrecto", "equivocado"}
 SPOKEN_DIGITS = {
@@ -471,7 +477,12 @@ def _language_heard(heard: Heard) -> str | None:
     both languages share ("ok", "menu", a ZIP)."""
     if heard.digits.strip() or not heard.speech:
         return None
-    return _language_named(heard.speech) or language_words.guess(heard.speech)
+    if named := _language_named(heard.speech):
+        return named
+    guessed = language_words.guess(heard.speech)
+    if guessed is None and SPANISH_ONLY_WORDS.intersection(kw.words(kw.normalise(heard.speech))):
+        return "es"
+    return guessed
 
 
 def _spoken_menu_choice(state: CallState, heard: Heard, facts: CallFacts) -> Turn | None:

@@ -329,3 +329,11 @@ def test_a_caller_who_does_not_know_their_zip_is_told_the_ways_on_not_the_same_q
     assert keys(turn) == ["zip_not_known", "zip_ask_again"]
     assert keys(say(turn.state, ivr.ZIP, "mumble mumble")) == ["zip_or_city_not_heard", "zip_ask_again"]
     assert press(turn.state, ivr.ZIP, "4").actions == (ivr.TalkNow(),)
+
+
+@pytest.mark.parametrize(
+    ("words", "lang"),
+    [("emergencia", "es"), ("siete ocho siete cero uno", "es"), ("cinco ranch texas", "en"), ("two", "en")],
+)
+def test_spanish_words_alone_switch_the_call_a_place_named_in_spanish_does_not(words, lang):
+    assert say(CallState(), ivr.ZIP, words).state.lang == lang

@@ -120,7 +120,7 @@ SPOKEN_CHOICES = (
     ("menu", ("menu", "repeat", "again", "options", "repetir", "opciones", "otra vez")),
     ("goodbye", ("goodbye", "bye", "hang up", "thats all", "that is all", "adios", "nada mas", "colgar")),
 )
-# Menu words and digits only Spanish has: one said on its own ("emergencia", "dos") is answered in Spanish.
+# Words only Spanish has (menu words, digits): an answer of nothing else is taken as Spanish.
 SPANISH_ONLY_WORDS = frozenset(
     "emergencia llamada llamar llamenme llameme devolver ayudenme operador agente tratamiento "
     "rehabilitacion metadona clinica informacion hiperalgesia repetir opciones adios colgar "
@@ -480,7 +480,8 @@ def _language_heard(heard: Heard) -> str | None:
     if named := _language_named(heard.speech):
         return named
     guessed = language_words.guess(heard.speech)
-    if guessed is None and SPANISH_ONLY_WORDS.intersection(kw.words(kw.normalise(heard.speech))):
+    said = set(kw.words(kw.normalise(heard.speech)))
+    if guessed is None and said and said <= SPANISH_ONLY_WORDS:  # not a word of a place ("Cinco Ranch")
         return "es"
     return guessed
 

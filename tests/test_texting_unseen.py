@@ -346,7 +346,9 @@ def test_a_greeting_in_front_of_the_story_still_gets_what_oih_is(text, typed):
     assert "Reply STOP" in welcome and oih.startswith("OIH (opioid-induced hyperalgesia)")
 
 
-@pytest.mark.parametrize("typed, intent", [("hi there", "menu"), ("hi im in denver", "ask_state")])
+@pytest.mark.parametrize(
+    "typed, intent", [("hi there", "menu"), ("hi im in denver", "ask_state"), ("hey austin", "menu")]
+)
 def test_a_greeting_with_little_else_still_gets_the_menu_or_its_question(typed, intent):
     assert said(typed).intent == intent
 

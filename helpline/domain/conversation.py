@@ -361,7 +361,7 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
     if intent is None and (named := _state_named(text)):
         new = replace(state, pending_state=kw.STATE_NAMES[named])
         return Decision(new, (Say("ask_city_in_state", {"state": named.title()}),), (), "ask_city")
-    if intent is None and (city := _city_alone(text)):
+    if intent is None and (city := _city_alone(text, cued_only=greeted)):  # "hi austin" greets a person
         return _city_without_state(state, *city)
     if intent is None and kw.describes_worsening_pain(text):
         intent = "oih"  # their pain keeps growing: what OIH is, and where to go from there
@@ -581,13 +581,15 @@ _WHERE_CUE = re.compile(
 )
 
 
-def _city_alone(text: str) -> tuple[str, tuple[tuple[str, int], ...]] | None:
-    """("denver", its states) when a text is only a city's name ("denver", "im in brooklyn"), else None."""
+def _city_alone(text: str, cued_only: bool = False) -> tuple[str, tuple[tuple[str, int], ...]] | None:
+    """("denver", its states) when a text is only a city's name ("denver", "im in brooklyn"), else None.
+    `cued_only`: only when they say they are there ("im in brooklyn")."""
     place_text = kw.trim_place_text(text).strip(" ,")
     cued = _WHERE_CUE.match(place_text)
     name = place_text[cued.end() :] if cued else place_text
     if (
-        not name
+        (cued_only and not cued)
+        or not name
         or len(name) < 4
         or len(name.split()) > 3
         or not name.replace(" ", "").replace(".", "").isalpha()

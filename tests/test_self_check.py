@@ -75,3 +75,15 @@ def test_the_first_question_does_not_assume_a_dose_increase(text):
     text("hi")
     (q1,) = text("check")
     assert "dose went up" not in q1 and "cause stayed the same" in q1
+
+
+@pytest.mark.parametrize("typed", ["no entiendo", "no hablo ingles", "No, I dont understand"])
+def test_not_understanding_a_question_is_no_no_the_question_comes_again(text, typed):
+    text("hi")
+    text("check")
+    text("yes")
+    (again,) = text(typed)
+    assert "(2/3)" in again  # the same question, in Spanish when they wrote in Spanish
+    assert ("Responda SI o NO" in again) == (typed != "No, I dont understand")
+    (q3,) = text("si")
+    assert "(3/3)" in q3

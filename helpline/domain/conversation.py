@@ -279,6 +279,8 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
     if state.check_step and wants_person:
         state = replace(state, check_step=0)  # leaves the self-check for the callback below
     # The self-check waits for YES/NO; menu words, a ZIP or a "city, ST" still work as a way out.
+    if state.check_step and kw.not_understood(text):  # "no entiendo" is no NO: the question again
+        return Decision(state, (Say(CHECK_QUESTIONS[state.check_step - 1]),), (), "check")
     if state.check_step:
         answer = kw.yes_no(text)
         if answer is not None:

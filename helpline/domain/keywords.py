@@ -50,6 +50,18 @@ def reads_no_english(normalised: str) -> bool:
     return bool(_NO_ENGLISH.search(normalised))
 
 
+# Not understanding what we asked ("no entiendo", "i dont understand", "what do you mean"): say it again.
+_NOT_UNDERSTOOD = re.compile(
+    r"^(?:(?:sorry|perdon|lo siento|no),? )?(?:no (?:entiendo|comprendo|le entiendo|entendi)"
+    r"|i do ?n'?t understand|i do not understand|what do (?:you|u) mean|que quiere decir)\b"
+)
+
+
+def not_understood(normalised: str) -> bool:
+    """Whether a text says they did not understand us, or do not read English."""
+    return bool(_NOT_UNDERSTOOD.match(normalised) or _NO_ENGLISH.search(normalised))
+
+
 # Greetings are menu words on their own ("hi"), not in front of a question ("hi my pain keeps getting worse").
 GREETINGS = frozenset({"hi", "hey", "hello", "hola"})
 _MENU_NOT_GREETING = frozenset(MENU_WORDS["menu"] - GREETINGS)

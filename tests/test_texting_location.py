@@ -133,6 +133,13 @@ def test_a_street_address_without_a_known_city_is_asked_for_a_zip_or_city(text, 
     assert "street address" in reply and "ZIP code" in reply and "Austin, TX" in reply
 
 
+@pytest.mark.parametrize("typed", ["i got 30 off the street", "i got 2 from the street"])
+def test_pills_from_the_street_are_no_street_address(text, typed):
+    text("hi")
+    (reply,) = text(typed)
+    assert "street address" not in reply
+
+
 @pytest.mark.parametrize(
     "typed, words",
     [

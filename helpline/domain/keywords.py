@@ -181,7 +181,8 @@ _ZIP_CUE = (
 # A street address ("123 Main St", "1600 pennsylvania ave", "on 5th st"): a house or street number and a
 # street word. The city and state may follow it; a street alone is no place we can search.
 _STREET = re.compile(
-    r"\b\d+(?:st|nd|rd|th)?\s+(?:[nsew]\.?\s+)?(?:[a-z0-9.'-]+\s+){0,2}"
+    r"\b\d+(?:st|nd|rd|th)?\s+(?:[nsew]\.?\s+)?"
+    r"(?:(?!(?:the|a|an|on|off|in|from|of|to|and|my|his|her|for|at)\s)[a-z0-9.'-]+\s+){0,2}"
     r"(?:st|street|ave|avenue|rd|road|blvd|boulevard|drive|ln|lane|hwy|highway|pkwy|parkway)\b"
 )
 

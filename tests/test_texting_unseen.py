@@ -189,6 +189,10 @@ def test_asking_about_a_higher_dose_is_told_not_to_raise_it_alone(text, typed):
     assert "Don't raise your dose yourself; ask your prescriber" in answer
 
 
+def test_asking_about_more_naloxone_is_never_told_to_ask_the_prescriber():
+    assert "tolerance" not in keys(said("can i take more than one dose of narcan"))
+
+
 def test_asking_about_stopping_cold_turkey_is_told_never_to_stop_suddenly(text):
     welcome, answer = text("can i just stop my pills cold turkey")
     assert "Never stop suddenly" in answer and "prescriber" in answer

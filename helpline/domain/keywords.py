@@ -311,6 +311,7 @@ _ASKS_ABOUT_MORE = re.compile(
     r"(?:up|raise|increase|double|bump up|bump|take more|take extra|take another|take a higher|take a bigger"
     r"|go up on|subir|aumentar|doblar|tomar mas)\b"
 )
+_NALOXONE = re.compile(r"\b(?:narcan|naloxone|naloxona|nalaxone|narcon)\b")
 # Having stopped already ("i stopped my methadone yesterday", "she ran out of her pills", "dejé la metadona").
 _STOPPED_ALREADY = re.compile(
     r"\b(?:i|we|he|she|they|my \w+) (?:just |suddenly |already )?(?:stopped|quit|came off|got off|went off"
@@ -515,7 +516,9 @@ def asks_about_stopping(normalised: str) -> bool:
 def asks_about_more(normalised: str) -> bool:
     """Whether a text asks about raising a dose or taking more of a medicine."""
     match = _ASKS_ABOUT_MORE.search(normalised)
-    return bool(match) and bool(_MEDICINE_OR_NOTHING.search(normalised[match.end() :]))
+    if not match or _NALOXONE.search(normalised):  # more naloxone is never "ask your prescriber"
+        return False
+    return bool(_MEDICINE_OR_NOTHING.search(normalised[match.end() :]))
 
 
 def stopped_already(normalised: str) -> bool:

@@ -189,6 +189,10 @@ def test_asking_about_a_higher_dose_is_told_not_to_raise_it_alone(text, typed):
     assert "Don't raise your dose yourself; ask your prescriber" in answer
 
 
+def test_leaving_pills_somewhere_is_not_stopping_them():
+    assert "stopped_suddenly" not in keys(said("deje mis pastillas en el carro"))
+
+
 def test_asking_about_more_naloxone_is_never_told_to_ask_the_prescriber():
     assert "tolerance" not in keys(said("can i take more than one dose of narcan"))
 

@@ -316,7 +316,7 @@ _NALOXONE = re.compile(r"\b(?:narcan|naloxone|naloxona|nalaxone|narcon)\b")
 _STOPPED_ALREADY = re.compile(
     r"\b(?:i|we|he|she|they|my \w+) (?:just |suddenly |already )?(?:stopped|quit|came off|got off|went off"
     r"|ran out of)\b|\bwent cold turkey\b"
-    r"|\b(?:deje|dejo|dejamos) (?:de tomar|de usar|la|el|las|los|mi|mis|su|sus)\b"
+    r"|\b(?:deje|dejo|dejamos) (?:de tomar|de usar|la|el|las|los)\b"
 )
 _MEDICINE_OR_NOTHING = re.compile(
     r"^\W*(?:(?:it|them|safely|suddenly|now|please|pls)\W*)*$"

@@ -38,30 +38,6 @@ MENU_WORDS = {
     "spanish": {"español", "espanol", "spanish", "espaol"},
     "english": {"english", "ingles", "inglés"},
 }
-# Saying they do not read English ("no hablo ingles", "no entiendo ingles"): the Spanish menu, not ENGLISH.
-_NO_ENGLISH = re.compile(
-    r"\bno (?:hablo|hablamos|habla|entiendo|entendemos|entiende|comprendo|leo|se|sabe|se hablar)"
-    r"(?: (?:mucho|bien|nada de|el))? (?:ingles|english)\b"
-)
-
-
-def reads_no_english(normalised: str) -> bool:
-    """Whether a text says its writer does not speak or read English, in Spanish."""
-    return bool(_NO_ENGLISH.search(normalised))
-
-
-# Not understanding what we asked ("no entiendo", "i dont understand", "what do you mean"): say it again.
-_NOT_UNDERSTOOD = re.compile(
-    r"^(?:(?:sorry|perdon|lo siento|no),? )?(?:no (?:entiendo|comprendo|le entiendo|entendi)"
-    r"|i do ?n'?t understand|i do not understand|what do (?:you|u) mean|que quiere decir)\b"
-)
-
-
-def not_understood(normalised: str) -> bool:
-    """Whether a text says they did not understand us, or do not read English."""
-    return bool(_NOT_UNDERSTOOD.match(normalised) or _NO_ENGLISH.search(normalised))
-
-
 # Greetings are menu words on their own ("hi"), not in front of a question ("hi my pain keeps getting worse").
 GREETINGS = frozenset({"hi", "hey", "hello", "hola"})
 _MENU_NOT_GREETING = frozenset(MENU_WORDS["menu"] - GREETINGS)
@@ -98,6 +74,29 @@ _UNSURE = re.compile(
 )
 _STRETCHED = re.compile(r"(.)\1+")  # "yesss", "nooo"
 _THUMBS_UP, _THUMBS_DOWN = "\U0001f44d", "\U0001f44e"
+# Saying they do not read English ("no hablo ingles", "no entiendo ingles"): the Spanish menu, not ENGLISH.
+_NO_ENGLISH = re.compile(
+    r"\bno (?:hablo|hablamos|habla|entiendo|entendemos|entiende|comprendo|leo|se|sabe|se hablar)"
+    r"(?: (?:mucho|bien|nada de|el))? (?:ingles|english)\b"
+)
+
+
+def reads_no_english(normalised: str) -> bool:
+    """Whether a text says its writer does not speak or read English, in Spanish."""
+    return bool(_NO_ENGLISH.search(normalised))
+
+
+# Not understanding what we asked ("no entiendo", "i dont understand", "what do you mean"): say it again.
+_NOT_UNDERSTOOD = re.compile(
+    r"^(?:(?:sorry|perdon|lo siento|no),? )?(?:no (?:entiendo|comprendo|le entiendo|entendi)"
+    r"|i do ?n'?t understand|i do not understand|what do (?:you|u) mean|que quiere decir)\b"
+)
+
+
+def not_understood(normalised: str) -> bool:
+    """Whether a text says they did not understand us, or do not read English."""
+    return bool(_NOT_UNDERSTOOD.match(normalised) or _NO_ENGLISH.search(normalised))
+
 
 # "10001", "10001-1234", "100011234" (ZIP+4 without its hyphen), each maybe with a service word after it.
 ZIP_RE = re.compile(r"^\s*(\d{5})(?:-?\d{4})?(?:\s+([a-z]+))?\s*$")

@@ -562,3 +562,24 @@ def test_the_hours_form_names_every_mistake_at_once_and_the_day_it_is_on(ops_pos
     assert 'id="day-mon" name="mon" value="09:00-17:00">' in page  # what was typed stays, right or wrong
     assert 'value="9 to 5"' in page
     assert app.extensions["helpline"].hours.to_dict() == before  # nothing saved
+
+
+def test_every_kind_of_text_is_named_in_words_on_the_dashboard(operator_client, text):
+    text("i dont know my zip", sender="+15551230101")  # asked for a ZIP or city
+    text("im in texas", sender="+15551230102")  # a state without its city
+    text("call me", sender="+15551230103")
+    text("nevermind", sender="+15551230103")  # took it back
+    text("dont call me, text only", sender="+15551230104")
+    text("STOP", sender="+15551230105")
+    text("hello?", sender="+15551230105")  # while opted out
+    html = operator_client.get("/ops").get_data(as_text=True)
+    for words in (
+        "no ZIP known, or a street address",
+        "a state without its city",
+        "took back a callback request",
+        "asked not to be called",
+        "texted while opted out",
+    ):
+        assert words in html
+    for key in (">ask place<", ">ask city<", ">call withdraw<", ">no call<", ">opted out<"):
+        assert key not in html

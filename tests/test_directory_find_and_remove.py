@@ -65,7 +65,7 @@ def test_an_operator_finds_a_listing_on_the_directory_page_and_hides_it_from_the
     midtown = by_name(small_directory, "Midtown Pain Care")
     page = operator_client.get("/ops/directory?q=midtown").get_data(as_text=True)
     found = page[page.index('data-testid="found"') :]
-    assert f'<tr data-provider="{midtown.id}"><td>Midtown Pain Care</td>' in found
+    assert f'<tr data-provider="{midtown.id}"><th scope="row">Midtown Pain Care</th>' in found
     assert "200 W 34th St, New York, NY 10001" in found and f"<code>{midtown.id}</code>" in found
     assert f"/ops/directory/{midtown.id}/hide" in found and "Chelsea" not in found.split("</table>")[0]
     response = ops_post(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import time
 
 import pytest
@@ -275,3 +276,32 @@ def test_on_a_phone_the_provider_directory_stacks_like_the_other_tables(
         expect(table.locator(f'td[data-label="{label}"]')).to_be_visible()
     fits(page, "390")
     save_artifact(page, "ops-health-directory-390")
+
+
+def test_on_a_phone_the_directory_page_fits_with_hidden_and_found_listings(
+    live_server, browser_context, operator_user, app, small_directory
+):
+    runner = app.test_cli_runner()
+    for provider in small_directory[:2]:
+        hidden = runner.invoke(
+            args=["providers", "hide", provider.id, "--reason", "rings a fax machine all day"]
+        )
+        assert hidden.exit_code == 0, hidden.output
+    page = operator_page(browser_context, live_server, operator_user, "390", "/ops/directory?q=10001")
+    for testid in ("found", "hidden", "sources"):
+        cells = page.get_by_test_id(testid).locator("tbody th, tbody td")
+        assert cells.count()
+        for n in range(cells.count()):
+            box = cells.nth(n).bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, (
+                testid,
+                cells.nth(n).inner_text(),
+            )
+    show_again = page.get_by_test_id("hidden").get_by_role("button", name="Show again").first
+    box = show_again.bounding_box()
+    assert box and box["x"] + box["width"] <= 390  # the button is on the screen, not past its edge
+    expect(page.get_by_test_id("found").locator('td[data-label="Phone"]').first).to_have_text(
+        re.compile(r"^\(\d{3}\) \d{3}-\d{4}")  # as staff read numbers, not +12125550104
+    )
+    fits(page, "390")
+    save_artifact(page, "ops-directory-390")

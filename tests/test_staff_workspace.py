@@ -461,3 +461,14 @@ def test_alert_choices_are_remembered_for_each_account(staff, app, operator_user
     other = app.test_client()
     login(other, operator_user.email)
     assert 'data-alert-sound="off"' in other.get("/staff").get_data(as_text=True)
+
+
+def test_a_queue_row_previewing_our_text_names_the_helpline_once(staff, text, store):
+    text("quiero hablar con alguien")
+    request = only_request(store)
+    good_time = staff_texts.TEMPLATES["es"][1][1]
+    post(staff, f"/staff/callbacks/{request.id}/text", body=good_time)
+    drain(store.rq_connection)
+    row = staff.get("/staff/queue").get_data(as_text=True)
+    preview = re.sub(r"<[^>]+>", "", re.search(r'class="preview">(.*?)</td>', row, re.S).group(1))
+    assert preview.startswith("Helpline: cuando es buena hora") and "Helpline: Helpline:" not in preview

@@ -61,6 +61,7 @@ FILTER_LABELS = (
     ("spanish", "Spanish"),
     ("voicemail", "Voicemail"),
 )
+BRAND = "Helpline: "  # what every text from the line opens with, in both languages
 CALLBACK_ID = re.compile(r"^cb\d{1,12}$")
 # What a caller did on the phone menu, in words (the conversation keeps the menu step's name); "Chose",
 # not "Pressed": an option may be said as well as keyed.
@@ -112,6 +113,12 @@ def _age_filter(timestamp: float) -> str:
 @bp.app_template_filter("until")
 def _until_filter(timestamp: float) -> str:
     return timefmt.until((timestamp or 0) - time.time())
+
+
+@bp.app_template_filter("unbranded")
+def _unbranded_filter(text: str) -> str:
+    """Our text without the name it opens with, for a line already labelled `Helpline:`."""
+    return (text or "").removeprefix(BRAND)
 
 
 @bp.app_template_filter("local_time")

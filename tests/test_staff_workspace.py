@@ -472,3 +472,11 @@ def test_a_queue_row_previewing_our_text_names_the_helpline_once(staff, text, st
     row = staff.get("/staff/queue").get_data(as_text=True)
     preview = re.sub(r"<[^>]+>", "", re.search(r'class="preview">(.*?)</td>', row, re.S).group(1))
     assert preview.startswith("Helpline: cuando es buena hora") and "Helpline: Helpline:" not in preview
+
+
+def test_a_claim_that_ends_just_after_midnight_reads_as_minutes_away_not_tomorrow(app):
+    zone = app.extensions["helpline"].hours.timezone
+    midnight = dt.datetime.combine(dt.datetime.now(zone).date() + dt.timedelta(days=1), dt.time(0, 5), zone)
+    with app.test_request_context():
+        shown = app.jinja_env.filters["soon"](midnight.timestamp())
+    assert shown.startswith("12:05am ") and "tomorrow" not in shown and "(in " in shown

@@ -115,6 +115,15 @@ def _until_filter(timestamp: float) -> str:
     return timefmt.until((timestamp or 0) - time.time())
 
 
+@bp.app_template_filter("soon")
+def _soon_filter(timestamp: float) -> str:
+    """A moment minutes away, by the clock and how long: `12:00am EST (in 15 min)`; a claim that ends at
+    midnight never reads as `tomorrow`, a day away."""
+    label = timefmt.local_time(timestamp, _zone())
+    clock = label.split(" ", 1)[1] if label.startswith(("today ", "tomorrow ")) else label
+    return f"{clock} ({_until_filter(timestamp)})"
+
+
 @bp.app_template_filter("unbranded")
 def _unbranded_filter(text: str) -> str:
     """Our text without the name it opens with, for a line already labelled `Helpline:`."""

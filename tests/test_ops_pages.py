@@ -189,6 +189,12 @@ def test_hours_form_refuses_overlaps_and_saves_good_hours(ops_post, app):
     assert hours.describe("en").startswith("Mon 9am-12pm, 1pm-5pm, Tue 10am-2pm")
 
 
+def test_hours_typed_without_a_leading_zero_are_saved(ops_post, app):
+    typed = {"timezone": "America/New_York", "mon": "9:00-17:00", "sat": "9:30-13:00", "holidays": ""}
+    assert ops_post("/ops/hours", typed).status_code == 302
+    assert app.extensions["helpline"].hours.describe("en").startswith("Mon 9am-5pm, Sat 9:30am-1pm")
+
+
 def test_staff_management_add_role_disable_reset(ops_post, operator_client, store):
     response = ops_post("/ops/staff", {"email": "New.Person@example.org", "role": "staff", "phone": ""})
     assert response.status_code == 302

@@ -45,12 +45,19 @@ class InvalidHours(ValueError):
         self.problems = problems or {"weekly": [message]}
 
 
+def _typed_time(text: str) -> dt.time:
+    """`09:00` or `9:00` (as people type it) -> a time; ValueError otherwise."""
+    if len(text) == 4 and text[1] == ":":
+        text = "0" + text
+    return dt.time.fromisoformat(text)
+
+
 def _parse_range(text: str) -> tuple[dt.time, dt.time]:
-    """`09:00-17:00`; `24:00` ends a range at midnight (`00:00-24:00`: the whole day)."""
+    """`09:00-17:00` (or `9:00-17:00`); `24:00` ends a range at midnight (`00:00-24:00`: the whole day)."""
     try:
         first, last = (part.strip() for part in text.split("-"))
-        start = dt.time.fromisoformat(first)
-        end = dt.time.max if last == "24:00" else dt.time.fromisoformat(last)
+        start = _typed_time(first)
+        end = dt.time.max if last == "24:00" else _typed_time(last)
     except ValueError as exc:
         raise InvalidHours(f"{text!r} is not a HH:MM-HH:MM range") from exc
     if end <= start:

@@ -163,6 +163,17 @@ def test_template_check_fragment_counts_segments(ops_post):
     assert ops_post("/ops/templates/xx/oih/check", {"text": "x"}).status_code == 404
 
 
+def test_template_previews_say_their_hours_are_examples_not_the_lines_own(ops_post, operator_client):
+    """A preview fills the callback hours with the longest ones (to count segments): it says so, so that
+    "Mon-Fri 9:30am-7:30pm" is not read as the line's hours."""
+    listing = operator_client.get("/ops/templates").get_data(as_text=True)
+    check = ops_post("/ops/templates/en/call_confirm_closed/check", {"text": "Hours: {hours}"}).get_data(
+        as_text=True
+    )
+    for page in (listing, check):
+        assert "not the line’s own" in page
+
+
 def test_saving_a_template_over_two_segments_is_refused(ops_post, text):
     response = ops_post("/ops/templates/en/oih", {"text": "word " * 80})
     assert response.status_code == 400

@@ -24,6 +24,7 @@ def test_a_note_typed_before_release_reaches_the_next_person(
     sign_in(sam, live_server, staff_user.email, next_path="/staff/callbacks/cb000001")
     sam.get_by_role("button", name="Claim", exact=True).click()
     sam.get_by_label("Note (kept encrypted)", exact=True).fill(HAND_OVER)
+    sam.get_by_label("New note (kept encrypted)").fill("Her son answers the phone")  # not added yet
     sam.get_by_role("button", name="Release").click()
     sam.wait_for_url(re.compile(r"/staff$"))
     expect(sam.get_by_text("Released with your note")).to_be_visible()
@@ -32,6 +33,7 @@ def test_a_note_typed_before_release_reaches_the_next_person(
     olu = browser_context().new_page()
     sign_in(olu, live_server, operator_user.email, PASSWORD, next_path="/staff/callbacks/cb000001")
     expect(olu.locator("#timeline")).to_contain_text(HAND_OVER)
+    expect(olu.locator("#timeline")).to_contain_text("Her son answers the phone")
     expect(olu.locator("#timeline")).to_contain_text(f"Note by {staff_user.email}")
 
 

@@ -230,12 +230,15 @@
   document.addEventListener("submit", function (event) {
     if (event.target.matches("form[data-sign-out]")) forgetAllDrafts(); // what was typed leaves with them
     var handOver = event.target.getAttribute("data-hand-over");
-    if (handOver) { // Release takes the note typed in the outcome form with it, for whoever calls next
-      var note = document.getElementById(handOver);
-      if (note) {
-        event.target.querySelector("input[name=note]").value = note.value;
+    if (handOver) { // Release takes the notes typed on the page with it, for whoever calls next
+      var words = [];
+      handOver.split(" ").forEach(function (id) {
+        var note = document.getElementById(id);
+        if (!note) return;
+        if (note.value.trim()) words.push(note.value.trim());
         forgetDraft(note);
-      }
+      });
+      event.target.querySelector("input[name=note]").value = words.join("\n");
     }
     if (event.target.matches("form[data-clears]") && !event.target.hasAttribute("hx-post")) {
       event.target.querySelectorAll("[data-draft]").forEach(forgetDraft);

@@ -402,7 +402,8 @@ def timeline_fragment(callback_id: str):
         return _no_change()
     context = _state_context(req, now) if state_changed else {}
     if state_changed:
-        context["changed_by"] = f"Updated {_local_time_filter(now)}: {context['status_label'].lower()}."
+        when, now_shown = _local_time_filter(now), context["status_label"].lower()
+        context["changed_by"] = f"Changed while this page was open ({when}): now {now_shown}."
     return render_template(
         "staff/_timeline_poll.html", timeline=_timeline(req), state_changed=state_changed, **context
     )

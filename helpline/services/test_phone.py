@@ -127,12 +127,25 @@ def into_app(wsgi_app, token: str, public_base_url: str | None = None) -> Line:
     return Line(transport, token, public_base_url or LOCAL_ORIGIN, "this process")
 
 
-def send_text(line: Line, sender: str, body: str, helpline_number: str) -> list[str]:
+def send_text(line: Line, sender: str, body: str, helpline_number: str, sid: str | None = None) -> list[str]:
     """Text the line from `sender`; the replies it answers with at once (the webhook's TwiML)."""
-    status, answer = line.post("/twilio/sms", sms_params(sender, body, helpline_number))
+    status, answer = line.post("/twilio/sms", sms_params(sender, body, helpline_number, sid))
     if status != 200:
         raise LineRefused(status, answer)
     return twiml_messages(answer)
+
+
+def take_back_request(store, phone: str, made_by: str) -> str | None:
+    """The callback request a test text or call made, taken back whole: it never reaches the staff
+    queue, the figures or an export, so nobody calls a test number. `made_by` is what a request made by
+    it names as its source: `sms:<MessageSid>` for a text, `voice:<CallSid>` for a call (any step of it).
+    The request's id, or None when the test made none (a request made otherwise is never touched).
+    """
+    request = store.callbacks.open_for(store.vault.phone_id(phone))
+    source = request.source if request else None
+    if not source or not (source == made_by or source.startswith(made_by + ":")):
+        return None
+    return request.id if store.test_requests.take_back(request) else None
 
 
 # -- what is still on its way ------------------------------------------------------------------

@@ -471,6 +471,9 @@ class Store:
         self.staff_alerts = StaffAlerts(r, vault, retention_seconds)
         self.staff_lines = StaffLines(r, vault, retention_seconds)
         self.staff_texts = StaffTexts(r, vault, retention_seconds)
+        from helpline.store.test_requests import TestRequests
+
+        self.test_requests = TestRequests(r, vault, retention_seconds)
         from helpline.store.directory import Directory
         from helpline.store.locator_state import LocatorState
 

@@ -68,12 +68,15 @@ def phone_send():
     if request.form.get("action") == "call":
         return _call(number, request.form.get("digits", "")[:200])
     body = request.form.get("text", "")[:MAX_TEXT]
+    sid = test_phone.new_sid("SM")
     try:
-        replies = test_phone.send_text(_line(), number, body, settings.twilio_phone_number)
+        replies = test_phone.send_text(_line(), number, body, settings.twilio_phone_number, sid)
     except test_phone.LineRefused as exc:
+        _take_back(number, f"sms:{sid}")
         flash(f"The line answered {exc.status}.", "error")
         return _page(number), 502
     audit("phone.text")
+    _take_back(number, f"sms:{sid}")
     return _page(number, sent=body, replies=replies)
 
 
@@ -83,7 +86,21 @@ def _call(number: str, digits: str):
     try:
         test_call.walk(call, test_call.parse_inputs(digits))
     except test_call.CallFailed as exc:
+        _take_back(number, f"voice:{call.sid}")
         flash(f"The call failed: {exc}", "error")
         return _page(number, heard=call.heard), 502
     audit("phone.call")
+    _take_back(number, f"voice:{call.sid}")
     return _page(number, heard=call.heard)
+
+
+def _take_back(number: str, made_by: str) -> None:
+    """A callback request the test made leaves the staff queue and the figures at once, and says so."""
+    callback_id = test_phone.take_back_request(store(), number, made_by)
+    if callback_id:
+        audit("phone.test_request", callback=callback_id)
+        flash(
+            f"This test asked for a callback ({callback_id}): it was taken off the staff queue and out of "
+            "the figures, so nobody calls a test number.",
+            "info",
+        )

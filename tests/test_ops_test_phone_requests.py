@@ -44,6 +44,8 @@ def test_a_test_crisis_text_gets_the_guidance_and_alerts_nobody(ops_post, store)
     page = response.get_data(as_text=True)
     assert "911" in page  # the guidance a person in crisis gets, unchanged
     assert store.callbacks.crisis_ids() == []  # no crisis on the staff bar
+    figures = ops_post.client.get("/ops/figures").get_data(as_text=True)
+    assert tile(figures, "crisis") == "0" and tile(figures, "callbacks") == "0"
     assert not shows_on_the_queue(ops_post.client, "0030")
 
 

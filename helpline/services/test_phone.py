@@ -145,7 +145,11 @@ def take_back_request(store, phone: str, made_by: str) -> str | None:
     source = request.source if request else None
     if not source or not (source == made_by or source.startswith(made_by + ":")):
         return None
-    return request.id if store.test_requests.take_back(request) else None
+    # What making a request counts: the request, then a crisis or a callback asked for (and a voicemail).
+    counted = ("callback.created", "crisis" if request.is_crisis else "callback.requested")
+    if request.reason == "voicemail":
+        counted += ("call.voicemail",)
+    return request.id if store.test_requests.take_back(request, counted) else None
 
 
 # -- what is still on its way ------------------------------------------------------------------

@@ -271,3 +271,12 @@ def test_signing_out_puts_the_requests_you_hold_back_on_the_queue(client, staff_
     assert "1 request you held went back on the queue" in signed_out.get_data(as_text=True)
     back = callbacks.get(store, request.id)
     assert back.status == "waiting" and back.claimed_by is None  # the crisis does not wait 15 minutes
+
+
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+def test_a_method_no_page_takes_is_not_allowed_rather_than_a_missing_form_token(client, method):
+    response = getattr(client, method)("/login", headers={"Accept": "text/html"})
+    assert response.status_code == 405
+    assert (
+        client.post("/login", data={"email": "a@example.org", "password": "x"}).status_code == 400
+    )  # CSRF still

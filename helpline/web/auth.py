@@ -244,7 +244,10 @@ def _forget_cached_user() -> None:
 
 
 def _protect_forms() -> None:
-    """CSRF on every POST except Twilio's webhooks, which carry a signature instead."""
+    """CSRF on every POST except Twilio's webhooks, which carry a signature instead. A method or path
+    no page takes (PUT /login) is left to Flask's 405 or 404, not refused as a form without a token."""
+    if request.routing_exception is not None:
+        return
     if request.method in ("POST", "PUT", "PATCH", "DELETE") and not is_webhook(request.path):
         csrf.protect()
 

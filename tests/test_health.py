@@ -77,3 +77,21 @@ def test_healthz_is_503_when_redis_is_unreachable(tmp_path, hours_file):
     body = response.get_json()
     assert body["redis"] is False and body["ok"] is False
     assert body["problems"] == ["Redis is not answering: texts and calls cannot be handled."]
+
+
+def test_healthz_is_503_when_jobs_due_are_not_moved_to_their_queue(
+    client, operator_client, redis, live_worker
+):
+    """A text held for the morning or a retry waits in RQ's scheduled jobs until a worker's scheduler
+    moves it: with no scheduler running (all of them gone) nothing goes out, although workers are alive."""
+    queue = Queue("urgent", connection=redis)
+    job = queue.enqueue_in(dt.timedelta(seconds=30), "os.getpid")
+    assert client.get("/healthz").status_code == 200  # due later: nothing wrong
+    registry_key = queue.scheduled_job_registry.key
+    redis.zadd(registry_key, {job.id: (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=6)).timestamp()})
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    [problem] = response.get_json()["problems"]
+    assert problem.startswith("Queue urgent: 1 job due 6 min ago is still not queued: no worker's scheduler")
+    page = operator_client.get("/ops/health").get_data(as_text=True)
+    assert "1 job due 6 min ago is still not queued" in page

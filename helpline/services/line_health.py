@@ -47,6 +47,8 @@ class QueueHealth:
     failed: int
     scheduled: int
     oldest_waiting_seconds: float | None = None  # how long the next job in line has waited
+    overdue: int = 0  # scheduled jobs whose time has come that no scheduler has moved to the queue yet
+    overdue_seconds: float | None = None  # how long ago the first of them was due
 
 
 @dataclass
@@ -163,9 +165,21 @@ def queue_health(queues: Queues, now: float | None = None) -> list[QueueHealth]:
             len(FailedJobRegistry(name, connection=rq)),
             len(ScheduledJobRegistry(name, connection=rq)),
             _oldest_waiting(queues, name, now),
+            *_overdue(queues, name, now),
         )
         for name in ALL_QUEUES
     ]
+
+
+def _overdue(queues: Queues, name: str, now: float) -> tuple[int, float | None]:
+    """How many scheduled jobs of the queue are due, and for how long the first has been (a worker's
+    scheduler moves each to its queue within a second or two of its time)."""
+    registry = ScheduledJobRegistry(name, connection=queues.connection)
+    due = registry.get_jobs_to_schedule(int(now))
+    if not due:
+        return 0, None
+    first = registry.get_scheduled_time(due[0])
+    return len(due), max(0.0, now - first.timestamp())
 
 
 def _oldest_waiting(queues: Queues, name: str, now: float) -> float | None:
@@ -189,6 +203,7 @@ class Readiness:
     workers: int = 0  # only workers whose heartbeat is alive
     queues: dict[str, int] = field(default_factory=dict)
     oldest_waiting: dict[str, float] = field(default_factory=dict)  # seconds, of each queue with jobs waiting
+    overdue: dict[str, tuple[int, float]] = field(default_factory=dict)  # jobs due but not queued, and since
 
     @property
     def problems(self) -> list[str]:
@@ -197,10 +212,15 @@ class Readiness:
             return [REDIS_DOWN]
         if not self.workers:
             return [NO_WORKER]
-        return [
+        stalled = [
             stalled_queue(QueueHealth(name, waiting, 0, 0, 0, self.oldest_waiting.get(name)))
             for name, waiting in self.queues.items()
             if is_stalled(self.oldest_waiting.get(name))
+        ]
+        return stalled + [
+            unscheduled_queue(QueueHealth(name, 0, 0, 0, 0, None, count, seconds))
+            for name, (count, seconds) in self.overdue.items()
+            if is_stalled(seconds)
         ]
 
     @property
@@ -220,7 +240,8 @@ def readiness(helpline: Helpline, now: float | None = None) -> Readiness:
             for name, waiting in depths.items()
             if waiting and (seconds := _oldest_waiting(helpline.queues, name, now)) is not None
         }
-        return Readiness(redis=True, workers=workers, queues=depths, oldest_waiting=oldest)
+        overdue = {name: due for name in depths if (due := _overdue(helpline.queues, name, now))[0]}
+        return Readiness(redis=True, workers=workers, queues=depths, oldest_waiting=oldest, overdue=overdue)
     except StoreUnavailable:
         return Readiness(redis=False)
 
@@ -308,6 +329,15 @@ def stalled_queue(q: QueueHealth) -> str:
     )
 
 
+def unscheduled_queue(q: QueueHealth) -> str:
+    minutes = int((q.overdue_seconds or 0) // 60)
+    jobs = "1 job" if q.overdue == 1 else f"{q.overdue:,} jobs"
+    return (
+        f"Queue {q.name}: {jobs} due {minutes} min ago {'is' if q.overdue == 1 else 'are'} still not queued: "
+        "no worker's scheduler is running (texts held for the morning and retries wait). Restart the workers."
+    )
+
+
 def crisis_waiting_line(count: int, oldest_seconds: float | None) -> str:
     minutes = int((oldest_seconds or 0) // 60)
     if count == 1:
@@ -329,6 +359,8 @@ def needs_attention(health: Health) -> list[str]:
             issues.append(f"Queue {q.name} has {plural(q.waiting, 'job')} waiting.")
         elif health.workers and is_stalled(q.oldest_waiting_seconds):
             issues.append(stalled_queue(q))
+        if health.workers and is_stalled(q.overdue_seconds):
+            issues.append(unscheduled_queue(q))
     failed = sum(q.failed for q in health.queues)
     if failed:
         them = "it" if failed == 1 else "them"

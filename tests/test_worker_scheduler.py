@@ -2,7 +2,8 @@
 
 A real `python -m workers` host with two workers; one worker is killed with SIGKILL. Its scheduler must
 stop too (an orphan would keep the scheduler locks, so no living worker would schedule), and a living
-worker's scheduler takes the locks: a job due in a second still runs. Every wait polls with a deadline.
+worker's scheduler takes the locks: a job due in a second still runs. A Redis outage neither ends the
+scheduler nor keeps a host asked to stop from stopping. Every wait polls with a deadline.
 """
 
 from __future__ import annotations
@@ -132,3 +133,24 @@ def test_the_scheduler_outlasts_redis_dropping_every_connection(worker_env, clie
             assert running(scheduler.pid) and scheduling(redis).pid == scheduler.pid  # the same one goes on
             said = log.read_text(errors="replace")
             assert "raised an exception" not in said and "event=scheduler.redis_back" in said
+
+
+def test_a_worker_host_stopped_while_redis_is_gone_exits(worker_env, redis, tmp_path):
+    log = tmp_path / "worker.log"
+
+    def worker_log() -> str:
+        return "\n--- worker log\n" + log.read_text(errors="replace")[-4000:] if log.exists() else ""
+
+    with FaultyLink(worker_env["REDIS_URL"]) as link:
+        env = {**worker_env, "REDIS_URL": link.url}
+        with worker_process.running_worker(env, log) as host:
+            worker_process.wait_for(lambda: scheduling(redis), "a scheduler", STARTED_WITHIN, worker_log)
+            # Redis gone for good (stopped first, as `make stop` does), then the host is asked to stop.
+            link.cut_when(lambda data: True, down=True)
+            host.terminate()  # SIGTERM
+            worker_process.wait_for(
+                lambda: host.poll() is not None, "the worker host to exit", 60, worker_log
+            )
+            family_left = [p for p in psutil.process_iter(["ppid"]) if p.info["ppid"] == host.pid]
+            assert family_left == []
+            assert "event=worker.stopped_without_redis" in log.read_text(errors="replace")

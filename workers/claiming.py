@@ -38,7 +38,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from rq import Queue, SimpleWorker, Worker, worker_registration
-from rq.exceptions import DequeueTimeout, NoSuchJobError, SchedulerNotFound
+from rq.exceptions import DequeueTimeout, NoSuchJobError, SchedulerNotFound, StopRequested
 from rq.executions import Execution
 from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
@@ -48,6 +48,7 @@ from rq.timeouts import TimerDeathPenalty
 from rq.utils import now
 
 from helpline.infra import queues
+from helpline.store import StoreUnavailable
 from workers.expected_failures import OneLineRetries
 from workers.scheduler import WorkerScheduler
 
@@ -59,6 +60,9 @@ log = logging.getLogger("workers")
 
 BLOCK_SLICE = 0.25  # idle: block this long on the urgent queue, then look at the others again
 REGISTRATION_CHECK_SECONDS = 5.0  # a heartbeat makes sure RQ still lists the worker at most this often
+# With Redis away RQ tries again after 1, 2, 4 … seconds, up to this (RQ's own 60 s would leave a worker
+# idle up to a minute after Redis is back, and deaf as long to a request to stop).
+REDIS_WAIT_MAX_SECONDS = 4.0
 
 
 def _process_gone(pid: int | None) -> bool:
@@ -264,6 +268,7 @@ class ClaimingWorker(OneLineRetries, SimpleWorker):
     ):
         self.__dict__["_executions"] = threading.local()  # before RQ's __init__ sets `execution`
         super().__init__(*args, **kwargs)
+        self.max_connection_wait_time = REDIS_WAIT_MAX_SECONDS
         self.store = store
         self.job_slots = max(1, job_slots)
         self._job_context = job_context or contextlib.nullcontext
@@ -353,9 +358,15 @@ class ClaimingWorker(OneLineRetries, SimpleWorker):
             self.store.worker_claims.remove_owners([self.name])
 
     def heartbeat(self, timeout: int | None = None, pipeline=None) -> None:
-        if pipeline is None:  # a heartbeat inside RQ's own pipeline comes with a job: the next one checks
-            self._register_again_if_forgotten()
-        super().heartbeat(timeout, pipeline)
+        try:
+            if pipeline is None:  # a heartbeat inside RQ's own pipeline comes with a job: the next one checks
+                self._register_again_if_forgotten()
+            super().heartbeat(timeout, pipeline)
+        except StoreUnavailable:
+            if self._stop_requested and pipeline is None:
+                # Asked to stop while Redis is away: RQ's wait for Redis would go on for ever; stop now.
+                raise StopRequested() from None
+            raise
 
     def _register_again_if_forgotten(self) -> None:
         """Registered again when RQ no longer lists it (its key expired while the process was stopped)."""
@@ -478,4 +489,9 @@ class ClaimingWorker(OneLineRetries, SimpleWorker):
         threads, self._threads = self._threads, None
         if threads is not None:
             threads.shutdown(wait=True)  # every job in hand ends before the worker says goodbye
-        super().teardown()
+        try:
+            super().teardown()  # the scheduler stopped, the goodbye said in Redis
+        except StoreUnavailable as exc:  # its registration expires by itself; its claims are recovered
+            log.warning(
+                "event=worker.stopped_without_redis worker=%s error=%s", self.name, type(exc).__name__
+            )

@@ -203,8 +203,10 @@ class StaffAccounts:
         return self._listed(Keys.staff_on_duty)
 
     def _listed(self, key: str) -> list[StaffAccount]:
-        self._ids.adopt_listed()
         ids = sorted(i.decode() for i in self._r.smembers(key))
+        if any(_in_clear(i) for i in ids):  # listed under the email: moved to its id first
+            self._ids.adopt_listed()
+            ids = sorted(i.decode() for i in self._r.smembers(key))
         pipe = self._r.pipeline(transaction=False)
         for account_id in ids:
             pipe.hgetall(Keys.staff_account(account_id))

@@ -310,6 +310,27 @@ def test_a_finished_request_never_says_waiting(staff, hl, text, store):
     assert "Waiting" not in page and "This request is done" in page
 
 
+def test_search_finds_a_finished_request_marked_as_such_after_the_open_ones(staff, hl, text, store):
+    text("call")  # cb000001: done a minute ago; they call back: "someone just called me"
+    text("call", sender="+15551230002")  # cb000002: still open
+    post(staff, "/staff/callbacks/cb000001/claim")
+    post(staff, "/staff/callbacks/cb000001/outcome", outcome="reached")
+    text("call me", sender="+15559990001")  # cb000003: another open one ending in 0001
+
+    def page(**filters) -> str:
+        return staff.get("/staff/queue", query_string=filters).get_data(as_text=True)
+
+    by_id = page(search="cb000001")
+    assert "No request due now matches these filters; 1 finished, below." in by_id
+    finished = by_id[by_id.index("Finished requests") :]
+    assert queue_rows(finished) == ["cb000001"] and ">Done</span>" in finished
+    by_number = page(search="0001")
+    assert queue_rows(by_number) == ["cb000003", "cb000001"]  # the open one first
+    assert by_number.index("row-cb000003") < by_number.index("Finished requests")
+    assert "Finished requests" not in page()  # the queue itself lists open requests only
+    assert queue_rows(page()) == ["cb000002", "cb000003"]
+
+
 def test_next_request_takes_the_crisis_first_then_the_oldest(staff, text, store):
     text("call")
     text("call", sender="+15551230002")

@@ -368,3 +368,31 @@ def test_keyboard_focus_never_hides_under_the_crisis_bar_on_a_phone(
         page.keyboard.press("Shift+Tab")
         hidden.append(page.evaluate(FOCUS_UNDER_BAR))
     assert [h for h in hidden if h] == []
+
+
+@pytest.mark.parametrize("device", [DESK, PHONE], ids=["desk", "phone"])
+def test_a_parent_calling_back_is_found_by_their_number_after_the_request_is_done(
+    live_server, browser_context, staff_user, text, store, device
+):
+    text("call")  # cb000001, done a minute ago; "someone just called me"
+    text("call", sender="+15551230005")
+    page = browser_context(**device).new_page()
+    sign_in(page, live_server, staff_user.email)
+    page.goto(f"{live_server}/staff/callbacks/cb000001")
+    page.get_by_role("button", name="Claim", exact=True).click()
+    page.get_by_label("Reached").check()
+    page.get_by_role("button", name="Record outcome").click()
+    page.wait_for_url(re.compile(r"/staff/?\?done=cb000001"))
+    expect(page.locator("tr[data-row]")).to_have_count(1)  # the queue lists open requests only
+
+    page.get_by_label("Last 4 digits or request id").fill("0001")
+    page.get_by_label("Last 4 digits or request id").press("Enter")
+    expect(page.get_by_text("No request due now matches these filters; 1 finished, below.")).to_be_visible()
+    finished = page.get_by_role("table", name="Finished requests")
+    expect(finished.locator("tr[data-row]")).to_have_count(1)
+    expect(finished).to_contain_text("cb000001")
+    expect(finished).to_contain_text("Done")
+    assert page_width(page) <= device["viewport"]["width"]
+    shot(page, f"staff-search-finished-{device['viewport']['width']}")
+    finished.get_by_role("link", name=re.compile("cb000001")).click()
+    expect(page.get_by_text("This request is done")).to_be_visible()

@@ -25,6 +25,8 @@ LATER_SHOWN = 20  # scheduled retries listed under the queue; the count says how
 RECHECK_SECONDS = 600  # a page re-reads the queue at least this often, even when nothing changed
 TEXTED_AGAIN_AFTER = 5  # seconds: the text that raised a request arrives with it, not after it
 SEARCH_LIMIT = 20
+FINISHED_SHOWN = 10  # closed or done requests a search lists after the open ones
+FINISHED_SEARCHED = 2000  # how many of the latest requests a search looks through for finished ones
 FILTERS = ("mine", "unclaimed", "crisis", "spanish", "voicemail")
 
 
@@ -92,6 +94,7 @@ class QueueView:
     filtered: bool
     query: dict[str, str]
     ids: list[str] = field(default_factory=list)
+    finished: list[QueueRow] = field(default_factory=list)  # closed or done requests a search found
 
     @property
     def first(self) -> int:
@@ -130,6 +133,18 @@ def _searched(store: Store, requests: list[CallbackRequest], text: str) -> list[
     if not digits:
         return []
     return [r for r in requests if store.callbacks.shown_phone(r).endswith(digits)]
+
+
+def _finished(store: Store, filters: QueueFilters, me: str) -> list[CallbackRequest]:
+    """Closed or done requests the search finds, last finished first: someone calling back after a call
+    ("someone just called me") is found by their number or the request id, never on the queue itself."""
+    recent = store.callbacks.latest(FINISHED_SEARCHED)
+    wanted = filters.search.lower().replace(" ", "")
+    if re.fullmatch(r"cb\d{1,12}", wanted) and wanted not in {r.id for r in recent}:
+        recent += store.callbacks.many([wanted])  # an older one, asked for by its id
+    finished = [r for r in recent if not r.is_open and _matches(r, filters, None, me)]
+    found = _searched(store, finished, filters.search)
+    return sorted(found, key=lambda r: r.updated, reverse=True)[:FINISHED_SHOWN]
 
 
 def last_line(exchanges: list[list[dict]] | None) -> dict | None:
@@ -242,13 +257,16 @@ def queue_view(
     pages = max(1, math.ceil(len(due) / PER_PAGE))
     page = min(max(1, page), pages)
     shown = due[(page - 1) * PER_PAGE : page * PER_PAGE]
-    rows = _rows(store, shown + later[:LATER_SHOWN], now)
+    finished = _finished(store, filters, me) if filters.search else []
+    rows = _rows(store, shown + later[:LATER_SHOWN] + finished, now)
     newest = max((r.id for r in open_requests), key=_seq, default="")
     seen = _seq(newest_seen) if newest_seen else None
     ids = [row.request.id for row in rows]
+    listed = len(rows) - len(finished)
     return QueueView(
         rows=rows[: len(shown)],
-        later=rows[len(shown) :],
+        later=rows[len(shown) : listed],
+        finished=rows[listed:],
         later_total=len(later),
         page=page,
         pages=pages,

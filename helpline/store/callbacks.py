@@ -452,6 +452,12 @@ class Callbacks:
                 found[phone_id] = self.read_exchanges(entries)
         return found
 
+    def latest(self, limit: int) -> list[CallbackRequest]:
+        """The `limit` requests made last, open or closed, newest first, as the queue lists them (no
+        conversation or extras; sealed fields opened once per process), in one script call."""
+        ids = [i.decode() for i in self._r.zrevrange(Keys.callbacks_all, 0, limit - 1)]
+        return self._read_records(ids) if ids else []
+
     def created_between(self, since: float, until: float) -> list[str]:
         """Ids of the requests created from `since` up to (not including) `until`, oldest first."""
         return [i.decode() for i in self._r.zrangebyscore(Keys.callbacks_all, since, f"({until}")]

@@ -363,6 +363,22 @@ def test_a_refused_outcome_keeps_every_field(staff, text, store):
     assert callbacks.get(store, request.id).attempts == 0
 
 
+def test_a_refused_outcome_keeps_the_provider_search_and_its_address_opens_the_request(
+    staff, text, store, small_directory
+):
+    text("call")
+    request = only_request(store)
+    post(staff, f"/staff/callbacks/{request.id}/claim")
+    refused = post(staff, f"/staff/callbacks/{request.id}/outcome", outcome="referred", near="10001")
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Pick the provider you referred them to." in page
+    assert 'id="near" name="near" value="10001"' in page and "Chelsea Methadone Clinic" in page
+    for action in ("outcome", "text", "claim", "note", "release", "call"):
+        opened = staff.get(f"/staff/callbacks/{request.id}/{action}", follow_redirects=True)
+        assert opened.status_code == 200 and f"Callback {request.id}" in opened.get_data(as_text=True)
+    assert staff.get("/staff/callbacks/cb999999/outcome").status_code == 404
+
+
 def test_the_referral_search_starts_from_the_place_in_the_conversation(staff, text, store):
     text("Chicago, IL methadone")
     text("call")

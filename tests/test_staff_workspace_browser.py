@@ -396,3 +396,42 @@ def test_a_parent_calling_back_is_found_by_their_number_after_the_request_is_don
     shot(page, f"staff-search-finished-{device['viewport']['width']}")
     finished.get_by_role("link", name=re.compile("cb000001")).click()
     expect(page.get_by_text("This request is done")).to_be_visible()
+
+
+def test_a_referral_is_recorded_without_friction(
+    live_server, browser_context, staff_user, text, store, small_directory
+):
+    text("call")
+    page = browser_context(**DESK).new_page()
+    sign_in(page, live_server, staff_user.email, next_path="/staff/callbacks/cb000001")
+    page.get_by_role("button", name="Claim", exact=True).click()
+    near = page.get_by_label("Near (ZIP or city, ST)")
+    near.fill("10001")
+    page.get_by_role("button", name="Search").click()
+    chelsea = page.get_by_role("listitem").filter(
+        has=page.get_by_role("heading", name="Chelsea Methadone Clinic")
+    )
+    expect(chelsea).to_be_visible()
+
+    # Refused by the server: the search stays as it was, with its results.
+    page.get_by_label("Referred to a provider").check()
+    page.get_by_role("button", name="Record outcome").click()
+    expect(page.get_by_text("Pick the provider you referred them to.").first).to_be_visible()
+    expect(near).to_have_value("10001")
+    expect(chelsea).to_be_visible()
+
+    # That answer's address, opened again, is the request's page, not "Not possible here".
+    page.goto(page.url)
+    expect(page.get_by_role("heading", name=re.compile("Callback cb000001"))).to_be_visible()
+    expect(page.get_by_text("Not possible here")).to_have_count(0)
+
+    # "Referred them here" is the outcome too.
+    near.fill("10001")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_label("Referred to a provider")).not_to_be_checked()
+    chelsea.get_by_label("Referred them here").check()
+    expect(page.get_by_label("Referred to a provider")).to_be_checked()
+    page.get_by_role("button", name="Record outcome").click()
+    page.wait_for_url(re.compile(r"/staff\?done=cb000001$"))
+    (attempt,) = callbacks.attempts(store, "cb000001")
+    assert attempt["outcome"] == "referred" and attempt["provider"]["name"] == "Chelsea Methadone Clinic"

@@ -351,7 +351,8 @@ def _detail(req: callbacks.CallbackRequest, *, form=None, errors=None, text_resu
     hl, store, now = _helpline(), _store(), time.time()
     state = _state_context(req, now)
     near, near_source = referrals.default_place(hl, req)
-    asked = (request.args.get("near") or "").strip()[:60]
+    # A search typed on the page: from the address, or sent with a refused outcome (kept in its box).
+    asked = (request.args.get("near") or request.form.get("near") or "").strip()[:60]
     found = referrals.search(hl, asked or near)
     form = form or {}
     chosen = (form.get("provider") or "").partition("|")[0]
@@ -387,6 +388,14 @@ def detail(callback_id: str):
     req = _request_or_404(callback_id)
     audit.record(_store(), req.id, current_user.email, "view")  # the conversation is about to show
     return _detail(req)
+
+
+@bp.get("/callbacks/<callback_id>/<any(claim, release, call, outcome, note, text):action>")
+@staff_required
+def action_address(callback_id: str, action: str):
+    """A form's address in the bar (a refused outcome or text is answered there, then reloaded or
+    bookmarked): the request's own page, never a dead end."""
+    return redirect(url_for("staff.detail", callback_id=_request_or_404(callback_id).id))
 
 
 @bp.route("/callbacks/<callback_id>/timeline", endpoint="timeline")

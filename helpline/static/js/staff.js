@@ -285,6 +285,25 @@
     if (kept) announce("Template added; your words are kept.", false);
   });
 
+  // -- the outcome form: a provider chosen under "Find a provider" is a referral -----------------
+  function chooseReferred() {
+    var referred = document.querySelector("#outcome-form input[name=outcome][value=referred]");
+    if (referred && !referred.checked) {
+      referred.checked = true;
+      announce("Outcome set to Referred to a provider.", false);
+    }
+  }
+
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    if (field.matches && field.matches("input[name=provider][form=outcome-form]") && field.checked) chooseReferred();
+  });
+
+  document.addEventListener("input", function (event) {
+    var field = event.target;
+    if (field.id === "provider-other" && field.value.trim()) chooseReferred();
+  });
+
   // -- keyboard shortcuts ----------------------------------------------------------------------
   function typing(el) {
     if (!el || !el.matches) return false;

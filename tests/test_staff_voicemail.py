@@ -57,3 +57,24 @@ def test_the_queue_row_of_a_voicemail_shows_what_the_caller_said(client, staff_u
     login(client, staff_user.email)
     page = client.get("/staff").get_data(as_text=True)
     assert "Voicemail:</span> my dad took too many of his pills" in page
+
+
+@pytest.mark.browser
+def test_a_recording_twilio_will_not_give_is_said_to_be_unavailable(
+    live_server, browser_context, staff_user, store, twilio_fake
+):
+    from playwright.sync_api import expect
+
+    from tests.browser_fixtures import sign_in
+
+    elsewhere = "AC" + "0" * 32  # Twilio refuses it: the recording cannot be fetched
+    request = voicemail_with(store, f"https://api.twilio.com/2010-04-01/Accounts/{elsewhere}/Recordings/RE1")
+    page = browser_context().new_page()
+    sign_in(page, live_server, staff_user.email, next_path=f"/staff/callbacks/{request.id}")
+    player = page.get_by_label("Voicemail recording, 9 seconds")
+    player.evaluate("audio => audio.play().catch(() => {})")
+    expect(
+        page.get_by_text("Recording unavailable: it could not be fetched from Twilio just now")
+    ).to_be_visible()
+    expect(player).to_be_hidden()
+    expect(page.locator("blockquote.transcript")).to_have_text("“hi”")  # their words stay readable

@@ -25,3 +25,15 @@ def test_the_voicemail_shows_only_the_callers_words_and_says_who_spoke(
     assert transcript == "“Hi it&#39;s Ann, I need help with my pain meds”"  # theirs, and only theirs
     assert "After the tone" not in item and "Thank you for calling" not in item
     assert 'class="muted"' not in item  # the transcript is not greyed out
+
+
+def test_without_twilio_the_recording_is_said_to_be_unavailable_and_the_words_stay(
+    app, store, staff_client, nothing_listening
+):
+    call = ["simulate", "call", "+15551230001", "--digits", "4", "--say", WORDS]
+    assert app.test_cli_runner().invoke(args=call).exit_code == 0
+    (request,) = callbacks.waiting(store)
+    item = voicemail_item(staff_client.get(f"/staff/callbacks/{request.id}").get_data(as_text=True))
+    assert "<audio" not in item  # no silent 0:00 player that can never play
+    assert "Recording unavailable: this service runs without a Twilio account (development mode)" in item
+    assert "What they said is above." in item and "I need help with my pain meds" in item

@@ -19,3 +19,11 @@ def voicemail_audio(hl: Helpline, request: CallbackRequest) -> tuple[bytes, str]
     if not url:
         return None
     return twilio_client.fetch_recording(hl.twilio, url)
+
+
+def why_unplayable(hl: Helpline) -> str:
+    """Why no voicemail can be played on this service, in words; "" when recordings can be fetched (one
+    may still fail: the page then says so when it is played)."""
+    if hl.twilio is None:
+        return "this service runs without a Twilio account (development mode), so it cannot fetch it"
+    return ""

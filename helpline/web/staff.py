@@ -307,7 +307,8 @@ def _status_label(req: callbacks.CallbackRequest, status: str, who: str | None, 
 
 def _timeline(req: callbacks.CallbackRequest) -> timeline.Timeline:
     extra = callbacks.extra_of(_store(), req)
-    audio = url_for("staff.voicemail", callback_id=req.id) if extra.get("voicemail_url") else ""
+    playable = extra.get("voicemail_url") and not recordings.why_unplayable(_helpline())
+    audio = url_for("staff.voicemail", callback_id=req.id) if playable else ""
     return timeline.build(_store(), req, zone_label=_local_time_filter, audio_url=audio)
 
 
@@ -363,6 +364,7 @@ def _detail(req: callbacks.CallbackRequest, *, form=None, errors=None, text_resu
         http_status,
         **state,
         timeline=_timeline(req),
+        no_recordings=recordings.why_unplayable(hl),
         texting=composer,
         text_result=text_result,
         outcomes=OUTCOME_LABELS,
@@ -414,7 +416,11 @@ def timeline_fragment(callback_id: str):
         when, now_shown = _local_time_filter(now), context["status_label"].lower()
         context["changed_by"] = f"Changed while this page was open ({when}): now {now_shown}."
     return render_template(
-        "staff/_timeline_poll.html", timeline=_timeline(req), state_changed=state_changed, **context
+        "staff/_timeline_poll.html",
+        timeline=_timeline(req),
+        state_changed=state_changed,
+        no_recordings=recordings.why_unplayable(_helpline()),
+        **context,
     )
 
 

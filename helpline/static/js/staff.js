@@ -285,6 +285,16 @@
     if (kept) announce("Template added; your words are kept.", false);
   });
 
+  // -- a voicemail whose recording cannot be fetched (Twilio not answering): say so in words ---------
+  document.addEventListener("error", function (event) {
+    var player = event.target;
+    if (!player.matches || !player.matches("audio[data-voicemail]")) return;
+    var note = player.nextElementSibling;
+    if (!note || !note.classList.contains("recording-unavailable")) return;
+    player.hidden = true;
+    note.hidden = false;
+  }, true); // a media element's error does not bubble
+
   // -- the outcome form: a provider chosen under "Find a provider" is a referral -----------------
   function chooseReferred() {
     var referred = document.querySelector("#outcome-form input[name=outcome][value=referred]");

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from helpline.domain.callback_rules import CallbackRequest, ClaimRefused, holder, is_due
+from helpline.domain.callback_rules import CallbackRequest, ClaimRefused, effective_status, holder, is_due
 from helpline.services import blocklist, callbacks
 from helpline.store import Store
 
@@ -77,6 +77,7 @@ class QueueRow:
     alerted_again: bool  # a crisis request whose person wrote alarming words again
     texts_off: bool  # they opted out of texts: call only
     blocked: bool = False  # the number is on the blocklist: nothing is sent to it
+    state: str = ""  # what the row shows of the request (`request_state`): its Claim sends it back
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,15 @@ def _finished(store: Store, filters: QueueFilters, me: str) -> list[CallbackRequ
     return sorted(found, key=lambda r: r.updated, reverse=True)[:FINISHED_SHOWN]
 
 
+def request_state(request: CallbackRequest, now: float) -> str:
+    """What a page shows of a request's state, as one short string: a click that sends back another one
+    comes from a page showing an older state (a colleague claimed it, or recorded a call, since)."""
+    who = holder(request, now) or ""
+    due = "due" if is_due(request, now) else "later"
+    status = effective_status(request, now)
+    return f"{status}.{due}.{request.attempts}.{int(request.next_attempt_at or 0)}.{who}"
+
+
 def last_line(exchanges: list[list[dict]] | None) -> dict | None:
     """What a queue row previews: their latest words when the latest exchange has them, else our reply."""
     if not exchanges:
@@ -204,6 +214,7 @@ def _rows(store: Store, requests: list[CallbackRequest], now: float) -> list[Que
                 alerted_again=bool(r.realerted_at),
                 texts_off=r.texts_off,
                 blocked=r.phone_id in blocked,
+                state=request_state(r, now),
             )
         )
     return rows

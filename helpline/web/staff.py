@@ -312,15 +312,6 @@ def _timeline(req: callbacks.CallbackRequest) -> timeline.Timeline:
     return timeline.build(_store(), req, zone_label=_local_time_filter, audio_url=audio)
 
 
-def _request_state(req: callbacks.CallbackRequest, now: float) -> str:
-    """What the open page shows of the request's state, as one short string: a poll or a click that
-    carries another one comes from a page showing an older state."""
-    who = callbacks.holder(req, now) or ""
-    state = callbacks.effective_status(req, now)
-    due = "due" if callbacks.is_due(req, now) else "later"
-    return f"{state}.{due}.{req.attempts}.{int(req.next_attempt_at or 0)}.{who}"
-
-
 def _state_context(req: callbacks.CallbackRequest, now: float) -> dict:
     """What the status line, the call-back card and the facts show (on the page; in its poll once changed)."""
     hl, store = _helpline(), _store()
@@ -336,7 +327,7 @@ def _state_context(req: callbacks.CallbackRequest, now: float) -> dict:
         "held_since": (req.claimed_at or req.updated) if who else None,
         "status": state,
         "status_label": _status_label(req, state, who, now),
-        "request_state": _request_state(req, now),
+        "request_state": staff_queue.request_state(req, now),
         "phone": phone,
         "phone_display": _phone_display(phone),
         "last4": phone[-4:],
@@ -408,7 +399,7 @@ def timeline_fragment(callback_id: str):
     and the facts come with it, so the page never offers what is no longer there."""
     req = _request_or_404(callback_id)
     now = time.time()
-    state_changed = request.args.get("state", "") != _request_state(req, now)
+    state_changed = request.args.get("state", "") != staff_queue.request_state(req, now)
     if not state_changed and timeline.unchanged(_store(), req.id, request.args.get("seen", "")):
         return _no_change()
     context = _state_context(req, now) if state_changed else {}
@@ -527,7 +518,9 @@ def _back(callback_id: str):
 def claim(callback_id: str):
     req = _request_or_404(callback_id)
     now, seen = time.time(), request.form.get("seen")
-    if seen and seen != _request_state(req, now):  # the page showed an older state: act on none of it
+    if seen and seen != staff_queue.request_state(
+        req, now
+    ):  # the page showed an older state: act on none of it
         who = callbacks.holder(req, now)
         flash(f"{who} has already claimed this request." if who else _changed_since(req), "error")
         return _back(callback_id), 303

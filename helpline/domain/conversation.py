@@ -314,6 +314,10 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
                 state, location=place[0], search_filter=service, search_page=-1, wanted_service=None
             )
         return _call(state, inbound)
+    # While staff are on their way to a crisis, a street ("we are at 123 main st apt 4", even with its
+    # city) tells staff where they are: that staff are coming and 911, never a treatment search.
+    if ctx.open_crisis and kw.names_a_street(text):
+        return _still_here(state)
     if place:
         return _find(state, *place)
 
@@ -324,6 +328,8 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
     if greeted:  # "hi, my dad's pain is getting worse": what follows the greeting is the question
         intent, text = None, kw.without_greeting(text)
         whole = " ".join(kw.words(text))
+    if ctx.open_crisis and intent is None and _newer_reading(text):
+        return _still_here(state)  # "i dont know the zip", "he stopped his meds": staff are on their way
     if intent is None and kw.zip_not_known(text):  # "i dont know my zip": a city and state will do
         return Decision(state, (Say("zip_not_known"),), (), "ask_place")
     if intent is None and kw.names_a_street(text):  # a street, and no city we know: what we can search
@@ -368,6 +374,8 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
     if intent is None and kw.describes_worsening_pain(text):
         intent = "oih"  # their pain keeps growing: what OIH is, and where to go from there
     if intent is None and greeted:
+        if ctx.open_crisis:  # "hi are you there": staff are on their way
+            return _still_here(state)
         intent = "menu"  # "hi there": a greeting after all
     if intent == "oih" and kw.asks_if_they_have_it(text):
         intent = "signs"  # "how do i know if i have oih": the signs
@@ -390,13 +398,29 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
         return Decision(replace(state, lang="en"), (Say("menu"),), (), "english")
     if intent == "menu":
         return Decision(state, (Say("menu"),), (), "menu")
+    if ctx.open_crisis:  # "no narcan", "he's breathing now": not a menu while staff are on the way
+        return _still_here(state)
     if state.location and state.search_page >= 0:  # after results: what they can do about them
         return Decision(
             state, (Say("unknown_after_results", {"place": _label(state.location)}),), (), "unknown"
         )
-    if ctx.open_crisis:  # "no narcan", "he's breathing now": not a menu while staff are on the way
-        return Decision(state, (Say("crisis_still_here"),), (), "unknown")
     return Decision(state, (Say("menu"),), (), "unknown")
+
+
+def _still_here(state: TexterState) -> Decision:
+    """While a crisis request is open: staff are on their way, and 911 if someone stops breathing."""
+    return Decision(state, (Say("crisis_still_here"),), (), "unknown")
+
+
+def _newer_reading(text: str) -> bool:
+    """Whether a text would be read as a street, a ZIP not known, a dose question or a medicine stopped:
+    readings that ask about treatment, which wait while a crisis is open."""
+    return bool(
+        kw.names_a_street(text)
+        or kw.zip_not_known(text)
+        or kw.asks_about_more(text)
+        or kw.stopped_already(text)
+    )
 
 
 def _label(location: str) -> str:

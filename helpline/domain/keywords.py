@@ -183,6 +183,10 @@ _STREET = re.compile(
     r"\b\d+(?:st|nd|rd|th)?\s+(?:[nsew]\.?\s+)?"
     r"(?:(?!(?:the|a|an|on|off|in|from|of|to|and|my|his|her|for|at)\s)[a-z0-9.'-]+\s+){0,2}"
     r"(?:st|street|ave|avenue|rd|road|blvd|boulevard|drive|ln|lane|hwy|highway|pkwy|parkway)\b"
+    # "calle olmo 450", "av. juarez #12", "450 calle olmo": a Spanish street with its number ("vivo en la
+    # calle" is no address).
+    r"|\b(?:calle|avenida|av|carretera)\.?\s+(?:[a-z.'-]+\s+){0,3}#?\d+\b"
+    r"|\b\d+\s+(?:calle|avenida|carretera)\b"
 )
 
 

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field, replace
 from helpline.domain import crisis as crisis_words
 from helpline.domain import keywords as kw
 from helpline.domain import language as language_words
-from helpline.domain import spoken, spoken_place
+from helpline.domain import spoken, spoken_answer, spoken_place
 from helpline.domain.phones import callable_number
 
 LANGUAGES = ("en", "es")
@@ -126,8 +126,6 @@ SPANISH_ONLY_WORDS = frozenset(
     "rehabilitacion metadona clinica informacion hiperalgesia repetir opciones adios colgar "
     "uno dos tres cuatro cinco seis siete ocho nueve cero".split()
 )
-YES_SPOKEN = {"yes", "yeah", "yep", "right", "correct", "si", "sí", "correcto", "claro", "okay", "ok"}
-NO_SPOKEN = {"no", "nope", "wrong", "incorrect", "incorrecto", "equivocado"}
 SPOKEN_DIGITS = {
     "zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
     "seven": "7", "eight": "8", "nine": "9", "cero": "0", "uno": "1", "dos": "2", "tres": "3",
@@ -317,15 +315,6 @@ def spoken_choice(speech: str) -> str | None:
     for choice, phrases in SPOKEN_CHOICES:
         if any(f" {kw.normalise(p)} " in padded for p in phrases):
             return choice
-    return None
-
-
-def spoken_yes_no(speech: str) -> bool | None:
-    tokens = kw.words(kw.normalise(speech))
-    if any(t in YES_SPOKEN for t in tokens):
-        return True
-    if any(t in NO_SPOKEN for t in tokens):
-        return False
     return None
 
 
@@ -524,29 +513,47 @@ def _zip(state: CallState, heard: Heard, facts: CallFacts) -> Turn:
 
 
 def _yes_no(heard: Heard) -> bool | None:
-    key = key_of(heard) or _spoken_key(heard)
-    if key == "1":
+    """1 or 2 pressed, or a spoken answer: any "no" in it is a no ("no, that's not right"), and one
+    that says both ("yes, no", "one… no, two") or neither is None, to be asked again."""
+    if heard.digits.strip():
+        key = key_of(heard)
+        return True if key == "1" else False if key == "2" else None
+    if not heard.speech:
+        return None
+    said = {spoken_answer.yes_no(heard.speech), {"1": True, "2": False}.get(_spoken_key(heard))} - {None}
+    return said.pop() if len(said) == 1 else None
+
+
+# "Connect me", "988", "la línea": asking for the crisis line in words; "don't connect me" refuses it.
+_ASKS_FOR_CRISIS_LINE = re.compile(r"\b(?:connect|conect|comuni|988|lifeline|linea)")
+_REFUSES_CRISIS_LINE = re.compile(
+    r"\b(?:no|not|never|don'?t|do not|dont)\s+(?:me\s+|la\s+|lo\s+)?"
+    r"(?:connect|conect|comuni|call|llam|988|lifeline|linea)"
+)
+
+
+def _crisis_line_answer(heard: Heard) -> bool | None:
+    """At "to be connected to 988, press 1 or say yes": True for 1, yes, "988", "connect me" or crisis
+    words again; False for a no ("no, I'm okay now", "don't connect me"); None for anything else,
+    and for an answer that both asks and refuses."""
+    if heard.digits.strip():
+        return True if key_of(heard) == "1" else None
+    if not heard.speech:
+        return None
+    if crisis_words.is_crisis(heard.speech):
         return True
-    if key == "2":
+    text = " ".join(kw.words(kw.normalise(heard.speech)))
+    answer = _yes_no(heard)
+    asks = digits_of(heard) == "988" or bool(_ASKS_FOR_CRISIS_LINE.search(text))
+    if _REFUSES_CRISIS_LINE.search(text):
         return False
-    if heard.speech and not heard.digits.strip():
-        return spoken_yes_no(heard.speech)
-    return None
+    if answer is False:
+        return None if asks else False  # "no, just connect me": asked again
+    return True if answer or asks else None
 
 
 def _wants_crisis_line(heard: Heard) -> bool:
-    """At "to be connected to 988, press 1": 1, yes, "988", "connect me", or crisis words again."""
-    if key_of(heard) == "1" or _spoken_key(heard) == "1":
-        return True
-    if heard.digits.strip() or not heard.speech:
-        return False
-    text = kw.normalise(heard.speech)
-    return (
-        bool(spoken_yes_no(heard.speech))
-        or digits_of(heard) == "988"
-        or bool(re.search(r"\b(?:connect|conect|comuni|988|lifeline|linea)", text))
-        or crisis_words.is_crisis(heard.speech)
-    )
+    return _crisis_line_answer(heard) is True
 
 
 def _connect_crisis_line(state: CallState) -> Turn:
@@ -691,8 +698,14 @@ def dial_finished(state: CallState, dial_status: str, bridged: bool, facts: Call
 
 def _emergency(state: CallState, heard: Heard, facts: CallFacts) -> Turn:
     key = key_of(heard) or _spoken_key(heard)
-    if _wants_crisis_line(heard):
+    wants = _crisis_line_answer(heard)
+    if wants:
         return _connect_crisis_line(state)
+    if wants is False:  # "no, I'm okay now": not put through; what they ask for next, else the menu
+        jump = _spoken_menu_choice(state, heard, facts)
+        if jump and jump.intent != "emergency":
+            return jump
+        return Turn(replace(state, misses=0), (Speak("back_to_menu"),), menu_ask(state.lang), intent="menu")
     if key in ("4", "0"):  # someone from our team, now
         return Turn(replace(state, misses=0), (), actions=(TalkNow(),), intent="talk")
     if key == "*":

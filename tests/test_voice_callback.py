@@ -120,3 +120,55 @@ def test_after_hours_says_when_staff_will_call(closed_hours, tuesday_noon, phone
     call.press("3")
     heard = said(call.press("1"))
     assert "We are closed right now" in heard and "on Monday at 9 AM" in heard
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", "don't call me back"),
+        ("en", "I don't want anyone to call me, my husband checks my phone"),
+        ("en", "you don't need to call me"),
+        ("en", "stop calling me"),
+        ("en", "no callback please"),
+        ("es", "no me llamen"),
+        ("es", "no quiero que me llamen"),
+    ],
+)
+def test_a_caller_who_says_not_to_call_is_told_so_and_nothing_is_booked(phone_call, store, lang, words):
+    call = phone_call()
+    call.start()
+    if lang == "es":
+        call.press("9")
+    heard = said(call.say(words))
+    assert {"en": "we will not call you back", "es": "no le llamaremos"}[lang] in heard
+    assert "ending in" not in heard and "termina en" not in heard and not call.ended
+    assert callbacks.waiting(store) == []
+
+
+def test_dont_call_me_back_i_just_want_information_gets_the_information(phone_call, store):
+    call = phone_call()
+    call.start()
+    heard = said(call.say("don't call me back, I just want information"))
+    assert "we will not call you back" in heard and "Opioid-induced hyperalgesia" in heard
+    assert callbacks.waiting(store) == []
+
+
+@pytest.mark.parametrize("step_keys", [("3",), ("3", "2"), ("3", "2", "2125550123#")])
+def test_dont_call_me_at_any_callback_question_books_nothing(phone_call, store, step_keys):
+    call = phone_call()
+    call.start()
+    for keys in step_keys:
+        call.press(keys)
+    heard = said(call.say("no, don't call me"))
+    assert "we will not call you back" in heard and "on our callback list" not in heard
+    call.press("1")  # the main menu again: 1 is the information, not a yes
+    assert callbacks.waiting(store) == []
+
+
+@pytest.mark.parametrize(
+    "words", ["call me back", "I don't know, just call me back", "why don't you call me"]
+)
+def test_asking_for_a_call_in_words_still_offers_one(phone_call, words):
+    call = phone_call()
+    call.start()
+    assert "ending in 0 0 0 2" in said(call.say(words))

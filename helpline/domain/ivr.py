@@ -309,13 +309,16 @@ def spoken_choice(speech: str) -> str | None:
         return None
     if crisis_words.is_crisis(speech):
         return "crisis"
+    refused = spoken_answer.refuses_a_call(speech)
+    if refused:  # "don't call me back, I just want information": what else they ask for, if anything
+        text = kw.normalise(spoken_answer.rest_of_a_refusal(speech))
     padded = f" {' '.join(kw.words(text))} "
     if padded.strip() in ("help", "ayuda", "help please", "ayuda por favor"):
         return "talk"  # a caller who only says "help" is put through to a person, not read the menu again
     for choice, phrases in SPOKEN_CHOICES:
-        if any(f" {kw.normalise(p)} " in padded for p in phrases):
+        if (choice != "callback" or not refused) and any(f" {kw.normalise(p)} " in padded for p in phrases):
             return choice
-    return None
+    return "no_callback" if refused else None
 
 
 def digits_of(heard: Heard) -> str:
@@ -415,8 +418,17 @@ def _menu(state: CallState, heard: Heard, facts: CallFacts) -> Turn:
 
 
 def choose(state: CallState, choice: str, facts: CallFacts, heard: Heard | None = None) -> Turn:
-    """A menu option, by key or by name."""
+    """A menu option, by key or by name; told first that we will not call, when the caller said not to."""
+    turn = _choose(state, choice, facts, heard)
+    if choice != "no_callback" and heard and heard.speech and spoken_answer.refuses_a_call(heard.speech):
+        return replace(turn, say=(Speak("no_callback"), *turn.say))
+    return turn
+
+
+def _choose(state: CallState, choice: str, facts: CallFacts, heard: Heard | None) -> Turn:
     lang = state.lang
+    if choice == "no_callback":
+        return Turn(state, (Speak("no_callback"),), menu_ask(lang), intent="no_call")
     if choice == "language":
         named = _language_named(heard.speech) if heard and heard.speech else None
         lang = named or other_language(lang)
@@ -618,7 +630,16 @@ def _providers(state: CallState, heard: Heard, facts: CallFacts) -> Turn:
     return _again(state, _providers_ask(facts), _why(heard))
 
 
+def _refused_call(state: CallState, heard: Heard, facts: CallFacts) -> Turn | None:
+    """At the callback questions, "no, don't call me" takes the caller off them: no call is booked."""
+    if heard.digits.strip() or not heard.speech or not spoken_answer.refuses_a_call(heard.speech):
+        return None
+    return _spoken_menu_choice(state, heard, facts)
+
+
 def _callback_confirm(state: CallState, heard: Heard, facts: CallFacts) -> Turn:
+    if refused := _refused_call(state, heard, facts):
+        return refused
     yes = _yes_no(heard)
     if yes is None or (yes and not facts.caller):
         if jump := _spoken_menu_choice(state, heard, facts):
@@ -632,6 +653,8 @@ def _callback_confirm(state: CallState, heard: Heard, facts: CallFacts) -> Turn:
 
 
 def _callback_number(state: CallState, heard: Heard, facts: CallFacts) -> Turn:
+    if refused := _refused_call(state, heard, facts):
+        return refused
     if key_of(heard) == "*":
         return Turn(replace(state, misses=0), (), menu_ask(state.lang), intent="menu")
     digits = digits_of(heard)
@@ -645,6 +668,8 @@ def _callback_number(state: CallState, heard: Heard, facts: CallFacts) -> Turn:
 
 
 def _number_confirm(state: CallState, heard: Heard, facts: CallFacts) -> Turn:
+    if refused := _refused_call(state, heard, facts):
+        return refused
     yes = _yes_no(heard)
     if yes is None:
         if jump := _spoken_menu_choice(state, heard, facts):

@@ -52,3 +52,39 @@ def yes_no(speech: str) -> bool | None:
         # "no, that's not right" is a no; "yes… no, wait" says both and is asked again.
         return None if strong_yes else False
     return True if said_yes and not unsure else None
+
+
+# "Don't call me back", "I don't want anyone to call me", "stop calling me", "no me llamen": a caller
+# refusing a call. Words between the "don't" and the "call" are only those of such a sentence, so
+# "I don't know, just call me back" still asks for one; "why don't you call me" asks too.
+_BETWEEN = (
+    r"(?:(?:want|wanna|need|have|to|anyone|anybody|someone|somebody|you|any|a|me|us|please|pls|guys)\s+){0,4}"
+)
+_REFUSES_A_CALL = re.compile(
+    r"(?<!why )\b(?:do ?n'?t|do not|does ?n'?t|never|no need to|stop|not to)\s+"
+    + _BETWEEN
+    + r"(?:call|calls|calling|callback|callbacks|phone|ring)\b"
+    r"|\bno (?:callback|callbacks|calls|phone calls)\b"
+    r"|\bno (?:me |nos )(?:llam\w*|devuelv\w*)|\bno (?:llamen|llamar|llames)\b"
+    r"|\bno (?:quiero|necesito)\s+(?:(?:que|me|una|un|ninguna)\s+){0,3}(?:llam\w*|devuelv\w*)"
+)
+
+
+def refuses_a_call(speech: str) -> bool:
+    """Whether a caller says not to call them ("don't call me back, I just want information")."""
+    return _refusal_removed(speech) is not None
+
+
+def rest_of_a_refusal(speech: str) -> str:
+    """What a caller said around their refusal (`don't call me back, I just want information` ->
+    `me back , i just want information`), to hear what they want instead; all of it without one."""
+    rest = _refusal_removed(speech)
+    return speech if rest is None else rest
+
+
+def _refusal_removed(speech: str) -> str | None:
+    """A comma keeps its meaning: "no, quiero una llamada" asks for a call."""
+    text = re.sub(r"[^a-zñ0-9',.?!]+", " ", kw.normalise(speech))
+    text = re.sub(r"\s*([,.?!])\s*", r" \1 ", text)
+    rest, found = _REFUSES_A_CALL.subn(" ", text)
+    return rest if found else None

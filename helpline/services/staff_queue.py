@@ -26,7 +26,7 @@ RECHECK_SECONDS = 600  # a page re-reads the queue at least this often, even whe
 TEXTED_AGAIN_AFTER = 5  # seconds: the text that raised a request arrives with it, not after it
 SEARCH_LIMIT = 20
 FINISHED_SHOWN = 10  # closed or done requests a search lists after the open ones
-FINISHED_SEARCHED = 2000  # how many of the latest requests a search looks through for finished ones
+FINISHED_SEARCHED = 1000  # how many of the latest requests a search looks through for finished ones
 FILTERS = ("mine", "unclaimed", "crisis", "spanish", "voicemail")
 
 

@@ -36,6 +36,7 @@ def worker_env(settings, redis_url):
         "TWILIO_PHONE_NUMBER": HELPLINE_NUMBER,
         "HELPLINE_WORKER_PROCESSES": "2",
         "HELPLINE_WORKER_MAINTENANCE_SECONDS": str(MAINTENANCE),
+        "HELPLINE_WORKER_TTL": "20",  # idle, a worker waits TTL - 15 = 5 s for a job, then does maintenance
         "LOG_LEVEL": "INFO",
     }
 
@@ -139,17 +140,25 @@ def test_a_worker_host_stopped_while_redis_is_gone_exits(worker_env, redis, tmp_
     log = tmp_path / "worker.log"
 
     def worker_log() -> str:
-        return "\n--- worker log\n" + log.read_text(errors="replace")[-4000:] if log.exists() else ""
+        return "\n--- worker log\n" + log.read_text(errors="replace")[-20000:] if log.exists() else ""
 
     with FaultyLink(worker_env["REDIS_URL"]) as link:
         env = {**worker_env, "REDIS_URL": link.url}
         with worker_process.running_worker(env, log) as host:
-            worker_process.wait_for(lambda: scheduling(redis), "a scheduler", STARTED_WITHIN, worker_log)
+            worker_process.wait_for(
+                lambda: log.read_text(errors="replace").count("Listening on") == 2,
+                "the workers to wait for jobs",
+                STARTED_WITHIN,
+                worker_log,
+            )
             # Redis gone for good (stopped first, as `make stop` does), then the host is asked to stop.
             link.cut_when(lambda data: True, down=True)
             host.terminate()  # SIGTERM
             worker_process.wait_for(
-                lambda: host.poll() is not None, "the worker host to exit", 60, worker_log
+                lambda: host.poll() is not None,
+                "the worker host to exit",
+                120,  # each Redis command in the goodbye gives up after its retries (about 5 s)
+                worker_log,
             )
             family_left = [p for p in psutil.process_iter(["ppid"]) if p.info["ppid"] == host.pid]
             assert family_left == []

@@ -363,10 +363,12 @@ class ClaimingWorker(OneLineRetries, SimpleWorker):
                 self._register_again_if_forgotten()
             super().heartbeat(timeout, pipeline)
         except StoreUnavailable:
-            if self._stop_requested and pipeline is None:
+            if pipeline is not None:
+                raise
+            if self._stop_requested:
                 # Asked to stop while Redis is away: RQ's wait for Redis would go on for ever; stop now.
                 raise StopRequested() from None
-            raise
+            # Redis is away: the dequeue that follows waits for it (RQ's own wait), the next beat renews.
 
     def _register_again_if_forgotten(self) -> None:
         """Registered again when RQ no longer lists it (its key expired while the process was stopped)."""
@@ -408,9 +410,18 @@ class ClaimingWorker(OneLineRetries, SimpleWorker):
     def run_maintenance_tasks(self):
         try:
             recover_abandoned(self.store, [q.name for q in self.queues], self.maintenance_interval)
+        except StoreUnavailable as exc:  # Redis away: the next pass recovers
+            log.warning("event=worker.recovery_skipped error=%s", type(exc).__name__)
         except Exception:  # recovery must never stop the worker; RQ's expiry still covers it
             log.exception("event=worker.recovery_failed")
-        super().run_maintenance_tasks()
+        try:
+            super().run_maintenance_tasks()  # RQ's: its registries cleaned, its scheduler started again
+        except StoreUnavailable as exc:  # RQ would quit the worker on it; the next pass tries again
+            log.warning("event=worker.maintenance_skipped error=%s", type(exc).__name__)
+
+    def check_for_suspension(self, burst: bool) -> None:
+        with contextlib.suppress(StoreUnavailable):  # RQ would quit on it; the dequeue waits for Redis
+            super().check_for_suspension(burst)
 
     # -- several jobs at once ------------------------------------------------------------------
     def _shutdown(self):

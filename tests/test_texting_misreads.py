@@ -5,6 +5,7 @@ that only mentions calling, and a street, a dose or a stopping is read only wher
 import pytest
 
 from helpline.domain.conversation import Context, Inbound, TexterState, decide
+from helpline.services import callbacks
 
 WELCOMED = TexterState(welcomed=True, disclaimed=True)
 AFTER_SEARCH = TexterState(welcomed=True, disclaimed=True, location="60629")
@@ -66,3 +67,64 @@ def test_without_a_crisis_the_same_texts_are_read_as_before(body):
 def test_while_a_crisis_is_open_a_plain_request_is_still_answered(body):
     decision = decide(AFTER_SEARCH, Inbound(body), CRISIS_OPEN)
     assert keys(decision) != ["crisis_still_here"]
+
+
+# -- saying not to call, and sentences that only mention calling ----------------------------------------
+KEEPS_THE_REQUEST = [
+    "pls dont call the cops on him, i just need help for my son",
+    "no calls after 5 please, my husband gets home",
+    "can you call me after 5? dont call before that, my husband is home",
+    "i had to cancel it, my appointment got moved",
+    "i dont call my doctor anymore, he never listens",
+    "dont call me at work",
+    "i can text only at night",
+]
+REFUSES_A_CALL = [
+    "i don't want anyone to call me, my husband checks my phone",
+    "i dont want a call",
+    "you don't need to call me",
+    "dnt call me",
+    "stop calling me",
+    "please don't call",
+    "no calls please, text only",
+    "DO NOT CALL ME my husband checks my phone",
+    "pls dont cll me",
+    "no me llamen por favor",
+    "ok cancel it please",
+]
+
+
+@pytest.mark.parametrize("body", KEEPS_THE_REQUEST)
+def test_a_sentence_about_whom_or_when_not_to_call_keeps_the_request_and_says_how_to_cancel(
+    text, store, body
+):
+    text("hi")
+    text("call")
+    (reply,) = text(body)
+    assert "still on our callback list" in reply and "NEVERMIND" in reply, reply
+    assert len(callbacks.waiting(store)) == 1
+
+
+@pytest.mark.parametrize("body", REFUSES_A_CALL)
+def test_a_refusal_takes_an_open_request_back(text, store, body):
+    text("hi")
+    text("call")
+    (reply,) = text(body)
+    assert "off our callback list" in reply or "ya no esta en nuestra lista" in reply, reply
+    assert callbacks.waiting(store) == []
+
+
+@pytest.mark.parametrize("body", REFUSES_A_CALL + ["i dont want a call right now"])
+def test_a_refusal_never_books_a_call(text, store, body):
+    text("hi")
+    text(body)
+    assert callbacks.waiting(store) == []
+
+
+def test_a_spanish_texter_is_told_in_spanish_how_to_take_the_request_back(text, store):
+    text("hola")
+    text("llamar")
+    (reply,) = text("no me llamen antes de las 5 por favor")
+    assert "Sigue en nuestra lista" in reply and "OLVIDALO" in reply
+    (reply,) = text("olvidalo")
+    assert "ya no esta en nuestra lista" in reply

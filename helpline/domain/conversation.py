@@ -267,6 +267,9 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
         )
     if refuses and not ctx.has_open_callback:  # "do not call me, my husband will see": no call, ever
         return Decision(replace(state, check_step=0), (Say("call_not_wanted"),), (), "no_call")
+    if ctx.has_open_callback and not ctx.open_crisis and kw.mentions_not_calling(text):
+        # "no calls after 5 please", "dont call the cops on him": the request stays, and how to take it back
+        return Decision(replace(state, check_step=0), (Say("call_still_on_list"),), (), "call")
     # Asking for a person is never taken for a YES or NO ("no, i need to talk to a real person").
     wants_person = kw.asks_for_a_person(text)
     # The check-in after a referral waits for YES/NO; anything else goes on as usual.
@@ -334,8 +337,8 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
         return Decision(state, (Say("zip_not_known"),), (), "ask_place")
     if intent is None and kw.names_a_street(text):  # a street, and no city we know: what we can search
         return Decision(state, (Say("ask_place_for_street"),), (), "ask_place")
-    if intent == "call" and kw.calls_someone_else(text):
-        intent = None  # "should i call my doctor": about calling someone else
+    if intent == "call" and (kw.calls_someone_else(text) or kw.mentions_not_calling(text)):
+        intent = None  # "should i call my doctor", "no calls after 5": no request for our call
     if intent in (None, "tolerance") and kw.asks_about_more(text):
         # "should i take more pills for the pain": not on their own; a higher dose can make OIH worse.
         state, say = _informational(state, "tolerance")

@@ -452,17 +452,52 @@ _WITHDRAWS_CALLBACK = re.compile(
 )
 
 
-# "do not call me, my husband will see", "dont call, text only", "never mind, dont call me": no call.
-_REFUSES_A_CALL = re.compile(
-    r"\b(?:do not|dont|don't|please dont|pls dont|plz dont|never|no need to) (?:call|phone|ring)\b"
-    r"|\btext(?:s|ing)? only\b|\bno (?:calls|phone calls)\b|\bno me llamen\b|\bno llamen\b"
-    r"|\bcancel (?:that|it)\b"
+# Saying not to call ("do not call me, my husband will see", "i dont want anyone to call me", "dnt call",
+# "no calls, text only", "no me llamen"): read with what follows it, below.
+_NOT_CALLING = re.compile(
+    r"\b(?:(?:please |pls |plz )?(?:do not|dont|don't|dnt|dun|never|no need to|stop)"
+    r"|(?:do not|dont|don't|dnt|no) (?:want|need)(?: (?:anyone|anybody|someone|somebody|you|u|staff|people"
+    r"|a person|y'?all|nobody))? to) (?:call|phone|ring)(?:ing)?\b"
+    r"|\b(?:do not|dont|don't|dnt) (?:want|need)(?: a| any| the| your| no)? (?:phone )?(?:calls?|callbacks?"
+    r"|call backs?)\b"
+    r"|\bno (?:phone )?calls\b|\btext(?:s|ing)? only\b|\bno (?:me )?llamen\b|\bno me llamen?\b"
 )
+# Who is called or when, right after it: someone else ("dont call the cops", "i dont call my doctor
+# anymore") or a time ("no calls after 5", "dont call me before noon"), so no refusal of our call.
+_SOMEONE_ELSE_OR_A_TIME = re.compile(
+    r"^ (?:(?:me|us) )?(?:before|after|until|till|til|between|during|at (?:night|work|\d)|in the (?:morning"
+    r"|evening|afternoon|day)|on (?:weekends?|\w+days?)|today|tonight|tomorrow|this (?:morning|afternoon"
+    r"|evening|week)|right now|now|yet|antes|despues|hasta|en la (?:manana|tarde|noche)"
+    r"|por la (?:manana|tarde|noche)|hoy|manana)\b"
+    r"|^ (?:the (?!number|phone|cell)|my (?!cell|phone|number|mobile|celular|home|house)|his\b|her\b|him\b"
+    r"|them\b|their\b|911|988|police|cops|an? (?!call)|a la|al\b|a mi|a el|anymore|any more)"
+)
+# The whole text only takes it back: "cancel that", "ok cancel it please".
+_CANCEL_THAT = re.compile(
+    r"^\W*(?:(?:ok|okay|please|pls|actually|no|oh|never ?mind|nvm|sorry|wait|um|hmm)\W+)*"
+    r"cancel (?:that|it)(?:\W+(?:please|pls|thanks|thx))*\W*$"
+)
+_MENTIONS_NOT_CALLING = re.compile(r"\bcancel (?:that|it)\b")
 
 
 def refuses_a_call(normalised: str) -> bool:
-    """Whether a text says not to call ("don't call me, text only"): never a callback request."""
-    return bool(_REFUSES_A_CALL.search(_person_words(normalised)))
+    """Whether a text says not to call ("don't call me, text only"): never a callback request. Not when
+    it only says whom not to call or when ("dont call the cops", "no calls after 5")."""
+    text = _person_words(normalised)
+    if _CANCEL_THAT.match(text):
+        return True
+    return any(
+        not _SOMEONE_ELSE_OR_A_TIME.match(text[match.end() :]) for match in _NOT_CALLING.finditer(text)
+    )
+
+
+def mentions_not_calling(normalised: str) -> bool:
+    """Whether a text speaks of not calling without refusing our call ("no calls after 5", "dont call
+    the cops on him", "i had to cancel it"): a request stays, and they are told how to take it back."""
+    text = _person_words(normalised)
+    return bool(_NOT_CALLING.search(text) or _MENTIONS_NOT_CALLING.search(text)) and not refuses_a_call(
+        normalised
+    )
 
 
 def withdraws_callback(normalised: str) -> bool:

@@ -4,7 +4,7 @@ that only mentions calling, and a street, a dose or a stopping is read only wher
 
 import pytest
 
-from helpline.domain.conversation import Context, Inbound, TexterState, decide
+from helpline.domain.conversation import Context, FindProviders, Inbound, TexterState, decide
 from helpline.services import callbacks
 
 WELCOMED = TexterState(welcomed=True, disclaimed=True)
@@ -128,3 +128,52 @@ def test_a_spanish_texter_is_told_in_spanish_how_to_take_the_request_back(text, 
     assert "Sigue en nuestra lista" in reply and "OLVIDALO" in reply
     (reply,) = text("olvidalo")
     assert "ya no esta en nuestra lista" in reply
+
+
+# -- a street address, and sentences that only look like one --------------------------------------------
+IS_A_STREET = [
+    "i live at 123 main st",
+    "123 main st apt 4",
+    "on 5th ave and 23rd st",
+    "im at 1600 pennsylvania ave",
+]
+NO_STREET = {
+    "i take 10 off the street and my pain keeps getting worse": "oih",
+    "i got 30 off the street and it hurts more every day": "oih",
+    "i stopped my pills, got 20 from the street": "stopped_suddenly",
+    "the nearest clinic is a 45 minute drive, is there anything closer?": "menu",
+    "we live 2 hours drive from the clinic": "menu",
+    "its a 20 min drive": "menu",
+    "im staying with my 2 kids in st louis": "menu",
+    "my 3 boys st patricks day party": "menu",
+}
+
+
+@pytest.mark.parametrize("body", IS_A_STREET)
+def test_a_street_address_is_answered_with_what_we_can_search(body):
+    assert keys(decide(WELCOMED, Inbound(body), Context())) == ["ask_place_for_street"]
+
+
+@pytest.mark.parametrize("body, key", NO_STREET.items())
+def test_a_sentence_with_a_number_and_a_street_word_is_not_an_address(body, key):
+    assert keys(decide(WELCOMED, Inbound(body), Context())) == [key]
+
+
+def test_buying_off_the_street_with_pain_growing_gets_what_oih_is(text):
+    text("hi")
+    (reply,) = text("i take 10 off the street and my pain keeps getting worse")
+    assert "OIH (opioid-induced hyperalgesia)" in reply and "street address" not in reply
+
+
+@pytest.mark.parametrize(
+    "body, service",
+    [
+        ("my clinic on 3rd st closed, where else can i get methadone", "methadone"),
+        ("i need suboxone, im at 500 main st", "buprenorphine"),
+    ],
+)
+def test_a_street_named_with_a_service_keeps_the_service_for_the_next_place(body, service):
+    asked = decide(WELCOMED, Inbound(body), Context())
+    assert keys(asked) == ["ask_place_for_service"]
+    searched = decide(asked.state, Inbound("60629"), Context())
+    assert searched.actions == (FindProviders("60629", service),)

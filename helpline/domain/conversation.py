@@ -335,8 +335,6 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
         return _still_here(state)  # "i dont know the zip", "he stopped his meds": staff are on their way
     if intent is None and kw.zip_not_known(text):  # "i dont know my zip": a city and state will do
         return Decision(state, (Say("zip_not_known"),), (), "ask_place")
-    if intent is None and kw.names_a_street(text):  # a street, and no city we know: what we can search
-        return Decision(state, (Say("ask_place_for_street"),), (), "ask_place")
     if intent == "call" and (kw.calls_someone_else(text) or kw.mentions_not_calling(text)):
         intent = None  # "should i call my doctor", "no calls after 5": no request for our call
     if intent in (None, "tolerance") and kw.asks_about_more(text):
@@ -362,6 +360,10 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
         # "i need suboxone", "methadone clinics?": where? The next place they send searches for it.
         new = replace(state, wanted_service=SERVICE_WORDS[word])
         return Decision(new, (Say("ask_place_for_service", {"service": word}),), (), "service")
+    # A street, and no city we know: what we can search. Read after the dose, the stopping and the service
+    # asked for, and never over pain that keeps growing ("i take 10 off the street and my pain...").
+    if intent is None and kw.names_a_street(text) and not kw.describes_worsening_pain(text):
+        return Decision(state, (Say("ask_place_for_street"),), (), "ask_place")
     if intent is None and (kw.asks_about_the_line(text) or kw.asks_for_help(text)):
         return Decision(state, (Say("about"),), (), "about")
     if intent is None and kw.only_thanks(text):

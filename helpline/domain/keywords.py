@@ -181,7 +181,9 @@ _ZIP_CUE = (
 # street word. The city and state may follow it; a street alone is no place we can search.
 _STREET = re.compile(
     r"\b\d+(?:st|nd|rd|th)?\s+(?:[nsew]\.?\s+)?"
-    r"(?:(?!(?:the|a|an|on|off|in|from|of|to|and|my|his|her|for|at)\s)[a-z0-9.'-]+\s+){0,2}"
+    r"(?:(?!(?:the|a|an|on|off|in|from|of|to|and|my|his|her|for|at|min|mins|minutes?|hours?|hrs?|miles?|mi"
+    r"|blocks?|kms?|days?|weeks?|months?|years?|yrs?|times|pills?|tabs?|mg|kids|boys|girls|sons|daughters"
+    r"|children|grandkids|sisters|brothers)\s)[a-z0-9.'-]+\s+){0,2}"
     r"(?:st|street|ave|avenue|rd|road|blvd|boulevard|drive|ln|lane|hwy|highway|pkwy|parkway)\b"
     # "calle olmo 450", "av. juarez #12", "450 calle olmo": a Spanish street with its number ("vivo en la
     # calle" is no address).

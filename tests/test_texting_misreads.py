@@ -177,3 +177,27 @@ def test_a_street_named_with_a_service_keeps_the_service_for_the_next_place(body
     assert keys(asked) == ["ask_place_for_service"]
     searched = decide(asked.state, Inbound("60629"), Context())
     assert searched.actions == (FindProviders("60629", service),)
+
+
+# -- a dose question is no MORE -------------------------------------------------------------------------
+IN_CHECK = TexterState(welcomed=True, disclaimed=True, check_step=2, check_answers=(True,))
+
+
+@pytest.mark.parametrize("state", [WELCOMED, AFTER_SEARCH, IN_CHECK])
+@pytest.mark.parametrize(
+    "body",
+    ["can i take more", "Can I take more?", "should i up my dose", "can he take more", "puedo tomar mas"],
+)
+def test_a_dose_question_gets_the_dose_advice_wherever_it_comes(state, body):
+    assert keys(decide(state, Inbound(body), Context())) == ["tolerance"]
+
+
+@pytest.mark.parametrize("body", ["more", "more please", "show me more", "can you send more", "next"])
+def test_more_after_a_search_still_pages(body):
+    assert decide(AFTER_SEARCH, Inbound(body), Context()).intent == "more"
+
+
+def test_can_i_take_more_after_a_search_is_told_not_to_raise_the_dose_alone(text):
+    text("60629")
+    (reply,) = text("can i take more")
+    assert reply.startswith("Tolerance:") and "More treatment" not in reply

@@ -290,7 +290,12 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
             return _check_answer(state, answer)
         # A bare number ("1", "7", "10") answers the question in its own way (a rating, 1 for yes): ask
         # again rather than leave for the menu item it happens to number.
-        if (whole.isdigit() or not _explicit_intent(whole)) and not _place(text) and not _city_alone(text):
+        if (
+            (whole.isdigit() or not _explicit_intent(whole))
+            and not _place(text)
+            and not _city_alone(text)
+            and not kw.asks_about_more(text)  # "should i up my dose": answered, the self-check left
+        ):
             return Decision(state, (Say("check_yes_no"),), (), "check")
         state = replace(state, check_step=0)
 
@@ -337,7 +342,7 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
         return Decision(state, (Say("zip_not_known"),), (), "ask_place")
     if intent == "call" and (kw.calls_someone_else(text) or kw.mentions_not_calling(text)):
         intent = None  # "should i call my doctor", "no calls after 5": no request for our call
-    if intent in (None, "tolerance") and kw.asks_about_more(text):
+    if intent in (None, "tolerance", "more") and kw.asks_about_more(text):  # "can i take more" is no MORE
         # "should i take more pills for the pain": not on their own; a higher dose can make OIH worse.
         state, say = _informational(state, "tolerance")
         return Decision(state, (say,), (), "tolerance")

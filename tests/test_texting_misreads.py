@@ -201,3 +201,47 @@ def test_can_i_take_more_after_a_search_is_told_not_to_raise_the_dose_alone(text
     text("60629")
     (reply,) = text("can i take more")
     assert reply.startswith("Tolerance:") and "More treatment" not in reply
+
+
+# -- a service turned down or asked about is no search for it -------------------------------------------
+@pytest.mark.parametrize(
+    "body",
+    ["no methadone", "i dont want methadone", "no detox", "sin metadona", "i don't want to go on methadone"],
+)
+def test_a_service_turned_down_after_a_search_searches_nothing_for_it(body):
+    decision = decide(AFTER_SEARCH, Inbound(body), Context())
+    assert not any(isinstance(action, FindProviders) for action in decision.actions)
+    assert decision.state.wanted_service is None
+
+
+@pytest.mark.parametrize(
+    "body", ["is methadone safe", "what is detox like", "is vivitrol a shot", "does suboxone help with pain"]
+)
+def test_a_question_about_a_treatment_gets_what_treatment_is_not_a_search(body):
+    for state in (WELCOMED, AFTER_SEARCH):
+        assert keys(decide(state, Inbound(body), Context())) == ["treat"]
+
+
+@pytest.mark.parametrize(
+    "body, service",
+    [
+        ("methadone", "methadone"),
+        ("what about detox", "detox"),
+        ("vivitrol", "naltrexone"),
+        ("metadona", "methadone"),
+        ("methadone not suboxone", "methadone"),
+    ],
+)
+def test_a_service_asked_for_after_a_search_still_searches_for_it(body, service):
+    assert decide(AFTER_SEARCH, Inbound(body), Context()).actions == (FindProviders("60629", service),)
+
+
+@pytest.mark.parametrize("body", ["is there methadone near me", "whats the closest methadone clinic"])
+def test_asking_where_a_treatment_is_asks_for_the_place(body):
+    assert keys(decide(WELCOMED, Inbound(body), Context())) == ["ask_place_for_service"]
+
+
+def test_no_methadone_after_a_search_is_no_list_of_methadone_clinics(text):
+    text("60629")
+    (reply,) = text("no methadone")
+    assert "Looking up" not in reply and "MORE" in reply

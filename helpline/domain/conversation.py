@@ -354,9 +354,12 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
         # "how do i get off oxy", "can i stop suddenly": a slow taper with the prescriber, never suddenly.
         state, say = _informational(state, "treat")
         return Decision(state, (say,), (), "treat")
+    word = _service_word_in(text) if intent in (None, "treat") else None
+    if word and SERVICE_WORDS[word] != "pain" and kw.asks_what_it_is(text):
+        state, say = _informational(state, "treat")  # "is methadone safe", "what is detox like": no search
+        return Decision(state, (say,), (), "treat")
     if (
-        intent in (None, "treat")
-        and (word := _service_word_in(text))
+        word
         and SERVICE_WORDS[word] != "pain"
         and not (kw.already_takes(text, word) and kw.describes_worsening_pain(text))
     ):
@@ -528,7 +531,7 @@ def _city_and_state(text: str, known_only: bool = False) -> str | None:
 
 def _service_word_in(text: str) -> str | None:
     """The service a sentence asks for ("bupe near 10001"): the first one named, pain care last."""
-    named = [word for word in kw.words(text) if word in SERVICE_WORDS]
+    named = [word for word in kw.words(text) if word in SERVICE_WORDS and not kw.turns_down(text, word)]
     specific = [word for word in named if SERVICE_WORDS[word] != "pain"]
     return (specific or named or [None])[0]
 

@@ -507,6 +507,39 @@ def withdraws_callback(normalised: str) -> bool:
     return bool(_WITHDRAWS_CALLBACK.search(normalised))
 
 
+def turns_down(normalised: str, service: str) -> bool:
+    """Whether a text says no to the service it names ("no methadone", "i dont want to go on methadone",
+    "sin metadona", "no quiero metadona"): no search for it."""
+    word = re.escape(service)
+    return bool(
+        re.search(
+            rf"\b(?:no|not|without|sin|ni|no more|nada de)(?: more| any| the| la| el)? {word}\b"
+            rf"|\b(?:do not|dont|don't|dnt|does not|doesnt|doesn't|no) (?:want|need|like|quiero|necesito"
+            rf"|wants|needs|likes)(?: \w+){{0,3}} {word}\b",
+            normalised,
+        )
+    )
+
+
+# A question about what a treatment is ("is methadone safe", "what is detox like", "is vivitrol a shot").
+_ASKS_WHAT_IT_IS = re.compile(
+    r"^(?:is(?! there)|are(?! there)|does|what is|whats|what's|what are|how does|how long|how is|will|que es"
+    r"|que son|es|como funciona)"
+    r"\b"
+)
+
+# "whats the closest methadone clinic", "is the detox near me open": where, not what.
+_ASKS_WHERE = re.compile(
+    r"\b(?:near|nearest|closest|close|nearby|where|around|area|open|address|number|phone|location|hours"
+    r"|donde|cerca|cercano|cercana)\b"
+)
+
+
+def asks_what_it_is(normalised: str) -> bool:
+    """Whether a text asks what a treatment is or does, rather than where to get it."""
+    return bool(_ASKS_WHAT_IT_IS.match(normalised)) and not _ASKS_WHERE.search(normalised)
+
+
 def already_takes(normalised: str, medicine: str) -> bool:
     """Whether a text says someone is on the medicine it names ("my son is on suboxone", "she takes
     methadone"), rather than asking where to get it."""

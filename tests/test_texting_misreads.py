@@ -245,3 +245,42 @@ def test_no_methadone_after_a_search_is_no_list_of_methadone_clinics(text):
     text("60629")
     (reply,) = text("no methadone")
     assert "Looking up" not in reply and "MORE" in reply
+
+
+# -- stopping a medicine, and other stoppings ------------------------------------------------------------
+STOPPED_A_MEDICINE = [
+    "i stopped my methadone yesterday",
+    "she ran out of her pills",
+    "he quit his oxy cold turkey",
+    "i stopped taking my pills",
+    "i stopped my pills, got 20 from the street",
+    "my mom stopped her pain meds",
+    "i just stopped all my pain pills",
+    "i stopped them yesterday",
+    "i came off my suboxone last week",
+    "deje de tomar las pastillas",
+    "deje la metadona",
+]
+OTHER_STOPPINGS = {
+    "i quit smoking but my oxy isnt working": "oih",
+    "i quit drinking and my back hurts more": "oih",
+    "my husband stopped talking to me because of my pills": "menu",
+    "i stopped by the pharmacy to pick up my meds": "menu",
+    "i stopped going to the clinic": "menu",
+}
+
+
+@pytest.mark.parametrize("body", STOPPED_A_MEDICINE)
+def test_having_stopped_a_medicine_gets_the_stopped_suddenly_advice(body):
+    assert keys(decide(WELCOMED, Inbound(body), Context())) == ["stopped_suddenly"]
+
+
+@pytest.mark.parametrize("body, key", OTHER_STOPPINGS.items())
+def test_another_stopping_with_a_medicine_later_is_not_read_as_stopping_it(body, key):
+    assert keys(decide(WELCOMED, Inbound(body), Context())) == [key]
+
+
+def test_quitting_smoking_while_the_oxy_stops_working_gets_what_oih_is(text):
+    text("hi")
+    (reply,) = text("i quit smoking but my oxy isnt working")
+    assert "OIH (opioid-induced hyperalgesia)" in reply and "Stopping opioids" not in reply

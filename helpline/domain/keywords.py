@@ -599,7 +599,28 @@ def stopped_already(normalised: str) -> bool:
     match = _STOPPED_ALREADY.search(normalised)
     if not match:
         return False
-    return match.group().endswith("turkey") or bool(_MEDICINE_OR_NOTHING.search(normalised[match.end() :]))
+    return match.group().endswith("turkey") or _medicine_next(normalised[match.end() :])
+
+
+# What may stand between "stopped" and the medicine: "deje de tomar las pastillas".
+_BEFORE_THE_MEDICINE = frozenset(
+    "my his her their our your the all of those these some its just suddenly completely pain "
+    "mi mis su sus la el las los de".split()
+)
+
+
+def _medicine_next(rest: str) -> bool:
+    """Whether what follows "stopped" is the medicine ("my methadone", "taking them", "it") and not some
+    other stopping with a medicine later ("smoking but my oxy", "by the pharmacy to pick up my meds")."""
+    said = words(rest)
+    if _MEDICINE_OR_NOTHING.match(rest.strip()) or said[:1] == ["them"]:
+        return True
+    for start, word in enumerate(said[:5]):
+        if _MEDICINE_OR_NOTHING.match(" ".join(said[start:])):
+            return True
+        if word not in _BEFORE_THE_MEDICINE:
+            return False
+    return False
 
 
 def asks_for_a_person(normalised: str) -> bool:

@@ -284,3 +284,14 @@ def test_quitting_smoking_while_the_oxy_stops_working_gets_what_oih_is(text):
     text("hi")
     (reply,) = text("i quit smoking but my oxy isnt working")
     assert "OIH (opioid-induced hyperalgesia)" in reply and "Stopping opioids" not in reply
+
+
+# -- taking back a call with none open; "call" that asks nothing of us ----------------------------------
+@pytest.mark.parametrize(
+    "body", ["cancel my callback", "nevermind the call", "cancel the call", "ya no necesito la llamada"]
+)
+def test_cancelling_a_call_with_none_open_never_books_one(text, store, body):
+    text("hi")
+    (reply,) = text(body)
+    assert "we will not call you" in reply or "no le llamaremos" in reply, reply
+    assert callbacks.waiting(store) == []

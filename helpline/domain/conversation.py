@@ -265,7 +265,8 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
         return Decision(
             replace(state, check_step=0), (Say("call_withdrawn"),), (WithdrawCallback(),), "call_withdraw"
         )
-    if refuses and not ctx.has_open_callback:  # "do not call me, my husband will see": no call, ever
+    # "do not call me, my husband will see": no call, ever; nor "cancel my callback" with none open
+    if not ctx.has_open_callback and (refuses or kw.withdraws_a_call_by_name(text)):
         return Decision(replace(state, check_step=0), (Say("call_not_wanted"),), (), "no_call")
     if ctx.has_open_callback and not ctx.open_crisis and kw.mentions_not_calling(text):
         # "no calls after 5 please", "dont call the cops on him": the request stays, and how to take it back

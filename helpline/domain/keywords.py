@@ -540,6 +540,12 @@ def asks_what_it_is(normalised: str) -> bool:
     return bool(_ASKS_WHAT_IT_IS.match(normalised)) and not _ASKS_WHERE.search(normalised)
 
 
+def withdraws_a_call_by_name(normalised: str) -> bool:
+    """Whether a text takes back a call it names ("cancel my callback", "nevermind the call"), not only
+    "nevermind"."""
+    return withdraws_callback(normalised) and bool(re.search(r"\bcall|\bllam", normalised))
+
+
 def already_takes(normalised: str, medicine: str) -> bool:
     """Whether a text says someone is on the medicine it names ("my son is on suboxone", "she takes
     methadone"), rather than asking where to get it."""

@@ -295,3 +295,33 @@ def test_cancelling_a_call_with_none_open_never_books_one(text, store, body):
     (reply,) = text(body)
     assert "we will not call you" in reply or "no le llamaremos" in reply, reply
     assert callbacks.waiting(store) == []
+
+
+CALL_ASKS_NOTHING_OF_US = {
+    "my son plays call of duty all night and his back pain keeps getting worse": "oih",
+    "call of duty": "menu",
+    "i'll call you later": "about",
+    "can i call you": "about",
+    "whats the number to call": "about",
+    "what number do i call": "about",
+}
+CALL_ASKS_FOR_A_CALL = [
+    "call",
+    "call please",
+    "i need a call",
+    "can you call",
+    "call asap",
+    "pls call",
+    "i want a call back",
+]
+
+
+@pytest.mark.parametrize("body, key", CALL_ASKS_NOTHING_OF_US.items())
+def test_call_that_asks_nothing_of_us_books_no_call(body, key):
+    decision = decide(WELCOMED, Inbound(body), Context())
+    assert keys(decision) == [key] and decision.actions == ()
+
+
+@pytest.mark.parametrize("body", CALL_ASKS_FOR_A_CALL)
+def test_call_asked_for_still_books_one(body):
+    assert decide(WELCOMED, Inbound(body), Context()).intent == "call"

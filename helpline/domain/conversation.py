@@ -341,8 +341,13 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
         return _still_here(state)  # "i dont know the zip", "he stopped his meds": staff are on their way
     if intent is None and kw.zip_not_known(text):  # "i dont know my zip": a city and state will do
         return Decision(state, (Say("zip_not_known"),), (), "ask_place")
-    if intent == "call" and (kw.calls_someone_else(text) or kw.mentions_not_calling(text)):
-        intent = None  # "should i call my doctor", "no calls after 5": no request for our call
+    if intent == "call" and kw.would_call_us(text):  # "can i call you": how to reach a person
+        return Decision(state, (Say("about"),), (), "about")
+    # "should i call my doctor", "no calls after 5", "call of duty": no request for our call
+    if intent == "call" and (
+        kw.calls_someone_else(text) or kw.mentions_not_calling(text) or kw.calls_a_game(text)
+    ):
+        intent = None
     if intent in (None, "tolerance", "more") and kw.asks_about_more(text):  # "can i take more" is no MORE
         # "should i take more pills for the pain": not on their own; a higher dose can make OIH worse.
         state, say = _informational(state, "tolerance")

@@ -391,6 +391,27 @@ def only_acknowledges(normalised: str) -> bool:
     return bool(said) and all(word in ACKNOWLEDGING for word in said)
 
 
+# "call" that asks nothing of us: a game ("call of duty"), or them calling us ("can i call you", "i'll call
+# you later", "whats the number to call").
+_CALL_OF_DUTY = re.compile(r"\bcall of duty\b")
+_THEY_WOULD_CALL = re.compile(
+    r"\b(?:i|we) ?(?:'ll|ll| will| can| could| may| might| should| want to| wanna)? call (?:you|u|y'?all|this"
+    r"|later|back later|tomorrow)\b"
+    r"|\b(?:can|could|may|should|do) (?:i|we) (?:just )?call\b(?! me\b)"
+    r"|\b(?:number|phone|who|where|when) (?:to|do i|should i|can i|could i) call\b"
+)
+
+
+def calls_a_game(normalised: str) -> bool:
+    """Whether "call" in a text is the name of a game ("my son plays call of duty all night")."""
+    return bool(_CALL_OF_DUTY.search(normalised))
+
+
+def would_call_us(normalised: str) -> bool:
+    """Whether a text speaks of calling us, not of our calling them ("can i call you")."""
+    return bool(_THEY_WOULD_CALL.search(normalised))
+
+
 def calls_someone_else(normalised: str) -> bool:
     """Whether "call" in a text is about calling someone else (a doctor, 911), not asking us to call."""
     return bool(_CALLS_SOMEONE_ELSE.search(normalised))

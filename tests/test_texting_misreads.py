@@ -325,3 +325,24 @@ def test_call_that_asks_nothing_of_us_books_no_call(body, key):
 @pytest.mark.parametrize("body", CALL_ASKS_FOR_A_CALL)
 def test_call_asked_for_still_books_one(body):
     assert decide(WELCOMED, Inbound(body), Context()).intent == "call"
+
+
+# -- a little English that says Spanish ------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "body", ["no english, solo español", "I no speak english", "not much english", "i dont speak english"]
+)
+def test_saying_no_english_in_english_gets_spanish(body):
+    decision = decide(WELCOMED, Inbound(body), Context())
+    assert decision.state.lang == "es" and keys(decision) == ["menu"]
+
+
+def test_no_english_in_the_self_check_asks_the_same_question_in_spanish_and_records_nothing():
+    state = TexterState(welcomed=True, check_step=1)
+    decision = decide(state, Inbound("no english"), Context())
+    assert keys(decision) == ["check_q1"] and decision.state.lang == "es"
+    assert decision.state.check_answers == ()
+
+
+def test_a_first_text_no_english_is_welcomed_in_spanish(text):
+    (welcome,) = text("no english, solo español")
+    assert "Helpline:" in welcome and "gratis" in welcome

@@ -284,6 +284,8 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
         state = replace(state, check_step=0)  # leaves the self-check for the callback below
     # The self-check waits for YES/NO; menu words, a ZIP or a "city, ST" still work as a way out.
     if state.check_step and kw.not_understood(text):  # "no entiendo" is no NO: the question again
+        if kw.reads_no_english(text):  # "no english": in Spanish
+            state = replace(state, lang="es")
         return Decision(state, (Say(CHECK_QUESTIONS[state.check_step - 1]),), (), "check")
     if state.check_step:
         answer = kw.yes_no(text)

@@ -78,11 +78,15 @@ _THUMBS_UP, _THUMBS_DOWN = "\U0001f44d", "\U0001f44e"
 _NO_ENGLISH = re.compile(
     r"\bno (?:hablo|hablamos|habla|entiendo|entendemos|entiende|comprendo|leo|se|sabe|se hablar)"
     r"(?: (?:mucho|bien|nada de|el))? (?:ingles|english)\b"
+    # and in the little English they write: "no english", "I no speak english", "not much english"
+    r"|\bno (?:english|ingles)\b|\bnot (?:much |good |very good )?english\b"
+    r"|\b(?:no|don'?t|do not|can'?t|cannot) (?:speak|read|understand|talk|speek|spik)"
+    r"(?: (?:much|good|well|any))? english\b"
 )
 
 
 def reads_no_english(normalised: str) -> bool:
-    """Whether a text says its writer does not speak or read English, in Spanish."""
+    """Whether a text says its writer does not speak or read English, in Spanish or in a little English."""
     return bool(_NO_ENGLISH.search(normalised))
 
 

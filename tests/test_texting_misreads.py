@@ -346,3 +346,10 @@ def test_no_english_in_the_self_check_asks_the_same_question_in_spanish_and_reco
 def test_a_first_text_no_english_is_welcomed_in_spanish(text):
     (welcome,) = text("no english, solo español")
     assert "Helpline:" in welcome and "gratis" in welcome
+
+
+# -- after a crisis call, a first text --------------------------------------------------------------------
+@pytest.mark.parametrize("body", ["ok", "k", "we are at 123 main st apt 4"])
+def test_a_first_text_after_a_crisis_call_hears_that_staff_are_on_their_way(body):
+    decision = decide(TexterState(), Inbound(body), CRISIS_OPEN)
+    assert keys(decision) == ["welcome", "crisis_still_here"]

@@ -208,11 +208,15 @@ def decide(state: TexterState, inbound: Inbound, ctx: Context) -> Decision:
 
     first_contact = not state.welcomed
     decision = _menu_decision(replace(state, welcomed=True), text, whole, inbound, ctx)
-    if first_contact and decision.intent not in ("menu", "spanish", "english", "about", "thanks"):
+    # After a crisis call, a first text ("ok", "we are at 123 main st") hears that staff are on their way.
+    still_here = any(say.key == "crisis_still_here" for say in decision.replies)
+    if first_contact and (
+        still_here or decision.intent not in ("menu", "spanish", "english", "about", "thanks")
+    ):
         # Any first message gets the welcome; a real question is answered right after it (the menu is
         # not: the welcome lists the same choices).
         answer = tuple(say for say in decision.replies if say.key != "menu")
-        replies = (Say("welcome"),) + (answer if decision.intent != "unknown" else ())
+        replies = (Say("welcome"),) + (answer if decision.intent != "unknown" or still_here else ())
         return replace(decision, replies=replies)
     if first_contact:
         return replace(decision, replies=(Say("welcome"),))

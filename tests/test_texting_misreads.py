@@ -353,3 +353,22 @@ def test_a_first_text_no_english_is_welcomed_in_spanish(text):
 def test_a_first_text_after_a_crisis_call_hears_that_staff_are_on_their_way(body):
     decision = decide(TexterState(), Inbound(body), CRISIS_OPEN)
     assert keys(decision) == ["welcome", "crisis_still_here"]
+
+
+# -- smaller misreads ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("body", ["hi 6o629", "6o629 please", "hey, 6062 9"])
+def test_a_zip_with_a_slip_after_a_greeting_or_before_please_still_searches(body):
+    assert decide(WELCOMED, Inbound(body), Context()).actions == (FindProviders("60629", None),)
+
+
+@pytest.mark.parametrize(
+    "body, not_known",
+    [
+        ("whats my zip", True),
+        ("cual es mi codigo postal", True),
+        ("i dont know my zip", True),
+        ("whats the zip for the clinic", False),
+    ],
+)
+def test_only_their_own_zip_not_known_asks_for_a_city(body, not_known):
+    assert (keys(decide(WELCOMED, Inbound(body), Context())) == ["zip_not_known"]) is not_known

@@ -467,7 +467,7 @@ def _place(text: str) -> tuple[str, str | None] | None:
     names ("my zip is 10001", "methadone near 60614", "estoy en 78701")."""
     if match := kw.ZIP_RE.match(text):
         return match.group(1), match.group(2)
-    if (code := kw.slipped_zip(text)) and places.real_zip(code):
+    if (code := kw.slipped_zip(kw.trim_place_text(kw.without_greeting(text)))) and places.real_zip(code):
         return code, None
     trimmed = kw.trim_place_text(text)
     # The place may end a longer text: "... is there someone i can talk to? i live in dayton, ohio."

@@ -204,7 +204,10 @@ def names_a_street(normalised: str) -> bool:
 # Not knowing their ZIP ("i dont know my zip", "idk the zip code", "no se mi codigo postal"): a city will do.
 _ZIP_NOT_KNOWN = re.compile(
     r"\b(?:don'?t know|do not know|idk|dunno|not sure|no idea|forgot|forget|can'?t remember|do not remember"
-    r"|don'?t remember|what'?s|what is|no se|no lo se|no recuerdo|no me acuerdo|cual es)\b.{0,20}?"
+    r"|don'?t remember|no se|no lo se|no recuerdo|no me acuerdo)\b.{0,20}?"
+    r"\b(?:zip|zipcode|zip code|postal code|codigo postal|cp)\b"
+    # "whats my zip", "cual es mi codigo postal"; not "whats the zip for the clinic"
+    r"|\b(?:what'?s|what is|cual es) (?:my|our|mi|nuestro) "
     r"\b(?:zip|zipcode|zip code|postal code|codigo postal|cp)\b"
 )
 

@@ -372,3 +372,15 @@ def test_a_zip_with_a_slip_after_a_greeting_or_before_please_still_searches(body
 )
 def test_only_their_own_zip_not_known_asks_for_a_city(body, not_known):
     assert (keys(decide(WELCOMED, Inbound(body), Context())) == ["zip_not_known"]) is not_known
+
+
+@pytest.mark.parametrize("body", ["never mind thx", "olvidalo porfa", "nevermind please"])
+def test_nevermind_said_kindly_takes_the_request_back(body):
+    decision = decide(WELCOMED, Inbound(body), Context(has_open_callback=True))
+    assert decision.intent == "call_withdraw"
+
+
+@pytest.mark.parametrize("body", ["i changed my mind", "dont need it anymore"])
+def test_an_unclear_change_of_mind_keeps_the_request_and_says_how_to_take_it_back(body):
+    decision = decide(WELCOMED, Inbound(body), Context(has_open_callback=True))
+    assert keys(decision) == ["call_still_on_list"] and decision.actions == ()

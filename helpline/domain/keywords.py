@@ -478,7 +478,8 @@ _WITHDRAWS_CALLBACK = re.compile(
     r"|\bya no (?:necesito|quiero) (?:la llamada|que me llamen)\b|\bcancel(?:ar|en|e) la llamada\b"
     # Only that, with a call asked for: "nevermind", "actually never mind", "olvidalo".
     r"|^\W*(?:(?:oh|ok|okay|actually|sorry|um|hmm|lol|no)\W+)*(?:never ?mind|nvm|forget it"
-    r"|olvidalo|olvidelo|olviden(?:lo)?)\W*$"
+    r"|olvidalo|olvidelo|olviden(?:lo)?)"
+    r"(?:\W+(?:thx|thanks|thank you|ty|please|pls|porfa|por favor|gracias))?\W*$"
 )
 
 
@@ -507,7 +508,11 @@ _CANCEL_THAT = re.compile(
     r"^\W*(?:(?:ok|okay|please|pls|actually|no|oh|never ?mind|nvm|sorry|wait|um|hmm)\W+)*"
     r"cancel (?:that|it)(?:\W+(?:please|pls|thanks|thx))*\W*$"
 )
-_MENTIONS_NOT_CALLING = re.compile(r"\bcancel (?:that|it)\b")
+# "i changed my mind", "dont need it anymore": maybe the call, maybe not; the request stays.
+_MENTIONS_NOT_CALLING = re.compile(
+    r"\bcancel (?:that|it)\b|\bchanged my mind\b|\b(?:dont|don't|do not|no longer) need (?:it|that|this)"
+    r"(?: anymore| any more| now)?\W*$|\bcambie de opinion\b"
+)
 
 
 def refuses_a_call(normalised: str) -> bool:

@@ -174,3 +174,39 @@ def test_crisis_words_at_the_zip_question_outrank_a_city(phone_call, small_direc
     heard = said(call.say("i dont know, i just want to die, im in new york new york"))
     assert "9 8 8" in heard and "New York, New York" not in heard
     assert call.waiting.get("action").split("?")[0].endswith("/step/emergency")
+
+
+@pytest.mark.parametrize(
+    ("words", "read_back"),
+    [
+        ("Two Rivers, Wisconsin", "You said Two Rivers, Wisconsin"),
+        ("Dos Palos, California", "You said Dos Palos, California"),
+        ("Three Rivers Michigan", "You said Three Rivers, Michigan"),
+        ("I'm at 123 Main Street in Springfield Illinois", "You said Springfield, Illinois"),
+    ],
+)
+def test_a_city_with_a_number_word_or_a_street_number_is_read_back_not_taken_for_a_zip(
+    phone_call, words, read_back
+):
+    call = phone_call()
+    call.start()
+    call.press("2")
+    heard = said(call.say(words))
+    assert read_back in heard and "not a 5 digit ZIP" not in heard
+
+
+def test_a_place_not_known_with_a_number_word_is_asked_for_a_zip_or_city_not_told_the_zip_is_short(
+    phone_call,
+):
+    call = phone_call()
+    call.start()
+    call.press("2")
+    heard = said(call.say("Cinco Ranch, Texas"))
+    assert "I didn't get a ZIP code or a city and state" in heard and "not a 5 digit ZIP" not in heard
+
+
+def test_a_zip_said_too_short_is_still_told_so(phone_call):
+    call = phone_call()
+    call.start()
+    call.press("2")
+    assert "not a 5 digit ZIP" in said(call.say("six zero six two"))

@@ -334,6 +334,11 @@ def digits_of(heard: Heard) -> str:
     return "".join(out)
 
 
+def _only_digits(speech: str) -> bool:
+    """Nothing but digits said ("six zero six two"), so a ZIP too short or too long, not a place."""
+    return all(t.isdigit() or t in SPOKEN_DIGITS for t in kw.words(kw.normalise(speech)))
+
+
 def key_of(heard: Heard) -> str:
     """The single key pressed (`*` and `#` included), or ''."""
     keys = heard.digits.strip()
@@ -504,14 +509,16 @@ def _zip(state: CallState, heard: Heard, facts: CallFacts) -> Turn:
         return Turn(replace(state, misses=0), (), actions=(TalkNow(),), intent="talk")
     digits = digits_of(heard)
     if len(digits) != 5:
-        words = "" if heard.digits.strip() or digits else heard.speech
-        if words and (city := spoken_place.city_heard(words)):  # "Chicago, Illinois": read back first
+        words = "" if heard.digits.strip() else heard.speech
+        # "Chicago, Illinois", and "Two Rivers, Wisconsin" or "123 Main Street in Springfield, Illinois"
+        # too: a place is looked for before the number words in it are read as a ZIP. Read back first.
+        if words and (city := spoken_place.city_heard(words)):
             ask = confirm_ask(ZIP_CONFIRM, "zip_confirm", {"zip": city})
             return Turn(replace(state, misses=0, zip=city), (), ask, intent="city_spoken")
-        if words and (jump := _spoken_menu_choice(state, heard, facts)):
+        if words and not digits and (jump := _spoken_menu_choice(state, heard, facts)):
             return jump
         why = _why(heard, "zip_not_valid")
-        if words and why == "zip_not_valid":
+        if words and why == "zip_not_valid" and not _only_digits(words):
             why = "zip_not_known" if spoken_place.not_known(words) else "zip_or_city_not_heard"
         return _again(state, zip_ask(again=True), why)
     state = replace(state, misses=0, zip=digits)

@@ -210,3 +210,30 @@ def test_a_zip_said_too_short_is_still_told_so(phone_call):
     call.start()
     call.press("2")
     assert "not a 5 digit ZIP" in said(call.say("six zero six two"))
+
+
+def test_a_city_said_without_its_state_is_asked_which_state_then_read_back(phone_call):
+    call = phone_call()
+    call.start()
+    call.press("2")
+    heard = said(call.say("Dallas"))
+    assert "Which state is Dallas in?" in heard and "for example Dallas, Texas" in heard
+    assert "not a 5 digit ZIP" not in heard and "I didn't get" not in heard
+    assert "You said Dallas, Texas" in said(call.say("Texas"))
+
+
+def test_a_caller_not_sure_of_the_zip_who_names_their_city_is_asked_its_state(phone_call):
+    call = phone_call()
+    call.start()
+    call.press("2")
+    assert "Which state is Brooklyn in?" in said(call.say("I'm not sure, I live in Brooklyn"))
+    assert "You said Brooklyn, New York" in said(call.say("it's in New York"))
+
+
+def test_a_city_asked_its_state_in_spanish_is_asked_in_spanish(phone_call):
+    call = phone_call()
+    call.start()
+    call.press("9")
+    call.press("2")
+    assert "¿En qué estado está Dallas?" in said(call.say("Dallas"))
+    assert "Usted dijo Dallas, Texas" in said(call.say("Texas"))

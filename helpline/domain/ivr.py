@@ -144,6 +144,7 @@ class CallState:
     providers: tuple[dict, ...] = ()  # the ones read out, to text them on request
     callback_id: str | None = None
     crisis: bool = False
+    city: str | None = None  # a city said at the ZIP question without its state: the state is asked
     staff_accepted: bool = False  # a staff phone pressed 1 at the whisper
     turn: int = 0  # counts answers, so a Twilio retry of the same step is recognised
 
@@ -280,6 +281,12 @@ def zip_ask(again: bool = False) -> Ask:
     """The ZIP; asked again, with the ways on for a caller who does not know it (a city, a person)."""
     prompt = "zip_ask_again" if again else "zip_ask"
     return Ask(ZIP, (Speak(prompt),), num_digits=None, finish_on_key="#", timeout=10)
+
+
+def state_ask(city: str, biggest: str) -> Ask:
+    """ "Which state is Dallas in?", with the state that has the most of it as the example."""
+    said = {"city": city.title(), "example": spoken_place.place_said(f"{city}, {biggest.lower()}")}
+    return Ask(ZIP, (Speak("zip_which_state", said),), num_digits=None, finish_on_key="#", timeout=10)
 
 
 def number_ask() -> Ask:
@@ -512,11 +519,20 @@ def _zip(state: CallState, heard: Heard, facts: CallFacts) -> Turn:
         words = "" if heard.digits.strip() else heard.speech
         # "Chicago, Illinois", and "Two Rivers, Wisconsin" or "123 Main Street in Springfield, Illinois"
         # too: a place is looked for before the number words in it are read as a ZIP. Read back first.
-        if words and (city := spoken_place.city_heard(words)):
-            ask = confirm_ask(ZIP_CONFIRM, "zip_confirm", {"zip": city})
-            return Turn(replace(state, misses=0, zip=city), (), ask, intent="city_spoken")
+        # After "Which state is Dallas in?", the state alone ("Texas") says where.
+        city = words and (
+            spoken_place.city_heard(words)
+            or (state.city and spoken_place.city_in_state_said(state.city, words))
+        )
+        if city:
+            return _city_read_back(state, city)
         if words and not digits and (jump := _spoken_menu_choice(state, heard, facts)):
             return jump
+        if words and (alone := spoken_place.city_alone(words)):  # "Dallas", "I live in Brooklyn"
+            name, biggest = alone
+            if city := spoken_place.city_heard(name):  # one state has a city of that name
+                return _city_read_back(state, city)
+            return Turn(replace(state, misses=0, city=name), (), state_ask(name, biggest), intent="ask_state")
         why = _why(heard, "zip_not_valid")
         if words and why == "zip_not_valid" and not _only_digits(words):
             why = "zip_not_known" if spoken_place.not_known(words) else "zip_or_city_not_heard"
@@ -529,6 +545,12 @@ def _zip(state: CallState, heard: Heard, facts: CallFacts) -> Turn:
         )
     # Speech can be misheard: a spoken ZIP is read back and confirmed first.
     return Turn(state, (), confirm_ask(ZIP_CONFIRM, "zip_confirm", {"zip": digits}), intent="zip_spoken")
+
+
+def _city_read_back(state: CallState, city: str) -> Turn:
+    """A city and state said for the ZIP ("chicago, il"): read back, then searched on a yes."""
+    ask = confirm_ask(ZIP_CONFIRM, "zip_confirm", {"zip": city})
+    return Turn(replace(state, misses=0, zip=city, city=None), (), ask, intent="city_spoken")
 
 
 def _yes_no(heard: Heard) -> bool | None:

@@ -288,3 +288,27 @@ def test_a_caller_the_recogniser_keeps_doubting_reaches_a_person(phone_call):
     last = said(call.say("treatment", confidence=0.1))
     # Nobody is on duty in this test: the voicemail, never a goodbye.
     assert "After the tone" in last and "Goodbye" not in last and not call.ended
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        (
+            "I'm calling about my son, his pain keeps getting worse on his pills",
+            "Opioid-induced hyperalgesia",
+        ),
+        ("my pain medicine isn't working anymore and it hurts more every day", "Opioid-induced hyperalgesia"),
+        ("me duele más cada día aunque tomo mis pastillas", "La hiperalgesia inducida por opioides"),
+    ],
+)
+def test_a_caller_telling_of_pain_that_keeps_getting_worse_hears_what_oih_is(phone_call, words, expected):
+    call = phone_call()
+    call.start()
+    heard = said(call.say(words))
+    assert expected in heard and "didn't understand" not in heard
+
+
+def test_worsening_pain_with_an_option_named_goes_to_that_option(phone_call):
+    call = phone_call()
+    call.start()
+    assert "ZIP code" in said(call.say("my pain keeps getting worse, I need treatment"))

@@ -310,7 +310,8 @@ def greeting(lang: str = "en") -> Turn:
 
 
 def spoken_choice(speech: str) -> str | None:
-    """The menu choice a sentence asks for; crisis words always win."""
+    """The menu choice a sentence asks for; crisis words always win, and a story of pain that keeps
+    getting worse, with no option named, is told what OIH is."""
     text = kw.normalise(speech)
     if not text:
         return None
@@ -325,6 +326,8 @@ def spoken_choice(speech: str) -> str | None:
     for choice, phrases in SPOKEN_CHOICES:
         if (choice != "callback" or not refused) and any(f" {kw.normalise(p)} " in padded for p in phrases):
             return choice
+    if kw.describes_worsening_pain(text):  # "his pain keeps getting worse on his pills": what OIH is
+        return "info"
     return "no_callback" if refused else None
 
 

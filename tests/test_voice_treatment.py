@@ -237,3 +237,20 @@ def test_a_city_asked_its_state_in_spanish_is_asked_in_spanish(phone_call):
     call.press("2")
     assert "¿En qué estado está Dallas?" in said(call.say("Dallas"))
     assert "Usted dijo Dallas, Texas" in said(call.say("Texas"))
+
+
+@pytest.mark.parametrize(
+    ("words", "read_back"),
+    [
+        ("quiero tratamiento en Houston Texas", "Usted dijo Houston, Texas"),
+        ("I need treatment in Chicago, Illinois", "You said Chicago, Illinois"),
+        ("find a clinic near six zero six two nine", "You said 6 0 6 2 9"),
+    ],
+)
+def test_asking_for_treatment_and_saying_where_in_one_breath_reads_the_place_back(
+    phone_call, words, read_back
+):
+    call = phone_call()
+    call.start()
+    heard = said(call.say(words))
+    assert read_back in heard and "ZIP code on the keypad" not in heard and "código postal de 5" not in heard

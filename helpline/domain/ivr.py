@@ -429,7 +429,16 @@ def _menu(state: CallState, heard: Heard, facts: CallFacts) -> Turn:
         return _zip(replace(state, misses=0), heard, facts)
     if choice is None:
         return _again(state, menu_ask(state.lang), _why(heard))
+    if choice == "treatment" and _names_a_place(heard):  # "quiero tratamiento en Houston, Texas"
+        return _zip(replace(state, misses=0), heard, facts)
     return choose(replace(state, misses=0), choice, facts, heard)
+
+
+def _names_a_place(heard: Heard) -> bool:
+    """Words that say where as well: a ZIP ("near 6 0 6 2 9") or a city and state."""
+    if heard.digits.strip() or not heard.speech:
+        return False
+    return len(digits_of(heard)) == 5 or spoken_place.city_heard(heard.speech) is not None
 
 
 def choose(state: CallState, choice: str, facts: CallFacts, heard: Heard | None = None) -> Turn:

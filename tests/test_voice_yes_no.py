@@ -237,3 +237,21 @@ def test_the_caller_id_read_back_books_the_caller_id_on_yes(phone_call, store):
     call.press("3")
     assert BOOKED["en"] in said(call.say("yes, that's right"))
     assert callbacks.phone_of(store, callbacks.waiting(store)[0]) == CALLER
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [("en", "can you say that again"), ("en", "repeat that please"), ("es", "otra vez, por favor")],
+)
+def test_asking_to_hear_a_read_back_again_reads_it_again_not_the_main_menu(phone_call, store, lang, words):
+    call = at_number_read_back(phone_call, lang)
+    heard = said(call.say(words))
+    assert NUMBER_READ_BACK[lang] in heard and MENU_AGAIN[lang] not in heard
+    assert callbacks.waiting(store) == []
+    call = at_zip_read_back(phone_call, lang)
+    assert ZIP_READ_BACK[lang] in said(call.say(words))
+
+
+def test_asking_for_the_main_menu_at_a_read_back_still_goes_there(phone_call):
+    call = at_number_read_back(phone_call, "en")
+    assert "To find treatment near you, press 2" in said(call.say("main menu"))

@@ -511,13 +511,22 @@ def _language_heard(heard: Heard) -> str | None:
     return guessed
 
 
-def _spoken_menu_choice(state: CallState, heard: Heard, facts: CallFacts) -> Turn | None:
-    """At any question, a spoken menu word ("callback", "talk to someone") goes straight there."""
+def _spoken_menu_choice(
+    state: CallState, heard: Heard, facts: CallFacts, repeat: Ask | None = None
+) -> Turn | None:
+    """At any question, a spoken menu word ("callback", "talk to someone") goes straight there; at a
+    read-back (`repeat`), "say that again" reads it again rather than going back to the menu."""
     if heard.digits.strip() or not heard.speech:
         return None
     choice = spoken_choice(heard.speech)
     if choice in (None, "crisis"):
         return None
+    if (
+        choice == "menu"
+        and repeat
+        and not re.search(r"\b(?:menu|options|opciones)\b", kw.normalise(heard.speech))
+    ):
+        return Turn(state, (), repeat, intent="repeat")
     return choose(replace(state, misses=0), choice, facts, heard)
 
 
@@ -618,9 +627,10 @@ def _connect_crisis_line(state: CallState) -> Turn:
 def _zip_confirm(state: CallState, heard: Heard, facts: CallFacts) -> Turn:
     yes = _yes_no(heard)
     if yes is None:
-        if jump := _spoken_menu_choice(state, heard, facts):
+        ask = confirm_ask(ZIP_CONFIRM, "zip_confirm", {"zip": state.zip or ""})
+        if jump := _spoken_menu_choice(state, heard, facts, repeat=ask):
             return jump
-        return _again(state, confirm_ask(ZIP_CONFIRM, "zip_confirm", {"zip": state.zip or ""}), _why(heard))
+        return _again(state, ask, _why(heard))
     if not yes or not state.zip:
         return Turn(replace(state, misses=0, zip=None), (), zip_ask(), intent="zip_misheard")
     return Turn(replace(state, misses=0), (Speak("looking_up"),), actions=(FindProviders(state.zip),))
@@ -683,11 +693,15 @@ def _callback_confirm(state: CallState, heard: Heard, facts: CallFacts) -> Turn:
         return refused
     yes = _yes_no(heard)
     if yes is None or (yes and not facts.caller):
-        if jump := _spoken_menu_choice(state, heard, facts):
-            return jump
         last4 = facts.caller[-4:] if facts.caller else ""
-        ask = confirm_ask(CALLBACK_CONFIRM, "callback_caller_id", {"last4": last4})
-        return _again(state, ask if facts.caller else number_ask(), _why(heard))
+        ask = (
+            confirm_ask(CALLBACK_CONFIRM, "callback_caller_id", {"last4": last4})
+            if facts.caller
+            else number_ask()
+        )
+        if jump := _spoken_menu_choice(state, heard, facts, repeat=ask):
+            return jump
+        return _again(state, ask, _why(heard))
     if yes:
         return _request(replace(state, misses=0, number=facts.caller), facts.caller)
     return Turn(replace(state, misses=0), (), number_ask(), intent="callback_number")
@@ -713,9 +727,9 @@ def _number_confirm(state: CallState, heard: Heard, facts: CallFacts) -> Turn:
         return refused
     yes = _yes_no(heard)
     if yes is None:
-        if jump := _spoken_menu_choice(state, heard, facts):
-            return jump
         ask = confirm_ask(NUMBER_CONFIRM, "number_confirm", {"number": state.number or ""})
+        if jump := _spoken_menu_choice(state, heard, facts, repeat=ask):
+            return jump
         return _again(state, ask, _why(heard))
     if not yes or not state.number:
         return Turn(replace(state, misses=0, number=None), (), number_ask(), intent="callback_number")

@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
 import socket
 import threading
 import time
@@ -345,6 +346,15 @@ class ClaimingWorker(OneLineRetries, SimpleWorker):
         finally:
             self.scheduler.release_locks()
             self.scheduler.register_death()
+
+    def stop_scheduler(self):
+        """RQ's SIGTERM to the scheduler, sent again each second until it has stopped: one sent as it was
+        forked, before it listens, is lost, and the worker would wait for it for ever."""
+        process = self.scheduler._process if self.scheduler else None
+        while process is not None and process.pid and process.is_alive():
+            with contextlib.suppress(OSError):
+                os.kill(process.pid, signal.SIGTERM)
+            process.join(1.0)
 
     def register_birth(self) -> None:
         super().register_birth()

@@ -172,3 +172,13 @@ def test_asking_for_a_call_in_words_still_offers_one(phone_call, words):
     call = phone_call()
     call.start()
     assert "ending in 0 0 0 2" in said(call.say(words))
+
+
+def test_words_with_no_number_at_the_number_question_are_not_called_a_wrong_number(phone_call, store):
+    call = phone_call()
+    call.start()
+    call.press("3")
+    call.press("2")
+    heard = said(call.say("I don't know"))
+    assert "didn't understand" in heard and "doesn't look like a US phone number" not in heard
+    assert "doesn't look like a US phone number" in said(call.say("five five five one two"))

@@ -717,7 +717,8 @@ def _callback_number(state: CallState, heard: Heard, facts: CallFacts) -> Turn:
     if number is None:
         if not digits and (jump := _spoken_menu_choice(state, heard, facts)):
             return jump
-        return _again(state, number_ask(), _why(heard, "number_not_valid"))
+        # "I don't know" has no number in it: not understood, rather than "not a US phone number"
+        return _again(state, number_ask(), _why(heard, "number_not_valid" if digits else "not_understood"))
     state = replace(state, misses=0, number=number)
     return Turn(state, (), confirm_ask(NUMBER_CONFIRM, "number_confirm", {"number": number}), intent="number")
 

@@ -1,4 +1,5 @@
-"""What a caller's spoken answer to a yes-or-no question means. Pure: no I/O.
+"""What a caller's spoken answer means: yes or no to a read-back, and whether they refuse a call.
+Pure: no I/O.
 
 A read-back ("We will call you back at…", "You said 6 0 6 2 9") is acted on only on a clear yes: any
 "no", "not", "wrong" or "no es" makes the answer a no ("no, that's not right", "okay no",

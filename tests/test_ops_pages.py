@@ -507,7 +507,10 @@ def test_menu_choices_are_in_words_not_counter_keys(operator_client, text, store
     store.count("call.menu.callback_done")
     store.count("call.menu.text_providers")
     store.count("call.menu.some_new_step")
+    store.count("call.menu.ask_state")
+    store.count("call.menu.no_call")
     html = operator_client.get("/ops").get_data(as_text=True)
+    assert "a city said without its state" in html and "said not to call them back" in html
     assert "not understood (menu sent)" in html
     assert "callback request made" in html and "providers texted as well" in html
     assert "some new step" in html

@@ -46,6 +46,8 @@ CALL_CHOICES = {
     "zip_spoken": "ZIP said (read back to confirm)",
     "zip_misheard": "ZIP heard wrong (asked again)",
     "city_spoken": "city and state said for the ZIP (read back to confirm)",
+    "ask_state": "a city said without its state (asked which)",
+    "no_call": "said not to call them back",
     "zip": "ZIP said or asked again",  # counted so before the two above were told apart
     "search": "providers read out",
     "search_empty": "nobody found near the ZIP",

@@ -202,9 +202,9 @@ def answer_without_store(line: Line, text: IncomingText) -> Answer:
     return Answer(replies, event)
 
 
-def _said(replies: list[str], event: str) -> Answer:
+def _said(replies: list[str], event: str, hint: str | None = None) -> Answer:
     log.debug("%s", event)  # in production the request's access log line carries it
-    return Answer(replies, event)
+    return Answer(replies, event, hint)
 
 
 def _finish(
@@ -297,8 +297,7 @@ def _answered(phone, phone_id: str, decision: Decision, made: list, kept: bytes 
     # A self-check's outcome is health data: the log says a check ended, not what it found.
     logged = "check_done" if decision.intent.startswith("check_") else decision.intent
     event = f"event=sms.answered from={mask_phone(phone)} intent={logged} replies={len(made)}"
-    answer = _said([reply.text for reply in made], event)
-    return Answer(answer.replies, answer.event, _hint(phone_id, kept))
+    return _said([reply.text for reply in made], event, _hint(phone_id, kept))
 
 
 def _record_opt_out_only(

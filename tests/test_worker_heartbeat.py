@@ -10,7 +10,6 @@ from rq import Queue, Worker
 from rq.job import Job
 
 from tests import worker_process
-from tests.conftest import HELPLINE_NUMBER
 
 WORKER_TTL = 20  # idle, a worker heartbeats every TTL - 15 = 5 s (RQ's dequeue timeout)
 STARTED_WITHIN = 90.0  # a worker starting on a loaded 2-core machine can take a while
@@ -19,17 +18,9 @@ SEEN_AGAIN_WITHIN = 3 * (WORKER_TTL - 15)  # a heartbeat interval, twice over, a
 
 @pytest.fixture
 def worker_env(settings, redis_url):
-    return {
-        "REDIS_URL": redis_url,
-        "HELPLINE_VAR_DIR": str(settings.var_dir),
-        "HELPLINE_DATA_KEY": settings.data_key,
-        "SECRET_KEY": settings.secret_key,
-        "FINDTREATMENT_API_URL": settings.findtreatment_api_url,
-        "TWILIO_PHONE_NUMBER": HELPLINE_NUMBER,
-        "HELPLINE_WORKER_PROCESSES": "1",
-        "HELPLINE_WORKER_TTL": str(WORKER_TTL),
-        "LOG_LEVEL": "INFO",
-    }
+    return worker_process.worker_env(
+        settings, redis_url, HELPLINE_WORKER_PROCESSES="1", HELPLINE_WORKER_TTL=str(WORKER_TTL)
+    )
 
 
 def test_a_worker_stopped_past_its_ttl_is_seen_again_once_it_resumes(

@@ -18,7 +18,6 @@ from rq.scheduler import RQScheduler
 
 from helpline.infra import queues
 from tests import worker_process
-from tests.conftest import HELPLINE_NUMBER
 from tests.redis_faults import FaultyLink
 
 STARTED_WITHIN = 90.0  # a worker host starting on a loaded 2-core machine can take a while
@@ -27,18 +26,14 @@ MAINTENANCE = 2  # seconds between a worker's maintenance passes (where it takes
 
 @pytest.fixture
 def worker_env(settings, redis_url):
-    return {
-        "REDIS_URL": redis_url,
-        "HELPLINE_VAR_DIR": str(settings.var_dir),
-        "HELPLINE_DATA_KEY": settings.data_key,
-        "SECRET_KEY": settings.secret_key,
-        "FINDTREATMENT_API_URL": settings.findtreatment_api_url,
-        "TWILIO_PHONE_NUMBER": HELPLINE_NUMBER,
-        "HELPLINE_WORKER_PROCESSES": "2",
-        "HELPLINE_WORKER_MAINTENANCE_SECONDS": str(MAINTENANCE),
-        "HELPLINE_WORKER_TTL": "20",  # idle, a worker waits TTL - 15 = 5 s for a job, then does maintenance
-        "LOG_LEVEL": "INFO",
-    }
+    return worker_process.worker_env(
+        settings,
+        redis_url,
+        HELPLINE_WORKER_PROCESSES="2",
+        HELPLINE_WORKER_MAINTENANCE_SECONDS=str(MAINTENANCE),
+        # idle, a worker waits TTL - 15 = 5 s for a job, then does maintenance
+        HELPLINE_WORKER_TTL="20",
+    )
 
 
 def running(pid: int) -> bool:

@@ -14,6 +14,21 @@ from pathlib import Path
 import psutil
 
 from config.settings import PROJECT_ROOT
+from tests.conftest import HELPLINE_NUMBER
+
+
+def worker_env(settings, redis_url: str, **more: str) -> dict[str, str]:
+    """What a worker process of this test's app needs (its Redis, data key, var dir), plus `more`."""
+    return {
+        "REDIS_URL": redis_url,
+        "HELPLINE_VAR_DIR": str(settings.var_dir),
+        "HELPLINE_DATA_KEY": settings.data_key,
+        "SECRET_KEY": settings.secret_key,
+        "FINDTREATMENT_API_URL": settings.findtreatment_api_url,
+        "TWILIO_PHONE_NUMBER": HELPLINE_NUMBER,
+        "LOG_LEVEL": "INFO",
+        **more,
+    }
 
 
 @contextlib.contextmanager

@@ -1,51 +1,150 @@
-"""POST /twilio/sms: parse Twilio's form, ask the texting line, answer in TwiML."""
+"""POST /twilio/sms: parse Twilio's form, ask the texting line, answer in TwiML.
+
+Nearly every request here is a well-formed, signed text, and a texter waits on it. `TextingWebhook`
+answers those in front of Flask, as plain WSGI: Flask's request machinery (its contexts, the hooks every
+page needs, the form parser and response objects) cost more than the conversation itself (see README,
+"A text in one round trip"). Anything else (another method, a body too large or not a plain form, a bad
+signature, a missing field, an error while answering) goes to the Flask view, which answers it as every
+route is answered: the same status codes, error bodies, headers and logs.
+"""
 
 from __future__ import annotations
 
 import functools
+from io import BytesIO
+from urllib.parse import parse_qsl
 
-from flask import Blueprint, abort, current_app, request
+import werkzeug.urls  # noqa: F401 - registers the "werkzeug.url_quote" decoding the Flask form parser uses
+from flask import Blueprint, Flask, abort, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
+from werkzeug.datastructures import MultiDict
+from werkzeug.http import dump_cookie, parse_cookie
 
 from helpline.services.retries import StoreUnavailable
 from helpline.services.texting import (
     HINT_COOKIE,
     HINT_SECONDS,
+    Answer,
     IncomingText,
+    Line,
     answer_without_store,
     handle_text,
 )
-from helpline.web.access_log import EVENT
-from helpline.web.twilio_signature import twilio_signed
+from helpline.store import client as redis_client
+from helpline.web.access_log import EVENT, ROUTE
+from helpline.web.twilio_signature import signed_url, twilio_signed, verifies
 from helpline.web.twiml import twiml
 
 bp = Blueprint("sms", __name__, url_prefix="/twilio")
+PATH = "/twilio/sms"
+FORM = "application/x-www-form-urlencoded"
 
 
 @bp.post("/sms")
 @twilio_signed
 def incoming_sms():
-    form = request.form
-    if not all(form.get(name) for name in ("From", "MessageSid")) or "Body" not in form:
+    """What the fast path leaves to Flask (see TextingWebhook)."""
+    text = _incoming(request.form, request.cookies.get(HINT_COOKIE))
+    if text is None:
         abort(400, "From, Body and MessageSid are required")
-    text = IncomingText(
-        sid=form["MessageSid"][:64],
-        sender=form["From"][:64],
-        body=form["Body"],
-        opt_out_type=form.get("OptOutType"),
-        num_media=_int(form.get("NumMedia")),
-        hint=request.cookies.get(HINT_COOKIE),  # Twilio sends back what the last answer set (4 hours)
-    )
-    line = current_app.extensions["helpline"].texting
-    try:
-        answer = handle_text(line, text)
-    except StoreUnavailable:  # Twilio does not send a text again after an error: answer it now
-        answer = answer_without_store(line, text)
+    answer = _answer(current_app.extensions["helpline"].texting, text)
     request.environ[EVENT] = answer.event  # said on the request's one log line, the access log's
     response = twiml(_messages(tuple(answer.replies)))
     if answer.hint is not None:
         response.set_cookie(HINT_COOKIE, answer.hint, max_age=HINT_SECONDS, path=bp.url_prefix, httponly=True)
     return response
+
+
+class TextingWebhook:
+    """WSGI middleware: a signed, well-formed POST /twilio/sms answered without Flask's request
+    machinery; every other request goes on to `flask_app` (the app's own wsgi_app) untouched."""
+
+    def __init__(self, app: Flask, flask_app, headers: list[tuple[str, str]]):
+        self._app = app
+        self._next = flask_app
+        self._settings = app.config["SETTINGS"]
+        self._max_bytes = app.config["MAX_CONTENT_LENGTH"]
+        self._headers = [("Content-Type", "text/xml; charset=utf-8"), *headers]
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") != "POST":
+            return self._next(environ, start_response)
+        form = self._form(environ)
+        signature = environ.get("HTTP_X_TWILIO_SIGNATURE", "")
+        if form is None or not signature:
+            return self._next(environ, start_response)
+        validator = self._app.extensions["twilio_validator"]
+        if not verifies(validator, signed_url(self._settings, environ), form, signature):
+            return self._next(environ, start_response)  # refused there, and logged, as any webhook's
+        text = _incoming(form, parse_cookie(environ).get(HINT_COOKIE) if "HTTP_COOKIE" in environ else None)
+        if text is None:
+            return self._next(environ, start_response)
+        environ[ROUTE] = PATH
+        scope = redis_client.begin_scope()
+        try:
+            answer = _answer(self._app.extensions["helpline"].texting, text)
+        except Exception as exc:  # a delivery to try again (503), or a failure: as Flask answers them
+            return self._failed(environ, exc)(environ, start_response)
+        finally:
+            redis_client.end_scope(scope)
+        environ[EVENT] = answer.event  # said on the request's one log line, the access log's
+        body = _messages(tuple(answer.replies)).encode()
+        headers = [*self._headers, ("Content-Length", str(len(body)))]
+        if answer.hint is not None:
+            cookie = dump_cookie(
+                HINT_COOKIE, answer.hint, max_age=HINT_SECONDS, path="/twilio", httponly=True
+            )
+            headers.append(("Set-Cookie", cookie))
+        start_response("200 OK", headers)
+        return [body]
+
+    def _form(self, environ) -> MultiDict | None:
+        """The url-encoded form, decoded as Flask decodes it; None (the body put back for Flask) when the
+        request is not one: no length, too large, another content type, not UTF-8."""
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or -1)
+        except ValueError:
+            return None
+        content_type = environ.get("CONTENT_TYPE", "").partition(";")[0].strip().lower()
+        if not 0 <= length <= self._max_bytes or content_type != FORM:
+            return None
+        raw = environ["wsgi.input"].read(length)
+        environ["wsgi.input"] = BytesIO(raw)  # readable again, should Flask answer it
+        try:
+            return MultiDict(parse_qsl(raw.decode(), keep_blank_values=True, errors="werkzeug.url_quote"))
+        except ValueError:
+            return None
+
+    def _failed(self, environ, exc: Exception):
+        """The response Flask gives when a view raises `exc`: its error handlers, hooks and logging."""
+        app = self._app
+        with app.request_context(environ):
+            try:
+                handled = app.handle_user_exception(exc)
+            except Exception as unhandled:  # noqa: BLE001 - Flask logs it (or re-raises it in tests)
+                handled = app.handle_exception(unhandled)
+            return app.finalize_request(handled, from_error_handler=True)
+
+
+def _incoming(form, hint: str | None) -> IncomingText | None:
+    """The text in Twilio's form, or None when a field every text has is missing."""
+    if not all(form.get(name) for name in ("From", "MessageSid")) or "Body" not in form:
+        return None
+    return IncomingText(
+        sid=form["MessageSid"][:64],
+        sender=form["From"][:64],
+        body=form["Body"],
+        opt_out_type=form.get("OptOutType"),
+        num_media=_int(form.get("NumMedia")),
+        hint=hint,  # Twilio sends back what the last answer set (4 hours)
+    )
+
+
+def _answer(line: Line, text: IncomingText) -> Answer:
+    try:
+        return handle_text(line, text)
+    except StoreUnavailable:  # Twilio does not send a text again after an error: answer it now
+        return answer_without_store(line, text)
 
 
 @functools.lru_cache(maxsize=256)

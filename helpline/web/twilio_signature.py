@@ -8,6 +8,7 @@ import logging
 
 from flask import abort, current_app, request
 from twilio.request_validator import RequestValidator
+from werkzeug.wsgi import get_current_url
 
 from config.settings import Settings, local_secret
 
@@ -26,12 +27,15 @@ def twilio_auth_token(settings: Settings) -> str:
     return settings.twilio_auth_token or local_secret(settings, "twilio_auth_token")
 
 
-def signed_url(settings: Settings) -> str:
-    """The URL Twilio signed: the public origin behind a proxy, else what Flask saw."""
+def signed_url(settings: Settings, environ: dict | None = None) -> str:
+    """The URL Twilio signed: the public origin behind a proxy, else what the server saw (of `environ`,
+    by default the request's)."""
+    environ = request.environ if environ is None else environ
     if settings.public_base_url:
-        path = request.full_path if request.query_string else request.path
-        return settings.public_base_url.rstrip("/") + path
-    return request.url
+        path = "/" + environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace").lstrip("/")
+        query = environ.get("QUERY_STRING", "").encode("latin-1").decode("utf-8", "replace")
+        return settings.public_base_url.rstrip("/") + (f"{path}?{query}" if query else path)
+    return get_current_url(environ)
 
 
 def twilio_signed(view):
@@ -42,7 +46,7 @@ def twilio_signed(view):
         validator: RequestValidator = current_app.extensions["twilio_validator"]
         signature = request.headers.get("X-Twilio-Signature", "")
         url = signed_url(current_app.config["SETTINGS"])
-        if not signature or not _verifies(validator, url, request.form, signature):
+        if not signature or not verifies(validator, url, request.form, signature):
             log.warning("event=twilio.bad_signature path=%s", request.path)
             abort(403)
         return view(*args, **kwargs)
@@ -50,7 +54,7 @@ def twilio_signed(view):
     return wrapper
 
 
-def _verifies(validator: RequestValidator, url: str, form, signature: str) -> bool:
+def verifies(validator: RequestValidator, url: str, form, signature: str) -> bool:
     """Twilio's check. It accepts a signature over the URL with or without its port, so it signs
     twice; a signature over the URL as received (nearly every one) is accepted after one."""
     ours = validator.compute_signature(url, form).encode()

@@ -15,7 +15,7 @@ import pytest
 from rq import Worker
 
 from tests.conftest import HELPLINE_NUMBER, TEXTER
-from tests.servers import serving
+from tests.servers import free_port, serving
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 OTHER_TEXTER = "+15551230009"
@@ -171,3 +171,26 @@ def test_texts_held_or_queued_for_the_number_are_named_with_their_words(app, hel
     due = morning.astimezone().strftime("%H:%M")
     assert f"a text (due at {due}" in late and '"Good morning, this is the helpline"' in late
     assert "Not for this phone" not in output
+
+
+def test_in_process_a_search_no_source_answers_prints_the_conversation_and_no_worker_logs(settings):
+    # Nothing imported and the locator unreachable: the search is retried later, as expected.
+    def run(*extra: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "flask", "simulate", "sms", TEXTER, "10001", *extra],
+            cwd=PROJECT_ROOT,
+            env=service_env(settings, PORT=str(free_port())),  # nothing serves there: in-process
+            capture_output=True,
+            text=True,
+            timeout=DEADLINE,
+        )
+
+    quiet, verbose = run(), run("-v")
+    assert quiet.returncode == 0, quiet.stderr
+    assert "we can't look up providers right now" in quiet.stdout
+    assert "a provider search (due at" in quiet.stdout
+    assert quiet.stderr == ""  # no worker line, no traceback
+    assert verbose.returncode == 0, verbose.stderr
+    retry = [line for line in verbose.stderr.splitlines() if "event=job.retry_later" in line]
+    assert len(retry) == 1 and "error=SearchUnavailable" in retry[0]
+    assert "Traceback" not in verbose.stderr and "ERROR" not in verbose.stderr

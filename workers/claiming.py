@@ -49,8 +49,8 @@ from rq.timeouts import TimerDeathPenalty
 from rq.utils import now
 
 from helpline.infra import queues
+from helpline.infra.retry_later import OneLineRetries
 from helpline.store import StoreUnavailable
-from workers.expected_failures import OneLineRetries
 from workers.scheduler import WorkerScheduler
 
 if TYPE_CHECKING:

@@ -6,9 +6,10 @@ from rq import SimpleWorker
 from rq.registry import ScheduledJobRegistry
 
 from helpline.infra import queues
+from helpline.infra.retry_later import OneLineRetries
 
 
-class _BurstWorker(SimpleWorker):
+class _BurstWorker(OneLineRetries, SimpleWorker):
     # A burst worker takes no commands; joining the pub/sub thread costs 1 s per run.
     def subscribe(self) -> None:
         pass

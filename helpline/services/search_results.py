@@ -26,6 +26,7 @@ from helpline.domain.conversation import TexterState
 from helpline.domain.phones import mask_phone
 from helpline.domain.providers import SearchResult
 from helpline.infra import queues, sender
+from helpline.infra.retry_later import RetryLater
 from helpline.services.provider_search import find_providers
 from helpline.store.jobs import JobRecord
 
@@ -36,7 +37,7 @@ PER_PAGE = 3
 RETRY_SECONDS = [30, 120, 600]
 
 
-class SearchUnavailable(Exception):
+class SearchUnavailable(RetryLater):
     """No source could be asked; the texter was told, and the search should run again later."""
 
 

@@ -39,6 +39,7 @@ def test_an_unanswered_search_is_retried_with_one_log_line(
     run(app, helpline)
     said = [r for r in caplog.records if "SearchUnavailable" in r.getMessage()]
     assert len(said) == 1 and "event=job.retry_later" in said[0].getMessage()
+    assert "retries_left=2" in said[0].getMessage()  # what is left after this retry, as RQ counts it
     assert said[0].getMessage().count("\n") == 0
     assert "Traceback" not in caplog.text and not [r for r in caplog.records if r.exc_info]
     connection = helpline.store.rq_connection

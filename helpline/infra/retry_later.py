@@ -34,7 +34,7 @@ class OneLineRetries:
                 job.id,
                 job.func_name,
                 type(error).__name__,
-                job.retries_left,
+                job.retries_left - 1,  # after this one, as RQ's "scheduled for retry ..., N remaining" says
                 error,
             )
             return

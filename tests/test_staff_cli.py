@@ -142,3 +142,15 @@ def test_add_without_a_terminal_or_a_choice_says_why_it_prints_a_link(app, store
     result = app.test_cli_runner().invoke(args=["staff", "add", "cy@example.org"], input="a piped secret\n")
     assert result.exit_code == 0, result.output
     assert "set-password link" in result.output and "add --password" in result.output
+
+
+def test_going_on_duty_without_a_phone_says_how_to_give_one(app, store):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["staff", "add", "di@example.org", "--password"], input=PASSWORD)
+    refused = runner.invoke(args=["staff", "duty", "di@example.org", "on"])
+    assert refused.exit_code == 1
+    assert "a phone number is needed to go on duty" in refused.output
+    assert "flask staff duty di@example.org on --phone +1" in refused.output  # the command to run instead
+    done = runner.invoke(args=["staff", "duty", "di@example.org", "on", "--phone", "+15551230078"])
+    assert done.exit_code == 0, done.output
+    assert done.output.strip() == "di@example.org is on duty"

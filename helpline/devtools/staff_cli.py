@@ -130,6 +130,10 @@ def duty_command(email: str, state: str, phone: str | None) -> None:
     """Put a staff member on or off duty."""
     try:
         account = accounts.set_duty(_store(), email, state == "on", phone=phone)
+    except accounts.NoDutyPhone as exc:
+        raise click.ClickException(
+            f"{exc}; give the phone to ring: flask staff duty {email} on --phone +12125550142"
+        ) from exc
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from exc
     _audit(f"staff.{state}-duty", account=account.email)

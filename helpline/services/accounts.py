@@ -89,6 +89,13 @@ class LastOperator(AccountError):
         )
 
 
+class NoDutyPhone(AccountError):
+    """Going on duty with no phone to ring, none given now and none kept from before."""
+
+    def __init__(self):
+        super().__init__("a phone number is needed to go on duty")
+
+
 def check_keeps_an_operator(store: Store, email: str, action: str, role: str = "") -> None:
     """Raise LastOperator now when disabling `email`, or making it `role`, would leave no active
     operator (the save checks again, atomically; this spares asking to confirm a refused change)."""
@@ -195,7 +202,7 @@ def set_duty(store: Store, email: str, on_duty: bool, phone: str | None = None) 
     if phone:
         account.phone_enc = store.accounts.seal_phone(normalize_phone(phone))
     if on_duty and not account.phone_enc:
-        raise AccountError("a phone number is needed to go on duty")
+        raise NoDutyPhone()
     account.on_duty = on_duty
     store.accounts.save(account)
     log.info("event=staff.duty on=%s phone=%s", on_duty, mask_phone(phone_of(store, account)))

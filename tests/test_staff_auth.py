@@ -61,6 +61,13 @@ def test_signed_out_people_are_sent_to_sign_in(client):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
+def test_the_address_make_run_prints_leads_a_browser_to_the_staff_pages(client):
+    response = client.get("/")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/staff")
+    page = client.get("/", follow_redirects=True)
+    assert page.status_code == 200 and page.request.path == "/login"
+
+
 def test_session_cookie_is_httponly_and_samesite(client, staff_user):
     response = login(client, staff_user.email)
     cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("helpline_session="))

@@ -1,4 +1,5 @@
-"""Sign-in for staff and operators: /login, /logout, /set-password/<token>, and the role decorators.
+"""Sign-in for staff and operators: /login, /logout, /set-password/<token>, / (on to /staff), and the
+role decorators.
 
 Sessions are server-side records in Redis named by a random token in the signed cookie, so
 logging out, disabling an account or changing its password ends the session for good.
@@ -144,6 +145,12 @@ def _safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
         return target
     return url_for("staff.queue_page") if "staff.queue_page" in current_app.view_functions else "/"
+
+
+@bp.route("/")
+def home():
+    """The address `make run` prints, opened in a browser: the staff pages (sign-in first)."""
+    return redirect(url_for("staff.queue_page"))
 
 
 @bp.route("/login", methods=["GET", "POST"])

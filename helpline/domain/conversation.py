@@ -73,6 +73,7 @@ class RequestCallback:
     priority: bool
     reason: str
     texts_off: bool = False  # the number opted out: staff call it, nobody texts it
+    call_time: str | None = None  # their words on when to call (call_times.noted), shown to staff
 
 
 @dataclass(frozen=True)

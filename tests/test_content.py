@@ -20,6 +20,25 @@ def test_every_template_fits_two_segments(lang, key):
     assert segments.count <= 2, f"{lang}/{key}: {segments}"
 
 
+# Replies that end with "We'll pass on to staff what you said about when to call" when the text said when.
+WITH_CALL_TIME = (
+    "call_confirm_open",
+    "call_confirm_closed",
+    "call_already_queued",
+    "call_queued_crisis",
+    "optout_call_confirm",
+    "follow_up_callback",
+)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("key", WITH_CALL_TIME)
+def test_a_call_confirmation_with_the_call_time_note_still_fits_two_segments(lang, key):
+    text = CATALOG.render(lang, key, **WORST_CASE) + CATALOG.render(lang, "call_time_noted")
+    segments = count_segments(text)
+    assert segments.count <= 2, f"{lang}/{key}: {segments}"
+
+
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_templates_keep_their_required_placeholders(lang):
     for key, needed in REQUIRED_PLACEHOLDERS.items():

@@ -45,6 +45,7 @@ class CallbackRequest:
     voicemail_at: float | None = (
         None  # when they last left a voicemail on it (any request, not only "voicemail")
     )
+    call_time_enc: str = ""  # encrypted JSON: what they texted about when to call, and when (staff see it)
 
     @property
     def is_crisis(self) -> bool:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from helpline.domain import callback_rules as rules
 from helpline.domain import places
+from helpline.domain.call_times import CallTime
 from helpline.domain.callback_rules import (
     NOTE_LIMIT,
     OPEN_STATUSES,
@@ -90,12 +91,14 @@ def request_callback(
     texts_off: bool = False,
     source: str | None = None,
     asking: Asking | None = None,
+    call_time: str | None = None,
 ) -> tuple[CallbackRequest, bool]:
     """Put a request on the queue, or update this number's open one. Returns (request, created).
 
     `asking` is what the store read for it already (`Store.screen_text`), else it is read here.
     `source` names the text or call step asking (a MessageSid …): Twilio's retry of it, after a failure
-    halfway, finds the request it made instead of alerting staff again. Raises NumberBlocked for a
+    halfway, finds the request it made instead of alerting staff again. `call_time`: their words on
+    when to call, kept on the request for staff (the latest said). Raises NumberBlocked for a
     number on the blocklist.
 
     Crisis requests come first, then the oldest. One open request per number: asking again
@@ -108,14 +111,19 @@ def request_callback(
     existing = asking.open_request
     if asking.blocked:
         raise NumberBlocked(f"no callback request for a blocked number ({reason})")
+    said = CallTime(call_time, now) if call_time else None
     if existing and source and existing.source == source:
         return existing, True  # made by this very request, before it failed: the retry finds it
     if existing and not priority:
+        if said:
+            store.callbacks.set_call_time(existing, said)
         return existing, False
     if existing:
         raised = rules.alerted_again(existing, reason, now, lang)
         raised.texts_off = raised.texts_off or texts_off
         if store.callbacks.raise_to_crisis(raised):
+            if said:
+                store.callbacks.set_call_time(raised, said)
             return raised, False
         # Closed by staff at this very moment: the crisis still needs a request of its own.
     request = CallbackRequest(
@@ -133,7 +141,7 @@ def request_callback(
         texts_off=texts_off,
         source=source,
     )
-    if not store.callbacks.add(request, phone, asking.conversation()[-30:]):
+    if not store.callbacks.add(request, phone, asking.conversation()[-30:], call_time=said):
         # Another process queued one for this number at the same instant: use theirs.
         return store.callbacks.open_for(phone_id) or request, False
     # Counted as "callback.created" as it is queued: asking again updates it, never counts again.
@@ -158,6 +166,18 @@ def mark_texts_off(store: Store, phone_id: str, off: bool) -> None:
     request = store.callbacks.open_for(phone_id)
     if request and request.texts_off != off:
         store.callbacks.mark_texts_off(request, off)
+
+
+def note_call_time(store: Store, phone_id: str, words: str, now: float | None = None) -> bool:
+    """What a texter with an open request said about when to call (the latest said), for whoever calls
+    them: shown on the request, never holding a call. False when nothing is open."""
+    request = store.callbacks.open_for(phone_id)
+    return bool(request) and store.callbacks.set_call_time(request, CallTime(words, now or time.time()))
+
+
+def call_time_of(store: Store, request: CallbackRequest) -> CallTime | None:
+    """What they said about when to call, in their words (staff pages only)."""
+    return store.callbacks.call_time_of(request)
 
 
 def follow_language(store: Store, phone_id: str, lang: str) -> None:

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from helpline.domain import places
+from helpline.domain import call_times, places
 from helpline.domain.content import Catalog, placeholders
 from helpline.domain.conversation import (
     AnswerFollowUp,
@@ -244,7 +244,7 @@ def _answer(
         awaiting_follow_up=screening.awaiting_follow_up,
         open_crisis=screening.open_crisis,  # read with the screening: is it a crisis staff are still on?
     )
-    decision = decide(state, inbound, context)
+    decision = call_times.noted(decide(state, inbound, context), body, context)  # "call me after 5"
 
     if decision.intent != "crisis" and screening.texts_this_minute > line.rate_limit:
         if store.first_flood_notice(phone_id):
@@ -345,6 +345,7 @@ def _carry_out(
             texts_off=action.texts_off,
             source=f"sms:{sid}" if sid else None,
             asking=asking,
+            call_time=action.call_time,
         )
         if action.priority and request.realerted_at == now:
             effects.counters.append("crisis.realerted")
@@ -358,8 +359,10 @@ def _carry_out(
         if action.texts_off:
             return []  # they asked for no more texts: the opt-out's reply already says staff will call
         if not created and request.is_crisis:  # never "from tomorrow 9am" to someone in danger
-            return [Say("call_queued_crisis")]
-        return [_callback_confirmation(line, state.lang, created, now)]
+            confirmation = Say("call_queued_crisis")
+        else:
+            confirmation = _callback_confirmation(line, state.lang, created, now)
+        return [call_times.noting(confirmation) if action.call_time else confirmation]
     if isinstance(action, FindProviders):
         place = places.locate(action.location)
         if place is None:
@@ -375,6 +378,9 @@ def _carry_out(
     if isinstance(action, AnswerFollowUp):
         if phone is not None:  # "Did you reach <provider>?": NO puts a linked request on the queue
             callbacks.answer_follow_up(store, phone, action.reached, now=now)
+        return []
+    if isinstance(action, call_times.NoteCallTime):
+        callbacks.note_call_time(store, phone_id, action.words, now)
         return []
     if isinstance(action, WithdrawCallback):
         if callbacks.withdraw(store, phone_id, now):
@@ -412,6 +418,8 @@ def _reply(line: Line, lang: str, say: Say) -> FromTemplates:
     parts = [_part(line.catalog.template(lang, say.key), params)]
     if say.params.get("_disclaimer"):
         parts.append((line.catalog.template(lang, "disclaimer"), {}))
+    if say.params.get("_call_time"):  # "We'll pass on to staff what you said about when to call."
+        parts.append((line.catalog.template(lang, "call_time_noted"), {}))
     return FromTemplates(tuple(parts))
 
 

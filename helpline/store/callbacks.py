@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 
 import redis
 
+from helpline.domain.call_times import CallTime
 from helpline.domain.callback_rules import PRIORITY_BOOST, AuditEntry, CallbackRequest, OutcomeDecision
 from helpline.store import Keys
 from helpline.store.audit import expire_trail, push_entry
@@ -223,15 +224,24 @@ class Callbacks:
         self._opened = functools.lru_cache(maxsize=8192)(vault.decrypt)
 
     # -- the record and the queue ---------------------------------------------------------------
-    def add(self, request: CallbackRequest, phone: str, conversation: list[dict]) -> bool:
-        """Queue a new request with its number and conversation (encrypted into the record), counted
-        as "callback.created", in one round trip; `request.id` is set to the id it was given.
+    def add(
+        self,
+        request: CallbackRequest,
+        phone: str,
+        conversation: list[dict],
+        call_time: CallTime | None = None,
+    ) -> bool:
+        """Queue a new request with its number, conversation and what they said about when to call
+        (encrypted into the record), counted as "callback.created", in one round trip; `request.id` is
+        set to the id it was given.
 
         False, and nothing written, when this number already has an open request (another process
         queued it just now).
         """
         request.phone_enc = self._seal(phone)
         request.conversation_enc = self._seal(json.dumps(conversation))
+        if call_time:
+            request.call_time_enc = self._sealed_call_time(call_time)
         fields = asdict(request)
         del fields["id"]
         details = {name: fields.pop(name) for name in SEALED_FIELDS}
@@ -301,6 +311,18 @@ class Callbacks:
     def set_language(self, request: CallbackRequest, lang: str) -> bool:
         """The language staff should call in (the texter switched); False when it was closed meanwhile."""
         return self._write_open(request, {"lang": lang})
+
+    def set_call_time(self, request: CallbackRequest, call_time: CallTime) -> bool:
+        """What they said last about when to call, on a request still open; False when it was closed."""
+        request.call_time_enc = self._sealed_call_time(call_time)
+        return self._write_open(request, {"call_time_enc": request.call_time_enc})
+
+    def call_time_of(self, request: CallbackRequest) -> CallTime | None:
+        """What they said about when to call (opened once per process: the queue shows it on each poll)."""
+        return CallTime(**json.loads(self._opened(request.call_time_enc))) if request.call_time_enc else None
+
+    def _sealed_call_time(self, call_time: CallTime) -> str:
+        return self._seal(json.dumps({"words": call_time.words, "at": call_time.at}))
 
     def _write_open(self, request: CallbackRequest, fields: dict) -> bool:
         """These fields on a request still open, and its place on the queue; False when it was closed."""

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from helpline.domain.call_times import CallTime
 from helpline.domain.callback_rules import CallbackRequest, ClaimRefused, effective_status, holder, is_due
 from helpline.services import blocklist, callbacks
 from helpline.store import Store
@@ -78,6 +79,7 @@ class QueueRow:
     texts_off: bool  # they opted out of texts: call only
     blocked: bool = False  # the number is on the blocklist: nothing is sent to it
     state: str = ""  # what the row shows of the request (`request_state`): its Claim sends it back
+    call_time: CallTime | None = None  # what they texted about when to call, in their words
 
 
 @dataclass(frozen=True)
@@ -215,6 +217,7 @@ def _rows(store: Store, requests: list[CallbackRequest], now: float) -> list[Que
                 texts_off=r.texts_off,
                 blocked=r.phone_id in blocked,
                 state=request_state(r, now),
+                call_time=store.callbacks.call_time_of(r),
             )
         )
     return rows

@@ -336,6 +336,7 @@ def _state_context(req: callbacks.CallbackRequest, now: float) -> dict:
         "my_phone": accounts.phone_of(store, current_user.account),
         "max_attempts": hl.settings.callback_max_attempts,
         "follow_up": callbacks.follow_up_state(store, req.id),
+        "call_time": callbacks.call_time_of(store, req),
     }
 
 
@@ -402,7 +403,9 @@ def timeline_fragment(callback_id: str):
     state_changed = request.args.get("state", "") != staff_queue.request_state(req, now)
     if not state_changed and timeline.unchanged(_store(), req.id, request.args.get("seen", "")):
         return _no_change()
-    context = _state_context(req, now) if state_changed else {}
+    context = (
+        _state_context(req, now) if state_changed else {"call_time": callbacks.call_time_of(_store(), req)}
+    )
     if state_changed:
         when, now_shown = _local_time_filter(now), context["status_label"].lower()
         context["changed_by"] = f"Changed while this page was open ({when}): now {now_shown}."

@@ -116,10 +116,11 @@ def handle_text(line: Line, text: IncomingText, now: float | None = None) -> Ans
     identity = phone or text.sender.strip() or "unknown"
     phone_id = store.vault.phone_id(identity)
 
-    # A crisis or CALL also reads, in the same round trip, what its callback request needs.
-    asks = phone is not None and may_request_callback(text.body[:MAX_BODY])
-    expected = None if asks else _expected(phone_id, text.hint)
+    expected = _expected(phone_id, text.hint)
     if expected is None:
+        # A text that may ask for a callback (a crisis, CALL) also reads, in the same round trip, what
+        # its request needs.
+        asks = phone is not None and may_request_callback(text.body[:MAX_BODY])
         screening = store.screen_text(text.sid, phone_id, now, line.lease_seconds, for_callback=asks)
     else:
         screening = _answer_at_once(line, text, phone, phone_id, expected, now)
@@ -171,7 +172,9 @@ def _answer_at_once(
     inbound = Inbound(body=body, opt_out_type=text.opt_out_type, can_call_back=phone is not None)
     decision = decide(state, inbound, Context())
     if decision.intent == "crisis" or not all(isinstance(a, FindProviders) for a in decision.actions):
-        return store.screen_text(text.sid, phone_id, now, line.lease_seconds)
+        # A crisis or a callback asked for reads, in the same round trip, what its request needs.
+        asks = phone is not None and any(isinstance(a, RequestCallback) for a in decision.actions)
+        return store.screen_text(text.sid, phone_id, now, line.lease_seconds, for_callback=asks)
     effects = _Effects()
     replies = list(decision.replies)
     for action in decision.actions:

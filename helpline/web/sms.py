@@ -11,14 +11,14 @@ route is answered: the same status codes, error bodies, headers and logs.
 from __future__ import annotations
 
 import functools
+import time
 from io import BytesIO
 from urllib.parse import parse_qsl
 
 import werkzeug.urls  # noqa: F401 - registers the "werkzeug.url_quote" decoding the Flask form parser uses
 from flask import Blueprint, Flask, abort, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
-from werkzeug.datastructures import MultiDict
-from werkzeug.http import dump_cookie, parse_cookie
+from werkzeug.http import http_date, parse_cookie
 
 from helpline.services.retries import StoreUnavailable
 from helpline.services.texting import (
@@ -90,15 +90,14 @@ class TextingWebhook:
         environ[EVENT] = answer.event  # said on the request's one log line, the access log's
         body = _messages(tuple(answer.replies)).encode()
         headers = [*self._headers, ("Content-Length", str(len(body)))]
-        if answer.hint is not None:
-            cookie = dump_cookie(
-                HINT_COOKIE, answer.hint, max_age=HINT_SECONDS, path="/twilio", httponly=True
+        if answer.hint is not None:  # as Flask's set_cookie writes it (a hint needs no quoting)
+            headers.append(
+                ("Set-Cookie", f"{HINT_COOKIE}={answer.hint}{_cookie_attributes(int(time.time()))}")
             )
-            headers.append(("Set-Cookie", cookie))
         start_response("200 OK", headers)
         return [body]
 
-    def _form(self, environ) -> MultiDict | None:
+    def _form(self, environ) -> TwilioForm | None:
         """The url-encoded form, decoded as Flask decodes it; None (the body put back for Flask) when the
         request is not one: no length, too large, another content type, not UTF-8."""
         try:
@@ -111,7 +110,7 @@ class TextingWebhook:
         raw = environ["wsgi.input"].read(length)
         environ["wsgi.input"] = BytesIO(raw)  # readable again, should Flask answer it
         try:
-            return MultiDict(parse_qsl(raw.decode(), keep_blank_values=True, errors="werkzeug.url_quote"))
+            return TwilioForm(parse_qsl(raw.decode(), keep_blank_values=True, errors="werkzeug.url_quote"))
         except ValueError:
             return None
 
@@ -124,6 +123,26 @@ class TextingWebhook:
             except Exception as unhandled:  # noqa: BLE001 - Flask logs it (or re-raises it in tests)
                 handled = app.handle_exception(unhandled)
             return app.finalize_request(handled, from_error_handler=True)
+
+
+class TwilioForm(dict):
+    """Twilio's form: each field's first value, as Flask's form gives it, and all of a field's values
+    (`getall`) for the signature, which the SDK's validator asks for by that name."""
+
+    def __init__(self, pairs: list[tuple[str, str]]):
+        self._all: dict[str, list[str]] = {}
+        for name, value in pairs:
+            self._all.setdefault(name, []).append(value)
+        super().__init__((name, values[0]) for name, values in self._all.items())
+
+    def getall(self, name: str) -> list[str]:
+        return self._all[name]
+
+
+@functools.lru_cache(maxsize=2)
+def _cookie_attributes(second: int) -> str:
+    """What follows the hint in its Set-Cookie header, made once a second rather than once a text."""
+    return f"; Expires={http_date(second + HINT_SECONDS)}; Max-Age={HINT_SECONDS}; HttpOnly; Path=/twilio"
 
 
 def _incoming(form, hint: str | None) -> IncomingText | None:

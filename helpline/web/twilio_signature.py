@@ -31,10 +31,27 @@ def signed_url(settings: Settings, environ: dict | None = None) -> str:
     """The URL Twilio signed: the public origin behind a proxy, else what the server saw (of `environ`,
     by default the request's)."""
     environ = request.environ if environ is None else environ
-    if settings.public_base_url:
+    return _url(settings.public_base_url, tuple(environ.get(name) for name in _URL_PARTS))
+
+
+_URL_PARTS = (
+    "wsgi.url_scheme",
+    "HTTP_HOST",
+    "SERVER_NAME",
+    "SERVER_PORT",
+    "SCRIPT_NAME",
+    "PATH_INFO",
+    "QUERY_STRING",
+)
+
+
+@functools.lru_cache(maxsize=64)  # Twilio posts to the same few URLs: each is made once, not per request
+def _url(public_base_url: str | None, parts: tuple) -> str:
+    environ = {name: value for name, value in zip(_URL_PARTS, parts, strict=True) if value is not None}
+    if public_base_url:
         path = "/" + environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace").lstrip("/")
         query = environ.get("QUERY_STRING", "").encode("latin-1").decode("utf-8", "replace")
-        return settings.public_base_url.rstrip("/") + (f"{path}?{query}" if query else path)
+        return public_base_url.rstrip("/") + (f"{path}?{query}" if query else path)
     return get_current_url(environ)
 
 

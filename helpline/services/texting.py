@@ -95,6 +95,15 @@ HINT_SECONDS = 4 * 3600
 _SCREEN_FIRST = "-"  # in a hint: more than a state is on record (a callback, an opt-out...): screen first
 
 
+@dataclass(frozen=True)
+class _Ahead:
+    """A decision made on the state a hint gave, before Redis was asked (decide is pure: the same state,
+    text and context decide the same)."""
+
+    state: TexterState
+    decision: Decision
+
+
 @dataclass
 class _Effects:
     """What carrying out a decision adds to the finish: counters, and the job it queues (a search)."""
@@ -117,20 +126,22 @@ def handle_text(line: Line, text: IncomingText, now: float | None = None) -> Ans
     phone_id = store.vault.phone_id(identity)
 
     expected = _expected(phone_id, text.hint)
+    ahead = None  # the decision made on the hint's state, for when Redis shows just that state
     if expected is None:
         # A text that may ask for a callback (a crisis, CALL) also reads, in the same round trip, what
         # its request needs.
         asks = phone is not None and may_request_callback(text.body[:MAX_BODY])
         screening = store.screen_text(text.sid, phone_id, now, line.lease_seconds, for_callback=asks)
     else:
-        screening = _answer_at_once(line, text, phone, phone_id, expected, now)
-        if isinstance(screening, Answer):
-            return screening
+        outcome = _answer_at_once(line, text, phone, phone_id, expected, now)
+        if isinstance(outcome, Answer):
+            return outcome
+        screening, ahead = outcome
     if screening is None:  # Twilio did not get the answer (it sends a text again only then): the same words
         replies = store.answered(text.sid)
         return _said(replies, f"event=sms.duplicate sid={text.sid} replies={len(replies)}")
     try:
-        return _answer(line, text, phone, phone_id, screening, now)
+        return _answer(line, text, phone, phone_id, screening, now, ahead)
     except Exception:
         if not store.retries.abandon(screening.lease):  # Twilio's retry need not wait for the lease
             log.warning("event=sms.lease_kept sid=%s", text.sid)
@@ -161,11 +172,12 @@ def _hint(phone_id: str, sealed: bytes | None) -> str:
 
 def _answer_at_once(
     line: Line, text: IncomingText, phone: str | None, phone_id: str, expected: bytes, now: float
-) -> Answer | Screening | None:
+) -> Answer | tuple[Screening | None, _Ahead | None]:
     """The answer decided on the state the hint gives, recorded in one round trip if Redis holds just
     that. Otherwise nothing is recorded, and the screening (None: already answered) is returned for
-    the usual answer. Only answers that change nothing but the texter's state, their conversation and
-    a search are decided ahead: an opt-out, a callback or a crisis is screened first."""
+    the usual answer, with the decision made ahead when it was not recorded for what it asks (an
+    opt-out, a callback, a crisis: these are screened first). Only answers that change nothing but the
+    texter's state, their conversation and a search are recorded at once."""
     store = line.store
     body = text.body[:MAX_BODY]
     state = TexterState.from_dict(store.open_state(expected) if expected else None)
@@ -174,7 +186,9 @@ def _answer_at_once(
     if decision.intent == "crisis" or not all(isinstance(a, FindProviders) for a in decision.actions):
         # A crisis or a callback asked for reads, in the same round trip, what its request needs.
         asks = phone is not None and any(isinstance(a, RequestCallback) for a in decision.actions)
-        return store.screen_text(text.sid, phone_id, now, line.lease_seconds, for_callback=asks)
+        return store.screen_text(text.sid, phone_id, now, line.lease_seconds, for_callback=asks), _Ahead(
+            state, decision
+        )
     effects = _Effects()
     replies = list(decision.replies)
     for action in decision.actions:
@@ -191,7 +205,7 @@ def _answer_at_once(
         text.sid, phone_id, now, line.lease_seconds, expected, line.rate_limit, record
     )
     if not isinstance(kept, bytes):
-        return kept
+        return kept, None  # Redis holds more than the hint said: decided again on what it holds
     return _answered(phone, phone_id, decision, made, kept)
 
 
@@ -226,7 +240,13 @@ def _finish(
 
 
 def _answer(
-    line: Line, text: IncomingText, phone: str | None, phone_id: str, screening: Screening, now: float
+    line: Line,
+    text: IncomingText,
+    phone: str | None,
+    phone_id: str,
+    screening: Screening,
+    now: float,
+    ahead: _Ahead | None = None,
 ) -> Answer:
     store = line.store
     body = text.body[:MAX_BODY]
@@ -247,7 +267,11 @@ def _answer(
         awaiting_follow_up=screening.awaiting_follow_up,
         open_crisis=screening.open_crisis,  # read with the screening: is it a crisis staff are still on?
     )
-    decision = call_times.noted(decide(state, inbound, context), body, context)  # "call me after 5"
+    if ahead is not None and ahead.state == state and context == Context():
+        decided = ahead.decision  # decided on just this state with nothing else on record: the same
+    else:
+        decided = decide(state, inbound, context)
+    decision = call_times.noted(decided, body, context)  # "call me after 5"
 
     if decision.intent != "crisis" and screening.texts_this_minute > line.rate_limit:
         if store.first_flood_notice(phone_id):

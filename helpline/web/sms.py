@@ -20,7 +20,7 @@ from flask import Blueprint, Flask, abort, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.http import http_date, parse_cookie
 
-from helpline.services.retries import StoreUnavailable
+from helpline.services.retries import StoreUnavailable, giving_up_once
 from helpline.services.texting import (
     HINT_COOKIE,
     HINT_SECONDS,
@@ -30,7 +30,6 @@ from helpline.services.texting import (
     answer_without_store,
     handle_text,
 )
-from helpline.store import client as redis_client
 from helpline.web.access_log import EVENT, ROUTE
 from helpline.web.twilio_signature import signed_url, twilio_signed, verifies
 from helpline.web.twiml import twiml
@@ -80,13 +79,11 @@ class TextingWebhook:
         if text is None:
             return self._next(environ, start_response)
         environ[ROUTE] = PATH
-        scope = redis_client.begin_scope()
         try:
-            answer = _answer(self._app.extensions["helpline"].texting, text)
+            with giving_up_once():
+                answer = _answer(self._app.extensions["helpline"].texting, text)
         except Exception as exc:  # a delivery to try again (503), or a failure: as Flask answers them
             return self._failed(environ, exc)(environ, start_response)
-        finally:
-            redis_client.end_scope(scope)
         environ[EVENT] = answer.event  # said on the request's one log line, the access log's
         body = _messages(tuple(answer.replies)).encode()
         headers = [*self._headers, ("Content-Length", str(len(body)))]

@@ -50,6 +50,7 @@ class FaultyLink:
         self._down_after = False
         self.down = False
         self.cuts = 0  # connections dropped on a matching command
+        self.refused = 0  # connections turned away while down
         self._open: set[socket.socket] = set()
         self._closed = False
         threading.Thread(target=self._accept, name="faulty-link", daemon=True).start()
@@ -103,6 +104,7 @@ class FaultyLink:
                 return
             if self.down:
                 client.close()  # nothing listens: the client's connection fails at once
+                self.refused += 1
                 continue
             family, address = self._upstream
             server = socket.socket(family, socket.SOCK_STREAM)

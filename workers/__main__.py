@@ -6,13 +6,14 @@ takes its job with it instead of leaving an orphaned work horse still sending. A
 `HELPLINE_WORKER_JOB_SLOTS` jobs at once, each in a thread (a send mostly waits on Twilio), and the
 host runs `HELPLINE_WORKER_PROCESSES` workers (workers/host.py); each also runs RQ's scheduler, whose
 lock lets one of them at a time move due jobs, and which stops with its worker (workers/scheduler.py).
-Nothing a dead worker held is lost: see workers/claiming.py.
+Nothing a dead worker held is lost: see workers/claiming.py. Started while Redis cannot be reached, it
+waits for Redis (workers/redis_wait.py); stopped while it starts, it stops cleanly (workers/early_stop.py).
 """
 
 from __future__ import annotations
 
+import logging
 import os
-import signal
 import sys
 
 from config.settings import load_settings
@@ -20,8 +21,14 @@ from helpline import create_app
 from helpline.container import Helpline, connect_redis, development_secrets
 from helpline.domain import places
 from helpline.infra import queues
+from helpline.store.health import ServerHealth
+from workers import early_stop
 from workers.claiming import ClaimingWorker, recover_abandoned
 from workers.host import WorkerHost
+from workers.redis_wait import wait_for_redis
+
+# As `create_app` sets it up in each worker: the host's own lines (waiting for Redis) look the same.
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 
 def make_worker(
@@ -56,14 +63,14 @@ def make_worker(
 
 
 def run_worker(name: str | None = None, burst: bool = False, supervisor: int | None = None) -> None:
-    """One worker process: gives back dead workers' jobs, then works until stopped (or the queues empty)."""
-    # A stop asked for before the worker's own handlers are in place (it is starting) is kept, not lost.
-    early: list[int] = []
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda signum, frame: early.append(signum))
+    """One worker process: waits for Redis, gives back dead workers' jobs, then works until stopped (or the
+    queues empty). Stopped before Redis answers, it ends having written nothing there."""
+    early = early_stop.keep()  # a stop asked for before the worker's own handlers are in place is kept
     app = create_app()
     with app.app_context():
         helpline = app.extensions["helpline"]
+        if not wait_for_redis(helpline.store.health, early_stop.requested):
+            return
         # Before our scheduler tries to take the locks.
         recover_abandoned(helpline.store, lock_seconds=helpline.settings.worker_maintenance_seconds)
         helpline.store.directory.take_out_hidden()  # listings hidden by an earlier release: out of searches
@@ -85,15 +92,21 @@ def run_worker(name: str | None = None, burst: bool = False, supervisor: int | N
 
 def main(argv: list[str] | None = None) -> None:
     """`python -m workers` runs until stopped; `--burst` drains the queues and exits (for batch runs)."""
+    early_stop.keep()  # until the worker's (or the pool's) own handlers are in place
     burst = "--burst" in (sys.argv[1:] if argv is None else argv)
     settings = development_secrets(load_settings())
     if settings.worker_processes <= 1:
         run_worker(burst=burst)
         return
+    logging.basicConfig(level=settings.log_level, format=LOG_FORMAT)
+    connection = connect_redis(settings)
+    # The host waits for Redis (saying so once), not each worker it would start.
+    if not wait_for_redis(ServerHealth(connection), early_stop.requested, who="worker host"):
+        return
     places.warm()  # loaded once here, shared by the forked workers
     supervisor = os.getpid()
     host = WorkerHost(
-        connect_redis(settings),
+        connection,
         settings.worker_processes,
         lambda name, burst: run_worker(name, burst, supervisor),
     )

@@ -1,0 +1,130 @@
+"""A real `python -m workers` starting in what an on-call operator meets: Redis unreachable, or a stop.
+
+Started while Redis cannot be reached, the worker (one process, or the worker host of two) says so once and
+keeps trying; once Redis answers it works, and the job queued meanwhile runs. Asked to stop while it waits,
+it exits 0 at once, without a traceback, leaving nothing registered in Redis. Redis is made unreachable
+by a real network hop that turns every connection away (tests/redis_faults.py). Every wait polls with a
+deadline.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import subprocess
+
+import psutil
+import pytest
+from rq import Queue, Worker
+from rq.job import Job
+from rq.scheduler import RQScheduler
+
+from helpline.infra import queues
+from tests import worker_process
+from tests.redis_faults import FaultyLink
+
+STARTED_WITHIN = 90.0  # a worker starting on a loaded 2-core machine can take a while
+STOPPED_WITHIN = 30.0  # a stop is heard within a second; the rest is a loaded machine's slack
+WAITING = "event=worker.waiting_for_redis"
+
+
+@pytest.fixture
+def worker_env(settings, redis_url):
+    return worker_process.worker_env(settings, redis_url)
+
+
+def log_reader(log):
+    def worker_log() -> str:
+        return "\n--- worker log\n" + log.read_text(errors="replace")[-4000:] if log.exists() else ""
+
+    return worker_log
+
+
+def exit_code(process: subprocess.Popen, what: str, worker_log) -> int:
+    worker_process.wait_for(lambda: process.poll() is not None, what, STOPPED_WITHIN, worker_log)
+    return process.returncode
+
+
+def nothing_registered(redis, store) -> None:
+    """No worker in RQ's registry (nor in any queue's), no scheduler lock held nor scheduler listed, and no
+    claim list owner: nothing a later recovery would take for a worker that died."""
+    assert Worker.all(connection=redis) == []
+    for name in queues.ALL_QUEUES:
+        assert Worker.all(queue=Queue(name, connection=redis)) == []
+        assert redis.get(RQScheduler.get_locking_key(name)) is None
+    assert redis.keys("rq:scheduler:*") == []
+    assert store.worker_claims.owners() == set()
+
+
+def until_it_waits_for_redis(process: subprocess.Popen, log) -> None:
+    """Until the worker says it waits for Redis (or has exited: it did not wait)."""
+    worker_process.wait_for(
+        lambda: WAITING in log.read_text(errors="replace") or process.poll() is not None,
+        "the worker to wait for Redis",
+        STARTED_WITHIN,
+        log_reader(log),
+    )
+    assert process.poll() is None, log_reader(log)()
+
+
+def stop_family(process: subprocess.Popen, signum: int) -> None:
+    """`signum` to the process and everything it started, as honcho (its process group) and a terminal's
+    Ctrl-C do."""
+    family = [psutil.Process(process.pid), *psutil.Process(process.pid).children(recursive=True)]
+    for member in family:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            member.send_signal(signum)
+
+
+@pytest.mark.parametrize("processes", ["1", "2"])
+def test_started_while_redis_is_unreachable_it_waits_and_then_works(
+    worker_env, redis, store, tmp_path, processes
+):
+    log = tmp_path / "worker.log"
+    worker_log = log_reader(log)
+    job = Queue(queues.HOUSEKEEPING, connection=redis).enqueue("os.getpid")
+
+    with FaultyLink(worker_env["REDIS_URL"]) as link:
+        link.cut_when(lambda data: True, down=True)  # every connection turned away: Redis unreachable
+        env = {**worker_env, "REDIS_URL": link.url, "HELPLINE_WORKER_PROCESSES": processes}
+        with worker_process.running_worker(env, log) as process:
+            until_it_waits_for_redis(process, log)
+            # It keeps trying, and says so once.
+            worker_process.wait_for(lambda: link.refused >= 1, "a try again", STARTED_WITHIN, worker_log)
+            assert process.poll() is None
+            assert Job.fetch(job.id, connection=redis).get_status() == "queued"
+
+            link.restore()  # Redis answers again
+            worker_process.wait_for(
+                lambda: Job.fetch(job.id, connection=redis).is_finished,
+                "the job queued while Redis was away",
+                STARTED_WITHIN,
+                worker_log,
+            )
+            said = log.read_text(errors="replace")
+            assert said.count(WAITING) == 1
+            assert "Redis cannot be reached" in said and "event=worker.redis_answers" in said
+            assert "Traceback" not in said
+
+
+@pytest.mark.parametrize(
+    ("processes", "signum"),
+    [("1", signal.SIGTERM), ("1", signal.SIGINT), ("2", signal.SIGTERM)],
+    ids=["worker-sigterm", "worker-ctrl-c", "host-sigterm"],
+)
+def test_a_stop_while_it_waits_for_redis_ends_it_at_once(
+    worker_env, redis, store, tmp_path, processes, signum
+):
+    log = tmp_path / "worker.log"
+    worker_log = log_reader(log)
+
+    with FaultyLink(worker_env["REDIS_URL"]) as link:
+        link.cut_when(lambda data: True, down=True)
+        env = {**worker_env, "REDIS_URL": link.url, "HELPLINE_WORKER_PROCESSES": processes}
+        with worker_process.running_worker(env, log) as process:
+            until_it_waits_for_redis(process, log)
+            stop_family(process, signum)
+            assert exit_code(process, "the waiting worker to exit", worker_log) == 0
+            said = log.read_text(errors="replace")
+            assert "Traceback" not in said and "event=worker.stopped_waiting_for_redis" in said
+    nothing_registered(redis, store)

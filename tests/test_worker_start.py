@@ -2,16 +2,20 @@
 
 Started while Redis cannot be reached, the worker (one process, or the worker host of two) says so once and
 keeps trying; once Redis answers it works, and the job queued meanwhile runs. Asked to stop while it waits,
-it exits 0 at once, without a traceback, leaving nothing registered in Redis. Redis is made unreachable
-by a real network hop that turns every connection away (tests/redis_faults.py). Every wait polls with a
-deadline.
+or while it is still starting (held mid-way by a Redis command kept back), it exits 0 at once, without a
+traceback, leaving nothing registered in Redis. Redis is made unreachable by a real network hop that turns
+every connection away (tests/redis_faults.py). Every wait polls with a deadline.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
+import os
 import signal
 import subprocess
+import threading
+import time
 
 import psutil
 import pytest
@@ -22,6 +26,8 @@ from rq.scheduler import RQScheduler
 from helpline.infra import queues
 from tests import worker_process
 from tests.redis_faults import FaultyLink
+from workers import early_stop
+from workers.__main__ import make_worker
 
 STARTED_WITHIN = 90.0  # a worker starting on a loaded 2-core machine can take a while
 STOPPED_WITHIN = 30.0  # a stop is heard within a second; the rest is a loaded machine's slack
@@ -128,3 +134,75 @@ def test_a_stop_while_it_waits_for_redis_ends_it_at_once(
             said = log.read_text(errors="replace")
             assert "Traceback" not in said and "event=worker.stopped_waiting_for_redis" in said
     nothing_registered(redis, store)
+
+
+def acquires_a_scheduler_lock(data: bytes) -> bool:
+    """The worker taking the scheduler locks as it starts: it is registered, its scheduler not yet started."""
+    return b"rq:scheduler-lock:" in data and b"EVAL" in data
+
+
+@pytest.mark.parametrize("processes", ["1", "2"])
+def test_a_worker_stopped_while_it_starts_exits_cleanly_with_nothing_registered(
+    worker_env, redis, store, tmp_path, processes
+):
+    log = tmp_path / "worker.log"
+    worker_log = log_reader(log)
+
+    with FaultyLink(worker_env["REDIS_URL"]) as link:
+        link.hold_when(acquires_a_scheduler_lock)  # the start-up is held half-way
+        env = {**worker_env, "REDIS_URL": link.url, "HELPLINE_WORKER_PROCESSES": processes}
+        with worker_process.running_worker(env, log) as process:
+            link.wait_held(STARTED_WITHIN)
+            assert Worker.all(connection=redis)  # half-way: registered, not yet listening for a stop
+            stop_family(process, signal.SIGTERM)
+            link.let_go()
+            assert exit_code(process, "the starting worker to exit", worker_log) == 0
+            said = log.read_text(errors="replace")
+            assert "Traceback" not in said and "event=worker.stop_requested_while_starting" in said
+    nothing_registered(redis, store)
+
+
+class SlowToListen(logging.Handler):
+    """In a forked scheduler only: its first log line, before it listens for a stop, waits until a stop has
+    reached it, as a scheduler slow to start on a loaded machine would be when the stop comes."""
+
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.parent = os.getpid()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if os.getpid() == self.parent:
+            return
+        end = time.monotonic() + STOPPED_WITHIN
+        while not early_stop.requested() and time.monotonic() < end:
+            time.sleep(0.01)  # polling interval, in the scheduler process
+
+
+def test_a_scheduler_stopped_before_it_listens_stops(helpline, redis):
+    """A stop asked for while the worker started reaches its scheduler as soon as it is forked, before the
+    scheduler listens for it (the worker's start-up handler, which only notes a stop, is still in place):
+    sent again until the scheduler stops, it is not lost, and the worker does not wait for it for ever."""
+    handlers = {signum: signal.getsignal(signum) for signum in early_stop.STOP_SIGNALS}
+    early_stop.keep()  # as in a worker process while it starts
+    slow, scheduler_log = SlowToListen(), logging.getLogger("rq.scheduler")
+    level = scheduler_log.level
+    scheduler_log.addHandler(slow)
+    scheduler_log.setLevel(logging.INFO)
+    worker = make_worker(helpline)
+    try:
+        worker._start_scheduler()
+        stopping = threading.Thread(target=worker.stop_scheduler, daemon=True)
+        stopping.start()  # at once, as a worker asked to stop while it started does
+        worker_process.wait_for(lambda: not stopping.is_alive(), "the scheduler to stop", STOPPED_WITHIN)
+    finally:
+        scheduler_log.removeHandler(slow)
+        scheduler_log.setLevel(level)
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+        process = worker.scheduler._process if worker.scheduler else None
+        if process is not None and process.is_alive():
+            process.kill()
+            process.join(10)
+    for name in queues.ALL_QUEUES:
+        assert redis.get(RQScheduler.get_locking_key(name)) is None
+    assert redis.keys("rq:scheduler:*") == []

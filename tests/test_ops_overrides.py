@@ -11,7 +11,7 @@ from helpline.devtools import simulator
 from helpline.domain.hours import InvalidHours
 from helpline.domain.template_rules import check_template
 from helpline.services.overrides import InvalidTemplate
-from tests.conftest import HELPLINE_NUMBER
+from tests.conftest import HELPLINE_NUMBER, TEXTER
 
 OIH_EDIT = "OIH means your opioid can make pain worse. Talk to your prescriber. Reply SIGNS or TREAT."
 
@@ -144,3 +144,28 @@ def test_hours_edited_by_an_operator_are_what_callers_hear(live, phone_call):
     later.press("3")
     heard = " ".join(later.press("1"))
     assert "closed right now" in heard
+
+
+@pytest.mark.parametrize(
+    "lang, key, typed, hello, ask, ending",
+    [
+        ("en", "disclaimer", "Not medical advice.", "hi", "oih", "Reply SIGNS or TREAT. Not medical advice."),
+        (
+            "es",
+            "call_time_noted",
+            "Su personal sabra cuando llamarle.",
+            "hola",
+            "llamenme despues de las 6",
+            "Crisis: 988. Su personal sabra cuando llamarle.",
+        ),
+    ],
+)
+def test_a_sentence_saved_without_its_leading_space_is_still_sent_apart(
+    ops_post, text, lang, key, typed, hello, ask, ending
+):
+    """The not-medical-advice line and the call-time sentence are added at the end of other replies:
+    operators type the sentence, not the space that parts it from the reply it ends."""
+    page = f"/ops/templates/{lang}/{key}"
+    assert ops_post(page, {"text": typed}, page=page).status_code == 302
+    text(hello, sender=TEXTER)
+    assert text(ask, sender=TEXTER)[-1].endswith(ending)

@@ -63,8 +63,8 @@ def check_template(
     """Check `text` as the new template `key` in `lang` (whose shipped version is `default`)."""
     values = WORST_CASE_BY_LANG.get(lang, WORST_CASE)
     errors: list[str] = []
-    text = text.replace("\r\n", "\n").strip()
-    if not text:
+    text = as_saved(text, default)
+    if not text.strip():
         errors.append("The template is empty.")
     if len(text) > MAX_LENGTH:
         errors.append(f"The template is longer than {MAX_LENGTH} characters.")
@@ -94,6 +94,13 @@ def check_template(
             f"the limit is {MAX_SEGMENTS}."
         )
     return TemplateCheck(preview, segments, tuple(errors))
+
+
+def as_saved(text: str, default: str) -> str:
+    """The text as kept: line ends and outer spaces tidied, but a sentence added at the end of other
+    replies keeps the space its shipped text starts with (" This is not medical advice.")."""
+    lead = default[: len(default) - len(default.lstrip())]
+    return lead + text.replace("\r\n", "\n").strip()
 
 
 def _placeholders(template: str) -> set[str]:

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 
 from helpline.domain.content import Catalog
 from helpline.domain.hours import BusinessHours
-from helpline.domain.template_rules import TemplateCheck, check_template
+from helpline.domain.template_rules import TemplateCheck, as_saved, check_template
 from helpline.store import StoreUnavailable
 from helpline.store.overrides import Overrides
 
@@ -114,7 +114,7 @@ class LiveSettings:
         check = self.check(lang, key, text)
         if not check.ok:
             raise InvalidTemplate(check)
-        new = text.replace("\r\n", "\n").strip()
+        new = as_saved(text, self.base_catalog.templates[lang][key])
         new = None if new == self.base_catalog.templates[lang][key] else new
         return self._write(lang, key, new, by, "edit")
 

@@ -7,7 +7,8 @@ from helpline.domain.content import LANGUAGES, REQUIRED_PLACEHOLDERS, Catalog, c
 from helpline.domain.template_rules import WORST_CASE
 
 CATALOG = Catalog.load(CONFIG_DIR)
-INFORMATIONAL = ("oih", "signs", "tolerance", "treat")
+# Replies that end with the not-medical-advice line, the first time in a conversation.
+INFORMATIONAL = ("oih", "signs", "tolerance", "treat", "stopped_suddenly")
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -72,3 +73,13 @@ def test_welcome_says_what_design_requires_in_both_languages():
     for lang in LANGUAGES:
         welcome = CATALOG.render(lang, "welcome")
         assert "STOP" in welcome and "911" in welcome and "988" in welcome
+
+
+def test_the_ops_check_adds_each_sentence_to_the_replies_it_is_sent_after():
+    """The /ops check counts a sentence at the end of the replies that really end with it."""
+    from helpline.domain.call_times import _CONFIRMS_A_CALL
+    from helpline.domain.conversation import INFORMATIONAL as ANSWERS_WITH_THE_LINE
+    from helpline.domain.sent_texts import APPENDED
+
+    assert set(APPENDED["call_time_noted"]) == set(WITH_CALL_TIME) >= _CONFIRMS_A_CALL
+    assert set(APPENDED["disclaimer"]) == set(INFORMATIONAL) == ANSWERS_WITH_THE_LINE | {"stopped_suddenly"}

@@ -34,7 +34,9 @@ def live(app):
     ],
 )
 def test_bad_templates_are_refused_with_a_reason(key, text, error):
-    check = check_template(key, text, default="shipped {helpline}", disclaimer=" This is not medical advice.")
+    check = check_template(
+        key, text, "shipped {helpline}", current={"disclaimer": " This is not medical advice."}
+    )
     assert not check.ok
     assert any(error in e for e in check.errors), check.errors
 

@@ -1,15 +1,18 @@
 """What makes an operator's template edit acceptable. Pure: no Redis, no Flask.
 
 A template must keep its required placeholders, use no placeholder the service cannot fill, and fit
-in two SMS segments with the longest values the placeholders take in practice.
+in two SMS segments with the longest values the placeholders take in practice: every text it is part
+of as sent (with a sentence added at its end, filled into another reply: see sent_texts).
 """
 
 from __future__ import annotations
 
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from helpline.domain.content import REQUIRED_PLACEHOLDERS, Segments, count_segments
+from helpline.domain.sent_texts import APPENDED, WHEN_APPENDED, SentText, affected, filled_by
 
 MAX_SEGMENTS = 2
 MAX_LENGTH = 1000  # far over two segments: anything longer is a paste accident
@@ -40,8 +43,12 @@ WORST_CASE_BY_LANG = {
         "service": "metadona/buprenorfina/naltrexona",
     },
 }
-# These replies get the "not medical advice" line appended when sent.
-WITH_DISCLAIMER = ("oih", "signs", "tolerance", "treat")
+# What fits in MAX_SEGMENTS, per encoding: one segment holds more than each of several.
+ROOM = {
+    "GSM-7": 160 if MAX_SEGMENTS == 1 else 153 * MAX_SEGMENTS,
+    "UCS-2": 70 if MAX_SEGMENTS == 1 else 67 * MAX_SEGMENTS,
+}
+UNITS = {"GSM-7": "characters", "UCS-2": "UTF-16 units"}
 
 
 @dataclass(frozen=True)
@@ -58,10 +65,19 @@ class TemplateCheck:
 
 
 def check_template(
-    key: str, text: str, default: str, disclaimer: str = "", lang: str = "en"
+    key: str,
+    text: str,
+    default: str,
+    lang: str = "en",
+    current: Mapping[str, str] | None = None,
+    values: Mapping[str, str] | None = None,
 ) -> TemplateCheck:
-    """Check `text` as the new template `key` in `lang` (whose shipped version is `default`)."""
-    values = WORST_CASE_BY_LANG.get(lang, WORST_CASE)
+    """Check `text` as the new template `key` in `lang` (whose shipped version is `default`).
+
+    `current`: the language's templates in use, which texts are sent with (a sentence added at the
+    end, a template filled in); `values`: the line's own values (its hours), counted where they are
+    longer than the examples. The preview and the count are those of the longest text it is part of.
+    """
     errors: list[str] = []
     text = as_saved(text, default)
     if not text.strip():
@@ -82,18 +98,13 @@ def check_template(
     missing = sorted(REQUIRED_PLACEHOLDERS.get(key, set()) - names)
     if missing:
         errors.append("Missing required placeholder: " + ", ".join("{" + n + "}" for n in missing) + ".")
-    preview = text
-    if not errors:
-        preview = text.format_map({n: values.get(n, n) for n in names}) if names else text
-    if key in WITH_DISCLAIMER:
-        preview += disclaimer
-    segments = count_segments(preview)
-    if segments.count > MAX_SEGMENTS:
-        errors.append(
-            f"Takes {segments.count} SMS segments ({segments.encoding}) with the longest values; "
-            f"the limit is {MAX_SEGMENTS}."
-        )
-    return TemplateCheck(preview, segments, tuple(errors))
+    shown = {name: "{" + name + "}" for name in unknown}  # shown as typed, to be put right
+    sent = affected(key, {**(current or {}), key: text}, _longest(lang, values) | shown)
+    worst = max(sent, key=_cost)
+    over = [s for s in sent if count_segments(s.text).count > MAX_SEGMENTS]
+    if over:
+        errors.append(_too_long(key, max(over, key=_cost), {s.reply for s in over}))
+    return TemplateCheck(worst.text, count_segments(worst.text), tuple(errors))
 
 
 def as_saved(text: str, default: str) -> str:
@@ -101,6 +112,43 @@ def as_saved(text: str, default: str) -> str:
     replies keeps the space its shipped text starts with (" This is not medical advice.")."""
     lead = default[: len(default) - len(default.lstrip())]
     return lead + text.replace("\r\n", "\n").strip()
+
+
+def _longest(lang: str, values: Mapping[str, str] | None) -> dict[str, str]:
+    """The longest value each placeholder takes: the example, or the line's own when it is longer."""
+    longest = dict(WORST_CASE_BY_LANG.get(lang, WORST_CASE))
+    for name, value in (values or {}).items():
+        if count_segments(value).units > count_segments(longest.get(name, "")).units:
+            longest[name] = value
+    return longest
+
+
+def _cost(sent: SentText) -> tuple[int, int]:
+    segments = count_segments(sent.text)
+    return segments.count, segments.units
+
+
+def _too_long(key: str, worst: SentText, replies: set[str]) -> str:
+    """What is too long (the template alone, or a text it is part of) and by how much."""
+    segments = count_segments(worst.text)
+    cost = (
+        f"{segments.count} SMS segments ({segments.encoding}) with the longest values; the limit is "
+        f"{MAX_SEGMENTS}: {segments.units - ROOM[segments.encoding]} {UNITS[segments.encoding]} too long."
+    )
+    sentence = worst.sentence
+    if worst.reply == key:
+        if sentence:
+            return f"With {sentence} added at its end ({WHEN_APPENDED[sentence]}), it takes {cost}"
+        return f"Takes {cost}"
+    if key in APPENDED:
+        others = sorted(replies - {worst.reply})
+        also = f" Also too long with it: {', '.join(others)}." if others else ""
+        return (
+            f"Added at the end of {worst.reply} ({WHEN_APPENDED[key]}), it makes that text take {cost}{also}"
+        )
+    (name,) = (name for reply, name in filled_by(key) if reply == worst.reply)
+    with_sentence = f", with {sentence} added at its end ({WHEN_APPENDED[sentence]})" if sentence else ""
+    return f"Filled into {worst.reply} as {{{name}}}{with_sentence}, it makes that text take {cost}"
 
 
 def _placeholders(template: str) -> set[str]:

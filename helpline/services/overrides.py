@@ -103,9 +103,11 @@ class LiveSettings:
 
     # -- what operators change ------------------------------------------------------------
     def check(self, lang: str, key: str, text: str) -> TemplateCheck:
+        """The check of `text` as template `key`, in every text it is part of as the others stand now,
+        with the line's own hours where they are longer than the example."""
         default = self.base_catalog.templates[lang][key]
-        disclaimer = self.catalog().templates[lang].get("disclaimer", "")
-        return check_template(key, text, default, disclaimer, lang)
+        current = self.catalog().templates[lang]
+        return check_template(key, text, default, lang, current, {"hours": self.hours().describe(lang)})
 
     def save_template(self, lang: str, key: str, text: str, by: str) -> TemplateEdit:
         """Save an edit after checking it; raises InvalidTemplate (nothing saved) when it breaks a rule."""

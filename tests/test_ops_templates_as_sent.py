@@ -243,3 +243,27 @@ def test_a_service_name_that_makes_the_no_such_treatment_reply_too_long_is_refus
     )
     assert reason.endswith("the limit is 2: 7 characters too long.")
     assert not live.is_edited("es", "service_buprenorphine")
+
+
+# Two ranges a day, every weekday different: said in over 160 characters, far longer than the example.
+LONG_HOURS = {
+    **LONGER_HOURS,
+    "mon": "08:00-11:30, 12:30-17:30",
+    "tue": "09:00-12:00, 13:00-18:00",
+    "wed": "08:30-11:30, 12:30-16:30",
+    "thu": "09:00-12:00, 13:00-18:00",
+    "fri": "08:00-11:30, 12:30-15:30",
+    "sat": "10:00-13:00",
+}
+
+
+def test_hours_that_make_a_confirmation_too_long_are_refused(ops_post, live):
+    before = live.hours().describe("en")
+    response = ops_post("/ops/hours", LONG_HOURS, page="/ops/hours")
+    assert response.status_code == 400
+    page = html.unescape(response.get_data(as_text=True))
+    said = "Mon 8am-11:30am, 12:30pm-5:30pm, Tue 9am-12pm, 1pm-6pm, Wed 8:30am-11:30am"
+    assert f"Said as “{said}" in page
+    assert "these hours make en/call_confirm_open too long to text. With call_time_noted added" in page
+    assert "these hours make es/call_confirm_closed too long to text." in page
+    assert live.hours().describe("en") == before  # not saved

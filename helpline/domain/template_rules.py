@@ -107,6 +107,25 @@ def check_template(
     return TemplateCheck(worst.text, count_segments(worst.text), tuple(errors))
 
 
+def too_long_with_hours(
+    hours: str, lang: str, current: Mapping[str, str], defaults: Mapping[str, str]
+) -> list[str]:
+    """Why the line's hours, said as `hours` in `lang`, would make a template of that language that
+    says them too long to text (`current`: the templates in use; `defaults`: as shipped). Hours said
+    in no more than the example's length change nothing: every template was checked with it."""
+    example = WORST_CASE_BY_LANG.get(lang, WORST_CASE)["hours"]
+    if count_segments(hours).units <= count_segments(example).units:
+        return []
+    return [
+        f"Said as “{hours}”, these hours make {lang}/{key} too long to text. {error}"
+        for key, text in sorted(current.items())
+        if "hours" in _placeholders(text)
+        for error in check_template(
+            key, text, defaults.get(key, text), lang, current, {"hours": hours}
+        ).errors
+    ]
+
+
 def as_saved(text: str, default: str) -> str:
     """The text as kept: line ends and outer spaces tidied, but a sentence added at the end of other
     replies keeps the space its shipped text starts with (" This is not medical advice.")."""

@@ -12,9 +12,9 @@ import threading
 import time
 from dataclasses import asdict, dataclass
 
-from helpline.domain.content import Catalog
-from helpline.domain.hours import BusinessHours
-from helpline.domain.template_rules import TemplateCheck, as_saved, check_template
+from helpline.domain.content import LANGUAGES, Catalog
+from helpline.domain.hours import BusinessHours, InvalidHours
+from helpline.domain.template_rules import TemplateCheck, as_saved, check_template, too_long_with_hours
 from helpline.store import StoreUnavailable
 from helpline.store.overrides import Overrides
 
@@ -157,8 +157,17 @@ class LiveSettings:
         return self.overrides.is_edited(f"{lang}:{key}")
 
     def save_hours(self, data: dict) -> BusinessHours:
-        """Validate (raises InvalidHours) and store business hours; every process uses them at once."""
+        """Validate (raises InvalidHours) and store business hours; every process uses them at once.
+        Hours that would make a text that says them too long to send are refused, as a template is."""
         hours = BusinessHours.from_dict(data)
+        templates, shipped = self.catalog().templates, self.base_catalog.templates
+        too_long = [
+            reason
+            for lang in LANGUAGES
+            for reason in too_long_with_hours(hours.describe(lang), lang, templates[lang], shipped[lang])
+        ]
+        if too_long:
+            raise InvalidHours("; ".join(too_long), {"weekly": too_long})
         self.overrides.save_hours(hours.to_dict())
         self.invalidate()
         return hours

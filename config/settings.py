@@ -51,6 +51,12 @@ class Settings:
         "embedded Redis: killed while its disk is slow to sync, it can lose up to 2 s of writes; "
         "`always` loses none, even in a power cut, but syncs every write",
     )
+    redis_start_seconds: float = setting(
+        "HELPLINE_REDIS_START_SECONDS",
+        15.0,
+        "embedded Redis: how long `make run`, the web or a `flask` command waits for it to answer (starting, "
+        "loading its data); one running but silent is then reported, never replaced",
+    )
     var_dir: Path = setting(
         "HELPLINE_VAR_DIR",
         PROJECT_ROOT / "var",

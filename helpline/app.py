@@ -13,11 +13,12 @@ from helpline import container
 from helpline.store import client as redis_client
 
 
-def create_app(settings: Settings | None = None, **overrides) -> Flask:
-    """Build the web app on a fresh container: its own Redis client, wording, hours and clients."""
+def create_app(settings: Settings | None = None, *, waits_for_redis: bool = False, **overrides) -> Flask:
+    """Build the web app on a fresh container: its own Redis client, wording, hours and clients.
+    `waits_for_redis`: the caller (a worker) waits for a silent Redis itself (container.connect_redis)."""
     settings = settings.with_overrides(**overrides) if settings else load_settings(**overrides)
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    parts = container.build(settings)
+    parts = container.build(settings, waits_for_redis=waits_for_redis)
     settings = parts.settings
     app = Flask("helpline")
     app.config["SETTINGS"] = settings

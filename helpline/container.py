@@ -78,22 +78,38 @@ def development_secrets(settings: Settings) -> Settings:
     )
 
 
-def connect_redis(settings: Settings):
-    """Sentinel's master, else REDIS_URL, else the embedded server under var/ (restarted if it dies)."""
+def connect_redis(settings: Settings, *, waits_for_redis: bool = False):
+    """Sentinel's master, else REDIS_URL, else the embedded server under var/ (restarted if it dies).
+
+    An embedded server running but silent (paused, hung) is never replaced: a process that waits for
+    Redis itself (a worker: `waits_for_redis`) gets its client at once, as it would for any Redis it
+    cannot reach; any other (the web, a `flask` command) exits with the one line saying what to do.
+    """
     if settings.redis_sentinels:
         url = sentinel_url(settings.redis_sentinels, settings.redis_master, settings.redis_password)
         return connect(url)
     if settings.redis_url:
         return connect(settings.redis_url)
     var_dir, fsync = settings.var_dir, settings.redis_appendfsync
-    url = embedded_redis.ensure_embedded_server(var_dir, appendfsync=fsync)
+    try:
+        url = embedded_redis.ensure_embedded_server(
+            var_dir,
+            timeout=settings.redis_start_seconds,
+            appendfsync=fsync,
+            running_timeout=0 if waits_for_redis else None,
+        )
+    except embedded_redis.NotAnswering as silent:
+        if not waits_for_redis:
+            raise SystemExit(str(silent)) from None
+        url = silent.url
     return connect(url, heal=lambda: embedded_redis.heal_embedded_server(var_dir, appendfsync=fsync))
 
 
-def build(settings: Settings) -> Helpline:
-    """Every part a request or a job needs, made once per process."""
+def build(settings: Settings, *, waits_for_redis: bool = False) -> Helpline:
+    """Every part a request or a job needs, made once per process (`waits_for_redis`: see connect_redis)."""
     settings = development_secrets(settings)
-    store = Store(connect_redis(settings), Vault(settings.data_key), settings.retention_days * 86400)
+    connection = connect_redis(settings, waits_for_redis=waits_for_redis)
+    store = Store(connection, Vault(settings.data_key), settings.retention_days * 86400)
     live = LiveSettings(
         store.overrides,
         Catalog.load(settings.messages_dir),

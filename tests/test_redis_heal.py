@@ -19,6 +19,7 @@ from redis.retry import Retry
 from helpline import create_app
 from helpline.devtools.simulate_call import call_params
 from helpline.infra.embedded_redis import (
+    NotAnswering,
     _embedded_paths,
     embedded_restarts,
     ensure_embedded_server,
@@ -198,8 +199,10 @@ def test_a_hung_server_is_never_joined_by_a_second_one_on_its_files(own_settings
     assert len(servers()) == 1
     with hung(var):
         # Another process starting up (a `flask` command, a worker) finds it there but silent.
-        with pytest.raises(RuntimeError, match="does not answer"):
+        with pytest.raises(NotAnswering, match="is not answering: it is paused") as silent:
             ensure_embedded_server(var, timeout=1.0)
+        said = str(silent.value)
+        assert "was not replaced" in said and f"kill -CONT {silent.value.pid}" in said
         assert heal_embedded_server(var) is False
         assert len(servers()) == 1  # two servers on one append-only file would corrupt it
     assert answers(var)

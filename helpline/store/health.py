@@ -7,6 +7,8 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from helpline.store import client
+
 ASK_ONCE_SECONDS = 1.0  # a refused connection fails at once; a hung server is given up on after this
 
 
@@ -23,7 +25,8 @@ class ServerHealth:
     def why_not_answering(self, timeout: float = ASK_ONCE_SECONDS) -> str | None:
         """None when Redis answers one PING, else why not (the error's name). Asked once, on a connection of
         its own, never tried again: a caller waiting for Redis asks often and hears a stop between two asks,
-        where the client's own retries would hold it for seconds."""
+        where the client's own retries would hold it for seconds. After a failure the client's heal runs, as
+        after a command's: an embedded server found dead (a hung one killed) is started for the next ask."""
         pool = self._r.connection_pool
         once = {"retry": Retry(NoBackoff(), 0), "socket_timeout": timeout, "socket_connect_timeout": timeout}
         connection = pool.connection_class(**{**pool.connection_kwargs, **once})
@@ -33,6 +36,7 @@ class ServerHealth:
             connection.read_response()
             return None
         except (redis.RedisError, OSError) as exc:
+            client.heal(self._r)
             return type(exc).__name__
         finally:
             connection.disconnect()

@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from tests.servers import free_port
+from tests.silent_redis import paused
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +27,7 @@ DEADLINE = 90
 class MakeRun:
     """`make run` in its own session (as in a terminal of its own), its output kept in a file."""
 
-    def __init__(self, tmp_path: Path):
+    def __init__(self, tmp_path: Path, **env: str):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.var = tmp_path / "var"
@@ -37,6 +38,7 @@ class MakeRun:
             "HELPLINE_VAR_DIR": str(self.var),
             "FINDTREATMENT_API_URL": "http://127.0.0.1:9",
             "WEB_CONCURRENCY": "1",
+            **env,
         }
         with open(self.log, "wb") as out:
             self.process = subprocess.Popen(
@@ -90,6 +92,9 @@ def make_run(tmp_path):
     run = MakeRun(tmp_path)
     yield run
     run.kill()
+
+
+QUICK_TO_GIVE_UP = {"HELPLINE_REDIS_START_SECONDS": "1"}  # on a silent embedded Redis (15 s as shipped)
 
 
 def stopped_in_order(output: str) -> None:
@@ -197,3 +202,66 @@ def test_a_worker_host_killed_under_make_run_is_said_and_started_again_with_the_
     assert "exited by itself" in make_run.output() and "Traceback" not in make_run.output()
     stop = make_run.stop()
     assert "stopped: web, worker, redis" in stop.stdout, stop.stdout + stop.stderr
+
+
+def quick_env(var: Path) -> dict[str, str]:
+    """A second terminal of this checkout on the embedded Redis under `var`, quick to give up on it."""
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": os.environ.get("HOME", "/root"),
+        "HELPLINE_VAR_DIR": str(var),
+        **QUICK_TO_GIVE_UP,
+    }
+
+
+def make(target: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["make", "--no-print-directory", target],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE,
+    )
+
+
+def test_make_run_on_a_silent_redis_starts_nothing_beside_it_and_says_what_to_do(tmp_path):
+    """The embedded Redis left running but paused (or hung): no second server on its data, no web or
+    worker that would only wait on it, and one line saying which server and what to do."""
+    var = tmp_path / "var"
+    with paused(var) as silent:
+        run = make("run", {**quick_env(var), "PORT": str(free_port())})
+        assert run.returncode != 0
+        silent.said_what_to_do(run.stdout + run.stderr)
+        assert "web.1" not in run.stdout and not (var / "run" / "service.json").exists()
+        assert [p.pid for p in silent.servers()] == [silent.pid]
+
+
+def test_make_stop_stops_a_silent_redis(tmp_path):
+    """As `make run` says: `make stop` stops the paused (or hung) embedded Redis, saving its data."""
+    var = tmp_path / "var"
+    with paused(var) as silent:
+        stop = make("stop", quick_env(var))
+        assert stop.returncode == 0 and "stopped: redis" in stop.stdout, stop.stdout + stop.stderr
+        assert silent.servers() == [] and not Path(silent.socket).exists()
+        assert "Redis is now ready to exit" in (var / "redis" / "redis.log").read_text()  # its own shutdown
+
+
+def test_web_and_worker_are_not_started_again_on_a_silent_redis(tmp_path):
+    """The web dying while the embedded Redis is silent: starting web and worker again would only wait on
+    it, so `make run` says what to do and stops, leaving the server as it is (never a second one)."""
+    run = MakeRun(tmp_path, **QUICK_TO_GIVE_UP)
+    try:
+        run.wait_until_serving()
+        with paused(run.var) as silent:
+            web = int((run.var / "run" / "web.pid").read_text())
+            os.kill(web, signal.SIGKILL)  # the OOM killer, say: honcho stops the worker too
+            output = run.ended()
+            assert run.process.returncode != 0, output
+            [line] = [line for line in output.splitlines() if "not started again" in line]
+            silent.said_what_to_do(line)
+            assert "starting both again" not in output and "Traceback" not in output, output
+            assert [p.pid for p in silent.servers()] == [silent.pid]  # left as it was: not replaced
+            assert psutil.Process(silent.pid).status() == psutil.STATUS_STOPPED
+    finally:
+        run.kill()

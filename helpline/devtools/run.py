@@ -3,7 +3,9 @@
 They stop in the reverse order: the web first (no new texts come in), then the worker (it finishes
 the job in hand), then the embedded Redis, whether by Ctrl-C in the `make run` terminal or by
 `make stop` from another. A web or worker that exits by itself (killed, crashed) is said so, and
-both are started again (Redis kept), unless it keeps happening. Where the service listens and who
+both are started again (Redis kept), unless it keeps happening or the embedded Redis is there but
+silent (paused, hung): web and worker would only wait on it, so `make run` says so and stops, leaving
+that server as it is (never a second one on its data). Where the service listens and who
 runs it is kept in var/run/service.json, so `make stop` and `flask simulate` find it.
 
     python -m helpline.devtools.run          # make run
@@ -92,7 +94,9 @@ class Run:
         if port_taken(url):
             say(f"port {port} is taken (someone else's service?): try PORT={port + 101} make run")
             return 1
-        self._start_redis()
+        if silent := self._start_redis():
+            say(silent)
+            return 1
         record = run_record(self.settings.var_dir)
         record.parent.mkdir(parents=True, exist_ok=True)
         record.write_text(json.dumps({"pid": os.getpid(), "url": url, "started": time.time()}))
@@ -114,6 +118,11 @@ class Run:
                 time.sleep(POLL_SECONDS)
             if self.stopping:
                 return self.stop()
+            if silent := self._redis_silent():
+                code = self.honcho.returncode
+                say(f"web or worker exited by itself (code {code}); not started again: {silent}")
+                forget(self.settings)  # Redis left as it is: stopping it is the operator's call
+                return 1
             now = time.monotonic()
             exits = [t for t in exits if now - t < RESTART_WINDOW_SECONDS] + [now]
             if len(exits) > RESTARTS:
@@ -146,13 +155,30 @@ class Run:
             )
         )
 
-    def _start_redis(self) -> None:
-        if self.settings.redis_url or self.settings.redis_sentinels:
-            return
-        from helpline.infra.embedded_redis import ensure_embedded_server
+    def _start_redis(self) -> str | None:
+        """The embedded server started (or found answering); else what to tell the operator."""
+        if silent := self._redis_silent():
+            return silent
+        if not (self.settings.redis_url or self.settings.redis_sentinels):
+            say(f"redis: embedded, under {os.path.relpath(self.settings.var_dir / 'redis', Path.cwd())}")
+        return None
 
-        ensure_embedded_server(self.settings.var_dir, appendfsync=self.settings.redis_appendfsync)
-        say(f"redis: embedded, under {os.path.relpath(self.settings.var_dir / 'redis', Path.cwd())}")
+    def _redis_silent(self) -> str | None:
+        """Start the embedded server unless it runs; None once it answers, else the line saying it is there
+        but silent (paused, hung) and what to do."""
+        if self.settings.redis_url or self.settings.redis_sentinels:
+            return None
+        from helpline.infra.embedded_redis import NotAnswering, ensure_embedded_server
+
+        try:
+            ensure_embedded_server(
+                self.settings.var_dir,
+                timeout=self.settings.redis_start_seconds,
+                appendfsync=self.settings.redis_appendfsync,
+            )
+        except NotAnswering as silent:
+            return str(silent)
+        return None
 
     def _stop_requested(self, signum, frame) -> None:
         if self.stopping:
@@ -196,7 +222,19 @@ def stop_redis(settings: Settings) -> None:
     from helpline.infra.embedded_redis import stop_embedded_server
 
     if stop_embedded_server(settings.var_dir):
-        say("redis stopped")
+        say(still_there(settings) or "redis stopped")
+
+
+def still_there(settings: Settings) -> str | None:
+    """After a stop: the embedded server that did not exit in time (hung on its disk, say), in words."""
+    from helpline.infra.embedded_redis import embedded_server_pid
+
+    if (pid := embedded_server_pid(settings.var_dir)) is None:
+        return None
+    return (
+        f"redis (pid {pid}) was asked to stop and has not exited yet; `kill -KILL {pid}` ends it at once "
+        "(its last second of writes may be lost)"
+    )
 
 
 def forget(settings: Settings) -> None:
@@ -246,6 +284,9 @@ def stop(settings: Settings) -> int:
         settings.var_dir
     )
     record.unlink(missing_ok=True)
+    if redis_stopped and (lingering := still_there(settings)):
+        print(lingering)
+        return 1
     print("stopped: redis" if redis_stopped else "not running")
     return 0
 

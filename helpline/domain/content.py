@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
+from helpline.domain import yaml_files
 
 LANGUAGES = ("en", "es")
 
@@ -84,7 +84,7 @@ class Catalog:
         templates = {}
         for lang in LANGUAGES:
             with open(directory / f"messages.{lang}.yaml", encoding="utf-8") as fh:
-                templates[lang] = {k: str(v) for k, v in yaml.safe_load(fh).items()}
+                templates[lang] = {k: str(v) for k, v in yaml_files.load(fh).items()}
         missing = set(templates["en"]) ^ set(templates["es"])
         if missing:
             raise ValueError(f"catalogs differ in templates: {sorted(missing)}")

@@ -11,8 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from helpline.domain import yaml_files
 from helpline.domain.phrases import (
     SMS_SPELLINGS,
     Match,
@@ -94,7 +93,7 @@ class CrisisLexicon:
     @classmethod
     def load(cls, path: Path) -> CrisisLexicon:
         with open(path, encoding="utf-8") as fh:
-            return cls(yaml.safe_load(fh))
+            return cls(yaml_files.load(fh))
 
     def _words(self, text: str) -> tuple[str, ...]:
         """The text's words as the lexicon reads them: SMS spellings undone (common and the

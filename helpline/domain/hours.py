@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
+from helpline.domain import yaml_files
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_NAMES = {
@@ -122,7 +122,7 @@ class BusinessHours:
     @classmethod
     def load(cls, path: Path) -> BusinessHours:
         with open(path, encoding="utf-8") as fh:
-            return cls.from_dict(yaml.safe_load(fh))
+            return cls.from_dict(yaml_files.load(fh))
 
     def to_dict(self) -> dict:
         return {

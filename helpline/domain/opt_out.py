@@ -11,9 +11,8 @@ import re
 from functools import cache
 from pathlib import Path
 
-import yaml
-
 from helpline.domain import keywords as kw
+from helpline.domain import yaml_files
 from helpline.domain.phrases import PhraseSet, covered, sms_words
 
 LEXICON_FILE = Path(__file__).resolve().parents[2] / "config" / "opt_out.yaml"
@@ -64,7 +63,7 @@ class OptOutLexicon:
     @classmethod
     def load(cls, path: Path) -> OptOutLexicon:
         with open(path, encoding="utf-8") as fh:
-            return cls(yaml.safe_load(fh))
+            return cls(yaml_files.load(fh))
 
     def words(self, text: str) -> tuple[str, ...]:
         """The text's words as the lexicon reads them: letters texted one by one joined ("S T O P"),

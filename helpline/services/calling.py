@@ -12,9 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-import yaml
-
-from helpline.domain import ivr, spoken
+from helpline.domain import ivr, spoken, yaml_files
 from helpline.domain.content import LANGUAGES, Catalog
 from helpline.domain.crisis import is_crisis
 from helpline.domain.hours import BusinessHours
@@ -52,7 +50,7 @@ def load_voice_catalog(directory) -> Catalog:
     templates = {}
     for lang in LANGUAGES:
         with open(directory / f"voice.{lang}.yaml", encoding="utf-8") as fh:
-            templates[lang] = {k: str(v) for k, v in yaml.safe_load(fh).items()}
+            templates[lang] = {k: str(v) for k, v in yaml_files.load(fh).items()}
     if set(templates["en"]) ^ set(templates["es"]):
         raise ValueError(f"voice catalogs differ: {sorted(set(templates['en']) ^ set(templates['es']))}")
     return Catalog(templates)

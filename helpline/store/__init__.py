@@ -397,7 +397,6 @@ MISSING_TEMPLATE = "[a reply whose wording is no longer kept]"
 
 
 @functools.cache
-@functools.cache
 def _new_texter_state() -> dict:
     """A new texter's state as JSON has it: fields with these values are not kept. Made once; never
     changed (readers copy it)."""

@@ -2,10 +2,10 @@
 
 Nearly every request here is a well-formed, signed text, and a texter waits on it. `TextingWebhook`
 answers those in front of Flask, as plain WSGI: Flask's request machinery (its contexts, the hooks every
-page needs, the form parser and response objects) cost more than the conversation itself (see README,
-"A text in one round trip"). Anything else (another method, a body too large or not a plain form, a bad
-signature, a missing field, an error while answering) goes to the Flask view, which answers it as every
-route is answered: the same status codes, error bodies, headers and logs.
+page needs, the form parser and response objects) cost about as much as the conversation itself (see
+README, "A text around Flask's request machinery"). Anything else (another method, a body too large or
+not a plain form, a bad signature, a missing field, an error while answering) goes to the Flask view,
+which answers it as every route is answered: the same status codes, error bodies, headers and logs.
 """
 
 from __future__ import annotations
@@ -139,7 +139,8 @@ class TwilioForm(dict):
 @functools.lru_cache(maxsize=2)
 def _cookie_attributes(second: int) -> str:
     """What follows the hint in its Set-Cookie header, made once a second rather than once a text."""
-    return f"; Expires={http_date(second + HINT_SECONDS)}; Max-Age={HINT_SECONDS}; HttpOnly; Path=/twilio"
+    expires = http_date(second + HINT_SECONDS)
+    return f"; Expires={expires}; Max-Age={HINT_SECONDS}; HttpOnly; Path={bp.url_prefix}"
 
 
 def _incoming(form, hint: str | None) -> IncomingText | None:

@@ -42,6 +42,9 @@ def test_a_missing_outcome_is_shown_below_the_crisis_bar(
     page.get_by_role("button", name="Claim", exact=True).click()
     expect(page.get_by_text("Yours until")).to_be_visible()
     expect(page.locator("#pulse")).to_contain_text("4 crisis waiting")
+    # The claimed page's text can be laid out before its style sheets have arrived (nothing is painted
+    # then, but a measurement would see an unstyled page): measure what a person sees, once it is loaded.
+    page.wait_for_load_state("load")
 
     # Scrolled down a little: the outcome's choices have gone up under the bar, the button is in view.
     page.locator(FIRST_CHOICE).first.evaluate("f => window.scrollBy(0, f.getBoundingClientRect().top - 10)")

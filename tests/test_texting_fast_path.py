@@ -4,12 +4,16 @@ texter and Twilio cannot tell the two apart (the same replies, headers, cookie a
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qsl
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from helpline import create_app
 from helpline.devtools import simulator
 from helpline.services.texting import HINT_COOKIE
+from helpline.web.sms import form_fields
 from helpline.web.twilio_signature import twilio_auth_token
 from tests.conftest import HELPLINE_NUMBER
 
@@ -98,3 +102,17 @@ def test_a_failure_while_answering_is_a_500_like_any_route_and_the_text_can_be_a
     assert failed.headers["X-Frame-Options"] == "DENY"
     retried = _post(client, token, params)
     assert retried.status_code == 200 and "OIH" in simulator.twiml_messages(retried.data)[-1]
+
+
+FORM_CHARS = st.sampled_from(
+    list("ab=&+%2BFE9zé 😀\x00;?#") + ["%", "%2", "%C3%A9", "%FF", "%E2%82", "&&", "=="]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(FORM_CHARS, max_size=40).map("".join))
+def test_the_form_is_read_as_flask_reads_it_whatever_the_body(body):
+    # Flask's form parser reads a url-encoded body with parse_qsl and werkzeug's error handler; a text's
+    # fields (its words, its signature) must come out exactly the same on the fast path.
+    expected = parse_qsl(body, keep_blank_values=True, errors="werkzeug.url_quote")
+    assert form_fields(body) == expected

@@ -161,6 +161,33 @@ def test_crisis_words_in_the_transcript_raise_the_voicemail_to_priority(phone_ca
     assert total(store, "call.voicemail.crisis") == 1
 
 
+@pytest.mark.parametrize(
+    "words, when",
+    [
+        ("hi this is maria please call me back after 5 pm", True),
+        ("i work nights so mornings are best, thank you", True),
+        ("call me tomorrow morning about my husband's pain medicine", True),
+        ("my pain has been getting worse for 3 years, please call me back", False),
+        ("please call me back", False),
+    ],
+)
+def test_a_voicemail_saying_when_to_call_shows_staff_when_to_call(
+    phone_call, store, staff_client, words, when
+):
+    call = phone_call()
+    call.start()
+    call.press("4")
+    call.say(words)
+    (request,) = callbacks.waiting(store)
+    said = callbacks.call_time_of(store, request)
+    page = staff_client.get(f"/staff/callbacks/{request.id}").get_data(as_text=True)
+    if not when:
+        assert said is None and "When to call:" not in page
+        return
+    assert said.words == words and said.voicemail
+    assert "When to call:" in page and "in a voicemail left" in page and "texted" not in page
+
+
 def test_a_silent_voicemail_is_not_a_dead_line(phone_call, store):
     call = phone_call()
     call.start()

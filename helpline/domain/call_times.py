@@ -20,10 +20,11 @@ CALL_TIME_LIMIT = 300  # characters of their text kept for staff: a line on the 
 
 @dataclass(frozen=True)
 class CallTime:
-    """What the texter said about when to call, in their words, and when they said it."""
+    """What the texter (or a caller, in a voicemail) said about when to call, in their words, and when."""
 
     words: str
     at: float
+    voicemail: bool = False  # said in a voicemail (its transcript), not texted
 
 
 @dataclass(frozen=True)

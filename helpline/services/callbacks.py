@@ -175,6 +175,11 @@ def note_call_time(store: Store, phone_id: str, words: str, now: float | None = 
     return bool(request) and store.callbacks.set_call_time(request, CallTime(words, now or time.time()))
 
 
+def keep_call_time(store: Store, request: CallbackRequest, words: str, now: float) -> bool:
+    """What a caller's voicemail said about when to call, on the request it left (the latest said)."""
+    return store.callbacks.set_call_time(request, CallTime(words, now, voicemail=True))
+
+
 def call_time_of(store: Store, request: CallbackRequest) -> CallTime | None:
     """What they said about when to call, in their words (staff pages only)."""
     return store.callbacks.call_time_of(request)

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from helpline.domain import ivr, spoken, yaml_files
+from helpline.domain import call_times, ivr, spoken, yaml_files
 from helpline.domain.content import LANGUAGES, Catalog
 from helpline.domain.crisis import is_crisis
 from helpline.domain.hours import BusinessHours
@@ -359,7 +359,8 @@ def recording_ready(line: CallLine, sid: str, recording_url: str, status: str, s
 
 
 def transcription_ready(line: CallLine, sid: str, text: str, now: float) -> bool:
-    """The voicemail's transcript goes on the request; crisis words in it make it a priority."""
+    """The voicemail's transcript goes on the request, and what it says about when to call ("call me
+    after 5") as the request's "when to call"; crisis words in it make it a priority."""
     state = load_call(line, sid)
     if not state or not state.callback_id:
         return False
@@ -367,6 +368,8 @@ def transcription_ready(line: CallLine, sid: str, text: str, now: float) -> bool
     if request is None:
         return False
     callbacks.add_extra(line.store, request.id, voicemail_transcript=text)
+    if words := call_times.when_to_call(text):
+        callbacks.keep_call_time(line.store, request, words, now)
     if not is_crisis(text):
         return False
     phone = callbacks.phone_of(line.store, request)

@@ -322,7 +322,8 @@ class Callbacks:
         return CallTime(**json.loads(self._opened(request.call_time_enc))) if request.call_time_enc else None
 
     def _sealed_call_time(self, call_time: CallTime) -> str:
-        return self._seal(json.dumps({"words": call_time.words, "at": call_time.at}))
+        said = {"words": call_time.words, "at": call_time.at}
+        return self._seal(json.dumps({**said, "voicemail": True} if call_time.voicemail else said))
 
     def _write_open(self, request: CallbackRequest, fields: dict) -> bool:
         """These fields on a request still open, and its place on the queue; False when it was closed."""

@@ -16,7 +16,8 @@ import hashlib
 import json
 import logging
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
 
 from rq import Retry
 
@@ -52,7 +53,9 @@ class SearchRequest:
     counted: bool = False  # already counted as a search (a caller's, texted to them as well): not again
 
     def seal(self, vault) -> str:
-        return vault.encrypt(json.dumps(asdict(self))).decode()
+        # The fields as `dataclasses.asdict` gives them (plain values), without its deep copy of each.
+        said = {f.name: getattr(self, f.name) for f in dataclass_fields(self)}
+        return vault.encrypt(json.dumps(said)).decode()
 
     @classmethod
     def unseal(cls, vault, sealed: str, legacy: tuple = ()) -> SearchRequest:

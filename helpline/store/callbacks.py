@@ -12,7 +12,8 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
 
 import redis
 
@@ -137,6 +138,7 @@ return 1
 # queue sorts by. A crisis raise writes its reason ("crisis") in clear over it until the next save.
 SEALED_FIELDS = ("zip", "check_outcome", "reason")
 DETAILS_FIELD = "details_enc"
+_RECORD_FIELDS = tuple(f.name for f in dataclass_fields(CallbackRequest))  # each a str, number, bool or None
 # Records as one JSON array: every open request (ARGV[2] == 0) or the ids after the fields. ARGV: the
 # record key prefix, how many fields, the fields. The fields are JSON already; a field a record lacks
 # is left out, so its default applies; a record that is gone is left out.
@@ -242,7 +244,7 @@ class Callbacks:
         request.conversation_enc = self._seal(json.dumps(conversation))
         if call_time:
             request.call_time_enc = self._sealed_call_time(call_time)
-        fields = asdict(request)
+        fields = _record_fields(request)
         del fields["id"]
         details = {name: fields.pop(name) for name in SEALED_FIELDS}
         fields[DETAILS_FIELD] = self._seal(json.dumps(details))
@@ -280,7 +282,7 @@ class Callbacks:
 
     def _save(self, pipe, request: CallbackRequest) -> None:
         key = Keys.callback(request.id)
-        fields = asdict(request)
+        fields = _record_fields(request)
         details = {name: fields.pop(name) for name in SEALED_FIELDS}
         fields[DETAILS_FIELD] = self._seal(json.dumps(details))
         pipe.hset(key, mapping={k: json.dumps(v) for k, v in fields.items()})
@@ -617,6 +619,12 @@ class Callbacks:
 
     def _open_list(self, key: str) -> list[dict]:
         return [json.loads(self._vault.decrypt(item)) for item in self._r.lrange(key, 0, -1)]
+
+
+def _record_fields(request: CallbackRequest) -> dict:
+    """The request's fields by name, as `dataclasses.asdict` gives them (every field is a plain value)
+    without its deep copy of each: a callback request is written as a text asks for it."""
+    return {name: getattr(request, name) for name in _RECORD_FIELDS}
 
 
 def _changed(pipe, callback_id: str) -> None:

@@ -232,22 +232,29 @@ def test_the_benchmarks_one_thread_fake_answers_the_sdk_as_twilio_does():
 
     from tests.twilio_fixtures import start_fake_twilio
 
-    fake, server = start_fake_twilio(latency=0.2, one_thread=True)
+    # Each send waits 1 s at the fake: long enough that all 8, started together, are there at once even
+    # on a loaded machine (0.2 s was not, once), where one-at-a-time waits would never have 2.
+    fake, server = start_fake_twilio(latency=1.0, one_thread=True)
     http = KeptAliveHttpClient(fake.url, timeout=10)
     client = Client(fake.account_sid, fake.auth_token, http_client=http)
     phones = [f"+1555123{n:04d}" for n in range(8)]
+    together = threading.Barrier(len(phones))
     try:
 
         def send(phone: str) -> None:
             client.messages.create(to=phone, from_="+15555550100", body=f"Hi {phone}")
 
-        threads = [threading.Thread(target=send, args=(phone,)) for phone in phones]
+        def send_together(phone: str) -> None:
+            together.wait(timeout=30)
+            send(phone)
+
+        threads = [threading.Thread(target=send_together, args=(phone,)) for phone in phones]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join(timeout=30)
         assert sorted(m["To"] for m in fake.messages) == phones
-        assert fake.in_flight_peak == len(phones)  # each waited its 0.2 s beside the others
+        assert fake.in_flight_peak == len(phones)  # each waited its 1 s beside the others
         fake.latency = 0
         [listed] = client.messages.list(to=phones[0], limit=20)
         assert listed.body == f"Hi {phones[0]}"

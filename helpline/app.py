@@ -20,7 +20,10 @@ def create_app(settings: Settings | None = None, *, waits_for_redis: bool = Fals
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     parts = container.build(settings, waits_for_redis=waits_for_redis)
     settings = parts.settings
+    from helpline.web.routing import LazyBuilderRule
+
     app = Flask("helpline")
+    app.url_rule_class = LazyBuilderRule  # each route's URL builder made when first used
     app.config["SETTINGS"] = settings
     app.config["SECRET_KEY"] = settings.secret_key
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes

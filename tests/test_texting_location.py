@@ -1,7 +1,10 @@
 """A ZIP code or "city, ST" is recognised and kept as the texter's location."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from helpline.domain import keywords as kw
 from tests.conftest import TEXTER
 
 
@@ -163,3 +166,21 @@ def test_a_service_word_after_a_search_searches_the_same_place_for_it(text, stor
     (reply,) = text(word)
     assert "Looking up treatment providers near Baltimore, MD" in reply and "reply your ZIP" not in reply
     assert store.load_state(store.vault.phone_id(TEXTER))["search_filter"] == service
+
+
+@given(
+    st.text(alphabet=" ,.'-abcdefghijklmnopqrstuvwxyz\n", max_size=30),
+    st.sampled_from(["", " ", ",", ", ", " ,", "\n"]),
+    st.sampled_from(kw.STATE_NAMES_LONGEST_FIRST),
+    st.sampled_from(["", " ", "\n", "x"]),
+)
+def test_the_state_a_text_ends_in_is_the_longest_name_it_ends_in(head, before, name, after):
+    """ "... west virginia" is West Virginia, not Virginia; a name inside a word ("mass" in "xmass") or
+    followed by anything is no state."""
+    written = head + before + name + after
+    longest = next(
+        (n for n in kw.STATE_NAMES_LONGEST_FIRST if written.endswith(" " + n) or written.endswith("," + n)),
+        None,
+    )
+    found = kw.STATE_NAME_AT_END.search(written)
+    assert (found.group(1) if found else None) == longest

@@ -518,10 +518,9 @@ def _city_and_state(text: str, known_only: bool = False) -> str | None:
     """`austin, tx`, `austin tx`, `i'm in austin texas` -> `austin, tx` (the words before the city are
     dropped when the city is known); None when the text does not end in a state."""
     written_as_a_place = "," in text  # "Smallville, KS" as they wrote it, not "i live in ohio"
-    for name in kw.STATE_NAMES_LONGEST_FIRST:
-        if text.endswith(" " + name) or text.endswith("," + name):
-            text = f"{text[: -len(name)].rstrip(' ,')}, {kw.STATE_NAMES[name]}"
-            break
+    if ends_in := kw.STATE_NAME_AT_END.search(text):
+        name = ends_in.group(1)
+        text = f"{text[: -len(name)].rstrip(' ,')}, {kw.STATE_NAMES[name]}"
     match = kw.CITY_STATE_RE.match(text)
     if not match or match.group(2) not in kw.US_STATES:
         return None

@@ -138,6 +138,9 @@ STATE_NAMES.update(STATE_SHORT_NAMES)
 STATE_NAMES_LONGEST_FIRST = tuple(
     sorted(STATE_NAMES, key=len, reverse=True)
 )  # "west virginia" before "virginia"
+# The state name a text ends with, after a space or a comma: the one found first is the longest (it starts
+# earliest), "west virginia" rather than "virginia". One search instead of an endswith per name.
+STATE_NAME_AT_END = re.compile("[ ,](" + "|".join(map(re.escape, STATE_NAMES_LONGEST_FIRST)) + r")\Z")
 # A ZIP typed with a slip ("zip 6o629" with the letter O, "6062 9" with a space): the whole text, maybe
 # after "zip".
 _SLIPPED_ZIP = re.compile(

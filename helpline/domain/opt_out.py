@@ -8,7 +8,7 @@ lexicon is read once, and a text is matched in memory.
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from helpline.domain import keywords as kw
@@ -59,6 +59,10 @@ class OptOutLexicon:
         self._opt_in = phrase_set([(str(p), None) for p in data.get("opt_in") or ()])
         self._phrases = phrase_set(_tagged(data.get("phrases")))
         self._not = phrase_set(_tagged(data.get("not_opt_out")))
+        # Every text is asked about (most are the same few words: "yes", "2", "call"); a verdict is kept
+        # by the words it was read from, as `sms_words` keeps the words of a text.
+        self._says_opt_out = lru_cache(maxsize=4096)(self._reads_as_opt_out)
+        self._says_opt_in = lru_cache(maxsize=4096)(self._reads_as_opt_in)
 
     @classmethod
     def load(cls, path: Path) -> OptOutLexicon:
@@ -85,7 +89,12 @@ class OptOutLexicon:
         return tuple(core)
 
     def is_opt_out(self, text: str) -> bool:
-        words = self.words(text)
+        return self._says_opt_out(self.words(text))
+
+    def is_opt_in(self, text: str) -> bool:
+        return self._says_opt_in(self.words(text))
+
+    def _reads_as_opt_out(self, words: tuple[str, ...]) -> bool:
         if _whole(self._whole, self._core(words)):
             return True
         found = self._phrases.find(words)
@@ -94,8 +103,8 @@ class OptOutLexicon:
         excused = self._not.find(words)
         return not all(covered(m, excused) for m in found)
 
-    def is_opt_in(self, text: str) -> bool:
-        return _whole(self._opt_in, self._core(self.words(text)))
+    def _reads_as_opt_in(self, words: tuple[str, ...]) -> bool:
+        return _whole(self._opt_in, self._core(words))
 
 
 def _whole(phrases: PhraseSet, core: tuple[str, ...]) -> bool:

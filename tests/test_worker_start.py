@@ -207,3 +207,54 @@ def test_a_scheduler_stopped_before_it_listens_stops(helpline, redis):
     for name in queues.ALL_QUEUES:
         assert redis.get(RQScheduler.get_locking_key(name)) is None
     assert redis.keys("rq:scheduler:*") == []
+
+
+def test_redis_lost_as_a_worker_goes_back_to_waiting_for_work_it_waits_and_works_on(
+    worker_env, redis, tmp_path
+):
+    """Redis drops the connection just as the worker, its job done, says it is idle again (RQ writes that
+    before it waits, outside its own handling of a Redis outage): the worker waits for Redis, not quits."""
+    log = tmp_path / "worker.log"
+    worker_log = log_reader(log)
+    housekeeping = Queue(queues.HOUSEKEEPING, connection=redis)
+
+    def finished(job) -> bool:
+        return Job.fetch(job.id, connection=redis).is_finished
+
+    def says_idle(data: bytes) -> bool:
+        """The worker's "idle" on its own (not in the transaction that records a job's end)."""
+        return (
+            b"MULTI" not in data and b"HSET" in data and b"\r\nstate\r\n" in data and b"\r\nidle\r\n" in data
+        )
+
+    with FaultyLink(worker_env["REDIS_URL"]) as link:
+        env = {**worker_env, "REDIS_URL": link.url, "HELPLINE_WORKER_PROCESSES": "1"}
+        with worker_process.running_worker(env, log) as process:
+            first = housekeeping.enqueue("os.getpid")
+            worker_process.wait_for(lambda: finished(first), "the first job", STARTED_WITHIN, worker_log)
+            link.cut_when(says_idle, down=True)
+            # As it hands this job to a job slot it says it is idle again, waiting for the next: Redis is gone
+            # (the job's own bookkeeping meets the outage too, and RQ deals with that as with any job's).
+            housekeeping.enqueue("os.getpid")
+            # Its tries run out while Redis is still away: it says so and waits (it used to quit).
+            worker_process.wait_for(
+                lambda: (
+                    "event=worker.state_unsaved" in log.read_text(errors="replace")
+                    or process.poll() is not None
+                ),
+                "the worker to give up on that write",
+                STARTED_WITHIN,
+                worker_log,
+            )
+            assert link.cuts == 1 and process.poll() is None, worker_log()
+
+            link.restore()
+            third = housekeeping.enqueue("os.getpid")
+            worker_process.wait_for(
+                lambda: finished(third),
+                "a job after Redis is back",
+                STARTED_WITHIN,
+                worker_log,
+            )
+            assert process.poll() is None
+            assert "unhandled exception" not in log.read_text(errors="replace")

@@ -380,6 +380,18 @@ class ClaimingWorker(OneLineRetries, SimpleWorker):
                 raise StopRequested() from None
             # Redis is away: the dequeue that follows waits for it (RQ's own wait), the next beat renews.
 
+    def set_state(self, state: str, pipeline=None) -> None:
+        if pipeline is not None:  # written with the rest of the pipeline, which reports its own failure
+            return super().set_state(state, pipeline)
+        try:
+            super().set_state(state)
+        except StoreUnavailable as exc:
+            # RQ writes "idle" before it waits for the next job, outside the wait's own handling of a Redis
+            # that is away: the worker would quit. The wait that follows waits for Redis (RQ's own wait);
+            # the state is written again with the next job.
+            self._state = state
+            log.warning("event=worker.state_unsaved state=%s error=%s", state, type(exc).__name__)
+
     def _register_again_if_forgotten(self) -> None:
         """Registered again when RQ no longer lists it (its key expired while the process was stopped)."""
         if not self._registered or self._stop_requested:

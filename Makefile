@@ -52,7 +52,8 @@ stop: install
 
 # Three test processes on two cores (each file stays in one process, with its own embedded Redis): much of
 # the suite waits on real processes, browsers and sockets, and two leave the cores idle about half the time
-# (4:50-5:27 measured with three, 5:28-5:29 with two, on a quiet machine). PYTEST_WORKERS=0 runs it in one
+# (4:50-5:27 measured with three, 5:28-5:29 with two, on a quiet machine; 4:16 with three since each
+# app is built in a third of the time). PYTEST_WORKERS=0 runs it in one
 # process.
 PYTEST_WORKERS ?= 3
 test: dev-install browser-deps

@@ -389,8 +389,8 @@ class ClaimingWorker(OneLineRetries, SimpleWorker):
             # RQ writes "idle" before it waits for the next job, outside the wait's own handling of a Redis
             # that is away: the worker would quit. The wait that follows waits for Redis (RQ's own wait);
             # the state is written again with the next job.
-            self._state = state
-            log.warning("event=worker.state_unsaved state=%s error=%s", state, type(exc).__name__)
+            said = getattr(state, "value", state)
+            log.warning("event=worker.state_unsaved state=%s error=%s", said, type(exc).__name__)
 
     def _register_again_if_forgotten(self) -> None:
         """Registered again when RQ no longer lists it (its key expired while the process was stopped)."""

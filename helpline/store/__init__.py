@@ -600,7 +600,10 @@ class Store:
         state_arg = self._seal_state(state) if state is not None else b""
         args = [lease.token, done_seconds, self.retention, state_arg, entry, *self.counters.lifetimes()]
         args += [Keys.stat_prefix, *self.counters.buckets(now)]
-        tail = [*(job.script_args() if job else [0]), *counters]
+        counted: dict[str, int] = {}  # "sms.replied" once a reply: each name bumped once, by its count
+        for name in counters:
+            counted[name] = counted.get(name, 0) + 1
+        tail = [*(job.script_args() if job else [0]), *[part for pair in counted.items() for part in pair]]
         return _Record(keys, args, templates, tail, state_arg, self._templates_kept)
 
     def _recorded(self, lease: Lease, record: _Record, outcome: int) -> None:

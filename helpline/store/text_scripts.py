@@ -60,7 +60,7 @@ end
 # ARGV: token, done seconds, retention, state ('' keeps it), entry ('' none), hour and day buckets'
 # lifetimes, the counters' key prefix, this hour's and day's bucket, how many templates, then digest
 # and template ('' when kept) each, then how many fields the job has (0: none) with its id and fields,
-# then the counters' names (their keys are built here: one Redis, never a cluster).
+# then each counter's name and how many it counts (their keys are built here: one Redis, never a cluster).
 _RECORD = """
 local function record(KEYS, ARGV)
   local done = redis.call('GET', KEYS[1])
@@ -90,14 +90,17 @@ local function record(KEYS, ARGV)
     write_job(ARGV, KEYS[8], KEYS[9], KEYS[10], at + 1, at + 1 + 2 * job_fields)
     at = at + 1 + 2 * job_fields
   end
-  for i = at + 1, #ARGV do
-    local name = ARGV[8] .. ARGV[i] .. ':'
+  local names = {}
+  for i = at + 1, #ARGV, 2 do
+    local name, by = ARGV[8] .. ARGV[i] .. ':', tonumber(ARGV[i + 1])
+    local hour, day = name .. ARGV[9], name .. ARGV[10]
     -- a bucket gets its lifetime when it is made; its later counts need not set it again
-    if redis.call('INCR', name .. ARGV[9]) == 1 then redis.call('EXPIRE', name .. ARGV[9], ARGV[6]) end
-    if redis.call('INCR', name .. ARGV[10]) == 1 then redis.call('EXPIRE', name .. ARGV[10], ARGV[7]) end
-    redis.call('INCR', name .. 'total')
-    redis.call('SADD', KEYS[6], ARGV[i])
+    if redis.call('INCRBY', hour, by) == by then redis.call('EXPIRE', hour, ARGV[6]) end
+    if redis.call('INCRBY', day, by) == by then redis.call('EXPIRE', day, ARGV[7]) end
+    redis.call('INCRBY', name .. 'total', by)
+    names[#names + 1] = ARGV[i]
   end
+  if #names > 0 then redis.call('SADD', KEYS[6], unpack(names)) end
   redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
   redis.call('DEL', KEYS[2])
   return 0

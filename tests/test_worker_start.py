@@ -249,9 +249,9 @@ def test_redis_lost_as_a_worker_goes_back_to_waiting_for_work_it_waits_and_works
             assert link.cuts == 1 and process.poll() is None, worker_log()
 
             link.restore()
-            third = housekeeping.enqueue("os.getpid")
+            after = housekeeping.enqueue("os.getpid")
             worker_process.wait_for(
-                lambda: finished(third),
+                lambda: finished(after),
                 "a job after Redis is back",
                 STARTED_WITHIN,
                 worker_log,

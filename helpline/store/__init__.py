@@ -14,6 +14,7 @@ import json
 import os
 import time
 import zlib
+from collections import Counter
 from dataclasses import dataclass
 from hashlib import sha256
 
@@ -600,9 +601,7 @@ class Store:
         state_arg = self._seal_state(state) if state is not None else b""
         args = [lease.token, done_seconds, self.retention, state_arg, entry, *self.counters.lifetimes()]
         args += [Keys.stat_prefix, *self.counters.buckets(now)]
-        counted: dict[str, int] = {}  # "sms.replied" once a reply: each name bumped once, by its count
-        for name in counters:
-            counted[name] = counted.get(name, 0) + 1
+        counted = Counter(counters)  # "sms.replied" once a reply: each name bumped once, by its count
         tail = [*(job.script_args() if job else [0]), *[part for pair in counted.items() for part in pair]]
         return _Record(keys, args, templates, tail, state_arg, self._templates_kept)
 

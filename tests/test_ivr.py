@@ -45,10 +45,23 @@ def test_each_menu_key_leads_to_its_option(digit, intent, step):
     ("words", "intent"),
     [("find treatment", "treatment"), ("I want a callback please", "callback"), ("talk to someone", "talk"),
      ("what is OIH", "info"), ("tratamiento", "treatment"), ("quiero hablar con alguien", "talk"),
-     ("llamada", "callback"), ("emergencia", "emergency"), ("español", "spanish"), ("repeat", "menu")],
+     ("llamada", "callback"), ("español", "spanish"), ("repeat", "menu")],
 )  # fmt: skip
 def test_speech_at_the_menu_in_both_languages(words, intent):
     assert say(CallState(), ivr.MENU, words).intent == intent
+
+
+@pytest.mark.parametrize("words", ["emergency", "it's an emergency", "emergencia", "auxilio"])
+def test_saying_emergency_at_the_menu_is_a_crisis_the_options_and_a_priority_callback(words):
+    turn = say(CallState(), ivr.MENU, words)
+    assert turn.intent == "crisis"
+    assert turn.ask.step == ivr.EMERGENCY
+    assert turn.actions == (ivr.RequestCallback("+15551230002", "crisis", True),)
+
+
+@pytest.mark.parametrize("words", ["I went to the emergency room for my back", "it's not an emergency"])
+def test_an_emergency_that_is_not_happening_now_is_no_crisis(words):
+    assert say(CallState(), ivr.MENU, words).intent != "crisis"
 
 
 @pytest.mark.parametrize("step", [step for step in ivr.STEPS if step != ivr.EMERGENCY])

@@ -214,3 +214,17 @@ def test_nevermind_without_a_callback_asked_for_is_no_cancellation(text, store):
     text("hi")
     (reply,) = text("nevermind")
     assert "callback list" not in reply
+
+
+@pytest.mark.parametrize(("body", "lang"), [("EMERGENCY", "en"), ("sos", "en"), ("es una emergencia", "es")])
+def test_a_first_text_saying_emergency_gets_911_at_once_and_a_priority_callback(text, store, body, lang):
+    (reply,) = text(body)
+    assert "911" in reply and "OIH" not in reply  # the guidance first, not the welcome
+    (request,) = callbacks.waiting(store)
+    assert request.is_crisis and request.lang == lang
+
+
+def test_the_emergency_room_in_a_story_is_no_emergency(text, store):
+    text("hi")
+    text("i went to the emergency room last night because my pain keeps getting worse on oxy")
+    assert callbacks.waiting(store) == []

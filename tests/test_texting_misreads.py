@@ -141,7 +141,7 @@ NO_STREET = {
     "i take 10 off the street and my pain keeps getting worse": "oih",
     "i got 30 off the street and it hurts more every day": "oih",
     "i stopped my pills, got 20 from the street": "stopped_suddenly",
-    "the nearest clinic is a 45 minute drive, is there anything closer?": "menu",
+    "the nearest clinic is a 45 minute drive, is there anything closer?": "ask_place_near",
     "we live 2 hours drive from the clinic": "menu",
     "its a 20 min drive": "menu",
     "im staying with my 2 kids in st louis": "menu",
@@ -384,3 +384,42 @@ def test_nevermind_said_kindly_takes_the_request_back(body):
 def test_an_unclear_change_of_mind_keeps_the_request_and_says_how_to_take_it_back(body):
     decision = decide(WELCOMED, Inbound(body), Context(has_open_callback=True))
     assert keys(decision) == ["call_still_on_list"] and decision.actions == ()
+
+
+# -- a ZIP a digit off, and "near me" without a place ----------------------------------------------------
+@pytest.mark.parametrize("body", ["2134", "zip 2134", "my zip is 902101", "Zip code: 1000", "100012"])
+def test_a_zip_with_a_digit_too_few_or_too_many_is_told_a_zip_has_five(body):
+    decision = decide(WELCOMED, Inbound(body), Context())
+    assert keys(decision) == ["zip_five_digits"] and decision.actions == ()
+
+
+@pytest.mark.parametrize("body", ["5", "911", "10001", "5551234567", "1234 main st"])
+def test_a_menu_number_a_zip_a_phone_number_or_a_street_is_not_a_zip_a_digit_off(body):
+    assert keys(decide(WELCOMED, Inbound(body), Context())) != ["zip_five_digits"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["near me", "any clinics near me?", "treatment near me", "whats the closest place", "help in my area",
+     "clinicas cerca de mi", "el lugar mas cercano"],
+)  # fmt: skip
+def test_asking_what_is_near_without_a_place_asks_where(body):
+    decision = decide(WELCOMED, Inbound(body), Context())
+    assert keys(decision) == ["ask_place_near"] and decision.actions == ()
+
+
+def test_near_me_with_a_place_searches_that_place():
+    (action,) = decide(WELCOMED, Inbound("clinics near 10001"), Context()).actions
+    assert isinstance(action, FindProviders) and action.location == "10001"
+
+
+def test_near_me_while_a_crisis_is_open_gets_staff_are_coming():
+    assert keys(decide(WELCOMED, Inbound("whats the nearest hospital"), CRISIS_OPEN)) == ["crisis_still_here"]
+
+
+def test_near_me_then_a_zip_finds_providers(text):
+    text("hi")
+    (reply,) = text("any clinics near me")
+    assert "5-digit ZIP code" in reply
+    (looking,) = text("10001")
+    assert "Looking up treatment providers near 10001" in looking

@@ -385,6 +385,11 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
     # asked for, and never over pain that keeps growing ("i take 10 off the street and my pain...").
     if intent is None and kw.names_a_street(text) and not kw.describes_worsening_pain(text):
         return Decision(state, (Say("ask_place_for_street"),), (), "ask_place")
+    if intent is None and kw.zip_wrong_length(text):  # "2134", "zip 902101": five digits, or a city
+        return Decision(state, (Say("zip_five_digits"),), (), "ask_place")
+    # "any clinics near me", "treatment near me": where? (Staff are on their way to a crisis: not this.)
+    if intent in (None, "treat") and not ctx.open_crisis and kw.asks_what_is_near(text):
+        return Decision(state, (Say("ask_place_near"),), (), "ask_place")
     if intent is None and (kw.asks_about_the_line(text) or kw.asks_for_help(text)):
         return Decision(state, (Say("about"),), (), "about")
     if intent is None and kw.only_thanks(text):

@@ -220,6 +220,29 @@ def zip_not_known(normalised: str) -> bool:
     return bool(_ZIP_NOT_KNOWN.search(normalised))
 
 
+# A ZIP with a digit too few or too many ("2134", "zip 902101"): the whole text, maybe after "zip".
+_ZIP_WRONG_LENGTH = re.compile(
+    r"^(?:(?:my )?(?:zip|zipcode|zip code|codigo postal|cp)(?: is| es)?:?\s*)?(\d{4}|\d{6,8})$"
+)
+
+# Asking for what is near without saying where: "clinics near me", "whats closest", "cerca de mi".
+_NEAR_ME = re.compile(
+    r"\b(?:near|close to|around|by) (?:me|us|here|my (?:house|home|place|area))\b|\bnear ?by\b"
+    r"|\b(?:closest|nearest)\b|\bin my (?:area|town|city)\b"
+    r"|\bcerca de (?:mi|aqui|nosotros|mi casa)\b|\bmas cercan[oa]s?\b|\ben mi (?:area|zona|ciudad)\b"
+)
+
+
+def zip_wrong_length(normalised: str) -> bool:
+    """Whether a text is a ZIP code with a digit too few or too many ("2134", "my zip is 902101")."""
+    return bool(_ZIP_WRONG_LENGTH.match(trim_place_text(normalised).strip(" .!")))
+
+
+def asks_what_is_near(normalised: str) -> bool:
+    """Whether a text asks for what is near them without saying where ("any clinics near me")."""
+    return bool(_NEAR_ME.search(normalised))
+
+
 def greets_before_more(whole: str) -> bool:
     """Whether a text greets and then says more ("hello, my pain keeps getting worse"), without asking
     for the menu by name."""

@@ -245,3 +245,17 @@ def test_search_jobs_carry_no_place_or_service_word_in_the_clear(app, store, tex
     assert TEXTER not in caplog.text and "+1******0001" in caplog.text
     info = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
     assert not [m for m in info if "10001" in m or "methadone" in m]
+
+
+def test_no_insurance_asks_where_then_searches_for_free_or_low_cost_care(app, store, text, real_directory):
+    text("hi")
+    (reply,) = text("i have no insurance")
+    assert "free or low-cost treatment" in reply and "ZIP code" in reply
+    text("10001")
+    run_workers(app)
+    texts = later_texts(store)
+    # The SAMHSA file says nothing of payment: the nearest, and one line saying so.
+    assert texts[0].startswith(
+        "No listing near 10001 says it offers low-cost options; these are the nearest treatment providers"
+    )
+    assert "1) " in texts[0]

@@ -423,3 +423,36 @@ def test_near_me_then_a_zip_finds_providers(text):
     assert "5-digit ZIP code" in reply
     (looking,) = text("10001")
     assert "Looking up treatment providers near 10001" in looking
+
+
+# -- paying for treatment --------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "body",
+    ["do you take medicaid", "i have no insurance", "cant afford rehab", "no tengo seguro", "free treatment"],
+)
+def test_asking_about_paying_for_treatment_asks_where_to_look_for_low_cost_care(body):
+    decision = decide(WELCOMED, Inbound(body), Context())
+    assert keys(decision) == ["ask_place_for_low_cost"] and decision.state.wanted_service == "payment"
+
+
+@pytest.mark.parametrize("body, key", [("is this free", "about"), ("how much does it cost", "about")])
+def test_asking_what_the_line_costs_is_about_the_line_not_a_search(body, key):
+    assert keys(decide(WELCOMED, Inbound(body), Context())) == [key]
+
+
+@pytest.mark.parametrize(
+    "body, state", [("medicaid 10001", WELCOMED), ("do any take medicaid", AFTER_SEARCH)]
+)
+def test_asking_about_paying_with_a_place_searches_for_low_cost_care_there(body, state):
+    (action,) = decide(state, Inbound(body), Context()).actions
+    assert isinstance(action, FindProviders) and action.service == "payment"
+
+
+@pytest.mark.parametrize(
+    "body, key",
+    [("my mom hurts all over on her oxycontin", "oih"),
+     ("my skin hurts to the touch since my dose went up", "oih"), ("me duele todo el cuerpo", "oih"),
+     ("who am i talking to", "about"), ("con quien hablo", "about")],
+)  # fmt: skip
+def test_pain_spreading_is_oih_and_who_answers_is_about_the_line(body, key):
+    assert keys(decide(WELCOMED, Inbound(body), Context())) == [key]

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 
 from helpline.domain import crisis, language, opt_out, places
 from helpline.domain import keywords as kw
+from helpline.domain.treatment_services import PAYMENT
 
 INFORMATIONAL = {"oih", "signs", "tolerance", "treat"}
 CHECK_QUESTIONS = ("check_q1", "check_q2", "check_q3")
@@ -335,6 +336,8 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
     if ctx.open_crisis and kw.names_a_street(text):
         return _still_here(state)
     if place:
+        if place[1] is None and kw.asks_about_paying(text):  # "medicaid clinics near 10001"
+            state = replace(state, wanted_service=PAYMENT)
         return _find(state, *place)
 
     intent = _explicit_intent(whole)
@@ -381,6 +384,13 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
         # "i need suboxone", "methadone clinics?": where? The next place they send searches for it.
         new = replace(state, wanted_service=SERVICE_WORDS[word])
         return Decision(new, (Say("ask_place_for_service", {"service": word}),), (), "service")
+    # "i have no insurance", "do you take medicaid": free or low-cost care, near the place they name next
+    # (or the one just searched).
+    if intent in (None, "treat") and kw.asks_about_paying(text) and not kw.describes_worsening_pain(text):
+        new = replace(state, wanted_service=PAYMENT)
+        if state.location:
+            return _find(new, state.location, None)
+        return Decision(new, (Say("ask_place_for_low_cost"),), (), "service")
     # A street, and no city we know: what we can search. Read after the dose, the stopping and the service
     # asked for, and never over pain that keeps growing ("i take 10 off the street and my pain...").
     if intent is None and kw.names_a_street(text) and not kw.describes_worsening_pain(text):

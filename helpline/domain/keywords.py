@@ -233,6 +233,20 @@ _NEAR_ME = re.compile(
 )
 
 
+# Asking how to pay for treatment, or to have it free ("i have no insurance", "do you take medicaid",
+# "cant afford rehab", "no tengo seguro"); not the line's own cost ("is this free": what the line is).
+_ASKS_ABOUT_PAYING = re.compile(
+    r"\b(?:medicaid|medicare|medi-cal|uninsured|insurance|sliding (?:fee|scale)|low[ -]cost|afford\w*"
+    r"|no (?:money|income)|free (?:treatment|clinics?|rehab|detox|care|programs?|methadone|suboxone)"
+    r"|sin seguro|no tengo (?:seguro|dinero)|no puedo pagar|bajo costo|tratamiento gratis)\b"
+)
+
+
+def asks_about_paying(normalised: str) -> bool:
+    """Whether a text asks about paying for treatment: insurance, Medicaid, free or low-cost care."""
+    return bool(_ASKS_ABOUT_PAYING.search(normalised))
+
+
 def zip_wrong_length(normalised: str) -> bool:
     """Whether a text is a ZIP code with a digit too few or too many ("2134", "my zip is 902101")."""
     return bool(_ZIP_WRONG_LENGTH.match(trim_place_text(normalised).strip(" .!")))
@@ -371,6 +385,9 @@ _ASKS_ABOUT_THE_LINE = re.compile(
     "|".join(
         (
             r"^(?:hi |hello |hey )?(?:what|who) (?:is|are) (?:this|you|u)\b",
+            r"\bwho (?:am i|are we) (?:talking|texting|speaking) (?:to|with)\b",
+            r"\bwho (?:is|s) (?:texting|answering)\b",
+            r"\bcon quien (?:hablo|estoy hablando)\b",
             r"\bis (?:this|it) (?:a bot|a robot|automated|a real person|free|confidential|private)\b",
             r"\bis (?:this|it) anonymous\b",
             r"\bare (?:you|u) (?:a bot|a robot|a real person|real|human|a person)\b",
@@ -455,7 +472,8 @@ def calls_someone_else(normalised: str) -> bool:
 _PAIN = r"(?:pain|pains|painful|hurts?|hurting|aches?|aching|sore|dolor|dolores|duele|duelen|adolorid[oa])"
 _WORSE = (
     r"(?:worse|worst|worsening|more|increas\w*|grow\w*|spread\w*|getting bad|gets bad|peor|mas|aumenta\w*|"
-    r"empeora\w*|crece\w*)"
+    r"empeora\w*|crece\w*|all over|everywhere|to (?:the )?touch|todo el cuerpo|en todas partes"
+    r"|por todos lados)"
 )
 _DESCRIBES_WORSENING_PAIN = re.compile(
     rf"\b{_PAIN}\b(?:\W+\w+){{0,6}}?\W+{_WORSE}\b|\b{_WORSE}\b(?:\W+\w+){{0,3}}?\W+{_PAIN}\b"

@@ -456,3 +456,33 @@ def test_asking_about_paying_with_a_place_searches_for_low_cost_care_there(body,
 )  # fmt: skip
 def test_pain_spreading_is_oih_and_who_answers_is_about_the_line(body, key):
     assert keys(decide(WELCOMED, Inbound(body), Context())) == [key]
+
+
+# -- after results: more in other words, another place ---------------------------------------------------
+AFTER_RESULTS = TexterState(welcomed=True, disclaimed=True, location="60629", search_page=0)
+
+
+@pytest.mark.parametrize(
+    "body", ["any others?", "other options", "anything else?", "are there any others", "otras opciones",
+             "hay otros?", "any other clinics near me"],
+)  # fmt: skip
+def test_after_results_asking_for_others_is_more(body):
+    (action,) = decide(AFTER_RESULTS, Inbound(body), Context()).actions
+    assert action == FindProviders("60629", None, 1)
+
+
+def test_before_any_search_other_options_is_the_menu():
+    assert keys(decide(WELCOMED, Inbound("other options"), Context())) == ["menu"]
+
+
+@pytest.mark.parametrize(
+    "body, location",
+    [
+        ("what about chicago", "chicago, il"),
+        ("how about 60601", "60601"),
+        ("what about austin tx", "austin, tx"),
+    ],
+)
+def test_after_results_what_about_another_place_searches_there(body, location):
+    (action,) = decide(AFTER_RESULTS, Inbound(body), Context()).actions
+    assert action == FindProviders(location, None, 0)

@@ -347,6 +347,8 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
     if greeted:  # "hi, my dad's pain is getting worse": what follows the greeting is the question
         intent, text = None, kw.without_greeting(text)
         whole = " ".join(kw.words(text))
+    if intent in (None, "menu") and state.location and kw.asks_for_others(text):  # "any others?", "otras"
+        intent = "more"
     if ctx.open_crisis and intent is None and _newer_reading(text):
         return _still_here(state)  # "i dont know the zip", "he stopped his meds": staff are on their way
     if intent is None and kw.zip_not_known(text):  # "i dont know my zip": a city and state will do
@@ -644,6 +646,8 @@ CITY_ALONE_ZIPS = 5
 _WHERE_CUE = re.compile(
     r"^(?:i ?m|i am|we are|we re|i live|we live|live|living|located|staying|estoy|estamos|vivo|vivimos)?"
     r"\s*(?:in|near|around|by|en|cerca de)\s+|^near\s+"
+    # after a search: "what about chicago", "try in denver", "y en houston"
+    r"|^(?:(?:what|how) about|try|and|y|que tal|y que tal)\s+(?:in\s+|en\s+)?"
 )
 
 

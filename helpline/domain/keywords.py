@@ -247,6 +247,21 @@ def asks_about_paying(normalised: str) -> bool:
     return bool(_ASKS_ABOUT_PAYING.search(normalised))
 
 
+# After results, asking for the next ones in other words: "any others?", "other options", "otros lugares".
+_ASKS_FOR_OTHERS = re.compile(
+    r"^(?:are there |is there |got |show me |send |give me |do you have |what about |hay )?"
+    r"(?:any |some |mas |more )?"
+    r"(?:others?|other (?:ones|places|options|clinics|providers|choices)|anything else|anymore|any more|else"
+    r"|otros|otras|otras opciones|otros lugares|algo mas|alguno mas|alguna mas)"
+    r"(?: (?:please|pls|near me|nearby|close by|por favor))?$"
+)
+
+
+def asks_for_others(normalised: str) -> bool:
+    """Whether a text asks for more of what was found, in other words than MORE ("any others?")."""
+    return bool(_ASKS_FOR_OTHERS.match(" ".join(words(normalised))))
+
+
 def zip_wrong_length(normalised: str) -> bool:
     """Whether a text is a ZIP code with a digit too few or too many ("2134", "my zip is 902101")."""
     return bool(_ZIP_WRONG_LENGTH.match(trim_place_text(normalised).strip(" .!")))

@@ -486,3 +486,24 @@ def test_before_any_search_other_options_is_the_menu():
 def test_after_results_what_about_another_place_searches_there(body, location):
     (action,) = decide(AFTER_RESULTS, Inbound(body), Context()).actions
     assert action == FindProviders(location, None, 0)
+
+
+# -- looking for somewhere to go -------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "body",
+    ["where can i get treatment", "find a clinic", "find treatment", "i need rehab", "i need a new doctor",
+     "looking for a pain clinic", "where do i go for help", "donde hay tratamiento", "busco una clinica"],
+)  # fmt: skip
+def test_looking_for_somewhere_to_go_asks_where(body):
+    decision = decide(WELCOMED, Inbound(body), Context())
+    assert keys(decision) == ["ask_place_near"] and decision.actions == ()
+
+
+@pytest.mark.parametrize(
+    "body, key",
+    [("treatment", "treat"), ("4", "treat"), ("what treatment options are there", "treat"),
+     ("i want my doctor to lower my dose", "menu"), ("quiero que mi doctor me escuche", "menu"),
+     ("i need a doctor my pain keeps getting worse", "oih"), ("i need help", "about")],
+)  # fmt: skip
+def test_the_treat_keyword_their_own_doctor_and_worsening_pain_are_not_a_search_for_somewhere(body, key):
+    assert keys(decide(WELCOMED, Inbound(body), Context())) == [key]

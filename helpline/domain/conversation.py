@@ -402,6 +402,15 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
     # "any clinics near me", "treatment near me": where? (Staff are on their way to a crisis: not this.)
     if intent in (None, "treat") and not ctx.open_crisis and kw.asks_what_is_near(text):
         return Decision(state, (Say("ask_place_near"),), (), "ask_place")
+    # "find a clinic", "i need rehab", "where can i get treatment": where? (TREAT alone: what treatment is.)
+    if (
+        intent in (None, "treat")
+        and not state.location
+        and not ctx.open_crisis
+        and kw.seeks_care(text)
+        and not kw.describes_worsening_pain(text)
+    ):
+        return Decision(state, (Say("ask_place_near"),), (), "ask_place")
     if intent is None and (kw.asks_about_the_line(text) or kw.asks_for_help(text)):
         return Decision(state, (Say("about"),), (), "about")
     if intent is None and kw.only_thanks(text):

@@ -262,6 +262,28 @@ def asks_for_others(normalised: str) -> bool:
     return bool(_ASKS_FOR_OTHERS.match(" ".join(words(normalised))))
 
 
+# Looking for somewhere to go ("find a clinic", "i need rehab", "where can i get treatment", "busco una
+# clinica"): where, then the search. Not the TREAT keyword alone, which asks what treatment is.
+_CARE = (
+    r"(?:clinics?|doctors?|dr|providers?|rehabs?|programs?|facilit(?:y|ies)|centers?|specialists?|treatment"
+    r"|therapists?|counsell?ors?|clinicas?|doctora?s?|medicos?|centros?|tratamientos?|programas?)"
+)
+_SEEKS_CARE = re.compile(
+    rf"\b(?:find|finding|look(?:ing)? for|search(?:ing)? for|need|needs|want|get|recommend"
+    rf"|busco|buscando|necesito|encontrar)\b(?:\W+\w+){{0,3}}?\W+{_CARE}\b"
+    rf"|\b(?:where|donde)\b(?:\W+\w+){{0,5}}?\W+(?:{_CARE}|help|ayuda)\b"
+)
+
+
+# Their own doctor or clinic ("i want my doctor to lower my dose") is not somewhere new to go.
+_THEIR_OWN_CARE = re.compile(r"\b(?:my|his|her|their|our|mi|mis|su|sus)\s+(?:\w+\s+)?" + _CARE + r"\b")
+
+
+def seeks_care(normalised: str) -> bool:
+    """Whether a text looks for a clinic, a doctor, rehab or treatment (somewhere to go)."""
+    return bool(_SEEKS_CARE.search(_THEIR_OWN_CARE.sub(" ", normalised)))
+
+
 def zip_wrong_length(normalised: str) -> bool:
     """Whether a text is a ZIP code with a digit too few or too many ("2134", "my zip is 902101")."""
     return bool(_ZIP_WRONG_LENGTH.match(trim_place_text(normalised).strip(" .!")))

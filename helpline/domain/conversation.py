@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from helpline.domain import crisis, language, opt_out, places
+from helpline.domain import crisis, finding_care, language, opt_out, places
 from helpline.domain import keywords as kw
 from helpline.domain.treatment_services import PAYMENT
 
@@ -336,7 +336,7 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
     if ctx.open_crisis and kw.names_a_street(text):
         return _still_here(state)
     if place:
-        if place[1] is None and kw.asks_about_paying(text):  # "medicaid clinics near 10001"
+        if place[1] is None and finding_care.asks_about_paying(text):  # "medicaid clinics near 10001"
             state = replace(state, wanted_service=PAYMENT)
         return _find(state, *place)
 
@@ -347,7 +347,9 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
     if greeted:  # "hi, my dad's pain is getting worse": what follows the greeting is the question
         intent, text = None, kw.without_greeting(text)
         whole = " ".join(kw.words(text))
-    if intent in (None, "menu") and state.location and kw.asks_for_others(text):  # "any others?", "otras"
+    if (
+        intent in (None, "menu") and state.location and finding_care.asks_for_others(text)
+    ):  # "any others?", "otras"
         intent = "more"
     if ctx.open_crisis and intent is None and _newer_reading(text):
         return _still_here(state)  # "i dont know the zip", "he stopped his meds": staff are on their way
@@ -388,7 +390,11 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
         return Decision(new, (Say("ask_place_for_service", {"service": word}),), (), "service")
     # "i have no insurance", "do you take medicaid": free or low-cost care, near the place they name next
     # (or the one just searched).
-    if intent in (None, "treat") and kw.asks_about_paying(text) and not kw.describes_worsening_pain(text):
+    if (
+        intent in (None, "treat")
+        and finding_care.asks_about_paying(text)
+        and not kw.describes_worsening_pain(text)
+    ):
         new = replace(state, wanted_service=PAYMENT)
         if state.location:
             return _find(new, state.location, None)
@@ -397,17 +403,17 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
     # asked for, and never over pain that keeps growing ("i take 10 off the street and my pain...").
     if intent is None and kw.names_a_street(text) and not kw.describes_worsening_pain(text):
         return Decision(state, (Say("ask_place_for_street"),), (), "ask_place")
-    if intent is None and kw.zip_wrong_length(text):  # "2134", "zip 902101": five digits, or a city
+    if intent is None and finding_care.zip_wrong_length(text):  # "2134", "zip 902101": five digits, or a city
         return Decision(state, (Say("zip_five_digits"),), (), "ask_place")
     # "any clinics near me", "treatment near me": where? (Staff are on their way to a crisis: not this.)
-    if intent in (None, "treat") and not ctx.open_crisis and kw.asks_what_is_near(text):
+    if intent in (None, "treat") and not ctx.open_crisis and finding_care.asks_what_is_near(text):
         return Decision(state, (Say("ask_place_near"),), (), "ask_place")
     # "find a clinic", "i need rehab", "where can i get treatment": where? (TREAT alone: what treatment is.)
     if (
         intent in (None, "treat")
         and not state.location
         and not ctx.open_crisis
-        and kw.seeks_care(text)
+        and finding_care.seeks_care(text)
         and not kw.describes_worsening_pain(text)
     ):
         return Decision(state, (Say("ask_place_near"),), (), "ask_place")

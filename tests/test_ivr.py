@@ -350,3 +350,11 @@ def test_a_caller_who_does_not_know_their_zip_is_told_the_ways_on_not_the_same_q
 )
 def test_spanish_words_alone_switch_the_call_a_place_named_in_spanish_does_not(words, lang):
     assert say(CallState(), ivr.ZIP, words).state.lang == lang
+
+
+@pytest.mark.parametrize(
+    "words", ["where can I get help", "where is the nearest clinic", "I have no insurance", "donde hay ayuda"]
+)
+def test_asking_where_to_go_at_the_menu_asks_for_the_zip(words):
+    turn = say(CallState(), ivr.MENU, words)
+    assert turn.intent == "treatment" and turn.ask.step == ivr.ZIP

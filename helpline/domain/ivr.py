@@ -11,9 +11,9 @@ import re
 from dataclasses import asdict, dataclass, field, replace
 
 from helpline.domain import crisis as crisis_words
+from helpline.domain import finding_care, spoken, spoken_answer, spoken_place
 from helpline.domain import keywords as kw
 from helpline.domain import language as language_words
-from helpline.domain import spoken, spoken_answer, spoken_place
 from helpline.domain.phones import callable_number
 
 LANGUAGES = ("en", "es")
@@ -328,6 +328,13 @@ def spoken_choice(speech: str) -> str | None:
             return choice
     if kw.describes_worsening_pain(text):  # "his pain keeps getting worse on his pills": what OIH is
         return "info"
+    # "where can I get help", "I need a clinic near me", "I have no insurance": somewhere to go, by ZIP
+    if (
+        finding_care.seeks_care(text)
+        or finding_care.asks_what_is_near(text)
+        or finding_care.asks_about_paying(text)
+    ):
+        return "treatment"
     return "no_callback" if refused else None
 
 

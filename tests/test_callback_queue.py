@@ -263,6 +263,21 @@ def test_texting_no_to_the_check_in_queues_a_linked_callback(app, store, text, w
     assert callbacks.expire_follow_up(store, waiting_request.id) is None
 
 
+@pytest.mark.parametrize(
+    "reply", ["no thank you, im fine", "no dont call me", "nah all good", "no gracias, estoy bien"]
+)
+def test_no_to_the_check_in_with_no_call_wanted_queues_nothing_now_or_when_the_check_in_lapses(
+    app, store, text, waiting_request, hl, reply
+):
+    refer(hl, waiting_request.id)
+    callbacks.send_follow_up(hl, waiting_request.id)
+    (answer,) = text(reply)
+    assert "we will not call you" in answer or "no le llamaremos" in answer.lower()
+    assert callbacks.waiting(store) == []
+    assert callbacks.follow_up_state(store, waiting_request.id)["answer"] == "no, no call wanted"
+    assert callbacks.expire_follow_up(store, waiting_request.id) is None  # no call 48 hours on either
+
+
 def test_texting_yes_to_the_check_in_closes_the_journey(app, store, text, waiting_request, hl):
     refer(hl, waiting_request.id)
     callbacks.send_follow_up(hl, waiting_request.id)

@@ -49,7 +49,7 @@ def noted(decision: Decision, body: str, ctx: Context) -> Decision:
     if decision.intent in ("call_withdraw", "no_call", "optin"):
         return decision
     asks = any(isinstance(action, RequestCallback) for action in decision.actions)
-    follow_up_no = any(isinstance(a, AnswerFollowUp) and not a.reached for a in decision.actions)
+    follow_up_no = any(isinstance(a, AnswerFollowUp) and not a.reached and a.call for a in decision.actions)
     if not (asks or follow_up_no or ctx.has_open_callback):
         return decision
     words = when_to_call(body)

@@ -96,7 +96,8 @@ class WithdrawCallback:
 
 @dataclass(frozen=True)
 class AnswerFollowUp:
-    reached: bool  # YES: they reached the provider; NO: they want a callback
+    reached: bool  # YES: they reached the provider; NO: they did not
+    call: bool = True  # NO puts a callback on the queue, unless they said they want none ("no, im fine")
 
 
 @dataclass(frozen=True)
@@ -273,7 +274,9 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
         )
     # "do not call me, my husband will see": no call, ever; nor "cancel my callback" with none open
     if not ctx.has_open_callback and (refuses or kw.withdraws_a_call_by_name(text)):
-        return Decision(replace(state, check_step=0), (Say("call_not_wanted"),), (), "no_call")
+        # to "did you reach them?" ("no, don't call me"): answered, and no request put on the queue for it
+        answered = (AnswerFollowUp(False, call=False),) if ctx.awaiting_follow_up else ()
+        return Decision(replace(state, check_step=0), (Say("call_not_wanted"),), answered, "no_call")
     if ctx.has_open_callback and not ctx.open_crisis and kw.mentions_not_calling(text):
         # "no calls after 5 please", "dont call the cops on him": the request stays, and how to take it back
         return Decision(replace(state, check_step=0), (Say("call_still_on_list"),), (), "call")
@@ -284,6 +287,9 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
         if answer and wants_person:  # "yes I did, but can someone call me": both
             call = _call(replace(state, check_step=0), inbound)
             return replace(call, actions=(AnswerFollowUp(True),) + call.actions)
+        if not answer and kw.needs_nothing(text):  # "no thanks, im fine": no call they did not ask for
+            answered = (AnswerFollowUp(False, call=False),)
+            return Decision(replace(state, check_step=0), (Say("call_not_wanted"),), answered, "follow_up")
         reply = Say("follow_up_thanks" if answer else "follow_up_callback")
         return Decision(replace(state, check_step=0), (reply,), (AnswerFollowUp(answer),), "follow_up")
     if state.check_step and wants_person:

@@ -475,6 +475,18 @@ def sounds_reassured(normalised: str) -> bool:
     return bool(_REASSURED.search(normalised))
 
 
+# Nothing more is needed: "no need", "all good", "im fine", "no hace falta", "ya no lo necesito".
+_NEEDS_NOTHING = re.compile(
+    r"\b(?:no need|not needed|do ?n'?t need (?:it|one|a call|anything)|all good|all set|no hace falta"
+    r"|no es necesario|ya no (?:lo |la )?necesito)\b"
+)
+
+
+def needs_nothing(normalised: str) -> bool:
+    """Whether a text says nothing more is needed, or that they are all right ("no thanks, im fine")."""
+    return bool(_NEEDS_NOTHING.search(normalised)) or sounds_reassured(normalised)
+
+
 # "cancel my callback", "i dont need the call anymore", "never mind the call", "ya no necesito la llamada".
 _WITHDRAWS_CALLBACK = re.compile(
     r"\b(?:cancel|withdraw|stop|forget)(?: the| my| that)? (?:call|callback|call back|request)\b"

@@ -496,21 +496,24 @@ def awaiting_follow_up(store: Store, phone_id: str) -> str | None:
     return store.callbacks.awaited(phone_id)
 
 
-def answer_follow_up(store: Store, phone: str, reached: bool | None, now: float | None = None):
-    """YES (reached), NO or no reply (None): NO and silence put a new request on the queue, linked."""
+def answer_follow_up(
+    store: Store, phone: str, reached: bool | None, now: float | None = None, call: bool = True
+):
+    """YES (reached), NO or no reply (None): NO and silence put a new request on the queue, linked; not a
+    NO that wants no call (`call` False: "no, I'm fine", "no, don't call me")."""
     now = now or time.time()
     callback_id = store.callbacks.take_awaited(store.vault.phone_id(phone))
     if not callback_id:
         return None
     request, state = store.callbacks.get(callback_id), store.callbacks.follow_up(callback_id) or {}
-    answer = {True: "yes", False: "no", None: "no reply"}[reached]
+    answer = {True: "yes", False: "no" if call else "no, no call wanted", None: "no reply"}[reached]
     store.callbacks.set_follow_up(
         callback_id, state | {"state": "answered", "answer": answer, "answered_at": now}
     )
     audit.record(
         store, callback_id, "texter" if reached is not None else "system", "follow-up answer", answer, now=now
     )
-    if reached or not request:
+    if reached or not call or not request:
         return None
     try:
         new, _ = request_callback(

@@ -404,7 +404,7 @@ def _carry_out(
         return [] if action.page else [Say("looking_up", {"place": place.label})]
     if isinstance(action, AnswerFollowUp):
         if phone is not None:  # "Did you reach <provider>?": NO puts a linked request on the queue
-            callbacks.answer_follow_up(store, phone, action.reached, now=now)
+            callbacks.answer_follow_up(store, phone, action.reached, now=now, call=action.call)
         return []
     if isinstance(action, call_times.NoteCallTime):
         callbacks.note_call_time(store, phone_id, action.words, now)

@@ -216,7 +216,9 @@ def test_nevermind_without_a_callback_asked_for_is_no_cancellation(text, store):
     assert "callback list" not in reply
 
 
-@pytest.mark.parametrize(("body", "lang"), [("EMERGENCY", "en"), ("sos", "en"), ("es una emergencia", "es")])
+@pytest.mark.parametrize(
+    ("body", "lang"), [("EMERGENCY", "en"), ("sos", "en"), ("\U0001f198", "en"), ("es una emergencia", "es")]
+)
 def test_a_first_text_saying_emergency_gets_911_at_once_and_a_priority_callback(text, store, body, lang):
     (reply,) = text(body)
     assert "911" in reply and "OIH" not in reply  # the guidance first, not the welcome

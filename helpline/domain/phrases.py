@@ -106,6 +106,8 @@ _OD_FORMS = [
     (re.compile(r"\bod(?:'e?d|ed)\b"), "overdosed"),
     (re.compile(r"\bod'?ing\b"), "overdosing"),
 ]
+# The emoji that is a word: SOS ("🆘" alone is a call for help). Others are dropped with the punctuation.
+EMOJI_WORDS = {"\U0001f198": " sos "}
 _NON_WORD = re.compile(r"[^a-zñ0-9]+")
 _NUMBER_OR_LETTERS = re.compile(r"\d+|[a-zñ]+")
 _STRETCH = re.compile(r"(.)\1{2,}")
@@ -114,6 +116,8 @@ _STRETCH = re.compile(r"(.)\1{2,}")
 @lru_cache(maxsize=4096)
 def sms_words(text: str) -> tuple[str, ...]:
     """Lower case words of a text with accents, emoji, punctuation and SMS spellings undone."""
+    for emoji, word in EMOJI_WORDS.items():
+        text = text.replace(emoji, word)
     text = kw.normalise(text)
     for pattern, replacement in _OD_FORMS:
         text = pattern.sub(replacement, text)

@@ -135,3 +135,16 @@ def test_looking_for_somewhere_to_go_asks_where(body):
 )  # fmt: skip
 def test_the_treat_keyword_their_own_doctor_and_worsening_pain_are_not_a_search_for_somewhere(body, key):
     assert keys(decide(WELCOMED, Inbound(body), Context())) == [key]
+
+
+@pytest.mark.parametrize(
+    "body", ["hay clinicas cerca?", "donde puedo ir", "quiero rehabilitacion", "busco un lugar para mi hijo",
+             "where can i go"],
+)  # fmt: skip
+def test_in_spanish_too_looking_for_somewhere_asks_where(body):
+    assert keys(decide(WELCOMED, Inbound(body), Context())) == ["ask_place_near"]
+
+
+@pytest.mark.parametrize("body", ["el lugar donde me duele", "my pain is close to unbearable"])
+def test_a_place_on_the_body_or_close_to_unbearable_is_no_search(body):
+    assert keys(decide(WELCOMED, Inbound(body), Context())) != ["ask_place_near"]

@@ -18,6 +18,7 @@ _NEAR_ME = re.compile(
     r"\b(?:near|close to|around|by) (?:me|us|here|my (?:house|home|place|area))\b|\bnear ?by\b"
     r"|\b(?:closest|nearest)\b|\bin my (?:area|town|city)\b"
     r"|\bcerca de (?:mi|aqui|nosotros|mi casa)\b|\bmas cercan[oa]s?\b|\ben mi (?:area|zona|ciudad)\b"
+    r"|\b(?:clinicas?|centros?|lugares|doctores|medicos|tratamientos?|programas?) (?:por aqui |)cerca\W*$"
 )
 
 
@@ -54,12 +55,14 @@ def asks_for_others(normalised: str) -> bool:
 # clinica"): where, then the search. Not the TREAT keyword alone, which asks what treatment is.
 _CARE = (
     r"(?:clinics?|doctors?|dr|providers?|rehabs?|programs?|facilit(?:y|ies)|centers?|specialists?|treatment"
-    r"|therapists?|counsell?ors?|clinicas?|doctora?s?|medicos?|centros?|tratamientos?|programas?)"
+    r"|therapists?|counsell?ors?|clinicas?|doctora?s?|medicos?|centros?|tratamientos?|programas?"
+    r"|rehabilitacion|lugar|lugares)"
 )
 _SEEKS_CARE = re.compile(
     rf"\b(?:find|finding|look(?:ing)? for|search(?:ing)? for|need|needs|want|get|recommend"
-    rf"|busco|buscando|necesito|encontrar)\b(?:\W+\w+){{0,3}}?\W+{_CARE}\b"
+    rf"|busco|buscando|necesito|necesitamos|quiero|encontrar)\b(?:\W+\w+){{0,3}}?\W+{_CARE}\b"
     rf"|\b(?:where|donde)\b(?:\W+\w+){{0,5}}?\W+(?:{_CARE}|help|ayuda)\b"
+    r"|\bwhere (?:can|do|should|could) (?:i|we|he|she|they) go\b|\bdonde (?:puedo|podemos|puede|debo) ir\b"
 )
 
 

@@ -124,3 +124,16 @@ def test_thanks_and_questions_about_the_line_in_spanish(text):
 def test_a_first_text_that_asks_who_we_are_gets_just_the_welcome(text):
     (welcome,) = text("who is this")
     assert "free, confidential 24/7" in welcome and "Reply STOP to opt out" in welcome
+
+
+@pytest.mark.parametrize("body", ["necesito un doctor", "me duele"])
+def test_a_short_spanish_text_with_a_word_both_languages_share_is_answered_in_spanish(text, body):
+    text("hi")
+    (reply,) = text(body)
+    assert "Responda" in reply
+
+
+def test_doctor_in_an_english_text_keeps_english(text):
+    text("hola")
+    (reply,) = text("i need a doctor")
+    assert "Reply" in reply and "Responda" not in reply

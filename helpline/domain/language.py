@@ -11,7 +11,7 @@ from helpline.domain.phrases import sms_words
 # Words common in one language and rare in the other (accents off). Strong ones count twice:
 # one of them on its own is enough ("hola", "sobredosis", "please").
 SPANISH = frozenset(
-    "que el la los las una unos unas mi mis su sus tu yo usted ustedes esta estoy estan es "
+    "que el la los las un una unos unas mi mis su sus tu yo usted ustedes esta estoy estan es "
     "tengo tiene tienen quiero quiere puedo puede necesito para por con pero porque como donde cuando "
     "muy mas tambien pastillas pastilla dolor hijo hija esposo esposa mama papa hermano hermana amigo "
     "novio novia medico receta dosis tomo tome tomar favor gracias buenas buenos dias tardes noches "
@@ -21,7 +21,7 @@ SPANISH = frozenset(
 )
 SPANISH_STRONG = frozenset(
     "hola quiero necesito tengo sobredosis respira despierta morir matar matarme pastillas dolor "
-    "gracias ayuda ayudenme usted estoy informacion espanol español señales tratamiento "
+    "gracias ayuda ayudenme usted estoy informacion espanol español señales tratamiento duele duelen "
     "puedo puede esta llamenme porque buenas buenos suicidio suicidas suicidarme desmayado desmayada "
     # Words of the Spanish menu and ways to ask for a call: "senales", "me pueden llamar?" answer in Spanish.
     "senales sintomas tolerancia tratar tratamiento tratamientos prueba llamar llamame llameme llamarme "
@@ -34,16 +34,17 @@ SPANISH_STRONG = frozenset(
     "cancelar parar detener basta desuscribir desuscribirme dejen manden envien escriban escribirme "
     "mensajes molesten".split()
 )
+# "doctor" is both languages' word: it tells nothing.
 ENGLISH = frozenset(
     "the i my is are was were he she it you your and to of in on for with what how can do does not "
-    "this that have has had took take taking pills pill want need please pain dose doctor "
+    "this that have has had took take taking pills pill want need please pain dose "
     "daughter husband wife mom dad brother sister friend just about from been any some there when "
     "where who why will would could should know think get got help hi hello thanks thank hurts "
     "hurt am be an at if or but so him her they them we our".split()
 )
 ENGLISH_STRONG = frozenset(
     "the my is are what how please hello thanks thank pills want need took breathing overdose "
-    "overdosed doctor english".split()
+    "overdosed english".split()
 )
 
 

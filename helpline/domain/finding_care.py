@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import re
 
-from helpline.domain.keywords import trim_place_text, words
+from helpline.domain.keywords import ZIP_LEAD, trim_place_text, words
 
 # A ZIP with a digit too few or too many ("2134", "zip 902101"): the whole text, maybe after "zip".
-_ZIP_WRONG_LENGTH = re.compile(
-    r"^(?:(?:my )?(?:zip|zipcode|zip code|codigo postal|cp)(?: is| es)?:?\s*)?(\d{4}|\d{6,8})$"
-)
+_ZIP_WRONG_LENGTH = re.compile(rf"^{ZIP_LEAD}(\d{{4}}|\d{{6,8}})$")
 
 # Asking for what is near without saying where: "clinics near me", "whats closest", "cerca de mi".
 _NEAR_ME = re.compile(

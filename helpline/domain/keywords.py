@@ -143,9 +143,9 @@ STATE_NAMES_LONGEST_FIRST = tuple(
 STATE_NAME_AT_END = re.compile("[ ,](" + "|".join(map(re.escape, STATE_NAMES_LONGEST_FIRST)) + r")\Z")
 # A ZIP typed with a slip ("zip 6o629" with the letter O, "6062 9" with a space): the whole text, maybe
 # after "zip".
-_SLIPPED_ZIP = re.compile(
-    r"^(?:(?:my )?(?:zip|zipcode|zip code|codigo postal|cp)(?: is| es)?:?\s*)?(\d[\do]{0,4}(?: [\do]{1,4})?)$"
-)
+# What people put before a ZIP they send alone: "zip", "my zip is", "codigo postal:".
+ZIP_LEAD = r"(?:(?:my )?(?:zip|zipcode|zip code|codigo postal|cp)(?: is| es)?:?\s*)?"
+_SLIPPED_ZIP = re.compile(rf"^{ZIP_LEAD}(\d[\do]{{0,4}}(?: [\do]{{1,4}})?)$")
 
 
 def slipped_zip(normalised: str) -> str | None:

@@ -148,3 +148,22 @@ def test_in_spanish_too_looking_for_somewhere_asks_where(body):
 @pytest.mark.parametrize("body", ["el lugar donde me duele", "my pain is close to unbearable"])
 def test_a_place_on_the_body_or_close_to_unbearable_is_no_search(body):
     assert keys(decide(WELCOMED, Inbound(body), Context())) != ["ask_place_near"]
+
+
+# -- "Which state is Portland in?" answered in a few words -------------------------------------------
+@pytest.mark.parametrize(
+    "answer, location",
+    [("maine", "portland, me"), ("the one in maine", "portland, me"), ("its in OR", "portland, or"),
+     ("oregon please", "portland, or")],
+)  # fmt: skip
+def test_the_state_of_a_city_named_alone_is_read_from_a_few_words(answer, location):
+    asked = decide(WELCOMED, Inbound("portland"), Context())
+    assert keys(asked) == ["ask_state"]
+    (action,) = decide(asked.state, Inbound(answer), Context()).actions
+    assert action == FindProviders(location, None, 0)
+
+
+@pytest.mark.parametrize("answer", ["i need to wash", "ok"])
+def test_a_word_that_is_also_a_state_code_or_short_name_is_no_answer_to_which_state(answer):
+    asked = decide(WELCOMED, Inbound("portland"), Context())
+    assert decide(asked.state, Inbound(answer), Context()).actions == ()

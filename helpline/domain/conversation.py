@@ -316,7 +316,7 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
 
     place = _place(text)
     # "denver" -> "Which state?" -> "CO" (or "colorado"): the city they named, in that state.
-    if not place and state.pending_city and (code := _state_alone(whole)):
+    if not place and state.pending_city and (code := _state_answered(whole)):
         city = _city_and_state(f"{state.pending_city}, {code}", known_only=True)
         place = (city, None) if city else None
     state = replace(state, pending_city=None) if state.pending_city else state
@@ -714,6 +714,22 @@ def _state_alone(whole: str) -> str | None:
     """`co` or `colorado` -> `co`: a text that only names a state."""
     whole = whole.strip(" .,!")
     return whole if whole in kw.US_STATES else kw.STATE_NAMES.get(whole)
+
+
+_STATE_CODE_AT_END = re.compile(r"\bin ([a-z]{2})$")
+
+
+def _state_answered(whole: str) -> str | None:
+    """The state named to "Which state is Portland in?": `maine`, `ME`, or in a few words ("the one in
+    maine", "its in OR"); a state's full name at the end, or its code after "in" ("me" and "or" are words)."""
+    whole = kw.trim_place_text(whole).strip(" .,!?")
+    if code := _state_alone(whole):
+        return code
+    if (found := kw.STATE_NAME_AT_END.search(f" {whole}")) and found.group(1) in kw.STATE_FULL_NAMES:
+        return kw.STATE_NAMES[found.group(1)]
+    if (found := _STATE_CODE_AT_END.search(whole)) and found.group(1) in kw.US_STATES:
+        return found.group(1)
+    return None
 
 
 def _find(state: TexterState, location: str, word: str | None) -> Decision:

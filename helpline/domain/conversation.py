@@ -353,9 +353,8 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
     if greeted:  # "hi, my dad's pain is getting worse": what follows the greeting is the question
         intent, text = None, kw.without_greeting(text)
         whole = " ".join(kw.words(text))
-    if (
-        intent in (None, "menu") and state.location and finding_care.asks_for_others(text)
-    ):  # "any others?", "otras"
+    # After results, "any others?", "otras opciones": MORE in other words.
+    if intent in (None, "menu") and state.location and finding_care.asks_for_others(text):
         intent = "more"
     if ctx.open_crisis and intent is None and _newer_reading(text):
         return _still_here(state)  # "i dont know the zip", "he stopped his meds": staff are on their way
@@ -411,16 +410,17 @@ def _menu_decision(state: TexterState, text: str, whole: str, inbound: Inbound, 
         return Decision(state, (Say("ask_place_for_street"),), (), "ask_place")
     if intent is None and finding_care.zip_wrong_length(text):  # "2134", "zip 902101": five digits, or a city
         return Decision(state, (Say("zip_five_digits"),), (), "ask_place")
-    # "any clinics near me", "treatment near me": where? (Staff are on their way to a crisis: not this.)
-    if intent in (None, "treat") and not ctx.open_crisis and finding_care.asks_what_is_near(text):
-        return Decision(state, (Say("ask_place_near"),), (), "ask_place")
-    # "find a clinic", "i need rehab", "where can i get treatment": where? (TREAT alone: what treatment is.)
+    # "any clinics near me", and before any search "find a clinic", "i need rehab": where? (TREAT alone is
+    # what treatment is; while staff are on their way to a crisis, not this.)
     if (
         intent in (None, "treat")
-        and not state.location
         and not ctx.open_crisis
-        and finding_care.seeks_care(text)
-        and not kw.describes_worsening_pain(text)
+        and (
+            finding_care.asks_what_is_near(text)
+            or (
+                not state.location and finding_care.seeks_care(text) and not kw.describes_worsening_pain(text)
+            )
+        )
     ):
         return Decision(state, (Say("ask_place_near"),), (), "ask_place")
     if intent is None and (kw.asks_about_the_line(text) or kw.asks_for_help(text)):
